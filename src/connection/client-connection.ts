@@ -1,0 +1,26 @@
+import { ClientHandshake } from "../handshake/client.js";
+import { type ClientConfig, resolveConfig } from "../handshake/config.js";
+import type { Step } from "../handshake/handshake-io.js";
+import { Connection } from "./connection.js";
+
+/** A TLS 1.3 client. The ClientHello is queued on construction: call `takeOutput()` first. */
+export class ClientConnection extends Connection {
+  private readonly handshake: ClientHandshake;
+
+  constructor(config: ClientConfig) {
+    super(resolveConfig(config));
+    this.handshake = new ClientHandshake(this.config, config, this.io);
+    // RFC 8446 §5.1: an initial ClientHello may carry legacy_record_version 0x0301 for old middleboxes.
+    this.setPlaintextRecordVersion(0x0301);
+    this.start(() => this.handshake.sendClientHello());
+    this.setPlaintextRecordVersion(0x0303);
+  }
+
+  protected get step(): Step {
+    return this.handshake.step;
+  }
+
+  protected get helloSeen(): boolean {
+    return true;
+  }
+}

@@ -1,0 +1,334 @@
+import { AlertDescription, TLSError, alertName, fail } from "../bytes/index.js";
+import { ContentType, type CipherSuite, handshakeTypeName } from "../handshake/constants.js";
+import type { ResolvedConfig } from "../handshake/config.js";
+import type { HandshakeIO, HandshakeResult, Step } from "../handshake/handshake-io.js";
+import type { HandshakeMessage } from "../handshake/messages.js";
+import { hkdfExpandLabel } from "../handshake/key-schedule.js";
+import { RecordProtection, RecordReader, RecordWriter } from "../record/index.js";
+
+type Epoch = "plaintext" | "handshake" | "application";
+
+/** RFC 8446 §4.2.10: how much rejected 0-RTT data a server skips (the largest max_early_data_size we would ever grant). */
+const EARLY_DATA_SKIP_LIMIT = 1 << 16;
+/** Input held while an asynchronous signer runs; a peer that floods us meanwhile is cut off. */
+const MAX_QUEUED_INPUT = 1 << 18;
+
+/**
+ * A sans-I/O TLS 1.3 connection (design.md "How data walks"): bytes in through `receive`, bytes
+ * out through `takeOutput`, application data through `write` and `read`. No sockets, timers or
+ * runtime APIs. Subclasses plug in the client or server handshake.
+ */
+export abstract class Connection {
+  protected readonly config: ResolvedConfig;
+  protected readonly io: HandshakeIO;
+  private readonly reader = new RecordReader();
+  private readonly writer = new RecordWriter();
+  private readEpoch: Epoch = "plaintext";
+  private handshakeBuffer: Uint8Array = new Uint8Array(1024);
+  private handshakeFill = 0;
+  private readonly received: Uint8Array[] = [];
+  private queuedInput: Uint8Array[] = [];
+  private queuedBytes = 0;
+  private changeCipherSpecReceived = false;
+  private failure: TLSError | null = null;
+  private alertSent = false;
+  private pendingWork: Promise<void> | null = null;
+  private handshakeResult: HandshakeResult | null = null;
+  private closeReceived = false;
+  private closeSent = false;
+
+  protected constructor(config: ResolvedConfig) {
+    this.config = config;
+    this.io = {
+      sendHandshake: (m) => this.writer.write(ContentType.handshake, m),
+      sendChangeCipherSpec: () => this.writer.write(ContentType.change_cipher_spec, new Uint8Array([1])),
+      setReadSecret: (suite, secret, epoch) => this.setReadSecret(suite, secret, epoch),
+      setWriteSecret: (suite, secret) => {
+        this.writer.protection = this.protection(suite, secret);
+      },
+      complete: (result) => {
+        this.handshakeResult = result;
+      },
+      skipEarlyData: () => {
+        this.reader.skipBudget = EARLY_DATA_SKIP_LIMIT;
+      },
+    };
+  }
+
+  /** The current handshake state; each state accepts only the messages valid for it. */
+  protected abstract get step(): Step;
+  /** Whether the first ClientHello was sent or received (the start of §D.4's CCS window). */
+  protected abstract get helloSeen(): boolean;
+
+  // ---- public API ----
+
+  /** Handshake outcome, once this side has completed the handshake. */
+  get result(): HandshakeResult | null {
+    return this.handshakeResult;
+  }
+
+  get handshakeComplete(): boolean {
+    return this.handshakeResult !== null;
+  }
+
+  /** Set while an asynchronous signer runs: await it, then call `takeOutput()`. Rejects with the TLSError if the handshake fails meanwhile. */
+  get pending(): Promise<void> | null {
+    return this.pendingWork;
+  }
+
+  /** The fatal error that ended this connection, if any. */
+  get error(): TLSError | null {
+    return this.failure;
+  }
+
+  /** The peer sent close_notify: no more data will come (RFC 8446 §6.1). */
+  get peerClosed(): boolean {
+    return this.closeReceived;
+  }
+
+  /** True while a record is partly received: a transport EOF now is a truncation, not a clean close. */
+  get hasPartialRecord(): boolean {
+    return this.reader.partial || this.handshakeFill > 0;
+  }
+
+  /**
+   * Feeds bytes received from the peer. Throws the TLSError when they are fatal; the alert for
+   * the peer is then queued, so `takeOutput()` should still be sent.
+   */
+  receive(data: Uint8Array): void {
+    if (this.failure) throw this.failure;
+    if (this.pendingWork) return this.queueInput(data, 0);
+    this.guard(() => this.ingest(data));
+  }
+
+  /** Bytes to send to the peer, or null when nothing is queued. */
+  takeOutput(): Uint8Array | null {
+    return this.writer.take();
+  }
+
+  /** Encrypts application data for the peer (after the handshake). */
+  write(data: Uint8Array): void {
+    if (this.failure) throw this.failure;
+    if (!this.handshakeComplete) throw new Error("write() before the handshake completed");
+    if (this.closeSent) throw new Error("write() after close()");
+    this.writer.write(ContentType.application_data, data);
+  }
+
+  /** The next chunk of application data received, or null. */
+  read(): Uint8Array | null {
+    return this.received.shift() ?? null;
+  }
+
+  /** Sends close_notify (RFC 8446 §6.1). Idempotent. */
+  close(): void {
+    if (this.failure || this.closeSent) return;
+    this.closeSent = true;
+    this.sendAlert(AlertDescription.close_notify);
+  }
+
+  // ---- input ----
+
+  private queueInput(data: Uint8Array, offset: number): void {
+    this.queuedBytes += data.length - offset;
+    if (this.queuedBytes > MAX_QUEUED_INPUT) {
+      this.guard(() => fail("internal_error", `more than ${MAX_QUEUED_INPUT} bytes arrived while our signature was pending`));
+    }
+    this.queuedInput.push(data.slice(offset));
+  }
+
+  private ingest(data: Uint8Array): void {
+    let offset = 0;
+    while (offset < data.length) {
+      if (this.pendingWork) return this.queueInput(data, offset);
+      if (this.closeReceived) return; // §6.1: data after close_notify is ignored.
+      offset = this.reader.feed(data, offset);
+      if (!this.reader.ready) continue;
+      if (this.reader.openRecord()) {
+        this.processRecord(this.reader.contentType, this.reader.buffer, this.reader.contentOffset, this.reader.contentLength);
+      }
+      this.reader.reset();
+    }
+  }
+
+  private processRecord(type: number, buf: Uint8Array, at: number, length: number): void {
+    const encrypted = this.reader.protection !== null && buf[0] === ContentType.application_data;
+    // §5.1: a handshake message may not be interleaved with other record types.
+    if (type !== ContentType.handshake && this.handshakeFill > 0) {
+      fail("unexpected_message", "a record of another type interrupted a fragmented handshake message");
+    }
+    switch (type) {
+      case ContentType.handshake:
+        if (this.reader.protection && !encrypted) fail("unexpected_message", "received a plaintext handshake record after encryption started");
+        // §5.1: zero-length handshake fragments are forbidden.
+        if (length === 0) fail("unexpected_message", "received an empty handshake record");
+        this.appendHandshake(buf, at, length);
+        return this.processHandshakeMessages();
+      case ContentType.change_cipher_spec:
+        return this.processChangeCipherSpec(buf, at, length, encrypted);
+      case ContentType.alert:
+        // A plaintext alert after keys is tolerated only during the handshake: a peer that failed
+        // before deriving keys can only send it that way.
+        if (this.reader.protection && !encrypted && this.readEpoch === "application") {
+          fail("unexpected_message", "received a plaintext alert after the handshake");
+        }
+        return this.processAlert(buf, at, length);
+      case ContentType.application_data:
+        if (!encrypted || this.readEpoch !== "application") {
+          fail("unexpected_message", "received application data before the handshake completed");
+        }
+        this.received.push(buf.slice(at, at + length));
+        return;
+      default:
+        fail("unexpected_message", `received a record of unknown content type ${type}`);
+    }
+  }
+
+  /** §D.4 / §5: one plaintext change_cipher_spec of value 1 is dropped during the handshake. */
+  private processChangeCipherSpec(buf: Uint8Array, at: number, length: number, encrypted: boolean): void {
+    if (encrypted) fail("unexpected_message", "received an encrypted change_cipher_spec");
+    if (length !== 1 || buf[at] !== 1) fail("unexpected_message", "received a malformed change_cipher_spec");
+    if (!this.helloSeen || this.readEpoch === "application") {
+      fail("unexpected_message", "received change_cipher_spec outside the handshake");
+    }
+    if (this.changeCipherSpecReceived) fail("unexpected_message", "received a second change_cipher_spec");
+    this.changeCipherSpecReceived = true;
+  }
+
+  /** §6: close_notify ends the peer's data; user_canceled is a warning; every other alert is fatal. */
+  private processAlert(buf: Uint8Array, at: number, length: number): void {
+    if (length !== 2) fail("decode_error", `an alert record must be 2 bytes, not ${length}`);
+    const description = buf[at + 1];
+    if (description === AlertDescription.close_notify) {
+      if (!this.handshakeComplete) {
+        throw new TLSError(description, "the peer closed the connection during the handshake", "remote");
+      }
+      this.closeReceived = true;
+      return;
+    }
+    if (description === AlertDescription.user_canceled) return;
+    throw new TLSError(description, `the peer refused the connection with a ${alertName(description)} alert`, "remote");
+  }
+
+  private appendHandshake(buf: Uint8Array, at: number, length: number): void {
+    const need = this.handshakeFill + length;
+    if (need > this.handshakeBuffer.length) {
+      const limit = this.config.maxHandshakeMessageSize + 4 + (1 << 14);
+      if (need > limit) fail("unexpected_message", `handshake data exceeds ${limit} bytes without completing a message`);
+      const next = new Uint8Array(Math.max(need, this.handshakeBuffer.length * 2));
+      next.set(this.handshakeBuffer.subarray(0, this.handshakeFill));
+      this.handshakeBuffer = next;
+    }
+    this.handshakeBuffer.set(buf.subarray(at, at + length), this.handshakeFill);
+    this.handshakeFill = need;
+  }
+
+  /** Hands each complete handshake message to the current state, stopping while a signature is pending. */
+  private processHandshakeMessages(): void {
+    while (!this.pendingWork && this.handshakeFill >= 4) {
+      const b = this.handshakeBuffer;
+      const length = (b[1] << 16) | (b[2] << 8) | b[3];
+      if (length > this.config.maxHandshakeMessageSize) {
+        fail("illegal_parameter", `a ${handshakeTypeName(b[0])} message of ${length} bytes exceeds the limit of ${this.config.maxHandshakeMessageSize}`);
+      }
+      if (this.handshakeFill < 4 + length) return;
+      const raw = b.slice(0, 4 + length);
+      b.copyWithin(0, 4 + length, this.handshakeFill);
+      this.handshakeFill -= 4 + length;
+      this.dispatch({ type: raw[0], body: raw.subarray(4), raw });
+    }
+  }
+
+  private dispatch(message: HandshakeMessage): void {
+    const step = this.step;
+    if (!step.expects.includes(message.type)) {
+      const expected = step.expects.map(handshakeTypeName).join(" or ") || "nothing";
+      fail("unexpected_message", `received ${handshakeTypeName(message.type)} while expecting ${expected} (state ${step.name})`);
+    }
+    const work = step.handle(message);
+    if (work) this.waitFor(work);
+  }
+
+  /** An asynchronous signer is running: hold input until it settles, then carry on. */
+  private waitFor(work: Promise<void>): void {
+    this.pendingWork = work.then(
+      () => {
+        this.pendingWork = null;
+        this.guard(() => this.resume());
+      },
+      (e: unknown) => {
+        this.pendingWork = null;
+        this.guard(() => {
+          throw e;
+        });
+      },
+    );
+  }
+
+  private resume(): void {
+    this.processHandshakeMessages();
+    const queued = this.queuedInput;
+    this.queuedInput = [];
+    this.queuedBytes = 0;
+    for (let i = 0; i < queued.length; i++) {
+      if (this.pendingWork) {
+        for (const chunk of queued.slice(i)) this.queueInput(chunk, 0);
+        return;
+      }
+      this.ingest(queued[i]);
+    }
+  }
+
+  // ---- keys and output ----
+
+  /** §7.3: per-key cipher state is built once here, not per record. */
+  private protection(suite: CipherSuite, secret: Uint8Array): RecordProtection {
+    const p = this.config.provider;
+    const key = hkdfExpandLabel(p, suite.hash, secret, "key", new Uint8Array(0), suite.keyLength);
+    const iv = hkdfExpandLabel(p, suite.hash, secret, "iv", new Uint8Array(0), 12);
+    return new RecordProtection(p.aead(suite.aead, key), iv);
+  }
+
+  private setReadSecret(suite: CipherSuite, secret: Uint8Array, epoch: Epoch): void {
+    // §5.1: handshake messages must not span a key change.
+    if (this.handshakeFill > 0) fail("unexpected_message", "a handshake message spans a key change");
+    this.reader.protection = this.protection(suite, secret);
+    this.readEpoch = epoch;
+  }
+
+  private sendAlert(description: number): void {
+    // §6: closure alerts are warnings; error alerts are fatal.
+    const level = description === AlertDescription.close_notify || description === AlertDescription.user_canceled ? 1 : 2;
+    this.writer.write(ContentType.alert, new Uint8Array([level, description]));
+  }
+
+  /** Runs `work`; on failure records the error, queues our alert once, and rethrows one TLSError. */
+  private guard(work: () => void): void {
+    try {
+      work();
+    } catch (e) {
+      throw this.abort(e);
+    }
+  }
+
+  private abort(e: unknown): TLSError {
+    const error =
+      e instanceof TLSError
+        ? e
+        : new TLSError(AlertDescription.internal_error, `internal error: ${e instanceof Error ? e.message : String(e)}`);
+    if (!this.failure) this.failure = error;
+    if (error.origin === "local" && !this.alertSent) {
+      this.alertSent = true;
+      this.sendAlert(error.alert);
+    }
+    return this.failure;
+  }
+
+  /** Subclasses use this to start the handshake inside the error guard. */
+  protected start(work: () => void): void {
+    this.guard(work);
+  }
+
+  protected setPlaintextRecordVersion(version: number): void {
+    this.writer.plaintextVersion = version;
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * SHA-2, HMAC and HKDF on @noble/hashes. The provider exposes these through `CryptoProvider`;
+ * the RSA code imports them directly because its encodings are defined over a named hash.
+ */
+import { sha256, sha384, sha512 } from "@noble/hashes/sha2.js";
+import { hmac as nobleHmac } from "@noble/hashes/hmac.js";
+import { extract, expand } from "@noble/hashes/hkdf.js";
+import type { CHash } from "@noble/hashes/utils.js";
+import { fail } from "../bytes/index.js";
+import { hashLength, type HashContext, type HashName } from "./provider.js";
+
+/** The shape of a noble hash state that we rely on; `digest()` finishes the state it is called on. */
+interface IncrementalHash {
+  update(data: Uint8Array): unknown;
+  digest(): Uint8Array;
+  clone(): IncrementalHash;
+}
+
+function nobleHash(name: HashName): CHash {
+  switch (name) {
+    case "SHA-256":
+      return sha256;
+    case "SHA-384":
+      return sha384;
+    case "SHA-512":
+      return sha512;
+    default:
+      return fail("internal_error", `unsupported hash ${String(name)}`);
+  }
+}
+
+export function hash(name: HashName, data: Uint8Array): Uint8Array {
+  return nobleHash(name)(data);
+}
+
+/**
+ * Transcript hashing (RFC 8446 §4.4.1) needs the digest of a prefix while the transcript keeps
+ * growing, so `digest()` finishes a copy and leaves this state open.
+ */
+class NobleHashContext implements HashContext {
+  constructor(private readonly state: IncrementalHash) {}
+
+  update(data: Uint8Array): void {
+    this.state.update(data);
+  }
+
+  digest(): Uint8Array {
+    return this.state.clone().digest();
+  }
+
+  clone(): HashContext {
+    return new NobleHashContext(this.state.clone());
+  }
+}
+
+export function createHash(name: HashName): HashContext {
+  return new NobleHashContext(nobleHash(name).create());
+}
+
+export function hmac(name: HashName, key: Uint8Array, data: Uint8Array): Uint8Array {
+  return nobleHmac(nobleHash(name), key, data);
+}
+
+/** HKDF-Extract, RFC 5869 §2.2. An empty salt is the same as HashLen zero bytes there. */
+export function hkdfExtract(name: HashName, salt: Uint8Array, ikm: Uint8Array): Uint8Array {
+  return extract(nobleHash(name), ikm, salt);
+}
+
+/** HKDF-Expand, RFC 5869 §2.3: L must not exceed 255*HashLen. */
+export function hkdfExpand(name: HashName, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+  const hLen = hashLength(name);
+  if (!Number.isInteger(length) || length < 0 || length > 255 * hLen) {
+    fail("internal_error", `HKDF-Expand cannot produce ${length} bytes with ${name}`);
+  }
+  // RFC 5869 §2.3 requires PRK of at least HashLen octets; a shorter one is a caller bug.
+  if (prk.length < hLen) fail("internal_error", `HKDF-Expand PRK is shorter than ${name} output`);
+  return expand(nobleHash(name), prk, info, length);
+}

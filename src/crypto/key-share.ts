@@ -1,0 +1,98 @@
+/**
+ * Ephemeral (EC)DHE key shares for the groups of RFC 8446 §4.2.7, on @noble/curves.
+ * Peer values are untrusted: every failure becomes `null` so the engine can send
+ * `illegal_parameter` (RFC 8446 §4.2.8.2), never an exception from deep inside a curve library.
+ */
+import { x25519 } from "@noble/curves/ed25519.js";
+import { p256, p384 } from "@noble/curves/nist.js";
+import { fail } from "../bytes/index.js";
+import type { GroupName, KeyShare } from "./provider.js";
+
+/** Wire sizes: RFC 7748 §5 for X25519, RFC 8446 §4.2.8.2 (uncompressed point, 1 + 2*coordinate). */
+const PUBLIC_KEY_LENGTH: Record<GroupName, number> = { x25519: 32, secp256r1: 65, secp384r1: 97 };
+const PRIVATE_KEY_LENGTH: Record<GroupName, number> = { x25519: 32, secp256r1: 32, secp384r1: 48 };
+
+function nistCurve(group: "secp256r1" | "secp384r1"): typeof p256 {
+  return group === "secp256r1" ? p256 : p384;
+}
+
+class X25519KeyShare implements KeyShare {
+  readonly group = "x25519";
+  readonly publicKey: Uint8Array;
+
+  constructor(private readonly privateKey: Uint8Array) {
+    this.publicKey = x25519.getPublicKey(privateKey);
+  }
+
+  deriveSharedSecret(peerPublicKey: Uint8Array): Uint8Array | null {
+    if (peerPublicKey.length !== PUBLIC_KEY_LENGTH.x25519) return null;
+    let shared: Uint8Array;
+    try {
+      // noble rejects the low-order u values up front (they would give the all-zero output).
+      shared = x25519.getSharedSecret(this.privateKey, peerPublicKey);
+    } catch {
+      return null;
+    }
+    // RFC 8446 §7.4.2: implementations MUST check whether the computed secret is all zeros.
+    let acc = 0;
+    for (let i = 0; i < shared.length; i++) acc |= shared[i];
+    return acc === 0 ? null : shared;
+  }
+}
+
+class NistKeyShare implements KeyShare {
+  readonly publicKey: Uint8Array;
+
+  constructor(
+    readonly group: "secp256r1" | "secp384r1",
+    private readonly privateKey: Uint8Array,
+  ) {
+    // RFC 8446 §4.2.8.2: the uncompressed form, 0x04 || X || Y.
+    this.publicKey = nistCurve(group).getPublicKey(privateKey, false);
+  }
+
+  deriveSharedSecret(peerPublicKey: Uint8Array): Uint8Array | null {
+    // §4.2.8.2 allows only the uncompressed form, so a compressed or hybrid point is a bad value.
+    if (peerPublicKey.length !== PUBLIC_KEY_LENGTH[this.group] || peerPublicKey[0] !== 0x04) return null;
+    let sharedPoint: Uint8Array;
+    try {
+      // noble decodes the point and checks that it lies on the curve and is not the identity,
+      // which is the validation RFC 8446 §4.2.8.2 requires of the receiver.
+      sharedPoint = nistCurve(this.group).getSharedSecret(this.privateKey, peerPublicKey, true);
+    } catch {
+      return null;
+    }
+    // RFC 8446 §7.4.1: the shared secret is the X coordinate only; drop the compression prefix.
+    return sharedPoint.slice(1);
+  }
+}
+
+/**
+ * The key share for a known private key: 32 bytes for X25519 (RFC 7748 scalar; clamping happens
+ * inside), a big-endian scalar in [1, n-1] of 32/48 bytes for P-256/P-384. Used to replay
+ * RFC 8448 and by `generateKeyShare`.
+ */
+export function keyShareFromPrivateKey(group: GroupName, privateKey: Uint8Array): KeyShare {
+  const expected = PRIVATE_KEY_LENGTH[group];
+  if (expected === undefined) fail("internal_error", `unsupported group ${String(group)}`);
+  if (privateKey.length !== expected) {
+    fail("internal_error", `a ${group} private key is ${expected} bytes, got ${privateKey.length}`);
+  }
+  const own = privateKey.slice();
+  if (group === "x25519") return new X25519KeyShare(own);
+  if (!nistCurve(group).utils.isValidSecretKey(own)) fail("internal_error", `invalid ${group} private key`);
+  return new NistKeyShare(group, own);
+}
+
+/** A fresh ephemeral key share, with private randomness from noble's CSPRNG (crypto.getRandomValues). */
+export function generateKeyShare(group: GroupName): KeyShare {
+  switch (group) {
+    case "x25519":
+      return keyShareFromPrivateKey(group, x25519.utils.randomSecretKey());
+    case "secp256r1":
+    case "secp384r1":
+      return keyShareFromPrivateKey(group, nistCurve(group).utils.randomSecretKey());
+    default:
+      return fail("internal_error", `unsupported group ${String(group)}`);
+  }
+}

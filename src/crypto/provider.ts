@@ -1,0 +1,112 @@
+/**
+ * The crypto provider: every primitive the engine uses, behind one interface, so a runtime can
+ * swap in native code (node:crypto, WebCrypto) and tests can pin randomness and ephemeral keys
+ * (design.md, principle 4). Nothing here imports anything above `bytes`.
+ */
+
+export type HashName = "SHA-256" | "SHA-384" | "SHA-512";
+
+/** An incremental hash, used for the handshake transcript (RFC 8446 §4.4.1). */
+export interface HashContext {
+  update(data: Uint8Array): void;
+  /** The digest of everything so far; the context stays usable. */
+  digest(): Uint8Array;
+  clone(): HashContext;
+}
+
+export type AeadAlgorithm = "AES-128-GCM" | "AES-256-GCM" | "CHACHA20-POLY1305";
+
+/**
+ * An AEAD bound to one traffic key. Implementations may precompute per-key state once here
+ * (design.md, principle 1). Both calls work in place on caller-owned memory.
+ */
+export interface AeadKey {
+  readonly algorithm: AeadAlgorithm;
+  /** Encrypts `buf[offset, offset+length)` in place and writes the 16-byte tag right after it. */
+  seal(nonce: Uint8Array, aad: Uint8Array, buf: Uint8Array, offset: number, length: number): void;
+  /**
+   * Authenticates and decrypts `buf[offset, offset+length)` (ciphertext followed by its 16-byte tag)
+   * in place. Returns false, leaving the buffer unspecified, when authentication fails.
+   */
+  open(nonce: Uint8Array, aad: Uint8Array, buf: Uint8Array, offset: number, length: number): boolean;
+}
+
+/** Supported (EC)DHE groups, by their RFC 8446 §4.2.7 names. */
+export type GroupName = "x25519" | "secp256r1" | "secp384r1";
+
+/** One ephemeral key pair for a key_share (RFC 8446 §4.2.8). */
+export interface KeyShare {
+  readonly group: GroupName;
+  /** The encoded public value as it goes on the wire (§4.2.8.2: uncompressed point for NIST curves). */
+  readonly publicKey: Uint8Array;
+  /**
+   * The shared secret with the peer's public value. Returns null when the peer's value is invalid
+   * (wrong length, not on the curve, all-zero X25519 output), which the engine maps to
+   * `illegal_parameter`.
+   */
+  deriveSharedSecret(peerPublicKey: Uint8Array): Uint8Array | null;
+}
+
+/** A public key as found in a SubjectPublicKeyInfo. */
+export type PublicKey =
+  | { readonly kind: "ec"; readonly curve: "P-256" | "P-384"; readonly point: Uint8Array }
+  | { readonly kind: "ed25519"; readonly key: Uint8Array }
+  | {
+      readonly kind: "rsa";
+      readonly n: bigint;
+      readonly e: bigint;
+      /** True for an id-RSASSA-PSS key, usable only with RSA-PSS (RFC 8446 rsa_pss_pss_*). */
+      readonly pssOnly: boolean;
+    };
+
+/** A private key the pure provider can sign with. */
+export type PrivateKey =
+  | { readonly kind: "ec"; readonly curve: "P-256" | "P-384"; readonly d: Uint8Array }
+  | { readonly kind: "ed25519"; readonly seed: Uint8Array }
+  | {
+      readonly kind: "rsa";
+      readonly n: bigint;
+      readonly e: bigint;
+      readonly d: bigint;
+      readonly p: bigint;
+      readonly q: bigint;
+      readonly dp: bigint;
+      readonly dq: bigint;
+      readonly qinv: bigint;
+    };
+
+/**
+ * A signature algorithm independent of TLS code points, so X.509 (which pairs any ECDSA hash
+ * with any curve) and TLS (which binds them, RFC 8446 §4.2.3) share one verifier.
+ * ECDSA signatures are DER-encoded `Ecdsa-Sig-Value`, as on the wire and in certificates.
+ */
+export type SignatureAlgorithm =
+  | { readonly kind: "ecdsa"; readonly hash: HashName }
+  | { readonly kind: "ed25519" }
+  | { readonly kind: "rsa-pkcs1"; readonly hash: HashName }
+  | { readonly kind: "rsa-pss"; readonly hash: HashName; readonly saltLength: number };
+
+export interface CryptoProvider {
+  readonly name: string;
+  /** Cryptographically secure random bytes. Tests may pin these (RFC 8448 replay). */
+  randomBytes(length: number): Uint8Array;
+
+  hash(name: HashName, data: Uint8Array): Uint8Array;
+  createHash(name: HashName): HashContext;
+  hmac(name: HashName, key: Uint8Array, data: Uint8Array): Uint8Array;
+  hkdfExtract(name: HashName, salt: Uint8Array, ikm: Uint8Array): Uint8Array;
+  hkdfExpand(name: HashName, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array;
+
+  aead(algorithm: AeadAlgorithm, key: Uint8Array): AeadKey;
+
+  /** A fresh ephemeral key pair for `group`. Tests may pin these (RFC 8448 replay). */
+  generateKeyShare(group: GroupName): KeyShare;
+
+  /** Returns false for a bad signature or a key that does not fit the algorithm; never throws for those. */
+  verify(algorithm: SignatureAlgorithm, key: PublicKey, message: Uint8Array, signature: Uint8Array): boolean;
+  sign(algorithm: SignatureAlgorithm, key: PrivateKey, message: Uint8Array): Uint8Array;
+}
+
+export function hashLength(name: HashName): number {
+  return name === "SHA-256" ? 32 : name === "SHA-384" ? 48 : 64;
+}

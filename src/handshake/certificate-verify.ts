@@ -1,0 +1,57 @@
+import { fail, concatBytes, asciiBytes } from "../bytes/index.js";
+import type { CryptoProvider, PublicKey } from "../crypto/provider.js";
+import type { SignatureScheme } from "./constants.js";
+
+/**
+ * RFC 8446 §4.4.3: the signed content is 64 spaces, a context string, a zero byte and the
+ * transcript hash.
+ */
+export function certificateVerifyContent(role: "server" | "client", transcriptHash: Uint8Array): Uint8Array {
+  const pad = new Uint8Array(64).fill(0x20);
+  const context = asciiBytes(`TLS 1.3, ${role} CertificateVerify`);
+  return concatBytes(pad, context, new Uint8Array([0]), transcriptHash);
+}
+
+/** Whether a CertificateVerify scheme fits the leaf's key (§4.2.3 binds curve and key type). */
+export function schemeFitsKey(scheme: SignatureScheme, key: PublicKey): boolean {
+  switch (scheme.key) {
+    case "P-256":
+    case "P-384":
+      return key.kind === "ec" && key.curve === scheme.key;
+    case "ed25519":
+      return key.kind === "ed25519";
+    case "rsa":
+      return key.kind === "rsa" && !key.pssOnly;
+    case "rsa-pss":
+      return key.kind === "rsa" && key.pssOnly;
+  }
+}
+
+/**
+ * Checks the peer's CertificateVerify: the scheme must be one we offered and fit the key
+ * (`illegal_parameter`), and the signature must verify (`decrypt_error`, §4.4.3).
+ */
+export function verifyCertificateVerify(
+  provider: CryptoProvider,
+  peerRole: "server" | "client",
+  scheme: SignatureScheme | undefined,
+  schemeCode: number,
+  acceptable: readonly SignatureScheme[],
+  key: PublicKey | null,
+  transcriptHash: Uint8Array,
+  signature: Uint8Array,
+): SignatureScheme {
+  const hex = `0x${schemeCode.toString(16).padStart(4, "0")}`;
+  if (!scheme || scheme.certificateOnly || !acceptable.includes(scheme)) {
+    fail("illegal_parameter", `${peerRole} signed CertificateVerify with ${scheme?.name ?? hex}, which we did not offer`);
+  }
+  if (!key) fail("unsupported_certificate", `the ${peerRole} certificate's public key type is not supported`);
+  if (!schemeFitsKey(scheme, key)) {
+    fail("illegal_parameter", `${peerRole} used ${scheme.name}, which does not fit its certificate's ${key.kind} key`);
+  }
+  const content = certificateVerifyContent(peerRole, transcriptHash);
+  if (!provider.verify(scheme.algorithm, key, content, signature)) {
+    fail("decrypt_error", `the ${peerRole}'s CertificateVerify signature is invalid: it does not hold the certificate's private key, or the handshake was tampered with`);
+  }
+  return scheme;
+}

@@ -1,0 +1,473 @@
+import { bytesEqual, constantTimeEqual, fail, toHex } from "../bytes/index.js";
+import type { GroupName, KeyShare } from "../crypto/provider.js";
+import {
+  type CipherSuite,
+  DOWNGRADE_TLS11,
+  DOWNGRADE_TLS12,
+  ExtensionType,
+  HELLO_RETRY_REQUEST_RANDOM,
+  HandshakeType,
+  TLS12,
+  TLS13,
+  cipherSuiteByCode,
+  extensionName,
+  groupByCode,
+  groupCode,
+  handshakeTypeName,
+  signatureSchemeByCode,
+  signatureSchemeByName,
+  type SignatureScheme,
+} from "./constants.js";
+import type { ClientConfig, ResolvedConfig } from "./config.js";
+import { verifyCertificateVerify, certificateVerifyContent } from "./certificate-verify.js";
+import {
+  type Extension,
+  decodeAlpn,
+  decodeCookie,
+  decodeKeyShareHelloRetry,
+  decodeKeyShareServer,
+  decodeSupportedVersionsServer,
+  decodeU16List,
+  encodeAlpn,
+  encodeCookie,
+  encodeKeyShareClient,
+  encodeServerName,
+  encodeSupportedVersionsClient,
+  encodeU16List,
+  findExtension,
+} from "./extensions.js";
+import type { HandshakeIO, HandshakeResult, Step } from "./handshake-io.js";
+import { KeySchedule } from "./key-schedule.js";
+import {
+  type CertificateRequest,
+  type HandshakeMessage,
+  type ServerHello,
+  decodeCertificate,
+  decodeCertificateRequest,
+  decodeCertificateVerify,
+  decodeEncryptedExtensions,
+  decodeFinished,
+  decodeServerHello,
+  encodeCertificate,
+  encodeCertificateVerify,
+  encodeClientHello,
+  encodeFinished,
+} from "./messages.js";
+import { type VerifiedPeer, verifyPeerCertificates } from "./peer-verification.js";
+import { PostHandshake } from "./post-handshake.js";
+import { Transcript } from "./transcript.js";
+
+/** RFC 8446 §4.2: extensions a server may put in EncryptedExtensions (and that we may have offered). */
+const ENCRYPTED_EXTENSIONS_ALLOWED = new Set<number>([
+  ExtensionType.server_name,
+  ExtensionType.max_fragment_length,
+  ExtensionType.supported_groups,
+  ExtensionType.use_srtp,
+  ExtensionType.heartbeat,
+  ExtensionType.application_layer_protocol_negotiation,
+  ExtensionType.client_certificate_type,
+  ExtensionType.server_certificate_type,
+  ExtensionType.early_data,
+  ExtensionType.record_size_limit,
+]);
+
+function isIpLiteral(name: string): boolean {
+  return /^[0-9.]+$/.test(name) || name.includes(":");
+}
+
+/**
+ * The client side of the TLS 1.3 handshake (RFC 8446 §2, §4). Reading the methods top to bottom
+ * follows the protocol: sendClientHello, processHelloRetryRequest, processServerHello,
+ * processEncryptedExtensions, processCertificateRequest, processServerCertificate,
+ * processServerCertificateVerify, processServerFinished, sendClientCertificate, sendClientFinished.
+ */
+export class ClientHandshake {
+  step: Step;
+  private readonly transcript: Transcript;
+  private readonly serverName: string | null;
+  private readonly sniName: string | null;
+  private readonly middleboxCompat: boolean;
+  private random: Uint8Array = new Uint8Array(0);
+  private legacySessionId: Uint8Array = new Uint8Array(0);
+  private keyShares: KeyShare[] = [];
+  private offeredExtensions = new Set<number>();
+  private changeCipherSpecSent = false;
+  private helloRetry: { suite: CipherSuite; group: GroupName | null; cookie: Uint8Array | null } | null = null;
+  private suite: CipherSuite | null = null;
+  private group: GroupName | null = null;
+  private schedule: KeySchedule | null = null;
+  private clientHandshakeSecret: Uint8Array = new Uint8Array(0);
+  private serverHandshakeSecret: Uint8Array = new Uint8Array(0);
+  private alpnProtocol: string | null = null;
+  private certificateRequest: CertificateRequest | null = null;
+  private server: VerifiedPeer | null = null;
+  private serverScheme: SignatureScheme | null = null;
+
+  constructor(
+    private readonly config: ResolvedConfig,
+    clientConfig: ClientConfig,
+    private readonly io: HandshakeIO,
+  ) {
+    this.transcript = new Transcript(config.provider);
+    this.serverName = clientConfig.serverName ?? null;
+    // RFC 6066 §3: literal IP addresses are not permitted in SNI.
+    this.sniName = this.serverName !== null && !isIpLiteral(this.serverName) ? this.serverName : null;
+    this.middleboxCompat = clientConfig.middleboxCompat ?? true;
+    if (!config.verifyPeer && config.trustAnchors.length === 0) {
+      throw new TypeError("a client needs trustAnchors (or verifyPeer) to authenticate the server");
+    }
+    const keyShareGroups = clientConfig.keyShareGroups ?? [config.groups[0]];
+    for (const g of keyShareGroups) {
+      if (!config.groups.includes(g)) throw new TypeError(`keyShareGroups lists ${g}, which is not in groups`);
+    }
+    this.step = { name: "start", expects: [], handle: () => undefined };
+    this.keyShareGroups = keyShareGroups;
+  }
+
+  private readonly keyShareGroups: readonly GroupName[];
+
+  /** RFC 8446 §4.1.2 */
+  sendClientHello(): void {
+    const provider = this.config.provider;
+    this.random = provider.randomBytes(32);
+    // §D.4: a non-empty session id asks middleboxes to treat this as a TLS 1.2 resumption.
+    this.legacySessionId = this.middleboxCompat ? provider.randomBytes(32) : new Uint8Array(0);
+    this.keyShares = this.keyShareGroups.map((g) => provider.generateKeyShare(g));
+    this.writeClientHello(false);
+    this.step = { name: "ExpectServerHello", expects: [HandshakeType.server_hello], handle: (m) => this.processServerHelloOrRetry(m) };
+  }
+
+  private clientHelloExtensions(retry: boolean): Extension[] {
+    const c = this.config;
+    const exts: Extension[] = [];
+    if (this.sniName !== null) exts.push({ type: ExtensionType.server_name, data: encodeServerName(this.sniName) });
+    exts.push({ type: ExtensionType.supported_groups, data: encodeU16List(c.groups.map(groupCode)) });
+    exts.push({
+      type: ExtensionType.key_share,
+      data: encodeKeyShareClient(this.keyShares.map((k) => ({ group: groupCode(k.group), keyExchange: k.publicKey }))),
+    });
+    exts.push({ type: ExtensionType.supported_versions, data: encodeSupportedVersionsClient([TLS13]) });
+    exts.push({ type: ExtensionType.signature_algorithms, data: encodeU16List(c.acceptedSchemes.map((s) => s.code)) });
+    if (c.alpnProtocols.length > 0) {
+      exts.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn(c.alpnProtocols) });
+    }
+    // §4.2.2: the cookie from a HelloRetryRequest is echoed in the second ClientHello.
+    if (this.helloRetry?.cookie) exts.push({ type: ExtensionType.cookie, data: encodeCookie(this.helloRetry.cookie) });
+    return c.testHooks.extensions ? c.testHooks.extensions("client_hello", exts, retry) : exts;
+  }
+
+  private writeClientHello(retry: boolean): void {
+    const extensions = this.clientHelloExtensions(retry);
+    this.offeredExtensions = new Set(extensions.map((e) => e.type));
+    const message = encodeClientHello({
+      legacyVersion: TLS12,
+      random: this.random,
+      legacySessionId: this.legacySessionId,
+      cipherSuites: this.config.cipherSuites.map((s) => s.code),
+      legacyCompressionMethods: new Uint8Array([0]),
+      extensions,
+    });
+    this.transcript.add(message);
+    this.io.sendHandshake(message);
+  }
+
+  private processServerHelloOrRetry(m: HandshakeMessage): void {
+    const hello = decodeServerHello(m.body);
+    this.checkServerVersion(hello);
+    if (bytesEqual(hello.random, HELLO_RETRY_REQUEST_RANDOM)) this.processHelloRetryRequest(hello, m);
+    else this.processServerHello(hello, m);
+  }
+
+  /** §4.1.3 and §4.2.1: TLS 1.3 only, and the downgrade sentinels. */
+  private checkServerVersion(hello: ServerHello): void {
+    const versions = findExtension(hello.extensions, ExtensionType.supported_versions);
+    if (versions === undefined) {
+      const tail = hello.random.subarray(24);
+      if (bytesEqual(tail, DOWNGRADE_TLS12) || bytesEqual(tail, DOWNGRADE_TLS11)) {
+        fail("illegal_parameter", "the server's random carries a downgrade sentinel: an attacker may be forcing an older TLS version");
+      }
+      fail("protocol_version", "the server chose TLS 1.2 or older; mutls speaks only TLS 1.3");
+    }
+    const version = decodeSupportedVersionsServer(versions);
+    if (version !== TLS13) {
+      fail("illegal_parameter", `the server selected version 0x${version.toString(16)}, which we did not offer`);
+    }
+  }
+
+  /** Checks common to ServerHello and HelloRetryRequest (§4.1.3, §4.1.4). */
+  private checkServerHelloFields(hello: ServerHello, what: string, allowed: readonly number[]): CipherSuite {
+    if (!bytesEqual(hello.legacySessionIdEcho, this.legacySessionId)) {
+      fail("illegal_parameter", `${what} legacy_session_id_echo does not match our session id`);
+    }
+    const suite = cipherSuiteByCode(hello.cipherSuite);
+    if (!suite || !this.config.cipherSuites.includes(suite)) {
+      fail("illegal_parameter", `${what} selected cipher suite 0x${hello.cipherSuite.toString(16)}, which we did not offer`);
+    }
+    if (hello.legacyCompressionMethod !== 0) fail("illegal_parameter", `${what} selected a compression method`);
+    for (const e of hello.extensions) {
+      if (!this.offeredExtensions.has(e.type) && e.type !== ExtensionType.cookie) {
+        fail("unsupported_extension", `${what} contains ${extensionName(e.type)}, which we did not offer`);
+      }
+      if (!allowed.includes(e.type)) fail("illegal_parameter", `${extensionName(e.type)} is not allowed in ${what}`);
+    }
+    return suite;
+  }
+
+  /** §4.1.4 */
+  private processHelloRetryRequest(hello: ServerHello, m: HandshakeMessage): void {
+    if (this.helloRetry) fail("unexpected_message", "the server sent a second HelloRetryRequest");
+    const suite = this.checkServerHelloFields(hello, "HelloRetryRequest", [
+      ExtensionType.supported_versions,
+      ExtensionType.key_share,
+      ExtensionType.cookie,
+    ]);
+    const shareData = findExtension(hello.extensions, ExtensionType.key_share);
+    const cookieData = findExtension(hello.extensions, ExtensionType.cookie);
+    let group: GroupName | null = null;
+    if (shareData !== undefined) {
+      const code = decodeKeyShareHelloRetry(shareData);
+      const g = groupByCode(code);
+      // §4.2.8: the group must be one we support, and not one we already sent a share for.
+      if (!g || !this.config.groups.includes(g)) fail("illegal_parameter", "HelloRetryRequest asks for a group we did not offer");
+      if (this.keyShares.some((k) => k.group === g)) {
+        fail("illegal_parameter", `HelloRetryRequest asks for ${g}, for which we already sent a key share`);
+      }
+      group = g;
+    }
+    const cookie = cookieData !== undefined ? decodeCookie(cookieData) : null;
+    // §4.1.4: an HRR that would not change the ClientHello is illegal.
+    if (group === null && cookie === null) fail("illegal_parameter", "HelloRetryRequest would not change the ClientHello");
+    this.helloRetry = { suite, group, cookie };
+
+    this.transcript.replaceWithMessageHash(suite.hash);
+    this.transcript.add(m.raw);
+    if (group) this.keyShares = [this.config.provider.generateKeyShare(group)];
+    this.sendChangeCipherSpecOnce();
+    this.writeClientHello(true);
+    this.step = { name: "ExpectServerHello", expects: [HandshakeType.server_hello], handle: (msg) => this.processServerHelloAfterRetry(msg) };
+  }
+
+  private processServerHelloAfterRetry(m: HandshakeMessage): void {
+    const hello = decodeServerHello(m.body);
+    this.checkServerVersion(hello);
+    if (bytesEqual(hello.random, HELLO_RETRY_REQUEST_RANDOM)) fail("unexpected_message", "the server sent a second HelloRetryRequest");
+    this.processServerHello(hello, m);
+  }
+
+  /** §4.1.3, then §7.1 handshake keys. */
+  private processServerHello(hello: ServerHello, m: HandshakeMessage): void {
+    const suite = this.checkServerHelloFields(hello, "ServerHello", [
+      ExtensionType.supported_versions,
+      ExtensionType.key_share,
+      ExtensionType.pre_shared_key,
+    ]);
+    if (this.helloRetry && this.helloRetry.suite !== suite) {
+      fail("illegal_parameter", "ServerHello changed the cipher suite chosen in the HelloRetryRequest");
+    }
+    const shareData = findExtension(hello.extensions, ExtensionType.key_share);
+    if (shareData === undefined) fail("missing_extension", "ServerHello has no key_share; we require (EC)DHE");
+    const share = decodeKeyShareServer(shareData);
+    const ours = this.keyShares.find((k) => groupCode(k.group) === share.group);
+    if (!ours) fail("illegal_parameter", "ServerHello key_share is for a group we sent no share for");
+    const sharedSecret = ours.deriveSharedSecret(share.keyExchange);
+    if (!sharedSecret) fail("illegal_parameter", `the server's ${ours.group} key share is not a valid public key`);
+
+    this.suite = suite;
+    this.group = ours.group;
+    this.transcript.selectHash(suite.hash);
+    this.transcript.add(m.raw);
+    this.establishHandshakeKeys(sharedSecret);
+    this.step = {
+      name: "ExpectEncryptedExtensions",
+      expects: [HandshakeType.encrypted_extensions],
+      handle: (msg) => this.processEncryptedExtensions(msg),
+    };
+  }
+
+  private establishHandshakeKeys(sharedSecret: Uint8Array): void {
+    const suite = this.suite!;
+    const schedule = new KeySchedule(this.config.provider, suite);
+    this.schedule = schedule;
+    schedule.handshakeSecret(sharedSecret);
+    const secrets = schedule.handshakeTrafficSecrets(this.transcript.hash());
+    this.clientHandshakeSecret = secrets.client;
+    this.serverHandshakeSecret = secrets.server;
+    this.logSecret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", secrets.client);
+    this.logSecret("SERVER_HANDSHAKE_TRAFFIC_SECRET", secrets.server);
+    this.io.setReadSecret(suite, secrets.server, "handshake");
+    // §D.4: the dummy change_cipher_spec goes before our first encrypted record.
+    this.sendChangeCipherSpecOnce();
+    this.io.setWriteSecret(suite, secrets.client, "handshake");
+  }
+
+  private sendChangeCipherSpecOnce(): void {
+    if (this.middleboxCompat && !this.changeCipherSpecSent) {
+      this.changeCipherSpecSent = true;
+      this.io.sendChangeCipherSpec();
+    }
+  }
+
+  /** §4.3.1 */
+  private processEncryptedExtensions(m: HandshakeMessage): void {
+    const extensions = decodeEncryptedExtensions(m.body);
+    for (const e of extensions) {
+      if (!this.offeredExtensions.has(e.type)) {
+        fail("unsupported_extension", `EncryptedExtensions contains ${extensionName(e.type)}, which we did not offer`);
+      }
+      if (!ENCRYPTED_EXTENSIONS_ALLOWED.has(e.type)) {
+        fail("illegal_parameter", `${extensionName(e.type)} is not allowed in EncryptedExtensions`);
+      }
+    }
+    const sni = findExtension(extensions, ExtensionType.server_name);
+    if (sni !== undefined && sni.length !== 0) fail("decode_error", "the server's server_name acknowledgement must be empty");
+    const alpn = findExtension(extensions, ExtensionType.application_layer_protocol_negotiation);
+    if (alpn !== undefined) {
+      const chosen = decodeAlpn(alpn);
+      // RFC 7301 §3.1: exactly one protocol, one we offered.
+      if (chosen.length !== 1 || !this.config.alpnProtocols.includes(chosen[0])) {
+        fail("illegal_parameter", `the server selected ALPN protocol "${chosen.join(",")}", which we did not offer`);
+      }
+      this.alpnProtocol = chosen[0];
+    }
+    this.transcript.add(m.raw);
+    this.step = {
+      name: "ExpectCertificateOrCertificateRequest",
+      expects: [HandshakeType.certificate_request, HandshakeType.certificate],
+      handle: (msg) =>
+        msg.type === HandshakeType.certificate_request ? this.processCertificateRequest(msg) : this.processServerCertificate(msg),
+    };
+  }
+
+  /** §4.3.2 */
+  private processCertificateRequest(m: HandshakeMessage): void {
+    const request = decodeCertificateRequest(m.body);
+    // §4.3.2: the context is empty except in post-handshake authentication.
+    if (request.certificateRequestContext.length !== 0) {
+      fail("illegal_parameter", "CertificateRequest during the handshake must have an empty context");
+    }
+    if (findExtension(request.extensions, ExtensionType.signature_algorithms) === undefined) {
+      fail("missing_extension", "CertificateRequest lacks signature_algorithms");
+    }
+    this.certificateRequest = request;
+    this.transcript.add(m.raw);
+    this.step = { name: "ExpectCertificate", expects: [HandshakeType.certificate], handle: (msg) => this.processServerCertificate(msg) };
+  }
+
+  /** §4.4.2, §4.4.2.4 */
+  private processServerCertificate(m: HandshakeMessage): void {
+    const certificate = decodeCertificate(m.body);
+    if (certificate.certificateRequestContext.length !== 0) {
+      fail("illegal_parameter", "the server's Certificate must have an empty certificate_request_context");
+    }
+    if (certificate.certificateList.length === 0) fail("decode_error", "the server sent an empty Certificate message");
+    this.server = verifyPeerCertificates(this.config, certificate.certificateList, "server", this.serverName);
+    this.transcript.add(m.raw);
+    this.step = {
+      name: "ExpectCertificateVerify",
+      expects: [HandshakeType.certificate_verify],
+      handle: (msg) => this.processServerCertificateVerify(msg),
+    };
+  }
+
+  /** §4.4.3 */
+  private processServerCertificateVerify(m: HandshakeMessage): void {
+    const cv = decodeCertificateVerify(m.body);
+    this.serverScheme = verifyCertificateVerify(
+      this.config.provider,
+      "server",
+      signatureSchemeByCode(cv.algorithm),
+      cv.algorithm,
+      this.config.acceptedSchemes,
+      this.server!.leaf.publicKey,
+      this.transcript.hash(),
+      cv.signature,
+    );
+    this.transcript.add(m.raw);
+    this.step = { name: "ExpectFinished", expects: [HandshakeType.finished], handle: (msg) => this.processServerFinished(msg) };
+  }
+
+  /** §4.4.4, then the application secrets of §7.1 and our second flight. */
+  private processServerFinished(m: HandshakeMessage): void | Promise<void> {
+    const schedule = this.schedule!;
+    const verifyData = decodeFinished(m.body, schedule.hashLength);
+    const expected = schedule.finishedVerifyData(this.serverHandshakeSecret, this.transcript.hash());
+    if (!constantTimeEqual(verifyData, expected)) fail("decrypt_error", "the server's Finished is wrong: the handshake was tampered with");
+    this.transcript.add(m.raw);
+
+    schedule.masterSecret();
+    const app = schedule.applicationSecrets(this.transcript.hash());
+    this.logSecret("CLIENT_TRAFFIC_SECRET_0", app.client);
+    this.logSecret("SERVER_TRAFFIC_SECRET_0", app.server);
+    this.logSecret("EXPORTER_SECRET", app.exporter);
+    // §4.4.4 / §5.1: from here the server may already send application data (0.5-RTT).
+    this.io.setReadSecret(this.suite!, app.server, "application");
+    this.step = { name: "SendingSecondFlight", expects: [], handle: () => undefined };
+
+    const certificateSent = this.certificateRequest ? this.sendClientCertificate() : undefined;
+    if (certificateSent) return certificateSent.then(() => this.sendClientFinished(app.client, app.server));
+    this.sendClientFinished(app.client, app.server);
+  }
+
+  /**
+   * §4.4.2 and §4.4.3: answer a CertificateRequest with our chain and a CertificateVerify, or an
+   * empty Certificate when we have no certificate whose key fits the server's signature_algorithms.
+   */
+  private sendClientCertificate(): void | Promise<void> {
+    const request = this.certificateRequest!;
+    const credentials = this.config.credentials;
+    const offered = decodeU16List(findExtension(request.extensions, ExtensionType.signature_algorithms)!, "signature_algorithms extension");
+    const scheme = credentials?.signer.schemes
+      .map((name) => signatureSchemeByName(name))
+      .find((s) => !s.certificateOnly && offered.includes(s.code));
+    const chain = credentials && scheme ? credentials.chain : [];
+    const certificate = encodeCertificate({
+      certificateRequestContext: request.certificateRequestContext,
+      certificateList: chain.map((certData) => ({ certData, extensions: [] })),
+    });
+    this.transcript.add(certificate);
+    this.io.sendHandshake(certificate);
+    if (!credentials || !scheme) return;
+
+    const content = certificateVerifyContent("client", this.transcript.hash());
+    const signature = credentials.signer.sign(scheme.name, content);
+    const send = (sig: Uint8Array): void => {
+      const cv = encodeCertificateVerify({ algorithm: scheme.code, signature: sig });
+      this.transcript.add(cv);
+      this.io.sendHandshake(cv);
+    };
+    if (signature instanceof Uint8Array) return send(signature);
+    return Promise.resolve(signature).then(send);
+  }
+
+  /** §4.4.4 */
+  private sendClientFinished(clientApplicationSecret: Uint8Array, serverApplicationSecret: Uint8Array): void {
+    const schedule = this.schedule!;
+    const finished = encodeFinished(schedule.finishedVerifyData(this.clientHandshakeSecret, this.transcript.hash()));
+    this.transcript.add(finished);
+    this.io.sendHandshake(finished);
+    this.io.setWriteSecret(this.suite!, clientApplicationSecret, "application");
+
+    const result: HandshakeResult = {
+      version: "TLSv1.3",
+      cipherSuite: this.suite!.name,
+      group: this.group!,
+      alpnProtocol: this.alpnProtocol,
+      helloRetry: this.helloRetry !== null,
+      serverName: this.serverName,
+      peerCertificates: this.server!.chain,
+      peerIdentity: this.server!.identity,
+      peerSignatureScheme: this.serverScheme?.name ?? null,
+    };
+    const post = new PostHandshake(this.io, schedule, this.suite!, "client", clientApplicationSecret, serverApplicationSecret);
+    this.step = post.step;
+    this.io.complete(result);
+  }
+
+  private logSecret(label: string, secret: Uint8Array): void {
+    this.config.keyLog?.(`${label} ${toHex(this.random)} ${toHex(secret)}`);
+  }
+
+  describeUnexpected(type: number): string {
+    return `received ${handshakeTypeName(type)} while in state ${this.step.name}`;
+  }
+}

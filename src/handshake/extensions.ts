@@ -1,0 +1,206 @@
+import { Reader, Writer, fail, asciiBytes, bytesToAscii } from "../bytes/index.js";
+import { extensionName } from "./constants.js";
+
+/** One extension as it appears on the wire (RFC 8446 §4.2); `data` is the raw extension_data. */
+export interface Extension {
+  readonly type: number;
+  readonly data: Uint8Array;
+}
+
+/** Reads an `Extension extensions<..2^16-1>` block. RFC 8446 §4.2: no type may appear twice. */
+export function readExtensions(r: Reader, what: string): Extension[] {
+  const block = r.sub16(`${what} extensions`);
+  const out: Extension[] = [];
+  const seen = new Set<number>();
+  while (!block.atEnd) {
+    const type = block.u16();
+    const data = block.vector16();
+    if (seen.has(type)) fail("illegal_parameter", `${what} contains the ${extensionName(type)} extension twice`);
+    seen.add(type);
+    out.push({ type, data });
+  }
+  return out;
+}
+
+export function writeExtensions(w: Writer, extensions: readonly Extension[]): void {
+  w.vector16((w) => {
+    for (const e of extensions) w.u16(e.type).vector16((w) => w.bytes(e.data));
+  });
+}
+
+export function findExtension(extensions: readonly Extension[], type: number): Uint8Array | undefined {
+  for (const e of extensions) if (e.type === type) return e.data;
+  return undefined;
+}
+
+function encode(body: (w: Writer) => void): Uint8Array {
+  const w = new Writer(64);
+  body(w);
+  return w.finish();
+}
+
+// --- supported_versions (RFC 8446 §4.2.1) ---
+
+export function encodeSupportedVersionsClient(versions: readonly number[]): Uint8Array {
+  return encode((w) => w.vector8((w) => versions.forEach((v) => w.u16(v))));
+}
+
+export function decodeSupportedVersionsClient(data: Uint8Array): number[] {
+  const r = new Reader(data, "supported_versions extension");
+  const list = r.sub8("supported_versions list", 2);
+  r.expectEnd();
+  const out: number[] = [];
+  while (!list.atEnd) out.push(list.u16());
+  if (data.length % 2 === 0) fail("decode_error", "malformed supported_versions extension");
+  return out;
+}
+
+export function encodeSupportedVersionsServer(version: number): Uint8Array {
+  return encode((w) => w.u16(version));
+}
+
+export function decodeSupportedVersionsServer(data: Uint8Array): number {
+  const r = new Reader(data, "supported_versions extension");
+  const v = r.u16();
+  r.expectEnd();
+  return v;
+}
+
+// --- u16 lists: supported_groups (§4.2.7), signature_algorithms(_cert) (§4.2.3) ---
+
+export function encodeU16List(values: readonly number[]): Uint8Array {
+  return encode((w) => w.vector16((w) => values.forEach((v) => w.u16(v))));
+}
+
+export function decodeU16List(data: Uint8Array, what: string): number[] {
+  const r = new Reader(data, what);
+  const list = r.sub16(what, 2);
+  r.expectEnd();
+  if ((data.length - 2) % 2 !== 0) fail("decode_error", `malformed ${what}`);
+  const out: number[] = [];
+  while (!list.atEnd) out.push(list.u16());
+  return out;
+}
+
+// --- key_share (§4.2.8) ---
+
+export interface KeyShareEntry {
+  readonly group: number;
+  readonly keyExchange: Uint8Array;
+}
+
+export function encodeKeyShareClient(entries: readonly KeyShareEntry[]): Uint8Array {
+  return encode((w) => w.vector16((w) => entries.forEach((e) => w.u16(e.group).vector16((w) => w.bytes(e.keyExchange)))));
+}
+
+export function decodeKeyShareClient(data: Uint8Array): KeyShareEntry[] {
+  const r = new Reader(data, "key_share extension");
+  const list = r.sub16("key_share client_shares");
+  r.expectEnd();
+  const out: KeyShareEntry[] = [];
+  while (!list.atEnd) {
+    const group = list.u16();
+    const keyExchange = list.vector16(1);
+    // §4.2.8: "Clients MUST NOT offer multiple KeyShareEntry values for the same group."
+    if (out.some((e) => e.group === group)) fail("illegal_parameter", "ClientHello key_share offers the same group twice");
+    out.push({ group, keyExchange });
+  }
+  return out;
+}
+
+export function encodeKeyShareServer(entry: KeyShareEntry): Uint8Array {
+  return encode((w) => w.u16(entry.group).vector16((w) => w.bytes(entry.keyExchange)));
+}
+
+export function decodeKeyShareServer(data: Uint8Array): KeyShareEntry {
+  const r = new Reader(data, "key_share extension");
+  const group = r.u16();
+  const keyExchange = r.vector16(1);
+  r.expectEnd();
+  return { group, keyExchange };
+}
+
+/** In a HelloRetryRequest the key_share carries only the selected group (§4.2.8). */
+export function encodeKeyShareHelloRetry(group: number): Uint8Array {
+  return encode((w) => w.u16(group));
+}
+
+export function decodeKeyShareHelloRetry(data: Uint8Array): number {
+  const r = new Reader(data, "key_share extension");
+  const group = r.u16();
+  r.expectEnd();
+  return group;
+}
+
+// --- server_name (RFC 6066 §3) ---
+
+export function encodeServerName(hostName: string): Uint8Array {
+  return encode((w) => w.vector16((w) => w.u8(0).vector16((w) => w.bytes(asciiBytes(hostName)))));
+}
+
+/** Returns the host_name, or null when the list holds none. */
+export function decodeServerName(data: Uint8Array): string | null {
+  const r = new Reader(data, "server_name extension");
+  const list = r.sub16("server_name list", 1);
+  r.expectEnd();
+  let name: string | null = null;
+  while (!list.atEnd) {
+    const type = list.u8();
+    const value = list.vector16(1);
+    if (type === 0) {
+      // RFC 6066 §3: the list MUST NOT contain more than one name of the same name_type.
+      if (name !== null) fail("illegal_parameter", "server_name lists two host names");
+      name = bytesToAscii(value);
+    }
+  }
+  return name;
+}
+
+// --- ALPN (RFC 7301 §3.1) ---
+
+export function encodeAlpn(protocols: readonly string[]): Uint8Array {
+  return encode((w) => w.vector16((w) => protocols.forEach((p) => w.vector8((w) => w.bytes(asciiBytes(p))))));
+}
+
+export function decodeAlpn(data: Uint8Array): string[] {
+  const r = new Reader(data, "application_layer_protocol_negotiation extension");
+  const list = r.sub16("ALPN protocol list", 2);
+  r.expectEnd();
+  const out: string[] = [];
+  while (!list.atEnd) out.push(bytesToAscii(list.vector8(1)));
+  return out;
+}
+
+// --- cookie (§4.2.2) ---
+
+export function encodeCookie(cookie: Uint8Array): Uint8Array {
+  return encode((w) => w.vector16((w) => w.bytes(cookie)));
+}
+
+export function decodeCookie(data: Uint8Array): Uint8Array {
+  const r = new Reader(data, "cookie extension");
+  const cookie = r.vector16(1);
+  r.expectEnd();
+  return cookie;
+}
+
+// --- psk_key_exchange_modes (§4.2.9) ---
+
+export function encodePskModes(modes: readonly number[]): Uint8Array {
+  return encode((w) => w.vector8((w) => modes.forEach((m) => w.u8(m))));
+}
+
+// --- certificate_authorities (§4.2.4): DistinguishedName authorities<3..2^16-1> ---
+
+export function encodeCertificateAuthorities(names: readonly Uint8Array[]): Uint8Array {
+  return encode((w) => w.vector16((w) => names.forEach((n) => w.vector16((w) => w.bytes(n)))));
+}
+
+export function decodeCertificateAuthorities(data: Uint8Array): Uint8Array[] {
+  const r = new Reader(data, "certificate_authorities extension");
+  const list = r.sub16("certificate_authorities list", 3);
+  r.expectEnd();
+  const out: Uint8Array[] = [];
+  while (!list.atEnd) out.push(list.vector16(1));
+  return out;
+}

@@ -1,0 +1,3 @@
+export { RecordProtection, RECORD_HEADER_LENGTH, AEAD_TAG_LENGTH } from "./record-protection.js";
+export { RecordReader, MAX_PLAINTEXT, MAX_CIPHERTEXT } from "./record-reader.js";
+export { RecordWriter } from "./record-writer.js";

@@ -1,0 +1,105 @@
+import { fail } from "../bytes/index.js";
+import { RECORD_HEADER_LENGTH, type RecordProtection } from "./record-protection.js";
+
+/** RFC 8446 §5.1-5.2 limits. */
+export const MAX_PLAINTEXT = 1 << 14;
+export const MAX_CIPHERTEXT = MAX_PLAINTEXT + 256;
+const CONTENT_APPLICATION_DATA = 23;
+
+/**
+ * Assembles one record at a time from arbitrary input chunks into a buffer it owns, then opens it
+ * in place (RFC 8446 §5). Memory is bounded by one maximum-size record whatever the peer sends.
+ */
+export class RecordReader {
+  private readonly buf = new Uint8Array(RECORD_HEADER_LENGTH + MAX_CIPHERTEXT);
+  private fill = 0;
+  private recordLength = -1;
+  /** Keys for opening, or null while records are plaintext. */
+  protection: RecordProtection | null = null;
+  /** Bytes of undecryptable records still to skip (rejected 0-RTT data, §4.2.10); 0 = off. */
+  skipBudget = 0;
+  /** After `openRecord`: the content type and the content's place in `buffer`. */
+  contentType = 0;
+  readonly contentOffset = RECORD_HEADER_LENGTH;
+  contentLength = 0;
+
+  get buffer(): Uint8Array {
+    return this.buf;
+  }
+
+  /** True while part of a record is buffered (a peer that stops here did not end cleanly). */
+  get partial(): boolean {
+    return this.fill > 0;
+  }
+
+  /**
+   * Copies bytes from `data[offset..]` until one record is complete. Returns the new offset;
+   * check `ready` afterwards.
+   */
+  feed(data: Uint8Array, offset: number): number {
+    if (this.fill < RECORD_HEADER_LENGTH) {
+      const n = Math.min(RECORD_HEADER_LENGTH - this.fill, data.length - offset);
+      this.buf.set(data.subarray(offset, offset + n), this.fill);
+      this.fill += n;
+      offset += n;
+      if (this.fill < RECORD_HEADER_LENGTH) return offset;
+      this.recordLength = this.checkHeader();
+    }
+    const want = RECORD_HEADER_LENGTH + this.recordLength - this.fill;
+    const n = Math.min(want, data.length - offset);
+    this.buf.set(data.subarray(offset, offset + n), this.fill);
+    this.fill += n;
+    return offset + n;
+  }
+
+  get ready(): boolean {
+    return this.recordLength >= 0 && this.fill === RECORD_HEADER_LENGTH + this.recordLength;
+  }
+
+  private checkHeader(): number {
+    const length = (this.buf[3] << 8) | this.buf[4];
+    // §5.2: more than 2^14 + 256 bytes of ciphertext (2^14 of plaintext before keys) is record_overflow.
+    const limit = this.protection ? MAX_CIPHERTEXT : MAX_PLAINTEXT;
+    if (length > limit) fail("record_overflow", `received a ${length}-byte record; the limit is ${limit}`);
+    return length;
+  }
+
+  /**
+   * Opens the buffered record: decrypts it in place when keys are set and the outer type is
+   * application_data, and strips the padding of TLSInnerPlaintext (§5.4). Returns false when the
+   * record was skipped as rejected early data.
+   */
+  openRecord(): boolean {
+    const outerType = this.buf[0];
+    if (!this.protection || outerType !== CONTENT_APPLICATION_DATA) {
+      this.contentType = outerType;
+      this.contentLength = this.recordLength;
+      return true;
+    }
+    let inner: number;
+    try {
+      inner = this.protection.open(this.buf, 0, this.recordLength);
+    } catch (e) {
+      if (this.skipBudget >= this.recordLength) {
+        this.skipBudget -= this.recordLength;
+        return false;
+      }
+      throw e;
+    }
+    this.skipBudget = 0;
+    // §5.4: the content type is the last non-zero byte; all-zero plaintext is unexpected_message.
+    let end = RECORD_HEADER_LENGTH + inner;
+    while (end > RECORD_HEADER_LENGTH && this.buf[end - 1] === 0) end--;
+    if (end === RECORD_HEADER_LENGTH) fail("unexpected_message", "an encrypted record has no content type (all padding)");
+    this.contentType = this.buf[end - 1];
+    this.contentLength = end - 1 - RECORD_HEADER_LENGTH;
+    if (this.contentLength > MAX_PLAINTEXT) fail("record_overflow", `decrypted a ${this.contentLength}-byte record; the limit is ${MAX_PLAINTEXT}`);
+    return true;
+  }
+
+  /** Ready for the next record. */
+  reset(): void {
+    this.fill = 0;
+    this.recordLength = -1;
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * The per-certificate and per-link rules path validation applies (a safe subset of RFC 5280
+ * §6.1.3 and §6.1.4). Each check returns the TLSError to raise, or null, so path building can
+ * try another candidate before giving up.
+ */
+import { AlertDescription, TLSError, bytesEqual, type AlertName } from "../bytes/index.js";
+import type { CryptoProvider } from "../crypto/provider.js";
+import { describeCertificate, type Certificate } from "./certificate.js";
+import { algorithmName } from "./oids.js";
+
+export type Purpose = "serverAuth" | "clientAuth";
+
+export function certificateError(alert: AlertName, message: string): TLSError {
+  return new TLSError(AlertDescription[alert], message);
+}
+
+function isoDate(d: Date): string {
+  return d.toISOString().slice(0, 10);
+}
+
+/** RFC 5280 §6.1.3 (a)(2): the current time must fall within the validity period. */
+export function checkValidity(cert: Certificate, now: Date): TLSError | null {
+  const who = describeCertificate(cert);
+  if (now.getTime() > cert.notAfter.getTime()) {
+    return certificateError("certificate_expired", `certificate ${who} expired on ${isoDate(cert.notAfter)} (checked at ${now.toISOString()})`);
+  }
+  if (now.getTime() < cert.notBefore.getTime()) {
+    return certificateError("certificate_expired", `certificate ${who} is not valid until ${isoDate(cert.notBefore)} (checked at ${now.toISOString()})`);
+  }
+  return null;
+}
+
+/** RFC 5280 §4.2: a critical extension we do not interpret could restrict use in ways we would ignore. */
+export function checkCriticalExtensions(cert: Certificate): TLSError | null {
+  const unknown = cert.unrecognizedCriticalExtensions;
+  if (unknown.length === 0) return null;
+  return certificateError(
+    "unsupported_certificate",
+    `certificate ${describeCertificate(cert)} has critical extension ${unknown.join(", ")}, which mutls does not support`,
+  );
+}
+
+/** RFC 5280 §4.2.1.12: anyExtendedKeyUsage or the purpose itself must be listed, if EKU is present. */
+export function checkExtendedKeyUsage(cert: Certificate, purpose: Purpose): TLSError | null {
+  const eku = cert.extKeyUsage;
+  if (eku === null || eku.includes(purpose) || eku.includes("anyExtendedKeyUsage")) return null;
+  return certificateError("bad_certificate", `EKU of ${describeCertificate(cert)} lacks ${purpose} (it allows ${eku.join(", ")})`);
+}
+
+/** Checks the end-entity certificate on its own: usable now, for this purpose, by TLS 1.3. */
+export function checkLeaf(leaf: Certificate, now: Date, purpose: Purpose): TLSError | null {
+  const who = describeCertificate(leaf);
+  const structural = checkCriticalExtensions(leaf) ?? checkValidity(leaf, now);
+  if (structural !== null) return structural;
+  // TLS 1.3 authenticates with CertificateVerify, a signature (RFC 8446 §4.4.3), so a key
+  // restricted by keyUsage must at least allow digitalSignature (RFC 5280 §4.2.1.3).
+  if (leaf.keyUsage !== null && !leaf.keyUsage.digitalSignature) {
+    return certificateError("bad_certificate", `keyUsage of ${who} lacks digitalSignature, which TLS 1.3 needs to authenticate`);
+  }
+  const eku = checkExtendedKeyUsage(leaf, purpose);
+  if (eku !== null) return eku;
+  if (leaf.publicKey === null) {
+    return certificateError(
+      "unsupported_certificate",
+      `certificate ${who} has a ${algorithmName(leaf.publicKeyAlgorithmOid)} key, which mutls does not support (use EC P-256/P-384, Ed25519 or RSA)`,
+    );
+  }
+  return null;
+}
+
+function isSelfIssued(cert: Certificate): boolean {
+  return bytesEqual(cert.subject.der, cert.issuer.der);
+}
+
+/**
+ * Can `issuer` have issued `child`, given the certificates already below `child` in `path`
+ * (path[0] is the leaf)? Covers names/keys identifiers, CA status, key usage, path length,
+ * validity and critical extensions. The signature is checked separately (it costs the most).
+ */
+export function checkIssuer(issuer: Certificate, isAnchor: boolean, path: readonly Certificate[], now: Date, purpose: Purpose): TLSError | null {
+  const who = describeCertificate(issuer);
+  const child = describeCertificate(path[path.length - 1]);
+  const general = checkCriticalExtensions(issuer) ?? checkValidity(issuer, now);
+  if (general !== null) return general;
+  // RFC 5280 §4.2.1.9: only a certificate asserting cA may sign certificates.
+  if (issuer.basicConstraints === null || !issuer.basicConstraints.ca) {
+    return certificateError("bad_certificate", `certificate ${who} issued ${child} but is not a CA (basicConstraints CA is not set)`);
+  }
+  // RFC 5280 §4.2.1.3: keyCertSign is required to verify signatures on certificates.
+  if (issuer.keyUsage !== null && !issuer.keyUsage.keyCertSign) {
+    return certificateError("bad_certificate", `certificate ${who} issued ${child} but its keyUsage lacks keyCertSign`);
+  }
+  // RFC 5280 §4.2.1.9: pathLenConstraint limits the non-self-issued intermediates below it.
+  const pathLen = issuer.basicConstraints.pathLen;
+  if (pathLen !== null) {
+    const below = path.slice(1).filter((c) => !isSelfIssued(c)).length;
+    if (below > pathLen) {
+      return certificateError("bad_certificate", `certificate ${who} allows ${pathLen} intermediate CA(s) below it, but the chain has ${below}`);
+    }
+  }
+  // An intermediate's EKU constrains what it may issue for, as OpenSSL, Go and browsers enforce;
+  // a configured anchor is trusted as given.
+  if (!isAnchor) {
+    const eku = checkExtendedKeyUsage(issuer, purpose);
+    if (eku !== null) return eku;
+  }
+  return null;
+}
+
+/** RFC 5280 §6.1.3 (a)(1): the child's signature must verify with the issuer's public key. */
+export function checkSignature(child: Certificate, issuer: Certificate, provider: CryptoProvider): TLSError | null {
+  const who = describeCertificate(child);
+  if (child.signatureAlgorithm === null) {
+    return certificateError(
+      "unsupported_certificate",
+      `certificate ${who} is signed with ${algorithmName(child.signatureAlgorithmOid)}, which mutls does not accept`,
+    );
+  }
+  if (issuer.publicKey === null) {
+    return certificateError(
+      "unsupported_certificate",
+      `certificate ${describeCertificate(issuer)} has a ${algorithmName(issuer.publicKeyAlgorithmOid)} key, which mutls does not support`,
+    );
+  }
+  if (!provider.verify(child.signatureAlgorithm, issuer.publicKey, child.tbs, child.signature)) {
+    return certificateError("bad_certificate", `the signature on certificate ${who} does not verify with the key of its issuer ${describeCertificate(issuer)}`);
+  }
+  return null;
+}

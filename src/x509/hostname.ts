@@ -1,0 +1,53 @@
+/**
+ * Server identity checks (RFC 6125 §6, as RFC 8446 §4.4.2.4 requires of clients): the name the
+ * client asked for must appear among the certificate's subjectAltName DNS or IP entries. The
+ * subject Common Name is never consulted (RFC 6125 §6.4.4 allows it only without SANs; CA/B and
+ * modern clients dropped it).
+ */
+import type { Certificate } from "./certificate.js";
+import { formatIpAddress, parseIpAddress } from "./ip-address.js";
+
+/** Lower-cases ASCII only and drops one trailing dot (an absolute name, RFC 6125 §6.4.1). */
+function normaliseDnsName(name: string): string | null {
+  const trimmed = name.endsWith(".") ? name.slice(0, -1) : name;
+  // Internationalised names must be compared as A-labels (RFC 6125 §6.4.2), so non-ASCII fails.
+  if (trimmed === "" || !/^[\x21-\x7e]+$/.test(trimmed)) return null;
+  return trimmed.toLowerCase();
+}
+
+/**
+ * One DNS-ID against one reference name. A wildcard is allowed only as the entire left-most
+ * label and matches exactly one label (RFC 6125 §6.4.3); it must be followed by at least two
+ * labels, so "*.com" or "*.test" never match a whole top-level domain.
+ */
+export function dnsNameMatches(pattern: string, serverName: string): boolean {
+  const p = normaliseDnsName(pattern);
+  const host = normaliseDnsName(serverName);
+  if (p === null || host === null) return false;
+  if (!p.includes("*")) return p === host;
+  const labels = p.split(".");
+  if (labels[0] !== "*" || labels.length < 3 || labels.slice(1).some((l) => l === "" || l.includes("*"))) return false;
+  const hostLabels = host.split(".");
+  if (hostLabels.length !== labels.length || hostLabels[0] === "") return false;
+  return hostLabels.slice(1).join(".") === labels.slice(1).join(".");
+}
+
+/** True when `serverName` is an IPv4 or IPv6 literal. */
+export function isIpAddress(serverName: string): boolean {
+  return parseIpAddress(serverName) !== null;
+}
+
+/**
+ * Does the certificate identify `serverName`? IP literals match only iPAddress entries, and
+ * DNS names only dNSName entries (RFC 6125 §6.2.1, RFC 5280 §4.2.1.6).
+ */
+export function certificateMatchesServerName(cert: Certificate, serverName: string): boolean {
+  const san = cert.subjectAltName;
+  if (san === null) return false;
+  const ip = parseIpAddress(serverName);
+  if (ip !== null) {
+    const canonical = formatIpAddress(ip);
+    return san.ip.includes(canonical ?? "");
+  }
+  return san.dns.some((pattern) => dnsNameMatches(pattern, serverName));
+}

@@ -1,0 +1,82 @@
+/**
+ * Distinguished names (RFC 5280 §4.1.2.4): kept as DER for comparison (path building matches
+ * issuer to subject by exact bytes, which is what RFC 5280 §7.1 permits for names encoded the
+ * same way) and rendered as text for people in the style of OpenSSL's
+ * `-nameopt RFC2253,sep_comma_plus_space`: "CN=leaf, O=Example, C=US".
+ */
+import { toHex } from "../bytes/index.js";
+import { Tag, expectChildren, expectSequence, expectUniversal, malformed, type DerContext, type DerNode } from "./der.js";
+import { decodeDirectoryString, readOid } from "./der-values.js";
+
+export interface DistinguishedName {
+  /** The Name exactly as encoded in the certificate. */
+  readonly der: Uint8Array;
+  /** Most specific attribute first, as RFC 4514 §2.1 orders them. */
+  readonly text: string;
+  /** The first commonName, if any (for messages; never used for name matching). */
+  readonly commonName: string | null;
+}
+
+/** Short names OpenSSL and RFC 4514 §3 use for attribute types. */
+const ATTRIBUTE_NAMES: Record<string, string> = {
+  "2.5.4.3": "CN",
+  "2.5.4.4": "SN",
+  "2.5.4.5": "serialNumber",
+  "2.5.4.6": "C",
+  "2.5.4.7": "L",
+  "2.5.4.8": "ST",
+  "2.5.4.9": "street",
+  "2.5.4.10": "O",
+  "2.5.4.11": "OU",
+  "2.5.4.12": "title",
+  "2.5.4.17": "postalCode",
+  "2.5.4.42": "GN",
+  "2.5.4.43": "initials",
+  "2.5.4.44": "generationQualifier",
+  "2.5.4.46": "dnQualifier",
+  "2.5.4.65": "pseudonym",
+  "0.9.2342.19200300.100.1.1": "UID",
+  "0.9.2342.19200300.100.1.25": "DC",
+  "1.2.840.113549.1.9.1": "emailAddress",
+};
+
+const COMMON_NAME = "2.5.4.3";
+
+/** RFC 4514 §2.4 escaping, plus control characters as \XX so a name cannot forge log lines. */
+function escapeValue(value: string): string {
+  let out = "";
+  for (let i = 0; i < value.length; i++) {
+    const ch = value[i];
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) out += "\\" + toHex(Uint8Array.of(code)).toUpperCase();
+    else if (',+"\\<>;'.includes(ch)) out += "\\" + ch;
+    else if ((i === 0 && (ch === "#" || ch === " ")) || (i === value.length - 1 && ch === " ")) out += "\\" + ch;
+    else out += ch;
+  }
+  return out;
+}
+
+/** Parses a Name (a SEQUENCE OF RelativeDistinguishedName, each a SET OF AttributeTypeAndValue). */
+export function parseName(node: DerNode | undefined, field: string, ctx: DerContext): DistinguishedName {
+  const name = expectSequence(node, field, ctx);
+  const rdns: string[] = [];
+  let commonName: string | null = null;
+  for (const rdn of name.children) {
+    const set = expectUniversal(rdn, Tag.SET, `${field} RDN`, ctx);
+    if (set.children.length === 0) malformed(ctx, `${field} has an empty RDN`);
+    const parts: string[] = [];
+    for (const atv of set.children) {
+      const [typeNode, valueNode] = expectChildren(expectSequence(atv, `${field} attribute`, ctx), 2, 2, `${field} attribute`, ctx);
+      const type = readOid(typeNode, `${field} attribute type`, ctx);
+      // A value that is not a well-formed string is shown in hex rather than rejected: the text
+      // is for people, and comparison uses the DER.
+      const decoded = decodeDirectoryString(valueNode);
+      if (type === COMMON_NAME && commonName === null && decoded !== null) commonName = decoded;
+      const label = ATTRIBUTE_NAMES[type] ?? type;
+      // RFC 4514 §2.4: a value that is not a string is given as '#' and its BER encoding in hex.
+      parts.push(`${label}=${decoded === null ? "#" + toHex(valueNode.raw).toUpperCase() : escapeValue(decoded)}`);
+    }
+    rdns.push(parts.reverse().join(" + "));
+  }
+  return { der: name.raw, text: rdns.reverse().join(", "), commonName };
+}

@@ -1,0 +1,175 @@
+/**
+ * Private keys from PEM or DER: PKCS#8 PrivateKeyInfo (RFC 5958 §2) holding EC (RFC 5915),
+ * Ed25519 (RFC 8410 §7) or RSA (RFC 8017 §A.1.2); SEC1 "EC PRIVATE KEY" (RFC 5915 §3); and
+ * PKCS#1 "RSA PRIVATE KEY". These are local configuration, so failures are `internal_error`
+ * with a message that says what to do.
+ */
+import { ed25519 } from "@noble/curves/ed25519.js";
+import { p256, p384 } from "@noble/curves/nist.js";
+import { bytesEqual, bytesToAscii, fail } from "../bytes/index.js";
+import type { PrivateKey, PublicKey } from "../crypto/provider.js";
+import { parseAlgorithmIdentifier } from "./algorithms.js";
+import type { Certificate } from "./certificate.js";
+import { Tag, expectChildren, expectSequence, isContext, isUniversal, malformed, parseDer, type DerContext, type DerNode } from "./der.js";
+import { readBigInt, readOctetAlignedBits, readOctetString, readOid, readSmallInt } from "./der-values.js";
+import { OID } from "./oids.js";
+import { decodePem } from "./pem.js";
+
+const ENCRYPTED = "encrypted private keys are not supported; decrypt it first with openssl pkey";
+const KEY_LABELS = ["PRIVATE KEY", "EC PRIVATE KEY", "RSA PRIVATE KEY", "ENCRYPTED PRIVATE KEY"];
+const ctx: DerContext = { alert: "internal_error", what: "private key" };
+
+type Curve = "P-256" | "P-384";
+const SCALAR_LENGTH: Record<Curve, number> = { "P-256": 32, "P-384": 48 };
+
+function nist(curve: Curve): typeof p256 {
+  return curve === "P-256" ? p256 : p384;
+}
+
+function curveFromOid(oid: string): Curve {
+  if (oid === OID.prime256v1) return "P-256";
+  if (oid === OID.secp384r1) return "P-384";
+  return fail("internal_error", `EC private key on curve ${oid} is not supported (use P-256 or P-384)`);
+}
+
+/**
+ * ECPrivateKey (RFC 5915 §3). `outerCurve` is the curve named by a PKCS#8 wrapper, which the
+ * optional [0] parameters must then agree with.
+ */
+function parseEcPrivateKey(der: Uint8Array, outerCurve: Curve | null): PrivateKey {
+  const fields = expectChildren(expectSequence(parseDer(der, ctx), "ECPrivateKey", ctx), 2, 4, "ECPrivateKey", ctx);
+  if (readSmallInt(fields[0], "ECPrivateKey version", ctx) !== 1) malformed(ctx, "ECPrivateKey version is not 1");
+  const scalar = readOctetString(fields[1], "ECPrivateKey privateKey", ctx);
+  let curve = outerCurve;
+  let embeddedPublic: Uint8Array | null = null;
+  for (const field of fields.slice(2)) {
+    if (isContext(field, 0) && field.children.length === 1) {
+      const named = curveFromOid(readOid(field.children[0], "ECPrivateKey parameters", ctx));
+      if (curve !== null && curve !== named) malformed(ctx, "the EC curve in the key differs from the one in its PKCS#8 wrapper");
+      curve = named;
+    } else if (isContext(field, 1) && field.children.length === 1) {
+      embeddedPublic = readOctetAlignedBits(field.children[0], "ECPrivateKey publicKey", ctx);
+    } else malformed(ctx, "ECPrivateKey has an unexpected field");
+  }
+  if (curve === null) fail("internal_error", "EC private key does not name its curve");
+  const size = SCALAR_LENGTH[curve];
+  if (scalar.length > size) malformed(ctx, `the ${curve} scalar is longer than ${size} bytes`);
+  // RFC 5915 §3 fixes the length, but some encoders drop leading zeros; restore them.
+  const d = new Uint8Array(size);
+  d.set(scalar, size - scalar.length);
+  const key: PrivateKey = { kind: "ec", curve, d };
+  if (embeddedPublic !== null && !bytesEqual(embeddedPublic, ecPublicPoint(key))) {
+    malformed(ctx, "its embedded public key does not belong to its private scalar");
+  }
+  return key;
+}
+
+function ecPublicPoint(key: { curve: Curve; d: Uint8Array }): Uint8Array {
+  try {
+    return nist(key.curve).getPublicKey(key.d, false);
+  } catch {
+    return fail("internal_error", `EC private key is not a valid ${key.curve} scalar (zero or not below the group order)`);
+  }
+}
+
+/** RSAPrivateKey (RFC 8017 §A.1.2), two-prime only, checked for internal consistency. */
+function parseRsaPrivateKey(der: Uint8Array): PrivateKey {
+  const fields = expectChildren(expectSequence(parseDer(der, ctx), "RSAPrivateKey", ctx), 9, 10, "RSAPrivateKey", ctx);
+  if (readSmallInt(fields[0], "RSAPrivateKey version", ctx) !== 0 || fields.length !== 9) {
+    fail("internal_error", "multi-prime RSA private keys are not supported");
+  }
+  const names = ["n", "e", "d", "p", "q", "dp", "dq", "qinv"] as const;
+  const v = names.map((name, k) => readBigInt(fields[k + 1], `RSAPrivateKey ${name}`, ctx));
+  const [n, e, d, p, q, dp, dq, qinv] = v;
+  if (v.some((x) => x <= 0n)) malformed(ctx, "an RSA component is not positive");
+  // A key whose CRT values disagree would sign wrongly, and a faulty CRT signature can reveal
+  // the factors (Boneh-DeMillo-Lipton), so inconsistent keys are refused up front.
+  const consistent =
+    p * q === n &&
+    dp === d % (p - 1n) &&
+    dq === d % (q - 1n) &&
+    (qinv * q) % p === 1n &&
+    (e * dp) % (p - 1n) === 1n &&
+    (e * dq) % (q - 1n) === 1n;
+  if (!consistent) malformed(ctx, "its RSA components are inconsistent");
+  return { kind: "rsa", n, e, d, p, q, dp, dq, qinv };
+}
+
+/** PrivateKeyInfo / OneAsymmetricKey (RFC 5958 §2). */
+function parsePkcs8(fields: readonly DerNode[]): PrivateKey {
+  if (readSmallInt(fields[0], "PrivateKeyInfo version", ctx) > 1) malformed(ctx, "PrivateKeyInfo version is not 0 or 1");
+  const alg = parseAlgorithmIdentifier(fields[1], "privateKeyAlgorithm", ctx);
+  const keyOctets = readOctetString(fields[2], "privateKey", ctx);
+  switch (alg.oid) {
+    case OID.ecPublicKey:
+      if (!isUniversal(alg.parameters, Tag.OID)) fail("internal_error", "EC private key does not use a named curve");
+      return parseEcPrivateKey(keyOctets, curveFromOid(readOid(alg.parameters, "EC curve", ctx)));
+    case OID.ed25519: {
+      // RFC 8410 §7: CurvePrivateKey ::= OCTET STRING, the 32-byte seed.
+      const seed = readOctetString(parseDer(keyOctets, ctx), "CurvePrivateKey", ctx);
+      if (seed.length !== 32) malformed(ctx, "the Ed25519 seed is not 32 bytes");
+      return { kind: "ed25519", seed: seed.slice() };
+    }
+    case OID.rsaEncryption:
+    case OID.rsassaPss:
+      return parseRsaPrivateKey(keyOctets);
+    default:
+      return fail("internal_error", `private key algorithm ${alg.oid} is not supported (use EC P-256/P-384, Ed25519 or RSA)`);
+  }
+}
+
+/** Recognises the DER structure, since a DER file carries no label. */
+function parseKeyDer(der: Uint8Array, label: string | null): PrivateKey {
+  const top = expectSequence(parseDer(der, ctx), "private key", ctx);
+  const f = top.children;
+  // EncryptedPrivateKeyInfo (RFC 5958 §3): SEQUENCE { AlgorithmIdentifier, OCTET STRING }.
+  if (label === "ENCRYPTED PRIVATE KEY" || (f.length === 2 && isUniversal(f[0], Tag.SEQUENCE))) fail("internal_error", ENCRYPTED);
+  if (label === "PRIVATE KEY" || (label === null && isUniversal(f[1], Tag.SEQUENCE))) {
+    return parsePkcs8(expectChildren(top, 3, 5, "PrivateKeyInfo", ctx));
+  }
+  if (label === "EC PRIVATE KEY" || (label === null && isUniversal(f[1], Tag.OCTET_STRING))) return parseEcPrivateKey(der, null);
+  if (label === "RSA PRIVATE KEY" || (label === null && f.length >= 9)) return parseRsaPrivateKey(der);
+  return fail("internal_error", "unrecognised private key format (expected PKCS#8, SEC1 or PKCS#1)");
+}
+
+function parsePemKey(text: string): PrivateKey {
+  const blocks = decodePem(text);
+  const block = blocks.find((b) => KEY_LABELS.includes(b.label));
+  if (block === undefined) {
+    const found = blocks.length === 0 ? "no PEM blocks" : `only ${blocks.map((b) => b.label).join(", ")}`;
+    return fail("internal_error", `no private key found (${found}); expected a "PRIVATE KEY" PEM block`);
+  }
+  // RFC 1421 legacy encryption: "Proc-Type: 4,ENCRYPTED" inside an "RSA/EC PRIVATE KEY" block.
+  if ((block.headers["Proc-Type"] ?? "").includes("ENCRYPTED")) fail("internal_error", ENCRYPTED);
+  return parseKeyDer(block.der, block.label);
+}
+
+/** Parses a private key from PEM text, PEM bytes, or DER bytes. Throws a TLSError (internal_error). */
+export function parsePrivateKey(input: string | Uint8Array): PrivateKey {
+  if (typeof input === "string") return parsePemKey(input);
+  if (input.length > 0 && input[0] === 0x30) return parseKeyDer(input, null);
+  return parsePemKey(bytesToAscii(input));
+}
+
+/** The public half of a private key. */
+export function publicKeyOf(key: PrivateKey): PublicKey {
+  switch (key.kind) {
+    case "ec":
+      return { kind: "ec", curve: key.curve, point: ecPublicPoint(key) };
+    case "ed25519":
+      return { kind: "ed25519", key: ed25519.getPublicKey(key.seed) };
+    case "rsa":
+      return { kind: "rsa", n: key.n, e: key.e, pssOnly: false };
+  }
+}
+
+/** True when `cert` carries the public key of `key` (a configuration sanity check). */
+export function privateKeyMatchesCertificate(key: PrivateKey, cert: Certificate): boolean {
+  const certKey = cert.publicKey;
+  if (certKey === null || certKey.kind !== key.kind) return false;
+  const mine = publicKeyOf(key);
+  if (mine.kind === "ec" && certKey.kind === "ec") return mine.curve === certKey.curve && bytesEqual(mine.point, certKey.point);
+  if (mine.kind === "ed25519" && certKey.kind === "ed25519") return bytesEqual(mine.key, certKey.key);
+  if (mine.kind === "rsa" && certKey.kind === "rsa") return mine.n === certKey.n && mine.e === certKey.e;
+  return false;
+}

@@ -1,0 +1,176 @@
+/**
+ * A typed loader for the RFC 8448 traces in vectors/rfc8448/*.json (see the README there), plus
+ * small decoders for the messages they hold, so tests can replay the RFC byte for byte.
+ */
+import { readFileSync } from "node:fs";
+import type { Rfc8448Section, Rfc8448Step } from "../../vectors/rfc8448/extract.mjs";
+import { Reader, Writer, fromHex } from "../../src/bytes/index.js";
+import { type Extension, readExtensions, writeExtensions } from "../../src/handshake/extensions.js";
+
+export type { Rfc8448Section, Rfc8448Step };
+export type SectionNumber = 3 | 4 | 5 | 6 | 7;
+export type Actor = "client" | "server";
+
+const FILES: Record<SectionNumber, string> = {
+  3: "section3-simple-1rtt.json",
+  4: "section4-resumed-0rtt.json",
+  5: "section5-hello-retry-request.json",
+  6: "section6-client-authentication.json",
+  7: "section7-compatibility-mode.json",
+};
+
+const cache = new Map<SectionNumber, Rfc8448Section>();
+
+/** The parsed trace of RFC 8448 section `n`. */
+export function loadSection(n: SectionNumber): Rfc8448Section {
+  let section = cache.get(n);
+  if (!section) {
+    const url = new URL(`../../vectors/rfc8448/${FILES[n]}`, import.meta.url);
+    section = JSON.parse(readFileSync(url, "utf8")) as Rfc8448Section;
+    if (section.section !== String(n)) throw new Error(`${FILES[n]} holds section ${section.section}, not ${n}`);
+    cache.set(n, section);
+  }
+  return section;
+}
+
+/**
+ * The `occurrence`-th step (0-based, in document order) whose actor is `actor` and whose action
+ * starts with `actionPrefix`. Throws, naming the section and what was looked for, when there is none.
+ */
+export function step(section: Rfc8448Section, actor: Actor, actionPrefix: string, occurrence = 0): Rfc8448Step {
+  const matches = section.steps.filter((s) => s.actor === actor && s.action.startsWith(actionPrefix));
+  const found = matches[occurrence];
+  if (!found) {
+    throw new Error(
+      `RFC 8448 section ${section.section}: no step #${occurrence} for {${actor}} "${actionPrefix}…" ` +
+        `(${matches.length} match${matches.length === 1 ? "" : "es"})`,
+    );
+  }
+  return found;
+}
+
+/** The octets of the item labelled `label` (exactly) in `s`. Throws, naming the step, when missing. */
+export function item(s: Rfc8448Step, label: string): Uint8Array {
+  const found = s.items.find((i) => i.label === label);
+  if (!found) {
+    throw new Error(
+      `RFC 8448 line ${s.line} {${s.actor}} "${s.action}": no item "${label}" ` +
+        `(has: ${s.items.map((i) => `"${i.label}"`).join(", ") || "none"})`,
+    );
+  }
+  return fromHex(found.hex);
+}
+
+/** Shorthand: `item(step(section, actor, actionPrefix, occurrence), label)`. */
+export function itemOf(
+  section: Rfc8448Section,
+  actor: Actor,
+  actionPrefix: string,
+  label: string,
+  occurrence = 0,
+): Uint8Array {
+  return item(step(section, actor, actionPrefix, occurrence), label);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding what the traces hold
+// ---------------------------------------------------------------------------------------------
+
+/** One handshake message, with its 4-byte header, as it enters the transcript. */
+export interface RawHandshake {
+  readonly type: number;
+  readonly body: Uint8Array;
+  readonly raw: Uint8Array;
+}
+
+/** Splits a run of handshake messages (e.g. a record payload) into messages. */
+export function splitHandshakes(bytes: Uint8Array): RawHandshake[] {
+  const out: RawHandshake[] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    if (bytes.length - at < 4) throw new Error(`truncated handshake header at offset ${at}`);
+    const length = (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3];
+    if (at + 4 + length > bytes.length) throw new Error(`truncated handshake body at offset ${at}`);
+    out.push({ type: bytes[at], body: bytes.subarray(at + 4, at + 4 + length), raw: bytes.subarray(at, at + 4 + length) });
+    at += 4 + length;
+  }
+  return out;
+}
+
+/** Where the extensions block of a hello-like message body starts and what precedes it. */
+function extensionsOffset(type: number, body: Uint8Array): number {
+  const r = new Reader(body, "message");
+  switch (type) {
+    case 1: // ClientHello: version, random, session id, cipher suites, compression methods
+      r.u16();
+      r.bytes(32);
+      r.vector8();
+      r.vector16();
+      r.vector8();
+      return r.offset;
+    case 2: // ServerHello: version, random, session id echo, cipher suite, compression method
+      r.u16();
+      r.bytes(32);
+      r.vector8();
+      r.u16();
+      r.u8();
+      return r.offset;
+    case 8: // EncryptedExtensions
+      return 0;
+    case 13: // CertificateRequest: certificate_request_context
+      r.vector8();
+      return r.offset;
+    default:
+      throw new Error(`handshake type ${type} has no top-level extensions block`);
+  }
+}
+
+/** The extension list of a ClientHello, ServerHello, EncryptedExtensions or CertificateRequest (with header). */
+export function messageExtensions(message: Uint8Array): Extension[] {
+  const [m] = splitHandshakes(message);
+  if (!m) throw new Error("empty message");
+  const r = new Reader(m.body, "message", extensionsOffset(m.type, m.body));
+  const list = readExtensions(r, "message");
+  r.expectEnd();
+  return list;
+}
+
+/** The same message (with header) with its extension list replaced. */
+export function withExtensions(message: Uint8Array, extensions: readonly Extension[]): Uint8Array {
+  const [m] = splitHandshakes(message);
+  if (!m) throw new Error("empty message");
+  const w = new Writer(m.body.length + 64);
+  w.bytes(m.body.subarray(0, extensionsOffset(m.type, m.body)));
+  writeExtensions(w, extensions);
+  const body = w.finish();
+  const out = new Uint8Array(4 + body.length);
+  out.set([m.type, body.length >>> 16, (body.length >>> 8) & 0xff, body.length & 0xff]);
+  out.set(body, 4);
+  return out;
+}
+
+/** The DER certificates of a Certificate message (with header). */
+export function certificatesOf(message: Uint8Array): Uint8Array[] {
+  const [m] = splitHandshakes(message);
+  if (!m || m.type !== 11) throw new Error("not a Certificate message");
+  const r = new Reader(m.body, "Certificate");
+  r.vector8();
+  const list = r.sub24("certificate_list");
+  const out: Uint8Array[] = [];
+  while (!list.atEnd) {
+    out.push(list.vector24());
+    readExtensions(list, "CertificateEntry");
+  }
+  return out;
+}
+
+/** The signature scheme code and signature of a CertificateVerify message (with header). */
+export function certificateVerifyOf(message: Uint8Array): { scheme: number; signature: Uint8Array } {
+  const [m] = splitHandshakes(message);
+  if (!m || m.type !== 15) throw new Error("not a CertificateVerify message");
+  const r = new Reader(m.body, "CertificateVerify");
+  const scheme = r.u16();
+  const signature = r.vector16();
+  r.expectEnd();
+  return { scheme, signature };
+}
