@@ -37,11 +37,16 @@ import {
   type Rfc8448Section,
   certificateVerifyOf,
   certificatesOf,
+  construct,
+  handshakeBytesIn,
   item,
   itemOf,
   loadSection,
   messageExtensions,
+  records,
+  sealRecord,
   step,
+  trafficKeys as traffic,
 } from "./helpers/rfc8448.js";
 
 type ClientConfig = ConstructorParameters<typeof ClientConnection>[0];
@@ -66,47 +71,10 @@ const OURS: ReadonlySet<number> = new Set([
 // What the RFC says
 // ---------------------------------------------------------------------------------------------
 
-const construct = (s: Rfc8448Section, actor: "client" | "server", name: string, occurrence = 0) =>
-  itemOf(s, actor, `construct a${/^[AEIOU]/.test(name) ? "n" : ""} ${name} handshake message`, name, occurrence);
 const record = (s: Rfc8448Section, actor: "client" | "server", kind: string, occurrence = 0) =>
   itemOf(s, actor, `send ${kind} record`, "complete record", occurrence);
 const payload = (s: Rfc8448Section, actor: "client" | "server", kind: string, occurrence = 0) =>
   itemOf(s, actor, `send ${kind} record`, "payload", occurrence);
-
-/** Splits wire bytes into records (hex each), so a mismatch shows which record differs. */
-function records(bytes: Uint8Array): string[] {
-  const out: string[] = [];
-  let at = 0;
-  while (at < bytes.length) {
-    if (bytes.length - at < 5) {
-      out.push(`truncated record header: ${hex(bytes.subarray(at))}`);
-      break;
-    }
-    const end = at + 5 + ((bytes[at + 3]! << 8) | bytes[at + 4]!);
-    out.push(hex(bytes.subarray(at, Math.min(end, bytes.length))) + (end > bytes.length ? " (truncated)" : ""));
-    at = end;
-  }
-  return out;
-}
-
-function traffic(s: Rfc8448Section, actor: "client" | "server", action: string) {
-  const st = s.steps.find((x) => x.actor === actor && x.action === action && x.items.length > 0);
-  if (!st) throw new Error(`section ${s.section}: no {${actor}} "${action}" step with octets`);
-  return { key: item(st, "key expanded"), iv: item(st, "iv expanded") };
-}
-
-/** TLSCiphertext for `content` of `type` under AES-128-GCM at sequence number `seq` (RFC 8446 §5.2, §5.3). */
-function sealRecord(keys: { key: Uint8Array; iv: Uint8Array }, seq: number, type: number, content: Uint8Array): Uint8Array {
-  const length = content.length + 1 + 16;
-  const header = new Uint8Array([0x17, 0x03, 0x03, length >> 8, length & 0xff]);
-  const nonce = keys.iv.slice();
-  for (let i = 0, n = seq; i < 8; i++, n = Math.floor(n / 256)) nonce[11 - i]! ^= n & 0xff;
-  const body = new Uint8Array(length);
-  body.set(content);
-  body[content.length] = type;
-  pureProvider.aead("AES-128-GCM", keys.key).seal(nonce, header, body, 0, content.length + 1);
-  return concatBytes(header, body);
-}
 
 interface Trace {
   s: Rfc8448Section;
@@ -455,7 +423,13 @@ describe.each(SECTIONS)("RFC 8448 section %i", (n) => {
       });
     }
 
-    it("sends its second flight, byte for byte", () => {
+    it("its second flight carries the RFC's handshake messages (decrypted with the RFC's client handshake key)", () => {
+      const sent = [...r.get<string[]>("ServerHello"), ...(n === 7 ? r.get<string[]>("server change_cipher_spec") : []), ...r.get<string[]>("server flight")];
+      const keys = traffic(s, "server", "derive read traffic keys for handshake data");
+      expect(handshakeBytesIn(sent, keys)).toBe(hex(payload(s, "client", "handshake", n === 5 ? 2 : 1)));
+    });
+
+    it("sends its second flight, byte for byte (record framing included)", () => {
       const expected =
         n === 7
           ? hexRecords(record(s, "client", "change_cipher_spec"), record(s, "client", "handshake", 1))
@@ -529,7 +503,16 @@ describe.each(SECTIONS)("RFC 8448 section %i", (n) => {
       });
     }
 
-    it("sends ServerHello, (change_cipher_spec,) and the encrypted flight byte for byte", () => {
+    it("sends the RFC's ServerHello record", () => {
+      expect(r.get<string[]>("ClientHello")[0]).toBe(hex(record(s, "server", "handshake", n === 5 ? 1 : 0)));
+    });
+
+    it("its encrypted flight carries the RFC's handshake messages (decrypted with the RFC's server handshake key)", () => {
+      const keys = traffic(s, "server", "derive write traffic keys for handshake data");
+      expect(handshakeBytesIn(r.get<string[]>("ClientHello"), keys)).toBe(hex(payload(s, "server", "handshake", n === 5 ? 2 : 1)));
+    });
+
+    it("sends ServerHello, (change_cipher_spec,) and the encrypted flight byte for byte (record framing included)", () => {
       const first = n === 5 ? 1 : 0;
       const expected =
         n === 7

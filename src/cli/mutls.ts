@@ -78,7 +78,7 @@ function readText(conn: Connection): string {
 }
 
 function row(label: string, value: string): string {
-  return `  ${label.padEnd(16)}${value}\n`;
+  return `  ${label.padEnd(18)}${value}\n`;
 }
 
 function describeIdentity(identity: Identity | null, chainLength: number): string {
@@ -129,7 +129,7 @@ async function demo(out: (text: string) => void): Promise<void> {
   out(row("cipher suite", seenByClient.cipherSuite));
   out(row("group", `${seenByClient.group} (${seenByClient.helloRetry ? "after a HelloRetryRequest" : "no HelloRetryRequest"})`));
   out(row("ALPN", seenByClient.alpnProtocol ?? "none"));
-  out(`\nthe server, as the client verified it (expected ${DEMO_SERVER_NAME})\n`);
+  out(`\nthe server, as the client verified it (it asked for ${DEMO_SERVER_NAME})\n`);
   out(describeIdentity(seenByClient.peerIdentity, seenByClient.peerCertificates.length));
   out("\nthe client, as the server verified it\n");
   out(describeIdentity(seenByServer.peerIdentity, seenByServer.peerCertificates.length));

@@ -12,7 +12,10 @@ export class ClientConnection extends Connection {
     this.handshake = new ClientHandshake(this.config, config, this.io);
     // RFC 8446 §5.1: an initial ClientHello may carry legacy_record_version 0x0301 for old middleboxes.
     this.setPlaintextRecordVersion(0x0301);
-    this.start(() => this.handshake.sendClientHello());
+    this.start(() => {
+      this.handshake.sendClientHello();
+      this.flushHandshake();
+    });
     this.setPlaintextRecordVersion(0x0303);
   }
 

@@ -1,4 +1,4 @@
-import { AlertDescription, TLSError, alertName, fail } from "../bytes/index.js";
+import { AlertDescription, TLSError, alertName, concatBytes, fail } from "../bytes/index.js";
 import { ContentType, type CipherSuite, handshakeTypeName } from "../handshake/constants.js";
 import type { ResolvedConfig } from "../handshake/config.js";
 import type { HandshakeIO, HandshakeResult, Step } from "../handshake/handshake-io.js";
@@ -27,6 +27,8 @@ export abstract class Connection {
   private handshakeBuffer: Uint8Array = new Uint8Array(1024);
   private handshakeFill = 0;
   private readonly received: Uint8Array[] = [];
+  /** Handshake messages not yet framed: a flight shares records until the keys change (as RFC 8448 shows). */
+  private outgoingHandshake: Uint8Array[] = [];
   private queuedInput: Uint8Array[] = [];
   private queuedBytes = 0;
   private changeCipherSpecReceived = false;
@@ -40,10 +42,16 @@ export abstract class Connection {
   protected constructor(config: ResolvedConfig) {
     this.config = config;
     this.io = {
-      sendHandshake: (m) => this.writer.write(ContentType.handshake, m),
-      sendChangeCipherSpec: () => this.writer.write(ContentType.change_cipher_spec, new Uint8Array([1])),
+      sendHandshake: (m) => {
+        this.outgoingHandshake.push(m);
+      },
+      sendChangeCipherSpec: () => {
+        this.flushHandshake();
+        this.writer.write(ContentType.change_cipher_spec, new Uint8Array([1]));
+      },
       setReadSecret: (suite, secret, epoch) => this.setReadSecret(suite, secret, epoch),
       setWriteSecret: (suite, secret) => {
+        this.flushHandshake();
         this.writer.protection = this.protection(suite, secret);
       },
       complete: (result) => {
@@ -103,6 +111,7 @@ export abstract class Connection {
 
   /** Bytes to send to the peer, or null when nothing is queued. */
   takeOutput(): Uint8Array | null {
+    this.flushHandshake();
     return this.writer.take();
   }
 
@@ -111,6 +120,7 @@ export abstract class Connection {
     if (this.failure) throw this.failure;
     if (!this.handshakeComplete) throw new Error("write() before the handshake completed");
     if (this.closeSent) throw new Error("write() after close()");
+    this.flushHandshake();
     this.writer.write(ContentType.application_data, data);
   }
 
@@ -295,7 +305,16 @@ export abstract class Connection {
     this.readEpoch = epoch;
   }
 
+  /** Frames the queued handshake messages under the current write keys. */
+  protected flushHandshake(): void {
+    if (this.outgoingHandshake.length === 0) return;
+    const messages = this.outgoingHandshake;
+    this.outgoingHandshake = [];
+    this.writer.write(ContentType.handshake, messages.length === 1 ? messages[0] : concatBytes(...messages));
+  }
+
   private sendAlert(description: number): void {
+    this.flushHandshake();
     // §6: closure alerts are warnings; error alerts are fatal.
     const level = description === AlertDescription.close_notify || description === AlertDescription.user_canceled ? 1 : 2;
     this.writer.write(ContentType.alert, new Uint8Array([level, description]));

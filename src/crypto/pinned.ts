@@ -1,10 +1,12 @@
 /**
- * A provider with pinned randomness and ephemeral keys, so a test can replay a recorded handshake
- * such as RFC 8448 byte for byte (design.md, principle 4). Everything else goes to the base.
+ * A provider with pinned randomness, ephemeral keys and RSA-PSS salts, so a test can replay a
+ * recorded handshake such as RFC 8448 byte for byte (design.md, principle 4). Everything else goes
+ * to the base.
  */
 import { fail } from "../bytes/index.js";
 import { keyShareFromPrivateKey } from "./key-share.js";
-import type { CryptoProvider, GroupName, KeyShare } from "./provider.js";
+import type { CryptoProvider, GroupName, KeyShare, PrivateKey, SignatureAlgorithm } from "./provider.js";
+import { rsaPssSign } from "./rsa.js";
 
 export interface ProviderPins {
   /**
@@ -18,12 +20,33 @@ export interface ProviderPins {
    * that is not listed falls back to the base provider; a listed group that runs out throws.
    */
   readonly keyShares?: Partial<Record<GroupName, readonly Uint8Array[]>>;
+  /**
+   * Salts for successive RSA-PSS signatures, in order; each must be `saltLength` bytes. The salt is
+   * the only randomness in a PSS signature (RFC 8017 §9.1.1), so RFC 8448's server CertificateVerify
+   * can be reproduced from the RFC's key (its §2) and the salt recovered from the RFC's signature.
+   * Such signatures are computed here with the pure RSA code, whatever the base provider.
+   * When absent, PSS signing goes to the base provider.
+   */
+  readonly pssSalts?: readonly Uint8Array[];
 }
 
 export function createPinnedProvider(base: CryptoProvider, pins: ProviderPins): CryptoProvider {
   const random = pins.random?.map((value) => value.slice());
   let nextRandom = 0;
   const nextKeyShare: Partial<Record<GroupName, number>> = {};
+  const salts = pins.pssSalts?.map((value) => value.slice());
+  let nextSalt = 0;
+
+  function sign(algorithm: SignatureAlgorithm, key: PrivateKey, message: Uint8Array): Uint8Array {
+    if (salts === undefined || algorithm.kind !== "rsa-pss" || key.kind !== "rsa") return base.sign(algorithm, key, message);
+    const salt = salts[nextSalt];
+    if (salt === undefined) fail("internal_error", `pinned PSS salts exhausted after ${nextSalt}`);
+    if (salt.length !== algorithm.saltLength) {
+      fail("internal_error", `pinned PSS salt #${nextSalt} has ${salt.length} bytes; the algorithm needs ${algorithm.saltLength}`);
+    }
+    nextSalt++;
+    return rsaPssSign(algorithm.hash, key, message, salt);
+  }
 
   return {
     name: `${base.name}+pinned`,
@@ -56,6 +79,6 @@ export function createPinnedProvider(base: CryptoProvider, pins: ProviderPins): 
     hkdfExpand: (name, prk, info, length) => base.hkdfExpand(name, prk, info, length),
     aead: (algorithm, key) => base.aead(algorithm, key),
     verify: (algorithm, key, message, signature) => base.verify(algorithm, key, message, signature),
-    sign: (algorithm, key, message) => base.sign(algorithm, key, message),
+    sign,
   };
 }

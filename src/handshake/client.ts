@@ -13,7 +13,6 @@ import {
   extensionName,
   groupByCode,
   groupCode,
-  handshakeTypeName,
   signatureSchemeByCode,
   signatureSchemeByName,
   type SignatureScheme,
@@ -87,6 +86,7 @@ export class ClientHandshake {
   private readonly serverName: string | null;
   private readonly sniName: string | null;
   private readonly middleboxCompat: boolean;
+  private readonly keyShareGroups: readonly GroupName[];
   private random: Uint8Array = new Uint8Array(0);
   private legacySessionId: Uint8Array = new Uint8Array(0);
   private keyShares: KeyShare[] = [];
@@ -120,11 +120,9 @@ export class ClientHandshake {
     for (const g of keyShareGroups) {
       if (!config.groups.includes(g)) throw new TypeError(`keyShareGroups lists ${g}, which is not in groups`);
     }
-    this.step = { name: "start", expects: [], handle: () => undefined };
     this.keyShareGroups = keyShareGroups;
+    this.step = { name: "Start", expects: [], handle: () => undefined };
   }
-
-  private readonly keyShareGroups: readonly GroupName[];
 
   /** RFC 8446 §4.1.2 */
   sendClientHello(): void {
@@ -465,9 +463,5 @@ export class ClientHandshake {
 
   private logSecret(label: string, secret: Uint8Array): void {
     this.config.keyLog?.(`${label} ${toHex(this.random)} ${toHex(secret)}`);
-  }
-
-  describeUnexpected(type: number): string {
-    return `received ${handshakeTypeName(type)} while in state ${this.step.name}`;
   }
 }

@@ -1,4 +1,4 @@
-import { constantTimeEqual, fail, toHex } from "../bytes/index.js";
+import { bytesEqual, constantTimeEqual, fail, toHex } from "../bytes/index.js";
 import type { GroupName } from "../crypto/provider.js";
 import {
   type CipherSuite,
@@ -13,7 +13,7 @@ import {
   signatureSchemeByName,
   type SignatureScheme,
 } from "./constants.js";
-import type { ResolvedConfig, ServerConfig, ClientAuthMode } from "./config.js";
+import type { ClientAuthMode, Credentials, ResolvedConfig, ServerConfig } from "./config.js";
 import { certificateVerifyContent, verifyCertificateVerify } from "./certificate-verify.js";
 import {
   type Extension,
@@ -52,7 +52,6 @@ import {
 import { type VerifiedPeer, verifyPeerCertificates } from "./peer-verification.js";
 import { PostHandshake } from "./post-handshake.js";
 import { Transcript } from "./transcript.js";
-import type { Credentials } from "./config.js";
 
 /** What the server decided from the ClientHello (§4.1.1 negotiation). */
 interface Negotiated {
@@ -83,6 +82,7 @@ export class ServerHandshake {
   private schedule: KeySchedule | null = null;
   private clientRandom: Uint8Array = new Uint8Array(0);
   private clientHandshakeSecret: Uint8Array = new Uint8Array(0);
+  private serverHandshakeSecret: Uint8Array = new Uint8Array(0);
   private serverApplicationSecret: Uint8Array = new Uint8Array(0);
   private clientApplicationSecret: Uint8Array = new Uint8Array(0);
   private client: VerifiedPeer | null = null;
@@ -129,7 +129,7 @@ export class ServerHandshake {
     this.negotiated = negotiated;
 
     this.sendServerHello(hello, negotiated);
-    this.sendEncryptedExtensions(hello, negotiated);
+    this.sendEncryptedExtensions(negotiated);
     if (this.clientAuth !== "none") this.sendCertificateRequest();
     this.sendServerCertificate();
     const signed = this.sendServerCertificateVerify(negotiated.scheme);
@@ -150,7 +150,7 @@ export class ServerHandshake {
   private checkSecondClientHello(hello: ClientHello): void {
     const first = this.firstHello!;
     const retry = this.helloRetry!;
-    if (toHex(first.random) !== toHex(hello.random) || toHex(first.legacySessionId) !== toHex(hello.legacySessionId)) {
+    if (!bytesEqual(first.random, hello.random) || !bytesEqual(first.legacySessionId, hello.legacySessionId)) {
       fail("illegal_parameter", "the second ClientHello changed its random or session id");
     }
     if (!hello.cipherSuites.includes(retry.suite.code)) {
@@ -238,8 +238,8 @@ export class ServerHandshake {
       legacyCompressionMethod: 0,
       extensions: [
         { type: ExtensionType.key_share, data: encodeKeyShareHelloRetry(groupCode(negotiated.group)) },
-        { type: ExtensionType.supported_versions, data: encodeSupportedVersionsServer(TLS13) },
         { type: ExtensionType.cookie, data: encodeCookie(cookie) },
+        { type: ExtensionType.supported_versions, data: encodeSupportedVersionsServer(TLS13) },
       ],
     });
     this.transcript.add(retry);
@@ -290,10 +290,8 @@ export class ServerHandshake {
     this.io.setReadSecret(n.suite, secrets.client, "handshake");
   }
 
-  private serverHandshakeSecret: Uint8Array = new Uint8Array(0);
-
   /** §4.3.1 */
-  private sendEncryptedExtensions(hello: ClientHello, n: Negotiated): void {
+  private sendEncryptedExtensions(n: Negotiated): void {
     let extensions: Extension[] = [];
     // RFC 6066 §3: acknowledge the SNI we received with an empty server_name.
     if (n.serverName !== null) extensions.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
@@ -302,7 +300,6 @@ export class ServerHandshake {
     }
     const hook = this.config.testHooks.extensions;
     if (hook) extensions = hook("encrypted_extensions", extensions, this.helloRetry !== null);
-    void hello;
     this.send(encodeEncryptedExtensions(extensions));
   }
 
@@ -422,11 +419,8 @@ export class ServerHandshake {
     };
     const post = new PostHandshake(this.io, schedule, n.suite, "server", this.serverApplicationSecret, this.clientApplicationSecret);
     this.step = post.step;
-    this.postHandshake = post;
     this.io.complete(result);
   }
-
-  postHandshake: PostHandshake | null = null;
 
   private send(message: Uint8Array): void {
     this.transcript.add(message);

@@ -6,7 +6,7 @@
 import { AlertDescription, TLSError, bytesEqual, type AlertName } from "../bytes/index.js";
 import type { CryptoProvider } from "../crypto/provider.js";
 import { describeCertificate, type Certificate } from "./certificate.js";
-import { algorithmName } from "./oids.js";
+import { OID, algorithmName } from "./oids.js";
 
 export type Purpose = "serverAuth" | "clientAuth";
 
@@ -59,13 +59,17 @@ export function checkLeaf(leaf: Certificate, now: Date, purpose: Purpose): TLSEr
   }
   const eku = checkExtendedKeyUsage(leaf, purpose);
   if (eku !== null) return eku;
-  if (leaf.publicKey === null) {
-    return certificateError(
-      "unsupported_certificate",
-      `certificate ${who} has a ${algorithmName(leaf.publicKeyAlgorithmOid)} key, which mutls does not support (use EC P-256/P-384, Ed25519 or RSA)`,
-    );
-  }
+  if (leaf.publicKey === null) return unsupportedKey(leaf);
   return null;
+}
+
+function unsupportedKey(cert: Certificate): TLSError {
+  const who = describeCertificate(cert);
+  const message =
+    cert.publicKeyAlgorithmOid === OID.ecPublicKey
+      ? `certificate ${who} has an EC key on a curve mutls does not support (use P-256 or P-384)`
+      : `certificate ${who} has a ${algorithmName(cert.publicKeyAlgorithmOid)} key, which mutls does not support (use EC P-256/P-384, Ed25519 or RSA)`;
+  return certificateError("unsupported_certificate", message);
 }
 
 function isSelfIssued(cert: Certificate): boolean {
@@ -116,12 +120,7 @@ export function checkSignature(child: Certificate, issuer: Certificate, provider
       `certificate ${who} is signed with ${algorithmName(child.signatureAlgorithmOid)}, which mutls does not accept`,
     );
   }
-  if (issuer.publicKey === null) {
-    return certificateError(
-      "unsupported_certificate",
-      `certificate ${describeCertificate(issuer)} has a ${algorithmName(issuer.publicKeyAlgorithmOid)} key, which mutls does not support`,
-    );
-  }
+  if (issuer.publicKey === null) return unsupportedKey(issuer);
   if (!provider.verify(child.signatureAlgorithm, issuer.publicKey, child.tbs, child.signature)) {
     return certificateError("bad_certificate", `the signature on certificate ${who} does not verify with the key of its issuer ${describeCertificate(issuer)}`);
   }

@@ -58,7 +58,9 @@ function parseEcPrivateKey(der: Uint8Array, outerCurve: Curve | null): PrivateKe
   const d = new Uint8Array(size);
   d.set(scalar, size - scalar.length);
   const key: PrivateKey = { kind: "ec", curve, d };
-  if (embeddedPublic !== null && !bytesEqual(embeddedPublic, ecPublicPoint(key))) {
+  // Computing the public point also rejects a scalar of zero or not below the group order.
+  const point = ecPublicPoint(key);
+  if (embeddedPublic !== null && !bytesEqual(embeddedPublic, point)) {
     malformed(ctx, "its embedded public key does not belong to its private scalar");
   }
   return key;

@@ -1,11 +1,11 @@
 // The crypto provider against the published TLS 1.3 traces of RFC 8448: key shares, HKDF steps,
 // record protection and CertificateVerify signatures. Self-contained (reads the JSON directly) so a
 // crypto failure is reported here and not through handshake code.
-import { X509Certificate } from "node:crypto";
+import { X509Certificate, constants, createHash, createPublicKey, publicDecrypt } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { asciiBytes, concatBytes, fromHex, toHex } from "../../src/bytes/index.js";
-import type { GroupName, PublicKey, SignatureAlgorithm } from "../../src/crypto/provider.js";
+import type { GroupName, PrivateKey, PublicKey, SignatureAlgorithm } from "../../src/crypto/provider.js";
 import { createPinnedProvider, keyShareFromPrivateKey, pureProvider as p } from "../../src/crypto/pure.js";
 import type { Rfc8448Section, Rfc8448Step } from "../../vectors/rfc8448/extract.mjs";
 
@@ -32,6 +32,42 @@ function find(section: Rfc8448Section, actor: string, action: string, occurrence
   const found = section.steps.filter((s) => s.actor === actor && s.action === action)[occurrence];
   if (!found) throw new Error(`section ${section.section}: no {${actor}} ${action} #${occurrence}`);
   return found;
+}
+
+/** What a CertificateVerify step signs and with which key, rebuilt from the trace. */
+function certificateVerify(section: Rfc8448Section, cvStep: Rfc8448Step) {
+  const actor = cvStep.actor;
+  const messages = section.steps
+    .filter((s) => s.line < cvStep.line && s.action.startsWith("construct a") && s.action.endsWith("handshake message"))
+    .map((s) => ({ actor: s.actor, body: s.items[0] ? fromHex(s.items[0].hex) : new Uint8Array(0) }));
+  // After a HelloRetryRequest, ClientHello1 is replaced by message_hash (RFC 8446 §4.4.1).
+  const clientHellos = messages.filter((m) => m.body[0] === 1);
+  if (clientHellos.length === 2) {
+    const first = clientHellos[0];
+    first.body = concatBytes(new Uint8Array([0xfe, 0, 0, 32]), p.hash("SHA-256", first.body));
+  }
+  const certificateMessage = messages.filter((m) => m.actor === actor && m.body[0] === 11).at(-1)!.body;
+  const contextLength = certificateMessage[4];
+  const at = 5 + contextLength + 3; // header, context, certificate_list length
+  const certLength = (certificateMessage[at] << 16) | (certificateMessage[at + 1] << 8) | certificateMessage[at + 2];
+  const certificate = new X509Certificate(certificateMessage.subarray(at + 3, at + 3 + certLength));
+  const jwk = certificate.publicKey.export({ format: "jwk" });
+  const b = (s: string | undefined) => fromHex(Buffer.from(s ?? "", "base64url").toString("hex"));
+  const key: PublicKey =
+    jwk.kty === "RSA"
+      ? { kind: "rsa", n: BigInt("0x" + toHex(b(jwk.n))), e: BigInt("0x" + toHex(b(jwk.e))), pssOnly: false }
+      : { kind: "ec", curve: "P-256", point: concatBytes(new Uint8Array([4]), b(jwk.x), b(jwk.y)) };
+
+  const cv = get(cvStep, "CertificateVerify");
+  const scheme = (cv[4] << 8) | cv[5];
+  if (scheme !== 0x0804 && scheme !== 0x0403) throw new Error(`unexpected scheme ${scheme.toString(16)}`);
+  const signature = cv.subarray(8, 8 + ((cv[6] << 8) | cv[7]));
+  const algorithm: SignatureAlgorithm =
+    scheme === 0x0804 ? { kind: "rsa-pss", hash: "SHA-256", saltLength: 32 } : { kind: "ecdsa", hash: "SHA-256" };
+  const transcriptHash = p.hash("SHA-256", concatBytes(...messages.map((m) => m.body)));
+  const contentFor = (side: string) =>
+    concatBytes(new Uint8Array(64).fill(0x20), asciiBytes(`TLS 1.3, ${side} CertificateVerify`), new Uint8Array([0]), transcriptHash);
+  return { key, algorithm, signature, content: contentFor(actor), otherContent: contentFor(actor === "server" ? "client" : "server") };
 }
 
 describe.each(SECTIONS)("RFC 8448 section %i", (n) => {
@@ -76,40 +112,10 @@ describe.each(SECTIONS)("RFC 8448 section %i", (n) => {
   // client RSA) verifies with the key from the certificate the same side sent (RFC 8446 §4.4.3).
   const verifies = section.steps.filter((s) => s.action === "construct a CertificateVerify handshake message");
   it.skipIf(verifies.length === 0).each(verifies.map((s) => [s.actor, s] as const))("%s CertificateVerify verifies", (actor, cvStep) => {
-    const messages = section.steps
-      .filter((s) => s.line < cvStep.line && s.action.startsWith("construct a") && s.action.endsWith("handshake message"))
-      .map((s) => ({ actor: s.actor, body: s.items[0] ? fromHex(s.items[0].hex) : new Uint8Array(0) }));
-    // After a HelloRetryRequest, ClientHello1 is replaced by message_hash (RFC 8446 §4.4.1).
-    const clientHellos = messages.filter((m) => m.body[0] === 1);
-    if (clientHellos.length === 2) {
-      const first = clientHellos[0];
-      first.body = concatBytes(new Uint8Array([0xfe, 0, 0, 32]), p.hash("SHA-256", first.body));
-    }
-    const certificateMessage = messages.filter((m) => m.actor === actor && m.body[0] === 11).at(-1)!.body;
-    const contextLength = certificateMessage[4];
-    const at = 5 + contextLength + 3; // header, context, certificate_list length
-    const certLength = (certificateMessage[at] << 16) | (certificateMessage[at + 1] << 8) | certificateMessage[at + 2];
-    const certificate = new X509Certificate(certificateMessage.subarray(at + 3, at + 3 + certLength));
-    const jwk = certificate.publicKey.export({ format: "jwk" });
-    const b = (s: string | undefined) => fromHex(Buffer.from(s ?? "", "base64url").toString("hex"));
-    const key: PublicKey =
-      jwk.kty === "RSA"
-        ? { kind: "rsa", n: BigInt("0x" + toHex(b(jwk.n))), e: BigInt("0x" + toHex(b(jwk.e))), pssOnly: false }
-        : { kind: "ec", curve: "P-256", point: concatBytes(new Uint8Array([4]), b(jwk.x), b(jwk.y)) };
-
-    const cv = get(cvStep, "CertificateVerify");
-    const scheme = (cv[4] << 8) | cv[5];
-    const signature = cv.subarray(8, 8 + ((cv[6] << 8) | cv[7]));
-    const algorithm: SignatureAlgorithm =
-      scheme === 0x0804 ? { kind: "rsa-pss", hash: "SHA-256", saltLength: 32 } : { kind: "ecdsa", hash: "SHA-256" };
-    expect([0x0804, 0x0403]).toContain(scheme);
-
-    const transcriptHash = p.hash("SHA-256", concatBytes(...messages.map((m) => m.body)));
-    const content = concatBytes(new Uint8Array(64).fill(0x20), asciiBytes(`TLS 1.3, ${actor} CertificateVerify`), new Uint8Array([0]), transcriptHash);
+    const { key, algorithm, signature, content, otherContent } = certificateVerify(section, cvStep);
     expect(p.verify(algorithm, key, content, signature)).toBe(true);
     // The other side's context string must not verify (RFC 8446 §4.4.3 domain separation).
-    const other = concatBytes(new Uint8Array(64).fill(0x20), asciiBytes(`TLS 1.3, ${actor === "server" ? "client" : "server"} CertificateVerify`), new Uint8Array([0]), transcriptHash);
-    expect(p.verify(algorithm, key, other, signature)).toBe(false);
+    expect(p.verify(algorithm, key, otherContent, signature)).toBe(false);
   });
 });
 
@@ -174,5 +180,45 @@ describe("createPinnedProvider replays RFC 8448 section 3's client", () => {
     const pinned = createPinnedProvider(p, {});
     expect(pinned.randomBytes(32).length).toBe(32);
     expect(toHex(pinned.randomBytes(32))).not.toBe(toHex(pinned.randomBytes(32)));
+  });
+});
+
+describe("RFC 8448 §2 server RSA key (vectors/rsa/rfc8448-server-key.json)", () => {
+  const file = JSON.parse(readFileSync(new URL("../../vectors/rsa/rfc8448-server-key.json", import.meta.url), "utf8")) as {
+    key: Record<"n" | "e" | "d" | "p" | "q" | "dp" | "dq" | "qinv", string>;
+  };
+  const k = Object.fromEntries(Object.entries(file.key).map(([name, hex]) => [name, BigInt("0x" + hex)])) as Record<keyof typeof file.key, bigint>;
+  const privateKey: PrivateKey = { kind: "rsa", ...k };
+
+  /** The PSS salt inside an RFC signature: RFC 8017 §9.1.2 steps 5-11, with OpenSSL doing s^e mod n. */
+  function recoverSalt(signature: Uint8Array): Uint8Array {
+    const publicKey = createPublicKey({ key: { kty: "RSA", n: Buffer.from(file.key.n, "hex").toString("base64url"), e: "AQAB" }, format: "jwk" });
+    const em = new Uint8Array(publicDecrypt({ key: publicKey, padding: constants.RSA_NO_PADDING }, signature));
+    const h = em.subarray(128 - 33, 127);
+    const db = em.slice(0, 128 - 33);
+    for (let counter = 0, at = 0; at < db.length; counter++, at += 32) {
+      const mask = createHash("sha256").update(h).update(new Uint8Array([0, 0, 0, counter])).digest();
+      for (let i = 0; i < 32 && at + i < db.length; i++) db[at + i] ^= mask[i];
+    }
+    return db.subarray(db.length - 32);
+  }
+
+  it("is the key of the server certificate in section 3", () => {
+    const s3 = load(3);
+    const { key } = certificateVerify(s3, find(s3, "server", "construct a CertificateVerify handshake message"));
+    expect(key.kind === "rsa" && key.n === k.n && key.e === k.e).toBe(true);
+  });
+
+  it.each([3, 5, 7] as const)("section %i: with the RFC's salt pinned, signing reproduces the RFC's CertificateVerify byte for byte", (n) => {
+    const section = load(n);
+    const { algorithm, signature, content } = certificateVerify(section, find(section, "server", "construct a CertificateVerify handshake message"));
+    const pinned = createPinnedProvider(p, { pssSalts: [recoverSalt(signature)] });
+    expect(toHex(pinned.sign(algorithm, privateKey, content))).toBe(toHex(signature));
+    expect(() => pinned.sign(algorithm, privateKey, content)).toThrow(/salts exhausted/);
+  });
+
+  it("a pinned salt of the wrong length is refused", () => {
+    const pinned = createPinnedProvider(p, { pssSalts: [new Uint8Array(20)] });
+    expect(() => pinned.sign({ kind: "rsa-pss", hash: "SHA-256", saltLength: 32 }, privateKey, new Uint8Array(1))).toThrow(/20 bytes/);
   });
 });

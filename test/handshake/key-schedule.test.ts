@@ -11,7 +11,7 @@ import { CIPHER_SUITES, HandshakeType } from "../../src/handshake/constants.js";
 import { KeySchedule, hkdfExpandLabel } from "../../src/handshake/key-schedule.js";
 import { encodeFinished } from "../../src/handshake/messages.js";
 import { Transcript } from "../../src/handshake/transcript.js";
-import { type Rfc8448Section, item, itemOf, loadSection, splitHandshakes, step } from "../helpers/rfc8448.js";
+import { type Rfc8448Section, construct, item, itemOf, loadSection, splitHandshakes, step } from "../helpers/rfc8448.js";
 
 const hex = toHex;
 // All five traces use TLS_AES_128_GCM_SHA256 (RFC 8448 §2).
@@ -39,11 +39,9 @@ function recordingProvider(): { provider: CryptoProvider; lastInfo: () => Uint8A
 
 /** The handshake messages of a trace, by role, as the "construct a … handshake message" steps give them. */
 function messages(s: Rfc8448Section) {
-  const msg = (actor: "client" | "server", name: string, occurrence = 0) =>
-    itemOf(s, actor, `construct a${/^[AEIOU]/.test(name) ? "n" : ""} ${name} handshake message`, name, occurrence);
-  const has = (actor: "client" | "server", name: string, occurrence = 0) =>
-    s.steps.filter((x) => x.actor === actor && x.action.startsWith(`construct a${/^[AEIOU]/.test(name) ? "n" : ""} ${name} `)).length >
-    occurrence;
+  const msg = (actor: "client" | "server", name: string, occurrence = 0) => construct(s, actor, name, occurrence);
+  const has = (actor: "client" | "server", name: string) =>
+    s.steps.some((x) => x.actor === actor && x.action === `construct a ${name} handshake message`);
   const hrr = s.section === "5";
   return {
     /** Section 5 only: the first ClientHello and the HelloRetryRequest (labelled ServerHello in the RFC). */

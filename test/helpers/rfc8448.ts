@@ -4,7 +4,8 @@
  */
 import { readFileSync } from "node:fs";
 import type { Rfc8448Section, Rfc8448Step } from "../../vectors/rfc8448/extract.mjs";
-import { Reader, Writer, fromHex } from "../../src/bytes/index.js";
+import { Reader, Writer, concatBytes, fromHex, toHex } from "../../src/bytes/index.js";
+import { pureProvider } from "../../src/crypto/pure.js";
 import { type Extension, readExtensions, writeExtensions } from "../../src/handshake/extensions.js";
 
 export type { Rfc8448Section, Rfc8448Step };
@@ -70,6 +71,86 @@ export function itemOf(
   occurrence = 0,
 ): Uint8Array {
   return item(step(section, actor, actionPrefix, occurrence), label);
+}
+
+/** The message of a "construct a(n) <name> handshake message" step, with its 4-byte header. */
+export function construct(section: Rfc8448Section, actor: Actor, name: string, occurrence = 0): Uint8Array {
+  return itemOf(section, actor, `construct a${/^[AEIOU]/.test(name) ? "n" : ""} ${name} handshake message`, name, occurrence);
+}
+
+/** Key and IV of a "derive … traffic keys …" step that carries octets (not a "(same as …)" note). */
+export function trafficKeys(section: Rfc8448Section, actor: Actor, action: string): TrafficKeyPair {
+  const found = section.steps.find((x) => x.actor === actor && x.action === action && x.items.length > 0);
+  if (!found) throw new Error(`RFC 8448 section ${section.section}: no {${actor}} "${action}" step with octets`);
+  return { key: item(found, "key expanded"), iv: item(found, "iv expanded") };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Records (all five traces use TLS_AES_128_GCM_SHA256)
+// ---------------------------------------------------------------------------------------------
+
+export interface TrafficKeyPair {
+  readonly key: Uint8Array;
+  readonly iv: Uint8Array;
+}
+
+/** Splits wire bytes into records, hex each, so a mismatch shows which record differs. */
+export function records(bytes: Uint8Array): string[] {
+  const out: string[] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    if (bytes.length - at < 5) {
+      out.push(`truncated record header: ${toHex(bytes.subarray(at))}`);
+      break;
+    }
+    const end = at + 5 + ((bytes[at + 3]! << 8) | bytes[at + 4]!);
+    out.push(toHex(bytes.subarray(at, Math.min(end, bytes.length))) + (end > bytes.length ? " (truncated)" : ""));
+    at = end;
+  }
+  return out;
+}
+
+/** RFC 8446 §5.3: the per-record nonce is the IV XORed with the 64-bit sequence number. */
+function recordNonce(iv: Uint8Array, seq: number): Uint8Array {
+  const nonce = iv.slice();
+  for (let i = 0, n = seq; i < 8; i++, n = Math.floor(n / 256)) nonce[11 - i]! ^= n & 0xff;
+  return nonce;
+}
+
+/** The TLSCiphertext of `content` with inner type `type` at sequence number `seq`, no padding (§5.2). */
+export function sealRecord(keys: TrafficKeyPair, seq: number, type: number, content: Uint8Array): Uint8Array {
+  const length = content.length + 1 + 16;
+  const header = new Uint8Array([0x17, 0x03, 0x03, length >> 8, length & 0xff]);
+  const body = new Uint8Array(length);
+  body.set(content);
+  body[content.length] = type;
+  pureProvider.aead("AES-128-GCM", keys.key).seal(recordNonce(keys.iv, seq), header, body, 0, content.length + 1);
+  return concatBytes(header, body);
+}
+
+/**
+ * Opens the protected records among `recs` (hex, as `records` gives them) with sequence numbers from
+ * 0 and returns, as hex, the handshake bytes they carry: handshake messages can then be compared
+ * whatever their framing into records. Plaintext records (ServerHello, change_cipher_spec) are skipped.
+ */
+export function handshakeBytesIn(recs: readonly string[], keys: TrafficKeyPair): string {
+  const aead = pureProvider.aead("AES-128-GCM", keys.key);
+  let seq = 0;
+  let out = "";
+  for (const rec of recs) {
+    if (!rec.startsWith("17")) continue;
+    const bytes = fromHex(rec);
+    const body = bytes.slice(5);
+    if (!aead.open(recordNonce(keys.iv, seq), bytes.subarray(0, 5), body, 0, body.length)) {
+      throw new Error(`protected record #${seq} does not open under the RFC's key: ${rec.slice(0, 32)}…`);
+    }
+    let end = body.length - 16;
+    while (end > 0 && body[end - 1] === 0) end--; // §5.4 padding
+    if (body[end - 1] !== 22) throw new Error(`protected record #${seq} carries content type ${body[end - 1]}, not handshake`);
+    out += toHex(body.subarray(0, end - 1));
+    seq++;
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -36,6 +36,14 @@ const GROUPS = [
   { ours: "secp384r1", ecdhCurve: "P-384", openssl: "secp384r1" },
 ] as const;
 
+/** The TLS 1.3 signature scheme OpenSSL signs CertificateVerify with, per key type (RFC 8446 §4.2.3). */
+const SCHEME_FOR_KEY = {
+  p256: "ecdsa_secp256r1_sha256",
+  p384: "ecdsa_secp384r1_sha384",
+  ed25519: "ed25519",
+  rsa2048: "rsa_pss_rsae_sha256",
+} as const;
+
 const SERVER = serverCredential("p256");
 const CLIENT = clientCredential("p256");
 
@@ -250,6 +258,7 @@ describe(`mutls client → Node tls server (OpenSSL ${process.versions.openssl})
       client: clientCredential(type),
     });
     expect(node.authorized).toBe(true);
+    expect(result.peerSignatureScheme).toBe(SCHEME_FOR_KEY[type]);
     expect(result.peerIdentity?.subject).toMatch(new RegExp(`localhost \\(${type}\\)`));
   });
 
@@ -338,6 +347,7 @@ describe(`Node tls client (OpenSSL ${process.versions.openssl}) → mutls server
       server: serverCredential(type),
       client: clientCredential(type),
     });
+    expect(result.peerSignatureScheme).toBe(SCHEME_FOR_KEY[type]);
     expect(result.peerIdentity?.uris).toEqual([clientSpiffeId(type)]);
   });
 

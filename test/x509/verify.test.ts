@@ -1,0 +1,184 @@
+/**
+ * verifyCertificateChain against `openssl verify` (verdicts recorded by make.sh in verify.tsv at
+ * a fixed -attime), plus the alert and message for every failure, and path-building behaviour
+ * OpenSSL cannot show (budget, depth, loops, candidate order).
+ */
+import { describe, expect, test } from "vitest";
+import { TLSError } from "../../src/bytes/index.js";
+import { pureProvider } from "../../src/crypto/pure.js";
+import type { CryptoProvider } from "../../src/crypto/provider.js";
+import { parseCertificate, verifyCertificateChain, type VerifyOptions } from "../../src/x509/index.js";
+import { certDer, verifyCases } from "./fixtures.js";
+
+const { at, cases } = verifyCases();
+const anchor = (n: string) => parseCertificate(certDer(n));
+
+function run(opts: Partial<VerifyOptions> & { chain: Uint8Array[] }): { ok: true; path: string[] } | { ok: false; alert: string; message: string } {
+  try {
+    const r = verifyCertificateChain({ trustAnchors: [], now: at, provider: pureProvider, purpose: "serverAuth", ...opts });
+    return { ok: true, path: r.path.map((c) => c.subject.text) };
+  } catch (e) {
+    if (!(e instanceof TLSError)) throw e;
+    return { ok: false, alert: e.alertName, message: e.message };
+  }
+}
+
+/**
+ * Where mutls deliberately refuses what OpenSSL 3.0 accepts by default, and why.
+ */
+const STRICTER_THAN_OPENSSL: Record<string, string> = {
+  "cn-only-no-name": "no Common Name fallback for server names (RFC 6125 §6.4.4, CA/B)",
+  sha1: "SHA-1 certificate signatures are refused",
+  "p521-leaf": "P-521 keys are not supported",
+  "no-digital-signature": "TLS 1.3 signs with the leaf key, so keyUsage must allow digitalSignature",
+};
+
+/** The alert each case must end with ("ok" for success) and a fragment of the message. */
+const EXPECTED: Record<string, [string, string?]> = {
+  "server-ok": ["ok"],
+  "server-localhost": ["ok"],
+  "server-wildcard": ["ok"],
+  "server-wildcard-case": ["ok"],
+  "server-wildcard-two-labels": ["bad_certificate", "server name a.b.example.test does not match the certificate's names (DNS: localhost, *.example.test; IP: 127.0.0.1, ::1)"],
+  "server-wildcard-bare": ["bad_certificate", "server name example.test does not match"],
+  "server-wrong-name": ["bad_certificate", "server name api.evil.test does not match"],
+  "server-ipv4": ["ok"],
+  "server-ipv6": ["ok"],
+  "server-ipv6-long": ["ok"],
+  "server-wrong-ip": ["bad_certificate", "server name 127.0.0.2 does not match"],
+  "server-as-client": ["bad_certificate", "EKU of CN=localhost, O=mutls test lacks clientAuth"],
+  "server-no-intermediate": [
+    "unknown_ca",
+    "certificate CN=localhost, O=mutls test was issued by CN=mutls Test Intermediate CA, O=mutls test, C=US, which is not a configured trust anchor",
+  ],
+  "server-intermediate-anchor": ["ok"],
+  "server-extra-intermediates": ["ok"],
+  "server-untrusted-root-only": ["unknown_ca", "was issued by CN=mutls Test Root CA, O=mutls test, C=US, which is not a configured trust anchor"],
+  "client-ok": ["ok"],
+  "client-as-server": ["bad_certificate", "lacks serverAuth"],
+  "p384-ok": ["ok"],
+  "ed25519-ok": ["ok"],
+  "rsa-ok": ["ok"],
+  "rsa-pss-ok": ["ok"],
+  "rsa-wrong-ca": ["unknown_ca", "was issued by CN=mutls Test RSA CA"],
+  "pinned-ed25519": ["ok"],
+  "pinned-ed25519-wrong-name": ["bad_certificate", "server name other.example.test does not match the certificate's names (DNS: pinned.example.test)"],
+  expired: ["certificate_expired", "certificate CN=expired.example.test expired on 2021-01-01"],
+  "not-yet-valid": ["certificate_expired", "certificate CN=future.example.test is not valid until 2099-01-01"],
+  "under-expired-ca": ["certificate_expired", "certificate CN=Expired Intermediate CA expired on 2021-01-01"],
+  untrusted: ["unknown_ca", "certificate CN=Untrusted Root, O=Evil\\, Inc. is self-signed and is not a configured trust anchor"],
+  "untrusted-with-root-anchor": ["ok"],
+  "under-not-ca": ["bad_certificate", "certificate CN=Not A CA issued CN=under-not-ca.example.test but is not a CA"],
+  "pathlen-exceeded": ["bad_certificate", "allows 0 intermediate CA(s) below it, but the chain has 1"],
+  "pathlen-sub-anchor": ["ok"],
+  "eku-chained": ["bad_certificate", "EKU of CN=Client-only CA lacks serverAuth"],
+  "cn-only-no-name": ["bad_certificate", "server name cn-only.example.test does not match the certificate's names (it has no DNS or IP subjectAltName)"],
+  "unknown-critical": ["unsupported_certificate", "has critical extension 1.3.6.1.4.1.55555.1, which mutls does not support"],
+  sha1: ["unsupported_certificate", "is signed with ecdsa-with-SHA1, which mutls does not accept"],
+  "p521-leaf": ["unsupported_certificate", "has an EC key on a curve mutls does not support (use P-256 or P-384)"],
+  "no-digital-signature": ["bad_certificate", "keyUsage of CN=kx.example.test lacks digitalSignature"],
+  "no-anchor-match": ["unknown_ca", "CN=mutls Test Intermediate CA, O=mutls test, C=US was issued by CN=mutls Test Root CA"],
+};
+
+describe("agrees with openssl verify", () => {
+  test("every recorded case has an expectation", () => {
+    expect(cases.map((c) => c.name).sort()).toEqual(Object.keys(EXPECTED).sort());
+  });
+
+  test.each(cases)("$name", (c) => {
+    const result = run({
+      chain: [certDer(c.leaf), ...c.untrusted.map(certDer)],
+      trustAnchors: c.anchors.map(anchor),
+      purpose: c.purpose,
+      serverName: c.host === "" ? undefined : c.host,
+    });
+    const stricter = STRICTER_THAN_OPENSSL[c.name];
+    if (stricter === undefined) expect(result.ok, `openssl: ${c.opensslSays || "OK"}`).toBe(c.opensslOk);
+    else expect(c.opensslOk && !result.ok, stricter).toBe(true);
+    const [alert, message] = EXPECTED[c.name];
+    if (alert === "ok") return expect(result.ok).toBe(true);
+    expect(result).toMatchObject({ ok: false, alert });
+    if (message !== undefined && !result.ok) expect(result.message).toContain(message);
+  });
+});
+
+describe("path building", () => {
+  const root = anchor("root-ca");
+  const server = certDer("server");
+  const inter = certDer("intermediate-ca");
+
+  test("returns the path leaf first and the anchor", () => {
+    const r = verifyCertificateChain({ chain: [server, certDer("rsa-ca"), inter], trustAnchors: [root], now: at, provider: pureProvider, purpose: "serverAuth" });
+    expect(r.path.map((c) => c.subject.commonName)).toEqual(["localhost", "mutls Test Intermediate CA"]);
+    expect(r.anchor.subject.commonName).toBe("mutls Test Root CA");
+    expect(r.identity).toEqual({
+      subject: "CN=localhost, O=mutls test",
+      dnsNames: ["localhost", "*.example.test"],
+      ipAddresses: ["127.0.0.1", "::1"],
+      uris: [],
+      emails: [],
+    });
+  });
+
+  test("the client identity carries the SPIFFE URI", () => {
+    const r = verifyCertificateChain({ chain: [certDer("client"), inter], trustAnchors: [root], now: at, provider: pureProvider, purpose: "clientAuth" });
+    expect(r.identity.uris).toEqual(["spiffe://example.test/ns/default/sa/client"]);
+    expect(r.identity.subject).toBe("CN=client, OU=Zürich + OU=ops, O=mutls test");
+  });
+
+  test("an anchor sent in the chain is used as the anchor, not as an intermediate", () => {
+    const r = verifyCertificateChain({ chain: [server, inter, certDer("root-ca")], trustAnchors: [root], now: at, provider: pureProvider, purpose: "serverAuth" });
+    expect(r.path).toHaveLength(2);
+  });
+
+  test("maxDepth limits the path (anchor excluded)", () => {
+    const chain = [server, inter];
+    expect(run({ chain, trustAnchors: [root], maxDepth: 2 }).ok).toBe(true);
+    expect(run({ chain, trustAnchors: [root], maxDepth: 1 })).toMatchObject({ ok: false, alert: "bad_certificate", message: expect.stringContaining("longer than the limit of 1") });
+  });
+
+  test("a failing issuer is reported for what it is, not as unknown_ca", () => {
+    const r = run({ chain: [certDer("leaf-under-expired-ca"), certDer("expired-ca")], trustAnchors: [root] });
+    expect(r).toMatchObject({ ok: false, alert: "certificate_expired" });
+  });
+
+  test("counts signature checks and stops at the budget", () => {
+    let calls = 0;
+    const counting: CryptoProvider = {
+      ...pureProvider,
+      verify: (...args) => {
+        calls++;
+        return pureProvider.verify(...args);
+      },
+    };
+    // Many copies of wrong-key "intermediates" with the right name cannot make the search loop.
+    const chain = [server, ...Array.from({ length: 100 }, () => certDer("intermediate-ca")), inter];
+    const r = run({ chain, trustAnchors: [root], provider: counting });
+    expect(r.ok).toBe(true);
+    expect(calls).toBeLessThanOrEqual(64);
+  });
+
+  test("the leaf is checked before the path: expired and untrusted reports the expiry", () => {
+    expect(run({ chain: [certDer("expired")], trustAnchors: [] })).toMatchObject({ alert: "certificate_expired" });
+  });
+
+  test("a pinned leaf needs no issuer but must be in date and fit the purpose", () => {
+    const pinned = anchor("pinned-ed25519");
+    expect(run({ chain: [certDer("pinned-ed25519")], trustAnchors: [pinned] }).ok).toBe(true);
+    const later = new Date(Date.UTC(2200, 0, 1));
+    expect(run({ chain: [certDer("pinned-ed25519")], trustAnchors: [pinned], now: later })).toMatchObject({ alert: "certificate_expired" });
+  });
+
+  test("an expired anchor is refused", () => {
+    const r = run({ chain: [server, inter], trustAnchors: [root], now: new Date(Date.UTC(2300, 0, 1)) });
+    expect(r).toMatchObject({ ok: false, alert: "certificate_expired" });
+  });
+
+  test("an empty chain or a malformed certificate is bad_certificate", () => {
+    expect(run({ chain: [] })).toMatchObject({ alert: "bad_certificate" });
+    expect(run({ chain: [server, inter.subarray(0, 50)], trustAnchors: [root] })).toMatchObject({
+      alert: "bad_certificate",
+      message: expect.stringContaining("certificate #2 in the chain"),
+    });
+  });
+});
