@@ -121,7 +121,7 @@ function trace(n: Section): Trace {
     helloRetryCookie = cookie.data.subarray(2); // opaque cookie<1..2^16-1>
   }
   const cr = hex(clientRandom);
-  const secret = (label: string, actor: "client" | "server" = "server") => hex(itemOf(s, actor, `derive secret "tls13 ${label}"`, "expanded"));
+  const secret = (label: string) => hex(itemOf(s, "server", `derive secret "tls13 ${label}"`, "expanded"));
   return {
     s,
     n,

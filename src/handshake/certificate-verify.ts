@@ -1,6 +1,7 @@
 import { fail, concatBytes, asciiBytes } from "../bytes/index.js";
 import type { CryptoProvider, PublicKey } from "../crypto/provider.js";
-import type { SignatureScheme } from "./constants.js";
+import { type SignatureScheme, signatureSchemeByCode } from "./constants.js";
+import { decodeCertificateVerify } from "./messages.js";
 
 /**
  * RFC 8446 §4.4.3: the signed content is 64 spaces, a context string, a zero byte and the
@@ -28,22 +29,22 @@ export function schemeFitsKey(scheme: SignatureScheme, key: PublicKey): boolean 
 }
 
 /**
- * Checks the peer's CertificateVerify: the scheme must be one we offered and fit the key
- * (`illegal_parameter`), and the signature must verify (`decrypt_error`, §4.4.3).
+ * Checks the peer's CertificateVerify message body: the scheme must be one we offered and fit the
+ * key (`illegal_parameter`), and the signature must verify (`decrypt_error`, §4.4.3).
  */
 export function verifyCertificateVerify(
   provider: CryptoProvider,
-  peerRole: "server" | "client",
-  scheme: SignatureScheme | undefined,
-  schemeCode: number,
   acceptable: readonly SignatureScheme[],
+  peerRole: "server" | "client",
+  body: Uint8Array,
   key: PublicKey | null,
   transcriptHash: Uint8Array,
-  signature: Uint8Array,
 ): SignatureScheme {
-  const hex = `0x${schemeCode.toString(16).padStart(4, "0")}`;
+  const { algorithm, signature } = decodeCertificateVerify(body);
+  const scheme = signatureSchemeByCode(algorithm);
   if (!scheme || scheme.certificateOnly || !acceptable.includes(scheme)) {
-    fail("illegal_parameter", `${peerRole} signed CertificateVerify with ${scheme?.name ?? hex}, which we did not offer`);
+    const name = scheme?.name ?? `0x${algorithm.toString(16).padStart(4, "0")}`;
+    fail("illegal_parameter", `${peerRole} signed CertificateVerify with ${name}, which we did not offer`);
   }
   if (!key) fail("unsupported_certificate", `the ${peerRole} certificate's public key type is not supported`);
   if (!schemeFitsKey(scheme, key)) {

@@ -13,7 +13,6 @@ import {
   extensionName,
   groupByCode,
   groupCode,
-  signatureSchemeByCode,
   signatureSchemeByName,
   type SignatureScheme,
 } from "./constants.js";
@@ -43,7 +42,6 @@ import {
   type ServerHello,
   decodeCertificate,
   decodeCertificateRequest,
-  decodeCertificateVerify,
   decodeEncryptedExtensions,
   decodeFinished,
   decodeServerHello,
@@ -369,17 +367,8 @@ export class ClientHandshake {
 
   /** §4.4.3 */
   private processServerCertificateVerify(m: HandshakeMessage): void {
-    const cv = decodeCertificateVerify(m.body);
-    this.serverScheme = verifyCertificateVerify(
-      this.config.provider,
-      "server",
-      signatureSchemeByCode(cv.algorithm),
-      cv.algorithm,
-      this.config.acceptedSchemes,
-      this.server!.leaf.publicKey,
-      this.transcript.hash(),
-      cv.signature,
-    );
+    const { provider, acceptedSchemes } = this.config;
+    this.serverScheme = verifyCertificateVerify(provider, acceptedSchemes, "server", m.body, this.server!.leaf.publicKey, this.transcript.hash());
     this.transcript.add(m.raw);
     this.step = { name: "ExpectFinished", expects: [HandshakeType.finished], handle: (msg) => this.processServerFinished(msg) };
   }

@@ -9,7 +9,6 @@ import {
   TLS13,
   groupByCode,
   groupCode,
-  signatureSchemeByCode,
   signatureSchemeByName,
   type SignatureScheme,
 } from "./constants.js";
@@ -39,7 +38,6 @@ import {
   type ClientHello,
   type HandshakeMessage,
   decodeCertificate,
-  decodeCertificateVerify,
   decodeClientHello,
   decodeFinished,
   encodeCertificate,
@@ -381,17 +379,8 @@ export class ServerHandshake {
 
   /** §4.4.3 */
   private processClientCertificateVerify(m: HandshakeMessage): void {
-    const cv = decodeCertificateVerify(m.body);
-    this.clientScheme = verifyCertificateVerify(
-      this.config.provider,
-      "client",
-      signatureSchemeByCode(cv.algorithm),
-      cv.algorithm,
-      this.config.acceptedSchemes,
-      this.client!.leaf.publicKey,
-      this.transcript.hash(),
-      cv.signature,
-    );
+    const { provider, acceptedSchemes } = this.config;
+    this.clientScheme = verifyCertificateVerify(provider, acceptedSchemes, "client", m.body, this.client!.leaf.publicKey, this.transcript.hash());
     this.transcript.add(m.raw);
     this.step = { name: "ExpectFinished", expects: [HandshakeType.finished], handle: (msg) => this.processClientFinished(msg) };
   }

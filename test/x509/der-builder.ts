@@ -2,7 +2,7 @@
  * A tiny DER writer for building deliberately odd certificates in tests, signed with node:crypto
  * so everything except the property under test is valid.
  */
-import { createPrivateKey, sign, type KeyObject } from "node:crypto";
+import { createPrivateKey, createPublicKey, sign, type KeyObject } from "node:crypto";
 import { readFixture } from "./fixtures.js";
 
 export type Bytes = Uint8Array;
@@ -72,7 +72,7 @@ export function signingKey(): KeyObject {
 
 /** The SPKI DER of the signing key. */
 export function signingSpki(): Bytes {
-  return new Uint8Array(signingKey().export({ format: "der", type: "spki" }) as Buffer);
+  return new Uint8Array(createPublicKey(signingKey()).export({ format: "der", type: "spki" }));
 }
 
 export interface TbsOptions {

@@ -1,0 +1,45 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { describe, expect, it, vi } from "vitest";
+
+// The README's examples must run as written. Each ```js block is imported through vitest's own
+// transform, with the `mutls` import pointed at src/index.ts so no build is needed, and every
+// `console.log(...); // value` comment must show up in what it printed.
+const root = resolve(import.meta.dirname, "..");
+const readme = readFileSync(join(root, "README.md"), "utf8");
+const blocks = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
+
+describe("README", () => {
+  it("opens with the two commands a new user runs", () => {
+    const firstBlock = readme.match(/```sh\n([\s\S]*?)```/)?.[1] ?? "";
+    expect(firstBlock).toContain("npm install && npx mutls demo");
+    expect(firstBlock).toContain("npm test");
+    expect(readme.indexOf("```sh")).toBeLessThan(readme.indexOf("## "));
+  });
+
+  it("has a runnable example", () => {
+    expect(blocks.length).toBeGreaterThan(0);
+  });
+
+  it.each(blocks.map((code, i) => [i, code] as const))("example %i runs and prints what its comments promise", async (i, code) => {
+    const dir = join(root, "test", ".readme-examples");
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `example-${i}.ts`);
+    writeFileSync(file, code.replace(/from "mutls"/g, `from ${JSON.stringify(join(root, "src/index.ts"))}`));
+    const printed: string[] = [];
+    const spy = vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
+      printed.push(args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" "));
+    });
+    try {
+      await import(pathToFileURL(file).href);
+    } finally {
+      spy.mockRestore();
+      rmSync(file, { force: true });
+    }
+    const output = printed.join("\n");
+    const promises = [...code.matchAll(/console\.log\(.*\);\s*\/\/\s*(.+)$/gm)].map((m) => m[1].trim());
+    expect(promises.length).toBeGreaterThan(0);
+    for (const promised of promises) expect(output).toContain(promised.replace(/^\[ '(.*)' \]$/, "$1"));
+  });
+});
