@@ -4,7 +4,7 @@
  * null, so the caller can refuse it with `unsupported_certificate` rather than misread it.
  */
 import type { HashName, PublicKey, SignatureAlgorithm } from "../crypto/provider.js";
-import { Tag, expectChildren, expectSequence, isContext, isUniversal, malformed, parseDer, type DerContext, type DerNode } from "./der.js";
+import { Tag, expectChildren, expectSequence, isUniversal, malformed, parseDer, type DerContext, type DerNode } from "./der.js";
 import { readBigInt, readOctetAlignedBits, readOid, readSmallInt } from "./der-values.js";
 import { OID } from "./oids.js";
 
@@ -145,9 +145,4 @@ function publicKeyFrom(alg: AlgorithmIdentifier, keyBytes: Uint8Array, ctx: DerC
     default:
       return null;
   }
-}
-
-/** True if a context tag [n] element is present among `nodes`. */
-export function hasContext(nodes: readonly DerNode[], tag: number): boolean {
-  return nodes.some((n) => isContext(n, tag));
 }

@@ -40,6 +40,34 @@ export function checkCriticalExtensions(cert: Certificate): TLSError | null {
   );
 }
 
+/**
+ * Name constraints (RFC 5280 §4.2.1.10) are enforced in a later issue; until then a chain that
+ * carries them is refused whether or not the extension is marked critical, because ignoring a
+ * constraint would trust names the CA was never allowed to certify.
+ */
+export function checkNameConstraints(cert: Certificate): TLSError | null {
+  if (!cert.extensionOids.includes(OID.nameConstraints)) return null;
+  return certificateError(
+    "unsupported_certificate",
+    `certificate ${describeCertificate(cert)} has name constraints, which mutls does not enforce yet`,
+  );
+}
+
+/** Smallest RSA modulus accepted in a CA-issued chain (NIST SP 800-57 / CA/B BR §6.1.5). */
+export const MIN_RSA_BITS = 2048;
+
+/** Weak RSA keys are refused in CA-issued chains; a pinned certificate is trusted as configured. */
+export function checkKeyStrength(cert: Certificate): TLSError | null {
+  const key = cert.publicKey;
+  if (key === null || key.kind !== "rsa") return null;
+  const bits = key.n.toString(2).length;
+  if (bits >= MIN_RSA_BITS) return null;
+  return certificateError(
+    "unsupported_certificate",
+    `certificate ${describeCertificate(cert)} has a ${bits}-bit RSA key; mutls requires at least ${MIN_RSA_BITS} bits`,
+  );
+}
+
 /** RFC 5280 §4.2.1.12: anyExtendedKeyUsage or the purpose itself must be listed, if EKU is present. */
 export function checkExtendedKeyUsage(cert: Certificate, purpose: Purpose): TLSError | null {
   const eku = cert.extKeyUsage;
@@ -50,12 +78,16 @@ export function checkExtendedKeyUsage(cert: Certificate, purpose: Purpose): TLSE
 /** Checks the end-entity certificate on its own: usable now, for this purpose, by TLS 1.3. */
 export function checkLeaf(leaf: Certificate, now: Date, purpose: Purpose): TLSError | null {
   const who = describeCertificate(leaf);
-  const structural = checkCriticalExtensions(leaf) ?? checkValidity(leaf, now);
+  const structural = checkNameConstraints(leaf) ?? checkCriticalExtensions(leaf) ?? checkValidity(leaf, now);
   if (structural !== null) return structural;
   // TLS 1.3 authenticates with CertificateVerify, a signature (RFC 8446 §4.4.3), so a key
   // restricted by keyUsage must at least allow digitalSignature (RFC 5280 §4.2.1.3).
   if (leaf.keyUsage !== null && !leaf.keyUsage.digitalSignature) {
     return certificateError("bad_certificate", `keyUsage of ${who} lacks digitalSignature, which TLS 1.3 needs to authenticate`);
+  }
+  // RFC 5280 §4.2.1.3: "If the keyCertSign bit is asserted, then the cA bit ... MUST also be asserted."
+  if (leaf.keyUsage !== null && leaf.keyUsage.keyCertSign && leaf.basicConstraints?.ca !== true) {
+    return certificateError("bad_certificate", `keyUsage of ${who} asserts keyCertSign, but basicConstraints does not make it a CA`);
   }
   const eku = checkExtendedKeyUsage(leaf, purpose);
   if (eku !== null) return eku;
@@ -84,7 +116,7 @@ function isSelfIssued(cert: Certificate): boolean {
 export function checkIssuer(issuer: Certificate, isAnchor: boolean, path: readonly Certificate[], now: Date, purpose: Purpose): TLSError | null {
   const who = describeCertificate(issuer);
   const child = describeCertificate(path[path.length - 1]);
-  const general = checkCriticalExtensions(issuer) ?? checkValidity(issuer, now);
+  const general = checkNameConstraints(issuer) ?? checkCriticalExtensions(issuer) ?? checkValidity(issuer, now) ?? checkKeyStrength(issuer);
   if (general !== null) return general;
   // RFC 5280 §4.2.1.9: only a certificate asserting cA may sign certificates.
   if (issuer.basicConstraints === null || !issuer.basicConstraints.ca) {

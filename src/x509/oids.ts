@@ -30,6 +30,7 @@ export const OID = {
   basicConstraints: "2.5.29.19",
   authorityKeyIdentifier: "2.5.29.35",
   extKeyUsage: "2.5.29.37",
+  nameConstraints: "2.5.29.30",
 } as const;
 
 /** RFC 5280 §4.2.1.12 key purposes, by the names OpenSSL prints. */

@@ -8,7 +8,7 @@
 import { AlertDescription, TLSError, bytesEqual, fail } from "../bytes/index.js";
 import type { CryptoProvider } from "../crypto/provider.js";
 import { describeCertificate, parseCertificate, type Certificate } from "./certificate.js";
-import { certificateError, checkIssuer, checkLeaf, checkSignature, type Purpose } from "./chain-checks.js";
+import { certificateError, checkIssuer, checkKeyStrength, checkLeaf, checkSignature, type Purpose } from "./chain-checks.js";
 import { certificateMatchesServerName } from "./hostname.js";
 
 export interface PeerIdentity {
@@ -184,6 +184,8 @@ export function verifyCertificateChain(opts: VerifyOptions): VerifiedChain {
   let path: readonly Certificate[] = [leaf];
   let anchor: Certificate | undefined = pinned;
   if (anchor === undefined) {
+    const weak = checkKeyStrength(leaf);
+    if (weak !== null) throw weak;
     const builder = new PathBuilder(intermediates, opts.trustAnchors, opts, maxDepth);
     const found = builder.extend([leaf]);
     if (found === null) throw builder.failure();

@@ -106,8 +106,8 @@ export function tbs(o: TbsOptions = {}): Bytes {
   return seq(...parts);
 }
 
-/** Signs `tbsDer` with ECDSA-SHA256 under the fixture key and wraps it as a Certificate. */
-export function certificate(tbsDer: Bytes, outerAlgorithm: Bytes = ecdsaSha256()): Bytes {
-  const signature = new Uint8Array(sign("sha256", tbsDer, signingKey()));
+/** Signs `tbsDer` (ECDSA-SHA256 under the fixture key by default) and wraps it as a Certificate. */
+export function certificate(tbsDer: Bytes, outerAlgorithm: Bytes = ecdsaSha256(), key: KeyObject = signingKey()): Bytes {
+  const signature = new Uint8Array(sign("sha256", tbsDer, key));
   return seq(tbsDer, outerAlgorithm, bits(signature));
 }

@@ -3,11 +3,13 @@
  * a fixed -attime), plus the alert and message for every failure, and path-building behaviour
  * OpenSSL cannot show (budget, depth, loops, candidate order).
  */
+import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, test } from "vitest";
 import { TLSError } from "../../src/bytes/index.js";
 import { pureProvider } from "../../src/crypto/pure.js";
 import type { CryptoProvider } from "../../src/crypto/provider.js";
 import { parseCertificate, verifyCertificateChain, type VerifyOptions } from "../../src/x509/index.js";
+import * as d from "./der-builder.js";
 import { certDer, verifyCases } from "./fixtures.js";
 
 const { at, cases } = verifyCases();
@@ -180,5 +182,63 @@ describe("path building", () => {
       alert: "bad_certificate",
       message: expect.stringContaining("certificate #2 in the chain"),
     });
+  });
+});
+
+describe("rules the openssl fixtures do not reach (synthetic chains)", () => {
+  // A CA and a leaf under it, both signed with the fixture P-256 key (der-builder.ts).
+  const caExtensions = (...more: Uint8Array[]) => [d.extension("2.5.29.19", d.seq(d.bool(true)), true), ...more];
+  const leafTbs = (o: d.TbsOptions = {}) =>
+    d.tbs({ subject: d.name("leaf"), issuer: d.name("synthetic"), extensions: [d.extension("2.5.29.17", d.seq(d.implicitPrim(2, d.ascii("leaf.test"))))], ...o });
+  const now = new Date(Date.UTC(2030, 0, 1));
+  const check = (anchorDer: Uint8Array, leafDer: Uint8Array) => run({ chain: [leafDer], trustAnchors: [parseCertificate(anchorDer)], now });
+
+  test("the synthetic chain itself verifies", () => {
+    expect(check(d.certificate(d.tbs({ extensions: caExtensions() })), d.certificate(leafTbs()))).toMatchObject({ ok: true });
+  });
+
+  test("name constraints, critical or not, are refused until they are enforced", () => {
+    for (const critical of [true, false]) {
+      const nc = d.extension("2.5.29.30", d.seq(d.explicit(0, d.seq(d.implicitPrim(2, d.ascii("test"))))), critical);
+      const r = check(d.certificate(d.tbs({ extensions: caExtensions(nc) })), d.certificate(leafTbs()));
+      expect(r).toMatchObject({ ok: false, alert: "unsupported_certificate", message: "certificate CN=synthetic has name constraints, which mutls does not enforce yet" });
+    }
+  });
+
+  test("a leaf asserting keyCertSign without being a CA", () => {
+    const ku = d.extension("2.5.29.15", d.bits(Uint8Array.of(0x84), 2), true);
+    const r = check(d.certificate(d.tbs({ extensions: caExtensions() })), d.certificate(leafTbs({ extensions: [ku] })));
+    expect(r).toMatchObject({ ok: false, alert: "bad_certificate", message: expect.stringContaining("asserts keyCertSign") });
+  });
+
+  test("RSA keys under 2048 bits are refused in an issued chain, but a pinned one is trusted as configured", () => {
+    const weak = generateKeyPairSync("rsa", { modulusLength: 1024 });
+    const weakSpki = new Uint8Array(weak.publicKey.export({ format: "der", type: "spki" }));
+    const rsaSha256 = d.seq(d.oid("1.2.840.113549.1.1.11"), d.nul());
+    // A weak CA key.
+    const ca = d.certificate(d.tbs({ spki: weakSpki, signature: rsaSha256, extensions: caExtensions() }), rsaSha256, weak.privateKey);
+    const leaf = d.certificate(leafTbs({ signature: rsaSha256 }), rsaSha256, weak.privateKey);
+    expect(check(ca, leaf)).toMatchObject({ ok: false, alert: "unsupported_certificate", message: "certificate CN=synthetic has a 1024-bit RSA key; mutls requires at least 2048 bits" });
+    // A weak leaf key under a good CA.
+    const weakLeaf = d.certificate(leafTbs({ spki: weakSpki }));
+    expect(check(d.certificate(d.tbs({ extensions: caExtensions() })), weakLeaf)).toMatchObject({ alert: "unsupported_certificate", message: expect.stringContaining("CN=leaf has a 1024-bit RSA key") });
+    // Pinned.
+    expect(run({ chain: [weakLeaf], trustAnchors: [parseCertificate(weakLeaf)], now }).ok).toBe(true);
+  });
+
+  test("an issuer found by name but with a different key identifier is not a candidate", () => {
+    const ca = d.certificate(d.tbs({ extensions: caExtensions(d.extension("2.5.29.14", d.octets(Uint8Array.of(1)))) }));
+    const aki = (id: number) => d.extension("2.5.29.35", d.seq(d.implicitPrim(0, Uint8Array.of(id))));
+    expect(check(ca, d.certificate(leafTbs({ extensions: [aki(1)] }))).ok).toBe(true);
+    expect(check(ca, d.certificate(leafTbs({ extensions: [aki(2)] })))).toMatchObject({ alert: "unknown_ca" });
+  });
+
+  test("a loop of cross-signed CAs ends", () => {
+    // A and B each issued the other; neither is an anchor. The search must stop with unknown_ca.
+    const mk = (subject: string, issuer: string) =>
+      d.certificate(d.tbs({ subject: d.name(subject), issuer: d.name(issuer), extensions: caExtensions() }));
+    const leaf = d.certificate(leafTbs({ issuer: d.name("A") }));
+    const r = run({ chain: [leaf, mk("A", "B"), mk("B", "A")], trustAnchors: [parseCertificate(certDer("root-ca"))], now });
+    expect(r).toMatchObject({ ok: false, alert: "unknown_ca" });
   });
 });
