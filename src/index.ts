@@ -30,7 +30,44 @@ export type {
   SignatureAlgorithm,
 } from "./crypto/provider.js";
 export { pureProvider } from "./crypto/pure.js";
-export type { PeerIdentity, Certificate } from "./x509/index.js";
-export { parseCertificate, parsePrivateKey, pemCertificates } from "./x509/index.js";
+export type {
+  PeerIdentity,
+  Certificate,
+  CertificateProfile,
+  CertificateRevocationList,
+  TrustAnchor,
+  SpiffeId,
+  SpiffePolicyOptions,
+  VerifyOptions,
+  VerifiedChain,
+} from "./x509/index.js";
+export {
+  parseCertificate,
+  parsePrivateKey,
+  pemCertificates,
+  parseCertificateRevocationList,
+  verifyCertificateChain,
+  prepareTrustAnchors,
+  spkiSha256,
+  parseSpiffeId,
+  spiffePolicy,
+} from "./x509/index.js";
+export type { PeerAuthorizer, PeerAuthorizationContext, CertificateKeyPair } from "./handshake/config.js";
+export {
+  createCertificateAuthority,
+  issueCertificate,
+  loadCertificateAuthority,
+  type CertificateAuthority,
+  type IssuedCertificate,
+  type KeyType,
+} from "./ca/index.js";
+
+export type { Transport } from "./transport/transport.js";
+export { webStreamsTransport, webSocketTransport, memoryTransportPair } from "./transport/transport.js";
+export type { WebStreamsPair, WebSocketLike, MemoryTransportOptions } from "./transport/transport.js";
+export { connect, accept, type SecureConnection } from "./transport/secure-connection.js";
+export type { ConnectOptions, AcceptOptions, SecureTransportOptions, PemOrDer } from "./transport/options.js";
+export type { ScheduleTimeout } from "./transport/timer.js";
+export type { ReadableStream, WritableStream } from "./transport/stream-types.js";
 
 export const VERSION = "0.1.0";

@@ -4,7 +4,7 @@ import type { ResolvedConfig } from "../handshake/config.js";
 import type { HandshakeIO, HandshakeResult, Step } from "../handshake/handshake-io.js";
 import type { HandshakeMessage } from "../handshake/messages.js";
 import { hkdfExpandLabel } from "../handshake/key-schedule.js";
-import { RecordProtection, RecordReader, RecordWriter } from "../record/index.js";
+import { ByteQueue, RecordProtection, RecordReader, RecordWriter } from "../record/index.js";
 
 type Epoch = "plaintext" | "handshake" | "application";
 
@@ -26,12 +26,12 @@ export abstract class Connection {
   private readEpoch: Epoch = "plaintext";
   private handshakeBuffer: Uint8Array = new Uint8Array(1024);
   private handshakeFill = 0;
-  private readonly received: Uint8Array[] = [];
+  /** Decrypted application data not yet read, in a buffer the connection owns (no per-record arrays). */
+  private readonly received = new ByteQueue();
   /** Handshake messages not yet framed: a flight shares records until the keys change (as RFC 8448 shows). */
   private outgoingHandshake: Uint8Array[] = [];
   private queuedInput: Uint8Array[] = [];
   private queuedBytes = 0;
-  private changeCipherSpecReceived = false;
   private failure: TLSError | null = null;
   private alertSent = false;
   private pendingWork: Promise<void> | null = null;
@@ -43,6 +43,7 @@ export abstract class Connection {
     this.config = config;
     this.io = {
       sendHandshake: (m) => {
+        this.config.onHandshakeMessage?.("sent", m);
         this.outgoingHandshake.push(m);
       },
       sendChangeCipherSpec: () => {
@@ -103,10 +104,17 @@ export abstract class Connection {
    * Feeds bytes received from the peer. Throws the TLSError when they are fatal; the alert for
    * the peer is then queued, so `takeOutput()` should still be sent.
    */
-  receive(data: Uint8Array): void {
+  receive(data: Uint8Array, offset = 0, length = data.length - offset): void {
     if (this.failure) throw this.failure;
-    if (this.pendingWork) return this.queueInput(data, 0);
-    this.guard(() => this.ingest(data));
+    const end = offset + length;
+    if (offset < 0 || length < 0 || end > data.length) throw new RangeError("receive(): offset and length must lie inside data");
+    if (this.pendingWork) return this.queueInput(data, offset, end);
+    // Not `guard(() => ...)`: a closure per call would be garbage on the per-record path.
+    try {
+      this.ingest(data, offset, end);
+    } catch (e) {
+      throw this.abort(e);
+    }
   }
 
   /** Bytes to send to the peer, or null when nothing is queued. */
@@ -115,18 +123,36 @@ export abstract class Connection {
     return this.writer.take();
   }
 
-  /** Encrypts application data for the peer (after the handshake). */
-  write(data: Uint8Array): void {
+  /** Encrypts `data[offset, offset+length)` for the peer (after the handshake), sealing it in place in the output buffer. */
+  write(data: Uint8Array, offset = 0, length = data.length - offset): void {
     if (this.failure) throw this.failure;
     if (!this.handshakeComplete) throw new Error("write() before the handshake completed");
     if (this.closeSent) throw new Error("write() after close()");
     this.flushHandshake();
-    this.writer.write(ContentType.application_data, data);
+    if (offset < 0 || length < 0 || offset + length > data.length) throw new RangeError("write(): offset and length must lie inside data");
+    this.writer.write(ContentType.application_data, data, offset, length);
   }
 
-  /** The next chunk of application data received, or null. */
+  /** All application data received and not yet read, as a new array, or null. */
   read(): Uint8Array | null {
-    return this.received.shift() ?? null;
+    return this.received.takeAll();
+  }
+
+  /**
+   * Moves up to `dest.length - offset` bytes of received application data into `dest[offset..]`
+   * and returns how many (0 when none is waiting). Unlike `read()` it allocates nothing.
+   */
+  readInto(dest: Uint8Array, offset = 0): number {
+    return this.received.takeInto(dest, offset);
+  }
+
+  /**
+   * Moves up to `dest.length - offset` bytes of pending output into `dest[offset..]` and returns
+   * how many; the rest stays queued. Unlike `takeOutput()` it allocates nothing.
+   */
+  takeOutputInto(dest: Uint8Array, offset = 0): number {
+    this.flushHandshake();
+    return this.writer.takeInto(dest, offset);
   }
 
   /** Sends close_notify (RFC 8446 §6.1). Idempotent. */
@@ -138,20 +164,19 @@ export abstract class Connection {
 
   // ---- input ----
 
-  private queueInput(data: Uint8Array, offset: number): void {
-    this.queuedBytes += data.length - offset;
+  private queueInput(data: Uint8Array, offset: number, end: number): void {
+    this.queuedBytes += end - offset;
     if (this.queuedBytes > MAX_QUEUED_INPUT) {
       this.guard(() => fail("internal_error", `more than ${MAX_QUEUED_INPUT} bytes arrived while our signature was pending`));
     }
-    this.queuedInput.push(data.slice(offset));
+    this.queuedInput.push(data.slice(offset, end));
   }
 
-  private ingest(data: Uint8Array): void {
-    let offset = 0;
-    while (offset < data.length) {
-      if (this.pendingWork) return this.queueInput(data, offset);
+  private ingest(data: Uint8Array, offset: number, end: number): void {
+    while (offset < end) {
+      if (this.pendingWork) return this.queueInput(data, offset, end);
       if (this.closeReceived) return; // §6.1: data after close_notify is ignored.
-      offset = this.reader.feed(data, offset);
+      offset = this.reader.feed(data, offset, end);
       if (!this.reader.ready) continue;
       if (this.reader.openRecord()) {
         this.processRecord(this.reader.contentType, this.reader.buffer, this.reader.contentOffset, this.reader.contentLength);
@@ -186,22 +211,24 @@ export abstract class Connection {
         if (!encrypted || this.readEpoch !== "application") {
           fail("unexpected_message", "received application data before the handshake completed");
         }
-        this.received.push(buf.slice(at, at + length));
+        this.received.push(buf, at, length);
         return;
       default:
         fail("unexpected_message", `received a record of unknown content type ${type}`);
     }
   }
 
-  /** §D.4 / §5: one plaintext change_cipher_spec of value 1 is dropped during the handshake. */
+  /**
+   * §5: a plaintext change_cipher_spec of value 1 received after the first ClientHello and before
+   * the peer's Finished is dropped ("MUST simply drop it without further processing"), however
+   * many arrive (OpenSSL drops repeats too); any other form is unexpected_message.
+   */
   private processChangeCipherSpec(buf: Uint8Array, at: number, length: number, encrypted: boolean): void {
     if (encrypted) fail("unexpected_message", "received an encrypted change_cipher_spec");
     if (length !== 1 || buf[at] !== 1) fail("unexpected_message", "received a malformed change_cipher_spec");
     if (!this.helloSeen || this.readEpoch === "application") {
       fail("unexpected_message", "received change_cipher_spec outside the handshake");
     }
-    if (this.changeCipherSpecReceived) fail("unexpected_message", "received a second change_cipher_spec");
-    this.changeCipherSpecReceived = true;
   }
 
   /** §6: close_notify ends the peer's data; user_canceled is a warning; every other alert is fatal. */
@@ -254,6 +281,7 @@ export abstract class Connection {
       const expected = step.expects.map(handshakeTypeName).join(" or ") || "nothing";
       fail("unexpected_message", `received ${handshakeTypeName(message.type)} while expecting ${expected} (state ${step.name})`);
     }
+    this.config.onHandshakeMessage?.("received", message.raw);
     const work = step.handle(message);
     if (work) this.waitFor(work);
   }
@@ -281,10 +309,10 @@ export abstract class Connection {
     this.queuedBytes = 0;
     for (let i = 0; i < queued.length; i++) {
       if (this.pendingWork) {
-        for (const chunk of queued.slice(i)) this.queueInput(chunk, 0);
+        for (const chunk of queued.slice(i)) this.queueInput(chunk, 0, chunk.length);
         return;
       }
-      this.ingest(queued[i]);
+      this.ingest(queued[i], 0, queued[i].length);
     }
   }
 

@@ -1,12 +1,14 @@
 /**
  * The TLS 1.3 AEADs (RFC 8446 §5.2, cipher suites of §B.4) behind the in-place `AeadKey`
- * interface. This version wraps @noble/ciphers and copies the result back into the caller's
- * buffer; the record layer's contract (in place, tag after the text) is what matters here, and a
- * zero-allocation implementation can replace this file without touching callers.
+ * interface, on the in-house AES-GCM and ChaCha20-Poly1305 (gcm.ts, chacha20-poly1305.ts).
+ *
+ * @noble/ciphers offers only one-shot AEADs: each call expands the AES key, rebuilds the GHASH
+ * tables and allocates its output. Here the per-key state is built once, when the traffic key is
+ * bound, and a record is sealed or opened in the caller's buffer without allocating.
  */
-import { gcm } from "@noble/ciphers/aes.js";
-import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
 import { fail } from "../bytes/index.js";
+import { ChaCha20Poly1305 } from "./chacha20-poly1305.js";
+import { AesGcm } from "./gcm.js";
 import type { AeadAlgorithm, AeadKey } from "./provider.js";
 
 /** RFC 5116 §5.1/§5.2 and RFC 8439 §2.8: every TLS 1.3 AEAD has a 16-byte tag and 12-byte nonce. */
@@ -25,16 +27,17 @@ export function aeadKeyLength(algorithm: AeadAlgorithm): number {
   }
 }
 
-type AeadConstructor = (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array) => {
-  encrypt(plaintext: Uint8Array): Uint8Array;
-  decrypt(ciphertext: Uint8Array): Uint8Array;
-};
+/** The in-place cipher under an `AeadKey`: the caller has checked the nonce and the bounds. */
+interface InPlaceAead {
+  seal(nonce: Uint8Array, aad: Uint8Array, buf: Uint8Array, offset: number, length: number): void;
+  open(nonce: Uint8Array, aad: Uint8Array, buf: Uint8Array, offset: number, length: number): boolean;
+}
 
-class NobleAeadKey implements AeadKey {
+/** Validates each call at the boundary (cheap integer checks), then runs the cipher in place. */
+class BoundAeadKey implements AeadKey {
   constructor(
     readonly algorithm: AeadAlgorithm,
-    private readonly key: Uint8Array,
-    private readonly construct: AeadConstructor,
+    private readonly cipher: InPlaceAead,
   ) {}
 
   seal(nonce: Uint8Array, aad: Uint8Array, buf: Uint8Array, offset: number, length: number): void {
@@ -42,23 +45,14 @@ class NobleAeadKey implements AeadKey {
     if (offset < 0 || length < 0 || offset + length + AEAD_TAG_LENGTH > buf.length) {
       fail("internal_error", "AEAD seal: no room for the ciphertext and tag in the buffer");
     }
-    const sealed = this.construct(this.key, nonce, aad).encrypt(buf.subarray(offset, offset + length));
-    buf.set(sealed, offset);
+    this.cipher.seal(nonce, aad, buf, offset, length);
   }
 
   open(nonce: Uint8Array, aad: Uint8Array, buf: Uint8Array, offset: number, length: number): boolean {
     checkNonce(nonce);
     if (offset < 0 || length < AEAD_TAG_LENGTH || offset + length > buf.length) return false;
-    let plaintext: Uint8Array;
-    try {
-      plaintext = this.construct(this.key, nonce, aad).decrypt(buf.subarray(offset, offset + length));
-    } catch {
-      // noble throws on a tag mismatch; the interface reports it as a value (RFC 8446 §5.2:
-      // the caller turns it into bad_record_mac).
-      return false;
-    }
-    buf.set(plaintext, offset);
-    return true;
+    // The cipher takes the ciphertext length; the tag follows it.
+    return this.cipher.open(nonce, aad, buf, offset, length - AEAD_TAG_LENGTH);
   }
 }
 
@@ -73,8 +67,8 @@ export function createAeadKey(algorithm: AeadAlgorithm, key: Uint8Array): AeadKe
   if (key.length !== keyLength) {
     fail("internal_error", `${algorithm} needs a ${keyLength}-byte key, got ${key.length}`);
   }
-  // A private copy, so a caller reusing its key buffer cannot change a live traffic key.
-  const ownKey = key.slice();
-  const construct: AeadConstructor = algorithm === "CHACHA20-POLY1305" ? chacha20poly1305 : gcm;
-  return new NobleAeadKey(algorithm, ownKey, construct);
+  // The key is consumed here (expanded into round keys / key words), so a caller reusing its key
+  // buffer cannot change a live traffic key.
+  const cipher = algorithm === "CHACHA20-POLY1305" ? new ChaCha20Poly1305(key) : new AesGcm(key);
+  return new BoundAeadKey(algorithm, cipher);
 }

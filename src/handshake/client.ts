@@ -10,10 +10,8 @@ import {
   TLS12,
   TLS13,
   cipherSuiteByCode,
-  extensionName,
   groupByCode,
   groupCode,
-  signatureSchemeByName,
   type SignatureScheme,
 } from "./constants.js";
 import type { ClientConfig, ResolvedConfig } from "./config.js";
@@ -25,13 +23,13 @@ import {
   decodeKeyShareHelloRetry,
   decodeKeyShareServer,
   decodeSupportedVersionsServer,
-  decodeU16List,
   encodeAlpn,
   encodeCookie,
   encodeKeyShareClient,
   encodeServerName,
   encodeSupportedVersionsClient,
   encodeU16List,
+  checkExtensionsAllowed,
   findExtension,
 } from "./extensions.js";
 import type { HandshakeIO, HandshakeResult, Step } from "./handshake-io.js";
@@ -50,23 +48,10 @@ import {
   encodeClientHello,
   encodeFinished,
 } from "./messages.js";
+import { selectClientCertificate } from "./certificate-selection.js";
 import { type VerifiedPeer, verifyPeerCertificates } from "./peer-verification.js";
 import { PostHandshake } from "./post-handshake.js";
 import { Transcript } from "./transcript.js";
-
-/** RFC 8446 §4.2: extensions a server may put in EncryptedExtensions (and that we may have offered). */
-const ENCRYPTED_EXTENSIONS_ALLOWED = new Set<number>([
-  ExtensionType.server_name,
-  ExtensionType.max_fragment_length,
-  ExtensionType.supported_groups,
-  ExtensionType.use_srtp,
-  ExtensionType.heartbeat,
-  ExtensionType.application_layer_protocol_negotiation,
-  ExtensionType.client_certificate_type,
-  ExtensionType.server_certificate_type,
-  ExtensionType.early_data,
-  ExtensionType.record_size_limit,
-]);
 
 function isIpLiteral(name: string): boolean {
   return /^[0-9.]+$/.test(name) || name.includes(":");
@@ -111,8 +96,8 @@ export class ClientHandshake {
     // RFC 6066 §3: literal IP addresses are not permitted in SNI.
     this.sniName = this.serverName !== null && !isIpLiteral(this.serverName) ? this.serverName : null;
     this.middleboxCompat = clientConfig.middleboxCompat ?? true;
-    if (!config.verifyPeer && config.trustAnchors.length === 0) {
-      throw new TypeError("a client needs trustAnchors (or verifyPeer) to authenticate the server");
+    if (!config.verifyPeer && config.trustAnchors.length === 0 && config.spkiPins.length === 0) {
+      throw new TypeError("a client needs trustAnchors (or spkiPins, or verifyPeer) to authenticate the server");
     }
     const keyShareGroups = clientConfig.keyShareGroups ?? [config.groups[0]];
     for (const g of keyShareGroups) {
@@ -191,7 +176,7 @@ export class ClientHandshake {
   }
 
   /** Checks common to ServerHello and HelloRetryRequest (§4.1.3, §4.1.4). */
-  private checkServerHelloFields(hello: ServerHello, what: string, allowed: readonly number[]): CipherSuite {
+  private checkServerHelloFields(hello: ServerHello, what: "ServerHello" | "HelloRetryRequest"): CipherSuite {
     if (!bytesEqual(hello.legacySessionIdEcho, this.legacySessionId)) {
       fail("illegal_parameter", `${what} legacy_session_id_echo does not match our session id`);
     }
@@ -200,23 +185,14 @@ export class ClientHandshake {
       fail("illegal_parameter", `${what} selected cipher suite 0x${hello.cipherSuite.toString(16)}, which we did not offer`);
     }
     if (hello.legacyCompressionMethod !== 0) fail("illegal_parameter", `${what} selected a compression method`);
-    for (const e of hello.extensions) {
-      if (!this.offeredExtensions.has(e.type) && e.type !== ExtensionType.cookie) {
-        fail("unsupported_extension", `${what} contains ${extensionName(e.type)}, which we did not offer`);
-      }
-      if (!allowed.includes(e.type)) fail("illegal_parameter", `${extensionName(e.type)} is not allowed in ${what}`);
-    }
+    checkExtensionsAllowed(what === "ServerHello" ? "server_hello" : "hello_retry_request", hello.extensions, this.offeredExtensions, what);
     return suite;
   }
 
   /** §4.1.4 */
   private processHelloRetryRequest(hello: ServerHello, m: HandshakeMessage): void {
     if (this.helloRetry) fail("unexpected_message", "the server sent a second HelloRetryRequest");
-    const suite = this.checkServerHelloFields(hello, "HelloRetryRequest", [
-      ExtensionType.supported_versions,
-      ExtensionType.key_share,
-      ExtensionType.cookie,
-    ]);
+    const suite = this.checkServerHelloFields(hello, "HelloRetryRequest");
     const shareData = findExtension(hello.extensions, ExtensionType.key_share);
     const cookieData = findExtension(hello.extensions, ExtensionType.cookie);
     let group: GroupName | null = null;
@@ -252,11 +228,7 @@ export class ClientHandshake {
 
   /** §4.1.3, then §7.1 handshake keys. */
   private processServerHello(hello: ServerHello, m: HandshakeMessage): void {
-    const suite = this.checkServerHelloFields(hello, "ServerHello", [
-      ExtensionType.supported_versions,
-      ExtensionType.key_share,
-      ExtensionType.pre_shared_key,
-    ]);
+    const suite = this.checkServerHelloFields(hello, "ServerHello");
     if (this.helloRetry && this.helloRetry.suite !== suite) {
       fail("illegal_parameter", "ServerHello changed the cipher suite chosen in the HelloRetryRequest");
     }
@@ -306,14 +278,7 @@ export class ClientHandshake {
   /** §4.3.1 */
   private processEncryptedExtensions(m: HandshakeMessage): void {
     const extensions = decodeEncryptedExtensions(m.body);
-    for (const e of extensions) {
-      if (!this.offeredExtensions.has(e.type)) {
-        fail("unsupported_extension", `EncryptedExtensions contains ${extensionName(e.type)}, which we did not offer`);
-      }
-      if (!ENCRYPTED_EXTENSIONS_ALLOWED.has(e.type)) {
-        fail("illegal_parameter", `${extensionName(e.type)} is not allowed in EncryptedExtensions`);
-      }
-    }
+    checkExtensionsAllowed("encrypted_extensions", extensions, this.offeredExtensions, "EncryptedExtensions");
     const sni = findExtension(extensions, ExtensionType.server_name);
     if (sni !== undefined && sni.length !== 0) fail("decode_error", "the server's server_name acknowledgement must be empty");
     const alpn = findExtension(extensions, ExtensionType.application_layer_protocol_negotiation);
@@ -337,6 +302,7 @@ export class ClientHandshake {
   /** §4.3.2 */
   private processCertificateRequest(m: HandshakeMessage): void {
     const request = decodeCertificateRequest(m.body);
+    checkExtensionsAllowed("certificate_request", request.extensions, null, "CertificateRequest");
     // §4.3.2: the context is empty except in post-handshake authentication.
     if (request.certificateRequestContext.length !== 0) {
       fail("illegal_parameter", "CertificateRequest during the handshake must have an empty context");
@@ -356,6 +322,8 @@ export class ClientHandshake {
       fail("illegal_parameter", "the server's Certificate must have an empty certificate_request_context");
     }
     if (certificate.certificateList.length === 0) fail("decode_error", "the server sent an empty Certificate message");
+    // §4.4.2: CertificateEntry extensions must answer ones from our ClientHello.
+    for (const entry of certificate.certificateList) checkExtensionsAllowed("certificate", entry.extensions, this.offeredExtensions, "CertificateEntry");
     this.server = verifyPeerCertificates(this.config, certificate.certificateList, "server", this.serverName);
     this.transcript.add(m.raw);
     this.step = {
@@ -401,11 +369,11 @@ export class ClientHandshake {
    */
   private sendClientCertificate(): void | Promise<void> {
     const request = this.certificateRequest!;
-    const credentials = this.config.credentials;
-    const offered = decodeU16List(findExtension(request.extensions, ExtensionType.signature_algorithms)!, "signature_algorithms extension");
-    const scheme = credentials?.signer.schemes
-      .map((name) => signatureSchemeByName(name))
-      .find((s) => !s.certificateOnly && offered.includes(s.code));
+    // §4.4.2.3: pick the configured chain that fits signature_algorithms and certificate_authorities.
+    const choice = selectClientCertificate(this.config.certificateChoices, request.extensions);
+    const credentials = choice.credentials;
+    const scheme = choice.credentials !== null ? choice.scheme : undefined;
+    if (choice.credentials === null) this.config.onClientCertificateNotSent?.(choice.reason);
     const chain = credentials && scheme ? credentials.chain : [];
     const certificate = encodeCertificate({
       certificateRequestContext: request.certificateRequestContext,

@@ -1,5 +1,5 @@
 import { Reader, Writer, fail, asciiBytes, bytesToAscii } from "../bytes/index.js";
-import { extensionName } from "./constants.js";
+import { ExtensionType, extensionName } from "./constants.js";
 
 /** One extension as it appears on the wire (RFC 8446 §4.2); `data` is the raw extension_data. */
 export interface Extension {
@@ -20,6 +20,74 @@ export function readExtensions(r: Reader, what: string): Extension[] {
     out.push({ type, data });
   }
   return out;
+}
+
+/** The handshake messages that carry extensions (RFC 8446 §4.2 table: CH, SH, HRR, EE, CR, CT, NST). */
+export type ExtensionContext =
+  | "client_hello"
+  | "server_hello"
+  | "hello_retry_request"
+  | "encrypted_extensions"
+  | "certificate_request"
+  | "certificate"
+  | "new_session_ticket";
+
+const CH = "client_hello";
+const EE = "encrypted_extensions";
+/**
+ * Where each extension we recognise may appear: RFC 8446 §4.2, RFC 8449 §4 (record_size_limit).
+ * TLS 1.2-era extensions (ec_point_formats, extended_master_secret, session_ticket,
+ * renegotiation_info) may ride in a ClientHello that also offers TLS 1.2, and nowhere else.
+ */
+const EXTENSION_CONTEXTS = new Map<number, readonly ExtensionContext[]>([
+  [ExtensionType.server_name, [CH, EE]],
+  [ExtensionType.max_fragment_length, [CH, EE]],
+  [ExtensionType.status_request, [CH, "certificate_request", "certificate"]],
+  [ExtensionType.supported_groups, [CH, EE]],
+  [ExtensionType.ec_point_formats, [CH]],
+  [ExtensionType.signature_algorithms, [CH, "certificate_request"]],
+  [ExtensionType.use_srtp, [CH, EE]],
+  [ExtensionType.heartbeat, [CH, EE]],
+  [ExtensionType.application_layer_protocol_negotiation, [CH, EE]],
+  [ExtensionType.signed_certificate_timestamp, [CH, "certificate_request", "certificate"]],
+  [ExtensionType.client_certificate_type, [CH, EE]],
+  [ExtensionType.server_certificate_type, [CH, EE]],
+  [ExtensionType.padding, [CH]],
+  [ExtensionType.extended_master_secret, [CH]],
+  [ExtensionType.record_size_limit, [CH, EE]],
+  [ExtensionType.session_ticket, [CH]],
+  [ExtensionType.pre_shared_key, [CH, "server_hello"]],
+  [ExtensionType.early_data, [CH, EE, "new_session_ticket"]],
+  [ExtensionType.supported_versions, [CH, "server_hello", "hello_retry_request"]],
+  [ExtensionType.cookie, [CH, "hello_retry_request"]],
+  [ExtensionType.psk_key_exchange_modes, [CH]],
+  [ExtensionType.certificate_authorities, [CH, "certificate_request"]],
+  [ExtensionType.oid_filters, ["certificate_request"]],
+  [ExtensionType.post_handshake_auth, [CH]],
+  [ExtensionType.signature_algorithms_cert, [CH, "certificate_request"]],
+  [ExtensionType.key_share, [CH, "server_hello", "hello_retry_request"]],
+  [ExtensionType.renegotiation_info, [CH]],
+]);
+
+/**
+ * RFC 8446 §4.2: a recognised extension in a message it is not specified for is
+ * `illegal_parameter`; in a response (`requested` given), an extension that answers nothing we
+ * sent is `unsupported_extension` (the HelloRetryRequest cookie is the one exception).
+ * Extensions we do not recognise are otherwise ignored, as §4.2 requires.
+ */
+export function checkExtensionsAllowed(
+  context: ExtensionContext,
+  extensions: readonly Extension[],
+  requested: ReadonlySet<number> | null,
+  what: string,
+): void {
+  for (const e of extensions) {
+    const contexts = EXTENSION_CONTEXTS.get(e.type);
+    if (contexts && !contexts.includes(context)) fail("illegal_parameter", `${extensionName(e.type)} is not allowed in ${what}`);
+    if (requested && !requested.has(e.type) && !(context === "hello_retry_request" && e.type === ExtensionType.cookie)) {
+      fail("unsupported_extension", `${what} contains ${extensionName(e.type)}, which we did not offer`);
+    }
+  }
 }
 
 export function writeExtensions(w: Writer, extensions: readonly Extension[]): void {

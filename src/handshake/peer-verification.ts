@@ -1,4 +1,4 @@
-import { fail } from "../bytes/index.js";
+import { AlertDescription, TLSError, fail } from "../bytes/index.js";
 import { type Certificate, type PeerIdentity, parseCertificate, verifyCertificateChain } from "../x509/index.js";
 import type { ResolvedConfig } from "./config.js";
 import type { CertificateEntry } from "./messages.js";
@@ -9,9 +9,15 @@ export interface VerifiedPeer {
   readonly identity: PeerIdentity;
 }
 
+/** How refusals name the peer: its SPIFFE ID, else its subject. */
+function describePeer(identity: PeerIdentity): string {
+  return identity.spiffeId ?? (identity.subject || identity.dnsNames[0] || identity.uris[0] || "(no name)");
+}
+
 /**
  * Checks the peer's Certificate message (RFC 8446 §4.4.2.4): through the application's own
- * verifier when configured, otherwise by path validation to the trust anchors.
+ * verifier when configured, otherwise by path validation to the trust anchors (or SPKI pins);
+ * then asks the application's authorization policy, which refuses with access_denied (§6.2).
  */
 export function verifyPeerCertificates(
   config: ResolvedConfig,
@@ -25,17 +31,32 @@ export function verifyPeerCertificates(
   }
   const chain = entries.map((e) => e.certData);
   const now = config.now();
+  let peer: VerifiedPeer;
   if (config.verifyPeer) {
     const identity = config.verifyPeer(chain, { peerRole, serverName, now });
-    return { chain, leaf: parseCertificate(chain[0]), identity };
+    peer = { chain, leaf: parseCertificate(chain[0]), identity };
+  } else {
+    const verified = verifyCertificateChain({
+      chain,
+      trustAnchors: config.preparedTrustAnchors,
+      now,
+      provider: config.provider,
+      purpose: peerRole === "server" ? "serverAuth" : "clientAuth",
+      serverName: peerRole === "server" && serverName !== null ? serverName : undefined,
+      profile: config.certificateProfile,
+      crls: config.crls,
+      spkiPins: config.spkiPins,
+    });
+    peer = { chain, leaf: verified.leaf, identity: verified.identity };
   }
-  const verified = verifyCertificateChain({
-    chain,
-    trustAnchors: config.trustAnchors,
-    now,
-    provider: config.provider,
-    purpose: peerRole === "server" ? "serverAuth" : "clientAuth",
-    serverName: peerRole === "server" && serverName !== null ? serverName : undefined,
-  });
-  return { chain, leaf: verified.leaf, identity: verified.identity };
+  authorizePeer(config, peer, peerRole, serverName, now);
+  return peer;
+}
+
+function authorizePeer(config: ResolvedConfig, peer: VerifiedPeer, peerRole: "server" | "client", serverName: string | null, now: Date): void {
+  if (config.authorizePeer === null) return;
+  const verdict = config.authorizePeer(peer.identity, { peerRole, serverName, now, leaf: peer.leaf });
+  if (verdict === true || verdict === undefined) return;
+  const reason = typeof verdict === "string" && verdict !== "" ? verdict : "the authorization policy refused it";
+  throw new TLSError(AlertDescription.access_denied, `${peerRole} ${describePeer(peer.identity)} is not authorized: ${reason}`);
 }

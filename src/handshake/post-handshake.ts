@@ -1,5 +1,6 @@
 import type { CipherSuite } from "./constants.js";
 import { HandshakeType } from "./constants.js";
+import { checkExtensionsAllowed } from "./extensions.js";
 import type { HandshakeIO, Step } from "./handshake-io.js";
 import type { KeySchedule } from "./key-schedule.js";
 import { type HandshakeMessage, decodeKeyUpdate, decodeNewSessionTicket, encodeKeyUpdate } from "./messages.js";
@@ -27,7 +28,7 @@ export class PostHandshake {
 
   private processPostHandshake(m: HandshakeMessage): void {
     if (m.type === HandshakeType.new_session_ticket) {
-      decodeNewSessionTicket(m.body);
+      checkExtensionsAllowed("new_session_ticket", decodeNewSessionTicket(m.body).extensions, null, "NewSessionTicket");
       return;
     }
     this.processKeyUpdate(m);

@@ -17,6 +17,7 @@ import { certificateVerifyContent, verifyCertificateVerify } from "./certificate
 import {
   type Extension,
   type KeyShareEntry,
+  checkExtensionsAllowed,
   decodeAlpn,
   decodeCookie,
   decodeKeyShareClient,
@@ -98,8 +99,8 @@ export class ServerHandshake {
     }
     if (!config.credentials) throw new TypeError("a server needs certificateChain and privateKey (or signer)");
     this.credentials = config.credentials;
-    if (this.clientAuth !== "none" && !config.verifyPeer && config.trustAnchors.length === 0) {
-      throw new TypeError("requesting client certificates needs trustAnchors (or verifyPeer) to check them");
+    if (this.clientAuth !== "none" && !config.verifyPeer && config.trustAnchors.length === 0 && config.spkiPins.length === 0) {
+      throw new TypeError("requesting client certificates needs trustAnchors (or spkiPins, or verifyPeer) to check them");
     }
     this.advertiseCertificateAuthorities = serverConfig.advertiseCertificateAuthorities ?? config.trustAnchors.length <= 16;
     this.step = { name: "ExpectClientHello", expects: [HandshakeType.client_hello], handle: (m) => this.processClientHello(m) };
@@ -108,6 +109,7 @@ export class ServerHandshake {
   /** §4.1.2 and the negotiation of §4.1.1. */
   private processClientHello(m: HandshakeMessage): void | Promise<void> {
     const hello = decodeClientHello(m.body);
+    checkExtensionsAllowed("client_hello", hello.extensions, null, "ClientHello");
     this.checkClientVersion(hello);
     if (hello.legacyCompressionMethods.length !== 1 || hello.legacyCompressionMethods[0] !== 0) {
       fail("illegal_parameter", "a TLS 1.3 ClientHello must offer only the null compression method");
@@ -362,6 +364,8 @@ export class ServerHandshake {
     if (certificate.certificateRequestContext.length !== 0) {
       fail("illegal_parameter", "the client's Certificate must echo the empty certificate_request_context");
     }
+    // §4.4.2: CertificateEntry extensions must answer our CertificateRequest, which asks for none.
+    for (const entry of certificate.certificateList) checkExtensionsAllowed("certificate", entry.extensions, new Set(), "CertificateEntry");
     if (certificate.certificateList.length === 0) {
       if (this.clientAuth === "require") fail("certificate_required", "this server requires a client certificate; the client sent none");
       this.transcript.add(m.raw);

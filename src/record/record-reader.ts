@@ -1,4 +1,5 @@
 import { fail } from "../bytes/index.js";
+import { RangeCopier, copyBytes } from "./copy-bytes.js";
 import { RECORD_HEADER_LENGTH, type RecordProtection } from "./record-protection.js";
 
 /** RFC 8446 §5.1-5.2 limits. */
@@ -14,6 +15,7 @@ export class RecordReader {
   private readonly buf = new Uint8Array(RECORD_HEADER_LENGTH + MAX_CIPHERTEXT);
   private fill = 0;
   private recordLength = -1;
+  private readonly copyIn = new RangeCopier();
   /** Keys for opening, or null while records are plaintext. */
   protection: RecordProtection | null = null;
   /** Bytes of undecryptable records still to skip (rejected 0-RTT data, §4.2.10); 0 = off. */
@@ -33,21 +35,21 @@ export class RecordReader {
   }
 
   /**
-   * Copies bytes from `data[offset..]` until one record is complete. Returns the new offset;
-   * check `ready` afterwards.
+   * Copies bytes from `data[offset, end)` until one record is complete. Returns the new offset;
+   * check `ready` afterwards. Allocates nothing.
    */
-  feed(data: Uint8Array, offset: number): number {
+  feed(data: Uint8Array, offset: number, end = data.length): number {
     if (this.fill < RECORD_HEADER_LENGTH) {
-      const n = Math.min(RECORD_HEADER_LENGTH - this.fill, data.length - offset);
-      this.buf.set(data.subarray(offset, offset + n), this.fill);
+      const n = Math.min(RECORD_HEADER_LENGTH - this.fill, end - offset);
+      copyBytes(data, offset, this.buf, this.fill, n);
       this.fill += n;
       offset += n;
       if (this.fill < RECORD_HEADER_LENGTH) return offset;
       this.recordLength = this.checkHeader();
     }
     const want = RECORD_HEADER_LENGTH + this.recordLength - this.fill;
-    const n = Math.min(want, data.length - offset);
-    this.buf.set(data.subarray(offset, offset + n), this.fill);
+    const n = Math.min(want, end - offset);
+    this.copyIn.copy(data, offset, this.buf, this.fill, n);
     this.fill += n;
     return offset + n;
   }

@@ -1,27 +1,45 @@
+import { RangeCopier, copyBytes } from "./copy-bytes.js";
 import { AEAD_TAG_LENGTH, LEGACY_RECORD_VERSION, RECORD_HEADER_LENGTH, type RecordProtection, writeRecordHeader } from "./record-protection.js";
 import { MAX_PLAINTEXT } from "./record-reader.js";
 
+/** Room for one maximum-size protected record: header, 2^14 content, type byte, tag (RFC 8446 §5.2). */
+const INITIAL_CAPACITY = RECORD_HEADER_LENGTH + MAX_PLAINTEXT + 1 + AEAD_TAG_LENGTH;
+
 /**
  * Frames outgoing content into records (fragments of at most 2^14 bytes, RFC 8446 §5.1) in an
- * output buffer it owns, sealing them in place once keys are set (§5.2).
+ * output buffer it owns, sealing them in place once keys are set (§5.2). Queued bytes sit in
+ * `out[start, fill)` until the transport takes them.
+ *
+ * The buffer starts large enough for one full record and doubles only when more output is queued
+ * than ever before, so once a connection is warm, writing and `takeInto` allocate nothing.
  */
 export class RecordWriter {
-  private out = new Uint8Array(4096);
+  private out = new Uint8Array(INITIAL_CAPACITY);
+  private start = 0;
   private fill = 0;
+  private readonly copyOut = new RangeCopier();
   /** Keys for sealing, or null while records are plaintext. */
   protection: RecordProtection | null = null;
   /** §5.1: legacy_record_version of plaintext records (0x0301 is allowed for an initial ClientHello). */
   plaintextVersion = LEGACY_RECORD_VERSION;
 
+  /** Bytes queued and not yet taken. */
   get pending(): number {
-    return this.fill;
+    return this.fill - this.start;
   }
 
   private reserve(n: number): number {
     if (this.fill + n > this.out.length) {
-      const next = new Uint8Array(Math.max(this.out.length * 2, this.fill + n));
-      next.set(this.out.subarray(0, this.fill));
-      this.out = next;
+      const pending = this.fill - this.start;
+      if (pending + n > this.out.length) {
+        const next = new Uint8Array(Math.max(this.out.length * 2, pending + n));
+        copyBytes(this.out, this.start, next, 0, pending);
+        this.out = next;
+      } else {
+        this.out.copyWithin(0, this.start, this.fill);
+      }
+      this.start = 0;
+      this.fill = pending;
     }
     const at = this.fill;
     this.fill += n;
@@ -45,21 +63,34 @@ export class RecordWriter {
       writeRecordHeader(this.out, at, contentType, n);
       this.out[at + 1] = this.plaintextVersion >>> 8;
       this.out[at + 2] = this.plaintextVersion & 0xff;
-      this.out.set(data.subarray(offset, offset + n), at + RECORD_HEADER_LENGTH);
+      copyBytes(data, offset, this.out, at + RECORD_HEADER_LENGTH, n);
       return;
     }
     // TLSInnerPlaintext = content || type (no padding), sealed in place (§5.2).
     const at = this.reserve(RECORD_HEADER_LENGTH + n + 1 + AEAD_TAG_LENGTH);
-    this.out.set(data.subarray(offset, offset + n), at + RECORD_HEADER_LENGTH);
+    copyBytes(data, offset, this.out, at + RECORD_HEADER_LENGTH, n);
     this.out[at + RECORD_HEADER_LENGTH + n] = contentType;
     protection.seal(this.out, at, n + 1);
   }
 
-  /** Everything queued since the last call, or null. */
+  /** Everything queued since the last call, as a new array the caller owns, or null. */
   take(): Uint8Array | null {
-    if (this.fill === 0) return null;
-    const bytes = this.out.slice(0, this.fill);
-    this.fill = 0;
+    if (this.fill === this.start) return null;
+    const bytes = this.out.slice(this.start, this.fill);
+    this.start = this.fill = 0;
     return bytes;
+  }
+
+  /**
+   * Moves up to `dest.length - offset` queued bytes into `dest[offset..]` and returns how many;
+   * the rest stays queued. Allocates nothing.
+   */
+  takeInto(dest: Uint8Array, offset: number): number {
+    const n = Math.min(this.fill - this.start, dest.length - offset);
+    if (n <= 0) return 0;
+    this.copyOut.copy(this.out, this.start, dest, offset, n);
+    this.start += n;
+    if (this.start === this.fill) this.start = this.fill = 0;
+    return n;
   }
 }

@@ -7,8 +7,9 @@ import type { PublicKey, SignatureAlgorithm } from "../crypto/provider.js";
 import { parseAlgorithmIdentifier, parseSubjectPublicKeyInfo, signatureAlgorithmFrom } from "./algorithms.js";
 import { Tag, expectChildren, expectSequence, expectUniversal, isContext, malformed, parseDer, type DerContext, type DerNode } from "./der.js";
 import { checkIntegerContent, readOctetAlignedBits, readSmallInt, readTime } from "./der-values.js";
-import { parseExtensions, type BasicConstraints, type KeyUsage, type SubjectAltName } from "./extensions.js";
+import { parseExtensions, type AuthorityKeyIdentifier, type BasicConstraints, type KeyUsage, type SubjectAltName } from "./extensions.js";
 import { parseName, type DistinguishedName } from "./name.js";
+import type { NameConstraints } from "./name-constraints.js";
 
 export interface Certificate {
   /** The whole certificate (a private copy of the input). */
@@ -19,6 +20,8 @@ export interface Certificate {
   readonly version: number;
   /** Lower-case hex of the serial's magnitude, as `openssl x509 -serial` shows it; "-" if negative. */
   readonly serialNumber: string;
+  /** The serial's INTEGER contents octets as encoded (for CRL lookups and RFC 5280 §4.1.2.2 checks). */
+  readonly serialBytes: Uint8Array;
   readonly signatureAlgorithmOid: string;
   /** null when mutls does not accept the algorithm (SHA-1, DSA, ...). */
   readonly signatureAlgorithm: SignatureAlgorithm | null;
@@ -38,6 +41,12 @@ export interface Certificate {
   readonly subjectAltName: SubjectAltName | null;
   readonly subjectKeyId: Uint8Array | null;
   readonly authorityKeyId: Uint8Array | null;
+  readonly authorityKeyIdentifier: AuthorityKeyIdentifier | null;
+  readonly nameConstraints: NameConstraints | null;
+  /** URIs where the issuer publishes CRLs covering this certificate (cRLDistributionPoints). */
+  readonly crlDistributionUris: readonly string[];
+  /** OIDs of the extensions marked critical. */
+  readonly criticalExtensions: readonly string[];
   /** Critical extensions mutls does not understand; the verifier refuses such certificates. */
   readonly unrecognizedCriticalExtensions: readonly string[];
   readonly extensionOids: readonly string[];
@@ -111,6 +120,7 @@ export function parseCertificate(input: Uint8Array): Certificate {
     tbs: tbsNode.raw,
     version,
     serialNumber: serialText(serialNode.content),
+    serialBytes: serialNode.content,
     signatureAlgorithmOid: outerAlg.oid,
     signatureAlgorithm: signatureAlgorithmFrom(outerAlg, ctx),
     signature,
@@ -127,6 +137,10 @@ export function parseCertificate(input: Uint8Array): Certificate {
     subjectAltName: extensions.subjectAltName,
     subjectKeyId: extensions.subjectKeyId,
     authorityKeyId: extensions.authorityKeyId,
+    authorityKeyIdentifier: extensions.authorityKeyIdentifier,
+    nameConstraints: extensions.nameConstraints,
+    crlDistributionUris: extensions.crlDistributionUris,
+    criticalExtensions: extensions.criticalExtensions,
     unrecognizedCriticalExtensions: extensions.unrecognizedCriticalExtensions,
     extensionOids: extensions.extensionOids,
   });

@@ -6,9 +6,14 @@
 import { AlertDescription, TLSError, bytesEqual, type AlertName } from "../bytes/index.js";
 import type { CryptoProvider } from "../crypto/provider.js";
 import { describeCertificate, type Certificate } from "./certificate.js";
+import type { KeyUsage } from "./extensions.js";
+import type { AnchorVerifier } from "./trust-anchor.js";
 import { OID, algorithmName } from "./oids.js";
 
 export type Purpose = "serverAuth" | "clientAuth";
+
+/** keyUsage bits a leaf must allow, when it has the extension. */
+export type LeafKeyUsage = readonly (keyof KeyUsage)[];
 
 export function certificateError(alert: AlertName, message: string): TLSError {
   return new TLSError(AlertDescription[alert], message);
@@ -18,16 +23,30 @@ function isoDate(d: Date): string {
   return d.toISOString().slice(0, 10);
 }
 
-/** RFC 5280 §6.1.3 (a)(2): the current time must fall within the validity period. */
-export function checkValidity(cert: Certificate, now: Date): TLSError | null {
+/**
+ * RFC 5280 §6.1.3 (a)(2): the current time must fall within the validity period. Certificate
+ * times have one-second granularity (§4.1.2.5), so the clock is compared at that granularity:
+ * a certificate is valid throughout its notAfter second.
+ */
+export function checkValidity(cert: Certificate, now: Date, leafRole?: string): TLSError | null {
   const who = describeCertificate(cert);
-  if (now.getTime() > cert.notAfter.getTime()) {
-    return certificateError("certificate_expired", `certificate ${who} expired on ${isoDate(cert.notAfter)} (checked at ${now.toISOString()})`);
+  const second = Math.floor(now.getTime() / 1000) * 1000;
+  const checked = `checked at ${now.toISOString()}`;
+  // The peer's own certificate is named by role first ("client certificate expired on 2026-01-02").
+  const subject = leafRole === undefined ? `certificate ${who}` : `${leafRole} certificate`;
+  const detail = leafRole === undefined ? checked : `${who}; ${checked}`;
+  if (second > cert.notAfter.getTime()) {
+    return certificateError("certificate_expired", `${subject} expired on ${isoDate(cert.notAfter)} (${detail})`);
   }
-  if (now.getTime() < cert.notBefore.getTime()) {
-    return certificateError("certificate_expired", `certificate ${who} is not valid until ${isoDate(cert.notBefore)} (checked at ${now.toISOString()})`);
+  if (second < cert.notBefore.getTime()) {
+    return certificateError("certificate_expired", `${subject} is not valid until ${isoDate(cert.notBefore)} (${detail})`);
   }
   return null;
+}
+
+/** "server" or "client": how messages name the peer's own certificate. */
+export function roleOf(purpose: Purpose): string {
+  return purpose === "serverAuth" ? "server" : "client";
 }
 
 /** RFC 5280 §4.2: a critical extension we do not interpret could restrict use in ways we would ignore. */
@@ -37,19 +56,6 @@ export function checkCriticalExtensions(cert: Certificate): TLSError | null {
   return certificateError(
     "unsupported_certificate",
     `certificate ${describeCertificate(cert)} has critical extension ${unknown.join(", ")}, which mutls does not support`,
-  );
-}
-
-/**
- * Name constraints (RFC 5280 §4.2.1.10) are enforced in a later issue; until then a chain that
- * carries them is refused whether or not the extension is marked critical, because ignoring a
- * constraint would trust names the CA was never allowed to certify.
- */
-export function checkNameConstraints(cert: Certificate): TLSError | null {
-  if (!cert.extensionOids.includes(OID.nameConstraints)) return null;
-  return certificateError(
-    "unsupported_certificate",
-    `certificate ${describeCertificate(cert)} has name constraints, which mutls does not enforce yet`,
   );
 }
 
@@ -69,27 +75,29 @@ export function checkKeyStrength(cert: Certificate): TLSError | null {
 }
 
 /** RFC 5280 §4.2.1.12: anyExtendedKeyUsage or the purpose itself must be listed, if EKU is present. */
-export function checkExtendedKeyUsage(cert: Certificate, purpose: Purpose): TLSError | null {
+export function checkExtendedKeyUsage(cert: Certificate, purpose: Purpose, label?: string): TLSError | null {
   const eku = cert.extKeyUsage;
   if (eku === null || eku.includes(purpose) || eku.includes("anyExtendedKeyUsage")) return null;
-  return certificateError("bad_certificate", `EKU of ${describeCertificate(cert)} lacks ${purpose} (it allows ${eku.join(", ")})`);
+  return certificateError("bad_certificate", `${label ?? `certificate ${describeCertificate(cert)}`}: EKU lacks ${purpose} (it allows ${eku.join(", ")})`);
 }
 
 /** Checks the end-entity certificate on its own: usable now, for this purpose, by TLS 1.3. */
-export function checkLeaf(leaf: Certificate, now: Date, purpose: Purpose): TLSError | null {
+export function checkLeaf(leaf: Certificate, now: Date, purpose: Purpose, keyUsage: LeafKeyUsage = ["digitalSignature"]): TLSError | null {
   const who = describeCertificate(leaf);
-  const structural = checkNameConstraints(leaf) ?? checkCriticalExtensions(leaf) ?? checkValidity(leaf, now);
+  const structural = checkCriticalExtensions(leaf) ?? checkValidity(leaf, now, roleOf(purpose));
   if (structural !== null) return structural;
   // TLS 1.3 authenticates with CertificateVerify, a signature (RFC 8446 §4.4.3), so a key
   // restricted by keyUsage must at least allow digitalSignature (RFC 5280 §4.2.1.3).
-  if (leaf.keyUsage !== null && !leaf.keyUsage.digitalSignature) {
-    return certificateError("bad_certificate", `keyUsage of ${who} lacks digitalSignature, which TLS 1.3 needs to authenticate`);
+  const missing = leaf.keyUsage === null ? undefined : keyUsage.find((bit) => !leaf.keyUsage![bit]);
+  if (missing !== undefined) {
+    const why = missing === "digitalSignature" ? ", which TLS 1.3 needs to authenticate" : "";
+    return certificateError("bad_certificate", `keyUsage of ${who} lacks ${missing}${why}`);
   }
   // RFC 5280 §4.2.1.3: "If the keyCertSign bit is asserted, then the cA bit ... MUST also be asserted."
   if (leaf.keyUsage !== null && leaf.keyUsage.keyCertSign && leaf.basicConstraints?.ca !== true) {
     return certificateError("bad_certificate", `keyUsage of ${who} asserts keyCertSign, but basicConstraints does not make it a CA`);
   }
-  const eku = checkExtendedKeyUsage(leaf, purpose);
+  const eku = checkExtendedKeyUsage(leaf, purpose, `${roleOf(purpose)} certificate ${who}`);
   if (eku !== null) return eku;
   if (leaf.publicKey === null) return unsupportedKey(leaf);
   return null;
@@ -116,7 +124,7 @@ function isSelfIssued(cert: Certificate): boolean {
 export function checkIssuer(issuer: Certificate, isAnchor: boolean, path: readonly Certificate[], now: Date, purpose: Purpose): TLSError | null {
   const who = describeCertificate(issuer);
   const child = describeCertificate(path[path.length - 1]);
-  const general = checkNameConstraints(issuer) ?? checkCriticalExtensions(issuer) ?? checkValidity(issuer, now) ?? checkKeyStrength(issuer);
+  const general = checkCriticalExtensions(issuer) ?? checkValidity(issuer, now) ?? checkKeyStrength(issuer);
   if (general !== null) return general;
   // RFC 5280 §4.2.1.9: only a certificate asserting cA may sign certificates.
   if (issuer.basicConstraints === null || !issuer.basicConstraints.ca) {
@@ -144,7 +152,7 @@ export function checkIssuer(issuer: Certificate, isAnchor: boolean, path: readon
 }
 
 /** RFC 5280 §6.1.3 (a)(1): the child's signature must verify with the issuer's public key. */
-export function checkSignature(child: Certificate, issuer: Certificate, provider: CryptoProvider): TLSError | null {
+export function checkSignature(child: Certificate, issuer: Certificate, provider: CryptoProvider, anchorVerifier?: AnchorVerifier | null): TLSError | null {
   const who = describeCertificate(child);
   if (child.signatureAlgorithm === null) {
     return certificateError(
@@ -153,7 +161,10 @@ export function checkSignature(child: Certificate, issuer: Certificate, provider
     );
   }
   if (issuer.publicKey === null) return unsupportedKey(issuer);
-  if (!provider.verify(child.signatureAlgorithm, issuer.publicKey, child.tbs, child.signature)) {
+  const valid = anchorVerifier
+    ? anchorVerifier(child.signatureAlgorithm, child.tbs, child.signature)
+    : provider.verify(child.signatureAlgorithm, issuer.publicKey, child.tbs, child.signature);
+  if (!valid) {
     return certificateError("bad_certificate", `the signature on certificate ${who} does not verify with the key of its issuer ${describeCertificate(issuer)}`);
   }
   return null;

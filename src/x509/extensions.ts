@@ -6,7 +6,10 @@
  */
 import { Tag, expectChildren, expectSequence, isContext, isUniversal, malformed, parseDer, type DerContext, type DerNode } from "./der.js";
 import { readBitString, readBoolean, readOctetString, readOid, readSmallInt } from "./der-values.js";
+import { parseGeneralName } from "./general-name.js";
 import { formatIpAddress } from "./ip-address.js";
+import type { DistinguishedName } from "./name.js";
+import { parseNameConstraints, type NameConstraints } from "./name-constraints.js";
 import { KEY_PURPOSE_NAMES, OID } from "./oids.js";
 
 export interface BasicConstraints {
@@ -47,6 +50,18 @@ export interface SubjectAltName {
   readonly ip: readonly string[];
   readonly uri: readonly string[];
   readonly email: readonly string[];
+  /** The iPAddress entries as bytes, in the order of `ip` (for name constraints). */
+  readonly ipBytes: readonly Uint8Array[];
+  readonly directoryNames: readonly DistinguishedName[];
+  /** Tags of the other GeneralName forms present (0 otherName, 3 x400Address, 5 ediPartyName, 8 registeredID). */
+  readonly otherForms: readonly number[];
+}
+
+/** AuthorityKeyIdentifier (RFC 5280 §4.2.1.1): which of its three fields are present. */
+export interface AuthorityKeyIdentifier {
+  readonly keyId: Uint8Array | null;
+  readonly hasIssuer: boolean;
+  readonly hasSerial: boolean;
 }
 
 export interface Extensions {
@@ -58,6 +73,12 @@ export interface Extensions {
   readonly subjectKeyId: Uint8Array | null;
   /** The keyIdentifier field of AuthorityKeyIdentifier, if present. */
   readonly authorityKeyId: Uint8Array | null;
+  readonly authorityKeyIdentifier: AuthorityKeyIdentifier | null;
+  readonly nameConstraints: NameConstraints | null;
+  /** The URIs of the fullName distribution points in cRLDistributionPoints (RFC 5280 §4.2.1.13). */
+  readonly crlDistributionUris: readonly string[];
+  /** OIDs of every extension marked critical. */
+  readonly criticalExtensions: readonly string[];
   /** OIDs of critical extensions mutls does not interpret. */
   readonly unrecognizedCriticalExtensions: readonly string[];
   /** Every extension OID, in certificate order. */
@@ -71,6 +92,10 @@ const NO_EXTENSIONS: Extensions = Object.freeze({
   subjectAltName: null,
   subjectKeyId: null,
   authorityKeyId: null,
+  authorityKeyIdentifier: null,
+  nameConstraints: null,
+  crlDistributionUris: Object.freeze([]),
+  criticalExtensions: Object.freeze([]),
   unrecognizedCriticalExtensions: Object.freeze([]),
   extensionOids: Object.freeze([]),
 });
@@ -104,44 +129,79 @@ function parseExtKeyUsage(value: DerNode, ctx: DerContext): readonly string[] {
   }));
 }
 
-/** IA5String contents (implicitly tagged in GeneralName) must be 7-bit ASCII. */
-function ia5(node: DerNode, field: string, ctx: DerContext): string {
-  if (node.constructed) malformed(ctx, `${field} has the wrong encoding form`);
-  let s = "";
-  for (const b of node.content) {
-    if (b > 0x7f) malformed(ctx, `${field} is not ASCII`);
-    s += String.fromCharCode(b);
-  }
-  return s;
-}
-
 function parseSubjectAltName(value: DerNode, ctx: DerContext): SubjectAltName {
   const seq = expectSequence(value, "subjectAltName", ctx);
   if (seq.children.length === 0) malformed(ctx, "subjectAltName is empty");
-  const dns: string[] = [];
-  const ip: string[] = [];
-  const uri: string[] = [];
-  const email: string[] = [];
-  for (const name of seq.children) {
-    if (name.tagClass !== "context") malformed(ctx, "subjectAltName holds something other than a GeneralName");
-    if (name.tag === 1) email.push(ia5(name, "rfc822Name", ctx));
-    else if (name.tag === 2) dns.push(ia5(name, "dNSName", ctx));
-    else if (name.tag === 6) uri.push(ia5(name, "uniformResourceIdentifier", ctx));
-    else if (name.tag === 7) {
-      const text = name.constructed ? null : formatIpAddress(name.content);
+  const out = { dns: [] as string[], ip: [] as string[], uri: [] as string[], email: [] as string[] };
+  const ipBytes: Uint8Array[] = [];
+  const directoryNames: DistinguishedName[] = [];
+  const otherForms: number[] = [];
+  for (const node of seq.children) {
+    const name = parseGeneralName(node, ctx);
+    if (name.form === "dNSName") out.dns.push(name.text);
+    else if (name.form === "rfc822Name") out.email.push(name.text);
+    else if (name.form === "uniformResourceIdentifier") out.uri.push(name.text);
+    else if (name.form === "iPAddress") {
+      const text = formatIpAddress(name.bytes);
       if (text === null) malformed(ctx, "iPAddress is neither 4 nor 16 bytes");
-      ip.push(text);
-    }
-    // otherName, x400Address, directoryName, ediPartyName, registeredID: not identities mutls matches.
+      out.ip.push(text);
+      ipBytes.push(name.bytes);
+    } else if (name.form === "directoryName") directoryNames.push(name.name);
+    else if (name.form === "other") otherForms.push(name.tag);
   }
-  return Object.freeze({ dns: Object.freeze(dns), ip: Object.freeze(ip), uri: Object.freeze(uri), email: Object.freeze(email) });
+  return Object.freeze({
+    dns: Object.freeze(out.dns),
+    ip: Object.freeze(out.ip),
+    uri: Object.freeze(out.uri),
+    email: Object.freeze(out.email),
+    ipBytes: Object.freeze(ipBytes),
+    directoryNames: Object.freeze(directoryNames),
+    otherForms: Object.freeze(otherForms),
+  });
 }
 
-function parseAuthorityKeyId(value: DerNode, ctx: DerContext): Uint8Array | null {
+function parseAuthorityKeyId(value: DerNode, ctx: DerContext): AuthorityKeyIdentifier {
   const seq = expectSequence(value, "authorityKeyIdentifier", ctx);
   const keyId = seq.children.find((n) => isContext(n, 0));
   if (keyId !== undefined && keyId.constructed) malformed(ctx, "authorityKeyIdentifier keyIdentifier has the wrong encoding form");
-  return keyId?.content ?? null;
+  return {
+    keyId: keyId?.content ?? null,
+    hasIssuer: seq.children.some((n) => isContext(n, 1)),
+    hasSerial: seq.children.some((n) => isContext(n, 2)),
+  };
+}
+
+/**
+ * The URIs named by fullName in a DistributionPointName (RFC 5280 §4.2.1.13): `node` is the
+ * [0] EXPLICIT distributionPoint, holding fullName [0] IMPLICIT GeneralNames or nameRelativeToCRLIssuer [1].
+ */
+export function distributionPointUris(node: DerNode, ctx: DerContext): string[] {
+  if (!node.constructed || node.children.length !== 1) malformed(ctx, "distributionPoint is badly encoded");
+  const name = node.children[0];
+  if (!isContext(name, 0)) return [];
+  if (!name.constructed || name.children.length === 0) malformed(ctx, "distributionPoint fullName is empty");
+  return name.children.map((n) => parseGeneralName(n, ctx)).flatMap((g) => (g.form === "uniformResourceIdentifier" ? [g.text] : []));
+}
+
+/** CRLDistributionPoints ::= SEQUENCE SIZE (1..MAX) OF DistributionPoint. */
+function parseCrlDistributionPoints(value: DerNode, ctx: DerContext): string[] {
+  const seq = expectSequence(value, "cRLDistributionPoints", ctx);
+  if (seq.children.length === 0) malformed(ctx, "cRLDistributionPoints is empty");
+  return seq.children.flatMap((dp) => {
+    const first = expectSequence(dp, "DistributionPoint", ctx).children[0];
+    return isContext(first, 0) ? distributionPointUris(first, ctx) : [];
+  });
+}
+
+/** AuthorityInfoAccessSyntax ::= SEQUENCE SIZE (1..MAX) OF AccessDescription (RFC 5280 §4.2.2.1). */
+function checkAuthorityInfoAccess(value: DerNode, ctx: DerContext): void {
+  const seq = expectSequence(value, "authorityInfoAccess", ctx);
+  if (seq.children.length === 0) malformed(ctx, "authorityInfoAccess is empty");
+  for (const description of seq.children) {
+    const [method, location] = expectChildren(expectSequence(description, "AccessDescription", ctx), 2, 2, "AccessDescription", ctx);
+    readOid(method, "accessMethod", ctx);
+    parseGeneralName(location, ctx);
+  }
 }
 
 /** Parses the `[3] EXPLICIT Extensions` contents (a SEQUENCE SIZE (1..MAX) OF Extension). */
@@ -152,6 +212,7 @@ export function parseExtensions(node: DerNode | undefined, ctx: DerContext): Ext
   const out: { -readonly [K in keyof Extensions]: Extensions[K] } = { ...NO_EXTENSIONS };
   const seen = new Set<string>();
   const unrecognized: string[] = [];
+  const criticalOids: string[] = [];
   for (const ext of list.children) {
     const fields = expectChildren(expectSequence(ext, "extension", ctx), 2, 3, "extension", ctx);
     const oid = readOid(fields[0], "extension extnID", ctx);
@@ -159,6 +220,7 @@ export function parseExtensions(node: DerNode | undefined, ctx: DerContext): Ext
     if (seen.has(oid)) malformed(ctx, `extension ${oid} appears more than once`);
     seen.add(oid);
     const critical = fields.length === 3 ? readBoolean(fields[1], "extension critical", ctx) : false;
+    if (critical) criticalOids.push(oid);
     const octets = readOctetString(fields[fields.length - 1], "extension extnValue", ctx);
     const inner: DerContext = { alert: ctx.alert, what: `${ctx.what} extension ${oid}` };
     const parse = (): DerNode => parseDer(octets, inner);
@@ -179,13 +241,24 @@ export function parseExtensions(node: DerNode | undefined, ctx: DerContext): Ext
         out.subjectKeyId = readOctetString(parse(), "subjectKeyIdentifier", inner);
         break;
       case OID.authorityKeyIdentifier:
-        out.authorityKeyId = parseAuthorityKeyId(parse(), inner);
+        out.authorityKeyIdentifier = parseAuthorityKeyId(parse(), inner);
+        out.authorityKeyId = out.authorityKeyIdentifier.keyId;
+        break;
+      case OID.nameConstraints:
+        out.nameConstraints = parseNameConstraints(parse(), inner);
+        break;
+      case OID.cRLDistributionPoints:
+        out.crlDistributionUris = Object.freeze(parseCrlDistributionPoints(parse(), inner));
+        break;
+      case OID.authorityInfoAccess:
+        checkAuthorityInfoAccess(parse(), inner);
         break;
       default:
         if (critical) unrecognized.push(oid);
     }
   }
   out.unrecognizedCriticalExtensions = Object.freeze(unrecognized);
+  out.criticalExtensions = Object.freeze(criticalOids);
   out.extensionOids = Object.freeze([...seen]);
   return Object.freeze(out);
 }

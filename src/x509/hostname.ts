@@ -51,3 +51,17 @@ export function certificateMatchesServerName(cert: Certificate, serverName: stri
   }
   return san.dns.some((pattern) => dnsNameMatches(pattern, serverName));
 }
+
+/**
+ * RFC 5280 §4.2.1.6: a dNSName is in the "preferred name syntax" of RFC 1034 §3.5 as relaxed by
+ * RFC 1123 §2.1 (letters, digits and inner hyphens, labels of 1 to 63 characters). With
+ * `wildcard`, the whole left-most label may be "*" (RFC 6125 §6.4.3), the only pattern mutls
+ * honours. Underscores, empty labels and non-ASCII (use A-labels) are refused.
+ */
+export function isValidDnsName(name: string, wildcard: boolean): boolean {
+  if (name.length === 0 || name.length > 253) return false;
+  const labels = name.split(".");
+  return labels.every(
+    (label, i) => (wildcard && i === 0 && label === "*" && labels.length > 1) || /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(label),
+  );
+}

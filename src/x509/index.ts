@@ -1,9 +1,15 @@
-/** X.509 for the TLS engine: PEM, certificates, private keys, and path validation. */
+/** X.509 for the TLS engine: PEM, certificates, private keys, CRLs, and path validation. */
 export { decodePem, encodePem, pemCertificates, type PemBlock } from "./pem.js";
 export { parseCertificate, describeCertificate, type Certificate } from "./certificate.js";
-export type { DistinguishedName } from "./name.js";
-export type { BasicConstraints, KeyUsage, SubjectAltName } from "./extensions.js";
+export { distinguishedNameText, type DistinguishedName } from "./name.js";
+export type { AuthorityKeyIdentifier, BasicConstraints, KeyUsage, SubjectAltName } from "./extensions.js";
+export type { NameConstraints } from "./name-constraints.js";
 export { parsePrivateKey, publicKeyOf, privateKeyMatchesCertificate } from "./private-key.js";
-export { verifyCertificateChain, type VerifiedChain, type PeerIdentity, type VerifyOptions } from "./verify.js";
-export { certificateMatchesServerName, dnsNameMatches, isIpAddress } from "./hostname.js";
-export type { Purpose } from "./chain-checks.js";
+export { verifyCertificateChain, identityOf, type VerifiedChain, type PeerIdentity, type VerifyOptions } from "./verify.js";
+export { certificateMatchesServerName, dnsNameMatches, isIpAddress, isValidDnsName } from "./hostname.js";
+export type { LeafKeyUsage, Purpose } from "./chain-checks.js";
+export type { CertificateProfile } from "./profile-checks.js";
+export { parseCertificateRevocationList, type CertificateRevocationList, type RevokedEntry } from "./crl.js";
+export { spkiSha256 } from "./spki-pin.js";
+export { prepareTrustAnchors, type TrustAnchor, type AnchorVerifier } from "./trust-anchor.js";
+export { parseSpiffeId, spiffeIdOf, spiffeIdMatches, spiffePolicy, x509SvidProblem, type SpiffeId, type SpiffePolicyOptions, type SpiffeAuthorizationContext } from "./spiffe.js";

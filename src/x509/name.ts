@@ -5,7 +5,7 @@
  * `-nameopt RFC2253,sep_comma_plus_space`: "CN=leaf, O=Example, C=US".
  */
 import { toHex } from "../bytes/index.js";
-import { Tag, expectChildren, expectSequence, expectUniversal, malformed, type DerContext, type DerNode } from "./der.js";
+import { Tag, expectChildren, expectSequence, expectUniversal, malformed, parseDer, type DerContext, type DerNode } from "./der.js";
 import { decodeDirectoryString, readOid } from "./der-values.js";
 
 export interface DistinguishedName {
@@ -15,6 +15,12 @@ export interface DistinguishedName {
   readonly text: string;
   /** The first commonName, if any (for messages; never used for name matching). */
   readonly commonName: string | null;
+  /** Every commonName value, in order (for the CA/B Forum subject checks). */
+  readonly commonNames: readonly string[];
+  /** Every emailAddress attribute (RFC 5280 §4.2.1.10 applies rfc822Name constraints to them). */
+  readonly emailAddresses: readonly string[];
+  /** Each RelativeDistinguishedName's DER, most general first (for directoryName constraints). */
+  readonly rdns: readonly Uint8Array[];
 }
 
 /** Short names OpenSSL and RFC 4514 §3 use for attribute types. */
@@ -41,6 +47,7 @@ const ATTRIBUTE_NAMES: Record<string, string> = {
 };
 
 const COMMON_NAME = "2.5.4.3";
+const EMAIL_ADDRESS = "1.2.840.113549.1.9.1";
 
 /** RFC 4514 §2.4 escaping, plus control characters as \XX so a name cannot forge log lines. */
 function escapeValue(value: string): string {
@@ -61,6 +68,8 @@ export function parseName(node: DerNode | undefined, field: string, ctx: DerCont
   const name = expectSequence(node, field, ctx);
   const rdns: string[] = [];
   let commonName: string | null = null;
+  const commonNames: string[] = [];
+  const emailAddresses: string[] = [];
   for (const rdn of name.children) {
     const set = expectUniversal(rdn, Tag.SET, `${field} RDN`, ctx);
     if (set.children.length === 0) malformed(ctx, `${field} has an empty RDN`);
@@ -72,11 +81,30 @@ export function parseName(node: DerNode | undefined, field: string, ctx: DerCont
       // is for people, and comparison uses the DER.
       const decoded = decodeDirectoryString(valueNode);
       if (type === COMMON_NAME && commonName === null && decoded !== null) commonName = decoded;
+      if (type === COMMON_NAME) commonNames.push(decoded ?? "");
+      if (type === EMAIL_ADDRESS && decoded !== null) emailAddresses.push(decoded);
       const label = ATTRIBUTE_NAMES[type] ?? type;
       // RFC 4514 §2.4: a value that is not a string is given as '#' and its BER encoding in hex.
       parts.push(`${label}=${decoded === null ? "#" + toHex(valueNode.raw).toUpperCase() : escapeValue(decoded)}`);
     }
     rdns.push(parts.reverse().join(" + "));
   }
-  return { der: name.raw, text: rdns.reverse().join(", "), commonName };
+  return {
+    der: name.raw,
+    text: rdns.reverse().join(", "),
+    commonName,
+    commonNames: Object.freeze(commonNames),
+    emailAddresses: Object.freeze(emailAddresses),
+    rdns: Object.freeze(name.children.map((rdn) => rdn.raw)),
+  };
+}
+
+/** The text of a DER-encoded Name (as sent in certificate_authorities), or null if it is not one. */
+export function distinguishedNameText(der: Uint8Array): string | null {
+  try {
+    const name = parseName(parseDer(der, { alert: "decode_error", what: "distinguished name" }), "name", { alert: "decode_error", what: "distinguished name" });
+    return name.text;
+  } catch {
+    return null;
+  }
 }

@@ -31,6 +31,17 @@ export const OID = {
   authorityKeyIdentifier: "2.5.29.35",
   extKeyUsage: "2.5.29.37",
   nameConstraints: "2.5.29.30",
+  policyConstraints: "2.5.29.36",
+  // RFC 5280 §4.2.2.1.
+  authorityInfoAccess: "1.3.6.1.5.5.7.1.1",
+  // RFC 5280 §5.2: CRL extensions.
+  cRLNumber: "2.5.29.20",
+  deltaCRLIndicator: "2.5.29.27",
+  issuingDistributionPoint: "2.5.29.28",
+  reasonCode: "2.5.29.21",
+  invalidityDate: "2.5.29.24",
+  certificateIssuer: "2.5.29.29",
+  cRLDistributionPoints: "2.5.29.31",
 } as const;
 
 /** RFC 5280 §4.2.1.12 key purposes, by the names OpenSSL prints. */

@@ -60,6 +60,7 @@ function parseEcPrivateKey(der: Uint8Array, outerCurve: Curve | null): PrivateKe
   const key: PrivateKey = { kind: "ec", curve, d };
   // Computing the public point also rejects a scalar of zero or not below the group order.
   const point = ecPublicPoint(key);
+  publicKeys.set(key, { kind: "ec", curve, point });
   if (embeddedPublic !== null && !bytesEqual(embeddedPublic, point)) {
     malformed(ctx, "its embedded public key does not belong to its private scalar");
   }
@@ -153,8 +154,24 @@ export function parsePrivateKey(input: string | Uint8Array): PrivateKey {
   return parsePemKey(bytesToAscii(input));
 }
 
+/**
+ * Public halves already computed, by private key. Deriving a point is a scalar multiplication,
+ * which parsing does anyway (to validate the scalar); checking the key against its certificate
+ * then reuses it instead of paying again.
+ */
+const publicKeys = new WeakMap<PrivateKey, PublicKey>();
+
 /** The public half of a private key. */
 export function publicKeyOf(key: PrivateKey): PublicKey {
+  let known = publicKeys.get(key);
+  if (known === undefined) {
+    known = derivePublicKey(key);
+    publicKeys.set(key, known);
+  }
+  return known;
+}
+
+function derivePublicKey(key: PrivateKey): PublicKey {
   switch (key.kind) {
     case "ec":
       return { kind: "ec", curve: key.curve, point: ecPublicPoint(key) };

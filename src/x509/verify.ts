@@ -1,15 +1,21 @@
 /**
- * Certificate path validation for the TLS engine: build a path from the peer's leaf to a
- * configured trust anchor through the intermediates it sent (in any order, extras ignored),
- * then check the leaf's identity. This is the "safe subset" of RFC 5280 §6: signatures,
- * validity, CA status, key usage, path length, EKU and critical extensions. Name constraints,
- * policies and revocation come later; certificates that rely on them critically are refused.
+ * Certificate path validation for the TLS engine (RFC 5280 §6 with WebPKI practice): build a
+ * path from the peer's leaf to a configured trust anchor through the intermediates it sent (in
+ * any order, extras ignored, every candidate tried, so cross-signed roots work), check every
+ * link, then the whole path (name constraints, revocation, pins), then the leaf's identity.
  */
 import { AlertDescription, TLSError, bytesEqual, fail } from "../bytes/index.js";
 import type { CryptoProvider } from "../crypto/provider.js";
 import { describeCertificate, parseCertificate, type Certificate } from "./certificate.js";
-import { certificateError, checkIssuer, checkKeyStrength, checkLeaf, checkSignature, type Purpose } from "./chain-checks.js";
+import { certificateError, checkIssuer, checkKeyStrength, checkLeaf, checkSignature, type LeafKeyUsage, type Purpose } from "./chain-checks.js";
+import { checkRevocation, type CertificateRevocationList } from "./crl.js";
 import { certificateMatchesServerName } from "./hostname.js";
+import { checkPathNameConstraints } from "./name-constraint-checks.js";
+import { checkCertificateProfile, type CertificateProfile } from "./profile-checks.js";
+import { spiffeIdOf } from "./spiffe.js";
+import { checkSpkiPins } from "./spki-pin.js";
+import type { TrustAnchor } from "./trust-anchor.js";
+import { anchorCertificate } from "./trust-anchor.js";
 
 export interface PeerIdentity {
   /** The leaf's subject DN as text ("CN=client, O=Example"). */
@@ -18,6 +24,8 @@ export interface PeerIdentity {
   readonly ipAddresses: readonly string[];
   readonly uris: readonly string[];
   readonly emails: readonly string[];
+  /** The leaf's SPIFFE ID, when its only URI SAN is one (X509-SVID §2); optional for custom verifiers. */
+  readonly spiffeId?: string | null;
 }
 
 export interface VerifiedChain {
@@ -32,7 +40,8 @@ export interface VerifiedChain {
 export interface VerifyOptions {
   /** DER certificates as received: leaf first, then intermediates in any order. */
   readonly chain: readonly Uint8Array[];
-  readonly trustAnchors: readonly Certificate[];
+  /** Parsed anchors, or anchors prepared by prepareTrustAnchors (faster signature checks). */
+  readonly trustAnchors: readonly (Certificate | TrustAnchor)[];
   readonly now: Date;
   readonly provider: CryptoProvider;
   readonly purpose: Purpose;
@@ -40,27 +49,56 @@ export interface VerifyOptions {
   readonly serverName?: string;
   /** Most certificates in the path, leaf included and anchor excluded (default 8). */
   readonly maxDepth?: number;
+  /** Most intermediates that are not self-issued (RFC 5280 §6.1.4 (l) counts the same way; default 6). */
+  readonly maxIntermediates?: number;
+  /** "rfc5280" (default) or "webpki" for the CA/B Forum rules of public web certificates. */
+  readonly profile?: CertificateProfile;
+  /** CRLs supplied by the application; a listed certificate on the path is refused. */
+  readonly crls?: readonly CertificateRevocationList[];
+  /**
+   * SHA-256 digests of SubjectPublicKeyInfo. With anchors, some certificate of the validated
+   * path (anchor included) must match one; without anchors, the leaf must.
+   */
+  readonly spkiPins?: readonly Uint8Array[];
+  /** keyUsage bits the leaf must allow when it has the extension (default digitalSignature, for TLS 1.3). */
+  readonly leafKeyUsage?: LeafKeyUsage;
 }
 
 /** Most signature verifications one validation may spend, whatever the peer sends. */
 const SIGNATURE_BUDGET = 64;
+/** Most partial paths one validation may explore. */
+const PATH_BUDGET = 256;
 
 interface Issuer {
   readonly cert: Certificate;
-  readonly isAnchor: boolean;
+  readonly anchor: TrustAnchor | null;
+}
+
+interface FoundPath {
+  readonly path: readonly Certificate[];
+  readonly anchor: Certificate;
+}
+
+function isSelfIssued(cert: Certificate): boolean {
+  return bytesEqual(cert.subject.der, cert.issuer.der);
 }
 
 class PathBuilder {
   private signaturesLeft = SIGNATURE_BUDGET;
+  private pathsLeft = PATH_BUDGET;
   private readonly signatureResults = new Map<Certificate, Map<Certificate, TLSError | null>>();
   private best: { error: TLSError; score: number } | null = null;
+  private readonly profile: CertificateProfile;
 
   constructor(
     private readonly intermediates: readonly Certificate[],
-    private readonly anchors: readonly Certificate[],
+    private readonly anchors: readonly TrustAnchor[],
     private readonly opts: VerifyOptions,
     private readonly maxDepth: number,
-  ) {}
+    private readonly maxIntermediates: number,
+  ) {
+    this.profile = opts.profile ?? "rfc5280";
+  }
 
   /** Keeps the most informative failure: a specific one beats unknown_ca, a deeper one a shallower one. */
   private record(error: TLSError, depth: number): void {
@@ -82,48 +120,77 @@ class PathBuilder {
       bytesEqual(c.subject.der, child.issuer.der) &&
       (child.authorityKeyId === null || c.subjectKeyId === null || bytesEqual(child.authorityKeyId, c.subjectKeyId)) &&
       !path.some((p) => bytesEqual(p.der, c.der));
-    const out: Issuer[] = this.anchors.filter(fits).map((cert) => ({ cert, isAnchor: true }));
+    const out: Issuer[] = this.anchors.filter((a) => fits(a.certificate)).map((anchor) => ({ cert: anchor.certificate, anchor }));
     for (const cert of this.intermediates) {
-      if (fits(cert) && !this.anchors.some((a) => bytesEqual(a.der, cert.der))) out.push({ cert, isAnchor: false });
+      if (fits(cert) && !this.anchors.some((a) => bytesEqual(a.certificate.der, cert.der))) out.push({ cert, anchor: null });
     }
     return out;
   }
 
-  private signature(child: Certificate, issuer: Certificate): TLSError | null {
+  private signature(child: Certificate, issuer: Issuer): TLSError | null {
     let byIssuer = this.signatureResults.get(child);
     if (byIssuer === undefined) this.signatureResults.set(child, (byIssuer = new Map()));
-    const cached = byIssuer.get(issuer);
+    const cached = byIssuer.get(issuer.cert);
     if (cached !== undefined) return cached;
     if (this.signaturesLeft-- <= 0) {
       throw certificateError("bad_certificate", `gave up building a certification path after ${SIGNATURE_BUDGET} signature checks`);
     }
-    const result = checkSignature(child, issuer, this.opts.provider);
-    byIssuer.set(issuer, result);
+    const result = checkSignature(child, issuer.cert, this.opts.provider, issuer.anchor?.verifier);
+    byIssuer.set(issuer.cert, result);
     return result;
   }
 
+  /** The checks that need the whole path: name constraints, revocation, pins. */
+  private checkCompletePath(path: readonly Certificate[], anchor: Certificate): TLSError | null {
+    const nc = checkPathNameConstraints(path, anchor);
+    if (nc !== null) return nc;
+    const crls = this.opts.crls ?? [];
+    if (crls.length > 0) {
+      for (let i = 0; i < path.length; i++) {
+        const revoked = checkRevocation(path[i], path[i + 1] ?? anchor, crls, this.opts.provider);
+        if (revoked !== null) return revoked;
+      }
+    }
+    const pins = this.opts.spkiPins ?? [];
+    if (pins.length > 0) return checkSpkiPins([...path, anchor], pins, this.opts.provider);
+    return null;
+  }
+
   /** Depth-first search from the last certificate of `path` towards an anchor. */
-  extend(path: readonly Certificate[]): { path: readonly Certificate[]; anchor: Certificate } | null {
+  extend(path: readonly Certificate[]): FoundPath | null {
+    if (this.pathsLeft-- <= 0) {
+      throw certificateError("bad_certificate", `gave up building a certification path after trying ${PATH_BUDGET} partial paths`);
+    }
     const child = path[path.length - 1];
     const candidates = this.issuersOf(child, path);
     if (candidates.length === 0) {
       const who = describeCertificate(child);
-      const message = bytesEqual(child.subject.der, child.issuer.der)
+      const message = isSelfIssued(child)
         ? `certificate ${who} is self-signed and is not a configured trust anchor`
         : `certificate ${who} was issued by ${child.issuer.text || "(empty name)"}, which is not a configured trust anchor`;
       this.record(certificateError("unknown_ca", message), path.length);
       return null;
     }
     for (const candidate of candidates) {
+      const isAnchor = candidate.anchor !== null;
       const error =
-        checkIssuer(candidate.cert, candidate.isAnchor, path, this.opts.now, this.opts.purpose) ?? this.signature(child, candidate.cert);
+        checkIssuer(candidate.cert, isAnchor, path, this.opts.now, this.opts.purpose) ??
+        checkCertificateProfile(candidate.cert, isAnchor ? "anchor" : "intermediate", this.profile, this.opts.purpose) ??
+        this.signature(child, candidate);
       if (error !== null) {
         this.record(error, path.length);
         continue;
       }
-      if (candidate.isAnchor) return { path, anchor: candidate.cert };
-      if (path.length >= this.maxDepth) {
-        this.record(certificateError("bad_certificate", `the certification path is longer than the limit of ${this.maxDepth} certificates`), path.length);
+      if (isAnchor) {
+        const whole = this.checkCompletePath(path, candidate.cert);
+        if (whole === null) return { path, anchor: candidate.cert };
+        this.record(whole, path.length + 1000);
+        continue;
+      }
+      const logical = [...path.slice(1), candidate.cert].filter((c) => !isSelfIssued(c)).length;
+      if (path.length >= this.maxDepth || logical > this.maxIntermediates) {
+        const limit = path.length >= this.maxDepth ? `${this.maxDepth} certificates` : `${this.maxIntermediates} intermediate CA(s)`;
+        this.record(certificateError("bad_certificate", `the certification path is longer than the limit of ${limit}`), path.length);
         continue;
       }
       const found = this.extend([...path, candidate.cert]);
@@ -144,7 +211,7 @@ function parseChain(chain: readonly Uint8Array[]): Certificate[] {
   });
 }
 
-function identityOf(leaf: Certificate): PeerIdentity {
+export function identityOf(leaf: Certificate): PeerIdentity {
   const san = leaf.subjectAltName;
   return Object.freeze({
     subject: leaf.subject.text,
@@ -152,6 +219,7 @@ function identityOf(leaf: Certificate): PeerIdentity {
     ipAddresses: san?.ip ?? [],
     uris: san?.uri ?? [],
     emails: san?.email ?? [],
+    spiffeId: spiffeIdOf(leaf)?.id ?? null,
   });
 }
 
@@ -169,27 +237,40 @@ function checkServerName(leaf: Certificate, serverName: string): void {
 
 /**
  * Validates a peer's certificate chain. Returns the path and the peer's identity, or throws a
- * TLSError whose alert the engine sends: certificate_expired, unknown_ca, bad_certificate or
- * unsupported_certificate.
+ * TLSError whose alert the engine sends: certificate_expired, certificate_revoked, unknown_ca,
+ * bad_certificate or unsupported_certificate.
  */
 export function verifyCertificateChain(opts: VerifyOptions): VerifiedChain {
   if (opts.chain.length === 0) fail("bad_certificate", "the peer's certificate chain is empty");
   const maxDepth = opts.maxDepth ?? 8;
+  const maxIntermediates = opts.maxIntermediates ?? 6;
   const [leaf, ...intermediates] = parseChain(opts.chain);
-  const leafError = checkLeaf(leaf, opts.now, opts.purpose);
+  // The leaf's own rules hold however it is trusted (through a CA, pinned as an anchor, or by key).
+  const leafError = checkLeaf(leaf, opts.now, opts.purpose, opts.leafKeyUsage) ?? checkCertificateProfile(leaf, "leaf", opts.profile ?? "rfc5280", opts.purpose);
   if (leafError !== null) throw leafError;
+  const anchors = opts.trustAnchors.map(anchorCertificate);
 
   // A leaf configured as a trust anchor is trusted as-is (pinned, as in RFC 8448's traces).
-  const pinned = opts.trustAnchors.find((a) => bytesEqual(a.der, leaf.der));
+  const pinned = anchors.find((a) => bytesEqual(a.certificate.der, leaf.der));
   let path: readonly Certificate[] = [leaf];
-  let anchor: Certificate | undefined = pinned;
-  if (anchor === undefined) {
+  let anchor: Certificate | undefined = pinned?.certificate;
+  const pins = opts.spkiPins ?? [];
+  if (anchor === undefined && anchors.length === 0 && pins.length > 0) {
+    // Pinning without a CA: the leaf's key is the trust decision (the path is just the leaf).
+    const pinError = checkSpkiPins([leaf], pins, opts.provider);
+    if (pinError !== null) throw pinError;
+    anchor = leaf;
+  } else if (anchor === undefined) {
+    // Weak keys are refused in CA-issued chains; a pinned certificate is trusted as configured.
     const weak = checkKeyStrength(leaf);
     if (weak !== null) throw weak;
-    const builder = new PathBuilder(intermediates, opts.trustAnchors, opts, maxDepth);
+    const builder = new PathBuilder(intermediates, anchors, opts, maxDepth, maxIntermediates);
     const found = builder.extend([leaf]);
     if (found === null) throw builder.failure();
     ({ path, anchor } = found);
+  } else if (pins.length > 0) {
+    const pinError = checkSpkiPins([leaf], pins, opts.provider);
+    if (pinError !== null) throw pinError;
   }
   if (opts.serverName !== undefined) checkServerName(leaf, opts.serverName);
   return Object.freeze({ leaf, path: Object.freeze([...path]), anchor, identity: identityOf(leaf) });

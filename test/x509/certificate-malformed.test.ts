@@ -131,9 +131,9 @@ describe("extensions (RFC 5280 §4.2.1)", () => {
   const withExt = (...exts: Uint8Array[]) => parseCertificate(certificate(tbs({ extensions: exts })));
 
   test("unknown extensions: only critical ones are listed", () => {
-    const c = withExt(extension("1.2.3.4", nul(), true), extension("1.2.3.5", nul()), extension("2.5.29.30", seq(), true));
-    expect(c.unrecognizedCriticalExtensions).toEqual(["1.2.3.4", "2.5.29.30"]);
-    expect(c.extensionOids).toEqual(["1.2.3.4", "1.2.3.5", "2.5.29.30"]);
+    const c = withExt(extension("1.2.3.4", nul(), true), extension("1.2.3.5", nul()), extension("2.5.29.32", seq(), true));
+    expect(c.unrecognizedCriticalExtensions).toEqual(["1.2.3.4", "2.5.29.32"]);
+    expect(c.extensionOids).toEqual(["1.2.3.4", "1.2.3.5", "2.5.29.32"]);
   });
 
   test("keyUsage bits in both octets", () => {
@@ -159,12 +159,16 @@ describe("extensions (RFC 5280 §4.2.1)", () => {
       tlv(0xa0, oid("1.2.3"), explicit(0, d.utf8("other"))),
       implicitPrim(8, Uint8Array.of(0x2a)),
     );
-    expect(withExt(extension("2.5.29.17", san)).subjectAltName).toEqual({
+    const parsed = withExt(extension("2.5.29.17", san)).subjectAltName!;
+    expect(parsed).toMatchObject({
       dns: ["a.example"],
       ip: ["10.0.0.1", "2001:db8::1"],
       uri: ["spiffe://td/x"],
       email: ["a@b.example"],
+      // otherName [0] and registeredID [8] are kept by form only, so a name constraint on them can refuse.
+      otherForms: [0, 8],
     });
+    expect(parsed.directoryNames.map((n) => n.text)).toEqual(["CN=dir"]);
   });
 
   test.each([

@@ -7,7 +7,8 @@ import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { TLSError } from "../../src/bytes/index.js";
 import { pureProvider } from "../../src/crypto/pure.js";
-import { decodePem, parseCertificate, parsePrivateKey, verifyCertificateChain } from "../../src/x509/index.js";
+import { readFileSync } from "node:fs";
+import { decodePem, parseCertificate, parseCertificateRevocationList, parsePrivateKey, verifyCertificateChain } from "../../src/x509/index.js";
 import { certDer, readFixture, readFixtureBytes } from "./fixtures.js";
 
 function onlyTLSError(fn: () => unknown): void {
@@ -82,6 +83,14 @@ describe("only TLSError escapes", () => {
       fc.property(fc.nat({ max: pem.length - 1 }), fc.string({ minLength: 1, maxLength: 1 }), (at, ch) => onlyTLSError(() => parsePrivateKey(pem.slice(0, at) + ch + pem.slice(at + 1)))),
       { numRuns: 300 },
     );
+  });
+
+  test("parseCertificateRevocationList (seeds: the CRLs of x509-limbo's crl:: cases)", () => {
+    const suite = JSON.parse(readFileSync(new URL("../../vectors/x509-limbo/x509-limbo.json", import.meta.url), "utf8")) as { testcases: { crls: string[] }[] };
+    const seeds = suite.testcases.flatMap((c) => c.crls).flatMap((pem) => decodePem(pem).map((b) => b.der));
+    expect(seeds.length).toBeGreaterThan(3);
+    for (const der of seeds) expect(() => parseCertificateRevocationList(der)).not.toThrow();
+    fc.assert(fc.property(mutated(seeds), (der) => onlyTLSError(() => parseCertificateRevocationList(der))), { numRuns: 1500 });
   });
 
   test("decodePem on arbitrary text", () => {

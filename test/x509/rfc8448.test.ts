@@ -37,7 +37,7 @@ describe("RFC 8448 certificates", () => {
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(TLSError);
-      expect((e as TLSError).message).toContain("certificate CN=rsa expired on 2026-07-30");
+      expect((e as TLSError).message).toContain("server certificate expired on 2026-07-30 (CN=rsa;");
     }
   });
 });

@@ -48,7 +48,7 @@ const EXPECTED: Record<string, [string, string?]> = {
   "server-ipv6": ["ok"],
   "server-ipv6-long": ["ok"],
   "server-wrong-ip": ["bad_certificate", "server name 127.0.0.2 does not match"],
-  "server-as-client": ["bad_certificate", "EKU of CN=localhost, O=mutls test lacks clientAuth"],
+  "server-as-client": ["bad_certificate", "client certificate CN=localhost, O=mutls test: EKU lacks clientAuth"],
   "server-no-intermediate": [
     "unknown_ca",
     "certificate CN=localhost, O=mutls test was issued by CN=mutls Test Intermediate CA, O=mutls test, C=US, which is not a configured trust anchor",
@@ -65,15 +65,15 @@ const EXPECTED: Record<string, [string, string?]> = {
   "rsa-wrong-ca": ["unknown_ca", "was issued by CN=mutls Test RSA CA"],
   "pinned-ed25519": ["ok"],
   "pinned-ed25519-wrong-name": ["bad_certificate", "server name other.example.test does not match the certificate's names (DNS: pinned.example.test)"],
-  expired: ["certificate_expired", "certificate CN=expired.example.test expired on 2021-01-01"],
-  "not-yet-valid": ["certificate_expired", "certificate CN=future.example.test is not valid until 2099-01-01"],
+  expired: ["certificate_expired", "server certificate expired on 2021-01-01 (CN=expired.example.test; checked at"],
+  "not-yet-valid": ["certificate_expired", "server certificate is not valid until 2099-01-01 (CN=future.example.test; checked at"],
   "under-expired-ca": ["certificate_expired", "certificate CN=Expired Intermediate CA expired on 2021-01-01"],
   untrusted: ["unknown_ca", "certificate CN=Untrusted Root, O=Evil\\, Inc. is self-signed and is not a configured trust anchor"],
   "untrusted-with-root-anchor": ["ok"],
   "under-not-ca": ["bad_certificate", "certificate CN=Not A CA issued CN=under-not-ca.example.test but is not a CA"],
   "pathlen-exceeded": ["bad_certificate", "allows 0 intermediate CA(s) below it, but the chain has 1"],
   "pathlen-sub-anchor": ["ok"],
-  "eku-chained": ["bad_certificate", "EKU of CN=Client-only CA lacks serverAuth"],
+  "eku-chained": ["bad_certificate", "certificate CN=Client-only CA: EKU lacks serverAuth"],
   "cn-only-no-name": ["bad_certificate", "server name cn-only.example.test does not match the certificate's names (it has no DNS or IP subjectAltName)"],
   "unknown-critical": ["unsupported_certificate", "has critical extension 1.3.6.1.4.1.55555.1, which mutls does not support"],
   sha1: ["unsupported_certificate", "is signed with ecdsa-with-SHA1, which mutls does not accept"],
@@ -119,6 +119,7 @@ describe("path building", () => {
       ipAddresses: ["127.0.0.1", "::1"],
       uris: [],
       emails: [],
+      spiffeId: null,
     });
   });
 
@@ -187,9 +188,12 @@ describe("path building", () => {
 
 describe("rules the openssl fixtures do not reach (synthetic chains)", () => {
   // A CA and a leaf under it, both signed with the fixture P-256 key (der-builder.ts).
-  const caExtensions = (...more: Uint8Array[]) => [d.extension("2.5.29.19", d.seq(d.bool(true)), true), ...more];
+  // RFC 5280 §4.2.1.1/§4.2.1.2: a CA carries a subjectKeyIdentifier, an issued certificate an AKI.
+  const ski = d.extension("2.5.29.14", d.octets(Uint8Array.of(1)));
+  const aki = d.extension("2.5.29.35", d.seq(d.implicitPrim(0, Uint8Array.of(1))));
+  const caExtensions = (...more: Uint8Array[]) => [d.extension("2.5.29.19", d.seq(d.bool(true)), true), ski, ...more];
   const leafTbs = (o: d.TbsOptions = {}) =>
-    d.tbs({ subject: d.name("leaf"), issuer: d.name("synthetic"), extensions: [d.extension("2.5.29.17", d.seq(d.implicitPrim(2, d.ascii("leaf.test"))))], ...o });
+    d.tbs({ subject: d.name("leaf"), issuer: d.name("synthetic"), extensions: [d.extension("2.5.29.17", d.seq(d.implicitPrim(2, d.ascii("leaf.test")))), aki], ...o });
   const now = new Date(Date.UTC(2030, 0, 1));
   const check = (anchorDer: Uint8Array, leafDer: Uint8Array) => run({ chain: [leafDer], trustAnchors: [parseCertificate(anchorDer)], now });
 
@@ -197,17 +201,18 @@ describe("rules the openssl fixtures do not reach (synthetic chains)", () => {
     expect(check(d.certificate(d.tbs({ extensions: caExtensions() })), d.certificate(leafTbs()))).toMatchObject({ ok: true });
   });
 
-  test("name constraints, critical or not, are refused until they are enforced", () => {
+  test("name constraints, critical or not, are enforced (RFC 5280 §4.2.1.10)", () => {
     for (const critical of [true, false]) {
-      const nc = d.extension("2.5.29.30", d.seq(d.explicit(0, d.seq(d.implicitPrim(2, d.ascii("test"))))), critical);
-      const r = check(d.certificate(d.tbs({ extensions: caExtensions(nc) })), d.certificate(leafTbs()));
-      expect(r).toMatchObject({ ok: false, alert: "unsupported_certificate", message: "certificate CN=synthetic has name constraints, which mutls does not enforce yet" });
+      const nc = (domain: string) => d.extension("2.5.29.30", d.seq(d.explicit(0, d.seq(d.implicitPrim(2, d.ascii(domain))))), critical);
+      expect(check(d.certificate(d.tbs({ extensions: caExtensions(nc("test")) })), d.certificate(leafTbs()))).toMatchObject({ ok: true });
+      const r = check(d.certificate(d.tbs({ extensions: caExtensions(nc("example.com")) })), d.certificate(leafTbs()));
+      expect(r).toMatchObject({ ok: false, alert: "bad_certificate", message: "DNS SAN leaf.test violates the name constraint of synthetic" });
     }
   });
 
   test("a leaf asserting keyCertSign without being a CA", () => {
     const ku = d.extension("2.5.29.15", d.bits(Uint8Array.of(0x84), 2), true);
-    const r = check(d.certificate(d.tbs({ extensions: caExtensions() })), d.certificate(leafTbs({ extensions: [ku] })));
+    const r = check(d.certificate(d.tbs({ extensions: caExtensions() })), d.certificate(leafTbs({ extensions: [ku, aki] })));
     expect(r).toMatchObject({ ok: false, alert: "bad_certificate", message: expect.stringContaining("asserts keyCertSign") });
   });
 
@@ -227,17 +232,17 @@ describe("rules the openssl fixtures do not reach (synthetic chains)", () => {
   });
 
   test("an issuer found by name but with a different key identifier is not a candidate", () => {
-    const ca = d.certificate(d.tbs({ extensions: caExtensions(d.extension("2.5.29.14", d.octets(Uint8Array.of(1)))) }));
-    const aki = (id: number) => d.extension("2.5.29.35", d.seq(d.implicitPrim(0, Uint8Array.of(id))));
-    expect(check(ca, d.certificate(leafTbs({ extensions: [aki(1)] }))).ok).toBe(true);
-    expect(check(ca, d.certificate(leafTbs({ extensions: [aki(2)] })))).toMatchObject({ alert: "unknown_ca" });
+    const ca = d.certificate(d.tbs({ extensions: caExtensions() }));
+    const akiOf = (id: number) => d.extension("2.5.29.35", d.seq(d.implicitPrim(0, Uint8Array.of(id))));
+    expect(check(ca, d.certificate(leafTbs({ extensions: [akiOf(1)] }))).ok).toBe(true);
+    expect(check(ca, d.certificate(leafTbs({ extensions: [akiOf(2)] })))).toMatchObject({ alert: "unknown_ca" });
   });
 
   test("a loop of cross-signed CAs ends", () => {
     // A and B each issued the other; neither is an anchor. The search must stop with unknown_ca.
     const mk = (subject: string, issuer: string) =>
-      d.certificate(d.tbs({ subject: d.name(subject), issuer: d.name(issuer), extensions: caExtensions() }));
-    const leaf = d.certificate(leafTbs({ issuer: d.name("A") }));
+      d.certificate(d.tbs({ subject: d.name(subject), issuer: d.name(issuer), extensions: caExtensions(aki) }));
+    const leaf = d.certificate(leafTbs({ issuer: d.name("A"), extensions: [aki] }));
     const r = run({ chain: [leaf, mk("A", "B"), mk("B", "A")], trustAnchors: [parseCertificate(certDer("root-ca"))], now });
     expect(r).toMatchObject({ ok: false, alert: "unknown_ca" });
   });

@@ -1,0 +1,45 @@
+/** The shape of bench/results/latest.json (the schema, plus provenance notes). */
+export interface HandshakeEntry {
+  mutls_ms: number;
+  floor_ms: number;
+  floor_precomputed_ms: number;
+  node_tls_ms: number;
+  mutls_native_ms: number;
+}
+
+export interface RecordEntry {
+  mutls_MBps: number;
+  noble_oneshot_MBps: number;
+  node_MBps: number;
+}
+
+export interface GcEntry {
+  mib: number;
+  scavenges: number;
+  heap_growth_bytes: number;
+}
+
+export interface BenchResults {
+  machine: Record<string, unknown>;
+  quick: boolean;
+  handshake: Record<"p256" | "ed25519", HandshakeEntry>;
+  records: Record<string, Record<string, RecordEntry>>;
+  gc: Record<string, GcEntry>;
+  memory: { client_idle_bytes: number; server_idle_bytes: number };
+  bundle: {
+    client_min_gz: number;
+    server_min_gz: number;
+    full_min_gz: number;
+    minimal_client_min_gz: number;
+    breakdown?: Record<string, Record<string, number>>;
+  };
+  interpreters: {
+    jitless_handshake_ms: number | null;
+    quickjs_handshake_ms: number | null;
+    jitless_note?: string;
+    quickjs_note?: string;
+  };
+  /** Where records.*.mutls_MBps and gc.* came from: the record layer's bench files or this suite's fallback. */
+  sources: { records: string; gc: string };
+  duration_s: number;
+}

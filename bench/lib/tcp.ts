@@ -1,0 +1,141 @@
+/**
+ * handshake.<type>.{node_tls_ms, mutls_native_ms}: one complete mutual handshake over loopback TCP,
+ * client and server in this process, fresh TCP connection each time (TCP connect included for
+ * both). Node's `tls` (OpenSSL) against itself, and mutls with the native provider against
+ * itself, wired to node:net sockets directly. Nagle is off on every socket so neither side waits
+ * on delayed ACKs. Every wait is bounded and every socket and server is closed. run.ts alternates
+ * the two in rounds and takes the median of all samples, so load changes hit both alike.
+ */
+import * as net from "node:net";
+import * as tls from "node:tls";
+import { nativeProvider } from "../../src/node/index.js";
+import type { ClientConnection, ServerConnection } from "../../src/index.js";
+import { benchCredentials, type BenchKeyType } from "./credentials.js";
+import { newClient, newServer } from "./pair.js";
+import { now } from "./stats.js";
+
+const WAIT_MS = 10_000;
+
+function withTimeout<T>(what: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no result within ${WAIT_MS} ms`)), WAIT_MS);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function listen(server: net.Server): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  return (server.address() as net.AddressInfo).port;
+}
+
+const closeServer = (server: net.Server): Promise<void> => new Promise((resolve) => server.close(() => resolve()));
+
+/** Samples (ms) of `iterations` Node tls handshakes after `warmup` unrecorded ones. */
+export async function sampleNodeTls(type: BenchKeyType, iterations: number, warmup: number): Promise<number[]> {
+  const creds = benchCredentials(type);
+  const server = tls.createServer({
+    cert: creds.serverCert,
+    key: creds.serverKey,
+    ca: creds.ca,
+    requestCert: true,
+    rejectUnauthorized: true,
+    minVersion: "TLSv1.3",
+    noDelay: true,
+  });
+  let serverDone: (() => void) | null = null;
+  const accepted = new Set<tls.TLSSocket>();
+  server.on("secureConnection", (socket) => {
+    accepted.add(socket);
+    socket.on("error", () => undefined);
+    serverDone?.();
+  });
+  const port = await listen(server);
+  const samples: number[] = [];
+  try {
+    for (let i = 0; i < warmup + iterations; i++) {
+      const serverSecure = new Promise<void>((resolve) => (serverDone = resolve));
+      const t0 = now();
+      const socket = tls.connect({ host: "127.0.0.1", port, servername: "localhost", ca: creds.ca, cert: creds.clientCert, key: creds.clientKey });
+      socket.setNoDelay(true);
+      socket.on("error", () => undefined);
+      const clientSecure = new Promise<void>((resolve, reject) => {
+        socket.once("secureConnect", () => (socket.authorized ? resolve() : reject(new Error(`Node client: ${socket.authorizationError}`))));
+        socket.once("error", reject);
+      });
+      await withTimeout("Node tls handshake", Promise.all([clientSecure, serverSecure]));
+      const t1 = now();
+      socket.destroy();
+      for (const s of accepted) s.destroy();
+      accepted.clear();
+      if (i >= warmup) samples.push(t1 - t0);
+    }
+  } finally {
+    await closeServer(server);
+  }
+  return samples;
+}
+
+/** Feeds socket bytes to a mutls connection and writes its output back; resolves when the handshake completes. */
+function drive(conn: ClientConnection | ServerConnection, socket: net.Socket): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const flush = (): void => {
+      const out = conn.takeOutput();
+      if (out !== null) socket.write(out.slice());
+    };
+    socket.on("data", (chunk: Buffer) => {
+      try {
+        conn.receive(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+      } catch (e) {
+        flush();
+        reject(e);
+        return;
+      }
+      flush();
+      if (conn.handshakeComplete) resolve();
+    });
+    socket.once("error", reject);
+    socket.once("close", () => reject(new Error("socket closed before the handshake completed")));
+    flush(); // the client's ClientHello
+  });
+}
+
+/** Samples (ms) of `iterations` mutls+native handshakes after `warmup` unrecorded ones. */
+export async function sampleMutlsNative(type: BenchKeyType, iterations: number, warmup: number): Promise<number[]> {
+  const creds = benchCredentials(type);
+  let onServerConnection: ((socket: net.Socket) => void) | null = null;
+  const server = net.createServer({ noDelay: true }, (socket) => onServerConnection?.(socket));
+  const port = await listen(server);
+  const samples: number[] = [];
+  try {
+    for (let i = 0; i < warmup + iterations; i++) {
+      const sockets: net.Socket[] = [];
+      const t0 = now();
+      const serverSide = new Promise<void>((resolve, reject) => {
+        onServerConnection = (socket) => {
+          sockets.push(socket);
+          socket.on("error", () => undefined);
+          drive(newServer(creds, { provider: nativeProvider }), socket).then(resolve, reject);
+        };
+      });
+      const socket = net.connect({ host: "127.0.0.1", port, noDelay: true });
+      sockets.push(socket);
+      socket.on("error", () => undefined);
+      const clientSide = new Promise<void>((resolve, reject) => {
+        socket.once("connect", () => drive(newClient(creds, { provider: nativeProvider }), socket).then(resolve, reject));
+      });
+      try {
+        await withTimeout("mutls native handshake", Promise.all([clientSide, serverSide]));
+        if (i >= warmup) samples.push(now() - t0);
+      } finally {
+        for (const s of sockets) s.destroy();
+      }
+    }
+  } finally {
+    await closeServer(server);
+  }
+  return samples;
+}

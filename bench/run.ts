@@ -1,0 +1,197 @@
+/**
+ * `npm run bench [-- --quick]`: measures everything in one run so every ratio compares like with
+ * like, prints a table, writes bench/results/latest.json (via a .tmp file and a rename) and
+ * bench/results/chart.svg. Timings are printed, never judged: exit status is non-zero only when a
+ * measurement could not be made at all.
+ */
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { writeChart } from "./chart.js";
+import { measureBundles } from "./lib/bundle-size.js";
+import { measureGcFallback } from "./lib/gc-fallback.js";
+import { measureHandshakeAndFloor } from "./lib/handshake.js";
+import { measureJitless, measureQuickJS, quickjsAvailable, readPackageVersion } from "./lib/interpreters.js";
+import { describeMachine } from "./lib/machine.js";
+import { measureIdleMemory } from "./lib/memory.js";
+import { parseOptions } from "./lib/options.js";
+import {
+  RECORD_SIZES,
+  SUITES,
+  type Budget,
+  type SuiteName,
+  measureMutlsFallback,
+  measureNobleOneshot,
+  measureNode,
+} from "./lib/record-baselines.js";
+import type { BenchResults, GcEntry, HandshakeEntry, RecordEntry } from "./lib/results.js";
+import { median, now, round } from "./lib/stats.js";
+import { evaluateTargets, met } from "./lib/targets.js";
+import { sampleMutlsNative, sampleNodeTls } from "./lib/tcp.js";
+
+type ThroughputFn = (suite: string, recordSize: number, mib: number) => number | Promise<number>;
+type GcFn = (suite: string, mib: number) => { scavenges: number; heap_growth_bytes: number } | Promise<{ scavenges: number; heap_growth_bytes: number }>;
+
+const opts = parseOptions(process.argv.slice(2));
+const started = now();
+const RESULTS = new URL("./results/", new URL("../", import.meta.url));
+
+const plan = opts.quick
+  ? { handshakes: 12, warmup: 3, tcp: 20, tcpWarmup: 5, rounds: 5, recordMs: 500, gcMib: 32, idle: 30, jitless: 3, quickjs: 1, quickjsDeadlineMs: 60_000 }
+  : { handshakes: 60, warmup: 8, tcp: 100, tcpWarmup: 20, rounds: 5, recordMs: 2500, gcMib: 256, idle: 200, jitless: 10, quickjs: 5, quickjsDeadlineMs: 300_000 };
+/** Data per record-throughput sample, scaled so small records do not take minutes. */
+const recordMib: Record<number, number> = opts.quick ? { 64: 0.125, 1024: 1, 16384: 4 } : { 64: 1, 1024: 8, 16384: 32 };
+
+function log(line: string): void {
+  process.stderr.write(`[bench ${((now() - started) / 1000).toFixed(1)}s] ${line}\n`);
+}
+
+/** The record layer's own measurement modules (bench/records.ts, bench/gc-records.ts), when built. */
+async function optionalModule<T>(file: string, exportName: string): Promise<T | null> {
+  try {
+    const mod = (await import(new URL(file, import.meta.url).href)) as Record<string, unknown>;
+    const fn = mod[exportName];
+    return typeof fn === "function" ? (fn as T) : null;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND") return null;
+    throw e;
+  }
+}
+
+async function main(): Promise<void> {
+  log(`mode: ${opts.quick ? "quick" : "full"}`);
+  const machine = describeMachine();
+
+  log("bundles (esbuild --platform=browser --minify, gzip -9)");
+  const bundles = await measureBundles();
+
+  const handshake = {} as Record<"p256" | "ed25519", HandshakeEntry>;
+  for (const type of ["p256", "ed25519"] as const) {
+    log(`handshake ${type}: mutls (pure, in memory) interleaved with the noble floor`);
+    const pure = measureHandshakeAndFloor(type, plan.handshakes, plan.warmup);
+    log(`handshake ${type}: Node tls and mutls+native over loopback TCP`);
+    const nodeSamples: number[] = [];
+    const nativeSamples: number[] = [];
+    for (let round = 0; round < plan.rounds; round++) {
+      nodeSamples.push(...(await sampleNodeTls(type, plan.tcp / plan.rounds, round === 0 ? plan.tcpWarmup : 1)));
+      nativeSamples.push(...(await sampleMutlsNative(type, plan.tcp / plan.rounds, round === 0 ? plan.tcpWarmup : 1)));
+    }
+    const nodeTls = median(nodeSamples);
+    const native = median(nativeSamples);
+    handshake[type] = {
+      mutls_ms: round(pure.mutls_ms),
+      floor_ms: round(pure.floor_ms),
+      floor_precomputed_ms: round(pure.floor_precomputed_ms),
+      node_tls_ms: round(nodeTls),
+      mutls_native_ms: round(native),
+    };
+  }
+
+  const theirThroughput = await optionalModule<ThroughputFn>("./records.mjs", "measureRecordThroughput");
+  const theirGc = await optionalModule<GcFn>("./gc-records.mjs", "measureRecordGc");
+  const records: Record<string, Record<string, RecordEntry>> = {};
+  for (const suite of SUITES) {
+    records[suite] = {};
+    for (const size of RECORD_SIZES) {
+      log(`records ${suite} @${size}`);
+      // Rounds alternate the three, and each reports the median round, so a burst of load from
+      // elsewhere on the machine hits one round of each rather than all of one.
+      const budget: Budget = { mib: recordMib[size] / plan.rounds, maxMs: plan.recordMs / plan.rounds };
+      const rates = { mutls: [] as number[], noble: [] as number[], node: [] as number[] };
+      for (let r = 0; r < plan.rounds; r++) {
+        rates.mutls.push(theirThroughput ? await theirThroughput(suite, size, budget.mib) : measureMutlsFallback(suite, size, budget));
+        rates.noble.push(measureNobleOneshot(suite, size, budget));
+        rates.node.push(measureNode(suite as SuiteName, size, budget));
+      }
+      records[suite][String(size)] = {
+        mutls_MBps: round(median(rates.mutls), 2),
+        noble_oneshot_MBps: round(median(rates.noble), 2),
+        node_MBps: round(median(rates.node), 2),
+      };
+    }
+  }
+
+  const gc: Record<string, GcEntry> = {};
+  for (const suite of SUITES) {
+    log(`gc ${suite}: ${plan.gcMib} MiB through an established pair`);
+    const g = theirGc ? await theirGc(suite, plan.gcMib) : await measureGcFallback(suite, plan.gcMib);
+    gc[suite] = { mib: plan.gcMib, scavenges: g.scavenges, heap_growth_bytes: g.heap_growth_bytes };
+  }
+
+  log(`memory: ${plan.idle} idle established pairs`);
+  const memory = measureIdleMemory(plan.idle);
+
+  log(`interpreters: node --jitless, ${plan.jitless} handshakes`);
+  const interpreters: BenchResults["interpreters"] = { jitless_handshake_ms: null, quickjs_handshake_ms: null };
+  try {
+    interpreters.jitless_handshake_ms = round(await measureJitless(plan.jitless));
+  } catch (e) {
+    interpreters.jitless_note = `not measured: ${(e as Error).message}`;
+  }
+  if (quickjsAvailable()) {
+    log(`interpreters: QuickJS ${readPackageVersion("quickjs-emscripten")}, ${plan.quickjs} handshake(s)`);
+    try {
+      interpreters.quickjs_handshake_ms = round(await measureQuickJS(plan.quickjs, plan.quickjsDeadlineMs));
+      interpreters.quickjs_note = `quickjs-emscripten ${readPackageVersion("quickjs-emscripten")} (test/runtimes/node_modules), Date.now() resolution`;
+    } catch (e) {
+      interpreters.quickjs_note = `not measured: ${(e as Error).message}`;
+    }
+  } else {
+    interpreters.quickjs_note =
+      "not measured: quickjs-emscripten is not installed in the main package; install test/runtimes (cd test/runtimes && npm ci) to measure it";
+  }
+
+  const results: BenchResults = {
+    machine,
+    quick: opts.quick,
+    handshake,
+    records,
+    gc,
+    memory,
+    bundle: { ...bundles.sizes, breakdown: bundles.breakdown },
+    interpreters,
+    sources: {
+      records: theirThroughput ? "bench/records.ts measureRecordThroughput" : "bench/lib/record-baselines.ts fallback (bench/records.ts missing)",
+      gc: theirGc ? "bench/gc-records.ts measureRecordGc" : "bench/lib/gc-fallback.ts fallback (bench/gc-records.ts missing)",
+    },
+    duration_s: round((now() - started) / 1000, 1),
+  };
+
+  mkdirSync(RESULTS, { recursive: true });
+  const tmp = new URL("latest.json.tmp", RESULTS);
+  writeFileSync(tmp, JSON.stringify(results, null, 2) + "\n");
+  renameSync(tmp, new URL("latest.json", RESULTS));
+  writeChart(results, new URL("chart.svg", RESULTS));
+  printTable(results);
+}
+
+function printTable(r: BenchResults): void {
+  const rows: string[][] = [["measure", "value", "ratio / target", "met"]];
+  for (const type of ["p256", "ed25519"] as const) {
+    const h = r.handshake[type];
+    rows.push([`handshake ${type} mutls (pure)`, `${h.mutls_ms} ms`, "", ""]);
+    rows.push([`handshake ${type} floor / precomputed`, `${h.floor_ms} / ${h.floor_precomputed_ms} ms`, "", ""]);
+    rows.push([`handshake ${type} node tls / mutls native`, `${h.node_tls_ms} / ${h.mutls_native_ms} ms`, "", ""]);
+  }
+  for (const [suite, sizes] of Object.entries(r.records)) {
+    for (const [size, x] of Object.entries(sizes)) {
+      rows.push([`records ${suite} @${size} MB/s (mutls/noble/node)`, `${x.mutls_MBps} / ${x.noble_oneshot_MBps} / ${x.node_MBps}`, "", ""]);
+    }
+  }
+  for (const [suite, g] of Object.entries(r.gc)) rows.push([`gc ${suite}`, `${g.scavenges} scavenges, +${g.heap_growth_bytes} B heap / ${g.mib} MiB`, "", ""]);
+  rows.push(["memory idle client / server", `${r.memory.client_idle_bytes} / ${r.memory.server_idle_bytes} B`, "", ""]);
+  const b = r.bundle;
+  rows.push(["bundle client / server / full / minimal (min+gz)", `${b.client_min_gz} / ${b.server_min_gz} / ${b.full_min_gz} / ${b.minimal_client_min_gz} B`, "", ""]);
+  rows.push(["interpreters jitless / quickjs handshake", `${r.interpreters.jitless_handshake_ms ?? "n/a"} / ${r.interpreters.quickjs_handshake_ms ?? "n/a"} ms`, "", ""]);
+  for (const t of evaluateTargets(r)) {
+    const v = t.value === null ? "n/a" : t.unit === "count" ? String(t.value) : t.value.toFixed(2);
+    const ok = met(t);
+    rows.push([`target: ${t.label}`, "", `${v} ${t.kind === "max" ? "<=" : ">="} ${t.limit}${t.unit === "KB" ? " KB" : ""}`, ok === null ? "?" : ok ? "yes" : "NO"]);
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  for (const row of rows) process.stdout.write(row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd() + "\n");
+  process.stdout.write(`${r.quick ? "quick" : "full"} run, ${r.duration_s} s; results in bench/results/latest.json and chart.svg\n`);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exitCode = 1;
+});

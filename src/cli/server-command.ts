@@ -1,0 +1,74 @@
+/**
+ * `mutls server --listen HOST:PORT`, like `openssl s_server`: one stderr line per connection with
+ * the client's identity or why it was refused; `--echo` sends application data back, otherwise it
+ * goes to stdout. Runs until SIGINT or SIGTERM.
+ */
+import type { Writable } from "node:stream";
+import { TLSError, type AcceptOptions, type SecureConnection } from "../index.js";
+import { createMtlsServer, type RemoteEndpoint } from "../node/index.js";
+import { UsageError, commaList, parseArgs, parseCipherSuites, parseGroups, parseHostPort, readFileOption } from "./args.js";
+import type { CommandIo } from "./client-command.js";
+import { describeError, describeHandshake, describeIdentity } from "./describe.js";
+
+export const SERVER_USAGE =
+  "mutls server --listen HOST:PORT --cert F --key F [--ca F] [--require-client-cert | --request-client-cert] [--echo] [--alpn P,..] [--groups G,..] [--ciphers S,..]";
+
+const at = (remote: RemoteEndpoint): string => `${remote.address}:${remote.port}`;
+
+/** Echoes (or prints) one connection's data until the client's close_notify, then closes our side. */
+async function serveConnection(connection: SecureConnection, echo: boolean, stdout: Writable): Promise<void> {
+  for (let chunk = await connection.read(); chunk !== null; chunk = await connection.read()) {
+    if (echo) await connection.write(chunk);
+    else if (!stdout.write(chunk)) await new Promise((resolve) => stdout.once("drain", resolve));
+  }
+  await connection.close();
+}
+
+function clientAuthOptions(args: ReturnType<typeof parseArgs>): Pick<AcceptOptions, "requestCert" | "config"> {
+  const require = args.switches.has("require-client-cert");
+  const request = args.switches.has("request-client-cert");
+  if (require && request) throw new UsageError("choose one of --require-client-cert and --request-client-cert");
+  if ((require || request) && !args.values.has("ca")) throw new UsageError("client certificates need --ca to verify them against");
+  // "request" still verifies a certificate the client chooses to send; it only accepts none.
+  return { config: { clientAuth: require ? "require" : request ? "request" : "none" } };
+}
+
+export async function serverCommand(argv: readonly string[], io: CommandIo, stop: Promise<void>): Promise<number> {
+  const args = parseArgs(
+    argv,
+    ["listen", "cert", "key", "ca", "alpn", "groups", "ciphers"],
+    ["require-client-cert", "request-client-cert", "echo"],
+  );
+  if (args.positional.length > 0) throw new UsageError(`unexpected argument ${args.positional[0]}; usage: ${SERVER_USAGE}`);
+  const listen = args.values.get("listen");
+  if (listen === undefined) throw new UsageError(`--listen is required; usage: ${SERVER_USAGE}`);
+  const { host, port } = parseHostPort(listen, "--listen");
+  const cert = readFileOption(args, "cert");
+  const key = readFileOption(args, "key");
+  if (cert === undefined || key === undefined) throw new UsageError("--cert and --key are required");
+  const auth = clientAuthOptions(args);
+  const echo = args.switches.has("echo");
+
+  const server = createMtlsServer(
+    {
+      cert,
+      key,
+      ca: readFileOption(args, "ca"),
+      ALPNProtocols: commaList(args.values.get("alpn")),
+      config: { ...auth.config, groups: parseGroups(args.values.get("groups")), cipherSuites: parseCipherSuites(args.values.get("ciphers")) },
+      onHandshakeError: (e, remote) => io.stderr(`mutls server: ${at(remote)} refused: ${describeError(e)}`),
+    },
+    (connection, remote) => {
+      io.stderr(`mutls server: ${at(remote)} accepted: client ${describeIdentity(connection.peer)}; ${describeHandshake(connection.handshake)}`);
+      serveConnection(connection, echo, io.stdout).then(
+        () => io.stderr(`mutls server: ${at(remote)} closed cleanly`),
+        (e: unknown) => io.stderr(`mutls server: ${at(remote)} failed: ${e instanceof TLSError ? describeError(e) : String(e)}`),
+      );
+    },
+  );
+  const bound = await server.listen(port, host);
+  io.stderr(`mutls server: listening on ${at(bound)}`);
+  await stop;
+  await server.close();
+  return 0;
+}

@@ -1,0 +1,38 @@
+/**
+ * Choosing which client certificate answers a CertificateRequest (RFC 8446 §4.3.2, §4.4.2.3):
+ * the chain's key must sign with a scheme in the request's signature_algorithms, and when the
+ * request lists certificate_authorities (§4.2.4), the chain must hang from one of them.
+ */
+import { bytesEqual } from "../bytes/index.js";
+import { distinguishedNameText } from "../x509/index.js";
+import { ExtensionType, type SignatureScheme, signatureSchemeByName } from "./constants.js";
+import type { Credentials } from "./config.js";
+import { type Extension, decodeCertificateAuthorities, decodeU16List, findExtension } from "./extensions.js";
+
+export type ClientCertificateChoice =
+  | { readonly credentials: Credentials; readonly scheme: SignatureScheme }
+  | { readonly credentials: null; readonly reason: string };
+
+/** The first configured chain that fits the request, or why none does. */
+export function selectClientCertificate(choices: readonly Credentials[], requestExtensions: readonly Extension[]): ClientCertificateChoice {
+  if (choices.length === 0) return { credentials: null, reason: "no client certificate is configured" };
+  const offered = decodeU16List(findExtension(requestExtensions, ExtensionType.signature_algorithms)!, "signature_algorithms extension");
+  const authoritiesData = findExtension(requestExtensions, ExtensionType.certificate_authorities);
+  const authorities = authoritiesData === undefined ? null : decodeCertificateAuthorities(authoritiesData);
+  let keyMisfits = 0;
+  for (const credentials of choices) {
+    const scheme = credentials.signer.schemes.map((name) => signatureSchemeByName(name)).find((s) => !s.certificateOnly && offered.includes(s.code));
+    if (scheme === undefined) {
+      keyMisfits++;
+      continue;
+    }
+    if (authorities !== null && !credentials.issuerNames.some((n) => authorities.some((a) => bytesEqual(a, n)))) continue;
+    return { credentials, scheme };
+  }
+  const none = `none of the ${choices.length} configured client certificate(s)`;
+  if (keyMisfits === choices.length) {
+    return { credentials: null, reason: `no client certificate was sent: ${none} has a key that signs with one of the server's signature_algorithms` };
+  }
+  const names = (authorities ?? []).map((a) => distinguishedNameText(a) ?? "(unreadable name)").join("; ");
+  return { credentials: null, reason: `no client certificate was sent: ${none} is issued by a CA the server accepts (certificate_authorities: ${names})` };
+}

@@ -1,0 +1,78 @@
+/**
+ * Ephemeral (EC)DHE key shares (RFC 8446 §4.2.8, §7.4) on node:crypto. Peer values are untrusted:
+ * every failure is `null`, which the engine turns into illegal_parameter, as with the pure provider.
+ */
+import { type KeyObject, createECDH, createPublicKey, diffieHellman, generateKeyPairSync } from "node:crypto";
+import { fail } from "../bytes/index.js";
+import type { GroupName, KeyShare } from "../crypto/provider.js";
+import { X25519_SPKI_PREFIX, plain, withPrefix } from "./native-encoding.js";
+
+function isAllZero(bytes: Uint8Array): boolean {
+  let acc = 0;
+  for (let i = 0; i < bytes.length; i++) acc |= bytes[i];
+  return acc === 0;
+}
+
+class NativeX25519KeyShare implements KeyShare {
+  readonly group = "x25519";
+  readonly publicKey: Uint8Array;
+  private readonly privateKey: KeyObject;
+
+  constructor() {
+    const pair = generateKeyPairSync("x25519");
+    this.privateKey = pair.privateKey;
+    const spki = pair.publicKey.export({ format: "der", type: "spki" });
+    this.publicKey = plain(spki.subarray(X25519_SPKI_PREFIX.length));
+  }
+
+  deriveSharedSecret(peerPublicKey: Uint8Array): Uint8Array | null {
+    if (peerPublicKey.length !== 32) return null;
+    let shared: Uint8Array;
+    try {
+      const publicKey = createPublicKey({ key: Buffer.from(withPrefix(X25519_SPKI_PREFIX, peerPublicKey)), format: "der", type: "spki" });
+      shared = plain(diffieHellman({ privateKey: this.privateKey, publicKey }));
+    } catch {
+      return null;
+    }
+    // RFC 8446 §7.4.2: implementations MUST check whether the computed secret is all zeros.
+    return isAllZero(shared) ? null : shared;
+  }
+}
+
+const ECDH_CURVE = { secp256r1: "prime256v1", secp384r1: "secp384r1" } as const;
+const NIST_PUBLIC_LENGTH = { secp256r1: 65, secp384r1: 97 } as const;
+
+class NativeNistKeyShare implements KeyShare {
+  readonly publicKey: Uint8Array;
+  private readonly ecdh: ReturnType<typeof createECDH>;
+
+  constructor(readonly group: "secp256r1" | "secp384r1") {
+    this.ecdh = createECDH(ECDH_CURVE[group]);
+    // RFC 8446 §4.2.8.2: the uncompressed form, 0x04 || X || Y.
+    this.ecdh.generateKeys();
+    this.publicKey = plain(this.ecdh.getPublicKey(null, "uncompressed"));
+  }
+
+  deriveSharedSecret(peerPublicKey: Uint8Array): Uint8Array | null {
+    // §4.2.8.2 allows only the uncompressed form; OpenSSL checks the point is on the curve.
+    if (peerPublicKey.length !== NIST_PUBLIC_LENGTH[this.group] || peerPublicKey[0] !== 0x04) return null;
+    try {
+      // §7.4.1: the shared secret is the X coordinate, which computeSecret returns at full length.
+      return plain(this.ecdh.computeSecret(peerPublicKey));
+    } catch {
+      return null;
+    }
+  }
+}
+
+export function generateNativeKeyShare(group: GroupName): KeyShare {
+  switch (group) {
+    case "x25519":
+      return new NativeX25519KeyShare();
+    case "secp256r1":
+    case "secp384r1":
+      return new NativeNistKeyShare(group);
+    default:
+      return fail("internal_error", `unsupported group ${String(group)}`);
+  }
+}

@@ -1,0 +1,370 @@
+import { AlertDescription, TLSError } from "../bytes/index.js";
+import { ClientConnection } from "../connection/client-connection.js";
+import { ServerConnection } from "../connection/server-connection.js";
+import type { HandshakeResult } from "../handshake/handshake-io.js";
+import type { PeerIdentity } from "../x509/index.js";
+import {
+  type AcceptOptions,
+  type ConnectOptions,
+  DEFAULT_CLOSE_TIMEOUT_MS,
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  type SecureTransportOptions,
+  clientConfigFrom,
+  serverConfigFrom,
+} from "./options.js";
+import { type ReadableStream, type WritableStream, streamConstructors } from "./stream-types.js";
+import { type ScheduleTimeout, globalScheduleTimeout, withDeadline } from "./timer.js";
+import type { Transport } from "./transport.js";
+
+/** A TLS 1.3 connection over a Transport, after a completed handshake. */
+export interface SecureConnection {
+  /**
+   * Application data from the peer. Ends when the peer sends close_notify; errors with a TLSError
+   * when the connection fails, including when the transport ends without close_notify (truncation).
+   * Created on first use; needs a runtime with Web Streams (use `read()` elsewhere).
+   */
+  readonly readable: ReadableStream<Uint8Array>;
+  /** Application data to the peer. Closing it sends close_notify and half-closes the transport. */
+  readonly writable: WritableStream<Uint8Array>;
+  /** What the handshake negotiated, and the peer's chain. */
+  readonly handshake: HandshakeResult;
+  /** Who the peer proved to be; undefined when it presented no certificate. */
+  readonly peer: PeerIdentity | undefined;
+  /** The next chunk of application data, or null after the peer's close_notify. */
+  read(): Promise<Uint8Array | null>;
+  /** Sends application data; resolves when the transport accepted it. */
+  write(data: Uint8Array): Promise<void>;
+  /** Sends close_notify and half-closes the transport; reading goes on (RFC 8446 §6.1). */
+  closeWrite(): Promise<void>;
+  /**
+   * Sends close_notify if not yet sent, waits (bounded by `closeTimeoutMs`) for the peer's,
+   * discarding unread data, and closes the transport. Never rejects.
+   */
+  close(): Promise<void>;
+}
+
+type Engine = ClientConnection | ServerConnection;
+
+/** Largest slice of one `write` sealed before waiting for the transport: four full records. */
+const WRITE_SLICE = 4 * (1 << 14);
+
+interface Timing {
+  readonly schedule: ScheduleTimeout | null;
+  readonly handshakeTimeoutMs: number;
+  readonly closeTimeoutMs: number;
+}
+
+function timingFrom(options: SecureTransportOptions): Timing {
+  return {
+    schedule: options.scheduleTimeout ?? globalScheduleTimeout(),
+    handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
+    closeTimeoutMs: options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS,
+  };
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** A transport that threw: the network or the peer dropped the connection. */
+function transportFailure(e: unknown): TLSError {
+  if (e instanceof TLSError) return e;
+  return new TLSError(AlertDescription.internal_error, `the connection failed underneath TLS: ${messageOf(e)}`);
+}
+
+/**
+ * Drives one sans-I/O engine over one transport. Reads happen only when the application asks
+ * (or during the handshake and close), so a slow reader slows the peer: that is the inbound
+ * backpressure. Every outgoing byte goes through one ordered write chain.
+ */
+class TransportSession implements SecureConnection {
+  private failure: TLSError | null = null;
+  /** Ordered transport writes; never rejects (a failure lands in `writeError`). */
+  private writeChain: Promise<void> = Promise.resolve();
+  private writeError: unknown = null;
+  /** Serialises application reads and writes so their records do not interleave. */
+  private readLock: Promise<unknown> = Promise.resolve();
+  private writeLock: Promise<unknown> = Promise.resolve();
+  private writeClosed = false;
+  private transportEnded = false;
+  private transportClosing: Promise<void> | null = null;
+  private closing: Promise<void> | null = null;
+  private readableStream: ReadableStream<Uint8Array> | null = null;
+  private writableStream: WritableStream<Uint8Array> | null = null;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly transport: Transport,
+    private readonly timing: Timing,
+  ) {}
+
+  // ---- the handshake ----
+
+  /** Runs the handshake to completion within `handshakeTimeoutMs`. */
+  async establish(): Promise<void> {
+    const ms = this.timing.handshakeTimeoutMs;
+    try {
+      await withDeadline(this.runHandshake(), ms, this.timing.schedule, () =>
+        new TLSError(
+          AlertDescription.user_canceled,
+          `the handshake did not complete within ${ms} ms; the peer may not speak TLS 1.3 or may be waiting for something else`,
+        ),
+      );
+    } catch (e) {
+      throw await this.fail(e);
+    }
+  }
+
+  private async runHandshake(): Promise<void> {
+    this.flush();
+    while (!this.engine.handshakeComplete) await this.receiveOnce();
+    // Our last flight (the client's Finished) must have reached the transport before we report success.
+    await this.flushChecked();
+  }
+
+  // ---- moving bytes ----
+
+  /** Reads one chunk from the transport into the engine and sends whatever the engine answers. */
+  private async receiveOnce(): Promise<void> {
+    let chunk: Uint8Array | null;
+    try {
+      chunk = await this.transport.read();
+    } catch (e) {
+      throw await this.fail(transportFailure(e));
+    }
+    if (this.failure) throw this.failure;
+    if (chunk === null) throw await this.fail(this.endOfTransportError());
+    try {
+      this.engine.receive(chunk);
+      while (this.engine.pending !== null) await this.engine.pending;
+    } catch (e) {
+      throw await this.fail(e);
+    }
+    this.flush();
+  }
+
+  /** RFC 8446 §6.1: only close_notify ends the data; a transport that just stops may have been truncated. */
+  private endOfTransportError(): TLSError {
+    this.transportEnded = true;
+    if (!this.engine.handshakeComplete) {
+      return new TLSError(
+        AlertDescription.handshake_failure,
+        "the peer closed the connection during the handshake without sending an alert; it may not speak TLS 1.3 or may have refused our offer (see its log)",
+      );
+    }
+    if (this.engine.hasPartialRecord) {
+      return new TLSError(AlertDescription.decode_error, "the connection ended in the middle of a TLS record: the data was truncated");
+    }
+    return new TLSError(
+      AlertDescription.decode_error,
+      "the connection ended without close_notify, so the data may have been truncated (RFC 8446 §6.1)",
+    );
+  }
+
+  /** Queues the engine's output on the write chain. The returned promise never rejects. */
+  private flush(): Promise<void> {
+    const output = this.engine.takeOutput();
+    if (output !== null) {
+      const transport = this.transport;
+      this.writeChain = this.writeChain.then(async () => {
+        if (this.writeError !== null) return;
+        try {
+          await transport.write(output);
+        } catch (e) {
+          this.writeError = e;
+        }
+      });
+    }
+    return this.writeChain;
+  }
+
+  /** Flushes and waits for the transport; a failed write fails the connection. */
+  private async flushChecked(): Promise<void> {
+    await this.flush();
+    if (this.writeError !== null) throw await this.fail(transportFailure(this.writeError));
+  }
+
+  /**
+   * Records the first failure, sends the alert the engine queued for it (bounded by the close
+   * timeout, as the peer may not be reading), and closes the transport. Returns the failure.
+   */
+  private async fail(e: unknown): Promise<TLSError> {
+    if (this.failure) return this.failure;
+    const error =
+      e instanceof TLSError
+        ? e
+        : (this.engine.error ?? new TLSError(AlertDescription.internal_error, `internal error: ${messageOf(e)}`));
+    this.failure = error;
+    await withDeadline(this.flush(), this.timing.closeTimeoutMs, this.timing.schedule, () => new Error("alert not sent")).catch(
+      () => undefined,
+    );
+    await this.closeTransport();
+    return error;
+  }
+
+  private closeTransport(): Promise<void> {
+    this.transportClosing ??= this.transport.close().catch(() => undefined);
+    return this.transportClosing;
+  }
+
+  // ---- application data ----
+
+  get handshake(): HandshakeResult {
+    const result = this.engine.result;
+    if (result === null) throw new Error("the handshake has not completed");
+    return result;
+  }
+
+  get peer(): PeerIdentity | undefined {
+    return this.engine.result?.peerIdentity ?? undefined;
+  }
+
+  read(): Promise<Uint8Array | null> {
+    const next = this.readLock.then(() => this.readNext());
+    this.readLock = next.catch(() => undefined);
+    return next;
+  }
+
+  private async readNext(): Promise<Uint8Array | null> {
+    for (;;) {
+      if (this.failure) throw this.failure;
+      // A fresh array the caller keeps (stream consumers hold on to chunks).
+      const data = this.engine.read();
+      if (data !== null) return data;
+      if (this.engine.peerClosed) {
+        if (this.writeClosed) await this.closeTransport();
+        return null;
+      }
+      await this.receiveOnce();
+    }
+  }
+
+  write(data: Uint8Array): Promise<void> {
+    const next = this.writeLock.then(() => this.writeNow(data));
+    this.writeLock = next.catch(() => undefined);
+    return next;
+  }
+
+  private async writeNow(data: Uint8Array): Promise<void> {
+    if (this.failure) throw this.failure;
+    if (this.writeClosed) throw new Error("write() after close_notify was sent");
+    for (let at = 0; at < data.length; at += WRITE_SLICE) {
+      try {
+        this.engine.write(data.subarray(at, Math.min(data.length, at + WRITE_SLICE)));
+      } catch (e) {
+        throw await this.fail(e);
+      }
+      await this.flushChecked();
+    }
+  }
+
+  closeWrite(): Promise<void> {
+    const next = this.writeLock.then(() => this.sendCloseNotify());
+    this.writeLock = next.catch(() => undefined);
+    return next;
+  }
+
+  /** RFC 8446 §6.1: close_notify, then end our direction of the transport where it can. */
+  private async sendCloseNotify(): Promise<void> {
+    if (this.writeClosed || this.failure) return;
+    this.writeClosed = true;
+    this.engine.close();
+    await this.flushChecked();
+    try {
+      await this.transport.closeWrite?.();
+    } catch (e) {
+      throw await this.fail(transportFailure(e));
+    }
+    if (this.engine.peerClosed) await this.closeTransport();
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.closeGracefully();
+    return this.closing;
+  }
+
+  private async closeGracefully(): Promise<void> {
+    try {
+      await this.closeWrite();
+      if (!this.failure && !this.engine.peerClosed && !this.transportEnded) {
+        await withDeadline(this.discardUntilPeerClosed(), this.timing.closeTimeoutMs, this.timing.schedule, () => new Error("timeout"));
+      }
+    } catch {
+      // close() is best effort: the failure, if any, is already recorded for read() and write().
+    }
+    await this.closeTransport();
+  }
+
+  private async discardUntilPeerClosed(): Promise<void> {
+    while ((await this.read()) !== null) {
+      // Unread application data is dropped: the application asked to close.
+    }
+  }
+
+  /** Ends the connection without close_notify (a WritableStream abort). */
+  private async abort(reason: unknown): Promise<void> {
+    if (!this.failure) {
+      this.failure = new TLSError(AlertDescription.user_canceled, `the application aborted the connection: ${messageOf(reason)}`);
+    }
+    await this.closeTransport();
+  }
+
+  // ---- Web Streams views ----
+
+  get readable(): ReadableStream<Uint8Array> {
+    if (this.readableStream === null) {
+      const { ReadableStream } = streamConstructors();
+      // highWaterMark 0: nothing is read from the transport until the consumer asks.
+      this.readableStream = new ReadableStream<Uint8Array>(
+        {
+          pull: async (controller) => {
+            const chunk = await this.read();
+            if (chunk === null) controller.close();
+            else controller.enqueue(chunk);
+          },
+          cancel: () => this.close(),
+        },
+        { highWaterMark: 0 },
+      );
+    }
+    return this.readableStream;
+  }
+
+  get writable(): WritableStream<Uint8Array> {
+    if (this.writableStream === null) {
+      const { WritableStream } = streamConstructors();
+      this.writableStream = new WritableStream<Uint8Array>(
+        {
+          write: (chunk) => this.write(chunk),
+          close: () => this.closeWrite(),
+          abort: (reason) => this.abort(reason),
+        },
+        { highWaterMark: 1 },
+      );
+    }
+    return this.writableStream;
+  }
+}
+
+async function establish(engineFor: () => Engine, transport: Transport, options: SecureTransportOptions): Promise<SecureConnection> {
+  let engine: Engine;
+  try {
+    engine = engineFor();
+  } catch (e) {
+    await transport.close().catch(() => undefined);
+    throw e;
+  }
+  const session = new TransportSession(engine, transport, timingFrom(options));
+  await session.establish();
+  return session;
+}
+
+/** Runs a TLS 1.3 client handshake over `transport`; rejects with a TLSError when it fails. */
+export function connect(transport: Transport, options: ConnectOptions): Promise<SecureConnection> {
+  return establish(() => new ClientConnection(clientConfigFrom(options)), transport, options);
+}
+
+/** Runs a TLS 1.3 server handshake over `transport`; rejects with a TLSError when it fails. */
+export function accept(transport: Transport, options: AcceptOptions): Promise<SecureConnection> {
+  return establish(() => new ServerConnection(serverConfigFrom(options)), transport, options);
+}

@@ -1,0 +1,99 @@
+/** Shared set-up for the negative tests: a real client and server, and checks on the alert each sends. */
+import { expect } from "vitest";
+import { AlertDescription, ClientConnection, ServerConnection, TLSError, type AlertName } from "../../src/index.js";
+import { CA_PEM, clientCredential, serverCredential } from "../helpers/fixtures.js";
+import { type Exchanged, KeyLog, type SuiteName, alertsIn } from "../helpers/scripted-peer.js";
+
+type ClientConfig = ConstructorParameters<typeof ClientConnection>[0];
+type ServerConfig = ConstructorParameters<typeof ServerConnection>[0];
+
+export interface Pair {
+  client: ClientConnection;
+  server: ServerConnection;
+  clientLog: KeyLog;
+  serverLog: KeyLog;
+  suite: SuiteName;
+}
+
+const serverCred = serverCredential("p256");
+const clientCred = clientCredential("p256");
+
+/** A client and a server that complete a mutual handshake unless a test interferes. */
+export function makePair(
+  opts: { suite?: SuiteName; client?: Partial<ClientConfig>; server?: Partial<ServerConfig> } = {},
+): Pair {
+  const suite = opts.suite ?? "TLS_AES_128_GCM_SHA256";
+  const clientLog = new KeyLog();
+  const serverLog = new KeyLog();
+  const client = new ClientConnection({
+    serverName: "localhost",
+    trustAnchors: CA_PEM,
+    certificateChain: clientCred.certPem,
+    privateKey: clientCred.keyPem,
+    cipherSuites: [suite],
+    keyLog: clientLog.sink,
+    ...opts.client,
+  });
+  const server = new ServerConnection({
+    certificateChain: serverCred.certPem,
+    privateKey: serverCred.keyPem,
+    clientAuth: "require",
+    trustAnchors: CA_PEM,
+    cipherSuites: [suite],
+    keyLog: serverLog.sink,
+    ...opts.server,
+  });
+  return { client, server, clientLog, serverLog, suite };
+}
+
+/** A ServerConnection alone, for feeding it hand-made client bytes. */
+export function makeServer(overrides: Partial<ServerConfig> = {}): { server: ServerConnection; log: KeyLog } {
+  const log = new KeyLog();
+  const server = new ServerConnection({
+    certificateChain: serverCred.certPem,
+    privateKey: serverCred.keyPem,
+    clientAuth: "require",
+    trustAnchors: CA_PEM,
+    keyLog: log.sink,
+    ...overrides,
+  });
+  return { server, log };
+}
+
+/** The error must be ours (origin local) and carry exactly this alert. */
+export function expectLocal(error: unknown, alert: AlertName): TLSError {
+  expect(error, "expected a TLSError").toBeInstanceOf(TLSError);
+  const e = error as TLSError;
+  expect({ alert: e.alertName, origin: e.origin }, e.message).toEqual({ alert, origin: "local" });
+  expect(e.message.length).toBeGreaterThan(10);
+  return e;
+}
+
+/** The error must be the peer's alert, received. */
+export function expectRemote(error: unknown, alert: AlertName): TLSError {
+  expect(error, "expected a TLSError").toBeInstanceOf(TLSError);
+  const e = error as TLSError;
+  expect({ alert: e.alertName, origin: e.origin }, e.message).toEqual({ alert, origin: "remote" });
+  return e;
+}
+
+/**
+ * The side that failed sent exactly one alert, fatal (§6: level 2), with this description, and
+ * nothing after it. It is read from the bytes on the wire, decrypted with the sender's keys.
+ */
+export function expectAlertOnWire(sender: "client" | "server", keyLog: KeyLog, wire: Uint8Array, alert: AlertName, suite?: SuiteName): void {
+  const alerts = alertsIn(sender, keyLog, wire, suite);
+  expect(alerts.map((a) => ({ level: a.level, description: a.description }))).toEqual([{ level: 2, description: AlertDescription[alert] }]);
+}
+
+/**
+ * Checks a failed exchange from both ends: `failing` raised `alert` locally and sent it once,
+ * and the other side received it as a remote error with the same code.
+ */
+export function expectFailure(p: Pair, x: Exchanged, failing: "client" | "server", alert: AlertName): void {
+  const local = failing === "client" ? x.clientError : x.serverError;
+  const remote = failing === "client" ? x.serverError : x.clientError;
+  expectLocal(local, alert);
+  expectAlertOnWire(failing, failing === "client" ? p.clientLog : p.serverLog, failing === "client" ? x.clientWire : x.serverWire, alert, p.suite);
+  expectRemote(remote, alert);
+}

@@ -1,0 +1,14 @@
+import { defineConfig } from "vitest/config";
+
+// `npm run test:interop`: mutls against real TLS stacks (OpenSSL's s_client/s_server, GnuTLS's
+// gnutls-cli/gnutls-serv, Node's tls, curl), driving the built CLI. One file at a time: each test
+// runs external processes, and the machine's cores are shared.
+export default defineConfig({
+  test: {
+    include: ["test/peers/**/*.test.ts"],
+    globalSetup: ["test/peers/global-setup.ts"],
+    fileParallelism: false,
+    testTimeout: 40_000,
+    hookTimeout: 30_000,
+  },
+});
