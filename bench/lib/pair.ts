@@ -21,18 +21,28 @@ export interface Pair {
 }
 
 export function newServer(creds: BenchCredentials, opts: PairOptions = {}): ServerConnection {
-  return new ServerConnection({
+  return new ServerConnection(serverConfig(creds, opts));
+}
+
+export function newClient(creds: BenchCredentials, opts: PairOptions = {}): ClientConnection {
+  return new ClientConnection(clientConfig(creds, opts));
+}
+
+/** The server's configuration: a long-lived server builds this once and reuses it per connection. */
+export function serverConfig(creds: BenchCredentials, opts: PairOptions = {}): ServerConfig {
+  return {
     certificateChain: creds.serverCert,
     privateKey: creds.serverKey,
     clientAuth: "require",
     trustAnchors: creds.ca,
     ...(opts.provider ? { provider: opts.provider } : {}),
     ...opts.server,
-  });
+  };
 }
 
-export function newClient(creds: BenchCredentials, opts: PairOptions = {}): ClientConnection {
-  return new ClientConnection({
+/** The client's configuration, likewise built once per client. */
+export function clientConfig(creds: BenchCredentials, opts: PairOptions = {}): ClientConfig {
+  return {
     serverName: "localhost",
     trustAnchors: creds.ca,
     certificateChain: creds.clientCert,
@@ -40,7 +50,7 @@ export function newClient(creds: BenchCredentials, opts: PairOptions = {}): Clie
     ...(opts.provider ? { provider: opts.provider } : {}),
     ...(opts.cipherSuites ? { cipherSuites: opts.cipherSuites } : {}),
     ...opts.client,
-  });
+  };
 }
 
 /** Moves bytes both ways until neither side has output. */
@@ -58,7 +68,12 @@ export function pump(pair: Pair, maxRounds = 100): void {
 
 /** A fresh pair with a completed mutual handshake. */
 export function establishedPair(creds: BenchCredentials, opts: PairOptions = {}): Pair {
-  const pair = { server: newServer(creds, opts), client: newClient(creds, opts) };
+  return establishedPairFrom(clientConfig(creds, opts), serverConfig(creds, opts));
+}
+
+/** A fresh pair of connections made from existing configurations, with a completed handshake. */
+export function establishedPairFrom(client: ClientConfig, server: ServerConfig): Pair {
+  const pair = { server: new ServerConnection(server), client: new ClientConnection(client) };
   pump(pair);
   if (!pair.client.handshakeComplete || !pair.server.handshakeComplete) {
     throw new Error(`handshake did not complete: ${pair.client.error?.message ?? pair.server.error?.message ?? "no error"}`);

@@ -9,9 +9,9 @@
 import * as net from "node:net";
 import * as tls from "node:tls";
 import { nativeProvider } from "../../src/node/index.js";
-import type { ClientConnection, ServerConnection } from "../../src/index.js";
+import { ClientConnection, ServerConnection } from "../../src/index.js";
 import { benchCredentials, type BenchKeyType } from "./credentials.js";
-import { newClient, newServer } from "./pair.js";
+import { clientConfig, serverConfig } from "./pair.js";
 import { now } from "./stats.js";
 
 const WAIT_MS = 10_000;
@@ -54,12 +54,14 @@ export async function sampleNodeTls(type: BenchKeyType, iterations: number, warm
     serverDone?.();
   });
   const port = await listen(server);
+  // One client context for all connections, as the mutls side reuses its config object.
+  const clientContext = tls.createSecureContext({ ca: creds.ca, cert: creds.clientCert, key: creds.clientKey, minVersion: "TLSv1.3" });
   const samples: number[] = [];
   try {
     for (let i = 0; i < warmup + iterations; i++) {
       const serverSecure = new Promise<void>((resolve) => (serverDone = resolve));
       const t0 = now();
-      const socket = tls.connect({ host: "127.0.0.1", port, servername: "localhost", ca: creds.ca, cert: creds.clientCert, key: creds.clientKey });
+      const socket = tls.connect({ host: "127.0.0.1", port, servername: "localhost", secureContext: clientContext });
       socket.setNoDelay(true);
       socket.on("error", () => undefined);
       const clientSecure = new Promise<void>((resolve, reject) => {
@@ -106,6 +108,9 @@ function drive(conn: ClientConnection | ServerConnection, socket: net.Socket): P
 /** Samples (ms) of `iterations` mutls+native handshakes after `warmup` unrecorded ones. */
 export async function sampleMutlsNative(type: BenchKeyType, iterations: number, warmup: number): Promise<number[]> {
   const creds = benchCredentials(type);
+  // Built once, as a server or client process would (Node's tls side builds its SecureContext once too).
+  const serverCfg = serverConfig(creds, { provider: nativeProvider });
+  const clientCfg = clientConfig(creds, { provider: nativeProvider });
   let onServerConnection: ((socket: net.Socket) => void) | null = null;
   const server = net.createServer({ noDelay: true }, (socket) => onServerConnection?.(socket));
   const port = await listen(server);
@@ -118,14 +123,14 @@ export async function sampleMutlsNative(type: BenchKeyType, iterations: number, 
         onServerConnection = (socket) => {
           sockets.push(socket);
           socket.on("error", () => undefined);
-          drive(newServer(creds, { provider: nativeProvider }), socket).then(resolve, reject);
+          drive(new ServerConnection(serverCfg), socket).then(resolve, reject);
         };
       });
       const socket = net.connect({ host: "127.0.0.1", port, noDelay: true });
       sockets.push(socket);
       socket.on("error", () => undefined);
       const clientSide = new Promise<void>((resolve, reject) => {
-        socket.once("connect", () => drive(newClient(creds, { provider: nativeProvider }), socket).then(resolve, reject));
+        socket.once("connect", () => drive(new ClientConnection(clientCfg), socket).then(resolve, reject));
       });
       try {
         await withTimeout("mutls native handshake", Promise.all([clientSide, serverSide]));

@@ -6,14 +6,7 @@
 import { HandshakeType, handshakeTypeName } from "../handshake/constants.js";
 import { type HandshakeResult, type SecureConnection, TLSError, VERSION } from "../index.js";
 import { connectTcp, createMtlsServer } from "../node/index.js";
-import {
-  DEMO_CA_CERT,
-  DEMO_CLIENT_CERT,
-  DEMO_CLIENT_KEY,
-  DEMO_SERVER_CERT,
-  DEMO_SERVER_KEY,
-  DEMO_SERVER_NAME,
-} from "./demo-credentials.js";
+import { mintDemoCredentials } from "../ca/index.js";
 import { describeError, describeIdentity } from "./describe.js";
 
 export interface DemoCredentials {
@@ -26,15 +19,19 @@ export interface DemoCredentials {
   readonly serverName: string;
 }
 
-/** Where the demo's CA and certificates come from: the single place to change it. */
+/**
+ * Where the demo's CA and certificates come from: minted afresh on every run by the built-in
+ * development CA (src/ca), valid for a day, so no key material ships with the package.
+ */
 export async function demoCredentials(): Promise<DemoCredentials> {
+  const minted = mintDemoCredentials();
   return {
-    caCert: DEMO_CA_CERT,
-    serverCert: DEMO_SERVER_CERT,
-    serverKey: DEMO_SERVER_KEY,
-    clientCert: DEMO_CLIENT_CERT,
-    clientKey: DEMO_CLIENT_KEY,
-    serverName: DEMO_SERVER_NAME,
+    caCert: minted.caPem,
+    serverCert: minted.server.certificateChain,
+    serverKey: minted.server.privateKey,
+    clientCert: minted.client.certificateChain,
+    clientKey: minted.client.privateKey,
+    serverName: "localhost",
   };
 }
 

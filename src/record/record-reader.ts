@@ -89,6 +89,8 @@ export class RecordReader {
       throw e;
     }
     this.skipBudget = 0;
+    // §5.4: "the full encoded TLSInnerPlaintext MUST NOT exceed 2^14 + 1 octets", padding included.
+    if (inner > MAX_PLAINTEXT + 1) fail("record_overflow", `decrypted a ${inner}-byte inner plaintext; the limit is ${MAX_PLAINTEXT + 1}, padding included`);
     // §5.4: the content type is the last non-zero byte; all-zero plaintext is unexpected_message.
     let end = RECORD_HEADER_LENGTH + inner;
     while (end > RECORD_HEADER_LENGTH && this.buf[end - 1] === 0) end--;

@@ -106,16 +106,41 @@ function requireTrust(config: ClientConfig | ServerConfig, who: string): void {
   }
 }
 
+/**
+ * Engine configs already derived, by options object: the engine resolves a config object once
+ * (PEM parsing, key checks, trust-anchor tables), so handing it the same object for every
+ * connection made with the same options keeps that cost out of each handshake. Options objects
+ * are therefore read once, on first use, like the engine's own configs.
+ */
+const derivedConfigs = new WeakMap<object, ClientConfig | ServerConfig>();
+
+function derived<O extends object, C extends ClientConfig | ServerConfig>(options: O, derive: (options: O) => C): C {
+  let config = derivedConfigs.get(options) as C | undefined;
+  if (config === undefined) {
+    config = derive(options);
+    derivedConfigs.set(options, config);
+  }
+  return config;
+}
+
 /** ConnectOptions as the engine's ClientConfig. Throws TypeError for options that cannot work. */
 export function clientConfigFrom(options: ConnectOptions): ClientConfig {
+  return derived(options, deriveClientConfig);
+}
+
+/** AcceptOptions as the engine's ServerConfig: requestCert + rejectUnauthorized become clientAuth. */
+export function serverConfigFrom(options: AcceptOptions): ServerConfig {
+  return derived(options, deriveServerConfig);
+}
+
+function deriveClientConfig(options: ConnectOptions): ClientConfig {
   const config: ClientConfig = { ...options.config, ...commonConfig(options) };
   const withName = options.servername !== undefined ? { ...config, serverName: options.servername } : config;
   requireTrust(withName, "connect()");
   return withName;
 }
 
-/** AcceptOptions as the engine's ServerConfig: requestCert + rejectUnauthorized become clientAuth. */
-export function serverConfigFrom(options: AcceptOptions): ServerConfig {
+function deriveServerConfig(options: AcceptOptions): ServerConfig {
   const config: ServerConfig = { ...options.config, ...commonConfig(options) };
   if (options.requestCert === undefined) {
     if (config.clientAuth !== undefined && config.clientAuth !== "none") requireTrust(config, "accept() with client authentication");

@@ -10,6 +10,12 @@ export interface WebStreamsPair {
   readonly writable: WritableStream<Uint8Array>;
   /** Releases the underlying socket when both streams are done (workerd's `socket.close()`, Deno's `conn.close()`). */
   close?(): unknown;
+  /**
+   * Half-closes the socket's sending side, where closing the writable would close the whole
+   * socket instead: Deno's `conn.writable.close()` also ends the read side, so pass
+   * `closeWrite: () => conn.closeWrite()` there to keep reading the peer's close_notify.
+   */
+  closeWrite?(): unknown;
 }
 
 function asBytes(value: unknown): Uint8Array {
@@ -32,7 +38,12 @@ export function webStreamsTransport(pair: WebStreamsPair): Transport {
   const closeWrite = async (): Promise<void> => {
     if (writeClosed) return;
     writeClosed = true;
-    await writer.close();
+    if (pair.closeWrite !== undefined) {
+      writer.releaseLock();
+      await pair.closeWrite();
+    } else {
+      await writer.close();
+    }
   };
 
   return {

@@ -79,6 +79,13 @@ for (const sender of ["server", "client"] as const) {
           "record_overflow",
         );
       });
+      it("an authentic record whose content fits but whose padding takes the inner plaintext to 2^14 + 2 bytes (§5.4)", () => {
+        expectRecordRejected(
+          sender,
+          once(firstEncrypted, (tap, r) => [raw(tap.seal("handshake", r.type, r.content, (1 << 14) + 1 - r.content.length))]),
+          "record_overflow",
+        );
+      });
     });
 
     describe("§5.2 truncated and tampered records: bad_record_mac", () => {

@@ -13,20 +13,11 @@ const mutls = await import(new URL("file://" + cfg.distDir + "/index.js").href);
 
 /**
  * Closing Deno's conn.writable closes the whole socket, read side too, so the peer's close_notify
- * could never arrive. TLS half-closes after close_notify (RFC 8446 §6.1): this writable forwards to
- * conn.writable and closes with conn.closeWrite(), a TCP shutdown of our side only.
+ * could never arrive. TLS half-closes after close_notify (RFC 8446 §6.1), so the pair names
+ * conn.closeWrite(), a TCP shutdown of our side only, which webStreamsTransport then uses.
  */
 function halfClosingPair(conn) {
-  const socketWriter = conn.writable.getWriter();
-  const writable = new WritableStream({
-    write: (chunk) => socketWriter.write(chunk),
-    close: () => {
-      socketWriter.releaseLock();
-      return conn.closeWrite();
-    },
-    abort: (reason) => socketWriter.abort(reason),
-  });
-  return { readable: conn.readable, writable };
+  return { readable: conn.readable, writable: conn.writable, closeWrite: () => conn.closeWrite() };
 }
 
 function closeQuietly(closable) {
