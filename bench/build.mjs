@@ -1,11 +1,11 @@
 /**
  * Builds the benchmark entry points with esbuild into bench/.out/ (gitignored), so the suite runs
  * on plain `node` with no TypeScript loader. Dependencies stay external: Node resolves them from
- * node_modules, exactly as a user's program would. bench/records.ts and bench/gc-records.ts (the
- * record layer's own measurements) are built when they exist; run.ts loads them at run time.
+ * node_modules, exactly as a user's program would. bench/records.ts and bench/gc-records.ts are
+ * bundled into run.mjs and also built on their own, for their standalone use.
  */
 import { build } from "esbuild";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -13,8 +13,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const out = join(here, ".out");
 mkdirSync(out, { recursive: true });
 
-const entries = ["run.ts", "chart.ts", "handshake-child.ts", "profile-handshake.ts", "cpuprofile-summary.ts"];
-for (const optional of ["records.ts", "gc-records.ts"]) if (existsSync(join(here, optional))) entries.push(optional);
+const entries = ["run.ts", "chart.ts", "handshake-child.ts", "profile-handshake.ts", "cpuprofile-summary.ts", "records.ts", "gc-records.ts"];
 
 await build({
   entryPoints: entries.map((e) => join(here, e)),

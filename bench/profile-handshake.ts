@@ -5,7 +5,7 @@
  * Usage: node --cpu-prof bench/.out/profile-handshake.mjs p256|ed25519 [n] [pure|native]
  */
 import { benchCredentials, type BenchKeyType } from "./lib/credentials.js";
-import { establishedPair } from "./lib/pair.js";
+import { clientConfig, establishedPairFrom, serverConfig } from "./lib/pair.js";
 import { nativeProvider } from "../src/node/index.js";
 
 const type = (process.argv[2] ?? "p256") as BenchKeyType;
@@ -16,4 +16,7 @@ const providerName = process.argv[4] ?? "pure";
 if (providerName !== "pure" && providerName !== "native") throw new Error(`unknown provider ${providerName}`);
 const creds = benchCredentials(type);
 const options = providerName === "native" ? { provider: nativeProvider } : {};
-for (let i = 0; i < n; i++) establishedPair(creds, options);
+// Configs built once, as in bench/lib/handshake.ts: the profile shows per-handshake cost only.
+const client = clientConfig(creds, options);
+const server = serverConfig(creds, options);
+for (let i = 0; i < n; i++) establishedPairFrom(client, server);

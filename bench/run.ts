@@ -7,28 +7,19 @@
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { writeChart } from "./chart.js";
 import { measureBundles } from "./lib/bundle-size.js";
-import { measureGcFallback } from "./lib/gc-fallback.js";
 import { measureHandshakeAndFloor } from "./lib/handshake.js";
 import { measureJitless, measureQuickJS, quickjsAvailable, readPackageVersion } from "./lib/interpreters.js";
 import { describeMachine } from "./lib/machine.js";
 import { measureIdleMemory } from "./lib/memory.js";
+import { type LoadFigures, measureLoad } from "./lib/load.js";
 import { parseOptions } from "./lib/options.js";
-import {
-  RECORD_SIZES,
-  SUITES,
-  type Budget,
-  type SuiteName,
-  measureMutlsFallback,
-  measureNobleOneshot,
-  measureNode,
-} from "./lib/record-baselines.js";
+import { measureRecordGc } from "./gc-records.js";
+import { RECORD_SIZES, SUITES, type Budget, type SuiteName, measureNobleOneshot, measureNode } from "./lib/record-baselines.js";
 import type { BenchResults, GcEntry, HandshakeEntry, RecordEntry } from "./lib/results.js";
 import { median, now, round } from "./lib/stats.js";
 import { evaluateTargets, met } from "./lib/targets.js";
 import { sampleMutlsNative, sampleNodeTls } from "./lib/tcp.js";
-
-type ThroughputFn = (suite: string, recordSize: number, mib: number) => number | Promise<number>;
-type GcFn = (suite: string, mib: number) => { scavenges: number; heap_growth_bytes: number } | Promise<{ scavenges: number; heap_growth_bytes: number }>;
+import { measureRecordThroughput } from "./records.js";
 
 const opts = parseOptions(process.argv.slice(2));
 const started = now();
@@ -42,18 +33,6 @@ const recordMib: Record<number, number> = opts.quick ? { 64: 0.125, 1024: 1, 163
 
 function log(line: string): void {
   process.stderr.write(`[bench ${((now() - started) / 1000).toFixed(1)}s] ${line}\n`);
-}
-
-/** The record layer's own measurement modules (bench/records.ts, bench/gc-records.ts), when built. */
-async function optionalModule<T>(file: string, exportName: string): Promise<T | null> {
-  try {
-    const mod = (await import(new URL(file, import.meta.url).href)) as Record<string, unknown>;
-    const fn = mod[exportName];
-    return typeof fn === "function" ? (fn as T) : null;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND") return null;
-    throw e;
-  }
 }
 
 async function main(): Promise<void> {
@@ -85,8 +64,6 @@ async function main(): Promise<void> {
     };
   }
 
-  const theirThroughput = await optionalModule<ThroughputFn>("./records.mjs", "measureRecordThroughput");
-  const theirGc = await optionalModule<GcFn>("./gc-records.mjs", "measureRecordGc");
   const records: Record<string, Record<string, RecordEntry>> = {};
   for (const suite of SUITES) {
     records[suite] = {};
@@ -97,7 +74,7 @@ async function main(): Promise<void> {
       const budget: Budget = { mib: recordMib[size] / plan.rounds, maxMs: plan.recordMs / plan.rounds };
       const rates = { mutls: [] as number[], noble: [] as number[], node: [] as number[] };
       for (let r = 0; r < plan.rounds; r++) {
-        rates.mutls.push(theirThroughput ? await theirThroughput(suite, size, budget.mib) : measureMutlsFallback(suite, size, budget));
+        rates.mutls.push(measureRecordThroughput(suite, size, budget.mib));
         rates.noble.push(measureNobleOneshot(suite, size, budget));
         rates.node.push(measureNode(suite as SuiteName, size, budget));
       }
@@ -112,12 +89,17 @@ async function main(): Promise<void> {
   const gc: Record<string, GcEntry> = {};
   for (const suite of SUITES) {
     log(`gc ${suite}: ${plan.gcMib} MiB through an established pair`);
-    const g = theirGc ? await theirGc(suite, plan.gcMib) : await measureGcFallback(suite, plan.gcMib);
+    const g = await measureRecordGc(suite, plan.gcMib);
     gc[suite] = { mib: plan.gcMib, scavenges: g.scavenges, heap_growth_bytes: g.heap_growth_bytes };
   }
 
   log(`memory: ${plan.idle} idle established pairs`);
   const memory = measureIdleMemory(plan.idle);
+
+  const loadConnections = opts.quick ? 100 : 1000;
+  log(`load: ${loadConnections} mutual handshakes over loopback TCP, 50 in flight`);
+  const load = await measureLoad(loadConnections, 50);
+  log(`load: ${load.handshakes_per_s} handshakes/s, ${load.failures} failed, peak RSS ${load.peak_rss_bytes} B, retained after close ${load.retained_after_close_bytes} B`);
 
   log(`interpreters: node --jitless, ${plan.jitless} handshakes`);
   const interpreters: BenchResults["interpreters"] = { jitless_handshake_ms: null, quickjs_handshake_ms: null };
@@ -139,19 +121,16 @@ async function main(): Promise<void> {
       "not measured: quickjs-emscripten is not installed in the main package; install test/runtimes (cd test/runtimes && npm ci) to measure it";
   }
 
-  const results: BenchResults = {
+  const results: BenchResults & { load: LoadFigures } = {
     machine,
     quick: opts.quick,
     handshake,
     records,
     gc,
     memory,
+    load,
     bundle: { ...bundles.sizes, breakdown: bundles.breakdown },
     interpreters,
-    sources: {
-      records: theirThroughput ? "bench/records.ts measureRecordThroughput" : "bench/lib/record-baselines.ts fallback (bench/records.ts missing)",
-      gc: theirGc ? "bench/gc-records.ts measureRecordGc" : "bench/lib/gc-fallback.ts fallback (bench/gc-records.ts missing)",
-    },
     duration_s: round((now() - started) / 1000, 1),
   };
 

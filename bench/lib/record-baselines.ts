@@ -6,14 +6,11 @@
  *   - noble_oneshot: @noble/ciphers as its API invites, a new gcm()/chacha20poly1305() per record
  *     (key expansion, GHASH tables and allocations redone every time);
  *   - node: node:crypto createCipheriv/createDecipheriv per record (OpenSSL).
- * `measureMutlsFallback` is used only when bench/records.ts (the record layer's own measurement)
- * is missing: it pushes data through an established pure-provider pair.
+ * mutls's own figure comes from bench/records.ts.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { gcm } from "@noble/ciphers/aes.js";
 import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
-import { benchCredentials } from "./credentials.js";
-import { establishedPair } from "./pair.js";
 import { now } from "./stats.js";
 
 export const SUITES = ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"] as const;
@@ -101,19 +98,5 @@ export function measureNode(suite: SuiteName, recordSize: number, budget: Budget
     const opened = decipher.update(sealed);
     decipher.final();
     if (opened.length !== inner.length) throw new Error("node round trip lost bytes");
-  });
-}
-
-/** Fallback only (see the file comment): client.write → server.receive → server.read, pure provider. */
-export function measureMutlsFallback(suite: SuiteName, recordSize: number, budget: Budget): number {
-  const pair = establishedPair(benchCredentials("p256"), { cipherSuites: [suite] });
-  const data = new Uint8Array(recordSize).fill(0x61);
-  return throughput(recordSize, budget, () => {
-    pair.client.write(data);
-    const out = pair.client.takeOutput();
-    if (out !== null) pair.server.receive(out);
-    let got = 0;
-    for (let chunk = pair.server.read(); chunk !== null; chunk = pair.server.read()) got += chunk.length;
-    if (got !== recordSize) throw new Error(`expected ${recordSize} bytes through the pair, got ${got}`);
   });
 }

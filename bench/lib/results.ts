@@ -40,6 +40,5 @@ export interface BenchResults {
     quickjs_note?: string;
   };
   /** Where records.*.mutls_MBps and gc.* came from: the record layer's bench files or this suite's fallback. */
-  sources: { records: string; gc: string };
   duration_s: number;
 }

@@ -13,6 +13,8 @@ import { fromHex, toHex } from "../../src/bytes/index.js";
 import { ChaCha20Poly1305 } from "../../src/crypto/chacha20-poly1305.js";
 import { chachaKeyWords, chachaXor, chachaXorBlock } from "../../src/crypto/chacha20.js";
 import { Poly1305 } from "../../src/crypto/poly1305.js";
+import { itHoldsAeadProperties } from "../helpers/aead-properties.js";
+import { nodeAeadSeal } from "../helpers/node-aead.js";
 
 interface Rfc8439 {
   chacha20Block: { section: string; key: string; counter: number; nonce: string; block: string }[];
@@ -31,11 +33,8 @@ function nodeChaCha20(key: Uint8Array, counter: number, nonce: Uint8Array, input
   return new Uint8Array(createCipheriv("chacha20", key, iv).update(input));
 }
 
-function nodeSeal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
-  const cipher = createCipheriv("chacha20-poly1305", key, nonce, { authTagLength: 16 });
-  cipher.setAAD(aad, { plaintextLength: plaintext.length });
-  return new Uint8Array(Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]));
-}
+const nodeSeal = (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array =>
+  nodeAeadSeal("CHACHA20-POLY1305", key, nonce, aad, plaintext);
 
 function nonceWords(nonce: Uint8Array): [number, number, number] {
   const v = new DataView(nonce.buffer, nonce.byteOffset);
@@ -52,18 +51,6 @@ function ourPoly1305(key: Uint8Array, message: Uint8Array): Uint8Array {
   const tag = new Uint8Array(16);
   mac.finish(tag, 0);
   return tag;
-}
-
-function bytesFromSeed(seed: number, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
 }
 
 describe("ChaCha20, RFC 8439 §2.3.2, §2.4.2, §2.6.2 and A.1", () => {
@@ -155,84 +142,10 @@ describe("ChaCha20-Poly1305 AEAD, RFC 8439 §2.8.2", () => {
 });
 
 describe("ChaCha20-Poly1305 properties against node:crypto and @noble/ciphers", () => {
-  const input = fc.record({
-    seed: fc.integer({ min: 1, max: 0x7fffffff }),
-    length: fc.oneof(fc.integer({ min: 0, max: 130 }), fc.integer({ min: 0, max: 20000 })),
-    aadLength: fc.oneof(fc.constant(5), fc.integer({ min: 0, max: 70 })),
-    offset: fc.integer({ min: 0, max: 9 }),
-  });
-
-  it("seal equals node:crypto and noble byte for byte, in place, touching nothing else", () => {
-    fc.assert(
-      fc.property(input, ({ seed, length, aadLength, offset }) => {
-        const material = bytesFromSeed(seed, 32 + 12 + aadLength + length);
-        const key = material.subarray(0, 32);
-        const nonce = material.subarray(32, 44);
-        const aad = material.subarray(44, 44 + aadLength);
-        const plaintext = material.subarray(44 + aadLength);
-        const expected = toHex(nodeSeal(key, nonce, aad, plaintext));
-        expect(toHex(nobleChaChaPoly(key, nonce, aad).encrypt(plaintext))).toBe(expected);
-        const buf = new Uint8Array(offset + length + 16 + 4).fill(0x5a);
-        buf.set(plaintext, offset);
-        new ChaCha20Poly1305(key).seal(nonce, aad, buf, offset, length);
-        expect(toHex(buf.subarray(offset, offset + length + 16))).toBe(expected);
-        expect(buf.subarray(0, offset).every((b) => b === 0x5a)).toBe(true);
-        expect(buf.subarray(offset + length + 16).every((b) => b === 0x5a)).toBe(true);
-      }),
-      { numRuns: 80 },
-    );
-  });
-
-  it("open recovers node:crypto's plaintext in place", () => {
-    fc.assert(
-      fc.property(input, ({ seed, length, aadLength, offset }) => {
-        const material = bytesFromSeed(seed, 32 + 12 + aadLength + length);
-        const key = material.subarray(0, 32);
-        const nonce = material.subarray(32, 44);
-        const aad = material.subarray(44, 44 + aadLength);
-        const plaintext = material.subarray(44 + aadLength);
-        const sealed = nodeSeal(key, nonce, aad, plaintext);
-        const buf = new Uint8Array(offset + sealed.length);
-        buf.set(sealed, offset);
-        expect(new ChaCha20Poly1305(key).open(nonce, aad, buf, offset, length)).toBe(true);
-        expect(toHex(buf.subarray(offset, offset + length))).toBe(toHex(plaintext));
-      }),
-      { numRuns: 80 },
-    );
-  });
-
-  it("a flipped bit anywhere in ciphertext, tag, AAD or nonce fails, and the buffer is not decrypted", () => {
-    fc.assert(
-      fc.property(input, fc.constantFrom("sealed", "aad", "nonce"), fc.nat(), fc.integer({ min: 0, max: 7 }), (c, where, position, bit) => {
-        const material = bytesFromSeed(c.seed, 32 + 12 + c.aadLength + c.length);
-        const key = material.subarray(0, 32);
-        const nonce = material.slice(32, 44);
-        const aad = material.slice(44, 44 + c.aadLength);
-        const sealed = nodeSeal(key, nonce, aad, material.subarray(44 + c.aadLength));
-        const target = where === "sealed" ? sealed : where === "aad" ? aad : nonce;
-        if (target.length === 0) return; // nothing to tamper with (empty AAD)
-        target[position % target.length] ^= 1 << bit;
-        const before = toHex(sealed);
-        expect(new ChaCha20Poly1305(key).open(nonce, aad, sealed, 0, c.length)).toBe(false);
-        expect(toHex(sealed)).toBe(before);
-      }),
-      { numRuns: 120 },
-    );
-  });
-
-  it("one key serves many records and buffers in turn (per-key state and cached views stay correct)", () => {
-    const key = bytesFromSeed(11, 32);
-    const aead = new ChaCha20Poly1305(key);
-    const a = new Uint8Array(4096);
-    const b = new Uint8Array(4096);
-    for (let i = 0; i < 40; i++) {
-      const buf = i % 3 === 0 ? a : b;
-      const nonce = bytesFromSeed(100 + i, 12);
-      const aad = bytesFromSeed(200 + i, 5);
-      const plaintext = bytesFromSeed(300 + i, (i * 97) % 4000);
-      buf.set(plaintext, 5);
-      aead.seal(nonce, aad, buf, 5, plaintext.length);
-      expect(toHex(buf.subarray(5, 5 + plaintext.length + 16))).toBe(toHex(nodeSeal(key, nonce, aad, plaintext)));
-    }
+  itHoldsAeadProperties({
+    algorithms: ["CHACHA20-POLY1305"],
+    create: (_, key) => new ChaCha20Poly1305(key),
+    noble: nobleChaChaPoly,
+    recordOffset: 5,
   });
 });

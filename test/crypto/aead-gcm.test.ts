@@ -5,12 +5,13 @@
 import { createCipheriv } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { gcm as nobleGcm } from "@noble/ciphers/aes.js";
-import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { fromHex, toHex } from "../../src/bytes/index.js";
 import { aesEncryptBlock, expandAesKey } from "../../src/crypto/aes.js";
 import { AesGcm } from "../../src/crypto/gcm.js";
-import { pureProvider } from "../../src/crypto/pure.js";
+import { itHoldsAeadProperties } from "../helpers/aead-properties.js";
+import { nodeAeadSeal } from "../helpers/node-aead.js";
+import { bytesFromSeed } from "../helpers/seeded-bytes.js";
 
 interface GcmCase {
   testCase: number;
@@ -23,24 +24,8 @@ interface GcmCase {
 }
 const vectors = JSON.parse(readFileSync(new URL("../../vectors/aead/gcm-mcgrew-viega.json", import.meta.url), "utf8")) as { cases: GcmCase[] };
 
-function nodeGcmSeal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
-  const cipher = createCipheriv(key.length === 16 ? "aes-128-gcm" : "aes-256-gcm", key, nonce);
-  cipher.setAAD(aad);
-  return new Uint8Array(Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]));
-}
-
-/** Deterministic filler so large inputs are cheap to generate from a fast-check seed. */
-function bytesFromSeed(seed: number, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+const nodeGcmSeal = (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array =>
+  nodeAeadSeal(key.length === 16 ? "AES-128-GCM" : "AES-256-GCM", key, nonce, aad, plaintext);
 
 describe("AES block cipher, FIPS 197 Appendix C", () => {
   const plaintext = fromHex("00112233445566778899aabbccddeeff");
@@ -95,71 +80,11 @@ describe("AES-GCM, McGrew & Viega test cases (vectors/aead/gcm-mcgrew-viega.json
 });
 
 describe("AES-GCM properties against node:crypto and @noble/ciphers", () => {
-  const input = fc.record({
-    keyLength: fc.constantFrom(16, 32),
-    seed: fc.integer({ min: 1, max: 0x7fffffff }),
-    length: fc.oneof(fc.integer({ min: 0, max: 80 }), fc.integer({ min: 0, max: 20000 })),
-    aadLength: fc.oneof(fc.constant(5), fc.integer({ min: 0, max: 70 })),
-    offset: fc.integer({ min: 0, max: 9 }),
-  });
-
-  it("seal equals node:crypto and noble byte for byte, in place, touching nothing else", () => {
-    fc.assert(
-      fc.property(input, ({ keyLength, seed, length, aadLength, offset }) => {
-        const material = bytesFromSeed(seed, keyLength + 12 + aadLength + length);
-        const key = material.subarray(0, keyLength);
-        const nonce = material.subarray(keyLength, keyLength + 12);
-        const aad = material.subarray(keyLength + 12, keyLength + 12 + aadLength);
-        const plaintext = material.subarray(keyLength + 12 + aadLength);
-        const expected = toHex(nodeGcmSeal(key, nonce, aad, plaintext));
-        expect(toHex(nobleGcm(key, nonce, aad).encrypt(plaintext))).toBe(expected);
-        const buf = new Uint8Array(offset + length + 16 + 4).fill(0x5a);
-        buf.set(plaintext, offset);
-        new AesGcm(key).seal(nonce, aad, buf, offset, length);
-        expect(toHex(buf.subarray(offset, offset + length + 16))).toBe(expected);
-        expect(buf.subarray(0, offset).every((b) => b === 0x5a)).toBe(true);
-        expect(buf.subarray(offset + length + 16).every((b) => b === 0x5a)).toBe(true);
-      }),
-      { numRuns: 80 },
-    );
-  });
-
-  it("open recovers node:crypto's plaintext in place", () => {
-    fc.assert(
-      fc.property(input, ({ keyLength, seed, length, aadLength, offset }) => {
-        const material = bytesFromSeed(seed, keyLength + 12 + aadLength + length);
-        const key = material.subarray(0, keyLength);
-        const nonce = material.subarray(keyLength, keyLength + 12);
-        const aad = material.subarray(keyLength + 12, keyLength + 12 + aadLength);
-        const plaintext = material.subarray(keyLength + 12 + aadLength);
-        const sealed = nodeGcmSeal(key, nonce, aad, plaintext);
-        const buf = new Uint8Array(offset + sealed.length);
-        buf.set(sealed, offset);
-        expect(new AesGcm(key).open(nonce, aad, buf, offset, length)).toBe(true);
-        expect(toHex(buf.subarray(offset, offset + length))).toBe(toHex(plaintext));
-      }),
-      { numRuns: 80 },
-    );
-  });
-
-  it("a flipped bit anywhere in ciphertext, tag, AAD or nonce fails, and the buffer is not decrypted", () => {
-    fc.assert(
-      fc.property(input, fc.constantFrom("sealed", "aad", "nonce"), fc.nat(), fc.integer({ min: 0, max: 7 }), (c, where, position, bit) => {
-        const material = bytesFromSeed(c.seed, c.keyLength + 12 + c.aadLength + c.length);
-        const key = material.subarray(0, c.keyLength);
-        const nonce = material.slice(c.keyLength, c.keyLength + 12);
-        const aad = material.slice(c.keyLength + 12, c.keyLength + 12 + c.aadLength);
-        const sealed = nodeGcmSeal(key, nonce, aad, material.subarray(c.keyLength + 12 + c.aadLength));
-        const target = where === "sealed" ? sealed : where === "aad" ? aad : nonce;
-        if (target.length === 0) return; // nothing to tamper with (empty AAD)
-        target[position % target.length] ^= 1 << bit;
-        const before = toHex(sealed);
-        expect(new AesGcm(key).open(nonce, aad, sealed, 0, c.length)).toBe(false);
-        // Verify-then-decrypt: a forgery never yields plaintext.
-        expect(toHex(sealed)).toBe(before);
-      }),
-      { numRuns: 120 },
-    );
+  itHoldsAeadProperties({
+    algorithms: ["AES-128-GCM", "AES-256-GCM"],
+    create: (_, key) => new AesGcm(key),
+    noble: nobleGcm,
+    recordOffset: 7,
   });
 
   it("a message past 1 MiB, whose block counter crosses 2^16, still equals node:crypto", () => {
@@ -173,21 +98,5 @@ describe("AES-GCM properties against node:crypto and @noble/ciphers", () => {
     expect(toHex(buf)).toBe(toHex(nodeGcmSeal(key, nonce, new Uint8Array(0), plaintext)));
     expect(aead.open(nonce, new Uint8Array(0), buf, 0, plaintext.length)).toBe(true);
     expect(toHex(buf.subarray(0, plaintext.length))).toBe(toHex(plaintext));
-  });
-
-  it("one key serves many records and buffers in turn (per-key state and cached views stay correct)", () => {
-    const key = bytesFromSeed(7, 16);
-    const aead = pureProvider.aead("AES-128-GCM", key);
-    const a = new Uint8Array(4096);
-    const b = new Uint8Array(4096);
-    for (let i = 0; i < 40; i++) {
-      const buf = i % 3 === 0 ? a : b;
-      const nonce = bytesFromSeed(100 + i, 12);
-      const aad = bytesFromSeed(200 + i, 5);
-      const plaintext = bytesFromSeed(300 + i, (i * 97) % 4000);
-      buf.set(plaintext, 7);
-      aead.seal(nonce, aad, buf, 7, plaintext.length);
-      expect(toHex(buf.subarray(7, 7 + plaintext.length + 16))).toBe(toHex(nodeGcmSeal(key, nonce, aad, plaintext)));
-    }
   });
 });

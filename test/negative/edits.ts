@@ -75,3 +75,19 @@ export function duplicated(exts: readonly Extension[], type: number): Extension[
   if (!e) throw new Error(`no extension ${type} to duplicate`);
   return [...exts, e];
 }
+/** Every extension of `type` with its data replaced by `data` (the rest untouched). */
+export const withExtensionData = (exts: readonly Extension[], type: number, data: Uint8Array): Extension[] =>
+  exts.map((e) => (e.type === type ? { ...e, data } : e));
+
+/** Holds back the Certificate and sends it after the CertificateVerify (§4.4: Certificate comes first). */
+export function certificateVerifyBeforeCertificate(): HandshakeEdit {
+  let held: Uint8Array | null = null;
+  return (m) => {
+    if (m[0] === HandshakeType.certificate) {
+      held = m;
+      return [];
+    }
+    if (m[0] === HandshakeType.certificate_verify && held !== null) return [m, held];
+    return undefined;
+  };
+}

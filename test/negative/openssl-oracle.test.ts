@@ -6,7 +6,7 @@
 import * as net from "node:net";
 import * as tls from "node:tls";
 import { afterEach, describe, expect, it } from "vitest";
-import { AlertDescription, ClientConnection, ServerConnection } from "../../src/index.js";
+import { AlertDescription } from "../../src/index.js";
 import { ExtensionType } from "../../src/handshake/constants.js";
 import { encodeKeyShareHelloRetry, encodeSupportedVersionsClient } from "../../src/handshake/extensions.js";
 import { CA_PEM, clientCredential, serverCredential } from "../helpers/fixtures.js";
@@ -38,9 +38,11 @@ import {
   onType,
   truncateBody,
   withExtension,
+  withExtensionData,
   withoutExtension,
 } from "./edits.js";
-import { expectFailure, makePair } from "./setup.js";
+import { firstEncrypted, flipAt, onFirstRecord, rawRecord } from "./record-edits.js";
+import { expectFailure, makeClient, makePair, makeServer } from "./setup.js";
 
 type Side = "client" | "server";
 type AlertName = Parameters<typeof expectFailure>[3];
@@ -61,16 +63,11 @@ const hs = (make: () => HandshakeEdit) => (): StreamEdit => {
   return (tap, b) => tap.rewrite(b, edit);
 };
 const rec = (which: (r: TapRecord) => boolean, make: (tap: Tap, r: TapRecord) => TapRecord[]) => (): StreamEdit => {
-  let done = false;
-  return (tap, b) =>
-    tap.rewriteRecords(b, (r) => {
-      if (done || !which(r)) return undefined;
-      done = true;
-      return make(tap, r);
-    });
+  const edit = onFirstRecord(which, make);
+  return (tap, b) => tap.rewriteRecords(b, (r) => edit(tap, r));
 };
-const firstEncrypted = (r: TapRecord) => r.epoch === "handshake";
-const rawRecord = (bytes: Uint8Array, epoch: TapRecord["epoch"]): TapRecord => ({ epoch, type: 0, content: new Uint8Array(0), raw: bytes });
+/** The first encrypted record, re-sealed by the tap and then one ciphertext bit flipped (§5.2). */
+const flippedCiphertextBit = rec(firstEncrypted, (tap, r) => [rawRecord(flipAt(tap.seal("handshake", r.type, r.content), 9))]);
 
 interface Case {
   name: string;
@@ -98,7 +95,7 @@ const CASES: Case[] = [
   { name: "ClientHello without supported_versions (§4.2.1)", sender: "client", alert: "protocol_version",
     edit: hs(() => editClientHello((ch) => ({ ...ch, extensions: withoutExtension(ch.extensions, ExtensionType.supported_versions) }))) },
   { name: "ClientHello offering only TLS 1.2 and 1.1 (§4.2.1)", sender: "client", alert: "protocol_version",
-    edit: hs(() => editClientHello((ch) => ({ ...ch, extensions: ch.extensions.map((e) => (e.type === ExtensionType.supported_versions ? { ...e, data: encodeSupportedVersionsClient([0x0303, 0x0302]) } : e)) }))) },
+    edit: hs(() => editClientHello((ch) => ({ ...ch, extensions: withExtensionData(ch.extensions, ExtensionType.supported_versions, encodeSupportedVersionsClient([0x0303, 0x0302])) }))) },
   { name: "ClientHello with key_share twice (§4.2)", sender: "client", alert: "illegal_parameter",
     edit: hs(() => editClientHello((ch) => ({ ...ch, extensions: duplicated(ch.extensions, ExtensionType.key_share) }))) },
   { name: "ClientHello body truncated inside cipher_suites (§4)", sender: "client", alert: "decode_error",
@@ -120,11 +117,7 @@ const CASES: Case[] = [
   { name: "the client's Certificate missing its last byte (§4)", sender: "client", alert: "decode_error",
     edit: hs(() => onType(HandshakeType.certificate, (m) => truncateBody(m, body(m).length - 1))) },
   { name: "a client record with a ciphertext bit flipped (§5.2)", sender: "client", alert: "bad_record_mac",
-    edit: rec(firstEncrypted, (tap, r) => {
-      const sealed = tap.seal("handshake", r.type, r.content);
-      sealed[9] ^= 1;
-      return [rawRecord(sealed, "handshake")];
-    }) },
+    edit: flippedCiphertextBit },
   { name: "a client record whose inner type is 99 (§5.4)", sender: "client", alert: "unexpected_message",
     edit: rec(firstEncrypted, (_, r) => [{ ...r, type: 99 }]) },
   { name: "a client record with 2^14 + 1 bytes of plaintext (§5.2)", sender: "client", alert: "record_overflow",
@@ -152,9 +145,9 @@ const CASES: Case[] = [
   { name: "ServerHello body truncated (§4)", sender: "server", alert: "decode_error",
     edit: hs(() => onType(HandshakeType.server_hello, (m) => truncateBody(m, 38))) },
   { name: "HelloRetryRequest selecting an unknown group (§4.2.8)", sender: "server", alert: "illegal_parameter", hrr: true,
-    edit: hs(() => editServerHello((sh) => ({ ...sh, extensions: sh.extensions.map((e) => (e.type === ExtensionType.key_share ? { ...e, data: encodeKeyShareHelloRetry(0x7a7a) } : e)) }))) },
+    edit: hs(() => editServerHello((sh) => ({ ...sh, extensions: withExtensionData(sh.extensions, ExtensionType.key_share, encodeKeyShareHelloRetry(0x7a7a)) }))) },
   { name: "HelloRetryRequest selecting the group already shared (§4.2.8)", sender: "server", alert: "illegal_parameter", hrr: true,
-    edit: hs(() => editServerHello((sh) => ({ ...sh, extensions: sh.extensions.map((e) => (e.type === ExtensionType.key_share ? { ...e, data: encodeKeyShareHelloRetry(0x001d) } : e)) }))) },
+    edit: hs(() => editServerHello((sh) => ({ ...sh, extensions: withExtensionData(sh.extensions, ExtensionType.key_share, encodeKeyShareHelloRetry(0x001d)) }))) },
   { name: "a second HelloRetryRequest (§4.1.4)", sender: "server", alert: "unexpected_message", hrr: true,
     edit: hs(() => {
       let first: Uint8Array | null = null;
@@ -179,11 +172,7 @@ const CASES: Case[] = [
   { name: "the server's CertificateVerify with a bit flipped (§4.4.3)", sender: "server", alert: "decrypt_error",
     edit: hs(() => onType(HandshakeType.certificate_verify, flipLastByte)) },
   { name: "a server record with a ciphertext bit flipped (§5.2)", sender: "server", alert: "bad_record_mac",
-    edit: rec(firstEncrypted, (tap, r) => {
-      const sealed = tap.seal("handshake", r.type, r.content);
-      sealed[9] ^= 1;
-      return [rawRecord(sealed, "handshake")];
-    }) },
+    edit: flippedCiphertextBit },
   { name: "a server record of unknown type 99 (§5)", sender: "server", alert: "unexpected_message",
     edit: rec(() => true, (_, r) => [rawRecord(plaintextRecord(99, new Uint8Array([1])), "plaintext"), r]) },
   { name: "a server record with 2^14 + 1 bytes of plaintext (§5.2)", sender: "server", alert: "record_overflow",
@@ -251,14 +240,7 @@ async function openssl(c: Case): Promise<Outcome> {
     const port = await nodeServer();
     const socket = await rawConnect(port);
     cleanups.push(() => socket.destroy());
-    const client = new ClientConnection({
-      serverName: "localhost",
-      trustAnchors: CA_PEM,
-      certificateChain: clientCred.certPem,
-      privateKey: clientCred.keyPem,
-      cipherSuites: ["TLS_AES_128_GCM_SHA256"],
-      keyLog: log.sink,
-    });
+    const { client } = makeClient({ cipherSuites: ["TLS_AES_128_GCM_SHA256"] }, log);
     const tap = new Tap("client", log);
     let accepted = false;
     const { ourError, fromPeer } = await relay(client, socket, (b) => edit(tap, b), () => (accepted ||= client.read() !== null));
@@ -280,15 +262,7 @@ async function openssl(c: Case): Promise<Outcome> {
   cleanups.push(() => nodeClient.destroy());
   const socket = await listener.accepted;
   cleanups.push(() => socket.destroy());
-  const server = new ServerConnection({
-    certificateChain: serverCred.certPem,
-    privateKey: serverCred.keyPem,
-    clientAuth: "require",
-    trustAnchors: CA_PEM,
-    cipherSuites: ["TLS_AES_128_GCM_SHA256"],
-    groups: c.hrr ? ["secp384r1"] : undefined,
-    keyLog: log.sink,
-  });
+  const { server } = makeServer({ cipherSuites: ["TLS_AES_128_GCM_SHA256"], groups: c.hrr ? ["secp384r1"] : undefined }, log);
   const tap = new Tap("server", log);
   let accepted = false;
   const { ourError, fromPeer } = await relay(server, socket, (b) => edit(tap, b), () => (accepted ||= server.read() !== null));

@@ -15,6 +15,7 @@ import {
   plaintextRecord,
   splitHandshakes,
 } from "../helpers/scripted-peer.js";
+import { type RecordEdit, firstEncrypted, flipAt, onFirstRecord, rawRecord } from "./record-edits.js";
 import { type Pair, expectAlertOnWire, expectFailure, expectLocal, makePair, makeServer } from "./setup.js";
 
 type Side = "client" | "server";
@@ -22,38 +23,20 @@ type AlertName = Parameters<typeof expectFailure>[3];
 const other = (s: Side): Side => (s === "client" ? "server" : "client");
 
 /** Lets `edit` replace `sender`'s records (decrypted) on their way to the other side. */
-function runRecordEdit(p: Pair, sender: Side, edit: (tap: Tap, r: TapRecord) => TapRecord[] | undefined) {
+function runRecordEdit(p: Pair, sender: Side, edit: RecordEdit) {
   const tap = new Tap(sender, sender === "client" ? p.clientLog : p.serverLog, p.suite);
   const hook = (b: Uint8Array) => tap.rewriteRecords(b, (r) => edit(tap, r));
   return exchange(p.client, p.server, sender === "client" ? { toServer: hook } : { toClient: hook });
 }
 
-/** Applies `make` once, to `sender`'s first record that matches `which`. */
-function once(which: (r: TapRecord) => boolean, make: (tap: Tap, r: TapRecord) => TapRecord[]) {
-  let done = false;
-  return (tap: Tap, r: TapRecord): TapRecord[] | undefined => {
-    if (done || !which(r)) return undefined;
-    done = true;
-    return make(tap, r);
-  };
-}
-
-const firstEncrypted = (r: TapRecord) => r.epoch === "handshake";
 const firstRecord = () => true;
 const ccsRecord = (r: TapRecord) => r.type === ContentType.change_cipher_spec;
 
-function expectRecordRejected(sender: Side, edit: (tap: Tap, r: TapRecord) => TapRecord[] | undefined, alert: AlertName, suite?: SuiteName): void {
+function expectRecordRejected(sender: Side, edit: RecordEdit, alert: AlertName, suite?: SuiteName): void {
   const p = makePair({ suite });
   const x = runRecordEdit(p, sender, edit);
   expectFailure(p, x, other(sender), alert);
 }
-
-const raw = (bytes: Uint8Array, epoch: TapRecord["epoch"] = "handshake"): TapRecord => ({ epoch, type: 0, content: new Uint8Array(0), raw: bytes });
-const flipAt = (bytes: Uint8Array, at: number): Uint8Array => {
-  const out = bytes.slice();
-  out[at < 0 ? out.length + at : at] ^= 0x04;
-  return out;
-};
 
 for (const sender of ["server", "client"] as const) {
   const receiver = other(sender);
@@ -62,27 +45,27 @@ for (const sender of ["server", "client"] as const) {
     describe("§5.1 / §5.2 record size limits: record_overflow", () => {
       it("a plaintext record of 2^14 + 1 bytes (§5.1)", () => {
         const big = plaintextRecord(ContentType.handshake, new Uint8Array((1 << 14) + 1));
-        expectRecordRejected(sender, once(firstRecord, (_, r) => [raw(big, "plaintext"), r]), "record_overflow");
+        expectRecordRejected(sender, onFirstRecord(firstRecord, (_, r) => [rawRecord(big, "plaintext"), r]), "record_overflow");
       });
       it("an encrypted record of 2^14 + 256 + 1 bytes (§5.2)", () => {
         const big = plaintextRecord(ContentType.application_data, new Uint8Array((1 << 14) + 257));
-        expectRecordRejected(sender, once(firstEncrypted, () => [raw(big)]), "record_overflow");
+        expectRecordRejected(sender, onFirstRecord(firstEncrypted, () => [rawRecord(big)]), "record_overflow");
       });
       it("an encrypted record of exactly 2^14 + 256 bytes is not oversized: garbage there is bad_record_mac (§5.2)", () => {
         const edge = plaintextRecord(ContentType.application_data, new Uint8Array((1 << 14) + 256));
-        expectRecordRejected(sender, once(firstEncrypted, () => [raw(edge)]), "bad_record_mac");
+        expectRecordRejected(sender, onFirstRecord(firstEncrypted, () => [rawRecord(edge)]), "bad_record_mac");
       });
       it("an authentic record whose plaintext is 2^14 + 1 bytes (§5.2, §5.4)", () => {
         expectRecordRejected(
           sender,
-          once(firstEncrypted, (_, r) => [{ ...r, content: concat([r.content, new Uint8Array((1 << 14) + 1 - r.content.length)]) }]),
+          onFirstRecord(firstEncrypted, (_, r) => [{ ...r, content: concat([r.content, new Uint8Array((1 << 14) + 1 - r.content.length)]) }]),
           "record_overflow",
         );
       });
       it("an authentic record whose content fits but whose padding takes the inner plaintext to 2^14 + 2 bytes (§5.4)", () => {
         expectRecordRejected(
           sender,
-          once(firstEncrypted, (tap, r) => [raw(tap.seal("handshake", r.type, r.content, (1 << 14) + 1 - r.content.length))]),
+          onFirstRecord(firstEncrypted, (tap, r) => [rawRecord(tap.seal("handshake", r.type, r.content, (1 << 14) + 1 - r.content.length))]),
           "record_overflow",
         );
       });
@@ -91,19 +74,19 @@ for (const sender of ["server", "client"] as const) {
     describe("§5.2 truncated and tampered records: bad_record_mac", () => {
       for (const suite of SUITE_NAMES) {
         it(`one ciphertext bit flipped (${suite})`, () => {
-          expectRecordRejected(sender, once(firstEncrypted, (tap, r) => [raw(flipAt(tap.seal("handshake", r.type, r.content), 7))]), "bad_record_mac", suite);
+          expectRecordRejected(sender, onFirstRecord(firstEncrypted, (tap, r) => [rawRecord(flipAt(tap.seal("handshake", r.type, r.content), 7))]), "bad_record_mac", suite);
         });
       }
       it("one tag bit flipped", () => {
-        expectRecordRejected(sender, once(firstEncrypted, (tap, r) => [raw(flipAt(tap.seal("handshake", r.type, r.content), -1))]), "bad_record_mac");
+        expectRecordRejected(sender, onFirstRecord(firstEncrypted, (tap, r) => [rawRecord(flipAt(tap.seal("handshake", r.type, r.content), -1))]), "bad_record_mac");
       });
       it("the record header (additional data) changed: legacy_record_version 0x0302", () => {
         expectRecordRejected(
           sender,
-          once(firstEncrypted, (tap, r) => {
+          onFirstRecord(firstEncrypted, (tap, r) => {
             const sealed = tap.seal("handshake", r.type, r.content);
             sealed[2] = 0x02;
-            return [raw(sealed)];
+            return [rawRecord(sealed)];
           }),
           "bad_record_mac",
         );
@@ -111,22 +94,22 @@ for (const sender of ["server", "client"] as const) {
       it("a record cut short by one byte, its length adjusted", () => {
         expectRecordRejected(
           sender,
-          once(firstEncrypted, (tap, r) => {
+          onFirstRecord(firstEncrypted, (tap, r) => {
             const sealed = tap.seal("handshake", r.type, r.content);
-            return [raw(plaintextRecord(ContentType.application_data, sealed.subarray(5, sealed.length - 1)))];
+            return [rawRecord(plaintextRecord(ContentType.application_data, sealed.subarray(5, sealed.length - 1)))];
           }),
           "bad_record_mac",
         );
       });
       it("an encrypted record too short to hold a tag", () => {
-        expectRecordRejected(sender, once(firstEncrypted, () => [raw(plaintextRecord(ContentType.application_data, new Uint8Array(10)))]), "bad_record_mac");
+        expectRecordRejected(sender, onFirstRecord(firstEncrypted, () => [rawRecord(plaintextRecord(ContentType.application_data, new Uint8Array(10)))]), "bad_record_mac");
       });
       it("a record under the right key but out of sequence (a replayed record)", () => {
         expectRecordRejected(
           sender,
-          once(firstEncrypted, (tap, r) => {
+          onFirstRecord(firstEncrypted, (tap, r) => {
             const sealed = tap.seal("handshake", r.type, r.content);
-            return [raw(sealed), raw(sealed)];
+            return [rawRecord(sealed), rawRecord(sealed)];
           }),
           "bad_record_mac",
         );
@@ -135,31 +118,31 @@ for (const sender of ["server", "client"] as const) {
 
     describe("§5 unknown and misplaced content types: unexpected_message", () => {
       it("a plaintext record of unknown type 99", () => {
-        expectRecordRejected(sender, once(firstRecord, (_, r) => [raw(plaintextRecord(99, new Uint8Array([1, 2, 3])), "plaintext"), r]), "unexpected_message");
+        expectRecordRejected(sender, onFirstRecord(firstRecord, (_, r) => [rawRecord(plaintextRecord(99, new Uint8Array([1, 2, 3])), "plaintext"), r]), "unexpected_message");
       });
       it("an encrypted record whose inner type is 99 (§5.4)", () => {
-        expectRecordRejected(sender, once(firstEncrypted, (_, r) => [{ ...r, type: 99 }]), "unexpected_message");
+        expectRecordRejected(sender, onFirstRecord(firstEncrypted, (_, r) => [{ ...r, type: 99 }]), "unexpected_message");
       });
       it("an encrypted record of padding only, no content type (§5.4)", () => {
         expectRecordRejected(
           sender,
-          once(firstEncrypted, (tap) => {
+          onFirstRecord(firstEncrypted, (tap) => {
             // TLSInnerPlaintext of zeros: sealed as content [] with type 0.
-            return [raw(tap.seal("handshake", 0, new Uint8Array(0), 8))];
+            return [rawRecord(tap.seal("handshake", 0, new Uint8Array(0), 8))];
           }),
           "unexpected_message",
         );
       });
       it("plaintext application data before the handshake (§5.1)", () => {
-        expectRecordRejected(sender, once(firstRecord, (_, r) => [raw(plaintextRecord(ContentType.application_data, new Uint8Array([0x68, 0x69])), "plaintext"), r]), "unexpected_message");
+        expectRecordRejected(sender, onFirstRecord(firstRecord, (_, r) => [rawRecord(plaintextRecord(ContentType.application_data, new Uint8Array([0x68, 0x69])), "plaintext"), r]), "unexpected_message");
       });
       it("application data under handshake keys, before the handshake completes (§2)", () => {
-        expectRecordRejected(sender, once(firstEncrypted, (_, r) => [{ ...r, type: ContentType.application_data, content: new Uint8Array([0x68, 0x69]) }, r]), "unexpected_message");
+        expectRecordRejected(sender, onFirstRecord(firstEncrypted, (_, r) => [{ ...r, type: ContentType.application_data, content: new Uint8Array([0x68, 0x69]) }, r]), "unexpected_message");
       });
       it("an application data record between two fragments of a handshake message (§5.1: no interleaving)", () => {
         expectRecordRejected(
           sender,
-          once(firstEncrypted, (_, r) => [
+          onFirstRecord(firstEncrypted, (_, r) => [
             { ...r, content: r.content.slice(0, 3) },
             { ...r, type: ContentType.application_data, content: new Uint8Array([1]) },
             { ...r, content: r.content.slice(3) },
@@ -171,7 +154,7 @@ for (const sender of ["server", "client"] as const) {
         // The record that ends the last plaintext message also carries the start of the next one.
         expectRecordRejected(
           sender,
-          once((r) => r.type === ContentType.handshake && r.epoch === "plaintext", (_, r) => [{ ...r, content: concat([r.content, new Uint8Array([8, 0, 0, 2, 0])]) }]),
+          onFirstRecord((r) => r.type === ContentType.handshake && r.epoch === "plaintext", (_, r) => [{ ...r, content: concat([r.content, new Uint8Array([8, 0, 0, 2, 0])]) }]),
           "unexpected_message",
         );
       });
@@ -180,20 +163,20 @@ for (const sender of ["server", "client"] as const) {
     describe("§5 / §D.4 change_cipher_spec", () => {
       for (const [name, payload] of [["value 2", [2]], ["two bytes", [1, 1]], ["empty", []]] as const) {
         it(`a change_cipher_spec with a bad payload (${name}) gets unexpected_message`, () => {
-          expectRecordRejected(sender, once(ccsRecord, (_, r) => [{ ...r, content: new Uint8Array(payload) }]), "unexpected_message");
+          expectRecordRejected(sender, onFirstRecord(ccsRecord, (_, r) => [{ ...r, content: new Uint8Array(payload) }]), "unexpected_message");
         });
       }
       it("an encrypted change_cipher_spec gets unexpected_message", () => {
-        expectRecordRejected(sender, once(firstEncrypted, (_, r) => [{ ...r, type: ContentType.change_cipher_spec, content: new Uint8Array([1]) }, r]), "unexpected_message");
+        expectRecordRejected(sender, onFirstRecord(firstEncrypted, (_, r) => [{ ...r, type: ContentType.change_cipher_spec, content: new Uint8Array([1]) }, r]), "unexpected_message");
       });
       it("a change_cipher_spec after the peer's Finished gets unexpected_message (§5)", () => {
         const endsWithFinished = (r: TapRecord) =>
           r.type === ContentType.handshake && r.epoch === "handshake" && splitHandshakes(r.content).messages.some((m) => m[0] === HandshakeType.finished);
-        expectRecordRejected(sender, once(endsWithFinished, (_, r) => [r, { epoch: "plaintext", type: ContentType.change_cipher_spec, content: new Uint8Array([1]) }]), "unexpected_message");
+        expectRecordRejected(sender, onFirstRecord(endsWithFinished, (_, r) => [r, { epoch: "plaintext", type: ContentType.change_cipher_spec, content: new Uint8Array([1]) }]), "unexpected_message");
       });
       it("repeated dummy change_cipher_spec records are dropped (§5: \"at any time\" before the peer's Finished)", () => {
         const p = makePair();
-        const x = runRecordEdit(p, sender, once(ccsRecord, (_, r) => [r, r, r]));
+        const x = runRecordEdit(p, sender, onFirstRecord(ccsRecord, (_, r) => [r, r, r]));
         expect([x.clientError, x.serverError]).toEqual([null, null]);
         expect(p.client.handshakeComplete && p.server.handshakeComplete).toBe(true);
       });

@@ -23,32 +23,26 @@ export function makePair(
   opts: { suite?: SuiteName; client?: Partial<ClientConfig>; server?: Partial<ServerConfig> } = {},
 ): Pair {
   const suite = opts.suite ?? "TLS_AES_128_GCM_SHA256";
-  const clientLog = new KeyLog();
-  const serverLog = new KeyLog();
+  const { client, log: clientLog } = makeClient({ cipherSuites: [suite], ...opts.client });
+  const { server, log: serverLog } = makeServer({ cipherSuites: [suite], ...opts.server });
+  return { client, server, clientLog, serverLog, suite };
+}
+
+/** A ClientConnection alone (p256 credential, test CA), its secrets going to `log`. */
+export function makeClient(overrides: Partial<ClientConfig> = {}, log = new KeyLog()): { client: ClientConnection; log: KeyLog } {
   const client = new ClientConnection({
     serverName: "localhost",
     trustAnchors: CA_PEM,
     certificateChain: clientCred.certPem,
     privateKey: clientCred.keyPem,
-    cipherSuites: [suite],
-    keyLog: clientLog.sink,
-    ...opts.client,
+    keyLog: log.sink,
+    ...overrides,
   });
-  const server = new ServerConnection({
-    certificateChain: serverCred.certPem,
-    privateKey: serverCred.keyPem,
-    clientAuth: "require",
-    trustAnchors: CA_PEM,
-    cipherSuites: [suite],
-    keyLog: serverLog.sink,
-    ...opts.server,
-  });
-  return { client, server, clientLog, serverLog, suite };
+  return { client, log };
 }
 
-/** A ServerConnection alone, for feeding it hand-made client bytes. */
-export function makeServer(overrides: Partial<ServerConfig> = {}): { server: ServerConnection; log: KeyLog } {
-  const log = new KeyLog();
+/** A ServerConnection alone that requires a client certificate, for feeding it hand-made client bytes. */
+export function makeServer(overrides: Partial<ServerConfig> = {}, log = new KeyLog()): { server: ServerConnection; log: KeyLog } {
   const server = new ServerConnection({
     certificateChain: serverCred.certPem,
     privateKey: serverCred.keyPem,

@@ -8,12 +8,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import { TLSError, type HandshakeResult } from "../../src/index.js";
 import { createMtlsServer, type MtlsServer } from "../../src/node/index.js";
 import { CA_PEM, serverCredential } from "../helpers/fixtures.js";
-import { CA, WAIT_MS, cert, key } from "./process.js";
+import { CA, type KeyType, WAIT_MS, cert, certAndKeyArgs, key } from "./process.js";
 
 const CURL_VERSION = execFileSync("curl", ["--version"], { encoding: "utf8" }).split("\n")[0];
 console.log(`interop peer: ${CURL_VERSION}`);
-
-type KeyType = "p256" | "p384" | "ed25519" | "rsa2048";
 
 const servers: MtlsServer[] = [];
 afterEach(async () => {
@@ -71,7 +69,7 @@ interface CurlRun {
 
 /** curl over HTTPS to `localhost` (resolved to 127.0.0.1) with our CA; never rejects. */
 function curl(port: number, clientType: KeyType | null, extra: string[] = []): Promise<CurlRun> {
-  const certArgs = clientType ? ["--cert", cert(`client-${clientType}`), "--key", key(`client-${clientType}`)] : [];
+  const certArgs = clientType ? certAndKeyArgs("client", clientType) : [];
   const args = ["-sS", "-v", "--tlsv1.3", "--cacert", CA, ...certArgs, "--resolve", `localhost:${port}:127.0.0.1`, ...extra, `https://localhost:${port}/`];
   return new Promise((resolve) => {
     execFile("curl", args, { encoding: "utf8", timeout: WAIT_MS, killSignal: "SIGKILL" }, (error, stdout, stderr) => {

@@ -5,26 +5,11 @@
  * tests are skipped with the reason printed. GnuTLS is the oracle: its session description (group,
  * signature, cipher) and its verdict on our certificates must agree with ours.
  */
-import { execFileSync, spawnSync } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
-import { CA, CLI, type Peer, cert, key, startMutlsServer, startProcess, stopAllProcesses } from "./process.js";
+import { GNUTLS_MISSING, GNUTLS_VERSION, NAMESPACE_MISSING, TLS13, againstGnutlsServ } from "./gnutls.js";
+import { CA, type KeyType, type Peer, cert, certAndKeyArgs, echoOneLineAndClose, key, startMutlsEchoServer, startProcess, stopAllProcesses } from "./process.js";
 
 afterEach(stopAllProcesses);
-
-function probe(command: string, args: string[]): string | null {
-  const run = spawnSync(command, args, { encoding: "utf8" });
-  return run.status === 0 ? null : (run.stderr || run.error?.message || `exit ${run.status}`).trim();
-}
-
-const GNUTLS_MISSING = probe("gnutls-cli", ["--version"]);
-if (GNUTLS_MISSING) console.log(`skipping GnuTLS interop: gnutls-cli is not installed (apt-get install -y gnutls-bin): ${GNUTLS_MISSING}`);
-const NAMESPACE_MISSING = GNUTLS_MISSING ?? probe("unshare", ["-n", "sh", "-c", "ip link set lo up"]);
-if (NAMESPACE_MISSING && !GNUTLS_MISSING) {
-  console.log(`skipping gnutls-serv interop: it binds every address and cannot run in a private network namespace here: ${NAMESPACE_MISSING}`);
-}
-const GNUTLS_VERSION = GNUTLS_MISSING ? "missing" : execFileSync("gnutls-cli", ["--version"], { encoding: "utf8" }).split("\n")[0];
-
-const TLS13 = "NORMAL:-VERS-ALL:+VERS-TLS1.3";
 
 /** Our suite name and GnuTLS's priority and description name for it. */
 const SUITES = [
@@ -45,11 +30,10 @@ const SIGNATURE = {
   p384: "ECDSA-SECP384R1-SHA384",
   ed25519: "EdDSA-Ed25519",
   rsa2048: "RSA-PSS-RSAE-SHA256",
-} as const;
-type KeyType = keyof typeof SIGNATURE;
+} as const satisfies Record<KeyType, string>;
 
-const ourServerCert = (type: KeyType): string[] => ["--cert", cert(`server-${type}`), "--key", key(`server-${type}`)];
-const ourClientCert = (type: KeyType): string[] => ["--cert", cert(`client-${type}`), "--key", key(`client-${type}`)];
+const ourServerCert = (type: KeyType): string[] => certAndKeyArgs("server", type);
+const ourClientCert = (type: KeyType): string[] => certAndKeyArgs("client", type);
 
 function gnutlsCli(port: number, priority: string, clientType: KeyType | null, extra: string[] = []): Peer {
   const certArgs = clientType ? ["--x509certfile", cert(`client-${clientType}`), "--x509keyfile", key(`client-${clientType}`)] : [];
@@ -58,13 +42,9 @@ function gnutlsCli(port: number, priority: string, clientType: KeyType | null, e
 
 /** gnutls-cli against a fresh `mutls server --require-client-cert --echo`: one line echoed, then gnutls-cli ends. */
 async function gnutlsCliEcho(serverArgs: string[], priority: string, clientType: KeyType): Promise<{ server: Peer; client: Peer }> {
-  const { server, port } = await startMutlsServer(["--ca", CA, "--require-client-cert", "--echo", ...serverArgs]);
+  const { server, port } = await startMutlsEchoServer(serverArgs);
   const client = gnutlsCli(port, priority, clientType);
-  await client.waitFor(/Handshake was completed/);
-  client.write("ping\n");
-  await client.waitFor(/^ping$/m);
-  client.endStdin(); // gnutls-cli sends close_notify (bye) at the end of its input
-  await server.waitFor(/closed cleanly/);
+  await echoOneLineAndClose(client, server, /Handshake was completed/);
   expect(client.output).toContain("The certificate is trusted");
   return { server, client };
 }
@@ -107,7 +87,7 @@ describe.skipIf(GNUTLS_MISSING !== null)(`mutls server <- gnutls-cli (${GNUTLS_V
   }
 
   it("follows a KeyUpdate the client sends", async () => {
-    const { server, port } = await startMutlsServer(["--ca", CA, "--require-client-cert", "--echo", ...ourServerCert("p256")]);
+    const { server, port } = await startMutlsEchoServer(ourServerCert("p256"));
     const client = gnutlsCli(port, TLS13, "p256", ["--inline-commands"]);
     await client.waitFor(/Handshake was completed/);
     client.write("^rekey^\n"); // KeyUpdate asking us to update too
@@ -119,37 +99,13 @@ describe.skipIf(GNUTLS_MISSING !== null)(`mutls server <- gnutls-cli (${GNUTLS_V
   });
 
   it("refuses a client without a certificate with certificate_required", async () => {
-    const { server, port } = await startMutlsServer(["--ca", CA, "--require-client-cert", "--echo", ...ourServerCert("p256")]);
+    const { server, port } = await startMutlsEchoServer(ourServerCert("p256"));
     const client = gnutlsCli(port, TLS13, null);
     client.write("ping\n");
     await client.waitFor(/Received alert \[116\]/); // certificate_required
     await server.waitFor(/refused: certificate_required/);
   });
 });
-
-/**
- * Runs gnutls-serv and `mutls client` together in a private network namespace: gnutls-serv echoes
- * and verifies our certificate; our client sends one line and closes. Returns both outputs.
- */
-async function againstGnutlsServ(servArgs: string[], clientArgs: string[]): Promise<{ exitCode: number | null; client: string; server: string }> {
-  const port = 4433;
-  const script = `
-    set -u
-    ip link set lo up
-    gnutls-serv --port ${port} --x509cafile '${CA}' --echo ${servArgs.map((a) => `'${a}'`).join(" ")} >"$TMP/serv.out" 2>&1 &
-    serv=$!
-    for i in $(seq 1 200); do grep -q "listening on IPv4" "$TMP/serv.out" && break; sleep 0.05; done
-    printf 'ping\\n' | '${process.execPath}' '${CLI}' client 127.0.0.1:${port} --ca '${CA}' --servername localhost ${clientArgs.map((a) => `'${a}'`).join(" ")} >"$TMP/client.out" 2>&1
-    echo "client exit $?" >>"$TMP/client.out"
-    kill $serv; wait $serv 2>/dev/null
-    cat "$TMP/client.out"; echo "=== gnutls-serv ==="; cat "$TMP/serv.out"
-  `;
-  const run = startProcess("unshare gnutls-serv", "unshare", ["-n", "bash", "-c", `TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT; ${script}`]);
-  await run.waitForExit();
-  const [client, server = ""] = run.stdout.split("=== gnutls-serv ===");
-  const exitCode = Number(/client exit (\d+)/.exec(client)?.[1] ?? NaN);
-  return { exitCode: Number.isNaN(exitCode) ? null : exitCode, client, server };
-}
 
 describe.skipIf(NAMESPACE_MISSING !== null)(`mutls client -> gnutls-serv (${GNUTLS_VERSION})`, () => {
   const verified = ["--require-client-cert", "--verify-client-cert"];

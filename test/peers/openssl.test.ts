@@ -5,7 +5,20 @@
  */
 import { execFileSync } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
-import { CA, type Peer, cert, freePort, key, startMutlsClient, startMutlsServer, startProcess, stopAllProcesses } from "./process.js";
+import {
+  CA,
+  type KeyType,
+  type Peer,
+  cert,
+  certAndKeyArgs,
+  echoOneLineAndClose,
+  freePort,
+  key,
+  startMutlsClient,
+  startMutlsEchoServer,
+  startProcess,
+  stopAllProcesses,
+} from "./process.js";
 
 afterEach(stopAllProcesses);
 
@@ -22,8 +35,7 @@ const GROUPS = [
 ] as const;
 
 /** How OpenSSL prints the signature type of a peer using each key type. */
-const SIGNATURE_TYPE = { p256: "ECDSA", p384: "ECDSA", ed25519: "ed25519", rsa2048: "RSA-PSS" } as const;
-type KeyType = keyof typeof SIGNATURE_TYPE;
+const SIGNATURE_TYPE = { p256: "ECDSA", p384: "ECDSA", ed25519: "ed25519", rsa2048: "RSA-PSS" } as const satisfies Record<KeyType, string>;
 
 function sClient(port: number, args: readonly string[]): Peer {
   return startProcess("openssl s_client", "openssl", ["s_client", "-connect", `127.0.0.1:${port}`, "-servername", "localhost", "-CAfile", CA, "-verify_return_error", ...args]);
@@ -33,17 +45,13 @@ const clientCertArgs = (type: KeyType): string[] => ["-cert", cert(`client-${typ
 
 /** Runs s_client against a fresh `mutls server --require-client-cert --echo`, sends `ping`, waits for the echo. */
 async function sClientEcho(serverArgs: readonly string[], clientArgs: readonly string[]): Promise<{ server: Peer; client: Peer }> {
-  const { server, port } = await startMutlsServer(["--ca", CA, "--require-client-cert", "--echo", ...serverArgs]);
+  const { server, port } = await startMutlsEchoServer(serverArgs);
   const client = sClient(port, clientArgs);
-  await client.waitFor(/Verify return code: 0 \(ok\)/);
-  client.write("ping\n");
-  await client.waitFor(/^ping$/m);
-  client.endStdin(); // s_client sends close_notify at the end of its input
-  await server.waitFor(/closed cleanly/);
+  await echoOneLineAndClose(client, server, /Verify return code: 0 \(ok\)/);
   return { server, client };
 }
 
-const serverCertArgs = (type: KeyType): string[] => ["--cert", cert(`server-${type}`), "--key", key(`server-${type}`)];
+const serverCertArgs = (type: KeyType): string[] => certAndKeyArgs("server", type);
 
 describe(`mutls server <- openssl s_client (${OPENSSL_VERSION})`, () => {
   for (const suite of SUITES) {
@@ -82,7 +90,7 @@ describe(`mutls server <- openssl s_client (${OPENSSL_VERSION})`, () => {
   }
 
   it("answers a KeyUpdate the client sends and keeps echoing under the new keys", async () => {
-    const { server, port } = await startMutlsServer(["--ca", CA, "--require-client-cert", "--echo", ...serverCertArgs("p256")]);
+    const { server, port } = await startMutlsEchoServer(serverCertArgs("p256"));
     // -msg makes s_client print each handshake message it sends (>>>) and receives (<<<).
     const client = sClient(port, [...clientCertArgs("p256"), "-msg"]);
     await client.waitFor(/Verify return code: 0 \(ok\)/);
@@ -97,7 +105,7 @@ describe(`mutls server <- openssl s_client (${OPENSSL_VERSION})`, () => {
   });
 
   it("refuses a client without a certificate with certificate_required", async () => {
-    const { server, port } = await startMutlsServer(["--ca", CA, "--require-client-cert", "--echo", ...serverCertArgs("p256")]);
+    const { server, port } = await startMutlsEchoServer(serverCertArgs("p256"));
     const client = sClient(port, []);
     client.write("ping\n");
     // OpenSSL names the alert it received.
@@ -107,7 +115,7 @@ describe(`mutls server <- openssl s_client (${OPENSSL_VERSION})`, () => {
   });
 
   it("refuses a client whose certificate chains to an unknown CA", async () => {
-    const { server, port } = await startMutlsServer(["--ca", CA, "--require-client-cert", "--echo", ...serverCertArgs("p256")]);
+    const { server, port } = await startMutlsEchoServer(serverCertArgs("p256"));
     const client = sClient(port, ["-cert", cert("untrusted-client"), "-key", key("untrusted-client")]);
     client.write("ping\n");
     await client.waitFor(/alert unknown ca/);
@@ -126,7 +134,7 @@ async function sServer(args: readonly string[]): Promise<{ server: Peer; port: n
 }
 
 const sServerCertArgs = (type: KeyType): string[] => ["-cert", cert(`server-${type}`), "-key", key(`server-${type}`)];
-const ourClientCert = (type: KeyType): string[] => ["--cert", cert(`client-${type}`), "--key", key(`client-${type}`)];
+const ourClientCert = (type: KeyType): string[] => certAndKeyArgs("client", type);
 
 /** Connects `mutls client` to a fresh s_server, exchanges a line each way, and closes from our side. */
 async function clientExchange(serverArgs: readonly string[], clientArgs: readonly string[]): Promise<{ server: Peer; client: Peer }> {

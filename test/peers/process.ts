@@ -6,6 +6,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import * as net from "node:net";
 import { fileURLToPath } from "node:url";
+import type { KeyType } from "../helpers/fixtures.js";
+
+export type { KeyType };
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const FIXTURES = fileURLToPath(new URL("../fixtures/certs/", import.meta.url));
@@ -180,4 +183,27 @@ export async function startMutlsServer(args: readonly string[]): Promise<{ serve
 /** `mutls client` from the built CLI. */
 export function startMutlsClient(port: number, args: readonly string[]): Peer {
   return startProcess("mutls client", process.execPath, [CLI, "client", `127.0.0.1:${port}`, ...args]);
+}
+
+/** `--cert FILE --key FILE` for a fixture credential, as the mutls CLI and curl both spell them. */
+export function certAndKeyArgs(role: "server" | "client", type: KeyType): string[] {
+  return ["--cert", cert(`${role}-${type}`), "--key", key(`${role}-${type}`)];
+}
+
+/** `mutls server --require-client-cert --echo` trusting the test CA: the server side of most interop cases. */
+export function startMutlsEchoServer(args: readonly string[]): Promise<{ server: Peer; port: number }> {
+  return startMutlsServer(["--ca", CA, "--require-client-cert", "--echo", ...args]);
+}
+
+/**
+ * Once `client` prints `handshakeDone`, sends one line through the echo server, waits for it to
+ * come back, then ends the client's input: the peer tools send close_notify at the end of their
+ * input, and the server must report a clean close.
+ */
+export async function echoOneLineAndClose(client: Peer, server: Peer, handshakeDone: RegExp): Promise<void> {
+  await client.waitFor(handshakeDone);
+  client.write("ping\n");
+  await client.waitFor(/^ping$/m);
+  client.endStdin();
+  await server.waitFor(/closed cleanly/);
 }

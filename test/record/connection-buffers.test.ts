@@ -10,6 +10,7 @@ import { toHex } from "../../src/bytes/index.js";
 import { ClientConnection, ServerConnection } from "../../src/index.js";
 import { CA_PEM, clientCredential, serverCredential } from "../helpers/fixtures.js";
 import { pumpMemory } from "../helpers/pump.js";
+import { bytesFromSeed } from "../helpers/seeded-bytes.js";
 
 const SUITES = ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"] as const;
 
@@ -31,18 +32,6 @@ async function establishedPair(suite: (typeof SUITES)[number]) {
   expect(client.handshakeComplete && server.handshakeComplete).toBe(true);
   expect(client.result?.cipherSuite).toBe(suite);
   return { client, server };
-}
-
-function bytesFromSeed(seed: number, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
 }
 
 describe("allocation-free connection calls", () => {

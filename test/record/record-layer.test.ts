@@ -3,29 +3,15 @@
  * on node:crypto (OpenSSL): per-record nonce = IV XOR the padded sequence number (§5.3), the
  * 5-byte header as additional data and TLSInnerPlaintext = content || type || zeros (§5.2, §5.4).
  */
-import { createCipheriv, createDecipheriv } from "node:crypto";
+import { createDecipheriv } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { TLSError, toHex } from "../../src/bytes/index.js";
 import type { AeadAlgorithm } from "../../src/crypto/provider.js";
 import { pureProvider } from "../../src/crypto/pure.js";
 import { ByteQueue, MAX_PLAINTEXT, RangeCopier, RecordProtection, RecordReader, RecordWriter } from "../../src/record/index.js";
-
-const NODE_NAME = { "AES-128-GCM": "aes-128-gcm", "AES-256-GCM": "aes-256-gcm", "CHACHA20-POLY1305": "chacha20-poly1305" } as const;
-const KEY_LENGTH = { "AES-128-GCM": 16, "AES-256-GCM": 32, "CHACHA20-POLY1305": 32 } as const;
-const ALGORITHMS: AeadAlgorithm[] = ["AES-128-GCM", "AES-256-GCM", "CHACHA20-POLY1305"];
-
-function bytesFromSeed(seed: number, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+import { AEAD_ALGORITHMS, AEAD_KEY_LENGTH, NODE_AEAD_NAME, nodeAeadSeal } from "../helpers/node-aead.js";
+import { bytesFromSeed } from "../helpers/seeded-bytes.js";
 
 /** §5.3 with BigInt arithmetic: a second, independent way to compute the nonce. */
 function recordNonce(iv: Uint8Array, sequence: number): Uint8Array {
@@ -45,23 +31,25 @@ function nodeSealRecord(algorithm: AeadAlgorithm, key: Uint8Array, iv: Uint8Arra
   inner[content.length] = type;
   const length = inner.length + 16;
   const header = Uint8Array.of(23, 3, 3, length >>> 8, length & 0xff);
-  const cipher = createCipheriv(NODE_NAME[algorithm] as "aes-128-gcm", key, recordNonce(iv, sequence), { authTagLength: 16 });
-  cipher.setAAD(header, { plaintextLength: inner.length });
-  return new Uint8Array(Buffer.concat([header, cipher.update(inner), cipher.final(), cipher.getAuthTag()]));
+  const sealed = nodeAeadSeal(algorithm, key, recordNonce(iv, sequence), header, inner);
+  const record = new Uint8Array(5 + sealed.length);
+  record.set(header);
+  record.set(sealed, 5);
+  return record;
 }
 
 /** Independent opening; returns the TLSInnerPlaintext. */
 function nodeOpenRecord(algorithm: AeadAlgorithm, key: Uint8Array, iv: Uint8Array, sequence: number, record: Uint8Array): Uint8Array {
   const header = record.subarray(0, 5);
   const body = record.subarray(5, record.length - 16);
-  const decipher = createDecipheriv(NODE_NAME[algorithm] as "aes-128-gcm", key, recordNonce(iv, sequence), { authTagLength: 16 });
+  const decipher = createDecipheriv(NODE_AEAD_NAME[algorithm] as "aes-128-gcm", key, recordNonce(iv, sequence), { authTagLength: 16 });
   decipher.setAAD(header, { plaintextLength: body.length });
   decipher.setAuthTag(record.subarray(record.length - 16));
   return new Uint8Array(Buffer.concat([decipher.update(body), decipher.final()]));
 }
 
 function keys(algorithm: AeadAlgorithm, seed: number) {
-  const key = bytesFromSeed(seed, KEY_LENGTH[algorithm]);
+  const key = bytesFromSeed(seed, AEAD_KEY_LENGTH[algorithm]);
   const iv = bytesFromSeed(seed + 1, 12);
   return { key, iv, protection: () => new RecordProtection(pureProvider.aead(algorithm, key), iv) };
 }
@@ -78,7 +66,7 @@ function splitRecords(stream: Uint8Array): Uint8Array[] {
 }
 
 describe("RecordWriter seals what an independent RFC 8446 §5.2 implementation opens", () => {
-  for (const algorithm of ALGORITHMS) {
+  for (const algorithm of AEAD_ALGORITHMS) {
     it(`${algorithm}: sequence numbers past 255, fragments of 2^14, type byte inside`, () => {
       const { key, iv, protection } = keys(algorithm, 17);
       const writer = new RecordWriter();
@@ -135,7 +123,7 @@ describe("RecordWriter seals what an independent RFC 8446 §5.2 implementation o
 
 describe("RecordReader opens records sealed by an independent implementation", () => {
   const input = fc.record({
-    algorithm: fc.constantFrom(...ALGORITHMS),
+    algorithm: fc.constantFrom(...AEAD_ALGORITHMS),
     records: fc.array(fc.record({ length: fc.integer({ min: 0, max: 3000 }), type: fc.constantFrom(21, 22, 23), padding: fc.integer({ min: 0, max: 40 }) }), { minLength: 1, maxLength: 8 }),
     chunk: fc.integer({ min: 1, max: 5000 }),
   });
@@ -186,7 +174,7 @@ describe("RecordReader opens records sealed by an independent implementation", (
     return "no error";
   };
 
-  for (const algorithm of ALGORITHMS) {
+  for (const algorithm of AEAD_ALGORITHMS) {
     it(`${algorithm}: another key, a wrong sequence number or a flipped bit is bad_record_mac`, () => {
       const { key, iv } = keys(algorithm, 29);
       const record = nodeSealRecord(algorithm, key, iv, 0, 23, bytesFromSeed(1, 100));
@@ -200,13 +188,16 @@ describe("RecordReader opens records sealed by an independent implementation", (
     });
   }
 
-  it("limits: a ciphertext over 2^14+256 bytes and a plaintext over 2^14 are record_overflow; all padding is unexpected_message", () => {
+  it("limits: a ciphertext over 2^14+256 bytes and an inner plaintext over 2^14+1 are record_overflow; all padding is unexpected_message", () => {
     const algorithm = "AES-128-GCM";
     const { key, iv } = keys(algorithm, 29);
     const header = Uint8Array.of(23, 3, 3, (MAX_PLAINTEXT + 257) >>> 8, (MAX_PLAINTEXT + 257) & 0xff);
     expect(alertOf(() => readOne(algorithm, header))).toBe("record_overflow");
     expect(alertOf(() => readOne(algorithm, nodeSealRecord(algorithm, key, iv, 0, 23, new Uint8Array(MAX_PLAINTEXT + 1))))).toBe("record_overflow");
-    expect(readOne(algorithm, nodeSealRecord(algorithm, key, iv, 0, 23, new Uint8Array(MAX_PLAINTEXT), 200)).contentLength).toBe(MAX_PLAINTEXT);
+    expect(readOne(algorithm, nodeSealRecord(algorithm, key, iv, 0, 23, new Uint8Array(MAX_PLAINTEXT))).contentLength).toBe(MAX_PLAINTEXT);
+    // §5.4: "the full encoded TLSInnerPlaintext MUST NOT exceed 2^14 + 1 octets": padding counts.
+    expect(readOne(algorithm, nodeSealRecord(algorithm, key, iv, 0, 23, new Uint8Array(MAX_PLAINTEXT - 200), 200)).contentLength).toBe(MAX_PLAINTEXT - 200);
+    expect(alertOf(() => readOne(algorithm, nodeSealRecord(algorithm, key, iv, 0, 23, new Uint8Array(MAX_PLAINTEXT), 1)))).toBe("record_overflow");
     const allPadding = nodeSealRecord(algorithm, key, iv, 0, 0, new Uint8Array(0), 10);
     expect(alertOf(() => readOne(algorithm, allPadding))).toBe("unexpected_message");
   });

@@ -5,6 +5,7 @@
 import { X509Certificate, createHash } from "node:crypto";
 import type { AcceptOptions, ConnectOptions, SecureConnection, Transport } from "../../src/index.js";
 import { CA_PEM, clientCredential, serverCredential, type KeyType } from "../helpers/fixtures.js";
+import { bytesFromSeed } from "../helpers/seeded-bytes.js";
 
 export const clientOptions = (type: KeyType = "p256", extra: Partial<ConnectOptions> = {}): ConnectOptions => {
   const c = clientCredential(type);
@@ -30,17 +31,7 @@ export function nodeView(certPem: string): { uris: string[]; dnsNames: string[];
 export const sha256 = (data: Uint8Array): string => createHash("sha256").update(data).digest("hex");
 
 /** Deterministic pseudo-random bytes (content does not matter, only that it arrives intact). */
-export function patternBytes(length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = 0x12345678;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+export const patternBytes = (length: number): Uint8Array => bytesFromSeed(0x12345678, length);
 
 /** Reads until the end of the stream (null) or until `limit` bytes, returning everything read. */
 export async function readAll(connection: SecureConnection, limit = Infinity): Promise<Uint8Array> {
