@@ -11,7 +11,7 @@ import { measureHandshakeAndFloor } from "./lib/handshake.js";
 import { measureJitless, measureQuickJS, quickjsAvailable, readPackageVersion } from "./lib/interpreters.js";
 import { describeMachine } from "./lib/machine.js";
 import { measureIdleMemory } from "./lib/memory.js";
-import { type LoadFigures, measureLoad } from "./lib/load.js";
+import { measureLoad } from "./lib/load.js";
 import { parseOptions } from "./lib/options.js";
 import { measureRecordGc } from "./gc-records.js";
 import { RECORD_SIZES, SUITES, type Budget, type SuiteName, measureNobleOneshot, measureNode } from "./lib/record-baselines.js";
@@ -121,7 +121,7 @@ async function main(): Promise<void> {
       "not measured: quickjs-emscripten is not installed in the main package; install test/runtimes (cd test/runtimes && npm ci) to measure it";
   }
 
-  const results: BenchResults & { load: LoadFigures } = {
+  const results: BenchResults = {
     machine,
     quick: opts.quick,
     handshake,

@@ -1,7 +1,9 @@
 // Replays the RFC 8448 example handshakes against the engine, in both roles, and requires every
 // handshake record, change_cipher_spec, application data and alert record to equal the RFC byte for
-// byte, plus the traffic secrets (through the NSS key log). Sections: 3 (simple 1-RTT),
-// 5 (HelloRetryRequest), 6 (client authentication), 7 (compatibility mode).
+// byte, plus the traffic secrets (through the NSS key log). Sections: 3 (simple 1-RTT, including
+// the server's NewSessionTicket), 5 (HelloRetryRequest), 6 (client authentication), 7
+// (compatibility mode). Section 4's resumption arithmetic (ticket PSK, binder) is checked in
+// test/session/resumption-rfc8448.test.ts.
 //
 // How the replay is pinned (design.md, principle 4):
 // - Randomness and ephemeral keys: createPinnedProvider hands the engine the RFC's random values and
@@ -11,6 +13,9 @@
 //   CertificateVerify signature. The signer also checks, with the RFC certificate's public key, that
 //   the recorded signature verifies over the content the engine asked it to sign, and the peer
 //   engine verifies the recorded signature itself.
+// - Tickets: the NewSessionTicket's age_add, nonce and opaque ticket are the RFC server's own
+//   choices; testHooks.newSessionTicket pins them, so byte equality proves its lifetime, the
+//   early_data extension, the encoding and the record (application key, sequence 0).
 // - Certificates: the RFC's certificates are self-signed with no SAN, so each side pins the peer's
 //   exact DER (verifyPeer) and the clock is set inside their validity (2016-2026).
 // - Extensions: the RFC's peers send extensions this engine does not produce itself
@@ -349,8 +354,12 @@ async function replayServer(t: Trace): Promise<Replay> {
     certificateChain: [t.serverCertificate],
     signer: recordedSigner(t.serverCertificate, t.serverSignature, r.signerLog),
     ...(t.clientCertificate ? { clientAuth: "require" as const, verifyPeer: pinnedVerifier(t.clientCertificate) } : {}),
+    // Section 3: the RFC server issues one ticket (lifetime 30 s, max_early_data_size 1024) whose
+    // age_add, nonce and opaque ticket bytes are its own choice: the hook pins those three.
+    ...(n === 3 ? { tickets: 1, ticketLifetime: 30, maxEarlyData: 1024 } : {}),
     testHooks: {
       extensions: extensionHook(t, r.extensionProblems),
+      ...(n === 3 ? { newSessionTicket: () => rfcTicket(s) } : {}),
       // The RFC server's cookie is opaque state of its own; we echo its bytes.
       ...(t.helloRetryCookie ? { helloRetryCookie: () => t.helloRetryCookie!.slice() } : {}),
     },
@@ -392,6 +401,17 @@ async function replayServer(t: Trace): Promise<Replay> {
     return records(await drain(conn()));
   });
   return r;
+}
+
+/** The RFC 8448 §3 NewSessionTicket's age_add, nonce and ticket (§4.6.1 layout), for the server's test hook. */
+function rfcTicket(s: Rfc8448Section): { ticketAgeAdd: number; nonce: Uint8Array; ticket: Uint8Array } {
+  const body = construct(s, "server", "NewSessionTicket").subarray(4);
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  const nonceLength = body[8]!;
+  const nonce = body.slice(9, 9 + nonceLength);
+  const ticketAt = 9 + nonceLength;
+  const ticketLength = view.getUint16(ticketAt);
+  return { ticketAgeAdd: view.getUint32(4), nonce, ticket: body.slice(ticketAt + 2, ticketAt + 2 + ticketLength) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -527,9 +547,9 @@ describe.each(SECTIONS)("RFC 8448 section %i", (n) => {
     });
 
     it("accepts the client's flight, completes, and logs the RFC's traffic secrets", () => {
-      // Section 3: the RFC server follows with a NewSessionTicket; ours does not send tickets yet
-      // (a later issue), so that one record is not compared and nothing else may follow here.
-      expect(r.get<string[]>("client flight")).toEqual([]);
+      // Section 3: the RFC server follows with its NewSessionTicket (sealed under the server
+      // application key, sequence 0); sections 5-7 send none.
+      expect(r.get<string[]>("client flight")).toEqual(n === 3 ? hexRecords(record(s, "server", "handshake", 2)) : []);
       const done = r.get<{ complete: boolean; result: { peerIdentity: PeerIdentity | null; cipherSuite: string } | null }>("complete");
       expect(done.complete).toBe(true);
       expect(done.result?.cipherSuite).toBe("TLS_AES_128_GCM_SHA256");
@@ -544,9 +564,8 @@ describe.each(SECTIONS)("RFC 8448 section %i", (n) => {
 
     if (n === 3) {
       // The RFC server's application data and alert records follow its NewSessionTicket (server
-      // application sequence numbers 1 and 2). Ours sends no ticket, so its records use sequence
-      // numbers 0 and 1: the expected records are sealed here with the RFC's server application
-      // key and IV. The first test shows that sealing reproduces the RFC's own records.
+      // application sequence numbers 1 and 2), as ours do. The first test shows the test's own
+      // sealer reproduces the RFC's records.
       const serverKeys = () => traffic(s, "server", "derive write traffic keys for application data");
 
       it("(test's own sealer reproduces the RFC server's application data and alert records)", () => {
@@ -558,8 +577,8 @@ describe.each(SECTIONS)("RFC 8448 section %i", (n) => {
         expect(r.get<string>("read")).toBe(hex(payload(s, "client", "application_data")));
       });
 
-      it("encrypts application data under the RFC's server application key (sequence 0)", () => {
-        expect(r.get<string[]>("write")).toEqual([hex(sealRecord(serverKeys(), 0, 23, payload(s, "server", "application_data")))]);
+      it("encrypts application data exactly as the RFC's server does (sequence 1, after the ticket)", () => {
+        expect(r.get<string[]>("write")).toEqual(hexRecords(record(s, "server", "application_data")));
       });
     }
 
@@ -569,10 +588,7 @@ describe.each(SECTIONS)("RFC 8448 section %i", (n) => {
     });
 
     it("sends the RFC's close_notify record exactly once", () => {
-      const expected =
-        n === 3
-          ? [hex(sealRecord(traffic(s, "server", "derive write traffic keys for application data"), 1, 21, payload(s, "server", "alert")))]
-          : hexRecords(record(s, "server", "alert"));
+      const expected = hexRecords(record(s, "server", "alert"));
       // Whether the engine answers close_notify on its own or waits for close(), exactly one alert goes out.
       expect([...r.get<{ output: string[] }>("peer close").output, ...r.get<string[]>("close")]).toEqual(expected);
     });

@@ -19,7 +19,11 @@ export interface GcEntry {
   heap_growth_bytes: number;
 }
 
+export type { LoadFigures } from "./load.js";
+
 export interface BenchResults {
+  /** Mutual handshakes over loopback TCP against createMtlsServer, many in flight (bench/lib/load.ts). */
+  load: import("./load.js").LoadFigures;
   machine: Record<string, unknown>;
   quick: boolean;
   handshake: Record<"p256" | "ed25519", HandshakeEntry>;

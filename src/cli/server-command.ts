@@ -9,9 +9,11 @@ import { createMtlsServer, type RemoteEndpoint } from "../node/index.js";
 import { UsageError, commaList, parseArgs, parseCipherSuites, parseGroups, parseHostPort, readFileOption } from "./args.js";
 import type { CommandIo } from "./client-command.js";
 import { describeError, describeHandshake, describeIdentity } from "./describe.js";
+import { PSK_OPTIONS, SERVER_EARLY_DATA_BYTES, SERVER_RESUMPTION_OPTIONS, externalPskOption, ticketsOption } from "./resumption-flags.js";
+import { SESSION_VALUE_OPTIONS, describeExport, keyLogOption, parseExport, recordSizeLimitOption } from "./session-flags.js";
 
 export const SERVER_USAGE =
-  "mutls server --listen HOST:PORT --cert F --key F [--ca F] [--require-client-cert | --request-client-cert] [--echo] [--alpn P,..] [--groups G,..] [--ciphers S,..]";
+  "mutls server --listen HOST:PORT --cert F --key F [--ca F] [--require-client-cert | --request-client-cert] [--echo] [--alpn P,..] [--groups G,..] [--ciphers S,..] [--export LABEL:LEN] [--keylog F] [--record-size-limit N] [--post-handshake-auth] [--tickets N] [--early-data] [--psk-identity ID --psk HEX]";
 
 const at = (remote: RemoteEndpoint): string => `${remote.address}:${remote.port}`;
 
@@ -22,6 +24,14 @@ async function serveConnection(connection: SecureConnection, echo: boolean, stdo
     else if (!stdout.write(chunk)) await new Promise((resolve) => stdout.once("drain", resolve));
   }
   await connection.close();
+}
+
+/** `--post-handshake-auth`: ask a client that authenticated with no certificate for one now (RFC 8446 §4.6.2). */
+function requestCertificateAfterHandshake(connection: SecureConnection, who: string, io: CommandIo): void {
+  connection.requestClientCertificate().then(
+    (identity) => io.stderr(`mutls server: ${who} post-handshake authentication: client ${describeIdentity(identity)}`),
+    (e: unknown) => io.stderr(`mutls server: ${who} post-handshake authentication failed: ${e instanceof TLSError ? describeError(e) : e instanceof Error ? e.message : String(e)}`),
+  );
 }
 
 function clientAuthOptions(args: ReturnType<typeof parseArgs>): Pick<AcceptOptions, "requestCert" | "config"> {
@@ -36,8 +46,8 @@ function clientAuthOptions(args: ReturnType<typeof parseArgs>): Pick<AcceptOptio
 export async function serverCommand(argv: readonly string[], io: CommandIo, stop: Promise<void>): Promise<number> {
   const args = parseArgs(
     argv,
-    ["listen", "cert", "key", "ca", "alpn", "groups", "ciphers"],
-    ["require-client-cert", "request-client-cert", "echo"],
+    ["listen", "cert", "key", "ca", "alpn", "groups", "ciphers", ...SESSION_VALUE_OPTIONS, ...SERVER_RESUMPTION_OPTIONS, ...PSK_OPTIONS],
+    ["require-client-cert", "request-client-cert", "echo", "early-data", "post-handshake-auth"],
   );
   if (args.positional.length > 0) throw new UsageError(`unexpected argument ${args.positional[0]}; usage: ${SERVER_USAGE}`);
   const listen = args.values.get("listen");
@@ -45,9 +55,15 @@ export async function serverCommand(argv: readonly string[], io: CommandIo, stop
   const { host, port } = parseHostPort(listen, "--listen");
   const cert = readFileOption(args, "cert");
   const key = readFileOption(args, "key");
-  if (cert === undefined || key === undefined) throw new UsageError("--cert and --key are required");
+  const externalPsk = externalPskOption(args);
+  if ((cert === undefined) !== (key === undefined)) throw new UsageError("--cert and --key go together");
+  if (cert === undefined && !externalPsk) throw new UsageError("--cert and --key are required (or --psk-identity/--psk)");
   const auth = clientAuthOptions(args);
   const echo = args.switches.has("echo");
+  const postHandshakeAuth = args.switches.has("post-handshake-auth");
+  if (postHandshakeAuth && !args.values.has("ca")) throw new UsageError("--post-handshake-auth needs --ca to verify the client's certificate against");
+  const exportRequest = parseExport(args);
+  const sessionConfig = { keyLog: keyLogOption(args), recordSizeLimit: recordSizeLimitOption(args) };
 
   const server = createMtlsServer(
     {
@@ -55,11 +71,21 @@ export async function serverCommand(argv: readonly string[], io: CommandIo, stop
       key,
       ca: readFileOption(args, "ca"),
       ALPNProtocols: commaList(args.values.get("alpn")),
-      config: { ...auth.config, groups: parseGroups(args.values.get("groups")), cipherSuites: parseCipherSuites(args.values.get("ciphers")) },
+      config: {
+        ...auth.config,
+        ...sessionConfig,
+        tickets: ticketsOption(args),
+        externalPsks: externalPsk ? [externalPsk] : undefined,
+        maxEarlyData: args.switches.has("early-data") ? SERVER_EARLY_DATA_BYTES : undefined,
+        groups: parseGroups(args.values.get("groups")),
+        cipherSuites: parseCipherSuites(args.values.get("ciphers")),
+      },
       onHandshakeError: (e, remote) => io.stderr(`mutls server: ${at(remote)} refused: ${describeError(e)}`),
     },
     (connection, remote) => {
-      io.stderr(`mutls server: ${at(remote)} accepted: client ${describeIdentity(connection.peer)}; ${describeHandshake(connection.handshake)}`);
+      io.stderr(`mutls server: ${at(remote)} accepted: client ${connection.handshake.pskIdentity !== null ? `PSK identity "${connection.handshake.pskIdentity}"` : describeIdentity(connection.peer)}; ${describeHandshake(connection.handshake)}${connection.handshake.resumed ? ", resumed" : ""}${connection.handshake.earlyData === "accepted" ? ", 0-RTT data accepted" : ""}`);
+      if (exportRequest) io.stderr(`mutls server: ${at(remote)} ${describeExport(connection, exportRequest)}`);
+      if (postHandshakeAuth && connection.peer === undefined) requestCertificateAfterHandshake(connection, at(remote), io);
       serveConnection(connection, echo, io.stdout).then(
         () => io.stderr(`mutls server: ${at(remote)} closed cleanly`),
         (e: unknown) => io.stderr(`mutls server: ${at(remote)} failed: ${e instanceof TLSError ? describeError(e) : String(e)}`),

@@ -17,6 +17,9 @@ export class ClientConnection extends Connection {
       this.flushHandshake();
     });
     this.setPlaintextRecordVersion(0x0303);
+    // §5.1: only the first ClientHello may carry record version 0x0301; the §D.4
+    // change_cipher_spec and 0-RTT records that follow it use 0x0303.
+    this.start(() => this.handshake.sendEarlyData());
   }
 
   protected get step(): Step {

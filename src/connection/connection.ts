@@ -4,9 +4,14 @@ import type { ResolvedConfig } from "../handshake/config.js";
 import type { HandshakeIO, HandshakeResult, Step } from "../handshake/handshake-io.js";
 import type { HandshakeMessage } from "../handshake/messages.js";
 import { hkdfExpandLabel } from "../handshake/key-schedule.js";
+import type { PostHandshake } from "../handshake/post-handshake.js";
+import type { PostHandshakeAuthentication } from "../handshake/post-handshake-auth.js";
+import type { PeerIdentity } from "../x509/index.js";
+import { automaticKeyUpdateLimit } from "./key-update-limit.js";
 import { ByteQueue, RecordProtection, RecordReader, RecordWriter } from "../record/index.js";
+import { PeerLimits } from "./limits.js";
 
-type Epoch = "plaintext" | "handshake" | "application";
+type Epoch = "plaintext" | "early" | "handshake" | "application";
 
 /** RFC 8446 §4.2.10: how much rejected 0-RTT data a server skips (the largest max_early_data_size we would ever grant). */
 const EARLY_DATA_SKIP_LIMIT = 1 << 16;
@@ -36,11 +41,25 @@ export abstract class Connection {
   private alertSent = false;
   private pendingWork: Promise<void> | null = null;
   private handshakeResult: HandshakeResult | null = null;
+  /** After the handshake: KeyUpdate, exporters and other post-handshake messages (RFC 8446 §4.6). */
+  private session: PostHandshake | null = null;
+  /** Waiting for the client's answer to our post-handshake CertificateRequest (§4.6.2). */
+  private clientAuthenticationWaiters: { resolve: (identity: PeerIdentity | null) => void; reject: (e: TLSError) => void }[] = [];
+  /** Negotiated RFC 8449 / RFC 6066 receive limit, applied when the handshake completes. */
+  private receiveLimit: number | null = null;
+  /** Records sealed under one write key before we rekey on our own (§5.5). */
+  private recordsPerKey = Infinity;
   private closeReceived = false;
+  /** 0-RTT data received (server), and how much we allowed (§4.2.10). */
+  private earlyBytes = 0;
+  private earlyDataLimit = 0;
   private closeSent = false;
+  /** What the peer may make us hold or do (config `limits`). */
+  private readonly peerLimits: PeerLimits;
 
   protected constructor(config: ResolvedConfig) {
     this.config = config;
+    this.peerLimits = new PeerLimits(config.limits);
     this.io = {
       sendHandshake: (m) => {
         this.config.onHandshakeMessage?.("sent", m);
@@ -54,12 +73,34 @@ export abstract class Connection {
       setWriteSecret: (suite, secret) => {
         this.flushHandshake();
         this.writer.protection = this.protection(suite, secret);
+        this.writer.recordsSealed = 0;
       },
-      complete: (result) => {
+      complete: (result, session) => {
         this.handshakeResult = result;
+        this.session = session;
+        session.onClientAuthenticated = (outcome) => this.applyClientAuthentication(outcome);
+        this.recordsPerKey = automaticKeyUpdateLimit(session.suite, this.config.keyUpdateInterval);
+        if (this.receiveLimit !== null) this.reader.limitContent(this.receiveLimit);
+      },
+      setRecordLimits: (limits) => {
+        if (limits.send !== null) this.writer.limitFragment(limits.send);
+        // Enforced once the handshake completes: until the peer has seen our limit (the server's
+        // EncryptedExtensions, the client's ClientHello) its handshake records may be larger.
+        this.receiveLimit = limits.receive;
       },
       skipEarlyData: () => {
         this.reader.skipBudget = EARLY_DATA_SKIP_LIMIT;
+      },
+      sendEarlyData: (data) => {
+        this.flushHandshake();
+        this.writer.write(ContentType.application_data, data);
+      },
+      resetWriteProtection: () => {
+        this.flushHandshake();
+        this.writer.protection = null;
+      },
+      acceptEarlyData: (maxBytes) => {
+        this.earlyDataLimit = maxBytes;
       },
     };
   }
@@ -85,6 +126,14 @@ export abstract class Connection {
     return this.pendingWork;
   }
 
+  /**
+   * Server: bytes of 0-RTT data received (RFC 8446 §2.3). The first this many bytes `read()`
+   * returns were early data: an attacker may have replayed them, so act on them only if that is safe.
+   */
+  get earlyDataReceived(): number {
+    return this.earlyBytes;
+  }
+
   /** The fatal error that ended this connection, if any. */
   get error(): TLSError | null {
     return this.failure;
@@ -93,6 +142,11 @@ export abstract class Connection {
   /** The peer sent close_notify: no more data will come (RFC 8446 §6.1). */
   get peerClosed(): boolean {
     return this.closeReceived;
+  }
+
+  /** Bytes the record reader and writer hold now (the received-data queue and handshake buffer not included). */
+  get recordBufferBytes(): number {
+    return this.reader.capacity + this.writer.capacity;
   }
 
   /** True while a record is partly received: a transport EOF now is a truncation, not a clean close. */
@@ -112,6 +166,7 @@ export abstract class Connection {
     // Not `guard(() => ...)`: a closure per call would be garbage on the per-record path.
     try {
       this.ingest(data, offset, end);
+      this.session?.answerKeyUpdate();
     } catch (e) {
       throw this.abort(e);
     }
@@ -130,7 +185,46 @@ export abstract class Connection {
     if (this.closeSent) throw new Error("write() after close()");
     this.flushHandshake();
     if (offset < 0 || length < 0 || offset + length > data.length) throw new RangeError("write(): offset and length must lie inside data");
-    this.writer.write(ContentType.application_data, data, offset, length);
+    // Not `guard(() => ...)`: a closure per call would be garbage on the bulk path.
+    try {
+      this.session?.answerKeyUpdate();
+      // §5.5: rekey before the write key reaches its record limit (the KeyUpdate itself is the
+      // key's last record), splitting the write where needed.
+      const appRecordsPerKey = this.recordsPerKey - 1;
+      do {
+        if (this.writer.recordsSealed >= appRecordsPerKey) this.session!.sendKeyUpdate(false);
+        const room = (appRecordsPerKey - this.writer.recordsSealed) * this.writer.maxFragment;
+        const n = Math.min(length, room);
+        this.writer.write(ContentType.application_data, data, offset, n);
+        offset += n;
+        length -= n;
+      } while (length > 0);
+    } catch (e) {
+      throw this.abort(e);
+    }
+  }
+
+  /**
+   * RFC 8446 §4.6.3: sends a KeyUpdate and switches to the next write key; with
+   * `requestPeerUpdate` the peer is asked to update its keys too.
+   */
+  keyUpdate(requestPeerUpdate = false): void {
+    if (this.failure) throw this.failure;
+    if (!this.session) throw new Error("keyUpdate() before the handshake completed");
+    if (this.closeSent) throw new Error("keyUpdate() after close()");
+    this.flushHandshake();
+    this.guard(() => this.session!.sendKeyUpdate(requestPeerUpdate));
+    if (requestPeerUpdate) this.peerLimits.onKeyUpdateRequested();
+  }
+
+  /**
+   * RFC 8446 §7.5 exporter: `length` bytes bound to this connection, `label` and `context`
+   * (a missing context equals an empty one in TLS 1.3). Both ends get the same value.
+   */
+  exportKeyingMaterial(label: string, context: Uint8Array | null | undefined, length: number): Uint8Array {
+    if (this.failure) throw this.failure;
+    if (!this.session) throw new Error("exportKeyingMaterial() before the handshake completed");
+    return this.session.exportKeyingMaterial(label, context ?? undefined, length);
   }
 
   /** All application data received and not yet read, as a new array, or null. */
@@ -162,6 +256,45 @@ export abstract class Connection {
     this.sendAlert(AlertDescription.close_notify);
   }
 
+  // ---- post-handshake client authentication (RFC 8446 §4.6.2, server side) ----
+
+  /** Server: the client offered post_handshake_auth, so `requestClientCertificate` may be used. */
+  protected get clientOffersPostHandshakeAuth(): boolean {
+    return this.session?.peerOffersPostHandshakeAuth ?? false;
+  }
+
+  /**
+   * Server: sends a CertificateRequest after the handshake. The promise resolves with the identity
+   * the client proved (null if it sent no certificate) once its answer has been received and
+   * checked, which happens as its bytes are fed to `receive`; `result` then carries the identity.
+   */
+  protected requestCertificateAfterHandshake(): Promise<PeerIdentity | null> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (!this.session) throw new Error("requestClientCertificate() before the handshake completed");
+    if (this.closeSent) throw new Error("requestClientCertificate() after close()");
+    this.session.requestClientCertificate();
+    return new Promise((resolve, reject) => this.clientAuthenticationWaiters.push({ resolve, reject }));
+  }
+
+  /** Server: a post-handshake CertificateRequest is still unanswered. */
+  get clientAuthenticationPending(): boolean {
+    return this.session?.clientAuthenticationPending ?? false;
+  }
+
+  private applyClientAuthentication(outcome: PostHandshakeAuthentication): void {
+    if (outcome.peer !== null && this.handshakeResult !== null) {
+      this.handshakeResult = {
+        ...this.handshakeResult,
+        peerCertificates: outcome.peer.chain,
+        peerIdentity: outcome.peer.identity,
+        peerSignatureScheme: outcome.scheme?.name ?? null,
+      };
+    }
+    const waiters = this.clientAuthenticationWaiters;
+    this.clientAuthenticationWaiters = [];
+    for (const w of waiters) w.resolve(outcome.peer?.identity ?? null);
+  }
+
   // ---- input ----
 
   private queueInput(data: Uint8Array, offset: number, end: number): void {
@@ -187,6 +320,7 @@ export abstract class Connection {
 
   private processRecord(type: number, buf: Uint8Array, at: number, length: number): void {
     const encrypted = this.reader.protection !== null && buf[0] === ContentType.application_data;
+    this.peerLimits.onRecord(type, length, this.handshakeComplete);
     // §5.1: a handshake message may not be interleaved with other record types.
     if (type !== ContentType.handshake && this.handshakeFill > 0) {
       fail("unexpected_message", "a record of another type interrupted a fragmented handshake message");
@@ -208,9 +342,16 @@ export abstract class Connection {
         }
         return this.processAlert(buf, at, length);
       case ContentType.application_data:
-        if (!encrypted || this.readEpoch !== "application") {
+        // §4.2.10: after a HelloRetryRequest the rejected 0-RTT records arrive before any key; skip them.
+        if (this.reader.protection === null && this.reader.skipBudget > 0 && this.reader.skipBudget >= length) {
+          this.reader.skipBudget -= length;
+          return;
+        }
+        if (encrypted && this.readEpoch === "early") this.countEarlyData(length);
+        else if (!encrypted || this.readEpoch !== "application") {
           fail("unexpected_message", "received application data before the handshake completed");
         }
+        this.peerLimits.onApplicationData(this.received.length, length);
         this.received.push(buf, at, length);
         return;
       default:
@@ -242,7 +383,7 @@ export abstract class Connection {
       this.closeReceived = true;
       return;
     }
-    if (description === AlertDescription.user_canceled) return;
+    if (description === AlertDescription.user_canceled) return this.peerLimits.onWarningAlert();
     throw new TLSError(description, `the peer refused the connection with a ${alertName(description)} alert`, "remote");
   }
 
@@ -265,7 +406,7 @@ export abstract class Connection {
       const b = this.handshakeBuffer;
       const length = (b[1] << 16) | (b[2] << 8) | b[3];
       if (length > this.config.maxHandshakeMessageSize) {
-        fail("illegal_parameter", `a ${handshakeTypeName(b[0])} message of ${length} bytes exceeds the limit of ${this.config.maxHandshakeMessageSize}`);
+        fail("illegal_parameter", `a ${handshakeTypeName(b[0])} message of ${length} bytes exceeds the limit of ${this.config.maxHandshakeMessageSize} (limits.maxHandshakeMessageSize)`);
       }
       if (this.handshakeFill < 4 + length) return;
       const raw = b.slice(0, 4 + length);
@@ -276,11 +417,12 @@ export abstract class Connection {
   }
 
   private dispatch(message: HandshakeMessage): void {
-    const step = this.step;
+    const step = this.session?.step ?? this.step;
     if (!step.expects.includes(message.type)) {
       const expected = step.expects.map(handshakeTypeName).join(" or ") || "nothing";
       fail("unexpected_message", `received ${handshakeTypeName(message.type)} while expecting ${expected} (state ${step.name})`);
     }
+    this.peerLimits.onHandshakeMessage(message);
     this.config.onHandshakeMessage?.("received", message.raw);
     const work = step.handle(message);
     if (work) this.waitFor(work);
@@ -313,6 +455,15 @@ export abstract class Connection {
         return;
       }
       this.ingest(queued[i], 0, queued[i].length);
+    }
+    this.session?.answerKeyUpdate();
+  }
+
+  /** RFC 8446 §4.2.10: 0-RTT data beyond max_early_data_size is unexpected_message. */
+  private countEarlyData(length: number): void {
+    this.earlyBytes += length;
+    if (this.earlyBytes > this.earlyDataLimit) {
+      fail("unexpected_message", `the client sent more than max_early_data_size (${this.earlyDataLimit} bytes) of 0-RTT data`);
     }
   }
 
@@ -363,6 +514,9 @@ export abstract class Connection {
         ? e
         : new TLSError(AlertDescription.internal_error, `internal error: ${e instanceof Error ? e.message : String(e)}`);
     if (!this.failure) this.failure = error;
+    const waiters = this.clientAuthenticationWaiters;
+    this.clientAuthenticationWaiters = [];
+    for (const w of waiters) w.reject(this.failure);
     if (error.origin === "local" && !this.alertSent) {
       this.alertSent = true;
       this.sendAlert(error.alert);

@@ -47,11 +47,17 @@ import {
   encodeCertificateVerify,
   encodeClientHello,
   encodeFinished,
+  encodeHandshake,
 } from "./messages.js";
 import { selectClientCertificate } from "./certificate-selection.js";
 import { type VerifiedPeer, verifyPeerCertificates } from "./peer-verification.js";
-import { PostHandshake } from "./post-handshake.js";
 import { Transcript } from "./transcript.js";
+import { recordLimitsFromServer, recordSizeLimitOffer } from "./record-size-limit.js";
+import { ClientSession, type OfferedSession, checkSelectedPsk, externalPskOffer, chooseSessionToOffer, fillBinder, pskExtensions, storeNewSessionTicket } from "./client-resumption.js";
+import { PskKeyExchangeMode, decodeSelectedIdentity } from "./psk.js";
+import { decodeEarlyDataIndication } from "./early-data-indication.js";
+import { type ExternalPsk, checkExternalPsk, pskIdentityText, pskModeCodes } from "./external-psk.js";
+import type { SessionStore } from "./session-store.js";
 
 function isIpLiteral(name: string): boolean {
   return /^[0-9.]+$/.test(name) || name.includes(":");
@@ -85,6 +91,21 @@ export class ClientHandshake {
   private certificateRequest: CertificateRequest | null = null;
   private server: VerifiedPeer | null = null;
   private serverScheme: SignatureScheme | null = null;
+  private readonly sessionStore: SessionStore | null;
+  private readonly externalPsk: ExternalPsk | null;
+  private readonly pskModes: readonly number[];
+  /** The ticket offered in the ClientHello (§4.2.11), and whether the server accepted it. */
+  private offeredSession: OfferedSession | null = null;
+  private resumed = false;
+  private clientHello1: Uint8Array | null = null;
+  /** 0-RTT (§2.3): the data to send, and what became of it. */
+  private readonly earlyDataConfigured: Uint8Array | null;
+  private earlyData: "none" | "sent" | "accepted" | "rejected" = "none";
+  /** While 0-RTT data is in flight the handshake write key waits until after the server's Finished (§4.5). */
+  private handshakeWriteKeyDeferred = false;
+  private helloRetryRequest: Uint8Array | null = null;
+  private exporterSecret: Uint8Array = new Uint8Array(0);
+  private readonly offerPostHandshakeAuth: boolean;
 
   constructor(
     private readonly config: ResolvedConfig,
@@ -96,7 +117,11 @@ export class ClientHandshake {
     // RFC 6066 §3: literal IP addresses are not permitted in SNI.
     this.sniName = this.serverName !== null && !isIpLiteral(this.serverName) ? this.serverName : null;
     this.middleboxCompat = clientConfig.middleboxCompat ?? true;
-    if (!config.verifyPeer && config.trustAnchors.length === 0 && config.spkiPins.length === 0) {
+    this.offerPostHandshakeAuth = clientConfig.postHandshakeAuth ?? false;
+    if (clientConfig.externalPsk) checkExternalPsk(clientConfig.externalPsk);
+    this.externalPsk = clientConfig.externalPsk ?? null;
+    this.pskModes = pskModeCodes(clientConfig.pskKeyExchangeModes);
+    if (!this.externalPsk && !config.verifyPeer && config.trustAnchors.length === 0 && config.spkiPins.length === 0) {
       throw new TypeError("a client needs trustAnchors (or spkiPins, or verifyPeer) to authenticate the server");
     }
     const keyShareGroups = clientConfig.keyShareGroups ?? [config.groups[0]];
@@ -104,6 +129,8 @@ export class ClientHandshake {
       if (!config.groups.includes(g)) throw new TypeError(`keyShareGroups lists ${g}, which is not in groups`);
     }
     this.keyShareGroups = keyShareGroups;
+    this.sessionStore = clientConfig.sessionStore ?? null;
+    this.earlyDataConfigured = clientConfig.earlyData && clientConfig.earlyData.length > 0 ? clientConfig.earlyData : null;
     this.step = { name: "Start", expects: [], handle: () => undefined };
   }
 
@@ -114,13 +141,38 @@ export class ClientHandshake {
     // §D.4: a non-empty session id asks middleboxes to treat this as a TLS 1.2 resumption.
     this.legacySessionId = this.middleboxCompat ? provider.randomBytes(32) : new Uint8Array(0);
     this.keyShares = this.keyShareGroups.map((g) => provider.generateKeyShare(g));
+    this.offeredSession = this.externalPsk
+      ? externalPskOffer(this.config, this.externalPsk, this.pskModes)
+      : chooseSessionToOffer(this.config, this.sessionStore, this.serverName);
+    const session = this.offeredSession?.session;
+    const early = this.earlyDataConfigured;
+    if (early && session && session.maxEarlyData >= early.length) this.earlyData = "sent";
     this.writeClientHello(false);
     this.step = { name: "ExpectServerHello", expects: [HandshakeType.server_hello], handle: (m) => this.processServerHelloOrRetry(m) };
+  }
+
+  /**
+   * §2.3, §7.1: 0-RTT data right after the ClientHello (and the §D.4 change_cipher_spec), under
+   * client_early_traffic_secret from the ticket's PSK and suite.
+   */
+  sendEarlyData(): void {
+    if (this.earlyData !== "sent") return;
+    const data = this.earlyDataConfigured!;
+    const session = this.offeredSession!.session!;
+    const suite = cipherSuiteByCode(session.cipherSuite)!;
+    const schedule = new KeySchedule(this.config.provider, suite, session.psk);
+    const secret = schedule.deriveSecret(schedule.earlySecret, "c e traffic", this.config.provider.hash(suite.hash, this.clientHello1!));
+    this.logSecret("CLIENT_EARLY_TRAFFIC_SECRET", secret);
+    this.sendChangeCipherSpecOnce();
+    this.io.setWriteSecret(suite, secret, "early");
+    this.io.sendEarlyData(data);
+    this.handshakeWriteKeyDeferred = true;
   }
 
   private clientHelloExtensions(retry: boolean): Extension[] {
     const c = this.config;
     const exts: Extension[] = [];
+    if (!retry && this.earlyData === "sent") exts.push({ type: ExtensionType.early_data, data: new Uint8Array(0) });
     if (this.sniName !== null) exts.push({ type: ExtensionType.server_name, data: encodeServerName(this.sniName) });
     exts.push({ type: ExtensionType.supported_groups, data: encodeU16List(c.groups.map(groupCode)) });
     exts.push({
@@ -132,9 +184,15 @@ export class ClientHandshake {
     if (c.alpnProtocols.length > 0) {
       exts.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn(c.alpnProtocols) });
     }
+    const recordSizeLimit = recordSizeLimitOffer(c.recordSizeLimit);
+    if (recordSizeLimit) exts.push(recordSizeLimit);
+    // §4.2.6: lets the server ask for our certificate after the handshake.
+    if (this.offerPostHandshakeAuth) exts.push({ type: ExtensionType.post_handshake_auth, data: new Uint8Array(0) });
     // §4.2.2: the cookie from a HelloRetryRequest is echoed in the second ClientHello.
     if (this.helloRetry?.cookie) exts.push({ type: ExtensionType.cookie, data: encodeCookie(this.helloRetry.cookie) });
-    return c.testHooks.extensions ? c.testHooks.extensions("client_hello", exts, retry) : exts;
+    const hooked = c.testHooks.extensions ? c.testHooks.extensions("client_hello", exts, retry) : exts;
+    // §4.2.11: pre_shared_key must be the last extension, after anything a hook adds.
+    return this.offeredSession ? [...hooked, ...pskExtensions(this.offeredSession, c.now().getTime())] : hooked;
   }
 
   private writeClientHello(retry: boolean): void {
@@ -148,6 +206,11 @@ export class ClientHandshake {
       legacyCompressionMethods: new Uint8Array([0]),
       extensions,
     });
+    if (this.offeredSession) {
+      const retryMessages = this.helloRetryRequest ? { clientHello1: this.clientHello1!, helloRetryRequest: this.helloRetryRequest } : null;
+      fillBinder(this.config, this.offeredSession, message, retryMessages);
+    }
+    if (!retry) this.clientHello1 = message;
     this.transcript.add(message);
     this.io.sendHandshake(message);
   }
@@ -210,6 +273,15 @@ export class ClientHandshake {
     // §4.1.4: an HRR that would not change the ClientHello is illegal.
     if (group === null && cookie === null) fail("illegal_parameter", "HelloRetryRequest would not change the ClientHello");
     this.helloRetry = { suite, group, cookie };
+    this.helloRetryRequest = m.raw;
+    // §4.2.10: a HelloRetryRequest rejects 0-RTT; the second ClientHello goes in plaintext again.
+    if (this.earlyData === "sent") {
+      this.earlyData = "rejected";
+      this.handshakeWriteKeyDeferred = false;
+      this.io.resetWriteProtection();
+    }
+    // §4.1.4: the second ClientHello may keep the PSK only if its hash matches the suite chosen.
+    if (this.offeredSession && this.offeredSession.suite.hash !== suite.hash) this.offeredSession = null;
 
     this.transcript.replaceWithMessageHash(suite.hash);
     this.transcript.add(m.raw);
@@ -232,16 +304,35 @@ export class ClientHandshake {
     if (this.helloRetry && this.helloRetry.suite !== suite) {
       fail("illegal_parameter", "ServerHello changed the cipher suite chosen in the HelloRetryRequest");
     }
+    const selectedPsk = findExtension(hello.extensions, ExtensionType.pre_shared_key);
+    if (selectedPsk !== undefined) {
+      const offer = checkSelectedPsk(this.offeredSession, decodeSelectedIdentity(selectedPsk), suite);
+      this.resumed = true;
+      this.server = offer.server;
+    }
     const shareData = findExtension(hello.extensions, ExtensionType.key_share);
-    if (shareData === undefined) fail("missing_extension", "ServerHello has no key_share; we require (EC)DHE");
-    const share = decodeKeyShareServer(shareData);
-    const ours = this.keyShares.find((k) => groupCode(k.group) === share.group);
-    if (!ours) fail("illegal_parameter", "ServerHello key_share is for a group we sent no share for");
-    const sharedSecret = ours.deriveSharedSecret(share.keyExchange);
-    if (!sharedSecret) fail("illegal_parameter", `the server's ${ours.group} key share is not a valid public key`);
+    let sharedSecret: Uint8Array;
+    if (shareData === undefined) {
+      // §4.2.9: only psk_ke, which we must have offered, goes without (EC)DHE.
+      if (!this.resumed || !this.offeredSession!.modes.includes(PskKeyExchangeMode.psk_ke)) {
+        fail("missing_extension", "ServerHello has no key_share; we require (EC)DHE");
+      }
+      sharedSecret = new Uint8Array(suite.hash === "SHA-384" ? 48 : 32);
+      this.group = null;
+    } else {
+      if (this.resumed && !this.offeredSession!.modes.includes(PskKeyExchangeMode.psk_dhe_ke)) {
+        fail("illegal_parameter", "ServerHello chose psk_dhe_ke, which we did not offer");
+      }
+      const share = decodeKeyShareServer(shareData);
+      const ours = this.keyShares.find((k) => groupCode(k.group) === share.group);
+      if (!ours) fail("illegal_parameter", "ServerHello key_share is for a group we sent no share for");
+      const secret = ours.deriveSharedSecret(share.keyExchange);
+      if (!secret) fail("illegal_parameter", `the server's ${ours.group} key share is not a valid public key`);
+      sharedSecret = secret;
+      this.group = ours.group;
+    }
 
     this.suite = suite;
-    this.group = ours.group;
     this.transcript.selectHash(suite.hash);
     this.transcript.add(m.raw);
     this.establishHandshakeKeys(sharedSecret);
@@ -254,7 +345,7 @@ export class ClientHandshake {
 
   private establishHandshakeKeys(sharedSecret: Uint8Array): void {
     const suite = this.suite!;
-    const schedule = new KeySchedule(this.config.provider, suite);
+    const schedule = new KeySchedule(this.config.provider, suite, this.resumed ? this.offeredSession!.psk : undefined);
     this.schedule = schedule;
     schedule.handshakeSecret(sharedSecret);
     const secrets = schedule.handshakeTrafficSecrets(this.transcript.hash());
@@ -265,7 +356,7 @@ export class ClientHandshake {
     this.io.setReadSecret(suite, secrets.server, "handshake");
     // §D.4: the dummy change_cipher_spec goes before our first encrypted record.
     this.sendChangeCipherSpecOnce();
-    this.io.setWriteSecret(suite, secrets.client, "handshake");
+    if (!this.handshakeWriteKeyDeferred) this.io.setWriteSecret(suite, secrets.client, "handshake");
   }
 
   private sendChangeCipherSpecOnce(): void {
@@ -281,6 +372,17 @@ export class ClientHandshake {
     checkExtensionsAllowed("encrypted_extensions", extensions, this.offeredExtensions, "EncryptedExtensions");
     const sni = findExtension(extensions, ExtensionType.server_name);
     if (sni !== undefined && sni.length !== 0) fail("decode_error", "the server's server_name acknowledgement must be empty");
+    const earlyAccepted = findExtension(extensions, ExtensionType.early_data);
+    if (earlyAccepted !== undefined) {
+      decodeEarlyDataIndication(earlyAccepted, "encrypted_extensions");
+      // §4.2.10: accepting 0-RTT requires the first PSK and the ticket's own cipher suite.
+      if (!this.resumed || this.suite!.code !== this.offeredSession!.session!.cipherSuite) {
+        fail("illegal_parameter", "the server accepted early data without resuming the ticket it was sent under");
+      }
+      this.earlyData = "accepted";
+    } else if (this.earlyData === "sent") {
+      this.earlyData = "rejected";
+    }
     const alpn = findExtension(extensions, ExtensionType.application_layer_protocol_negotiation);
     if (alpn !== undefined) {
       const chosen = decodeAlpn(alpn);
@@ -290,7 +392,13 @@ export class ClientHandshake {
       }
       this.alpnProtocol = chosen[0];
     }
+    this.io.setRecordLimits(recordLimitsFromServer(extensions, this.config.recordSizeLimit));
     this.transcript.add(m.raw);
+    // §2.2: a PSK handshake authenticates by the PSK; Certificate and CertificateRequest are not sent.
+    if (this.resumed) {
+      this.step = { name: "ExpectFinished", expects: [HandshakeType.finished], handle: (msg) => this.processServerFinished(msg) };
+      return;
+    }
     this.step = {
       name: "ExpectCertificateOrCertificateRequest",
       expects: [HandshakeType.certificate_request, HandshakeType.certificate],
@@ -354,13 +462,28 @@ export class ClientHandshake {
     this.logSecret("CLIENT_TRAFFIC_SECRET_0", app.client);
     this.logSecret("SERVER_TRAFFIC_SECRET_0", app.server);
     this.logSecret("EXPORTER_SECRET", app.exporter);
+    this.exporterSecret = app.exporter;
     // §4.4.4 / §5.1: from here the server may already send application data (0.5-RTT).
     this.io.setReadSecret(this.suite!, app.server, "application");
     this.step = { name: "SendingSecondFlight", expects: [], handle: () => undefined };
+    this.sendEndOfEarlyData();
 
     const certificateSent = this.certificateRequest ? this.sendClientCertificate() : undefined;
     if (certificateSent) return certificateSent.then(() => this.sendClientFinished(app.client, app.server));
     this.sendClientFinished(app.client, app.server);
+  }
+
+  /** §4.5: EndOfEarlyData closes accepted 0-RTT data under the early key; then the handshake key takes over. */
+  private sendEndOfEarlyData(): void {
+    if (this.earlyData === "accepted") {
+      const endOfEarlyData = encodeHandshake(HandshakeType.end_of_early_data, new Uint8Array(0));
+      this.transcript.add(endOfEarlyData);
+      this.io.sendHandshake(endOfEarlyData);
+    }
+    if (this.handshakeWriteKeyDeferred) {
+      this.handshakeWriteKeyDeferred = false;
+      this.io.setWriteSecret(this.suite!, this.clientHandshakeSecret, "handshake");
+    }
   }
 
   /**
@@ -405,17 +528,45 @@ export class ClientHandshake {
     const result: HandshakeResult = {
       version: "TLSv1.3",
       cipherSuite: this.suite!.name,
-      group: this.group!,
+      group: this.group ?? "none (psk_ke)",
       alpnProtocol: this.alpnProtocol,
       helloRetry: this.helloRetry !== null,
       serverName: this.serverName,
-      peerCertificates: this.server!.chain,
-      peerIdentity: this.server!.identity,
+      peerCertificates: this.server?.chain ?? [],
+      peerIdentity: this.server?.identity ?? null,
       peerSignatureScheme: this.serverScheme?.name ?? null,
+      resumed: this.resumed && this.offeredSession!.session !== null,
+      earlyData: this.earlyData === "sent" ? "rejected" : this.earlyData,
+      pskIdentity: this.resumed && this.offeredSession!.session === null ? pskIdentityText(this.offeredSession!.identity) : null,
     };
-    const post = new PostHandshake(this.io, schedule, this.suite!, "client", clientApplicationSecret, serverApplicationSecret);
+    const resumptionMasterSecret = schedule.resumptionMasterSecret(this.transcript.hash());
+    const post = new ClientSession({
+      io: this.io,
+      config: this.config,
+      schedule,
+      suite: this.suite!,
+      role: "client",
+      writeSecret: clientApplicationSecret,
+      readSecret: serverApplicationSecret,
+      exporterSecret: this.exporterSecret,
+      clientRandom: this.random,
+      postHandshakeAuth: { offered: this.offerPostHandshakeAuth, transcript: this.transcript.fork(), serverName: this.serverName },
+    }, (m) => this.processNewSessionTicket(m, resumptionMasterSecret));
     this.step = post.step;
-    this.io.complete(result);
+    this.io.complete(result, post);
+  }
+
+  /** §4.6.1: a NewSessionTicket becomes a stored session, with what this handshake proved about the server. */
+  private processNewSessionTicket(m: HandshakeMessage, resumptionMasterSecret: Uint8Array): void {
+    // Tickets from a PSK-only handshake would carry no server certificate to re-check; we keep none.
+    if (this.server === null) return;
+    storeNewSessionTicket(this.config, this.sessionStore, m.body, {
+      schedule: this.schedule!,
+      resumptionMasterSecret,
+      serverName: this.serverName,
+      alpnProtocol: this.alpnProtocol,
+      serverCertificates: this.server!.chain,
+    });
   }
 
   private logSecret(label: string, secret: Uint8Array): void {

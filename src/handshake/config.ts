@@ -25,6 +25,8 @@ import {
 } from "./constants.js";
 import type { Extension } from "./extensions.js";
 import { type Signer, signerFromPrivateKey } from "./signer.js";
+import type { SessionStore } from "./session-store.js";
+import type { ExternalPsk, PskModeName } from "./external-psk.js";
 
 export type ClientAuthMode = "none" | "request" | "require";
 
@@ -71,6 +73,8 @@ export interface TestHooks {
   readonly extensions?: (message: "client_hello" | "encrypted_extensions" | "certificate_request", extensions: Extension[], retry: boolean) => Extension[];
   /** The cookie a server puts in its HelloRetryRequest (default: 32 random bytes). */
   readonly helloRetryCookie?: () => Uint8Array;
+  /** Pins the `index`-th NewSessionTicket's age_add, nonce and (opaque) ticket, as a published trace has them. */
+  readonly newSessionTicket?: (index: number) => { readonly ticketAgeAdd: number; readonly nonce: Uint8Array; readonly ticket: Uint8Array };
 }
 
 interface CommonConfig {
@@ -117,6 +121,18 @@ interface CommonConfig {
   readonly onHandshakeMessage?: (direction: "sent" | "received", message: Uint8Array) => void;
   /** Largest handshake message accepted, in bytes (default 65536). */
   readonly maxHandshakeMessageSize?: number;
+  /** Resource limits against hostile peers; each has a safe default (see `Limits`, README "Limits"). */
+  readonly limits?: Partial<Limits>;
+  /**
+   * Records sealed under one key before we send a KeyUpdate on our own (RFC 8446 §5.5). Default,
+   * and upper bound: 2^24 for AES-GCM, 2^52 for ChaCha20-Poly1305.
+   */
+  readonly keyUpdateInterval?: number;
+  /**
+   * RFC 8449 record_size_limit: the largest record plaintext we accept (64 to 16384). Offered in
+   * the ClientHello or answered in EncryptedExtensions; the connection's buffers shrink to fit.
+   */
+  readonly recordSizeLimit?: number;
   readonly testHooks?: TestHooks;
 }
 
@@ -134,6 +150,28 @@ export interface ClientConfig extends CommonConfig {
   readonly keyShareGroups?: readonly GroupName[];
   /** RFC 8446 §D.4 middlebox compatibility mode (default true). */
   readonly middleboxCompat?: boolean;
+  /**
+   * Where tickets from the server are kept and taken from to resume (RFC 8446 §2.2), keyed by
+   * serverName; `new MemorySessionStore()` is the bounded in-memory one. Without it the client
+   * neither stores tickets nor resumes.
+   */
+  readonly sessionStore?: SessionStore;
+  /**
+   * An external PSK to offer (RFC 8446 §4.2.11). When the server accepts it the handshake needs
+   * no certificates, so trustAnchors become optional; when it does not, the server's certificate
+   * is verified as usual.
+   */
+  readonly externalPsk?: ExternalPsk;
+  /** §4.2.9 modes offered with externalPsk (default ["psk_dhe_ke"]; "psk_ke" has no forward secrecy). */
+  readonly pskKeyExchangeModes?: readonly PskModeName[];
+  /**
+   * 0-RTT data (RFC 8446 §2.3) sent with the ClientHello when resuming with a ticket that allows
+   * it (up to its max_early_data_size). It may be replayed by an attacker: send only idempotent
+   * requests. `result.earlyData` says whether the server accepted it; if "rejected", send it again.
+   */
+  readonly earlyData?: Uint8Array;
+  /** Offer post_handshake_auth (RFC 8446 §4.2.6), so the server may ask for our certificate later. */
+  readonly postHandshakeAuth?: boolean;
 }
 
 export interface ServerConfig extends CommonConfig {
@@ -141,6 +179,26 @@ export interface ServerConfig extends CommonConfig {
   readonly clientAuth?: ClientAuthMode;
   /** Send the trust anchors' names in CertificateRequest.certificate_authorities (default: when at most 16 anchors). */
   readonly advertiseCertificateAuthorities?: boolean;
+  /** NewSessionTickets sent after each full or resumed handshake (RFC 8446 §4.6.1); default 0, no resumption. */
+  readonly tickets?: number;
+  /**
+   * Seconds a ticket may be used (default 7200, at most 604800). Ticket keys rotate at this
+   * period and the previous key is kept one more period, so every ticket lives its full lifetime.
+   */
+  readonly ticketLifetime?: number;
+  /**
+   * External PSKs by identity (RFC 8446 §4.2.11). A client that offers one of these identities
+   * with a valid binder is authenticated by the key: no certificates are exchanged, and a server
+   * with only PSKs needs no certificateChain.
+   */
+  readonly externalPsks?: readonly ExternalPsk[];
+  /** §4.2.9 modes accepted with external PSKs, in preference order (default ["psk_dhe_ke"]). */
+  readonly pskKeyExchangeModes?: readonly PskModeName[];
+  /**
+   * 0-RTT (RFC 8446 §2.3): the most early data accepted per connection (default 0: refused; at
+   * most 65536). Tickets then advertise it. Each ticket is accepted for 0-RTT once (§8.1).
+   */
+  readonly maxEarlyData?: number;
 }
 
 export interface Credentials {
@@ -182,6 +240,9 @@ export interface ResolvedConfig {
   readonly keyLog: ((line: string) => void) | null;
   readonly onHandshakeMessage: ((direction: "sent" | "received", message: Uint8Array) => void) | null;
   readonly maxHandshakeMessageSize: number;
+  readonly limits: Limits;
+  readonly keyUpdateInterval: number | undefined;
+  readonly recordSizeLimit: number | null;
   readonly testHooks: TestHooks;
 }
 
@@ -294,7 +355,75 @@ function resolveConfigNow(config: CommonConfig): ResolvedConfig {
     now: config.now ?? (() => new Date()),
     keyLog: config.keyLog ?? null,
     onHandshakeMessage: config.onHandshakeMessage ?? null,
-    maxHandshakeMessageSize: config.maxHandshakeMessageSize ?? 65536,
+    maxHandshakeMessageSize: config.limits?.maxHandshakeMessageSize ?? config.maxHandshakeMessageSize ?? DEFAULT_LIMITS.maxHandshakeMessageSize,
+    limits: resolveLimits(config),
+    keyUpdateInterval: checkKeyUpdateInterval(config.keyUpdateInterval),
+    recordSizeLimit: checkRecordSizeLimit(config.recordSizeLimit),
     testHooks: config.testHooks ?? {},
+  };
+}
+
+function checkKeyUpdateInterval(records: number | undefined): number | undefined {
+  // At least one application record between KeyUpdates (each KeyUpdate is itself a record).
+  if (records !== undefined && (!Number.isInteger(records) || records < 2)) {
+    throw new TypeError("keyUpdateInterval must be a whole number of records, at least 2");
+  }
+  return records;
+}
+
+/** RFC 8449 §4: a TLS 1.3 endpoint's limit is 64 to 2^14 + 1 (content type included); we count plaintext, 64 to 2^14. */
+function checkRecordSizeLimit(limit: number | undefined): number | null {
+  if (limit === undefined) return null;
+  if (!Number.isInteger(limit) || limit < 64 || limit > 16384) throw new TypeError("recordSizeLimit must be a whole number from 64 to 16384");
+  return limit;
+}
+
+/**
+ * What one peer may make this connection hold or do (issue 7). A limit that trips ends the
+ * connection with the alert given here and a message naming the limit and its value.
+ */
+export interface Limits {
+  /** Largest handshake message, certificate chains included (illegal_parameter). Default 65536. */
+  readonly maxHandshakeMessageSize: number;
+  /** Most certificates in the peer's Certificate message (bad_certificate). Default 10. */
+  readonly maxCertificateChainLength: number;
+  /** Most extensions in one handshake message or certificate entry (illegal_parameter). Default 64. */
+  readonly maxExtensions: number;
+  /** Most received application data held unread, in bytes (internal_error: read() more often). Default 16 MiB. */
+  readonly maxBufferedPlaintext: number;
+  /**
+   * Most records received before the handshake completes (unexpected_message). Default 2048:
+   * room for a largest handshake message cut into RFC 8449's smallest (64-byte) records.
+   */
+  readonly maxRecordsBeforeHandshake: number;
+  /** Most empty records (no content, or a dropped change_cipher_spec) in a row (unexpected_message). Default 32. */
+  readonly maxEmptyRecords: number;
+  /** Most warning alerts (user_canceled) in a row (unexpected_message). Default 5. */
+  readonly maxWarningAlerts: number;
+  /** Most KeyUpdate messages in a row, with no application data between (unexpected_message). Default 32. */
+  readonly maxKeyUpdates: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  maxHandshakeMessageSize: 65536,
+  maxCertificateChainLength: 10,
+  maxExtensions: 64,
+  maxBufferedPlaintext: 16 * 1024 * 1024,
+  maxRecordsBeforeHandshake: 2048,
+  maxEmptyRecords: 32,
+  maxWarningAlerts: 5,
+  maxKeyUpdates: 32,
+};
+
+function resolveLimits(config: CommonConfig): Limits {
+  const given = config.limits ?? {};
+  for (const [name, value] of Object.entries(given)) {
+    if (!(name in DEFAULT_LIMITS)) throw new TypeError(`unknown limit "${name}"; known: ${Object.keys(DEFAULT_LIMITS).join(", ")}`);
+    if (value !== undefined && (!Number.isInteger(value) || value < 1)) throw new TypeError(`limits.${name} must be a positive whole number`);
+  }
+  return {
+    ...DEFAULT_LIMITS,
+    ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)),
+    maxHandshakeMessageSize: given.maxHandshakeMessageSize ?? config.maxHandshakeMessageSize ?? DEFAULT_LIMITS.maxHandshakeMessageSize,
   };
 }

@@ -17,6 +17,20 @@ export interface HandshakeResult {
   readonly peerIdentity: PeerIdentity | null;
   /** The signature scheme the peer's CertificateVerify used, if any. */
   readonly peerSignatureScheme: string | null;
+  /**
+   * Whether this connection resumed an earlier session with a PSK (RFC 8446 §2.2). The peer's
+   * certificates and identity are then those the original handshake verified, re-checked
+   * against the current trust anchors and authorization policy.
+   */
+  readonly resumed: boolean;
+  /** The external PSK's identity (as text) when the handshake was authenticated by one, else null. */
+  readonly pskIdentity: string | null;
+  /**
+   * 0-RTT (RFC 8446 §2.3, §4.2.10): "accepted" when early data was sent and the server took it
+   * (server: `Connection.earlyDataReceived` bytes came first and may be replays); "rejected" when
+   * the client sent early data the server discarded: the application must send it again.
+   */
+  readonly earlyData: "accepted" | "rejected" | "none";
 }
 
 /**
@@ -29,10 +43,18 @@ export interface HandshakeIO {
   /** RFC 8446 §D.4 dummy change_cipher_spec. */
   sendChangeCipherSpec(): void;
   /** Switch keys; `epoch` says which secrets they come from. */
-  setReadSecret(suite: CipherSuite, secret: Uint8Array, epoch: "handshake" | "application"): void;
-  setWriteSecret(suite: CipherSuite, secret: Uint8Array, epoch: "handshake" | "application"): void;
-  /** The handshake finished for this endpoint; application data may flow. */
-  complete(result: HandshakeResult): void;
+  setReadSecret(suite: CipherSuite, secret: Uint8Array, epoch: "early" | "handshake" | "application"): void;
+  setWriteSecret(suite: CipherSuite, secret: Uint8Array, epoch: "early" | "handshake" | "application"): void;
+  /** Client: 0-RTT application data under the current (early) write keys (§2.3). */
+  sendEarlyData(data: Uint8Array): void;
+  /** Client: back to plaintext records for the second ClientHello after 0-RTT was sent (§4.1.4). */
+  resetWriteProtection(): void;
+  /** Server: accept up to `maxBytes` of 0-RTT application data under the early read keys (§4.2.10). */
+  acceptEarlyData(maxBytes: number): void;
+  /** The handshake finished for this endpoint; application data may flow, and `session` takes the post-handshake messages (§4.6). */
+  complete(result: HandshakeResult, session: import("./post-handshake.js").PostHandshake): void;
+  /** RFC 8449 record_size_limit / RFC 6066 max_fragment_length, once negotiated (content bytes; null = 2^14). */
+  setRecordLimits(limits: { readonly send: number | null; readonly receive: number | null }): void;
   /** Server: the client offered early data we will not accept, so skip records we cannot decrypt (§4.2.10). */
   skipEarlyData(): void;
 }

@@ -1,32 +1,106 @@
+import { toHex } from "../bytes/index.js";
 import type { CipherSuite } from "./constants.js";
 import { HandshakeType } from "./constants.js";
+import type { ResolvedConfig } from "./config.js";
 import { checkExtensionsAllowed } from "./extensions.js";
+import { exportKeyingMaterial } from "./exporter.js";
 import type { HandshakeIO, Step } from "./handshake-io.js";
 import type { KeySchedule } from "./key-schedule.js";
+import type { HashContext } from "../crypto/provider.js";
+import { type PostHandshakeAuthentication, ServerCertificateRequest, answerCertificateRequest } from "./post-handshake-auth.js";
 import { type HandshakeMessage, decodeKeyUpdate, decodeNewSessionTicket, encodeKeyUpdate } from "./messages.js";
 
+/** What the handshake hands over when it completes (RFC 8446 §4.6, §7.2, §7.5). */
+export interface PostHandshakeInit {
+  readonly io: HandshakeIO;
+  readonly config: ResolvedConfig;
+  readonly schedule: KeySchedule;
+  readonly suite: CipherSuite;
+  readonly role: "client" | "server";
+  /** application_traffic_secret_0 of each direction. */
+  readonly writeSecret: Uint8Array;
+  readonly readSecret: Uint8Array;
+  readonly exporterSecret: Uint8Array;
+  /** ClientHello.random, which names the connection in key-log lines. */
+  readonly clientRandom: Uint8Array;
+  /**
+   * RFC 8446 §4.6.2 post-handshake authentication: whether the client offered post_handshake_auth,
+   * the transcript through the client's Finished (each exchange extends a copy of it), and the
+   * SNI name (server side, for checking the certificate).
+   */
+  readonly postHandshakeAuth?: { readonly offered: boolean; readonly transcript: HashContext; readonly serverName: string | null };
+}
+
 /**
- * Messages after the handshake (RFC 8446 §4.6): NewSessionTicket (accepted by the client; storing
- * tickets for resumption comes with the session-features work) and KeyUpdate in both directions.
- * We never offer post_handshake_auth, so a post-handshake CertificateRequest is unexpected (§4.6.2).
+ * Messages after the handshake (RFC 8446 §4.6): NewSessionTicket (accepted by the client) and
+ * KeyUpdate in both directions, plus the exporter (§7.5), which lives as long as the session.
  */
 export class PostHandshake {
-  readonly step: Step;
+  private writeSecret: Uint8Array;
+  private readSecret: Uint8Array;
+  /** N of application_traffic_secret_N in each direction, for key-log lines. */
+  private writeGeneration = 0;
+  private readGeneration = 0;
+  /** §4.6.3: the peer asked for an update we have not sent yet; answered once per batch of input. */
+  private answerDue = false;
+  private readonly baseStep: Step;
+  /** Server: the post-handshake CertificateRequest awaiting the client's answer (§4.6.2). */
+  private certificateRequest: ServerCertificateRequest | null = null;
+  /** Server: told the outcome of each post-handshake client authentication. */
+  onClientAuthenticated: ((outcome: PostHandshakeAuthentication) => void) | null = null;
 
-  constructor(
-    private readonly io: HandshakeIO,
-    private readonly schedule: KeySchedule,
-    private readonly suite: CipherSuite,
-    role: "client" | "server",
-    private writeSecret: Uint8Array,
-    private readSecret: Uint8Array,
-  ) {
+  constructor(private readonly init: PostHandshakeInit) {
+    this.writeSecret = init.writeSecret;
+    this.readSecret = init.readSecret;
     const expects: number[] = [HandshakeType.key_update];
-    if (role === "client") expects.push(HandshakeType.new_session_ticket);
-    this.step = { name: "Connected", expects, handle: (m) => this.processPostHandshake(m) };
+    if (init.role === "client") expects.push(HandshakeType.new_session_ticket);
+    // §4.6.2: a client that did not offer post_handshake_auth gets unexpected_message for a CertificateRequest.
+    if (init.role === "client" && init.postHandshakeAuth?.offered) expects.push(HandshakeType.certificate_request);
+    this.baseStep = { name: "Connected", expects, handle: (m) => this.processPostHandshake(m) };
   }
 
-  private processPostHandshake(m: HandshakeMessage): void {
+  /** The current state: while a post-handshake CertificateRequest is outstanding, also its next message. */
+  get step(): Step {
+    const request = this.certificateRequest;
+    if (request === null) return this.baseStep;
+    return { name: "ExpectPostHandshakeClientAuthentication", expects: [...this.baseStep.expects, request.expected], handle: this.baseStep.handle };
+  }
+
+  /** Server: whether the client offered post_handshake_auth (§4.2.6). */
+  get peerOffersPostHandshakeAuth(): boolean {
+    return this.init.role === "server" && this.init.postHandshakeAuth?.offered === true;
+  }
+
+  /** Server: whether a post-handshake CertificateRequest is still unanswered. */
+  get clientAuthenticationPending(): boolean {
+    return this.certificateRequest !== null;
+  }
+
+  /** Server, RFC 8446 §4.6.2: asks the established client for a certificate. */
+  requestClientCertificate(): void {
+    const pha = this.init.postHandshakeAuth;
+    if (this.init.role !== "server") throw new Error("only a server requests a client certificate");
+    if (!pha?.offered) throw new Error("the client did not offer post_handshake_auth, so it cannot be asked for a certificate after the handshake");
+    if (this.certificateRequest) throw new Error("a post-handshake certificate request is already waiting for the client's answer");
+    this.certificateRequest = ServerCertificateRequest.send(this.init.config, this.init.schedule, pha.transcript, (m) => this.init.io.sendHandshake(m));
+  }
+
+  get suite(): CipherSuite {
+    return this.init.suite;
+  }
+
+  private processPostHandshake(m: HandshakeMessage): void | Promise<void> {
+    if (m.type === HandshakeType.certificate_request) {
+      return answerCertificateRequest(this.init.config, this.init.schedule, this.init.postHandshakeAuth!.transcript, m, this.writeSecret, (x) => this.init.io.sendHandshake(x));
+    }
+    if (this.certificateRequest !== null && m.type !== HandshakeType.key_update) {
+      const outcome = this.certificateRequest.process(m, this.readSecret, this.init.postHandshakeAuth!.serverName);
+      if (outcome !== null) {
+        this.certificateRequest = null;
+        this.onClientAuthenticated?.(outcome);
+      }
+      return;
+    }
     if (m.type === HandshakeType.new_session_ticket) {
       checkExtensionsAllowed("new_session_ticket", decodeNewSessionTicket(m.body).extensions, null, "NewSessionTicket");
       return;
@@ -34,18 +108,47 @@ export class PostHandshake {
     this.processKeyUpdate(m);
   }
 
-  /** §4.6.3: switch our read key; if asked, answer with our own KeyUpdate before switching the write key. */
+  /**
+   * §4.6.3: switch our read key. If asked, we owe the peer one KeyUpdate of our own "prior to
+   * sending its next Application Data record"; several requests that arrive together are
+   * answered by a single update (`answerKeyUpdate`, called once the input is processed).
+   */
   private processKeyUpdate(m: HandshakeMessage): void {
     const updateRequested = decodeKeyUpdate(m.body);
-    this.readSecret = this.schedule.nextTrafficSecret(this.readSecret);
-    this.io.setReadSecret(this.suite, this.readSecret, "application");
-    if (updateRequested) this.sendKeyUpdate(false);
+    this.readSecret = this.init.schedule.nextTrafficSecret(this.readSecret);
+    this.readGeneration++;
+    this.logTrafficSecret(this.init.role === "client" ? "SERVER" : "CLIENT", this.readGeneration, this.readSecret);
+    this.init.io.setReadSecret(this.init.suite, this.readSecret, "application");
+    if (updateRequested) this.answerDue = true;
   }
 
-  /** Sends a KeyUpdate and switches to the next write key (§7.2). */
+  /** Sends the KeyUpdate the peer asked for, if one is still owed. */
+  answerKeyUpdate(): void {
+    if (this.answerDue) this.sendKeyUpdate(false);
+  }
+
+  /** §4.6.3: sends a KeyUpdate and switches to the next write key (§7.2). */
   sendKeyUpdate(requestPeerUpdate: boolean): void {
-    this.io.sendHandshake(encodeKeyUpdate(requestPeerUpdate));
-    this.writeSecret = this.schedule.nextTrafficSecret(this.writeSecret);
-    this.io.setWriteSecret(this.suite, this.writeSecret, "application");
+    this.answerDue = false;
+    this.init.io.sendHandshake(encodeKeyUpdate(requestPeerUpdate));
+    this.writeSecret = this.init.schedule.nextTrafficSecret(this.writeSecret);
+    this.writeGeneration++;
+    this.logTrafficSecret(this.init.role === "client" ? "CLIENT" : "SERVER", this.writeGeneration, this.writeSecret);
+    this.init.io.setWriteSecret(this.init.suite, this.writeSecret, "application");
+  }
+
+  /** §7.5 exporter over exporter_master_secret. */
+  exportKeyingMaterial(label: string, context: Uint8Array | undefined, length: number): Uint8Array {
+    return exportKeyingMaterial(this.init.config.provider, this.init.suite, this.init.exporterSecret, label, context, length);
+  }
+
+  /** The current application_traffic_secret_N of one direction (post-handshake authentication's Finished key, §4.4). */
+  protected trafficSecret(direction: "write" | "read"): Uint8Array {
+    return direction === "write" ? this.writeSecret : this.readSecret;
+  }
+
+  /** NSS key-log names for updated secrets: CLIENT_TRAFFIC_SECRET_N / SERVER_TRAFFIC_SECRET_N. */
+  private logTrafficSecret(side: "CLIENT" | "SERVER", generation: number, secret: Uint8Array): void {
+    this.init.config.keyLog?.(`${side}_TRAFFIC_SECRET_${generation} ${toHex(this.init.clientRandom)} ${toHex(secret)}`);
   }
 }

@@ -50,14 +50,18 @@ import {
 } from "./messages.js";
 import { type VerifiedPeer, verifyPeerCertificates } from "./peer-verification.js";
 import { PostHandshake } from "./post-handshake.js";
+import { type RecordLimits, negotiateRecordLimitsAsServer } from "./record-size-limit.js";
 import { Transcript } from "./transcript.js";
+import { type AcceptedResumption, externalPskHash, newSessionTickets, selectResumption, ticketCountOf, ticketLifetimeOf } from "./server-resumption.js";
+import { PskKeyExchangeMode, encodeSelectedIdentity } from "./psk.js";
+import { checkExternalPsk, pskModeCodes } from "./external-psk.js";
+import { acceptEarlyData, maxEarlyDataOf } from "./early-data.js";
 
 /** What the server decided from the ClientHello (§4.1.1 negotiation). */
 interface Negotiated {
   readonly suite: CipherSuite;
   readonly group: GroupName;
   readonly clientShare: KeyShareEntry | undefined;
-  readonly scheme: SignatureScheme;
   readonly alpnProtocol: string | null;
   readonly serverName: string | null;
 }
@@ -72,7 +76,7 @@ export class ServerHandshake {
   step: Step;
   private readonly transcript: Transcript;
   private readonly clientAuth: ClientAuthMode;
-  private readonly credentials: Credentials;
+  private readonly credentials: Credentials | null;
   private readonly advertiseCertificateAuthorities: boolean;
   private firstHello: ClientHello | null = null;
   private helloRetry: { suite: CipherSuite; group: GroupName; cookie: Uint8Array } | null = null;
@@ -86,18 +90,34 @@ export class ServerHandshake {
   private clientApplicationSecret: Uint8Array = new Uint8Array(0);
   private client: VerifiedPeer | null = null;
   private clientScheme: SignatureScheme | null = null;
+  /** The ticket accepted from the ClientHello (§4.2.11), if this handshake resumes. */
+  private resumption: AcceptedResumption | null = null;
+  private earlyDataAccepted = false;
+  private clientEarlySecret: Uint8Array = new Uint8Array(0);
+  private lastClientHello: Uint8Array = new Uint8Array(0);
+  private clientHello1: Uint8Array | null = null;
+  private helloRetryRequest: Uint8Array | null = null;
+  private exporterSecret: Uint8Array = new Uint8Array(0);
+  /** RFC 8449 / RFC 6066 outcome and the EncryptedExtensions entry that answers the client. */
+  private recordLimits: { limits: RecordLimits; answer: Extension | null } | null = null;
+  private clientOffersPostHandshakeAuth = false;
 
   constructor(
     private readonly config: ResolvedConfig,
-    serverConfig: ServerConfig,
+    private readonly serverConfig: ServerConfig,
     private readonly io: HandshakeIO,
   ) {
     this.transcript = new Transcript(config.provider);
+    ticketCountOf(serverConfig);
+    ticketLifetimeOf(serverConfig);
     this.clientAuth = serverConfig.clientAuth ?? "none";
     if (!["none", "request", "require"].includes(this.clientAuth)) {
       throw new TypeError(`clientAuth must be "none", "request" or "require", not "${this.clientAuth}"`);
     }
-    if (!config.credentials) throw new TypeError("a server needs certificateChain and privateKey (or signer)");
+    if (!config.credentials && !serverConfig.externalPsks?.length) throw new TypeError("a server needs certificateChain and privateKey (or signer), or externalPsks");
+    for (const psk of serverConfig.externalPsks ?? []) checkExternalPsk(psk);
+    pskModeCodes(serverConfig.pskKeyExchangeModes);
+    maxEarlyDataOf(serverConfig);
     this.credentials = config.credentials;
     if (this.clientAuth !== "none" && !config.verifyPeer && config.trustAnchors.length === 0 && config.spkiPins.length === 0) {
       throw new TypeError("requesting client certificates needs trustAnchors (or spkiPins, or verifyPeer) to check them");
@@ -124,15 +144,44 @@ export class ServerHandshake {
 
     const negotiated = this.negotiate(hello);
     this.transcript.add(m.raw);
-    if (!negotiated.clientShare) return this.sendHelloRetryRequest(hello, negotiated);
-    if (findExtension(hello.extensions, ExtensionType.early_data) !== undefined) this.io.skipEarlyData();
+    this.lastClientHello = m.raw;
+    this.resumption = selectResumption(
+      {
+        config: this.config,
+        serverConfig: this.serverConfig,
+        suite: negotiated.suite,
+        serverName: negotiated.serverName,
+        clientAuth: this.clientAuth,
+        clientHello: m.raw,
+        retry: this.helloRetryRequest ? { clientHello1: this.clientHello1!, helloRetryRequest: this.helloRetryRequest } : null,
+      },
+      hello.extensions,
+    );
+    // psk_ke needs no key share; otherwise a missing one costs a HelloRetryRequest (§4.1.4).
+    if (!negotiated.clientShare && this.resumption?.mode !== PskKeyExchangeMode.psk_ke) {
+      this.resumption = null;
+      this.clientHello1 = m.raw;
+      // §4.2.10: 0-RTT sent with this ClientHello is rejected by the retry and skipped.
+      if (findExtension(hello.extensions, ExtensionType.early_data) !== undefined) this.io.skipEarlyData();
+      return this.sendHelloRetryRequest(hello, negotiated);
+    }
+    const scheme = this.resumption ? null : this.negotiateSignatureScheme(hello);
     this.negotiated = negotiated;
+    this.earlyDataAccepted = this.decideEarlyData(hello, negotiated);
+    this.recordLimits = negotiateRecordLimitsAsServer(hello.extensions, this.config.recordSizeLimit);
+    this.clientOffersPostHandshakeAuth = findExtension(hello.extensions, ExtensionType.post_handshake_auth) !== undefined;
 
     this.sendServerHello(hello, negotiated);
     this.sendEncryptedExtensions(negotiated);
+    // §2.2: a resumed handshake is authenticated by the PSK: no certificates, no CertificateRequest (§4.3.2).
+    if (this.resumption) {
+      this.sendServerFinished();
+      if (this.earlyDataAccepted) this.expectEndOfEarlyData();
+      return;
+    }
     if (this.clientAuth !== "none") this.sendCertificateRequest();
     this.sendServerCertificate();
-    const signed = this.sendServerCertificateVerify(negotiated.scheme);
+    const signed = this.sendServerCertificateVerify(scheme!);
     if (signed) return signed.then(() => this.sendServerFinished());
     this.sendServerFinished();
   }
@@ -173,7 +222,10 @@ export class ServerHandshake {
 
   private negotiate(hello: ClientHello): Negotiated {
     const c = this.config;
-    const suite = this.helloRetry?.suite ?? c.cipherSuites.find((s) => hello.cipherSuites.includes(s.code));
+    // §4.2.11: an external PSK fixes the hash; prefer a suite that can use it.
+    const pskHash = externalPskHash(this.serverConfig, hello.extensions);
+    const offered = c.cipherSuites.filter((s) => hello.cipherSuites.includes(s.code));
+    const suite = this.helloRetry?.suite ?? offered.find((s) => s.hash === pskHash) ?? offered[0];
     if (!suite) {
       fail("handshake_failure", `no cipher suite in common; we support ${c.cipherSuites.map((s) => s.name).join(", ")}`);
     }
@@ -198,16 +250,6 @@ export class ServerHandshake {
     const group = this.helloRetry?.group ?? withShare ?? mutual[0];
     const clientShare = shares.find((s) => s.group === groupCode(group));
 
-    const schemesData = findExtension(hello.extensions, ExtensionType.signature_algorithms);
-    if (schemesData === undefined) fail("missing_extension", "the ClientHello lacks signature_algorithms (§4.2.3)");
-    const clientSchemes = decodeU16List(schemesData, "signature_algorithms extension");
-    const scheme = this.credentials.signer.schemes
-      .map((name) => signatureSchemeByName(name))
-      .find((s) => !s.certificateOnly && clientSchemes.includes(s.code));
-    if (!scheme) {
-      fail("handshake_failure", `the client accepts none of the signature schemes our key can make (${this.credentials.signer.schemes.join(", ")})`);
-    }
-
     const sni = findExtension(hello.extensions, ExtensionType.server_name);
     const serverName = sni === undefined ? null : decodeServerName(sni);
 
@@ -221,7 +263,23 @@ export class ServerHandshake {
         fail("no_application_protocol", `the client offers ALPN ${offered.join(", ")}; we support ${c.alpnProtocols.join(", ")}`);
       }
     }
-    return { suite, group, clientShare, scheme, alpnProtocol, serverName };
+    return { suite, group, clientShare, alpnProtocol, serverName };
+  }
+
+  /** §4.2.3: the scheme our CertificateVerify will use; only a certificate-authenticated handshake needs one. */
+  private negotiateSignatureScheme(hello: ClientHello): SignatureScheme {
+    if (!this.credentials) fail("handshake_failure", "the client offered no PSK this server knows, and it has no certificate to authenticate with");
+    const credentials = this.credentials;
+    const schemesData = findExtension(hello.extensions, ExtensionType.signature_algorithms);
+    if (schemesData === undefined) fail("missing_extension", "the ClientHello lacks signature_algorithms (§4.2.3)");
+    const clientSchemes = decodeU16List(schemesData, "signature_algorithms extension");
+    const scheme = credentials.signer.schemes
+      .map((name) => signatureSchemeByName(name))
+      .find((s) => !s.certificateOnly && clientSchemes.includes(s.code));
+    if (!scheme) {
+      fail("handshake_failure", `the client accepts none of the signature schemes our key can make (${credentials.signer.schemes.join(", ")})`);
+    }
+    return scheme;
   }
 
   /** §4.1.4 */
@@ -243,6 +301,7 @@ export class ServerHandshake {
       ],
     });
     this.transcript.add(retry);
+    this.helloRetryRequest = retry;
     this.io.sendHandshake(retry);
     this.sendChangeCipherSpecOnce(hello);
     this.step = { name: "ExpectSecondClientHello", expects: [HandshakeType.client_hello], handle: (m) => this.processClientHello(m) };
@@ -259,8 +318,10 @@ export class ServerHandshake {
   /** §4.1.3, then the handshake keys of §7.1. */
   private sendServerHello(hello: ClientHello, n: Negotiated): void {
     const provider = this.config.provider;
-    const share = provider.generateKeyShare(n.group);
-    const sharedSecret = share.deriveSharedSecret(n.clientShare!.keyExchange);
+    // §4.2.9: psk_ke uses the PSK alone; the (EC)DHE input to the key schedule is then zeros (§7.1).
+    const dhe = this.resumption?.mode !== PskKeyExchangeMode.psk_ke;
+    const share = dhe ? provider.generateKeyShare(n.group) : null;
+    const sharedSecret = share ? share.deriveSharedSecret(n.clientShare!.keyExchange) : new Uint8Array(n.suite.hash === "SHA-384" ? 48 : 32);
     if (!sharedSecret) fail("illegal_parameter", `the client's ${n.group} key share is not a valid public key`);
     const serverHello = encodeServerHello({
       legacyVersion: TLS12,
@@ -269,8 +330,9 @@ export class ServerHandshake {
       cipherSuite: n.suite.code,
       legacyCompressionMethod: 0,
       extensions: [
-        { type: ExtensionType.key_share, data: encodeKeyShareServer({ group: groupCode(n.group), keyExchange: share.publicKey }) },
+        ...(share ? [{ type: ExtensionType.key_share, data: encodeKeyShareServer({ group: groupCode(n.group), keyExchange: share.publicKey }) }] : []),
         { type: ExtensionType.supported_versions, data: encodeSupportedVersionsServer(TLS13) },
+        ...(this.resumption ? [{ type: ExtensionType.pre_shared_key, data: encodeSelectedIdentity(this.resumption.selectedIdentity) }] : []),
       ],
     });
     this.transcript.selectHash(n.suite.hash);
@@ -278,7 +340,7 @@ export class ServerHandshake {
     this.io.sendHandshake(serverHello);
     this.sendChangeCipherSpecOnce(hello);
 
-    const schedule = new KeySchedule(provider, n.suite);
+    const schedule = new KeySchedule(provider, n.suite, this.resumption?.psk);
     this.schedule = schedule;
     schedule.handshakeSecret(sharedSecret);
     const secrets = schedule.handshakeTrafficSecrets(this.transcript.hash());
@@ -287,7 +349,61 @@ export class ServerHandshake {
     this.logSecret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", secrets.client);
     this.logSecret("SERVER_HANDSHAKE_TRAFFIC_SECRET", secrets.server);
     this.io.setWriteSecret(n.suite, secrets.server, "handshake");
-    this.io.setReadSecret(n.suite, secrets.client, "handshake");
+    if (this.earlyDataAccepted) {
+      // §2.3: the client's 0-RTT records, then its EndOfEarlyData, come under the early traffic key.
+      this.io.setReadSecret(n.suite, this.clientEarlySecret, "early");
+      this.io.acceptEarlyData(maxEarlyDataOf(this.serverConfig));
+    } else {
+      this.io.setReadSecret(n.suite, secrets.client, "handshake");
+    }
+  }
+
+  /**
+   * §4.2.10: accept the client's 0-RTT data or have the connection skip it. Accepting needs a
+   * resumed ticket that allows it and passes the replay and freshness checks of early-data.ts.
+   */
+  private decideEarlyData(hello: ClientHello, n: Negotiated): boolean {
+    if (findExtension(hello.extensions, ExtensionType.early_data) === undefined) return false;
+    const r = this.resumption;
+    const accepted =
+      r !== null &&
+      r.state !== null &&
+      acceptEarlyData({
+        config: this.serverConfig,
+        provider: this.config.provider,
+        state: r.state,
+        ticket: r.identity,
+        selectedIdentity: r.selectedIdentity,
+        suiteCode: n.suite.code,
+        alpnProtocol: n.alpnProtocol,
+        ageSkew: r.ageSkew,
+        afterRetry: this.helloRetry !== null,
+        now: this.config.now().getTime(),
+      });
+    if (!accepted) {
+      this.io.skipEarlyData();
+      return false;
+    }
+    // client_early_traffic_secret = Derive-Secret(Early Secret, "c e traffic", ClientHello) (§7.1).
+    const schedule = new KeySchedule(this.config.provider, n.suite, r!.psk);
+    this.clientEarlySecret = schedule.deriveSecret(schedule.earlySecret, "c e traffic", this.config.provider.hash(n.suite.hash, this.lastClientHello));
+    this.logSecret("CLIENT_EARLY_TRAFFIC_SECRET", this.clientEarlySecret);
+    return true;
+  }
+
+  /** §4.5: after our Finished the client ends its 0-RTT data with EndOfEarlyData, then uses its handshake key. */
+  private expectEndOfEarlyData(): void {
+    const next = this.step;
+    this.step = {
+      name: "ExpectEndOfEarlyData",
+      expects: [HandshakeType.end_of_early_data],
+      handle: (m) => {
+        if (m.body.length !== 0) fail("decode_error", "EndOfEarlyData must be empty");
+        this.transcript.add(m.raw);
+        this.io.setReadSecret(this.negotiated!.suite, this.clientHandshakeSecret, "handshake");
+        this.step = next;
+      },
+    };
   }
 
   /** §4.3.1 */
@@ -295,11 +411,16 @@ export class ServerHandshake {
     let extensions: Extension[] = [];
     // RFC 6066 §3: acknowledge the SNI we received with an empty server_name.
     if (n.serverName !== null) extensions.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
+    // §4.2.10: an empty early_data extension says the 0-RTT data was accepted.
+    if (this.earlyDataAccepted) extensions.push({ type: ExtensionType.early_data, data: new Uint8Array(0) });
     if (n.alpnProtocol !== null) {
       extensions.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn([n.alpnProtocol]) });
     }
+    if (this.recordLimits?.answer) extensions.push(this.recordLimits.answer);
     const hook = this.config.testHooks.extensions;
     if (hook) extensions = hook("encrypted_extensions", extensions, this.helloRetry !== null);
+    // Our records from EncryptedExtensions on obey the client's limit (RFC 8449 §4).
+    if (this.recordLimits) this.io.setRecordLimits(this.recordLimits.limits);
     this.send(encodeEncryptedExtensions(extensions));
   }
 
@@ -324,7 +445,7 @@ export class ServerHandshake {
     this.send(
       encodeCertificate({
         certificateRequestContext: new Uint8Array(0),
-        certificateList: this.credentials.chain.map((certData) => ({ certData, extensions: [] })),
+        certificateList: this.credentials!.chain.map((certData) => ({ certData, extensions: [] })),
       }),
     );
   }
@@ -332,7 +453,7 @@ export class ServerHandshake {
   /** §4.4.3; the signer may be asynchronous. */
   private sendServerCertificateVerify(scheme: SignatureScheme): void | Promise<void> {
     const content = certificateVerifyContent("server", this.transcript.hash());
-    const signature = this.credentials.signer.sign(scheme.name, content);
+    const signature = this.credentials!.signer.sign(scheme.name, content);
     const send = (sig: Uint8Array): void => this.send(encodeCertificateVerify({ algorithm: scheme.code, signature: sig }));
     if (signature instanceof Uint8Array) return send(signature);
     this.step = { name: "Signing", expects: [], handle: () => undefined };
@@ -351,9 +472,10 @@ export class ServerHandshake {
     this.logSecret("CLIENT_TRAFFIC_SECRET_0", app.client);
     this.logSecret("SERVER_TRAFFIC_SECRET_0", app.server);
     this.logSecret("EXPORTER_SECRET", app.exporter);
+    this.exporterSecret = app.exporter;
     this.io.setWriteSecret(n.suite, app.server, "application");
     this.step =
-      this.clientAuth === "none"
+      this.clientAuth === "none" || this.resumption
         ? { name: "ExpectFinished", expects: [HandshakeType.finished], handle: (m) => this.processClientFinished(m) }
         : { name: "ExpectCertificate", expects: [HandshakeType.certificate], handle: (m) => this.processClientCertificate(m) };
   }
@@ -398,21 +520,45 @@ export class ServerHandshake {
     if (!constantTimeEqual(verifyData, expected)) fail("decrypt_error", "the client's Finished is wrong: the handshake was tampered with");
     this.transcript.add(m.raw);
     this.io.setReadSecret(n.suite, this.clientApplicationSecret, "application");
+    if (this.resumption) this.client = this.resumption.client;
 
     const result: HandshakeResult = {
       version: "TLSv1.3",
       cipherSuite: n.suite.name,
-      group: n.group,
+      group: this.resumption?.mode === PskKeyExchangeMode.psk_ke ? "none (psk_ke)" : n.group,
       alpnProtocol: n.alpnProtocol,
       helloRetry: this.helloRetry !== null,
       serverName: n.serverName,
       peerCertificates: this.client?.chain ?? [],
       peerIdentity: this.client?.identity ?? null,
       peerSignatureScheme: this.clientScheme?.name ?? null,
+      resumed: this.resumption !== null && this.resumption.state !== null,
+      pskIdentity: this.resumption?.externalIdentity ?? null,
+      earlyData: this.earlyDataAccepted ? "accepted" : "none",
     };
-    const post = new PostHandshake(this.io, schedule, n.suite, "server", this.serverApplicationSecret, this.clientApplicationSecret);
+    const post = new PostHandshake({
+      io: this.io,
+      config: this.config,
+      schedule,
+      suite: n.suite,
+      role: "server",
+      writeSecret: this.serverApplicationSecret,
+      readSecret: this.clientApplicationSecret,
+      exporterSecret: this.exporterSecret,
+      clientRandom: this.clientRandom,
+      postHandshakeAuth: { offered: this.clientOffersPostHandshakeAuth, transcript: this.transcript.fork(), serverName: n.serverName },
+    });
     this.step = post.step;
-    this.io.complete(result);
+    this.io.complete(result, post);
+    this.sendNewSessionTickets(result);
+  }
+
+  /** §4.6.1: tickets for resuming this session, sealed with what this handshake established. */
+  private sendNewSessionTickets(result: HandshakeResult): void {
+    const schedule = this.schedule!;
+    const resumptionMasterSecret = schedule.resumptionMasterSecret(this.transcript.hash());
+    const outcome = { serverName: result.serverName, alpnProtocol: result.alpnProtocol, peerCertificates: result.peerCertificates };
+    for (const ticket of newSessionTickets(this.config, this.serverConfig, schedule, resumptionMasterSecret, outcome)) this.io.sendHandshake(ticket);
   }
 
   private send(message: Uint8Array): void {

@@ -30,6 +30,12 @@ export class Transcript {
     this.held = [];
   }
 
+  /** A copy of the running hash that goes its own way (§4.6.2: each post-handshake authentication extends the handshake's transcript). */
+  fork(): HashContext {
+    if (!this.ctx) throw new Error("transcript forked before the cipher suite was chosen");
+    return this.ctx.clone();
+  }
+
   /** Transcript-Hash of everything added so far. */
   hash(): Uint8Array {
     if (!this.ctx) throw new Error("transcript hash used before the cipher suite was chosen");

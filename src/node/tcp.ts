@@ -41,7 +41,7 @@ export interface MtlsServerOptions extends AcceptOptions {
 
 export interface MtlsServer {
   /** Starts listening; resolves with the bound address (port 0 picks a free port). */
-  listen(port: number, host: string): Promise<RemoteEndpoint>;
+  listen(port: number, host: string, options?: { backlog?: number }): Promise<RemoteEndpoint>;
   /** Stops listening and closes every open connection. */
   close(): Promise<void>;
   /** The bound address, once listening. */
@@ -83,10 +83,11 @@ export function createMtlsServer(
     get address() {
       return address;
     },
-    listen(port, host) {
+    listen(port, host, options = {}) {
       return new Promise((resolve, reject) => {
         server.once("error", reject);
-        server.listen(port, host, () => {
+        // Node's default backlog (511) drops a burst of simultaneous connects; let busy servers raise it.
+        server.listen({ port, host, backlog: options.backlog }, () => {
           server.off("error", reject);
           const bound = server.address() as net.AddressInfo;
           address = { address: bound.address, port: bound.port };

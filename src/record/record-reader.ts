@@ -12,7 +12,11 @@ const CONTENT_APPLICATION_DATA = 23;
  * in place (RFC 8446 §5). Memory is bounded by one maximum-size record whatever the peer sends.
  */
 export class RecordReader {
-  private readonly buf = new Uint8Array(RECORD_HEADER_LENGTH + MAX_CIPHERTEXT);
+  private buf = new Uint8Array(RECORD_HEADER_LENGTH + MAX_CIPHERTEXT);
+  /** Largest record content accepted: 2^14 (§5.1), or the negotiated RFC 8449 / RFC 6066 limit. */
+  private maxContent = MAX_PLAINTEXT;
+  /** A smaller limit to switch to once the record being processed is done (see `limitContent`). */
+  private pendingMaxContent = 0;
   private fill = 0;
   private recordLength = -1;
   private readonly copyIn = new RangeCopier();
@@ -61,7 +65,8 @@ export class RecordReader {
   private checkHeader(): number {
     const length = (this.buf[3] << 8) | this.buf[4];
     // §5.2: more than 2^14 + 256 bytes of ciphertext (2^14 of plaintext before keys) is record_overflow.
-    const limit = this.protection ? MAX_CIPHERTEXT : MAX_PLAINTEXT;
+    // Under a negotiated limit our AEADs add exactly the content type and a 16-byte tag.
+    const limit = this.maxContent < MAX_PLAINTEXT ? this.maxContent + 1 + 16 : this.protection ? MAX_CIPHERTEXT : MAX_PLAINTEXT;
     if (length > limit) fail("record_overflow", `received a ${length}-byte record; the limit is ${limit}`);
     return length;
   }
@@ -90,14 +95,14 @@ export class RecordReader {
     }
     this.skipBudget = 0;
     // §5.4: "the full encoded TLSInnerPlaintext MUST NOT exceed 2^14 + 1 octets", padding included.
-    if (inner > MAX_PLAINTEXT + 1) fail("record_overflow", `decrypted a ${inner}-byte inner plaintext; the limit is ${MAX_PLAINTEXT + 1}, padding included`);
+    if (inner > this.maxContent + 1) fail("record_overflow", `decrypted a ${inner}-byte inner plaintext; the limit is ${this.maxContent + 1}, padding included`);
     // §5.4: the content type is the last non-zero byte; all-zero plaintext is unexpected_message.
     let end = RECORD_HEADER_LENGTH + inner;
     while (end > RECORD_HEADER_LENGTH && this.buf[end - 1] === 0) end--;
     if (end === RECORD_HEADER_LENGTH) fail("unexpected_message", "an encrypted record has no content type (all padding)");
     this.contentType = this.buf[end - 1];
     this.contentLength = end - 1 - RECORD_HEADER_LENGTH;
-    if (this.contentLength > MAX_PLAINTEXT) fail("record_overflow", `decrypted a ${this.contentLength}-byte record; the limit is ${MAX_PLAINTEXT}`);
+    if (this.contentLength > this.maxContent) fail("record_overflow", `decrypted a ${this.contentLength}-byte record; the limit is ${this.maxContent}`);
     return true;
   }
 
@@ -105,5 +110,27 @@ export class RecordReader {
   reset(): void {
     this.fill = 0;
     this.recordLength = -1;
+    if (this.pendingMaxContent > 0) this.applyLimit();
+  }
+
+  /**
+   * RFC 8449 record_size_limit / RFC 6066 max_fragment_length: from the next record on, accept
+   * at most `maxContent` content bytes per record, and shrink the buffer to one such record.
+   */
+  limitContent(maxContent: number): void {
+    this.pendingMaxContent = Math.min(maxContent, MAX_PLAINTEXT);
+    if (this.fill === 0) this.applyLimit();
+  }
+
+  private applyLimit(): void {
+    this.maxContent = this.pendingMaxContent;
+    this.pendingMaxContent = 0;
+    const size = RECORD_HEADER_LENGTH + (this.maxContent < MAX_PLAINTEXT ? this.maxContent + 1 + 16 : MAX_CIPHERTEXT);
+    if (size < this.buf.length) this.buf = new Uint8Array(size);
+  }
+
+  /** Bytes this reader holds for one record (memory accounting). */
+  get capacity(): number {
+    return this.buf.length;
   }
 }

@@ -20,8 +20,36 @@ export class RecordWriter {
   private readonly copyOut = new RangeCopier();
   /** Keys for sealing, or null while records are plaintext. */
   protection: RecordProtection | null = null;
+  /** Records sealed since `protection` was last replaced (the connection rekeys before RFC 8446 §5.5's limits). */
+  recordsSealed = 0;
+  /** Largest plaintext fragment per record: 2^14 (§5.1), or less once RFC 8449 record_size_limit says so. */
+  maxFragment = MAX_PLAINTEXT;
   /** §5.1: legacy_record_version of plaintext records (0x0301 is allowed for an initial ClientHello). */
   plaintextVersion = LEGACY_RECORD_VERSION;
+
+  /** Capacity to shrink the output buffer to once it is empty (after a record size limit), or 0. */
+  private shrinkTo = 0;
+
+  /**
+   * RFC 8449 / RFC 6066: from now on, records carry at most `maxFragment` content bytes, and the
+   * output buffer shrinks to one such record once the bytes queued now are taken.
+   */
+  limitFragment(maxFragment: number): void {
+    this.maxFragment = Math.min(maxFragment, MAX_PLAINTEXT);
+    this.shrinkTo = RECORD_HEADER_LENGTH + this.maxFragment + 1 + AEAD_TAG_LENGTH;
+    this.shrinkIfEmpty();
+  }
+
+  private shrinkIfEmpty(): void {
+    if (this.shrinkTo === 0 || this.fill !== this.start) return;
+    if (this.out.length > this.shrinkTo) this.out = new Uint8Array(this.shrinkTo);
+    this.shrinkTo = 0;
+  }
+
+  /** Bytes this writer holds (memory accounting). */
+  get capacity(): number {
+    return this.out.length;
+  }
 
   /** Bytes queued and not yet taken. */
   get pending(): number {
@@ -49,7 +77,7 @@ export class RecordWriter {
   /** Queues `data[offset, offset+length)` as records of `contentType`. */
   write(contentType: number, data: Uint8Array, offset = 0, length = data.length - offset): void {
     do {
-      const n = Math.min(length, MAX_PLAINTEXT);
+      const n = Math.min(length, this.maxFragment);
       this.writeRecord(contentType, data, offset, n);
       offset += n;
       length -= n;
@@ -71,6 +99,7 @@ export class RecordWriter {
     copyBytes(data, offset, this.out, at + RECORD_HEADER_LENGTH, n);
     this.out[at + RECORD_HEADER_LENGTH + n] = contentType;
     protection.seal(this.out, at, n + 1);
+    this.recordsSealed++;
   }
 
   /** Everything queued since the last call, as a new array the caller owns, or null. */
@@ -78,6 +107,7 @@ export class RecordWriter {
     if (this.fill === this.start) return null;
     const bytes = this.out.slice(this.start, this.fill);
     this.start = this.fill = 0;
+    this.shrinkIfEmpty();
     return bytes;
   }
 
@@ -90,7 +120,10 @@ export class RecordWriter {
     if (n <= 0) return 0;
     this.copyOut.copy(this.out, this.start, dest, offset, n);
     this.start += n;
-    if (this.start === this.fill) this.start = this.fill = 0;
+    if (this.start === this.fill) {
+      this.start = this.fill = 0;
+      this.shrinkIfEmpty();
+    }
     return n;
   }
 }

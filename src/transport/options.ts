@@ -136,7 +136,8 @@ export function serverConfigFrom(options: AcceptOptions): ServerConfig {
 function deriveClientConfig(options: ConnectOptions): ClientConfig {
   const config: ClientConfig = { ...options.config, ...commonConfig(options) };
   const withName = options.servername !== undefined ? { ...config, serverName: options.servername } : config;
-  requireTrust(withName, "connect()");
+  // An external PSK authenticates the server by itself (RFC 8446 §4.2.11): no CA is needed then.
+  if (withName.externalPsk === undefined) requireTrust(withName, "connect()");
   return withName;
 }
 

@@ -37,6 +37,20 @@ export interface SecureConnection {
   /** Sends close_notify and half-closes the transport; reading goes on (RFC 8446 §6.1). */
   closeWrite(): Promise<void>;
   /**
+   * Sends a KeyUpdate (RFC 8446 §4.6.3), in order with `write`; with `requestPeerUpdate` the peer
+   * must update its keys too. Resolves when the transport accepted it.
+   */
+  keyUpdate(requestPeerUpdate?: boolean): Promise<void>;
+  /** RFC 8446 §7.5 exporter: `length` bytes both ends derive alike from `label` and `context`. */
+  exportKeyingMaterial(label: string, context: Uint8Array | null | undefined, length: number): Uint8Array;
+  /**
+   * Server only, RFC 8446 §4.6.2: asks the client (which must have offered post_handshake_auth)
+   * for a certificate after the handshake. Resolves with the identity it proves (undefined if it
+   * sends none) once its answer arrives, which is read while the application reads; `peer` and
+   * `handshake` are updated then.
+   */
+  requestClientCertificate(): Promise<PeerIdentity | undefined>;
+  /**
    * Sends close_notify if not yet sent, waits (bounded by `closeTimeoutMs`) for the peer's,
    * discarding unread data, and closes the transport. Never rejects.
    */
@@ -256,6 +270,40 @@ class TransportSession implements SecureConnection {
       }
       await this.flushChecked();
     }
+  }
+
+  keyUpdate(requestPeerUpdate = false): Promise<void> {
+    const next = this.writeLock.then(async () => {
+      if (this.failure) throw this.failure;
+      if (this.writeClosed) throw new Error("keyUpdate() after close_notify was sent");
+      try {
+        this.engine.keyUpdate(requestPeerUpdate);
+      } catch (e) {
+        throw await this.fail(e);
+      }
+      await this.flushChecked();
+    });
+    this.writeLock = next.catch(() => undefined);
+    return next;
+  }
+
+  requestClientCertificate(): Promise<PeerIdentity | undefined> {
+    const sent = this.writeLock.then(async () => {
+      if (this.failure) throw this.failure;
+      if (!(this.engine instanceof ServerConnection)) throw new Error("only a server can request a client certificate");
+      // A usage error (no post_handshake_auth offered) throws here without harming the connection.
+      const answer = this.engine.requestClientCertificate();
+      answer.catch(() => undefined); // surfaced through the returned promise
+      await this.flushChecked();
+      return { answer }; // wrapped: the write lock must not wait for the client's answer
+    });
+    this.writeLock = sent.catch(() => undefined);
+    return sent.then(async ({ answer }) => (await answer) ?? undefined);
+  }
+
+  exportKeyingMaterial(label: string, context: Uint8Array | null | undefined, length: number): Uint8Array {
+    if (this.failure) throw this.failure;
+    return this.engine.exportKeyingMaterial(label, context, length);
   }
 
   closeWrite(): Promise<void> {

@@ -1,0 +1,125 @@
+import { fail } from "../bytes/index.js";
+import type { Limits } from "../handshake/config.js";
+import { ContentType, HandshakeType } from "../handshake/constants.js";
+import type { HandshakeMessage } from "../handshake/messages.js";
+
+/**
+ * Counts what a peer makes us do, record by record, against the configured `Limits` (issue 7).
+ * Each check names the limit and its value, so the person reading the error knows what to raise.
+ */
+export class PeerLimits {
+  private recordsBeforeHandshake = 0;
+  private emptyInARow = 0;
+  private warningsInARow = 0;
+  private keyUpdatesInARow = 0;
+  /** KeyUpdates we asked for (update_requested) and the peer has not yet answered. */
+  private keyUpdatesRequested = 0;
+
+  constructor(private readonly limits: Limits) {}
+
+  /** Every record the peer sends, before its content is processed. */
+  onRecord(type: number, contentLength: number, handshakeComplete: boolean): void {
+    if (!handshakeComplete && ++this.recordsBeforeHandshake > this.limits.maxRecordsBeforeHandshake) {
+      fail("unexpected_message", `the peer sent more than ${this.limits.maxRecordsBeforeHandshake} records without completing the handshake (limits.maxRecordsBeforeHandshake)`);
+    }
+    // A dropped change_cipher_spec (§5) carries nothing either.
+    const empty = contentLength === 0 || type === ContentType.change_cipher_spec;
+    if (!empty) this.emptyInARow = 0;
+    else if (++this.emptyInARow > this.limits.maxEmptyRecords) {
+      fail("unexpected_message", `the peer sent more than ${this.limits.maxEmptyRecords} empty records in a row (limits.maxEmptyRecords)`);
+    }
+    if (type !== ContentType.alert) this.warningsInARow = 0;
+    if (type === ContentType.application_data && contentLength > 0) this.keyUpdatesInARow = 0;
+  }
+
+  /** A warning alert (§6: user_canceled) the peer sent. */
+  onWarningAlert(): void {
+    if (++this.warningsInARow > this.limits.maxWarningAlerts) {
+      fail("unexpected_message", `the peer sent more than ${this.limits.maxWarningAlerts} warning alerts in a row (limits.maxWarningAlerts)`);
+    }
+  }
+
+  /** Received application data about to be queued behind `waiting` unread bytes. */
+  onApplicationData(waiting: number, length: number): void {
+    if (waiting + length > this.limits.maxBufferedPlaintext) {
+      fail("internal_error", `more than ${this.limits.maxBufferedPlaintext} bytes of received application data are waiting to be read (limits.maxBufferedPlaintext): call read() between receive() calls, or raise the limit`);
+    }
+  }
+
+  /** We sent a KeyUpdate with update_requested: the peer's answer does not count against the limit. */
+  onKeyUpdateRequested(): void {
+    this.keyUpdatesRequested++;
+  }
+
+  /** A complete handshake message, before its state handles it. */
+  onHandshakeMessage(message: HandshakeMessage): void {
+    if (message.type === HandshakeType.key_update) {
+      // §4.6.3: a peer answers each update_requested, possibly after a burst of them, back to back.
+      if (this.keyUpdatesRequested > 0) {
+        this.keyUpdatesRequested--;
+        return;
+      }
+      if (++this.keyUpdatesInARow > this.limits.maxKeyUpdates) {
+        fail("unexpected_message", `the peer sent more than ${this.limits.maxKeyUpdates} KeyUpdates with no application data between (limits.maxKeyUpdates)`);
+      }
+      return;
+    }
+    checkMessageShape(message, this.limits);
+  }
+}
+
+/**
+ * Extension counts and certificate chain length, read from the wire layout (§4) without
+ * decoding: a malformed message is left for its decoder to refuse with decode_error.
+ */
+function checkMessageShape(message: HandshakeMessage, limits: Limits): void {
+  const b = message.body;
+  switch (message.type) {
+    case HandshakeType.client_hello: {
+      // legacy_version(2) random(32) session_id<1> cipher_suites<2> compression<1> extensions<2>
+      let at = 34;
+      at += 1 + (b[at] ?? 0);
+      at += 2 + (((b[at] ?? 0) << 8) | (b[at + 1] ?? 0));
+      at += 1 + (b[at] ?? 0);
+      return checkExtensionBlock(b, at, limits, "ClientHello");
+    }
+    case HandshakeType.server_hello: {
+      // legacy_version(2) random(32) session_id<1> cipher_suite(2) compression(1) extensions<2>
+      const at = 34 + 1 + (b[34] ?? 0) + 3;
+      return checkExtensionBlock(b, at, limits, "ServerHello");
+    }
+    case HandshakeType.encrypted_extensions:
+      return checkExtensionBlock(b, 0, limits, "EncryptedExtensions");
+    case HandshakeType.certificate_request:
+      return checkExtensionBlock(b, 1 + (b[0] ?? 0), limits, "CertificateRequest");
+    case HandshakeType.certificate:
+      return checkCertificateEntries(b, limits);
+    default:
+      return;
+  }
+}
+
+/** Counts the extensions of the `extensions<2>` block at `at`; stops quietly where the bytes run out. */
+function checkExtensionBlock(b: Uint8Array, at: number, limits: Limits, what: string): void {
+  if (at + 2 > b.length) return;
+  const end = Math.min(b.length, at + 2 + ((b[at] << 8) | b[at + 1]));
+  let count = 0;
+  for (let p = at + 2; p + 4 <= end; p += 4 + ((b[p + 2] << 8) | b[p + 3])) {
+    if (++count > limits.maxExtensions) fail("illegal_parameter", `the peer's ${what} has more than ${limits.maxExtensions} extensions (limits.maxExtensions)`);
+  }
+}
+
+/** §4.4.2: certificate_request_context<1>, then CertificateEntry { cert_data<3>, extensions<2> } list<3>. */
+function checkCertificateEntries(b: Uint8Array, limits: Limits): void {
+  let p = 1 + (b[0] ?? 0) + 3;
+  let count = 0;
+  while (p + 3 <= b.length) {
+    if (++count > limits.maxCertificateChainLength) {
+      fail("bad_certificate", `the peer sent more than ${limits.maxCertificateChainLength} certificates (limits.maxCertificateChainLength)`);
+    }
+    p += 3 + ((b[p] << 16) | (b[p + 1] << 8) | b[p + 2]);
+    if (p + 2 > b.length) return;
+    checkExtensionBlock(b, p, limits, "CertificateEntry");
+    p += 2 + ((b[p] << 8) | b[p + 1]);
+  }
+}

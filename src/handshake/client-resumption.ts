@@ -1,0 +1,145 @@
+import { TLSError, fail } from "../bytes/index.js";
+import { type CipherSuite, ExtensionType, HandshakeType, cipherSuiteByCode } from "./constants.js";
+import type { ResolvedConfig } from "./config.js";
+import { type Extension, checkExtensionsAllowed, encodePskModes, findExtension } from "./extensions.js";
+import type { KeySchedule } from "./key-schedule.js";
+import { type HandshakeMessage, decodeNewSessionTicket } from "./messages.js";
+import type { Step } from "./handshake-io.js";
+import { PostHandshake, type PostHandshakeInit } from "./post-handshake.js";
+import { PskKeyExchangeMode, computeBinder, encodeOfferedPsks, resumptionPsk, transcriptBeforeRetry, truncateClientHello } from "./psk.js";
+import { decodeEarlyDataIndication } from "./early-data-indication.js";
+import { type ExternalPsk, pskIdentityBytes } from "./external-psk.js";
+import { type ResumableSession, type SessionStore, sessionUsable } from "./session-store.js";
+import { type VerifiedPeer, verifyPeerCertificates } from "./peer-verification.js";
+
+/** A PSK the client offers in its ClientHello (RFC 8446 §4.2.11): a ticket, or an external PSK. */
+export interface OfferedSession {
+  readonly identity: Uint8Array;
+  readonly psk: Uint8Array;
+  /** A suite we offer whose hash is the PSK's; the binder is computed with it. */
+  readonly suite: CipherSuite;
+  /** The ticket, or null for an external PSK (§4.2.11: "ext binder" instead of "res binder"). */
+  readonly session: ResumableSession | null;
+  /** The server as the original handshake proved it, re-checked against today's configuration (null for an external PSK). */
+  readonly server: VerifiedPeer | null;
+  /** §4.2.9 modes we allow with it. */
+  readonly modes: readonly number[];
+}
+
+/** §4.2.11: an external PSK is offered with an obfuscated_ticket_age of 0 and its own hash (default SHA-256). */
+export function externalPskOffer(config: ResolvedConfig, psk: ExternalPsk, modes: readonly number[]): OfferedSession {
+  const hash = psk.hash ?? "SHA-256";
+  const suite = config.cipherSuites.find((s) => s.hash === hash);
+  if (!suite) throw new TypeError(`the external PSK uses ${hash}, but no configured cipher suite does`);
+  return { identity: pskIdentityBytes(psk.identity), psk: psk.key, suite, session: null, server: null, modes };
+}
+
+/**
+ * Takes a ticket for `serverName` from the store if one can still be used: within its lifetime,
+ * for a cipher suite we still offer, and for a server whose certificates still pass our checks
+ * (trust anchors, validity, revocation, authorization) so resumption never outlives a decision
+ * a full handshake would now refuse.
+ */
+export function chooseSessionToOffer(config: ResolvedConfig, store: SessionStore | null, serverName: string | null): OfferedSession | null {
+  if (store === null) return null;
+  const key = serverName ?? "";
+  const now = config.now().getTime();
+  for (let attempts = 0; attempts < 16; attempts++) {
+    const session = store.take(key);
+    if (session === undefined) return null;
+    const suite = cipherSuiteByCode(session.cipherSuite);
+    if (!suite || !config.cipherSuites.includes(suite) || !sessionUsable(session, now) || session.serverCertificates.length === 0) continue;
+    try {
+      const entries = session.serverCertificates.map((certData) => ({ certData, extensions: [] }));
+      const server = verifyPeerCertificates(config, entries, "server", serverName);
+      return { identity: session.ticket, psk: session.psk, suite, session, server, modes: [PskKeyExchangeMode.psk_dhe_ke] };
+    } catch (e) {
+      if (!(e instanceof TLSError)) throw e;
+    }
+  }
+  return null;
+}
+
+/** §4.2.9 and §4.2.11: psk_key_exchange_modes, then pre_shared_key (which must come last) with a placeholder binder. */
+export function pskExtensions(offer: OfferedSession, now: number): Extension[] {
+  const { session, suite } = offer;
+  // §4.2.11.1: obfuscated_ticket_age = (ticket age in ms + ticket_age_add) mod 2^32; 0 for external PSKs.
+  const age = session ? (now - session.receivedAt + session.ticketAgeAdd) >>> 0 : 0;
+  const binder = new Uint8Array(suite.hash === "SHA-384" ? 48 : 32);
+  return [
+    { type: ExtensionType.psk_key_exchange_modes, data: encodePskModes(offer.modes) },
+    { type: ExtensionType.pre_shared_key, data: encodeOfferedPsks({ identities: [{ identity: offer.identity, obfuscatedTicketAge: age }], binders: [binder] }) },
+  ];
+}
+
+/**
+ * §4.2.11.2: writes the binder into the encoded ClientHello, in place. The binder covers the
+ * ClientHello up to the binders list, after `messagesBefore` (the HelloRetryRequest exchange).
+ */
+export function fillBinder(config: ResolvedConfig, offer: OfferedSession, clientHello: Uint8Array, retry: { clientHello1: Uint8Array; helloRetryRequest: Uint8Array } | null): void {
+  const p = config.provider;
+  const binderLength = offer.suite.hash === "SHA-384" ? 48 : 32;
+  const placeholder = [new Uint8Array(binderLength)];
+  const prefix = retry ? transcriptBeforeRetry(p, offer.suite.hash, retry.clientHello1, retry.helloRetryRequest) : new Uint8Array(0);
+  const binder = computeBinder(p, offer.suite, offer.psk, offer.session === null, prefix, truncateClientHello(clientHello, placeholder));
+  clientHello.set(binder, clientHello.length - binderLength);
+}
+
+/**
+ * §4.6.1: turns a NewSessionTicket into a stored session. The PSK comes from the
+ * resumption_master_secret and the ticket's nonce; a lifetime of zero means "do not use".
+ */
+export function storeNewSessionTicket(
+  config: ResolvedConfig,
+  store: SessionStore | null,
+  body: Uint8Array,
+  context: { schedule: KeySchedule; resumptionMasterSecret: Uint8Array; serverName: string | null; alpnProtocol: string | null; serverCertificates: readonly Uint8Array[] },
+): void {
+  const ticket = decodeNewSessionTicket(body);
+  checkExtensionsAllowed("new_session_ticket", ticket.extensions, null, "NewSessionTicket");
+  const earlyData = findExtension(ticket.extensions, ExtensionType.early_data);
+  const maxEarlyData = earlyData === undefined ? 0 : decodeEarlyDataIndication(earlyData, "new_session_ticket");
+  if (store === null || ticket.ticketLifetime === 0) return;
+  store.put({
+    serverName: context.serverName ?? "",
+    ticket: ticket.ticket,
+    cipherSuite: context.schedule.suite.code,
+    psk: resumptionPsk(context.schedule, context.resumptionMasterSecret, ticket.ticketNonce),
+    ticketAgeAdd: ticket.ticketAgeAdd,
+    lifetime: ticket.ticketLifetime,
+    receivedAt: config.now().getTime(),
+    maxEarlyData,
+    alpnProtocol: context.alpnProtocol,
+    serverCertificates: context.serverCertificates,
+  });
+}
+
+/** §4.2.11: what the client checks when the ServerHello accepts its PSK. */
+export function checkSelectedPsk(offer: OfferedSession | null, selected: number, suite: CipherSuite): OfferedSession {
+  if (offer === null) fail("unsupported_extension", "ServerHello selected a PSK, but we offered none");
+  if (selected !== 0) fail("illegal_parameter", `ServerHello selected PSK identity ${selected}; we offered only one`);
+  if (suite.hash !== offer.suite.hash) fail("illegal_parameter", "ServerHello selected a cipher suite whose hash does not match the resumed session's");
+  return offer;
+}
+
+/**
+ * The client's post-handshake session: NewSessionTickets (§4.6.1) go to the session store, every
+ * other post-handshake message to PostHandshake as usual.
+ */
+export class ClientSession extends PostHandshake {
+  constructor(
+    init: PostHandshakeInit,
+    private readonly processNewSessionTicket: (m: HandshakeMessage) => void,
+  ) {
+    super(init);
+  }
+
+  override get step(): Step {
+    const base = super.step;
+    return {
+      name: base.name,
+      expects: base.expects,
+      handle: (m) => (m.type === HandshakeType.new_session_ticket ? this.processNewSessionTicket(m) : base.handle(m)),
+    };
+  }
+}

@@ -1,0 +1,149 @@
+import { bytesEqual, constantTimeEqual, fail } from "../bytes/index.js";
+import type { HashContext } from "../crypto/provider.js";
+import { certificateVerifyContent, verifyCertificateVerify } from "./certificate-verify.js";
+import { selectClientCertificate } from "./certificate-selection.js";
+import type { ResolvedConfig } from "./config.js";
+import { ExtensionType, HandshakeType, type SignatureScheme } from "./constants.js";
+import { type Extension, checkExtensionsAllowed, encodeCertificateAuthorities, encodeU16List, findExtension } from "./extensions.js";
+import type { KeySchedule } from "./key-schedule.js";
+import {
+  type HandshakeMessage,
+  decodeCertificate,
+  decodeCertificateRequest,
+  decodeFinished,
+  encodeCertificate,
+  encodeCertificateRequest,
+  encodeCertificateVerify,
+  encodeFinished,
+} from "./messages.js";
+import { type VerifiedPeer, verifyPeerCertificates } from "./peer-verification.js";
+
+/** The client's answer to a post-handshake CertificateRequest, as the server verified it. */
+export interface PostHandshakeAuthentication {
+  /** The client's validated certificate, or null when it answered with an empty Certificate. */
+  readonly peer: VerifiedPeer | null;
+  readonly scheme: SignatureScheme | null;
+}
+
+/**
+ * RFC 8446 §4.6.2, server side: one outstanding post-handshake CertificateRequest. Its transcript
+ * is the handshake's (through the client's Finished) followed by this exchange's own messages, so
+ * each request branches from a copy of the handshake transcript (§4.4.1).
+ */
+export class ServerCertificateRequest {
+  private stage: "certificate" | "certificate_verify" | "finished" = "certificate";
+  private peer: VerifiedPeer | null = null;
+  private scheme: SignatureScheme | null = null;
+
+  private constructor(
+    private readonly config: ResolvedConfig,
+    private readonly schedule: KeySchedule,
+    private readonly context: Uint8Array,
+    private readonly transcript: HashContext,
+  ) {}
+
+  /** §4.3.2: a fresh, non-empty certificate_request_context, signature_algorithms and (optionally) our CAs. */
+  static send(config: ResolvedConfig, schedule: KeySchedule, handshakeTranscript: HashContext, sendHandshake: (m: Uint8Array) => void): ServerCertificateRequest {
+    const context = config.provider.randomBytes(16);
+    const extensions: Extension[] = [{ type: ExtensionType.signature_algorithms, data: encodeU16List(config.acceptedSchemes.map((s) => s.code)) }];
+    if (config.trustAnchors.length > 0 && config.trustAnchors.length <= 16) {
+      extensions.push({ type: ExtensionType.certificate_authorities, data: encodeCertificateAuthorities(config.trustAnchors.map((a) => a.subject.der)) });
+    }
+    const request = encodeCertificateRequest({ certificateRequestContext: context, extensions });
+    const transcript = handshakeTranscript.clone();
+    transcript.update(request);
+    sendHandshake(request);
+    return new ServerCertificateRequest(config, schedule, context, transcript);
+  }
+
+  /** The message type this exchange waits for next. */
+  get expected(): number {
+    return this.stage === "certificate" ? HandshakeType.certificate : this.stage === "certificate_verify" ? HandshakeType.certificate_verify : HandshakeType.finished;
+  }
+
+  /**
+   * Takes the next message of the client's answer. Returns the outcome once the client's Finished
+   * (keyed by its current application_traffic_secret_N, §4.4) checks out, else null.
+   */
+  process(m: HandshakeMessage, clientTrafficSecret: Uint8Array, serverName: string | null): PostHandshakeAuthentication | null {
+    if (this.stage === "certificate") {
+      this.processClientCertificate(m, serverName);
+      return null;
+    }
+    if (this.stage === "certificate_verify") {
+      this.scheme = verifyCertificateVerify(this.config.provider, this.config.acceptedSchemes, "client", m.body, this.peer!.leaf.publicKey, this.transcript.digest());
+      this.transcript.update(m.raw);
+      this.stage = "finished";
+      return null;
+    }
+    const verifyData = decodeFinished(m.body, this.schedule.hashLength);
+    const expected = this.schedule.finishedVerifyData(clientTrafficSecret, this.transcript.digest());
+    if (!constantTimeEqual(verifyData, expected)) fail("decrypt_error", "the client's post-handshake Finished is wrong: the exchange was tampered with");
+    return { peer: this.peer, scheme: this.scheme };
+  }
+
+  private processClientCertificate(m: HandshakeMessage, serverName: string | null): void {
+    const certificate = decodeCertificate(m.body);
+    // §4.4.2: the client echoes the context of the request it answers.
+    if (!bytesEqual(certificate.certificateRequestContext, this.context)) {
+      fail("illegal_parameter", "the client's post-handshake Certificate does not echo our certificate_request_context");
+    }
+    this.transcript.update(m.raw);
+    if (certificate.certificateList.length === 0) {
+      this.stage = "finished";
+      return;
+    }
+    this.peer = verifyPeerCertificates(this.config, certificate.certificateList, "client", serverName);
+    this.stage = "certificate_verify";
+  }
+}
+
+/**
+ * RFC 8446 §4.6.2, client side: answers a post-handshake CertificateRequest with Certificate,
+ * CertificateVerify (when we have a fitting certificate) and Finished, keyed by our current
+ * client_application_traffic_secret_N (§4.4). The signer may be asynchronous.
+ */
+export function answerCertificateRequest(
+  config: ResolvedConfig,
+  schedule: KeySchedule,
+  handshakeTranscript: HashContext,
+  m: HandshakeMessage,
+  clientTrafficSecret: Uint8Array,
+  sendHandshake: (message: Uint8Array) => void,
+): void | Promise<void> {
+  const request = decodeCertificateRequest(m.body);
+  checkExtensionsAllowed("certificate_request", request.extensions, null, "CertificateRequest");
+  // §4.3.2: "[the context] shall be zero length unless used for the post-handshake authentication exchanges".
+  if (request.certificateRequestContext.length === 0) fail("illegal_parameter", "a post-handshake CertificateRequest must carry a non-empty context");
+  if (findExtension(request.extensions, ExtensionType.signature_algorithms) === undefined) {
+    fail("missing_extension", "CertificateRequest lacks signature_algorithms");
+  }
+  const transcript = handshakeTranscript.clone();
+  transcript.update(m.raw);
+  const choice = selectClientCertificate(config.certificateChoices, request.extensions);
+  if (choice.credentials === null) config.onClientCertificateNotSent?.(choice.reason);
+  const chain = choice.credentials !== null ? choice.credentials.chain : [];
+  const certificate = encodeCertificate({
+    certificateRequestContext: request.certificateRequestContext,
+    certificateList: chain.map((certData) => ({ certData, extensions: [] })),
+  });
+  transcript.update(certificate);
+  const messages = [certificate];
+  // The flight goes out whole, after the (possibly asynchronous) signature: none of it may be
+  // interleaved with other handshake messages (§5.1).
+  const finish = (): void => {
+    const finished = encodeFinished(schedule.finishedVerifyData(clientTrafficSecret, transcript.digest()));
+    for (const message of [...messages, finished]) sendHandshake(message);
+  };
+  if (choice.credentials === null) return finish();
+  const scheme = choice.scheme;
+  const signature = choice.credentials.signer.sign(scheme.name, certificateVerifyContent("client", transcript.digest()));
+  const addVerify = (sig: Uint8Array): void => {
+    const verify = encodeCertificateVerify({ algorithm: scheme.code, signature: sig });
+    transcript.update(verify);
+    messages.push(verify);
+    finish();
+  };
+  if (signature instanceof Uint8Array) return addVerify(signature);
+  return Promise.resolve(signature).then(addVerify);
+}

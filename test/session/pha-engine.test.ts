@@ -1,0 +1,107 @@
+/**
+ * Post-handshake client authentication (RFC 8446 §4.6.2) between our client and server, checked
+ * against the RFC's rules and against node:crypto's reading of the certificate the client proved.
+ * (OpenSSL and GnuTLS clients answer our server in test/peers/*-session-a.test.ts.)
+ */
+import { X509Certificate } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { ClientConnection, ServerConnection, TLSError } from "../../src/index.js";
+import { readPem } from "../helpers/fixtures.js";
+import { pumpMemory } from "../helpers/pump.js";
+
+const ca = readPem("ca.cert.pem");
+
+function pair(client: { postHandshakeAuth?: boolean; withCertificate?: boolean } = {}) {
+  const server = new ServerConnection({
+    certificateChain: readPem("server-p256.cert.pem"),
+    privateKey: readPem("server-p256.key.pem"),
+    trustAnchors: ca,
+  });
+  const clientConnection = new ClientConnection({
+    serverName: "localhost",
+    trustAnchors: ca,
+    postHandshakeAuth: client.postHandshakeAuth ?? true,
+    ...(client.withCertificate === false ? {} : { certificateChain: readPem("client-ed25519.cert.pem"), privateKey: readPem("client-ed25519.key.pem") }),
+  });
+  return { server, client: clientConnection };
+}
+
+/** The SAN URI node:crypto reads from the client's certificate. */
+const clientUri = (): string => /URI:([^,]+)/.exec(new X509Certificate(readPem("client-ed25519.cert.pem")).subjectAltName ?? "")![1];
+
+describe("post-handshake client authentication", () => {
+  it("asks an established client for its certificate and updates the peer identity", async () => {
+    const { client, server } = pair();
+    expect((await pumpMemory(client, server)).errors).toEqual([]);
+    expect(server.result?.peerIdentity).toBeNull();
+    expect(server.peerOffersPostHandshakeAuth).toBe(true);
+    client.write(new TextEncoder().encode("before"));
+    const identity = server.requestClientCertificate();
+    expect(server.clientAuthenticationPending).toBe(true);
+    expect((await pumpMemory(client, server)).errors).toEqual([]);
+    const proved = await identity;
+    expect(proved?.uris).toEqual([clientUri()]);
+    expect(server.result?.peerIdentity?.uris).toEqual([clientUri()]);
+    expect(server.result?.peerSignatureScheme).toBe("ed25519");
+    expect(server.clientAuthenticationPending).toBe(false);
+    // The connection carries on, and a second request works too (its own context and transcript).
+    const again = server.requestClientCertificate();
+    expect((await pumpMemory(client, server)).errors).toEqual([]);
+    expect((await again)?.uris).toEqual([clientUri()]);
+    server.write(new TextEncoder().encode("after"));
+    await pumpMemory(client, server);
+    expect(new TextDecoder().decode(client.read()!)).toBe("after");
+    expect(new TextDecoder().decode(server.read()!)).toBe("before");
+  });
+
+  it("resolves null when the client has no certificate to send (an empty Certificate, §4.4.2)", async () => {
+    const { client, server } = pair({ withCertificate: false });
+    await pumpMemory(client, server);
+    const identity = server.requestClientCertificate();
+    expect((await pumpMemory(client, server)).errors).toEqual([]);
+    expect(await identity).toBeNull();
+    expect(server.result?.peerIdentity).toBeNull();
+  });
+
+  it("refuses to ask a client that did not offer post_handshake_auth (§4.6.2)", async () => {
+    const { client, server } = pair({ postHandshakeAuth: false });
+    await pumpMemory(client, server);
+    expect(server.peerOffersPostHandshakeAuth).toBe(false);
+    expect(() => server.requestClientCertificate()).toThrow(/did not offer post_handshake_auth/);
+  });
+
+  it("a client that did not offer it answers a CertificateRequest with unexpected_message", async () => {
+    const { client, server } = pair({ postHandshakeAuth: false });
+    await pumpMemory(client, server);
+    // Make the server believe it was offered (a broken server would send the request anyway).
+    const session = (server as unknown as { session: { init: { postHandshakeAuth: { offered: boolean } } } }).session;
+    session.init.postHandshakeAuth.offered = true;
+    void server.requestClientCertificate().catch(() => undefined);
+    let error: unknown;
+    try {
+      client.receive(server.takeOutput()!);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(TLSError);
+    expect((error as TLSError).alertName).toBe("unexpected_message");
+  });
+
+  it("a client whose only certificate is from a CA the server does not name sends none (§4.2.4 certificate_authorities)", async () => {
+    const server = new ServerConnection({ certificateChain: readPem("server-p256.cert.pem"), privateKey: readPem("server-p256.key.pem"), trustAnchors: ca });
+    const notSent: string[] = [];
+    const client = new ClientConnection({
+      serverName: "localhost",
+      trustAnchors: ca,
+      postHandshakeAuth: true,
+      certificateChain: readPem("untrusted-client.cert.pem"),
+      privateKey: readPem("untrusted-client.key.pem"),
+      onClientCertificateNotSent: (reason) => notSent.push(reason),
+    });
+    await pumpMemory(client, server);
+    const identity = server.requestClientCertificate();
+    expect((await pumpMemory(client, server)).errors).toEqual([]);
+    expect(await identity).toBeNull();
+    expect(notSent.join()).toContain("certificate_authorities");
+  });
+});
