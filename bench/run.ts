@@ -12,6 +12,7 @@ import { measureJitless, measureQuickJS, quickjsAvailable, readPackageVersion } 
 import { describeMachine } from "./lib/machine.js";
 import { measureIdleMemory } from "./lib/memory.js";
 import { measureLoad } from "./lib/load.js";
+import { measureAnchorVerification } from "./lib/anchors.js";
 import { parseOptions } from "./lib/options.js";
 import { measureRecordGc } from "./gc-records.js";
 import { RECORD_SIZES, SUITES, type Budget, type SuiteName, measureNobleOneshot, measureNode } from "./lib/record-baselines.js";
@@ -93,6 +94,11 @@ async function main(): Promise<void> {
     gc[suite] = { mib: plan.gcMib, scavenges: g.scavenges, heap_growth_bytes: g.heap_growth_bytes };
   }
 
+  log("x509: chain verification under a cold and a prepared trust anchor");
+  const x509 = measureAnchorVerification(plan.handshakes * 2, plan.warmup);
+  x509.chain_verify_cold_ms = round(x509.chain_verify_cold_ms);
+  x509.chain_verify_prepared_ms = round(x509.chain_verify_prepared_ms);
+
   log(`memory: ${plan.idle} idle established pairs`);
   const memory = measureIdleMemory(plan.idle);
 
@@ -129,6 +135,7 @@ async function main(): Promise<void> {
     gc,
     memory,
     load,
+    x509,
     bundle: { ...bundles.sizes, breakdown: bundles.breakdown },
     interpreters,
     duration_s: round((now() - started) / 1000, 1),
@@ -156,6 +163,8 @@ function printTable(r: BenchResults): void {
     }
   }
   for (const [suite, g] of Object.entries(r.gc)) rows.push([`gc ${suite}`, `${g.scavenges} scavenges, +${g.heap_growth_bytes} B heap / ${g.mib} MiB`, "", ""]);
+  rows.push(["x509 chain verify, cold / prepared anchor", `${r.x509.chain_verify_cold_ms} / ${r.x509.chain_verify_prepared_ms} ms`, "", ""]);
+  rows.push(["load handshakes/s, failures, peak RSS", `${r.load.handshakes_per_s}/s, ${r.load.failures}, ${r.load.peak_rss_bytes} B`, "", ""]);
   rows.push(["memory idle client / server", `${r.memory.client_idle_bytes} / ${r.memory.server_idle_bytes} B`, "", ""]);
   const b = r.bundle;
   rows.push(["bundle client / server / full / minimal (min+gz)", `${b.client_min_gz} / ${b.server_min_gz} / ${b.full_min_gz} / ${b.minimal_client_min_gz} B`, "", ""]);

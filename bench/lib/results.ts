@@ -24,6 +24,8 @@ export type { LoadFigures } from "./load.js";
 export interface BenchResults {
   /** Mutual handshakes over loopback TCP against createMtlsServer, many in flight (bench/lib/load.ts). */
   load: import("./load.js").LoadFigures;
+  /** One chain verification under a cold vs a prepared (precomputed-table) trust anchor. */
+  x509: import("./anchors.js").AnchorTimes;
   machine: Record<string, unknown>;
   quick: boolean;
   handshake: Record<"p256" | "ed25519", HandshakeEntry>;

@@ -54,6 +54,7 @@ export function commaList(value: string | undefined): string[] | undefined {
 /** Our group names, with the spellings OpenSSL and GnuTLS users type. */
 const GROUP_ALIASES: Record<string, GroupName> = {
   x25519: "x25519",
+  x25519mlkem768: "X25519MLKEM768",
   secp256r1: "secp256r1",
   "p-256": "secp256r1",
   prime256v1: "secp256r1",
@@ -64,7 +65,7 @@ const GROUP_ALIASES: Record<string, GroupName> = {
 export function parseGroups(value: string | undefined): GroupName[] | undefined {
   return commaList(value)?.map((name) => {
     const group = GROUP_ALIASES[name.toLowerCase()];
-    if (!group) throw new UsageError(`unknown group ${JSON.stringify(name)}; use x25519, secp256r1 (P-256) or secp384r1 (P-384)`);
+    if (!group) throw new UsageError(`unknown group ${JSON.stringify(name)}; use X25519MLKEM768, x25519, secp256r1 (P-256) or secp384r1 (P-384)`);
     return group;
   });
 }

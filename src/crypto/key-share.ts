@@ -5,12 +5,19 @@
  */
 import { x25519 } from "@noble/curves/ed25519.js";
 import { p256, p384 } from "@noble/curves/nist.js";
+import { randomBytes as nobleRandomBytes } from "@noble/hashes/utils.js";
 import { fail } from "../bytes/index.js";
+import { HYBRID_PRIVATE_KEY_LENGTH, MLKEM768_SEED_LENGTH, X25519MLKEM768, hybridKeyShare } from "./hybrid-key-share.js";
 import type { GroupName, KeyShare } from "./provider.js";
 
 /** Wire sizes: RFC 7748 §5 for X25519, RFC 8446 §4.2.8.2 (uncompressed point, 1 + 2*coordinate). */
-const PUBLIC_KEY_LENGTH: Record<GroupName, number> = { x25519: 32, secp256r1: 65, secp384r1: 97 };
-const PRIVATE_KEY_LENGTH: Record<GroupName, number> = { x25519: 32, secp256r1: 32, secp384r1: 48 };
+const PUBLIC_KEY_LENGTH = { x25519: 32, secp256r1: 65, secp384r1: 97 } as const;
+const PRIVATE_KEY_LENGTH: Record<GroupName, number> = {
+  x25519: 32,
+  secp256r1: 32,
+  secp384r1: 48,
+  [X25519MLKEM768]: HYBRID_PRIVATE_KEY_LENGTH,
+};
 
 function nistCurve(group: "secp256r1" | "secp384r1"): typeof p256 {
   return group === "secp256r1" ? p256 : p384;
@@ -69,7 +76,8 @@ class NistKeyShare implements KeyShare {
 
 /**
  * The key share for a known private key: 32 bytes for X25519 (RFC 7748 scalar; clamping happens
- * inside), a big-endian scalar in [1, n-1] of 32/48 bytes for P-256/P-384. Used to replay
+ * inside), a big-endian scalar in [1, n-1] of 32/48 bytes for P-256/P-384, and for X25519MLKEM768
+ * the 64-byte ML-KEM-768 seed (FIPS 203 d||z) followed by the X25519 scalar. Used to replay
  * RFC 8448 and by `generateKeyShare`.
  */
 export function keyShareFromPrivateKey(group: GroupName, privateKey: Uint8Array): KeyShare {
@@ -80,6 +88,9 @@ export function keyShareFromPrivateKey(group: GroupName, privateKey: Uint8Array)
   }
   const own = privateKey.slice();
   if (group === "x25519") return new X25519KeyShare(own);
+  if (group === X25519MLKEM768) {
+    return hybridKeyShare(own.subarray(0, MLKEM768_SEED_LENGTH), new X25519KeyShare(own.slice(MLKEM768_SEED_LENGTH)));
+  }
   if (!nistCurve(group).utils.isValidSecretKey(own)) fail("internal_error", `invalid ${group} private key`);
   return new NistKeyShare(group, own);
 }
@@ -92,6 +103,8 @@ export function generateKeyShare(group: GroupName): KeyShare {
     case "secp256r1":
     case "secp384r1":
       return keyShareFromPrivateKey(group, nistCurve(group).utils.randomSecretKey());
+    case X25519MLKEM768:
+      return hybridKeyShare(nobleRandomBytes(MLKEM768_SEED_LENGTH), keyShareFromPrivateKey("x25519", x25519.utils.randomSecretKey()));
     default:
       return fail("internal_error", `unsupported group ${String(group)}`);
   }

@@ -31,13 +31,20 @@ export interface AeadKey {
   open(nonce: Uint8Array, aad: Uint8Array, buf: Uint8Array, offset: number, length: number): boolean;
 }
 
-/** Supported (EC)DHE groups, by their RFC 8446 §4.2.7 names. */
-export type GroupName = "x25519" | "secp256r1" | "secp384r1";
+/**
+ * Supported key exchange groups: the (EC)DHE groups by their RFC 8446 §4.2.7 names, and the hybrid
+ * post-quantum X25519MLKEM768 (draft-ietf-tls-ecdhe-mlkem), whose server half is an encapsulation
+ * (see crypto/key-exchange.ts).
+ */
+export type GroupName = "x25519" | "secp256r1" | "secp384r1" | "X25519MLKEM768";
 
 /** One ephemeral key pair for a key_share (RFC 8446 §4.2.8). */
 export interface KeyShare {
   readonly group: GroupName;
-  /** The encoded public value as it goes on the wire (§4.2.8.2: uncompressed point for NIST curves). */
+  /**
+   * The encoded public value as it goes on the wire (§4.2.8.2: uncompressed point for NIST curves;
+   * for X25519MLKEM768, the ML-KEM encapsulation key followed by the X25519 public key).
+   */
   readonly publicKey: Uint8Array;
   /**
    * The shared secret with the peer's public value. Returns null when the peer's value is invalid
@@ -99,7 +106,10 @@ export interface CryptoProvider {
 
   aead(algorithm: AeadAlgorithm, key: Uint8Array): AeadKey;
 
-  /** A fresh ephemeral key pair for `group`. Tests may pin these (RFC 8448 replay). */
+  /**
+   * A fresh ephemeral key pair for `group`; for X25519MLKEM768 this is the client's half only (the
+   * server answers with `answerKeyShare`). Tests may pin these (RFC 8448 replay).
+   */
   generateKeyShare(group: GroupName): KeyShare;
 
   /** Returns false for a bad signature or a key that does not fit the algorithm; never throws for those. */

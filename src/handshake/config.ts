@@ -18,6 +18,7 @@ import {
   CIPHER_SUITES,
   type CipherSuite,
   type CipherSuiteName,
+  DEFAULT_GROUPS,
   GROUPS,
   SIGNATURE_SCHEMES,
   type SignatureScheme,
@@ -82,7 +83,10 @@ interface CommonConfig {
   readonly provider?: CryptoProvider;
   /** Cipher suites in preference order (default: all three, AES-128-GCM first). */
   readonly cipherSuites?: readonly CipherSuiteName[];
-  /** Key exchange groups in preference order (default: x25519, secp256r1, secp384r1). */
+  /**
+   * Key exchange groups in preference order (default: x25519, secp256r1, secp384r1). Add
+   * "X25519MLKEM768" (the hybrid post-quantum group of draft-ietf-tls-ecdhe-mlkem) to offer it.
+   */
   readonly groups?: readonly GroupName[];
   /** Signature schemes accepted from the peer (default: all supported). */
   readonly signatureSchemes?: readonly SignatureSchemeName[];
@@ -332,7 +336,7 @@ function resolveConfigNow(config: CommonConfig): ResolvedConfig {
   const provider = config.provider ?? pureProvider;
   const certificateChoices = loadCertificateChoices(config, provider);
   const trustAnchors = config.trustAnchors ? loadCertificates(config.trustAnchors).map((der) => parseCertificate(der)) : [];
-  const groups = pick(GROUPS, config.groups, "groups").map((g) => g.name);
+  const groups = pick(GROUPS, config.groups ?? DEFAULT_GROUPS, "groups").map((g) => g.name);
   for (const p of config.alpnProtocols ?? []) {
     if (p.length === 0 || p.length > 255) throw new TypeError(`ALPN protocol "${p}" must be 1 to 255 bytes`);
   }
@@ -402,6 +406,10 @@ export interface Limits {
   readonly maxWarningAlerts: number;
   /** Most KeyUpdate messages in a row, with no application data between (unexpected_message). Default 32. */
   readonly maxKeyUpdates: number;
+  /** Most signature checks one certificate path validation may spend (bad_certificate). Default 64. */
+  readonly maxSignatureChecks: number;
+  /** Most partial certification paths one validation may explore (bad_certificate). Default 256. */
+  readonly maxPathCandidates: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -413,6 +421,8 @@ export const DEFAULT_LIMITS: Limits = {
   maxEmptyRecords: 32,
   maxWarningAlerts: 5,
   maxKeyUpdates: 32,
+  maxSignatureChecks: 64,
+  maxPathCandidates: 256,
 };
 
 function resolveLimits(config: CommonConfig): Limits {

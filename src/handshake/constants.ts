@@ -87,12 +87,17 @@ export function cipherSuiteByCode(code: number): CipherSuite | undefined {
   return CIPHER_SUITES.find((s) => s.code === code);
 }
 
-/** RFC 8446 §4.2.7 named groups this engine implements, default preference order. */
+/** RFC 8446 §4.2.7 named groups this engine implements, default preference order first. */
 export const GROUPS: readonly { readonly name: GroupName; readonly code: number }[] = [
   { name: "x25519", code: 0x001d },
   { name: "secp256r1", code: 0x0017 },
   { name: "secp384r1", code: 0x0018 },
+  // draft-ietf-tls-ecdhe-mlkem §3; offered only when configured, so defaults stay classical.
+  { name: "X25519MLKEM768", code: 0x11ec },
 ];
+
+/** The groups used when the configuration names none. */
+export const DEFAULT_GROUPS: readonly GroupName[] = ["x25519", "secp256r1", "secp384r1"];
 
 export function groupByCode(code: number): GroupName | undefined {
   return GROUPS.find((g) => g.code === code)?.name;

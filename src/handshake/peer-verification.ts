@@ -46,6 +46,8 @@ export function verifyPeerCertificates(
       profile: config.certificateProfile,
       crls: config.crls,
       spkiPins: config.spkiPins,
+      maxSignatureChecks: config.limits.maxSignatureChecks,
+      maxPathCandidates: config.limits.maxPathCandidates,
     });
     peer = { chain, leaf: verified.leaf, identity: verified.identity };
   }

@@ -1,4 +1,5 @@
 import { bytesEqual, constantTimeEqual, fail, toHex } from "../bytes/index.js";
+import { answerKeyShare } from "../crypto/key-exchange.js";
 import type { GroupName } from "../crypto/provider.js";
 import {
   type CipherSuite,
@@ -320,9 +321,10 @@ export class ServerHandshake {
     const provider = this.config.provider;
     // §4.2.9: psk_ke uses the PSK alone; the (EC)DHE input to the key schedule is then zeros (§7.1).
     const dhe = this.resumption?.mode !== PskKeyExchangeMode.psk_ke;
-    const share = dhe ? provider.generateKeyShare(n.group) : null;
-    const sharedSecret = share ? share.deriveSharedSecret(n.clientShare!.keyExchange) : new Uint8Array(n.suite.hash === "SHA-384" ? 48 : 32);
-    if (!sharedSecret) fail("illegal_parameter", `the client's ${n.group} key share is not a valid public key`);
+    // §4.2.8: our share answers the client's (for a KEM group it is an encapsulation to it).
+    const share = dhe ? answerKeyShare(provider, n.group, n.clientShare!.keyExchange) : null;
+    if (dhe && !share) fail("illegal_parameter", `the client's ${n.group} key share is malformed or not a valid public key`);
+    const sharedSecret = share ? share.sharedSecret : new Uint8Array(n.suite.hash === "SHA-384" ? 48 : 32);
     const serverHello = encodeServerHello({
       legacyVersion: TLS12,
       random: provider.randomBytes(32),

@@ -2,8 +2,9 @@
  * Ephemeral (EC)DHE key shares (RFC 8446 §4.2.8, §7.4) on node:crypto. Peer values are untrusted:
  * every failure is `null`, which the engine turns into illegal_parameter, as with the pure provider.
  */
-import { type KeyObject, createECDH, createPublicKey, diffieHellman, generateKeyPairSync } from "node:crypto";
+import { type KeyObject, createECDH, createPublicKey, diffieHellman, generateKeyPairSync, randomBytes } from "node:crypto";
 import { fail } from "../bytes/index.js";
+import { MLKEM768_SEED_LENGTH, X25519MLKEM768, hybridKeyShare } from "../crypto/hybrid-key-share.js";
 import type { GroupName, KeyShare } from "../crypto/provider.js";
 import { X25519_SPKI_PREFIX, plain, withPrefix } from "./native-encoding.js";
 
@@ -72,6 +73,9 @@ export function generateNativeKeyShare(group: GroupName): KeyShare {
     case "secp256r1":
     case "secp384r1":
       return new NativeNistKeyShare(group);
+    case X25519MLKEM768:
+      // Node 20's crypto has no ML-KEM: the KEM half is noble's, the X25519 half stays native.
+      return hybridKeyShare(plain(randomBytes(MLKEM768_SEED_LENGTH)), new NativeX25519KeyShare());
     default:
       return fail("internal_error", `unsupported group ${String(group)}`);
   }

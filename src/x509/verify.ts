@@ -62,12 +62,16 @@ export interface VerifyOptions {
   readonly spkiPins?: readonly Uint8Array[];
   /** keyUsage bits the leaf must allow when it has the extension (default digitalSignature, for TLS 1.3). */
   readonly leafKeyUsage?: LeafKeyUsage;
+  /** Most signature verifications one validation may spend, whatever the peer sends (default 64). */
+  readonly maxSignatureChecks?: number;
+  /** Most partial paths one validation may explore (default 256). */
+  readonly maxPathCandidates?: number;
 }
 
-/** Most signature verifications one validation may spend, whatever the peer sends. */
-const SIGNATURE_BUDGET = 64;
-/** Most partial paths one validation may explore. */
-const PATH_BUDGET = 256;
+/** Default for VerifyOptions.maxSignatureChecks. */
+export const SIGNATURE_BUDGET = 64;
+/** Default for VerifyOptions.maxPathCandidates. */
+export const PATH_BUDGET = 256;
 
 interface Issuer {
   readonly cert: Certificate;
@@ -84,8 +88,8 @@ function isSelfIssued(cert: Certificate): boolean {
 }
 
 class PathBuilder {
-  private signaturesLeft = SIGNATURE_BUDGET;
-  private pathsLeft = PATH_BUDGET;
+  private signaturesLeft: number;
+  private pathsLeft: number;
   private readonly signatureResults = new Map<Certificate, Map<Certificate, TLSError | null>>();
   private best: { error: TLSError; score: number } | null = null;
   private readonly profile: CertificateProfile;
@@ -98,6 +102,8 @@ class PathBuilder {
     private readonly maxIntermediates: number,
   ) {
     this.profile = opts.profile ?? "rfc5280";
+    this.signaturesLeft = opts.maxSignatureChecks ?? SIGNATURE_BUDGET;
+    this.pathsLeft = opts.maxPathCandidates ?? PATH_BUDGET;
   }
 
   /** Keeps the most informative failure: a specific one beats unknown_ca, a deeper one a shallower one. */
@@ -133,7 +139,7 @@ class PathBuilder {
     const cached = byIssuer.get(issuer.cert);
     if (cached !== undefined) return cached;
     if (this.signaturesLeft-- <= 0) {
-      throw certificateError("bad_certificate", `gave up building a certification path after ${SIGNATURE_BUDGET} signature checks`);
+      throw certificateError("bad_certificate", `gave up building a certification path after ${this.opts.maxSignatureChecks ?? SIGNATURE_BUDGET} signature checks (limit maxSignatureChecks)`);
     }
     const result = checkSignature(child, issuer.cert, this.opts.provider, issuer.anchor?.verifier);
     byIssuer.set(issuer.cert, result);
@@ -159,7 +165,7 @@ class PathBuilder {
   /** Depth-first search from the last certificate of `path` towards an anchor. */
   extend(path: readonly Certificate[]): FoundPath | null {
     if (this.pathsLeft-- <= 0) {
-      throw certificateError("bad_certificate", `gave up building a certification path after trying ${PATH_BUDGET} partial paths`);
+      throw certificateError("bad_certificate", `gave up building a certification path after trying ${this.opts.maxPathCandidates ?? PATH_BUDGET} partial paths (limit maxPathCandidates)`);
     }
     const child = path[path.length - 1];
     const candidates = this.issuersOf(child, path);

@@ -52,6 +52,7 @@ function gnutlsCli(port: number, extra: string[], env: NodeJS.ProcessEnv = {}): 
   return startProcess("gnutls-cli", "env", [...Object.entries(env).map(([k, v]) => `${k}=${v}`), "gnutls-cli", ...args]);
 }
 
+// Skipped, with the reason printed, only where gnutls-bin is not installed (.ci/run installs it).
 describe.skipIf(GNUTLS_MISSING !== null)(`session features, mutls server <- gnutls-cli (${GNUTLS_VERSION})`, () => {
   it("exports the same keying material as gnutls-cli --keymatexport", async () => {
     const { server, port } = await startMutlsEchoServer([...certAndKeyArgs("server", "p256"), "--export", "EXPERIMENTAL-mutls:40"]);
@@ -131,6 +132,7 @@ async function againstGnutlsServ(servArgs: string[], clientArgs: string[], input
   return { client, server };
 }
 
+// gnutls-serv binds every address, so it runs inside `unshare -n`; skipped where namespaces are not allowed.
 describe.skipIf(NAMESPACE_MISSING !== null)(`session features, mutls client -> gnutls-serv (${GNUTLS_VERSION})`, () => {
   it("sends a KeyUpdate on ^keyupdate^ and keeps exchanging data with GnuTLS", async () => {
     const { client } = await againstGnutlsServ([], [], "before\n^keyupdate^\nafter\n");

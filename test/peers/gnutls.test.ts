@@ -49,6 +49,7 @@ async function gnutlsCliEcho(serverArgs: string[], priority: string, clientType:
   return { server, client };
 }
 
+// Skipped, with the reason printed, only where gnutls-bin is not installed (.ci/run installs it).
 describe.skipIf(GNUTLS_MISSING !== null)(`mutls server <- gnutls-cli (${GNUTLS_VERSION})`, () => {
   for (const suite of SUITES) {
     it(`negotiates ${suite.ours}`, async () => {
@@ -107,6 +108,7 @@ describe.skipIf(GNUTLS_MISSING !== null)(`mutls server <- gnutls-cli (${GNUTLS_V
   });
 });
 
+// gnutls-serv binds every address, so it runs inside `unshare -n`; skipped where namespaces are not allowed.
 describe.skipIf(NAMESPACE_MISSING !== null)(`mutls client -> gnutls-serv (${GNUTLS_VERSION})`, () => {
   const verified = ["--require-client-cert", "--verify-client-cert"];
   const servCert = (type: KeyType): string[] => ["--x509certfile", cert(`server-${type}`), "--x509keyfile", key(`server-${type}`)];

@@ -70,6 +70,7 @@ function runSession(suite: CipherSuiteName, lines: string[]): { pcap: PcapConver
   return { pcap, messages };
 }
 
+// Skipped only where tshark is not installed (.ci/run installs it).
 describe.skipIf(!TSHARK)("key log decrypts a session in tshark", () => {
   // Skipped only where tshark is not installed; .ci/run installs it.
   for (const suite of ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"] as const) {

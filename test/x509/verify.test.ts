@@ -161,6 +161,22 @@ describe("path building", () => {
     expect(calls).toBeLessThanOrEqual(64);
   });
 
+  test("maxSignatureChecks and maxPathCandidates bound the work, naming the limit", () => {
+    // leaf <- intermediate <- root costs two signature checks and two partial paths.
+    const chain = [server, inter];
+    expect(run({ chain, trustAnchors: [root], maxSignatureChecks: 2, maxPathCandidates: 2 }).ok).toBe(true);
+    expect(run({ chain, trustAnchors: [root], maxSignatureChecks: 1 })).toMatchObject({
+      ok: false,
+      alert: "bad_certificate",
+      message: expect.stringContaining("after 1 signature checks (limit maxSignatureChecks)"),
+    });
+    expect(run({ chain, trustAnchors: [root], maxPathCandidates: 1 })).toMatchObject({
+      ok: false,
+      alert: "bad_certificate",
+      message: expect.stringContaining("(limit maxPathCandidates)"),
+    });
+  });
+
   test("the leaf is checked before the path: expired and untrusted reports the expiry", () => {
     expect(run({ chain: [certDer("expired")], trustAnchors: [] })).toMatchObject({ alert: "certificate_expired" });
   });
