@@ -3,6 +3,7 @@ import { ContentType, type CipherSuite, handshakeTypeName } from "../handshake/c
 import type { ResolvedConfig } from "../handshake/config.js";
 import type { HandshakeIO, HandshakeResult, Step } from "../handshake/handshake-io.js";
 import type { HandshakeMessage } from "../handshake/messages.js";
+import { type EarlyExporter, exportEarlyKeyingMaterial } from "../handshake/early-exporter.js";
 import { hkdfExpandLabel } from "../handshake/key-schedule.js";
 import type { PostHandshake } from "../handshake/post-handshake.js";
 import type { PostHandshakeAuthentication } from "../handshake/post-handshake-auth.js";
@@ -53,6 +54,8 @@ export abstract class Connection {
   /** 0-RTT data received (server), and how much we allowed (§4.2.10). */
   private earlyBytes = 0;
   private earlyDataLimit = 0;
+  /** RFC 8446 §7.5 early exporter, once a ClientHello with a PSK was sent or accepted. */
+  private earlyExporter: EarlyExporter | null = null;
   private closeSent = false;
   /** What the peer may make us hold or do (config `limits`). */
   private readonly peerLimits: PeerLimits;
@@ -101,6 +104,9 @@ export abstract class Connection {
       },
       acceptEarlyData: (maxBytes) => {
         this.earlyDataLimit = maxBytes;
+      },
+      setEarlyExporter: (exporter) => {
+        this.earlyExporter = exporter;
       },
     };
   }
@@ -225,6 +231,23 @@ export abstract class Connection {
     if (this.failure) throw this.failure;
     if (!this.session) throw new Error("exportKeyingMaterial() before the handshake completed");
     return this.session.exportKeyingMaterial(label, context ?? undefined, length);
+  }
+
+  /**
+   * RFC 8446 §7.5 early exporter: like `exportKeyingMaterial` but over early_exporter_master_secret,
+   * so usable as soon as the client has sent (or the server has accepted) a ClientHello with a
+   * PSK, before the handshake completes. Client: the PSK it offered; server: the PSK it selected.
+   * Like 0-RTT data these values have no forward secrecy and may be replayed.
+   */
+  exportEarlyKeyingMaterial(label: string, context: Uint8Array | null | undefined, length: number): Uint8Array {
+    if (this.failure) throw this.failure;
+    if (!this.earlyExporter) {
+      throw new Error(
+        "exportEarlyKeyingMaterial() needs a PSK: the client offers one when resuming or with externalPsk, " +
+          "the server must have selected it (and there is none after a HelloRetryRequest)",
+      );
+    }
+    return exportEarlyKeyingMaterial(this.earlyExporter, label, context ?? undefined, length);
   }
 
   /** All application data received and not yet read, as a new array, or null. */

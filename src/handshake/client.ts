@@ -34,6 +34,7 @@ import {
 } from "./extensions.js";
 import type { HandshakeIO, HandshakeResult, Step } from "./handshake-io.js";
 import { KeySchedule } from "./key-schedule.js";
+import { type EarlyExporter, deriveEarlyExporter } from "./early-exporter.js";
 import {
   type CertificateRequest,
   type HandshakeMessage,
@@ -105,6 +106,8 @@ export class ClientHandshake {
   private handshakeWriteKeyDeferred = false;
   private helloRetryRequest: Uint8Array | null = null;
   private exporterSecret: Uint8Array = new Uint8Array(0);
+  /** §7.1 early_exporter_master_secret of the PSK offered in the first ClientHello, if any. */
+  private earlyExporter: EarlyExporter | null = null;
   private readonly offerPostHandshakeAuth: boolean;
 
   constructor(
@@ -148,7 +151,16 @@ export class ClientHandshake {
     const early = this.earlyDataConfigured;
     if (early && session && session.maxEarlyData >= early.length) this.earlyData = "sent";
     this.writeClientHello(false);
+    this.offerEarlyExporter();
     this.step = { name: "ExpectServerHello", expects: [HandshakeType.server_hello], handle: (m) => this.processServerHelloOrRetry(m) };
+  }
+
+  /** §7.1: the early exporter of the (only, so first) PSK we offer; the one 0-RTT data would use. */
+  private offerEarlyExporter(): void {
+    const offer = this.offeredSession;
+    if (!offer) return;
+    this.earlyExporter = deriveEarlyExporter(this.config.provider, offer.suite, offer.psk, this.clientHello1!);
+    this.io.setEarlyExporter(this.earlyExporter);
   }
 
   /**
@@ -163,6 +175,8 @@ export class ClientHandshake {
     const schedule = new KeySchedule(this.config.provider, suite, session.psk);
     const secret = schedule.deriveSecret(schedule.earlySecret, "c e traffic", this.config.provider.hash(suite.hash, this.clientHello1!));
     this.logSecret("CLIENT_EARLY_TRAFFIC_SECRET", secret);
+    // As OpenSSL does: the early exporter secret is logged when 0-RTT data is sent.
+    if (this.earlyExporter) this.logSecret("EARLY_EXPORTER_SECRET", this.earlyExporter.secret);
     this.sendChangeCipherSpecOnce();
     this.io.setWriteSecret(suite, secret, "early");
     this.io.sendEarlyData(data);
@@ -274,6 +288,10 @@ export class ClientHandshake {
     if (group === null && cookie === null) fail("illegal_parameter", "HelloRetryRequest would not change the ClientHello");
     this.helloRetry = { suite, group, cookie };
     this.helloRetryRequest = m.raw;
+    // The server selects a PSK only in the second ClientHello, whose early secret differs from the
+    // first one's (§7.1): no early exporter both ends agree on is left.
+    this.earlyExporter = null;
+    this.io.setEarlyExporter(null);
     // §4.2.10: a HelloRetryRequest rejects 0-RTT; the second ClientHello goes in plaintext again.
     if (this.earlyData === "sent") {
       this.earlyData = "rejected";

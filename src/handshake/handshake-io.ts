@@ -57,6 +57,8 @@ export interface HandshakeIO {
   setRecordLimits(limits: { readonly send: number | null; readonly receive: number | null }): void;
   /** Server: the client offered early data we will not accept, so skip records we cannot decrypt (§4.2.10). */
   skipEarlyData(): void;
+  /** The early exporter (§7.5) for the PSK in use; null takes it back (the client after a HelloRetryRequest). */
+  setEarlyExporter(exporter: import("./early-exporter.js").EarlyExporter | null): void;
 }
 
 /** One explicit handshake state: the message types it accepts and what to do with them. */

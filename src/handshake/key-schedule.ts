@@ -58,6 +58,11 @@ export class KeySchedule {
     return this.expandLabel(secret, label, transcriptHash, this.hashLength);
   }
 
+  /** early_exporter_master_secret = Derive-Secret(Early Secret, "e exp master", ClientHello) (§7.1). */
+  earlyExporterMasterSecret(clientHelloHash: Uint8Array): Uint8Array {
+    return this.deriveSecret(this.earlySecret, "e exp master", clientHelloHash);
+  }
+
   private emptyHash(): Uint8Array {
     return this.provider.hash(this.hash, new Uint8Array(0));
   }

@@ -36,6 +36,7 @@ import {
 } from "./extensions.js";
 import type { HandshakeIO, HandshakeResult, Step } from "./handshake-io.js";
 import { KeySchedule } from "./key-schedule.js";
+import { type EarlyExporter, deriveEarlyExporter } from "./early-exporter.js";
 import {
   type ClientHello,
   type HandshakeMessage,
@@ -99,6 +100,8 @@ export class ServerHandshake {
   private clientHello1: Uint8Array | null = null;
   private helloRetryRequest: Uint8Array | null = null;
   private exporterSecret: Uint8Array = new Uint8Array(0);
+  /** §7.1 early_exporter_master_secret of the PSK we selected, if any. */
+  private earlyExporter: EarlyExporter | null = null;
   /** RFC 8449 / RFC 6066 outcome and the EncryptedExtensions entry that answers the client. */
   private recordLimits: { limits: RecordLimits; answer: Extension | null } | null = null;
   private clientOffersPostHandshakeAuth = false;
@@ -168,6 +171,7 @@ export class ServerHandshake {
     }
     const scheme = this.resumption ? null : this.negotiateSignatureScheme(hello);
     this.negotiated = negotiated;
+    this.offerEarlyExporter(negotiated);
     this.earlyDataAccepted = this.decideEarlyData(hello, negotiated);
     this.recordLimits = negotiateRecordLimitsAsServer(hello.extensions, this.config.recordSizeLimit);
     this.clientOffersPostHandshakeAuth = findExtension(hello.extensions, ExtensionType.post_handshake_auth) !== undefined;
@@ -361,6 +365,16 @@ export class ServerHandshake {
   }
 
   /**
+   * §7.1: the early exporter of the PSK we selected, over this ClientHello. Not after a
+   * HelloRetryRequest: the client's early exporter comes from its first ClientHello.
+   */
+  private offerEarlyExporter(n: Negotiated): void {
+    if (!this.resumption || this.helloRetry) return;
+    this.earlyExporter = deriveEarlyExporter(this.config.provider, n.suite, this.resumption.psk, this.lastClientHello);
+    this.io.setEarlyExporter(this.earlyExporter);
+  }
+
+  /**
    * §4.2.10: accept the client's 0-RTT data or have the connection skip it. Accepting needs a
    * resumed ticket that allows it and passes the replay and freshness checks of early-data.ts.
    */
@@ -390,6 +404,8 @@ export class ServerHandshake {
     const schedule = new KeySchedule(this.config.provider, n.suite, r!.psk);
     this.clientEarlySecret = schedule.deriveSecret(schedule.earlySecret, "c e traffic", this.config.provider.hash(n.suite.hash, this.lastClientHello));
     this.logSecret("CLIENT_EARLY_TRAFFIC_SECRET", this.clientEarlySecret);
+    // As OpenSSL does: the early exporter secret is logged when 0-RTT data is accepted.
+    if (this.earlyExporter) this.logSecret("EARLY_EXPORTER_SECRET", this.earlyExporter.secret);
     return true;
   }
 

@@ -43,6 +43,8 @@ export interface SecureConnection {
   keyUpdate(requestPeerUpdate?: boolean): Promise<void>;
   /** RFC 8446 §7.5 exporter: `length` bytes both ends derive alike from `label` and `context`. */
   exportKeyingMaterial(label: string, context: Uint8Array | null | undefined, length: number): Uint8Array;
+  /** RFC 8446 §7.5 early exporter over the PSK's early_exporter_master_secret: no forward secrecy, replayable. */
+  exportEarlyKeyingMaterial(label: string, context: Uint8Array | null | undefined, length: number): Uint8Array;
   /**
    * Server only, RFC 8446 §4.6.2: asks the client (which must have offered post_handshake_auth)
    * for a certificate after the handshake. Resolves with the identity it proves (undefined if it
@@ -304,6 +306,11 @@ class TransportSession implements SecureConnection {
   exportKeyingMaterial(label: string, context: Uint8Array | null | undefined, length: number): Uint8Array {
     if (this.failure) throw this.failure;
     return this.engine.exportKeyingMaterial(label, context, length);
+  }
+
+  exportEarlyKeyingMaterial(label: string, context: Uint8Array | null | undefined, length: number): Uint8Array {
+    if (this.failure) throw this.failure;
+    return this.engine.exportEarlyKeyingMaterial(label, context, length);
   }
 
   closeWrite(): Promise<void> {
