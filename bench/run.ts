@@ -100,7 +100,11 @@ async function main(): Promise<void> {
   x509.chain_verify_prepared_ms = round(x509.chain_verify_prepared_ms);
 
   log(`memory: ${plan.idle} idle established pairs`);
-  const memory = measureIdleMemory(plan.idle);
+  const memory: BenchResults["memory"] = measureIdleMemory(plan.idle);
+  // RFC 8449 record_size_limit 512 on both sides: the record buffers shrink to one small record.
+  const small = measureIdleMemory(plan.idle, { client: { recordSizeLimit: 512 }, server: { recordSizeLimit: 512 } });
+  memory.client_idle_rsl512_bytes = small.client_idle_bytes;
+  memory.server_idle_rsl512_bytes = small.server_idle_bytes;
 
   const loadConnections = opts.quick ? 100 : 1000;
   log(`load: ${loadConnections} mutual handshakes over loopback TCP, 50 in flight`);
@@ -166,6 +170,7 @@ function printTable(r: BenchResults): void {
   rows.push(["x509 chain verify, cold / prepared anchor", `${r.x509.chain_verify_cold_ms} / ${r.x509.chain_verify_prepared_ms} ms`, "", ""]);
   rows.push(["load handshakes/s, failures, peak RSS", `${r.load.handshakes_per_s}/s, ${r.load.failures}, ${r.load.peak_rss_bytes} B`, "", ""]);
   rows.push(["memory idle client / server", `${r.memory.client_idle_bytes} / ${r.memory.server_idle_bytes} B`, "", ""]);
+  rows.push(["memory idle client / server, record_size_limit 512", `${r.memory.client_idle_rsl512_bytes} / ${r.memory.server_idle_rsl512_bytes} B`, "", ""]);
   const b = r.bundle;
   rows.push(["bundle client / server / full / minimal (min+gz)", `${b.client_min_gz} / ${b.server_min_gz} / ${b.full_min_gz} / ${b.minimal_client_min_gz} B`, "", ""]);
   rows.push(["interpreters jitless / quickjs handshake", `${r.interpreters.jitless_handshake_ms ?? "n/a"} / ${r.interpreters.quickjs_handshake_ms ?? "n/a"} ms`, "", ""]);

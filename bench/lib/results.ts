@@ -31,7 +31,13 @@ export interface BenchResults {
   handshake: Record<"p256" | "ed25519", HandshakeEntry>;
   records: Record<string, Record<string, RecordEntry>>;
   gc: Record<string, GcEntry>;
-  memory: { client_idle_bytes: number; server_idle_bytes: number };
+  memory: {
+    client_idle_bytes: number;
+    server_idle_bytes: number;
+    /** The same with record_size_limit 512 negotiated (RFC 8449), issue 6. */
+    client_idle_rsl512_bytes?: number;
+    server_idle_rsl512_bytes?: number;
+  };
   bundle: {
     client_min_gz: number;
     server_min_gz: number;
