@@ -163,7 +163,11 @@ describe.skipIf(NAMESPACE_MISSING !== null)(`mutls client -> gnutls-serv (${GNUT
   it("is refused when it has no certificate for a server that requires one", async () => {
     const result = await againstGnutlsServ([...verified, ...servCert("p256"), "--priority", TLS13], []);
     expect(result.exitCode).not.toBe(0);
-    expect(result.client).toMatch(/certificate_required \(alert from the peer\)/);
+    // GnuTLS is the oracle for why: it refused the handshake for want of a certificate.
+    expect(result.server).toContain("Certificate is required");
+    // gnutls-serv closes with our unread bytes in its buffer, so its TCP stack may answer with a
+    // reset that overtakes the alert under load; our client then reports the failed connection.
+    expect(result.client).toMatch(/certificate_required \(alert from the peer\)|connection failed/);
   });
 
   it("refuses a server whose certificate chains to an unknown CA", async () => {
