@@ -1,4 +1,5 @@
 import type * as net from "node:net";
+import { ReceiveQueue } from "../transport/receive-queue.js";
 import type { Transport } from "../transport/transport.js";
 
 /** Received bytes held before the socket is paused (the kernel then pushes back on the peer). */
@@ -12,35 +13,14 @@ const CLOSE_GRACE_MS = 5_000;
  * (the socket should allow half-open connections for the peer's close_notify to arrive after it).
  */
 export function netTransport(socket: net.Socket): Transport {
-  const chunks: Uint8Array[] = [];
-  let buffered = 0;
-  let ended = false;
-  let failure: Error | null = null;
-  let wake: (() => void) | null = null;
-  const notify = (): void => {
-    const w = wake;
-    wake = null;
-    w?.();
-  };
-
+  const received = new ReceiveQueue();
   socket.on("data", (data: Buffer) => {
-    chunks.push(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-    buffered += data.byteLength;
-    if (buffered > READ_HIGH_WATER_MARK) socket.pause();
-    notify();
+    received.push(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    if (received.buffered > READ_HIGH_WATER_MARK) socket.pause();
   });
-  socket.on("end", () => {
-    ended = true;
-    notify();
-  });
-  socket.on("error", (e) => {
-    failure ??= e;
-    notify();
-  });
-  socket.on("close", () => {
-    ended = true;
-    notify();
-  });
+  socket.on("end", () => received.end());
+  socket.on("error", (e) => received.fail(e));
+  socket.on("close", () => received.end());
 
   const closed = new Promise<void>((resolve) => {
     if (socket.destroyed) resolve();
@@ -49,20 +29,14 @@ export function netTransport(socket: net.Socket): Transport {
 
   return {
     async read() {
-      while (chunks.length === 0) {
-        if (failure) throw failure;
-        if (ended) return null;
-        await new Promise<void>((resolve) => (wake = resolve));
-      }
-      const chunk = chunks.shift() as Uint8Array;
-      buffered -= chunk.byteLength;
-      if (buffered <= READ_HIGH_WATER_MARK && socket.isPaused()) socket.resume();
+      const chunk = await received.next();
+      if (received.buffered <= READ_HIGH_WATER_MARK && socket.isPaused()) socket.resume();
       return chunk;
     },
     write(chunk) {
       return new Promise<void>((resolve, reject) => {
         if (socket.destroyed || socket.writableEnded) {
-          reject(failure ?? new Error("the socket is closed"));
+          reject(received.failure ?? new Error("the socket is closed"));
           return;
         }
         socket.write(chunk, (e) => (e ? reject(e) : resolve()));
@@ -75,8 +49,7 @@ export function netTransport(socket: net.Socket): Transport {
       });
     },
     async close() {
-      ended = true;
-      notify();
+      received.end();
       // destroySoon: finish writing what was accepted (an alert, close_notify), then close.
       if (!socket.destroyed) socket.destroySoon();
       // A peer that stops reading would keep destroySoon waiting for ever.

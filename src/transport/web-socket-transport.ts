@@ -1,3 +1,4 @@
+import { ReceiveQueue } from "./receive-queue.js";
 import type { Transport } from "./transport.js";
 
 /** The event a WebSocket hands to "message" listeners; `data` is an ArrayBuffer with binaryType "arraybuffer". */
@@ -46,15 +47,7 @@ function globalSleep(): Sleep | null {
 export function webSocketTransport(ws: WebSocketLike): Transport {
   ws.binaryType = "arraybuffer";
   const sleep = globalSleep();
-  const received: Uint8Array[] = [];
-  let ended = false;
-  let failure: Error | null = null;
-  let wake: (() => void) | null = null;
-  const notify = (): void => {
-    const w = wake;
-    wake = null;
-    w?.();
-  };
+  const received = new ReceiveQueue();
   const opened = new Promise<void>((resolve, reject) => {
     if (ws.readyState === OPEN) resolve();
     ws.addEventListener("open", () => resolve());
@@ -66,30 +59,18 @@ export function webSocketTransport(ws: WebSocketLike): Transport {
     const data = event.data;
     if (data instanceof ArrayBuffer) received.push(new Uint8Array(data));
     else if (data instanceof Uint8Array) received.push(data.slice());
-    else failure ??= new Error("the WebSocket delivered a text message; the relay must send binary messages");
-    notify();
+    else received.fail(new Error("the WebSocket delivered a text message; the relay must send binary messages"));
   });
-  ws.addEventListener("error", () => {
-    failure ??= new Error("the WebSocket reported an error");
-    notify();
-  });
-  ws.addEventListener("close", () => {
-    ended = true;
-    notify();
-  });
+  ws.addEventListener("error", () => received.fail(new Error("the WebSocket reported an error")));
+  ws.addEventListener("close", () => received.end());
 
   return {
-    async read() {
-      while (received.length === 0) {
-        if (failure) throw failure;
-        if (ended) return null;
-        await new Promise<void>((resolve) => (wake = resolve));
-      }
-      return received.shift() as Uint8Array;
+    read() {
+      return received.next();
     },
     async write(chunk) {
       if (ws.readyState === CONNECTING) await opened;
-      if (failure) throw failure;
+      if (received.failure) throw received.failure;
       if (ws.readyState !== OPEN) throw new Error("the WebSocket is closed");
       ws.send(chunk);
       while (sleep !== null && ws.bufferedAmount > SEND_HIGH_WATER_MARK && ws.readyState === OPEN) {
@@ -97,8 +78,7 @@ export function webSocketTransport(ws: WebSocketLike): Transport {
       }
     },
     async close() {
-      ended = true;
-      notify();
+      received.end();
       if (ws.readyState === CONNECTING || ws.readyState === OPEN) ws.close(1000, "TLS connection closed");
     },
   };
