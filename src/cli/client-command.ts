@@ -8,11 +8,11 @@ import { TLSError, type SecureConnection } from "../index.js";
 import { connectTcp } from "../node/index.js";
 import { UsageError, commaList, parseArgs, parseCipherSuites, parseGroups, parseHostPort, readFileOption } from "./args.js";
 import { describeError, describeHandshake, describeIdentity } from "./describe.js";
-import { CLIENT_RESUMPTION_OPTIONS, PSK_OPTIONS, earlyDataOption, externalPskOption, refuseCertificateWithoutCa, sessionStoreOption } from "./resumption-flags.js";
+import { CLIENT_RESUMPTION_OPTIONS, PSK_OPTIONS, PSK_SWITCHES, earlyDataOption, externalPskOption, refuseCertificateWithoutCa, sessionStoreOption } from "./resumption-flags.js";
 import { KEY_UPDATE_LINE, SESSION_VALUE_OPTIONS, describeExport, keyLogOption, parseExport, recordSizeLimitOption } from "./session-flags.js";
 
 export const CLIENT_USAGE =
-  "mutls client HOST:PORT [--cert F --key F] [--ca F] [--servername NAME] [--alpn P,..] [--groups G,..] [--ciphers S,..] [--export LABEL:LEN] [--keylog F] [--record-size-limit N] [--post-handshake-auth] [--sess-out F] [--sess-in F] [--early-data F] [--psk-identity ID --psk HEX]";
+  "mutls client HOST:PORT [--cert F --key F] [--ca F] [--servername NAME] [--alpn P,..] [--groups G,..] [--ciphers S,..] [--export LABEL:LEN] [--keylog F] [--record-size-limit N] [--post-handshake-auth] [--sess-out F] [--sess-in F] [--early-data F] [--psk-identity ID --psk HEX [--psk-with-certs]]";
 
 export interface CommandIo {
   readonly stdin: Readable;
@@ -43,7 +43,7 @@ async function copyConnectionToStdout(connection: SecureConnection, stdout: Writ
 }
 
 export async function clientCommand(argv: readonly string[], io: CommandIo): Promise<number> {
-  const args = parseArgs(argv, ["cert", "key", "ca", "servername", "alpn", "groups", "ciphers", ...SESSION_VALUE_OPTIONS, ...CLIENT_RESUMPTION_OPTIONS, ...PSK_OPTIONS], ["post-handshake-auth"]);
+  const args = parseArgs(argv, ["cert", "key", "ca", "servername", "alpn", "groups", "ciphers", ...SESSION_VALUE_OPTIONS, ...CLIENT_RESUMPTION_OPTIONS, ...PSK_OPTIONS], ["post-handshake-auth", ...PSK_SWITCHES]);
   if (args.positional.length !== 1) throw new UsageError(`usage: ${CLIENT_USAGE}`);
   const { host, port } = parseHostPort(args.positional[0], "the server address");
   const cert = readFileOption(args, "cert");
@@ -52,6 +52,7 @@ export async function clientCommand(argv: readonly string[], io: CommandIo): Pro
   const ca = readFileOption(args, "ca");
   const externalPsk = externalPskOption(args);
   if (ca === undefined && !externalPsk) throw new UsageError("--ca is required: mutls has no built-in root store (or authenticate with --psk-identity/--psk)");
+  if (ca === undefined && externalPsk?.withCertificates) throw new UsageError("--psk-with-certs needs --ca: the server proves itself by certificate too");
   const exportRequest = parseExport(args);
   const sessionConfig = {
     keyLog: keyLogOption(args),
@@ -83,7 +84,9 @@ export async function clientCommand(argv: readonly string[], io: CommandIo): Pro
   }
 
   io.stderr(`mutls client: connected to ${host}:${port}: ${describeHandshake(connection.handshake)}`);
-  if (connection.handshake.pskIdentity !== null) io.stderr(`mutls client: server authenticated by PSK identity "${connection.handshake.pskIdentity}"`);
+  const psk = connection.handshake.pskIdentity;
+  if (psk !== null && connection.peer !== undefined) io.stderr(`mutls client: server ${describeIdentity(connection.peer)}, verified against --ca, and PSK identity "${psk}" (RFC 8773)`);
+  else if (psk !== null) io.stderr(`mutls client: server authenticated by PSK identity "${psk}"`);
   else io.stderr(`mutls client: server ${describeIdentity(connection.peer)}, verified against --ca`);
   io.stderr(`mutls client: client certificate ${cert ? "sent" : "not sent"}`);
   if (sessionConfig.sessionStore) io.stderr(`mutls client: resumed: ${connection.handshake.resumed ? "yes" : "no"}`);

@@ -50,17 +50,26 @@ export function ticketsOption(args: ParsedArgs): number | undefined {
 }
 
 export const PSK_OPTIONS = ["psk-identity", "psk"] as const;
+/** `--psk-with-certs`: use the PSK only together with certificates (RFC 8773). */
+export const PSK_SWITCHES = ["psk-with-certs"] as const;
 
-/** `--psk-identity ID --psk HEX` (as `openssl s_client/s_server -psk_identity ID -psk HEX`): an external PSK, SHA-256. */
+/**
+ * `--psk-identity ID --psk HEX` (as `openssl s_client/s_server -psk_identity ID -psk HEX`): an
+ * external PSK, SHA-256; with `--psk-with-certs`, combined with certificates (RFC 8773).
+ */
 export function externalPskOption(args: ParsedArgs): ExternalPsk | undefined {
   const identity = args.values.get("psk-identity");
   const hex = args.values.get("psk");
-  if (identity === undefined && hex === undefined) return undefined;
+  const withCertificates = args.switches.has("psk-with-certs");
+  if (identity === undefined && hex === undefined) {
+    if (withCertificates) throw new UsageError("--psk-with-certs needs --psk-identity and --psk");
+    return undefined;
+  }
   if (identity === undefined || hex === undefined) throw new UsageError("--psk-identity and --psk go together");
   if (!/^([0-9a-fA-F]{2})+$/.test(hex)) throw new UsageError("--psk must be the key in hex digits");
   const key = Uint8Array.from(hex.match(/../g)!.map((h) => parseInt(h, 16)));
   if (key.length < 16) throw new UsageError("--psk must be at least 16 bytes (32 hex digits)");
-  return { identity, key };
+  return withCertificates ? { identity, key, withCertificates } : { identity, key };
 }
 
 /** A client with a PSK and no --ca: if the server answers with a certificate instead, refuse it with a reason. */

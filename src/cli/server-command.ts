@@ -9,11 +9,11 @@ import { createMtlsServer, type RemoteEndpoint } from "../node/index.js";
 import { UsageError, commaList, parseArgs, parseCipherSuites, parseGroups, parseHostPort, readFileOption } from "./args.js";
 import type { CommandIo } from "./client-command.js";
 import { describeError, describeHandshake, describeIdentity } from "./describe.js";
-import { PSK_OPTIONS, SERVER_EARLY_DATA_BYTES, SERVER_RESUMPTION_OPTIONS, externalPskOption, ticketsOption } from "./resumption-flags.js";
+import { PSK_OPTIONS, PSK_SWITCHES, SERVER_EARLY_DATA_BYTES, SERVER_RESUMPTION_OPTIONS, externalPskOption, ticketsOption } from "./resumption-flags.js";
 import { SESSION_VALUE_OPTIONS, describeExport, keyLogOption, parseExport, recordSizeLimitOption } from "./session-flags.js";
 
 export const SERVER_USAGE =
-  "mutls server --listen HOST:PORT --cert F --key F [--ca F] [--require-client-cert | --request-client-cert] [--echo] [--alpn P,..] [--groups G,..] [--ciphers S,..] [--export LABEL:LEN] [--keylog F] [--record-size-limit N] [--post-handshake-auth] [--tickets N] [--early-data] [--psk-identity ID --psk HEX]";
+  "mutls server --listen HOST:PORT --cert F --key F [--ca F] [--require-client-cert | --request-client-cert] [--echo] [--alpn P,..] [--groups G,..] [--ciphers S,..] [--export LABEL:LEN] [--keylog F] [--record-size-limit N] [--post-handshake-auth] [--tickets N] [--early-data] [--psk-identity ID --psk HEX [--psk-with-certs]]";
 
 const at = (remote: RemoteEndpoint): string => `${remote.address}:${remote.port}`;
 
@@ -43,11 +43,18 @@ function clientAuthOptions(args: ReturnType<typeof parseArgs>): Pick<AcceptOptio
   return { config: { clientAuth: require ? "require" : request ? "request" : "none" } };
 }
 
+/** Who the client proved to be: its certificate, its PSK identity, or both (RFC 8773). */
+function describeClient(connection: SecureConnection): string {
+  const psk = connection.handshake.pskIdentity;
+  if (psk === null) return describeIdentity(connection.peer);
+  return connection.peer === undefined ? `PSK identity "${psk}"` : `${describeIdentity(connection.peer)} and PSK identity "${psk}" (RFC 8773)`;
+}
+
 export async function serverCommand(argv: readonly string[], io: CommandIo, stop: Promise<void>): Promise<number> {
   const args = parseArgs(
     argv,
     ["listen", "cert", "key", "ca", "alpn", "groups", "ciphers", ...SESSION_VALUE_OPTIONS, ...SERVER_RESUMPTION_OPTIONS, ...PSK_OPTIONS],
-    ["require-client-cert", "request-client-cert", "echo", "early-data", "post-handshake-auth"],
+    ["require-client-cert", "request-client-cert", "echo", "early-data", "post-handshake-auth", ...PSK_SWITCHES],
   );
   if (args.positional.length > 0) throw new UsageError(`unexpected argument ${args.positional[0]}; usage: ${SERVER_USAGE}`);
   const listen = args.values.get("listen");
@@ -58,6 +65,7 @@ export async function serverCommand(argv: readonly string[], io: CommandIo, stop
   const externalPsk = externalPskOption(args);
   if ((cert === undefined) !== (key === undefined)) throw new UsageError("--cert and --key go together");
   if (cert === undefined && !externalPsk) throw new UsageError("--cert and --key are required (or --psk-identity/--psk)");
+  if (cert === undefined && externalPsk?.withCertificates) throw new UsageError("--psk-with-certs needs --cert and --key: the server proves itself by certificate too");
   const auth = clientAuthOptions(args);
   const echo = args.switches.has("echo");
   const postHandshakeAuth = args.switches.has("post-handshake-auth");
@@ -83,7 +91,7 @@ export async function serverCommand(argv: readonly string[], io: CommandIo, stop
       onHandshakeError: (e, remote) => io.stderr(`mutls server: ${at(remote)} refused: ${describeError(e)}`),
     },
     (connection, remote) => {
-      io.stderr(`mutls server: ${at(remote)} accepted: client ${connection.handshake.pskIdentity !== null ? `PSK identity "${connection.handshake.pskIdentity}"` : describeIdentity(connection.peer)}; ${describeHandshake(connection.handshake)}${connection.handshake.resumed ? ", resumed" : ""}${connection.handshake.earlyData === "accepted" ? ", 0-RTT data accepted" : ""}`);
+      io.stderr(`mutls server: ${at(remote)} accepted: client ${describeClient(connection)}; ${describeHandshake(connection.handshake)}${connection.handshake.resumed ? ", resumed" : ""}${connection.handshake.earlyData === "accepted" ? ", 0-RTT data accepted" : ""}`);
       if (exportRequest) io.stderr(`mutls server: ${at(remote)} ${describeExport(connection, exportRequest)}`);
       if (postHandshakeAuth && connection.peer === undefined) requestCertificateAfterHandshake(connection, at(remote), io);
       serveConnection(connection, echo, io.stdout).then(

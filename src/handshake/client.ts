@@ -95,6 +95,9 @@ export class ClientHandshake {
   private readonly sessionStore: SessionStore | null;
   private readonly externalPsk: ExternalPsk | null;
   private readonly pskModes: readonly number[];
+  /** RFC 8773: whether we offer the external PSK only combined with certificates, and whether the server agreed. */
+  private readonly pskWithCertificates: boolean;
+  private certificatesWithPsk = false;
   /** The ticket offered in the ClientHello (§4.2.11), and whether the server accepted it. */
   private offeredSession: OfferedSession | null = null;
   private resumed = false;
@@ -124,7 +127,12 @@ export class ClientHandshake {
     if (clientConfig.externalPsk) checkExternalPsk(clientConfig.externalPsk);
     this.externalPsk = clientConfig.externalPsk ?? null;
     this.pskModes = pskModeCodes(clientConfig.pskKeyExchangeModes);
-    if (!this.externalPsk && !config.verifyPeer && config.trustAnchors.length === 0 && config.spkiPins.length === 0) {
+    this.pskWithCertificates = this.externalPsk?.withCertificates === true;
+    if (this.pskWithCertificates && !this.pskModes.includes(PskKeyExchangeMode.psk_dhe_ke)) {
+      throw new TypeError("an external PSK withCertificates needs the psk_dhe_ke mode (RFC 8773)");
+    }
+    // Without an external PSK, or with one combined with certificates, the server proves itself by certificate.
+    if ((!this.externalPsk || this.pskWithCertificates) && !config.verifyPeer && config.trustAnchors.length === 0 && config.spkiPins.length === 0) {
       throw new TypeError("a client needs trustAnchors (or spkiPins, or verifyPeer) to authenticate the server");
     }
     const keyShareGroups = clientConfig.keyShareGroups ?? [config.groups[0]];
@@ -200,6 +208,8 @@ export class ClientHandshake {
     }
     const recordSizeLimit = recordSizeLimitOffer(c.recordSizeLimit);
     if (recordSizeLimit) exts.push(recordSizeLimit);
+    // RFC 8773: ask to combine the external PSK with certificates (only while we still offer it).
+    if (this.pskWithCertificates && this.offeredSession) exts.push({ type: ExtensionType.tls_cert_with_extern_psk, data: new Uint8Array(0) });
     // §4.2.6: lets the server ask for our certificate after the handshake.
     if (this.offerPostHandshakeAuth) exts.push({ type: ExtensionType.post_handshake_auth, data: new Uint8Array(0) });
     // §4.2.2: the cookie from a HelloRetryRequest is echoed in the second ClientHello.
@@ -328,6 +338,7 @@ export class ClientHandshake {
       this.resumed = true;
       this.server = offer.server;
     }
+    this.checkCertificatesWithPsk(hello);
     const shareData = findExtension(hello.extensions, ExtensionType.key_share);
     let sharedSecret: Uint8Array;
     if (shareData === undefined) {
@@ -359,6 +370,30 @@ export class ClientHandshake {
       expects: [HandshakeType.encrypted_extensions],
       handle: (msg) => this.processEncryptedExtensions(msg),
     };
+  }
+
+  /**
+   * RFC 8773: the server combines our external PSK with certificates by echoing the empty
+   * tls_cert_with_extern_psk beside pre_shared_key and key_share (psk_dhe_ke). A client that asked
+   * for the combination accepts nothing less: neither the PSK alone nor certificates alone.
+   */
+  private checkCertificatesWithPsk(hello: ServerHello): void {
+    const data = findExtension(hello.extensions, ExtensionType.tls_cert_with_extern_psk);
+    if (data === undefined) {
+      if (!this.pskWithCertificates) return;
+      fail(
+        "handshake_failure",
+        this.resumed
+          ? "the server accepted our external PSK without certificates, but this client uses it only withCertificates (RFC 8773)"
+          : "the server declined to combine our external PSK with certificates (RFC 8773); this client is configured to require both",
+      );
+    }
+    if (data.length !== 0) fail("decode_error", "tls_cert_with_extern_psk must be empty (RFC 8773)");
+    if (!this.resumed) fail("missing_extension", "ServerHello has tls_cert_with_extern_psk without pre_shared_key (RFC 8773)");
+    if (findExtension(hello.extensions, ExtensionType.key_share) === undefined) {
+      fail("missing_extension", "ServerHello has tls_cert_with_extern_psk without key_share; RFC 8773 requires psk_dhe_ke");
+    }
+    this.certificatesWithPsk = true;
   }
 
   private establishHandshakeKeys(sharedSecret: Uint8Array): void {
@@ -412,8 +447,9 @@ export class ClientHandshake {
     }
     this.io.setRecordLimits(recordLimitsFromServer(extensions, this.config.recordSizeLimit));
     this.transcript.add(m.raw);
-    // §2.2: a PSK handshake authenticates by the PSK; Certificate and CertificateRequest are not sent.
-    if (this.resumed) {
+    // §2.2: a PSK handshake authenticates by the PSK; Certificate and CertificateRequest are not sent,
+    // unless the server combined an external PSK with certificates (RFC 8773).
+    if (this.resumed && !this.certificatesWithPsk) {
       this.step = { name: "ExpectFinished", expects: [HandshakeType.finished], handle: (msg) => this.processServerFinished(msg) };
       return;
     }

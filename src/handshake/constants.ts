@@ -37,6 +37,8 @@ export const ExtensionType = {
   padding: 21,
   extended_master_secret: 23,
   record_size_limit: 28,
+  /** RFC 8773: authenticate with certificates while an external PSK feeds the key schedule. */
+  tls_cert_with_extern_psk: 33,
   session_ticket: 35,
   pre_shared_key: 41,
   early_data: 42,

@@ -35,7 +35,8 @@ export type ExtensionContext =
 const CH = "client_hello";
 const EE = "encrypted_extensions";
 /**
- * Where each extension we recognise may appear: RFC 8446 §4.2, RFC 8449 §4 (record_size_limit).
+ * Where each extension we recognise may appear: RFC 8446 §4.2, RFC 8449 §4 (record_size_limit),
+ * RFC 8773 §3 (tls_cert_with_extern_psk).
  * TLS 1.2-era extensions (ec_point_formats, extended_master_secret, session_ticket,
  * renegotiation_info) may ride in a ClientHello that also offers TLS 1.2, and nowhere else.
  */
@@ -55,6 +56,7 @@ const EXTENSION_CONTEXTS = new Map<number, readonly ExtensionContext[]>([
   [ExtensionType.padding, [CH]],
   [ExtensionType.extended_master_secret, [CH]],
   [ExtensionType.record_size_limit, [CH, EE]],
+  [ExtensionType.tls_cert_with_extern_psk, [CH, "server_hello"]],
   [ExtensionType.session_ticket, [CH]],
   [ExtensionType.pre_shared_key, [CH, "server_hello"]],
   [ExtensionType.early_data, [CH, EE, "new_session_ticket"]],

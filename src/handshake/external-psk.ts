@@ -13,6 +13,16 @@ export interface ExternalPsk {
   readonly key: Uint8Array;
   /** The hash the key is bound to (§4.2.11); default SHA-256, the one OpenSSL and GnuTLS use. */
   readonly hash?: HashName;
+  /**
+   * RFC 8773 (experimental): use the key only together with certificates. Both secrets then feed
+   * the key schedule (the PSK and (EC)DHE), and the server still proves itself with its
+   * certificate and may ask for the client's (`clientAuth`), so the session stays confidential
+   * even if the signatures are broken later, and stays authenticated if the PSK leaks. A client
+   * sends tls_cert_with_extern_psk and refuses a server that does not agree; a server accepts
+   * such a key only from a client that asks for the combination, and otherwise ignores it.
+   * Default false.
+   */
+  readonly withCertificates?: boolean;
 }
 
 /** §4.2.9 key exchange modes by name: psk_dhe_ke adds (EC)DHE for forward secrecy; psk_ke is the PSK alone. */

@@ -53,6 +53,8 @@ export interface AcceptedResumption {
   readonly state: TicketState | null;
   /** The external PSK's identity as text; null for a ticket. */
   readonly externalIdentity: string | null;
+  /** RFC 8773: an external PSK combined with certificates; the certificate flight still follows. */
+  readonly withCertificates: boolean;
   readonly client: VerifiedPeer | null;
   /** The client's view of the ticket's age minus ours, in ms (for the 0-RTT freshness check, §8.3). */
   readonly ageSkew: number;
@@ -93,13 +95,19 @@ export function selectResumption(ctx: ResumptionContext, extensions: readonly Ex
 
   // External PSKs first: a device that names its key means it.
   const externalModes = pskModeCodes(ctx.serverConfig.pskKeyExchangeModes);
-  const mode = externalModes.find((m) => clientModes.includes(m));
-  for (let i = 0; mode !== undefined && i < psks.identities.length; i++) {
+  const plainMode = externalModes.find((m) => clientModes.includes(m));
+  const certificatesAsked = clientAsksForCertificatesWithPsk(extensions);
+  for (let i = 0; i < psks.identities.length; i++) {
     const identity = psks.identities[i].identity;
     const known = (ctx.serverConfig.externalPsks ?? []).find((p) => bytesEqual(pskIdentityBytes(p.identity), identity));
     if (!known || (known.hash ?? "SHA-256") !== ctx.suite.hash) continue;
+    // RFC 8773: a PSK configured withCertificates is used only in that combination, which needs
+    // the client's tls_cert_with_extern_psk and psk_dhe_ke; otherwise it is passed over, as if unknown.
+    const withCertificates = known.withCertificates === true;
+    const mode = withCertificates ? (certificatesAsked && clientModes.includes(PskKeyExchangeMode.psk_dhe_ke) ? PskKeyExchangeMode.psk_dhe_ke : undefined) : plainMode;
+    if (mode === undefined) continue;
     checkBinder(i, known.key, true);
-    return { selectedIdentity: i, identity, psk: known.key, mode, state: null, externalIdentity: pskIdentityText(identity), client: null, ageSkew: 0 };
+    return { selectedIdentity: i, identity, psk: known.key, mode, state: null, externalIdentity: pskIdentityText(identity), withCertificates, client: null, ageSkew: 0 };
   }
 
   if (!clientModes.includes(PskKeyExchangeMode.psk_dhe_ke) || ticketCountOf(ctx.serverConfig) === 0) return null;
@@ -117,9 +125,27 @@ export function selectResumption(ctx: ResumptionContext, extensions: readonly Ex
 
     checkBinder(i, state.psk, false);
     const clientAge = (psks.identities[i].obfuscatedTicketAge - state.ticketAgeAdd) >>> 0;
-    return { selectedIdentity: i, identity: psks.identities[i].identity, psk: state.psk, mode: PskKeyExchangeMode.psk_dhe_ke, state, externalIdentity: null, client, ageSkew: clientAge - serverAge };
+    return {
+      selectedIdentity: i,
+      identity: psks.identities[i].identity,
+      psk: state.psk,
+      mode: PskKeyExchangeMode.psk_dhe_ke,
+      state,
+      externalIdentity: null,
+      withCertificates: false,
+      client,
+      ageSkew: clientAge - serverAge,
+    };
   }
   return null;
+}
+
+/** RFC 8773: the client's tls_cert_with_extern_psk, whose extension_data must be empty. */
+function clientAsksForCertificatesWithPsk(extensions: readonly Extension[]): boolean {
+  const data = findExtension(extensions, ExtensionType.tls_cert_with_extern_psk);
+  if (data === undefined) return false;
+  if (data.length !== 0) fail("decode_error", "tls_cert_with_extern_psk must be empty (RFC 8773)");
+  return true;
 }
 
 /** §4.2.11: a PSK belongs to the hash of the suite that made it and may be used with any suite of that hash. */

@@ -120,6 +120,9 @@ export class ServerHandshake {
     }
     if (!config.credentials && !serverConfig.externalPsks?.length) throw new TypeError("a server needs certificateChain and privateKey (or signer), or externalPsks");
     for (const psk of serverConfig.externalPsks ?? []) checkExternalPsk(psk);
+    if (!config.credentials && serverConfig.externalPsks?.some((p) => p.withCertificates)) {
+      throw new TypeError("an external PSK withCertificates needs the server's certificateChain and privateKey (or signer) too");
+    }
     pskModeCodes(serverConfig.pskKeyExchangeModes);
     maxEarlyDataOf(serverConfig);
     this.credentials = config.credentials;
@@ -128,6 +131,14 @@ export class ServerHandshake {
     }
     this.advertiseCertificateAuthorities = serverConfig.advertiseCertificateAuthorities ?? config.trustAnchors.length <= 16;
     this.step = { name: "ExpectClientHello", expects: [HandshakeType.client_hello], handle: (m) => this.processClientHello(m) };
+  }
+
+  /**
+   * A resumption or a plain external PSK authenticates the handshake by itself (§2.2); an
+   * external PSK combined with certificates (RFC 8773) still exchanges them.
+   */
+  private get authenticatedByPskAlone(): boolean {
+    return this.resumption !== null && !this.resumption.withCertificates;
   }
 
   /** §4.1.2 and the negotiation of §4.1.1. */
@@ -169,7 +180,7 @@ export class ServerHandshake {
       if (findExtension(hello.extensions, ExtensionType.early_data) !== undefined) this.io.skipEarlyData();
       return this.sendHelloRetryRequest(hello, negotiated);
     }
-    const scheme = this.resumption ? null : this.negotiateSignatureScheme(hello);
+    const scheme = this.authenticatedByPskAlone ? null : this.negotiateSignatureScheme(hello);
     this.negotiated = negotiated;
     this.offerEarlyExporter(negotiated);
     this.earlyDataAccepted = this.decideEarlyData(hello, negotiated);
@@ -178,8 +189,9 @@ export class ServerHandshake {
 
     this.sendServerHello(hello, negotiated);
     this.sendEncryptedExtensions(negotiated);
-    // §2.2: a resumed handshake is authenticated by the PSK: no certificates, no CertificateRequest (§4.3.2).
-    if (this.resumption) {
+    // §2.2: a PSK handshake is authenticated by the PSK: no certificates, no CertificateRequest (§4.3.2).
+    // RFC 8773 lifts that for an external PSK combined with certificates: the full flight follows.
+    if (this.authenticatedByPskAlone) {
       this.sendServerFinished();
       if (this.earlyDataAccepted) this.expectEndOfEarlyData();
       return;
@@ -339,6 +351,8 @@ export class ServerHandshake {
         ...(share ? [{ type: ExtensionType.key_share, data: encodeKeyShareServer({ group: groupCode(n.group), keyExchange: share.publicKey }) }] : []),
         { type: ExtensionType.supported_versions, data: encodeSupportedVersionsServer(TLS13) },
         ...(this.resumption ? [{ type: ExtensionType.pre_shared_key, data: encodeSelectedIdentity(this.resumption.selectedIdentity) }] : []),
+        // RFC 8773: the empty extension says we combine the external PSK with certificates.
+        ...(this.resumption?.withCertificates ? [{ type: ExtensionType.tls_cert_with_extern_psk, data: new Uint8Array(0) }] : []),
       ],
     });
     this.transcript.selectHash(n.suite.hash);
@@ -493,7 +507,7 @@ export class ServerHandshake {
     this.exporterSecret = app.exporter;
     this.io.setWriteSecret(n.suite, app.server, "application");
     this.step =
-      this.clientAuth === "none" || this.resumption
+      this.clientAuth === "none" || this.authenticatedByPskAlone
         ? { name: "ExpectFinished", expects: [HandshakeType.finished], handle: (m) => this.processClientFinished(m) }
         : { name: "ExpectCertificate", expects: [HandshakeType.certificate], handle: (m) => this.processClientCertificate(m) };
   }
@@ -538,7 +552,7 @@ export class ServerHandshake {
     if (!constantTimeEqual(verifyData, expected)) fail("decrypt_error", "the client's Finished is wrong: the handshake was tampered with");
     this.transcript.add(m.raw);
     this.io.setReadSecret(n.suite, this.clientApplicationSecret, "application");
-    if (this.resumption) this.client = this.resumption.client;
+    if (this.authenticatedByPskAlone) this.client = this.resumption!.client;
 
     const result: HandshakeResult = {
       version: "TLSv1.3",

@@ -377,3 +377,46 @@ describe("§4.1.4 HelloRetryRequest", () => {
 it("ContentType values match RFC 8446 §B.1 (helper sanity)", () => {
   expect(ContentType).toEqual({ change_cipher_spec: 20, alert: 21, handshake: 22, application_data: 23 });
 });
+
+describe("RFC 8773 tls_cert_with_extern_psk", () => {
+  const KEY = new Uint8Array(32).fill(0x5a);
+  const combined = { identity: "gateway-7", key: KEY, withCertificates: true } as const;
+  const pskPair = (client: { withCertificates: boolean }, server: { withCertificates: boolean }) =>
+    makePair({
+      client: { externalPsk: { identity: "gateway-7", key: KEY, ...client } },
+      server: { externalPsks: [{ identity: "gateway-7", key: KEY, ...server }] },
+    });
+  const EXT = ExtensionType.tls_cert_with_extern_psk;
+
+  it("client: a ServerHello stripped of the extension it asked for gets handshake_failure", () => {
+    expectEditRejected("server", editServerHello((sh) => ({ ...sh, extensions: withoutExtension(sh.extensions, EXT) })), "handshake_failure", pskPair(combined, combined));
+  });
+  it("client: the extension in a ServerHello when we did not ask gets unsupported_extension", () => {
+    const plain = { withCertificates: false };
+    expectEditRejected(
+      "server",
+      editServerHello((sh) => ({ ...sh, extensions: withExtension(sh.extensions, { type: EXT, data: new Uint8Array(0) }) })),
+      "unsupported_extension",
+      pskPair(plain, plain),
+    );
+  });
+  it("client: a non-empty extension in ServerHello gets decode_error", () => {
+    expectEditRejected("server", editServerHello((sh) => ({ ...sh, extensions: withExtensionData(sh.extensions, EXT, new Uint8Array([0])) })), "decode_error", pskPair(combined, combined));
+  });
+  it("client: the extension without pre_shared_key in ServerHello gets missing_extension", () => {
+    expectEditRejected(
+      "server",
+      editServerHello((sh) => ({ ...sh, extensions: withoutExtension(sh.extensions, ExtensionType.pre_shared_key) })),
+      "missing_extension",
+      pskPair(combined, combined),
+    );
+  });
+  it("server: a non-empty extension in the ClientHello gets decode_error", () => {
+    expectEditRejected("client", editClientHello((ch) => ({ ...ch, extensions: withExtensionData(ch.extensions, EXT, new Uint8Array([1])) })), "decode_error", pskPair(combined, combined));
+  });
+  it("a network attacker who strips the request from the ClientHello is caught: the server falls back to certificates and the client refuses (handshake_failure)", () => {
+    const pair = pskPair(combined, combined);
+    const x = runEdited(pair, "client", editClientHello((ch) => ({ ...ch, extensions: withoutExtension(ch.extensions, EXT) })));
+    expectFailure(pair, x, "client", "handshake_failure");
+  });
+});

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { CA, type Peer, cert, certAndKeyArgs, freePort, key, startMutlsClient, startMutlsEchoServer, startProcess, stopAllProcesses } from "./process.js";
+import { CA, type Peer, cert, certAndKeyArgs, freePort, key, startMutlsClient, startMutlsEchoServer, startMutlsServer, startProcess, stopAllProcesses } from "./process.js";
 
 afterEach(stopAllProcesses);
 
@@ -155,7 +155,6 @@ describe(`external PSK with OpenSSL (${OPENSSL_VERSION})`, () => {
   });
 
   it("s_client -psk authenticates to mutls server --psk without certificates", async () => {
-    const { startMutlsServer } = await import("./process.js");
     const { server, port } = await startMutlsServer(["--psk-identity", "sensor-7", "--psk", PSK, "--echo"]);
     const client = startProcess("openssl s_client", "openssl", [
       "s_client", "-connect", `127.0.0.1:${port}`, "-tls1_3", "-psk_identity", "sensor-7", "-psk", PSK,
@@ -167,6 +166,55 @@ describe(`external PSK with OpenSSL (${OPENSSL_VERSION})`, () => {
     await server.waitFor(/closed cleanly/);
     expect(server.stderr).toContain('accepted: client PSK identity "sensor-7"');
     expect(client.stdout).not.toContain("Server certificate");
+  });
+});
+
+// RFC 8773 (an external PSK combined with certificates) has no implementation in OpenSSL 3.0 or
+// GnuTLS 3.7. What a real peer can show is that one without it never gets the PSK alone from a
+// side configured for the combination, and the combination between our own CLI processes.
+describe(`RFC 8773 --psk-with-certs facing OpenSSL, which lacks it (${OPENSSL_VERSION})`, () => {
+  const PSK = "7f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
+
+  it("mutls client --psk-with-certs refuses s_server's PSK-only answer with handshake_failure", async () => {
+    const port = await freePort();
+    const server = startProcess("openssl s_server", "openssl", [
+      "s_server", "-accept", `127.0.0.1:${port}`, "-naccept", "1", "-tls1_3", "-cert", cert("server-p256"), "-key", key("server-p256"),
+      "-psk_identity", "sensor-7", "-psk", PSK,
+    ]);
+    await server.waitFor(/ACCEPT/);
+    const client = startMutlsClient(port, ["--ca", CA, "--servername", "localhost", "--psk-identity", "sensor-7", "--psk", PSK, "--psk-with-certs"]);
+    expect((await client.waitForExit()).code, client.report()).toBe(1);
+    expect(client.stderr).toMatch(/handshake_failure.*without certificates/);
+  });
+
+  it("s_client -psk gets a certificate handshake from mutls server --psk-with-certs, never the PSK alone", async () => {
+    const { server, port } = await startMutlsServer([...certAndKeyArgs("server", "p256"), "--echo", "--psk-identity", "sensor-7", "--psk", PSK, "--psk-with-certs"]);
+    const client = startProcess("openssl s_client", "openssl", [
+      "s_client", "-connect", `127.0.0.1:${port}`, "-tls1_3", "-servername", "localhost", "-CAfile", CA, "-verify_return_error", "-psk_identity", "sensor-7", "-psk", PSK,
+    ]);
+    await client.waitFor(/Verify return code: 0 \(ok\)/);
+    client.write("echo-fallback\n");
+    await client.waitFor(/echo-fallback$/m);
+    client.endStdin();
+    await server.waitFor(/closed cleanly/);
+    expect(client.stdout).toContain("New, TLSv1.3");
+    expect(client.stdout).toContain("Server certificate");
+    expect(server.stderr).toContain("accepted: client no certificate");
+  });
+
+  it("mutls client and server --psk-with-certs combine the PSK with mutual certificates over TCP", async () => {
+    const { server, port } = await startMutlsEchoServer([
+      ...certAndKeyArgs("server", "p256"), "--ca", CA, "--require-client-cert", "--psk-identity", "sensor-7", "--psk", PSK, "--psk-with-certs",
+    ]);
+    const client = startMutlsClient(port, [
+      "--ca", CA, "--servername", "localhost", ...certAndKeyArgs("client", "ed25519"), "--psk-identity", "sensor-7", "--psk", PSK, "--psk-with-certs",
+    ]);
+    await client.waitFor(/and PSK identity "sensor-7" \(RFC 8773\)/);
+    client.write("both\n");
+    await client.waitFor(/^both$/m);
+    client.endStdin();
+    expect((await client.waitForExit()).code, client.report()).toBe(0);
+    await server.waitFor(/accepted: client "CN=client ed25519.* and PSK identity "sensor-7" \(RFC 8773\)/);
   });
 });
 
