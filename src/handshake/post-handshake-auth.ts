@@ -101,14 +101,15 @@ export class ServerCertificateRequest {
 /**
  * RFC 8446 §4.6.2, client side: answers a post-handshake CertificateRequest with Certificate,
  * CertificateVerify (when we have a fitting certificate) and Finished, keyed by our current
- * client_application_traffic_secret_N (§4.4). The signer may be asynchronous.
+ * client_application_traffic_secret_N (§4.4). The signer may be asynchronous, and a KeyUpdate of
+ * ours may go out while it signs; so the secret is read when the Finished is made, not before.
  */
 export function answerCertificateRequest(
   config: ResolvedConfig,
   schedule: KeySchedule,
   handshakeTranscript: HashContext,
   m: HandshakeMessage,
-  clientTrafficSecret: Uint8Array,
+  currentClientTrafficSecret: () => Uint8Array,
   sendHandshake: (message: Uint8Array) => void,
 ): void | Promise<void> {
   const request = decodeCertificateRequest(m.body);
@@ -132,7 +133,7 @@ export function answerCertificateRequest(
   // The flight goes out whole, after the (possibly asynchronous) signature: none of it may be
   // interleaved with other handshake messages (§5.1).
   const finish = (): void => {
-    const finished = encodeFinished(schedule.finishedVerifyData(clientTrafficSecret, transcript.digest()));
+    const finished = encodeFinished(schedule.finishedVerifyData(currentClientTrafficSecret(), transcript.digest()));
     for (const message of [...messages, finished]) sendHandshake(message);
   };
   if (choice.credentials === null) return finish();

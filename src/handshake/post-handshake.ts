@@ -91,7 +91,7 @@ export class PostHandshake {
 
   private processPostHandshake(m: HandshakeMessage): void | Promise<void> {
     if (m.type === HandshakeType.certificate_request) {
-      return answerCertificateRequest(this.init.config, this.init.schedule, this.init.postHandshakeAuth!.transcript, m, this.writeSecret, (x) => this.init.io.sendHandshake(x));
+      return answerCertificateRequest(this.init.config, this.init.schedule, this.init.postHandshakeAuth!.transcript, m, () => this.writeSecret, (x) => this.init.io.sendHandshake(x));
     }
     if (this.certificateRequest !== null && m.type !== HandshakeType.key_update) {
       const outcome = this.certificateRequest.process(m, this.readSecret, this.init.postHandshakeAuth!.serverName);

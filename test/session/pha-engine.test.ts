@@ -3,9 +3,9 @@
  * against the RFC's rules and against node:crypto's reading of the certificate the client proved.
  * (OpenSSL and GnuTLS clients answer our server in test/peers/*-session-a.test.ts.)
  */
-import { X509Certificate } from "node:crypto";
+import { X509Certificate, createPrivateKey, sign as nodeSign } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { ClientConnection, ServerConnection, TLSError } from "../../src/index.js";
+import { ClientConnection, ServerConnection, TLSError, type Signer } from "../../src/index.js";
 import { readPem } from "../helpers/fixtures.js";
 import { pumpMemory } from "../helpers/pump.js";
 
@@ -103,5 +103,31 @@ describe("post-handshake client authentication", () => {
     expect((await pumpMemory(client, server)).errors).toEqual([]);
     expect(await identity).toBeNull();
     expect(notSent.join()).toContain("certificate_authorities");
+  });
+
+  it("keys the client's Finished with its current secret when a KeyUpdate overtakes an asynchronous signature (§4.4)", async () => {
+    // An Ed25519 signer (node:crypto) that answers only when the test lets it.
+    const key = createPrivateKey(readPem("client-ed25519.key.pem"));
+    let release: () => void = () => undefined;
+    const signer: Signer = {
+      schemes: ["ed25519"],
+      sign: (_scheme, message) => new Promise<Uint8Array>((resolve) => (release = () => resolve(new Uint8Array(nodeSign(null, message, key))))),
+    };
+    const server = new ServerConnection({ certificateChain: readPem("server-p256.cert.pem"), privateKey: readPem("server-p256.key.pem"), trustAnchors: ca });
+    const client = new ClientConnection({ serverName: "localhost", trustAnchors: ca, postHandshakeAuth: true, certificateChain: readPem("client-ed25519.cert.pem"), signer });
+    // The handshake itself needs no client signature: the server does not ask during it.
+    expect((await pumpMemory(client, server)).errors).toEqual([]);
+    const identity = server.requestClientCertificate();
+    client.receive(server.takeOutput()!);
+    expect(client.pending).not.toBeNull();
+    // While the signature is pending the client moves its write key on (client_application_traffic_secret_1).
+    client.keyUpdate(false);
+    server.receive(client.takeOutput()!);
+    release();
+    await client.pending;
+    // The Finished that follows must be keyed by secret_1, the one the server now reads with.
+    server.receive(client.takeOutput()!);
+    expect((await identity)?.uris).toEqual([clientUri()]);
+    expect(server.result?.peerSignatureScheme).toBe("ed25519");
   });
 });
