@@ -1,30 +1,11 @@
-import { bytesEqual, constantTimeEqual, fail, toHex } from "../bytes/index.js";
+import { constantTimeEqual, fail, toHex } from "../bytes/index.js";
 import { answerKeyShare } from "../crypto/key-exchange.js";
-import type { GroupName } from "../crypto/provider.js";
-import {
-  type CipherSuite,
-  ExtensionType,
-  HELLO_RETRY_REQUEST_RANDOM,
-  HandshakeType,
-  TLS12,
-  TLS13,
-  groupByCode,
-  groupCode,
-  signatureSchemeByName,
-  type SignatureScheme,
-} from "./constants.js";
+import { ExtensionType, HELLO_RETRY_REQUEST_RANDOM, HandshakeType, TLS12, TLS13, groupCode, type SignatureScheme } from "./constants.js";
 import type { ClientAuthMode, Credentials, ResolvedConfig, ServerConfig } from "./config.js";
 import { certificateVerifyContent, verifyCertificateVerify } from "./certificate-verify.js";
 import {
   type Extension,
-  type KeyShareEntry,
   checkExtensionsAllowed,
-  decodeAlpn,
-  decodeCookie,
-  decodeKeyShareClient,
-  decodeServerName,
-  decodeSupportedVersionsClient,
-  decodeU16List,
   encodeAlpn,
   encodeCertificateAuthorities,
   encodeCookie,
@@ -54,19 +35,11 @@ import { type VerifiedPeer, verifyPeerCertificates } from "./peer-verification.j
 import { PostHandshake } from "./post-handshake.js";
 import { type RecordLimits, negotiateRecordLimitsAsServer } from "./record-size-limit.js";
 import { Transcript } from "./transcript.js";
-import { type AcceptedResumption, externalPskHash, newSessionTickets, selectResumption, ticketCountOf, ticketLifetimeOf } from "./server-resumption.js";
+import { type AcceptedResumption, newSessionTickets, selectResumption } from "./server-resumption.js";
+import { checkServerOptions } from "./server-options.js";
 import { PskKeyExchangeMode, encodeSelectedIdentity } from "./psk.js";
-import { checkExternalPsk, pskModeCodes } from "./external-psk.js";
 import { acceptEarlyData, maxEarlyDataOf } from "./early-data.js";
-
-/** What the server decided from the ClientHello (§4.1.1 negotiation). */
-interface Negotiated {
-  readonly suite: CipherSuite;
-  readonly group: GroupName;
-  readonly clientShare: KeyShareEntry | undefined;
-  readonly alpnProtocol: string | null;
-  readonly serverName: string | null;
-}
+import { type HelloRetryChoice, type Negotiated, checkClientHello, checkSecondClientHello, negotiate, negotiateSignatureScheme } from "./server-negotiation.js";
 
 /**
  * The server side of the TLS 1.3 handshake (RFC 8446 §2, §4), in protocol order:
@@ -81,7 +54,7 @@ export class ServerHandshake {
   private readonly credentials: Credentials | null;
   private readonly advertiseCertificateAuthorities: boolean;
   private firstHello: ClientHello | null = null;
-  private helloRetry: { suite: CipherSuite; group: GroupName; cookie: Uint8Array } | null = null;
+  private helloRetry: HelloRetryChoice | null = null;
   private changeCipherSpecSent = false;
   private negotiated: Negotiated | null = null;
   private schedule: KeySchedule | null = null;
@@ -112,24 +85,10 @@ export class ServerHandshake {
     private readonly io: HandshakeIO,
   ) {
     this.transcript = new Transcript(config.provider);
-    ticketCountOf(serverConfig);
-    ticketLifetimeOf(serverConfig);
-    this.clientAuth = serverConfig.clientAuth ?? "none";
-    if (!["none", "request", "require"].includes(this.clientAuth)) {
-      throw new TypeError(`clientAuth must be "none", "request" or "require", not "${this.clientAuth}"`);
-    }
-    if (!config.credentials && !serverConfig.externalPsks?.length) throw new TypeError("a server needs certificateChain and privateKey (or signer), or externalPsks");
-    for (const psk of serverConfig.externalPsks ?? []) checkExternalPsk(psk);
-    if (!config.credentials && serverConfig.externalPsks?.some((p) => p.withCertificates)) {
-      throw new TypeError("an external PSK withCertificates needs the server's certificateChain and privateKey (or signer) too");
-    }
-    pskModeCodes(serverConfig.pskKeyExchangeModes);
-    maxEarlyDataOf(serverConfig);
+    const options = checkServerOptions(config, serverConfig);
+    this.clientAuth = options.clientAuth;
+    this.advertiseCertificateAuthorities = options.advertiseCertificateAuthorities;
     this.credentials = config.credentials;
-    if (this.clientAuth !== "none" && !config.verifyPeer && config.trustAnchors.length === 0 && config.spkiPins.length === 0) {
-      throw new TypeError("requesting client certificates needs trustAnchors (or spkiPins, or verifyPeer) to check them");
-    }
-    this.advertiseCertificateAuthorities = serverConfig.advertiseCertificateAuthorities ?? config.trustAnchors.length <= 16;
     this.step = { name: "ExpectClientHello", expects: [HandshakeType.client_hello], handle: (m) => this.processClientHello(m) };
   }
 
@@ -145,19 +104,12 @@ export class ServerHandshake {
   private processClientHello(m: HandshakeMessage): void | Promise<void> {
     const hello = decodeClientHello(m.body);
     checkExtensionsAllowed("client_hello", hello.extensions, null, "ClientHello");
-    this.checkClientVersion(hello);
-    if (hello.legacyCompressionMethods.length !== 1 || hello.legacyCompressionMethods[0] !== 0) {
-      fail("illegal_parameter", "a TLS 1.3 ClientHello must offer only the null compression method");
-    }
-    const preSharedKeyAt = hello.extensions.findIndex((e) => e.type === ExtensionType.pre_shared_key);
-    if (preSharedKeyAt !== -1 && preSharedKeyAt !== hello.extensions.length - 1) {
-      fail("illegal_parameter", "pre_shared_key must be the last ClientHello extension (§4.2.11)");
-    }
-    if (this.helloRetry) this.checkSecondClientHello(hello);
+    checkClientHello(hello);
+    if (this.helloRetry) checkSecondClientHello(this.firstHello!, hello, this.helloRetry);
     else this.firstHello = hello;
     this.clientRandom = hello.random;
 
-    const negotiated = this.negotiate(hello);
+    const negotiated = negotiate(this.config, this.serverConfig, hello, this.helloRetry);
     this.transcript.add(m.raw);
     this.lastClientHello = m.raw;
     this.resumption = selectResumption(
@@ -180,7 +132,7 @@ export class ServerHandshake {
       if (findExtension(hello.extensions, ExtensionType.early_data) !== undefined) this.io.skipEarlyData();
       return this.sendHelloRetryRequest(hello, negotiated);
     }
-    const scheme = this.authenticatedByPskAlone ? null : this.negotiateSignatureScheme(hello);
+    const scheme = this.authenticatedByPskAlone ? null : negotiateSignatureScheme(this.credentials, hello);
     this.negotiated = negotiated;
     this.offerEarlyExporter(negotiated);
     this.earlyDataAccepted = this.decideEarlyData(hello, negotiated);
@@ -201,102 +153,6 @@ export class ServerHandshake {
     const signed = this.sendServerCertificateVerify(scheme!);
     if (signed) return signed.then(() => this.sendServerFinished());
     this.sendServerFinished();
-  }
-
-  /** §4.2.1: a client that does not offer TLS 1.3 in supported_versions is refused. */
-  private checkClientVersion(hello: ClientHello): void {
-    const data = findExtension(hello.extensions, ExtensionType.supported_versions);
-    if (data === undefined) fail("protocol_version", "the client offered only TLS 1.2 or older; mutls speaks only TLS 1.3");
-    if (!decodeSupportedVersionsClient(data).includes(TLS13)) {
-      fail("protocol_version", "the client's supported_versions does not include TLS 1.3");
-    }
-  }
-
-  /** §4.1.2: after a HelloRetryRequest the client may change only the key share, the cookie and early data. */
-  private checkSecondClientHello(hello: ClientHello): void {
-    const first = this.firstHello!;
-    const retry = this.helloRetry!;
-    if (!bytesEqual(first.random, hello.random) || !bytesEqual(first.legacySessionId, hello.legacySessionId)) {
-      fail("illegal_parameter", "the second ClientHello changed its random or session id");
-    }
-    if (!hello.cipherSuites.includes(retry.suite.code)) {
-      fail("illegal_parameter", "the second ClientHello no longer offers the cipher suite chosen in the HelloRetryRequest");
-    }
-    const cookie = findExtension(hello.extensions, ExtensionType.cookie);
-    if (cookie === undefined || !constantTimeEqual(decodeCookie(cookie), retry.cookie)) {
-      fail("illegal_parameter", "the second ClientHello does not echo the HelloRetryRequest cookie");
-    }
-    const shares = findExtension(hello.extensions, ExtensionType.key_share);
-    const entries = shares === undefined ? [] : decodeKeyShareClient(shares);
-    // §4.2.8: exactly one share, for the group the HelloRetryRequest selected.
-    if (entries.length !== 1 || entries[0].group !== groupCode(retry.group)) {
-      fail("illegal_parameter", `the second ClientHello must carry exactly one key share, for ${retry.group}`);
-    }
-    if (findExtension(hello.extensions, ExtensionType.early_data) !== undefined) {
-      fail("illegal_parameter", "early_data is not allowed after a HelloRetryRequest (§4.2.10)");
-    }
-  }
-
-  private negotiate(hello: ClientHello): Negotiated {
-    const c = this.config;
-    // §4.2.11: an external PSK fixes the hash; prefer a suite that can use it.
-    const pskHash = externalPskHash(this.serverConfig, hello.extensions);
-    const offered = c.cipherSuites.filter((s) => hello.cipherSuites.includes(s.code));
-    const suite = this.helloRetry?.suite ?? offered.find((s) => s.hash === pskHash) ?? offered[0];
-    if (!suite) {
-      fail("handshake_failure", `no cipher suite in common; we support ${c.cipherSuites.map((s) => s.name).join(", ")}`);
-    }
-
-    // §4.2.7, §4.2.8, §9.2: (EC)DHE needs both supported_groups and key_share.
-    const groupsData = findExtension(hello.extensions, ExtensionType.supported_groups);
-    const sharesData = findExtension(hello.extensions, ExtensionType.key_share);
-    if (groupsData === undefined || sharesData === undefined) {
-      fail("missing_extension", "the ClientHello lacks supported_groups or key_share; mutls requires (EC)DHE");
-    }
-    const clientGroups = decodeU16List(groupsData, "supported_groups extension");
-    const shares = decodeKeyShareClient(sharesData);
-    for (const s of shares) {
-      if (!clientGroups.includes(s.group)) fail("illegal_parameter", "the ClientHello sent a key share for a group missing from supported_groups");
-    }
-    const mutual = c.groups.filter((g) => clientGroups.includes(groupCode(g)));
-    if (mutual.length === 0) {
-      fail("handshake_failure", `no key exchange group in common; we support ${c.groups.join(", ")}`);
-    }
-    // Prefer a mutually supported group the client already sent a share for: it saves a round trip.
-    const withShare = mutual.find((g) => shares.some((s) => s.group === groupCode(g)));
-    const group = this.helloRetry?.group ?? withShare ?? mutual[0];
-    const clientShare = shares.find((s) => s.group === groupCode(group));
-
-    const sni = findExtension(hello.extensions, ExtensionType.server_name);
-    const serverName = sni === undefined ? null : decodeServerName(sni);
-
-    let alpnProtocol: string | null = null;
-    const alpnData = findExtension(hello.extensions, ExtensionType.application_layer_protocol_negotiation);
-    if (alpnData !== undefined && c.alpnProtocols.length > 0) {
-      const offered = decodeAlpn(alpnData);
-      alpnProtocol = c.alpnProtocols.find((p) => offered.includes(p)) ?? null;
-      // RFC 7301 §3.2
-      if (alpnProtocol === null) {
-        fail("no_application_protocol", `the client offers ALPN ${offered.join(", ")}; we support ${c.alpnProtocols.join(", ")}`);
-      }
-    }
-    return { suite, group, clientShare, alpnProtocol, serverName };
-  }
-
-  /** §4.2.3: the scheme our CertificateVerify will use; only a certificate-authenticated handshake needs one. */
-  private negotiateSignatureScheme(hello: ClientHello): SignatureScheme {
-    if (!this.credentials) fail("handshake_failure", "the client offered no PSK this server knows, and it has no certificate to authenticate with");
-    const credentials = this.credentials;
-    const schemesData = findExtension(hello.extensions, ExtensionType.signature_algorithms);
-    if (schemesData === undefined) fail("missing_extension", "the ClientHello lacks signature_algorithms (§4.2.3)");
-    const clientSchemes = decodeU16List(schemesData, "signature_algorithms extension");
-    const scheme = credentials.signer.schemes
-      .map((name) => signatureSchemeByName(name))
-      .find((s) => !s.certificateOnly && clientSchemes.includes(s.code));
-    if (!scheme) {
-      fail("handshake_failure", `the client accepts none of the signature schemes our key can make (${credentials.signer.schemes.join(", ")})`);
-    }
-    return scheme;
   }
 
   /** §4.1.4 */

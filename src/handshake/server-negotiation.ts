@@ -1,0 +1,139 @@
+/**
+ * What a server reads from a ClientHello before it answers (RFC 8446 §4.1.1, §4.1.2): the checks
+ * every ClientHello must pass, the ones a second ClientHello must pass after a HelloRetryRequest,
+ * and the choice of cipher suite, group, ALPN protocol and signature scheme. Pure functions over
+ * the decoded message and the configuration; the state machine stays in server.ts.
+ */
+import { bytesEqual, constantTimeEqual, fail } from "../bytes/index.js";
+import type { GroupName } from "../crypto/provider.js";
+import { type CipherSuite, ExtensionType, TLS13, groupCode, signatureSchemeByName, type SignatureScheme } from "./constants.js";
+import type { Credentials, ResolvedConfig, ServerConfig } from "./config.js";
+import {
+  type KeyShareEntry,
+  decodeAlpn,
+  decodeCookie,
+  decodeKeyShareClient,
+  decodeServerName,
+  decodeSupportedVersionsClient,
+  decodeU16List,
+  findExtension,
+} from "./extensions.js";
+import type { ClientHello } from "./messages.js";
+import { externalPskHash } from "./server-resumption.js";
+
+/** What the server decided from the ClientHello (§4.1.1 negotiation). */
+export interface Negotiated {
+  readonly suite: CipherSuite;
+  readonly group: GroupName;
+  readonly clientShare: KeyShareEntry | undefined;
+  readonly alpnProtocol: string | null;
+  readonly serverName: string | null;
+}
+
+/** The parameters a HelloRetryRequest fixed (§4.1.4), which the second ClientHello must keep. */
+export interface HelloRetryChoice {
+  readonly suite: CipherSuite;
+  readonly group: GroupName;
+  readonly cookie: Uint8Array;
+}
+
+/** §4.1.2, §4.2.1, §4.2.11: what every ClientHello must get right before anything is negotiated. */
+export function checkClientHello(hello: ClientHello): void {
+  const data = findExtension(hello.extensions, ExtensionType.supported_versions);
+  if (data === undefined) fail("protocol_version", "the client offered only TLS 1.2 or older; mutls speaks only TLS 1.3");
+  if (!decodeSupportedVersionsClient(data).includes(TLS13)) {
+    fail("protocol_version", "the client's supported_versions does not include TLS 1.3");
+  }
+  if (hello.legacyCompressionMethods.length !== 1 || hello.legacyCompressionMethods[0] !== 0) {
+    fail("illegal_parameter", "a TLS 1.3 ClientHello must offer only the null compression method");
+  }
+  const preSharedKeyAt = hello.extensions.findIndex((e) => e.type === ExtensionType.pre_shared_key);
+  if (preSharedKeyAt !== -1 && preSharedKeyAt !== hello.extensions.length - 1) {
+    fail("illegal_parameter", "pre_shared_key must be the last ClientHello extension (§4.2.11)");
+  }
+}
+
+/** §4.1.2: after a HelloRetryRequest the client may change only the key share, the cookie and early data. */
+export function checkSecondClientHello(first: ClientHello, hello: ClientHello, retry: HelloRetryChoice): void {
+  if (!bytesEqual(first.random, hello.random) || !bytesEqual(first.legacySessionId, hello.legacySessionId)) {
+    fail("illegal_parameter", "the second ClientHello changed its random or session id");
+  }
+  if (!hello.cipherSuites.includes(retry.suite.code)) {
+    fail("illegal_parameter", "the second ClientHello no longer offers the cipher suite chosen in the HelloRetryRequest");
+  }
+  const cookie = findExtension(hello.extensions, ExtensionType.cookie);
+  if (cookie === undefined || !constantTimeEqual(decodeCookie(cookie), retry.cookie)) {
+    fail("illegal_parameter", "the second ClientHello does not echo the HelloRetryRequest cookie");
+  }
+  const shares = findExtension(hello.extensions, ExtensionType.key_share);
+  const entries = shares === undefined ? [] : decodeKeyShareClient(shares);
+  // §4.2.8: exactly one share, for the group the HelloRetryRequest selected.
+  if (entries.length !== 1 || entries[0].group !== groupCode(retry.group)) {
+    fail("illegal_parameter", `the second ClientHello must carry exactly one key share, for ${retry.group}`);
+  }
+  if (findExtension(hello.extensions, ExtensionType.early_data) !== undefined) {
+    fail("illegal_parameter", "early_data is not allowed after a HelloRetryRequest (§4.2.10)");
+  }
+}
+
+/** §4.1.1: suite, group (and the client's share for it), SNI and ALPN; a retry keeps what it fixed. */
+export function negotiate(c: ResolvedConfig, serverConfig: ServerConfig, hello: ClientHello, retry: HelloRetryChoice | null): Negotiated {
+  // §4.2.11: an external PSK fixes the hash; prefer a suite that can use it.
+  const pskHash = externalPskHash(serverConfig, hello.extensions);
+  const offered = c.cipherSuites.filter((s) => hello.cipherSuites.includes(s.code));
+  const suite = retry?.suite ?? offered.find((s) => s.hash === pskHash) ?? offered[0];
+  if (!suite) {
+    fail("handshake_failure", `no cipher suite in common; we support ${c.cipherSuites.map((s) => s.name).join(", ")}`);
+  }
+
+  // §4.2.7, §4.2.8, §9.2: (EC)DHE needs both supported_groups and key_share.
+  const groupsData = findExtension(hello.extensions, ExtensionType.supported_groups);
+  const sharesData = findExtension(hello.extensions, ExtensionType.key_share);
+  if (groupsData === undefined || sharesData === undefined) {
+    fail("missing_extension", "the ClientHello lacks supported_groups or key_share; mutls requires (EC)DHE");
+  }
+  const clientGroups = decodeU16List(groupsData, "supported_groups extension");
+  const shares = decodeKeyShareClient(sharesData);
+  for (const s of shares) {
+    if (!clientGroups.includes(s.group)) fail("illegal_parameter", "the ClientHello sent a key share for a group missing from supported_groups");
+  }
+  const mutual = c.groups.filter((g) => clientGroups.includes(groupCode(g)));
+  if (mutual.length === 0) {
+    fail("handshake_failure", `no key exchange group in common; we support ${c.groups.join(", ")}`);
+  }
+  // Prefer a mutually supported group the client already sent a share for: it saves a round trip.
+  const withShare = mutual.find((g) => shares.some((s) => s.group === groupCode(g)));
+  const group = retry?.group ?? withShare ?? mutual[0];
+  const clientShare = shares.find((s) => s.group === groupCode(group));
+
+  const sni = findExtension(hello.extensions, ExtensionType.server_name);
+  const serverName = sni === undefined ? null : decodeServerName(sni);
+  return { suite, group, clientShare, alpnProtocol: negotiateAlpn(c, hello), serverName };
+}
+
+/** RFC 7301 §3.2: our first protocol the client offers; none in common is fatal. */
+function negotiateAlpn(c: ResolvedConfig, hello: ClientHello): string | null {
+  const alpnData = findExtension(hello.extensions, ExtensionType.application_layer_protocol_negotiation);
+  if (alpnData === undefined || c.alpnProtocols.length === 0) return null;
+  const offered = decodeAlpn(alpnData);
+  const chosen = c.alpnProtocols.find((p) => offered.includes(p));
+  if (chosen === undefined) {
+    fail("no_application_protocol", `the client offers ALPN ${offered.join(", ")}; we support ${c.alpnProtocols.join(", ")}`);
+  }
+  return chosen;
+}
+
+/** §4.2.3: the scheme our CertificateVerify will use; only a certificate-authenticated handshake needs one. */
+export function negotiateSignatureScheme(credentials: Credentials | null, hello: ClientHello): SignatureScheme {
+  if (!credentials) fail("handshake_failure", "the client offered no PSK this server knows, and it has no certificate to authenticate with");
+  const schemesData = findExtension(hello.extensions, ExtensionType.signature_algorithms);
+  if (schemesData === undefined) fail("missing_extension", "the ClientHello lacks signature_algorithms (§4.2.3)");
+  const clientSchemes = decodeU16List(schemesData, "signature_algorithms extension");
+  const scheme = credentials.signer.schemes
+    .map((name) => signatureSchemeByName(name))
+    .find((s) => !s.certificateOnly && clientSchemes.includes(s.code));
+  if (!scheme) {
+    fail("handshake_failure", `the client accepts none of the signature schemes our key can make (${credentials.signer.schemes.join(", ")})`);
+  }
+  return scheme;
+}
