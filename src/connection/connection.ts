@@ -11,6 +11,7 @@ import type { PeerIdentity } from "../x509/index.js";
 import { automaticKeyUpdateLimit } from "./key-update-limit.js";
 import { ByteQueue, RecordProtection, RecordReader, RecordWriter } from "../record/index.js";
 import { PeerLimits } from "./limits.js";
+import { HandshakeReassembly } from "./handshake-reassembly.js";
 
 type Epoch = "plaintext" | "early" | "handshake" | "application";
 
@@ -30,8 +31,7 @@ export abstract class Connection {
   private readonly reader = new RecordReader();
   private readonly writer = new RecordWriter();
   private readEpoch: Epoch = "plaintext";
-  private handshakeBuffer: Uint8Array = new Uint8Array(1024);
-  private handshakeFill = 0;
+  private readonly incomingHandshake: HandshakeReassembly;
   /** Decrypted application data not yet read, in a buffer the connection owns (no per-record arrays). */
   private readonly received = new ByteQueue();
   /** Handshake messages not yet framed: a flight shares records until the keys change (as RFC 8448 shows). */
@@ -63,6 +63,7 @@ export abstract class Connection {
   protected constructor(config: ResolvedConfig) {
     this.config = config;
     this.peerLimits = new PeerLimits(config.limits);
+    this.incomingHandshake = new HandshakeReassembly(config.maxHandshakeMessageSize);
     this.io = {
       sendHandshake: (m) => {
         this.config.onHandshakeMessage?.("sent", m);
@@ -157,7 +158,7 @@ export abstract class Connection {
 
   /** True while a record is partly received: a transport EOF now is a truncation, not a clean close. */
   get hasPartialRecord(): boolean {
-    return this.reader.partial || this.handshakeFill > 0;
+    return this.reader.partial || this.incomingHandshake.partial;
   }
 
   /**
@@ -345,7 +346,7 @@ export abstract class Connection {
     const encrypted = this.reader.protection !== null && buf[0] === ContentType.application_data;
     this.peerLimits.onRecord(type, length, this.handshakeComplete);
     // §5.1: a handshake message may not be interleaved with other record types.
-    if (type !== ContentType.handshake && this.handshakeFill > 0) {
+    if (type !== ContentType.handshake && this.incomingHandshake.partial) {
       fail("unexpected_message", "a record of another type interrupted a fragmented handshake message");
     }
     switch (type) {
@@ -353,7 +354,7 @@ export abstract class Connection {
         if (this.reader.protection && !encrypted) fail("unexpected_message", "received a plaintext handshake record after encryption started");
         // §5.1: zero-length handshake fragments are forbidden.
         if (length === 0) fail("unexpected_message", "received an empty handshake record");
-        this.appendHandshake(buf, at, length);
+        this.incomingHandshake.append(buf, at, length);
         return this.processHandshakeMessages();
       case ContentType.change_cipher_spec:
         return this.processChangeCipherSpec(buf, at, length, encrypted);
@@ -410,32 +411,12 @@ export abstract class Connection {
     throw new TLSError(description, `the peer refused the connection with a ${alertName(description)} alert`, "remote");
   }
 
-  private appendHandshake(buf: Uint8Array, at: number, length: number): void {
-    const need = this.handshakeFill + length;
-    if (need > this.handshakeBuffer.length) {
-      const limit = this.config.maxHandshakeMessageSize + 4 + (1 << 14);
-      if (need > limit) fail("unexpected_message", `handshake data exceeds ${limit} bytes without completing a message`);
-      const next = new Uint8Array(Math.max(need, this.handshakeBuffer.length * 2));
-      next.set(this.handshakeBuffer.subarray(0, this.handshakeFill));
-      this.handshakeBuffer = next;
-    }
-    this.handshakeBuffer.set(buf.subarray(at, at + length), this.handshakeFill);
-    this.handshakeFill = need;
-  }
-
   /** Hands each complete handshake message to the current state, stopping while a signature is pending. */
   private processHandshakeMessages(): void {
-    while (!this.pendingWork && this.handshakeFill >= 4) {
-      const b = this.handshakeBuffer;
-      const length = (b[1] << 16) | (b[2] << 8) | b[3];
-      if (length > this.config.maxHandshakeMessageSize) {
-        fail("illegal_parameter", `a ${handshakeTypeName(b[0])} message of ${length} bytes exceeds the limit of ${this.config.maxHandshakeMessageSize} (limits.maxHandshakeMessageSize)`);
-      }
-      if (this.handshakeFill < 4 + length) return;
-      const raw = b.slice(0, 4 + length);
-      b.copyWithin(0, 4 + length, this.handshakeFill);
-      this.handshakeFill -= 4 + length;
-      this.dispatch({ type: raw[0], body: raw.subarray(4), raw });
+    while (!this.pendingWork) {
+      const message = this.incomingHandshake.next();
+      if (message === null) return;
+      this.dispatch(message);
     }
   }
 
@@ -502,7 +483,7 @@ export abstract class Connection {
 
   private setReadSecret(suite: CipherSuite, secret: Uint8Array, epoch: Epoch): void {
     // §5.1: handshake messages must not span a key change.
-    if (this.handshakeFill > 0) fail("unexpected_message", "a handshake message spans a key change");
+    if (this.incomingHandshake.partial) fail("unexpected_message", "a handshake message spans a key change");
     this.reader.protection = this.protection(suite, secret);
     this.readEpoch = epoch;
   }

@@ -1,0 +1,48 @@
+import { fail } from "../bytes/index.js";
+import { handshakeTypeName } from "../handshake/constants.js";
+import type { HandshakeMessage } from "../handshake/messages.js";
+
+/**
+ * Joins handshake record fragments into messages (RFC 8446 §5.1: a message may span records, and
+ * a record may carry several). The buffer grows only as far as the largest message allowed
+ * (`limits.maxHandshakeMessageSize`) plus one record, so a peer cannot make it grow without bound.
+ */
+export class HandshakeReassembly {
+  private buffer = new Uint8Array(1024);
+  private fill = 0;
+
+  constructor(private readonly maxMessageSize: number) {}
+
+  /** Bytes of an unfinished message are held: another record type, or a key change, may not come now (§5.1). */
+  get partial(): boolean {
+    return this.fill > 0;
+  }
+
+  append(buf: Uint8Array, at: number, length: number): void {
+    const need = this.fill + length;
+    if (need > this.buffer.length) {
+      const limit = this.maxMessageSize + 4 + (1 << 14);
+      if (need > limit) fail("unexpected_message", `handshake data exceeds ${limit} bytes without completing a message`);
+      const next = new Uint8Array(Math.max(need, this.buffer.length * 2));
+      next.set(this.buffer.subarray(0, this.fill));
+      this.buffer = next;
+    }
+    this.buffer.set(buf.subarray(at, at + length), this.fill);
+    this.fill = need;
+  }
+
+  /** The next complete message (copied out), or null until more bytes arrive. */
+  next(): HandshakeMessage | null {
+    if (this.fill < 4) return null;
+    const b = this.buffer;
+    const length = (b[1] << 16) | (b[2] << 8) | b[3];
+    if (length > this.maxMessageSize) {
+      fail("illegal_parameter", `a ${handshakeTypeName(b[0])} message of ${length} bytes exceeds the limit of ${this.maxMessageSize} (limits.maxHandshakeMessageSize)`);
+    }
+    if (this.fill < 4 + length) return null;
+    const raw = b.slice(0, 4 + length);
+    b.copyWithin(0, 4 + length, this.fill);
+    this.fill -= 4 + length;
+    return { type: raw[0], body: raw.subarray(4), raw };
+  }
+}
