@@ -1,37 +1,9 @@
 import { bytesEqual, constantTimeEqual, fail, toHex } from "../bytes/index.js";
 import type { GroupName, KeyShare } from "../crypto/provider.js";
-import {
-  type CipherSuite,
-  DOWNGRADE_TLS11,
-  DOWNGRADE_TLS12,
-  ExtensionType,
-  HELLO_RETRY_REQUEST_RANDOM,
-  HandshakeType,
-  TLS12,
-  TLS13,
-  cipherSuiteByCode,
-  groupByCode,
-  groupCode,
-  type SignatureScheme,
-} from "./constants.js";
+import { type CipherSuite, ExtensionType, HELLO_RETRY_REQUEST_RANDOM, HandshakeType, TLS12, cipherSuiteByCode, type SignatureScheme } from "./constants.js";
 import type { ClientConfig, ResolvedConfig } from "./config.js";
-import { verifyCertificateVerify, certificateVerifyContent } from "./certificate-verify.js";
-import {
-  type Extension,
-  decodeAlpn,
-  decodeCookie,
-  decodeKeyShareHelloRetry,
-  decodeKeyShareServer,
-  decodeSupportedVersionsServer,
-  encodeAlpn,
-  encodeCookie,
-  encodeKeyShareClient,
-  encodeServerName,
-  encodeSupportedVersionsClient,
-  encodeU16List,
-  checkExtensionsAllowed,
-  findExtension,
-} from "./extensions.js";
+import { verifyCertificateVerify } from "./certificate-verify.js";
+import { checkExtensionsAllowed, decodeAlpn, findExtension } from "./extensions.js";
 import type { HandshakeIO, HandshakeResult, Step } from "./handshake-io.js";
 import { KeySchedule } from "./key-schedule.js";
 import { type EarlyExporter, deriveEarlyExporter } from "./early-exporter.js";
@@ -44,25 +16,23 @@ import {
   decodeEncryptedExtensions,
   decodeFinished,
   decodeServerHello,
-  encodeCertificate,
-  encodeCertificateVerify,
   encodeClientHello,
   encodeFinished,
   encodeHandshake,
 } from "./messages.js";
-import { selectClientCertificate } from "./certificate-selection.js";
+import { sendCertificateFlight } from "./client-certificate.js";
+import { clientHelloExtensions } from "./client-hello.js";
+import { type HelloRetry, checkHelloRetryRequest } from "./client-retry.js";
+import { checkCertificatesWithPsk } from "./client-psk-certificates.js";
+import { type ClientOptions, checkClientOptions } from "./client-options.js";
+import { type ClientHelloSent, checkServerHelloFields, checkServerVersion, serverKeyShareSecret } from "./client-server-hello.js";
 import { type VerifiedPeer, verifyPeerCertificates } from "./peer-verification.js";
 import { Transcript } from "./transcript.js";
-import { recordLimitsFromServer, recordSizeLimitOffer } from "./record-size-limit.js";
-import { ClientSession, type OfferedSession, checkSelectedPsk, externalPskOffer, chooseSessionToOffer, fillBinder, pskExtensions, storeNewSessionTicket } from "./client-resumption.js";
-import { PskKeyExchangeMode, decodeSelectedIdentity } from "./psk.js";
+import { recordLimitsFromServer } from "./record-size-limit.js";
+import { ClientSession, type OfferedSession, checkSelectedPsk, externalPskOffer, chooseSessionToOffer, fillBinder, storeNewSessionTicket } from "./client-resumption.js";
+import { decodeSelectedIdentity } from "./psk.js";
 import { decodeEarlyDataIndication } from "./early-data-indication.js";
-import { type ExternalPsk, checkExternalPsk, pskIdentityText, pskModeCodes } from "./external-psk.js";
-import type { SessionStore } from "./session-store.js";
-
-function isIpLiteral(name: string): boolean {
-  return /^[0-9.]+$/.test(name) || name.includes(":");
-}
+import { pskIdentityText } from "./external-psk.js";
 
 /**
  * The client side of the TLS 1.3 handshake (RFC 8446 §2, §4). Reading the methods top to bottom
@@ -73,16 +43,13 @@ function isIpLiteral(name: string): boolean {
 export class ClientHandshake {
   step: Step;
   private readonly transcript: Transcript;
-  private readonly serverName: string | null;
-  private readonly sniName: string | null;
-  private readonly middleboxCompat: boolean;
-  private readonly keyShareGroups: readonly GroupName[];
+  private readonly options: ClientOptions;
   private random: Uint8Array = new Uint8Array(0);
   private legacySessionId: Uint8Array = new Uint8Array(0);
   private keyShares: KeyShare[] = [];
   private offeredExtensions = new Set<number>();
   private changeCipherSpecSent = false;
-  private helloRetry: { suite: CipherSuite; group: GroupName | null; cookie: Uint8Array | null } | null = null;
+  private helloRetry: HelloRetry | null = null;
   private suite: CipherSuite | null = null;
   private group: GroupName | null = null;
   private schedule: KeySchedule | null = null;
@@ -92,18 +59,13 @@ export class ClientHandshake {
   private certificateRequest: CertificateRequest | null = null;
   private server: VerifiedPeer | null = null;
   private serverScheme: SignatureScheme | null = null;
-  private readonly sessionStore: SessionStore | null;
-  private readonly externalPsk: ExternalPsk | null;
-  private readonly pskModes: readonly number[];
-  /** RFC 8773: whether we offer the external PSK only combined with certificates, and whether the server agreed. */
-  private readonly pskWithCertificates: boolean;
+  /** RFC 8773: whether the server combined our external PSK with certificates. */
   private certificatesWithPsk = false;
   /** The ticket offered in the ClientHello (§4.2.11), and whether the server accepted it. */
   private offeredSession: OfferedSession | null = null;
   private resumed = false;
   private clientHello1: Uint8Array | null = null;
-  /** 0-RTT (§2.3): the data to send, and what became of it. */
-  private readonly earlyDataConfigured: Uint8Array | null;
+  /** 0-RTT (§2.3): what became of the data to send. */
   private earlyData: "none" | "sent" | "accepted" | "rejected" = "none";
   /** While 0-RTT data is in flight the handshake write key waits until after the server's Finished (§4.5). */
   private handshakeWriteKeyDeferred = false;
@@ -111,7 +73,6 @@ export class ClientHandshake {
   private exporterSecret: Uint8Array = new Uint8Array(0);
   /** §7.1 early_exporter_master_secret of the PSK offered in the first ClientHello, if any. */
   private earlyExporter: EarlyExporter | null = null;
-  private readonly offerPostHandshakeAuth: boolean;
 
   constructor(
     private readonly config: ResolvedConfig,
@@ -119,29 +80,7 @@ export class ClientHandshake {
     private readonly io: HandshakeIO,
   ) {
     this.transcript = new Transcript(config.provider);
-    this.serverName = clientConfig.serverName ?? null;
-    // RFC 6066 §3: literal IP addresses are not permitted in SNI.
-    this.sniName = this.serverName !== null && !isIpLiteral(this.serverName) ? this.serverName : null;
-    this.middleboxCompat = clientConfig.middleboxCompat ?? true;
-    this.offerPostHandshakeAuth = clientConfig.postHandshakeAuth ?? false;
-    if (clientConfig.externalPsk) checkExternalPsk(clientConfig.externalPsk);
-    this.externalPsk = clientConfig.externalPsk ?? null;
-    this.pskModes = pskModeCodes(clientConfig.pskKeyExchangeModes);
-    this.pskWithCertificates = this.externalPsk?.withCertificates === true;
-    if (this.pskWithCertificates && !this.pskModes.includes(PskKeyExchangeMode.psk_dhe_ke)) {
-      throw new TypeError("an external PSK withCertificates needs the psk_dhe_ke mode (RFC 8773)");
-    }
-    // Without an external PSK, or with one combined with certificates, the server proves itself by certificate.
-    if ((!this.externalPsk || this.pskWithCertificates) && !config.verifyPeer && config.trustAnchors.length === 0 && config.spkiPins.length === 0) {
-      throw new TypeError("a client needs trustAnchors (or spkiPins, or verifyPeer) to authenticate the server");
-    }
-    const keyShareGroups = clientConfig.keyShareGroups ?? [config.groups[0]];
-    for (const g of keyShareGroups) {
-      if (!config.groups.includes(g)) throw new TypeError(`keyShareGroups lists ${g}, which is not in groups`);
-    }
-    this.keyShareGroups = keyShareGroups;
-    this.sessionStore = clientConfig.sessionStore ?? null;
-    this.earlyDataConfigured = clientConfig.earlyData && clientConfig.earlyData.length > 0 ? clientConfig.earlyData : null;
+    this.options = checkClientOptions(config, clientConfig);
     this.step = { name: "Start", expects: [], handle: () => undefined };
   }
 
@@ -150,13 +89,14 @@ export class ClientHandshake {
     const provider = this.config.provider;
     this.random = provider.randomBytes(32);
     // §D.4: a non-empty session id asks middleboxes to treat this as a TLS 1.2 resumption.
-    this.legacySessionId = this.middleboxCompat ? provider.randomBytes(32) : new Uint8Array(0);
-    this.keyShares = this.keyShareGroups.map((g) => provider.generateKeyShare(g));
-    this.offeredSession = this.externalPsk
-      ? externalPskOffer(this.config, this.externalPsk, this.pskModes)
-      : chooseSessionToOffer(this.config, this.sessionStore, this.serverName);
+    this.legacySessionId = this.options.middleboxCompat ? provider.randomBytes(32) : new Uint8Array(0);
+    this.keyShares = this.options.keyShareGroups.map((g) => provider.generateKeyShare(g));
+    const { externalPsk, pskModes, sessionStore } = this.options;
+    this.offeredSession = externalPsk
+      ? externalPskOffer(this.config, externalPsk, pskModes)
+      : chooseSessionToOffer(this.config, sessionStore, this.options.serverName);
     const session = this.offeredSession?.session;
-    const early = this.earlyDataConfigured;
+    const early = this.options.earlyData;
     if (early && session && session.maxEarlyData >= early.length) this.earlyData = "sent";
     this.writeClientHello(false);
     this.offerEarlyExporter();
@@ -177,7 +117,7 @@ export class ClientHandshake {
    */
   sendEarlyData(): void {
     if (this.earlyData !== "sent") return;
-    const data = this.earlyDataConfigured!;
+    const data = this.options.earlyData!;
     const session = this.offeredSession!.session!;
     const suite = cipherSuiteByCode(session.cipherSuite)!;
     const schedule = new KeySchedule(this.config.provider, suite, session.psk);
@@ -191,36 +131,16 @@ export class ClientHandshake {
     this.handshakeWriteKeyDeferred = true;
   }
 
-  private clientHelloExtensions(retry: boolean): Extension[] {
-    const c = this.config;
-    const exts: Extension[] = [];
-    if (!retry && this.earlyData === "sent") exts.push({ type: ExtensionType.early_data, data: new Uint8Array(0) });
-    if (this.sniName !== null) exts.push({ type: ExtensionType.server_name, data: encodeServerName(this.sniName) });
-    exts.push({ type: ExtensionType.supported_groups, data: encodeU16List(c.groups.map(groupCode)) });
-    exts.push({
-      type: ExtensionType.key_share,
-      data: encodeKeyShareClient(this.keyShares.map((k) => ({ group: groupCode(k.group), keyExchange: k.publicKey }))),
-    });
-    exts.push({ type: ExtensionType.supported_versions, data: encodeSupportedVersionsClient([TLS13]) });
-    exts.push({ type: ExtensionType.signature_algorithms, data: encodeU16List(c.acceptedSchemes.map((s) => s.code)) });
-    if (c.alpnProtocols.length > 0) {
-      exts.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn(c.alpnProtocols) });
-    }
-    const recordSizeLimit = recordSizeLimitOffer(c.recordSizeLimit);
-    if (recordSizeLimit) exts.push(recordSizeLimit);
-    // RFC 8773: ask to combine the external PSK with certificates (only while we still offer it).
-    if (this.pskWithCertificates && this.offeredSession) exts.push({ type: ExtensionType.tls_cert_with_extern_psk, data: new Uint8Array(0) });
-    // §4.2.6: lets the server ask for our certificate after the handshake.
-    if (this.offerPostHandshakeAuth) exts.push({ type: ExtensionType.post_handshake_auth, data: new Uint8Array(0) });
-    // §4.2.2: the cookie from a HelloRetryRequest is echoed in the second ClientHello.
-    if (this.helloRetry?.cookie) exts.push({ type: ExtensionType.cookie, data: encodeCookie(this.helloRetry.cookie) });
-    const hooked = c.testHooks.extensions ? c.testHooks.extensions("client_hello", exts, retry) : exts;
-    // §4.2.11: pre_shared_key must be the last extension, after anything a hook adds.
-    return this.offeredSession ? [...hooked, ...pskExtensions(this.offeredSession, c.now().getTime())] : hooked;
-  }
-
   private writeClientHello(retry: boolean): void {
-    const extensions = this.clientHelloExtensions(retry);
+    const extensions = clientHelloExtensions(this.config, {
+      earlyData: this.earlyData === "sent",
+      sniName: this.options.sniName,
+      keyShares: this.keyShares,
+      pskWithCertificates: this.options.pskWithCertificates,
+      postHandshakeAuth: this.options.postHandshakeAuth,
+      cookie: this.helloRetry?.cookie ?? null,
+      psk: this.offeredSession,
+    }, retry);
     this.offeredExtensions = new Set(extensions.map((e) => e.type));
     const message = encodeClientHello({
       legacyVersion: TLS12,
@@ -241,62 +161,22 @@ export class ClientHandshake {
 
   private processServerHelloOrRetry(m: HandshakeMessage): void {
     const hello = decodeServerHello(m.body);
-    this.checkServerVersion(hello);
+    checkServerVersion(hello);
     if (bytesEqual(hello.random, HELLO_RETRY_REQUEST_RANDOM)) this.processHelloRetryRequest(hello, m);
     else this.processServerHello(hello, m);
   }
 
-  /** §4.1.3 and §4.2.1: TLS 1.3 only, and the downgrade sentinels. */
-  private checkServerVersion(hello: ServerHello): void {
-    const versions = findExtension(hello.extensions, ExtensionType.supported_versions);
-    if (versions === undefined) {
-      const tail = hello.random.subarray(24);
-      if (bytesEqual(tail, DOWNGRADE_TLS12) || bytesEqual(tail, DOWNGRADE_TLS11)) {
-        fail("illegal_parameter", "the server's random carries a downgrade sentinel: an attacker may be forcing an older TLS version");
-      }
-      fail("protocol_version", "the server chose TLS 1.2 or older; mutls speaks only TLS 1.3");
-    }
-    const version = decodeSupportedVersionsServer(versions);
-    if (version !== TLS13) {
-      fail("illegal_parameter", `the server selected version 0x${version.toString(16)}, which we did not offer`);
-    }
-  }
-
-  /** Checks common to ServerHello and HelloRetryRequest (§4.1.3, §4.1.4). */
-  private checkServerHelloFields(hello: ServerHello, what: "ServerHello" | "HelloRetryRequest"): CipherSuite {
-    if (!bytesEqual(hello.legacySessionIdEcho, this.legacySessionId)) {
-      fail("illegal_parameter", `${what} legacy_session_id_echo does not match our session id`);
-    }
-    const suite = cipherSuiteByCode(hello.cipherSuite);
-    if (!suite || !this.config.cipherSuites.includes(suite)) {
-      fail("illegal_parameter", `${what} selected cipher suite 0x${hello.cipherSuite.toString(16)}, which we did not offer`);
-    }
-    if (hello.legacyCompressionMethod !== 0) fail("illegal_parameter", `${what} selected a compression method`);
-    checkExtensionsAllowed(what === "ServerHello" ? "server_hello" : "hello_retry_request", hello.extensions, this.offeredExtensions, what);
-    return suite;
+  /** What the ClientHello the server answers offered (§4.1.3: it may select nothing else). */
+  private get sent(): ClientHelloSent {
+    return { legacySessionId: this.legacySessionId, cipherSuites: this.config.cipherSuites, extensions: this.offeredExtensions };
   }
 
   /** §4.1.4 */
   private processHelloRetryRequest(hello: ServerHello, m: HandshakeMessage): void {
     if (this.helloRetry) fail("unexpected_message", "the server sent a second HelloRetryRequest");
-    const suite = this.checkServerHelloFields(hello, "HelloRetryRequest");
-    const shareData = findExtension(hello.extensions, ExtensionType.key_share);
-    const cookieData = findExtension(hello.extensions, ExtensionType.cookie);
-    let group: GroupName | null = null;
-    if (shareData !== undefined) {
-      const code = decodeKeyShareHelloRetry(shareData);
-      const g = groupByCode(code);
-      // §4.2.8: the group must be one we support, and not one we already sent a share for.
-      if (!g || !this.config.groups.includes(g)) fail("illegal_parameter", "HelloRetryRequest asks for a group we did not offer");
-      if (this.keyShares.some((k) => k.group === g)) {
-        fail("illegal_parameter", `HelloRetryRequest asks for ${g}, for which we already sent a key share`);
-      }
-      group = g;
-    }
-    const cookie = cookieData !== undefined ? decodeCookie(cookieData) : null;
-    // §4.1.4: an HRR that would not change the ClientHello is illegal.
-    if (group === null && cookie === null) fail("illegal_parameter", "HelloRetryRequest would not change the ClientHello");
-    this.helloRetry = { suite, group, cookie };
+    const suite = checkServerHelloFields(hello, "HelloRetryRequest", this.sent);
+    const retry = checkHelloRetryRequest(hello.extensions, suite, this.config.groups, this.keyShares.map((k) => k.group));
+    this.helloRetry = retry;
     this.helloRetryRequest = m.raw;
     // The server selects a PSK only in the second ClientHello, whose early secret differs from the
     // first one's (§7.1): no early exporter both ends agree on is left.
@@ -313,7 +193,7 @@ export class ClientHandshake {
 
     this.transcript.replaceWithMessageHash(suite.hash);
     this.transcript.add(m.raw);
-    if (group) this.keyShares = [this.config.provider.generateKeyShare(group)];
+    if (retry.group) this.keyShares = [this.config.provider.generateKeyShare(retry.group)];
     this.sendChangeCipherSpecOnce();
     this.writeClientHello(true);
     this.step = { name: "ExpectServerHello", expects: [HandshakeType.server_hello], handle: (msg) => this.processServerHelloAfterRetry(msg) };
@@ -321,14 +201,14 @@ export class ClientHandshake {
 
   private processServerHelloAfterRetry(m: HandshakeMessage): void {
     const hello = decodeServerHello(m.body);
-    this.checkServerVersion(hello);
+    checkServerVersion(hello);
     if (bytesEqual(hello.random, HELLO_RETRY_REQUEST_RANDOM)) fail("unexpected_message", "the server sent a second HelloRetryRequest");
     this.processServerHello(hello, m);
   }
 
   /** §4.1.3, then §7.1 handshake keys. */
   private processServerHello(hello: ServerHello, m: HandshakeMessage): void {
-    const suite = this.checkServerHelloFields(hello, "ServerHello");
+    const suite = checkServerHelloFields(hello, "ServerHello", this.sent);
     if (this.helloRetry && this.helloRetry.suite !== suite) {
       fail("illegal_parameter", "ServerHello changed the cipher suite chosen in the HelloRetryRequest");
     }
@@ -338,29 +218,9 @@ export class ClientHandshake {
       this.resumed = true;
       this.server = offer.server;
     }
-    this.checkCertificatesWithPsk(hello);
-    const shareData = findExtension(hello.extensions, ExtensionType.key_share);
-    let sharedSecret: Uint8Array;
-    if (shareData === undefined) {
-      // §4.2.9: only psk_ke, which we must have offered, goes without (EC)DHE.
-      if (!this.resumed || !this.offeredSession!.modes.includes(PskKeyExchangeMode.psk_ke)) {
-        fail("missing_extension", "ServerHello has no key_share; we require (EC)DHE");
-      }
-      sharedSecret = new Uint8Array(suite.hash === "SHA-384" ? 48 : 32);
-      this.group = null;
-    } else {
-      if (this.resumed && !this.offeredSession!.modes.includes(PskKeyExchangeMode.psk_dhe_ke)) {
-        fail("illegal_parameter", "ServerHello chose psk_dhe_ke, which we did not offer");
-      }
-      const share = decodeKeyShareServer(shareData);
-      const ours = this.keyShares.find((k) => groupCode(k.group) === share.group);
-      if (!ours) fail("illegal_parameter", "ServerHello key_share is for a group we sent no share for");
-      const secret = ours.deriveSharedSecret(share.keyExchange);
-      if (!secret) fail("illegal_parameter", `the server's ${ours.group} key share is not a valid public key`);
-      sharedSecret = secret;
-      this.group = ours.group;
-    }
-
+    this.certificatesWithPsk = checkCertificatesWithPsk(hello.extensions, this.options.pskWithCertificates, this.resumed);
+    const { sharedSecret, group } = serverKeyShareSecret(hello.extensions, this.keyShares, suite, this.resumed ? this.offeredSession!.modes : null);
+    this.group = group;
     this.suite = suite;
     this.transcript.selectHash(suite.hash);
     this.transcript.add(m.raw);
@@ -370,30 +230,6 @@ export class ClientHandshake {
       expects: [HandshakeType.encrypted_extensions],
       handle: (msg) => this.processEncryptedExtensions(msg),
     };
-  }
-
-  /**
-   * RFC 8773: the server combines our external PSK with certificates by echoing the empty
-   * tls_cert_with_extern_psk beside pre_shared_key and key_share (psk_dhe_ke). A client that asked
-   * for the combination accepts nothing less: neither the PSK alone nor certificates alone.
-   */
-  private checkCertificatesWithPsk(hello: ServerHello): void {
-    const data = findExtension(hello.extensions, ExtensionType.tls_cert_with_extern_psk);
-    if (data === undefined) {
-      if (!this.pskWithCertificates) return;
-      fail(
-        "handshake_failure",
-        this.resumed
-          ? "the server accepted our external PSK without certificates, but this client uses it only withCertificates (RFC 8773)"
-          : "the server declined to combine our external PSK with certificates (RFC 8773); this client is configured to require both",
-      );
-    }
-    if (data.length !== 0) fail("decode_error", "tls_cert_with_extern_psk must be empty (RFC 8773)");
-    if (!this.resumed) fail("missing_extension", "ServerHello has tls_cert_with_extern_psk without pre_shared_key (RFC 8773)");
-    if (findExtension(hello.extensions, ExtensionType.key_share) === undefined) {
-      fail("missing_extension", "ServerHello has tls_cert_with_extern_psk without key_share; RFC 8773 requires psk_dhe_ke");
-    }
-    this.certificatesWithPsk = true;
   }
 
   private establishHandshakeKeys(sharedSecret: Uint8Array): void {
@@ -413,7 +249,7 @@ export class ClientHandshake {
   }
 
   private sendChangeCipherSpecOnce(): void {
-    if (this.middleboxCompat && !this.changeCipherSpecSent) {
+    if (this.options.middleboxCompat && !this.changeCipherSpecSent) {
       this.changeCipherSpecSent = true;
       this.io.sendChangeCipherSpec();
     }
@@ -486,7 +322,7 @@ export class ClientHandshake {
     if (certificate.certificateList.length === 0) fail("decode_error", "the server sent an empty Certificate message");
     // §4.4.2: CertificateEntry extensions must answer ones from our ClientHello.
     for (const entry of certificate.certificateList) checkExtensionsAllowed("certificate", entry.extensions, this.offeredExtensions, "CertificateEntry");
-    this.server = verifyPeerCertificates(this.config, certificate.certificateList, "server", this.serverName);
+    this.server = verifyPeerCertificates(this.config, certificate.certificateList, "server", this.options.serverName);
     this.transcript.add(m.raw);
     this.step = {
       name: "ExpectCertificateVerify",
@@ -540,35 +376,9 @@ export class ClientHandshake {
     }
   }
 
-  /**
-   * §4.4.2 and §4.4.3: answer a CertificateRequest with our chain and a CertificateVerify, or an
-   * empty Certificate when we have no certificate whose key fits the server's signature_algorithms.
-   */
+  /** §4.4.2, §4.4.3: our chain and CertificateVerify, or an empty Certificate (client-certificate.ts). */
   private sendClientCertificate(): void | Promise<void> {
-    const request = this.certificateRequest!;
-    // §4.4.2.3: pick the configured chain that fits signature_algorithms and certificate_authorities.
-    const choice = selectClientCertificate(this.config.certificateChoices, request.extensions);
-    const credentials = choice.credentials;
-    const scheme = choice.credentials !== null ? choice.scheme : undefined;
-    if (choice.credentials === null) this.config.onClientCertificateNotSent?.(choice.reason);
-    const chain = credentials && scheme ? credentials.chain : [];
-    const certificate = encodeCertificate({
-      certificateRequestContext: request.certificateRequestContext,
-      certificateList: chain.map((certData) => ({ certData, extensions: [] })),
-    });
-    this.transcript.add(certificate);
-    this.io.sendHandshake(certificate);
-    if (!credentials || !scheme) return;
-
-    const content = certificateVerifyContent("client", this.transcript.hash());
-    const signature = credentials.signer.sign(scheme.name, content);
-    const send = (sig: Uint8Array): void => {
-      const cv = encodeCertificateVerify({ algorithm: scheme.code, signature: sig });
-      this.transcript.add(cv);
-      this.io.sendHandshake(cv);
-    };
-    if (signature instanceof Uint8Array) return send(signature);
-    return Promise.resolve(signature).then(send);
+    return sendCertificateFlight(this.config, this.certificateRequest!, this.transcript, (m) => this.io.sendHandshake(m));
   }
 
   /** §4.4.4 */
@@ -585,7 +395,7 @@ export class ClientHandshake {
       group: this.group ?? "none (psk_ke)",
       alpnProtocol: this.alpnProtocol,
       helloRetry: this.helloRetry !== null,
-      serverName: this.serverName,
+      serverName: this.options.serverName,
       peerCertificates: this.server?.chain ?? [],
       peerIdentity: this.server?.identity ?? null,
       peerSignatureScheme: this.serverScheme?.name ?? null,
@@ -604,7 +414,7 @@ export class ClientHandshake {
       readSecret: serverApplicationSecret,
       exporterSecret: this.exporterSecret,
       clientRandom: this.random,
-      postHandshakeAuth: { offered: this.offerPostHandshakeAuth, transcript: this.transcript.fork(), serverName: this.serverName },
+      postHandshakeAuth: { offered: this.options.postHandshakeAuth, transcript: this.transcript.fork(), serverName: this.options.serverName },
     }, (m) => this.processNewSessionTicket(m, resumptionMasterSecret));
     this.step = post.step;
     this.io.complete(result, post);
@@ -614,10 +424,10 @@ export class ClientHandshake {
   private processNewSessionTicket(m: HandshakeMessage, resumptionMasterSecret: Uint8Array): void {
     // Tickets from a PSK-only handshake would carry no server certificate to re-check; we keep none.
     if (this.server === null) return;
-    storeNewSessionTicket(this.config, this.sessionStore, m.body, {
+    storeNewSessionTicket(this.config, this.options.sessionStore, m.body, {
       schedule: this.schedule!,
       resumptionMasterSecret,
-      serverName: this.serverName,
+      serverName: this.options.serverName,
       alpnProtocol: this.alpnProtocol,
       serverCertificates: this.server!.chain,
     });

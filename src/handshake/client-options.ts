@@ -1,0 +1,64 @@
+/**
+ * The client's handshake options, checked when a ClientConnection is made, so a configuration
+ * that cannot work fails at once with a TypeError that says what to change, not mid-handshake.
+ */
+import type { GroupName } from "../crypto/provider.js";
+import type { ClientConfig, ResolvedConfig } from "./config.js";
+import { sniHostName } from "./client-hello.js";
+import { type ExternalPsk, checkExternalPsk, pskModeCodes } from "./external-psk.js";
+import { PskKeyExchangeMode } from "./psk.js";
+import type { SessionStore } from "./session-store.js";
+
+export interface ClientOptions {
+  readonly serverName: string | null;
+  /** The serverName as SNI sends it: null for an IP literal. */
+  readonly sniName: string | null;
+  /** RFC 8446 §D.4 middlebox compatibility mode. */
+  readonly middleboxCompat: boolean;
+  /** §4.2.6: offer post_handshake_auth. */
+  readonly postHandshakeAuth: boolean;
+  readonly externalPsk: ExternalPsk | null;
+  /** §4.2.9 modes offered with the external PSK. */
+  readonly pskModes: readonly number[];
+  /** RFC 8773: the external PSK is offered only combined with certificates. */
+  readonly pskWithCertificates: boolean;
+  /** The groups the first ClientHello sends key shares for. */
+  readonly keyShareGroups: readonly GroupName[];
+  readonly sessionStore: SessionStore | null;
+  /** §2.3: the 0-RTT data to send, if any. */
+  readonly earlyData: Uint8Array | null;
+}
+
+export function checkClientOptions(config: ResolvedConfig, clientConfig: ClientConfig): ClientOptions {
+  const serverName = clientConfig.serverName ?? null;
+  const sniName = sniHostName(serverName);
+  const middleboxCompat = clientConfig.middleboxCompat ?? true;
+  const postHandshakeAuth = clientConfig.postHandshakeAuth ?? false;
+  if (clientConfig.externalPsk) checkExternalPsk(clientConfig.externalPsk);
+  const externalPsk = clientConfig.externalPsk ?? null;
+  const pskModes = pskModeCodes(clientConfig.pskKeyExchangeModes);
+  const pskWithCertificates = externalPsk?.withCertificates === true;
+  if (pskWithCertificates && !pskModes.includes(PskKeyExchangeMode.psk_dhe_ke)) {
+    throw new TypeError("an external PSK withCertificates needs the psk_dhe_ke mode (RFC 8773)");
+  }
+  // Without an external PSK, or with one combined with certificates, the server proves itself by certificate.
+  if ((!externalPsk || pskWithCertificates) && !config.verifyPeer && config.trustAnchors.length === 0 && config.spkiPins.length === 0) {
+    throw new TypeError("a client needs trustAnchors (or spkiPins, or verifyPeer) to authenticate the server");
+  }
+  const keyShareGroups = clientConfig.keyShareGroups ?? [config.groups[0]];
+  for (const g of keyShareGroups) {
+    if (!config.groups.includes(g)) throw new TypeError(`keyShareGroups lists ${g}, which is not in groups`);
+  }
+  return {
+    serverName,
+    sniName,
+    middleboxCompat,
+    postHandshakeAuth,
+    externalPsk,
+    pskModes,
+    pskWithCertificates,
+    keyShareGroups,
+    sessionStore: clientConfig.sessionStore ?? null,
+    earlyData: clientConfig.earlyData && clientConfig.earlyData.length > 0 ? clientConfig.earlyData : null,
+  };
+}
