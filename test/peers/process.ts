@@ -80,7 +80,6 @@ export class Peer {
   waitFor(pattern: RegExp, ms = WAIT_MS): Promise<RegExpMatchArray> {
     return new Promise((resolve, reject) => {
       let exited = false;
-      void this.exited.then(() => (exited = true));
       const check = (): void => {
         const match = this.output.match(pattern);
         if (match) finish(() => resolve(match));
@@ -94,6 +93,11 @@ export class Peer {
       };
       this.waiters.add(check);
       check();
+      // After the exit no more output comes: look once more, so a missing line fails now, not at the timeout.
+      void this.exited.then(() => {
+        exited = true;
+        if (this.waiters.has(check)) check();
+      });
     });
   }
 

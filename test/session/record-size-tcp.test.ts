@@ -18,7 +18,9 @@ describe("record_size_limit 512 over TCP", () => {
   it("echoes 4 MiB intact with every record at most 512 bytes of content", async () => {
     const serverSaw: string[] = [];
     const server = createMtlsServer(serverOptions("p256", { config: { recordSizeLimit: 512 } }), (c: SecureConnection) => {
-      void (async () => {
+      // Caught and recorded: a failed read or write here would otherwise be an unhandled rejection,
+      // which fails the whole run (vitest exits 1) instead of this test.
+      (async () => {
         const received: Uint8Array[] = [];
         for (let chunk = await c.read(); chunk !== null; chunk = await c.read()) {
           received.push(chunk);
@@ -26,7 +28,7 @@ describe("record_size_limit 512 over TCP", () => {
         }
         serverSaw.push(sha256(Buffer.concat(received)));
         await c.close();
-      })();
+      })().catch((e: unknown) => serverSaw.push(`server failed: ${e instanceof Error ? e.message : String(e)}`));
     });
     cleanups.push(() => server.close());
     const { port } = await server.listen(0, "127.0.0.1");

@@ -37,7 +37,12 @@ class RelayedWebSocket implements WebSocketLike {
     setImmediate(() => {
       this.readyState = 1;
       this.emit("open");
-      void this.deliver();
+      // A relay read that fails (the TCP relay reset) is what a browser reports as "error" then
+      // "close"; left unhandled it would be an unhandled rejection that fails the whole run.
+      this.deliver().catch(() => {
+        this.emit("error");
+        this.closeWith();
+      });
     });
   }
 
