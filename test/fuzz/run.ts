@@ -141,6 +141,8 @@ function fuzzTarget(target: FuzzTarget, seconds: number, seed: number): TargetRe
     const file = save(target.name, small);
     report.failures.push({ kind: outcome.kind, message: outcome.message, file });
     console.log(`  FAIL ${target.name}: ${outcome.kind}: ${outcome.message.split("\n")[0]}\n       saved ${file} (${small.length} bytes)`);
+    // In hex too, so a failure on a machine whose files are gone (CI) can be rebuilt from its log.
+    if (small.length <= 4096) console.log(`       input ${createHash("sha256").update(small).digest("hex").slice(0, 16)}: ${Buffer.from(small).toString("hex")}`);
   };
   const baseline = heapUsed();
   const start = performance.now();
