@@ -1,5 +1,6 @@
 import type { CryptoProvider, GroupName, PrivateKey } from "../crypto/provider.js";
 import { pureProvider } from "../crypto/pure.js";
+import { CertificateCache } from "./certificate-cache.js";
 import {
   type Certificate,
   type CertificateProfile,
@@ -237,6 +238,8 @@ export interface ResolvedConfig {
   readonly crls: readonly CertificateRevocationList[];
   readonly spkiPins: readonly Uint8Array[];
   readonly certificateProfile: CertificateProfile;
+  /** Peer certificates parsed for connections made from this configuration (parsing only, never verdicts). */
+  readonly peerCertificates: CertificateCache;
   readonly authorizePeer: PeerAuthorizer | null;
   readonly onClientCertificateNotSent: ((reason: string) => void) | null;
   readonly verifyPeer: PeerVerifier | null;
@@ -353,6 +356,7 @@ function resolveConfigNow(config: CommonConfig): ResolvedConfig {
     crls: loadCrls(config.crls),
     spkiPins: (config.spkiPins ?? []).map(decodeSpkiPin),
     certificateProfile: config.certificateProfile ?? "rfc5280",
+    peerCertificates: new CertificateCache(),
     authorizePeer: config.authorizePeer ?? null,
     onClientCertificateNotSent: (config as ClientConfig).onClientCertificateNotSent ?? null,
     verifyPeer: config.verifyPeer ?? null,

@@ -1,5 +1,5 @@
 import { AlertDescription, TLSError, fail } from "../bytes/index.js";
-import { type Certificate, type PeerIdentity, parseCertificate, verifyCertificateChain } from "../x509/index.js";
+import { type Certificate, type PeerIdentity, verifyCertificateChain } from "../x509/index.js";
 import type { ResolvedConfig } from "./config.js";
 import type { CertificateEntry } from "./messages.js";
 
@@ -34,7 +34,7 @@ export function verifyPeerCertificates(
   let peer: VerifiedPeer;
   if (config.verifyPeer) {
     const identity = config.verifyPeer(chain, { peerRole, serverName, now });
-    peer = { chain, leaf: parseCertificate(chain[0]), identity };
+    peer = { chain, leaf: config.peerCertificates.parse(chain[0]), identity };
   } else {
     const verified = verifyCertificateChain({
       chain,
@@ -48,6 +48,7 @@ export function verifyPeerCertificates(
       spkiPins: config.spkiPins,
       maxSignatureChecks: config.limits.maxSignatureChecks,
       maxPathCandidates: config.limits.maxPathCandidates,
+      parseCertificate: (der) => config.peerCertificates.parse(der),
     });
     peer = { chain, leaf: verified.leaf, identity: verified.identity };
   }

@@ -66,6 +66,8 @@ export interface VerifyOptions {
   readonly maxSignatureChecks?: number;
   /** Most partial paths one validation may explore (default 256). */
   readonly maxPathCandidates?: number;
+  /** How the chain's DER is parsed (default parseCertificate); a cache of parsed certificates may answer. */
+  readonly parseCertificate?: (der: Uint8Array) => Certificate;
 }
 
 /** Default for VerifyOptions.maxSignatureChecks. */
@@ -206,10 +208,10 @@ class PathBuilder {
   }
 }
 
-function parseChain(chain: readonly Uint8Array[]): Certificate[] {
+function parseChain(chain: readonly Uint8Array[], parse: (der: Uint8Array) => Certificate = parseCertificate): Certificate[] {
   return chain.map((der, i) => {
     try {
-      return parseCertificate(der);
+      return parse(der);
     } catch (e) {
       if (e instanceof TLSError && i > 0) throw new TLSError(e.alert, `certificate #${i + 1} in the chain: ${e.message}`);
       throw e;
@@ -250,7 +252,7 @@ export function verifyCertificateChain(opts: VerifyOptions): VerifiedChain {
   if (opts.chain.length === 0) fail("bad_certificate", "the peer's certificate chain is empty");
   const maxDepth = opts.maxDepth ?? 8;
   const maxIntermediates = opts.maxIntermediates ?? 6;
-  const [leaf, ...intermediates] = parseChain(opts.chain);
+  const [leaf, ...intermediates] = parseChain(opts.chain, opts.parseCertificate);
   // The leaf's own rules hold however it is trusted (through a CA, pinned as an anchor, or by key).
   const leafError = checkLeaf(leaf, opts.now, opts.purpose, opts.leafKeyUsage) ?? checkCertificateProfile(leaf, "leaf", opts.profile ?? "rfc5280", opts.purpose);
   if (leafError !== null) throw leafError;
