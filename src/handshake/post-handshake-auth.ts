@@ -1,7 +1,7 @@
 import { bytesEqual, constantTimeEqual, fail } from "../bytes/index.js";
 import type { HashContext } from "../crypto/provider.js";
-import { certificateVerifyContent, verifyCertificateVerify } from "./certificate-verify.js";
-import { selectClientCertificate } from "./certificate-selection.js";
+import { verifyCertificateVerify } from "./certificate-verify.js";
+import { sendCertificateFlight } from "./client-certificate.js";
 import type { ResolvedConfig } from "./config.js";
 import { ExtensionType, HandshakeType, type SignatureScheme } from "./constants.js";
 import { type Extension, checkExtensionsAllowed, encodeCertificateAuthorities, encodeU16List, findExtension } from "./extensions.js";
@@ -11,9 +11,7 @@ import {
   decodeCertificate,
   decodeCertificateRequest,
   decodeFinished,
-  encodeCertificate,
   encodeCertificateRequest,
-  encodeCertificateVerify,
   encodeFinished,
 } from "./messages.js";
 import { type VerifiedPeer, verifyPeerCertificates } from "./peer-verification.js";
@@ -121,30 +119,13 @@ export function answerCertificateRequest(
   }
   const transcript = handshakeTranscript.clone();
   transcript.update(m.raw);
-  const choice = selectClientCertificate(config.certificateChoices, request.extensions);
-  if (choice.credentials === null) config.onClientCertificateNotSent?.(choice.reason);
-  const chain = choice.credentials !== null ? choice.credentials.chain : [];
-  const certificate = encodeCertificate({
-    certificateRequestContext: request.certificateRequestContext,
-    certificateList: chain.map((certData) => ({ certData, extensions: [] })),
-  });
-  transcript.update(certificate);
-  const messages = [certificate];
   // The flight goes out whole, after the (possibly asynchronous) signature: none of it may be
   // interleaved with other handshake messages (§5.1).
+  const messages: Uint8Array[] = [];
   const finish = (): void => {
     const finished = encodeFinished(schedule.finishedVerifyData(currentClientTrafficSecret(), transcript.digest()));
     for (const message of [...messages, finished]) sendHandshake(message);
   };
-  if (choice.credentials === null) return finish();
-  const scheme = choice.scheme;
-  const signature = choice.credentials.signer.sign(scheme.name, certificateVerifyContent("client", transcript.digest()));
-  const addVerify = (sig: Uint8Array): void => {
-    const verify = encodeCertificateVerify({ algorithm: scheme.code, signature: sig });
-    transcript.update(verify);
-    messages.push(verify);
-    finish();
-  };
-  if (signature instanceof Uint8Array) return addVerify(signature);
-  return Promise.resolve(signature).then(addVerify);
+  const flight = sendCertificateFlight(config, request, { add: (x) => transcript.update(x), hash: () => transcript.digest() }, (x) => messages.push(x));
+  return flight ? flight.then(finish) : finish();
 }
