@@ -14,7 +14,7 @@ export interface ExternalPsk {
   /** The hash the key is bound to (§4.2.11); default SHA-256, the one OpenSSL and GnuTLS use. */
   readonly hash?: HashName;
   /**
-   * RFC 8773 (experimental): use the key only together with certificates. Both secrets then feed
+   * RFC 8773 (obsoleted in 2026 by the Standards Track RFC 9973): use the key only together with certificates. Both secrets then feed
    * the key schedule (the PSK and (EC)DHE), and the server still proves itself with its
    * certificate and may ask for the client's (`clientAuth`), so the session stays confidential
    * even if the signatures are broken later, and stays authenticated if the PSK leaks. A client
