@@ -8,7 +8,7 @@
  */
 import { TLSError } from "../../src/index.js";
 import { ContentType, HandshakeType, type KeyLog, Tap, type TapRecord, concat, splitHandshakes, splitRecords } from "../helpers/scripted-peer.js";
-import { type Golden, golden, pinnedClient, pinnedServer } from "../property/golden.js";
+import { type Golden, golden, pinnedClient, pinnedPskServer, pinnedServer, pskClientHellos } from "../property/golden.js";
 import { type FuzzTarget, INPUT_ALERTS, violation } from "./target.js";
 
 interface Conn {
@@ -155,6 +155,19 @@ export function connectionTargets(extraClientHellos: readonly Uint8Array[] = [],
   return [
     // The server's first read: a (mutated) ClientHello record, ours, Node's or RFC 8448's.
     { name: "server-client-hello", seeds: [g.clientHello, ...extraClientHellos], run: server([], g.clientHello) },
+    // A server holding external PSKs (one alone, one only with certificates, RFC 8773): mutated
+    // ClientHellos that offer them, so binders, PSK selection and tls_cert_with_extern_psk meet garbage.
+    (() => {
+      const hellos = pskClientHellos();
+      return {
+        name: "server-psk-client-hello",
+        seeds: hellos,
+        run(input: Uint8Array) {
+          const { server: s, log } = pinnedPskServer();
+          feedAndCheck(s, "server", log, [], chunksOf(input), hellos[1], bound);
+        },
+      };
+    })(),
     // Valid ClientHello, then garbage or a mutated second flight on the wire.
     { name: "server-after-client-hello", seeds: [g.clientFlight], run: server([g.clientHello], g.clientFlight) },
     // Valid ClientHello, then the client's flight with one message (byte 0 picks it) mutated and re-encrypted.

@@ -50,6 +50,45 @@ export function pinnedServer(log = new KeyLog()): { server: ServerConnection; lo
   return { server, log };
 }
 
+/** External PSKs the PSK server knows: one alone, one only with certificates (RFC 8773). */
+export const FUZZ_PSKS = [
+  { identity: "device-9", key: fill(32, 0x44) },
+  { identity: "gateway-7", key: fill(32, 0x77), withCertificates: true },
+] as const;
+
+/** A server with external PSKs as well as its certificate, for ClientHellos that offer them. */
+export function pinnedPskServer(log = new KeyLog()): { server: ServerConnection; log: KeyLog } {
+  const provider = createPinnedProvider(pureProvider, { random: [fill(32, 0x5f), ...spare], keyShares: { x25519: [fill(32, 0x23)] } });
+  const server = new ServerConnection({
+    certificateChain: serverCred.certPem,
+    privateKey: serverCred.keyPem,
+    clientAuth: "require",
+    trustAnchors: CA_PEM,
+    externalPsks: FUZZ_PSKS,
+    provider,
+    now: NOW,
+    keyLog: log.sink,
+  });
+  return { server, log };
+}
+
+/** ClientHello records offering each of FUZZ_PSKS as its client would (the second with tls_cert_with_extern_psk). */
+export function pskClientHellos(): Uint8Array[] {
+  return FUZZ_PSKS.map((psk, i) => {
+    const provider = createPinnedProvider(pureProvider, { random: [fill(32, 0xa1 + i), fill(32, 0xb1 + i), ...spare], keyShares: { x25519: [fill(32, 0x31 + i)] } });
+    const client = new ClientConnection({
+      serverName: "localhost",
+      trustAnchors: CA_PEM,
+      certificateChain: clientCred.certPem,
+      privateKey: clientCred.keyPem,
+      externalPsk: psk,
+      provider,
+      now: NOW,
+    });
+    return client.takeOutput()!.slice();
+  });
+}
+
 export interface Golden {
   /** The client's first output (ClientHello record). */
   clientHello: Uint8Array;
