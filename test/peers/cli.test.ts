@@ -2,6 +2,7 @@
  * The built `mutls` command on its own: the demo's trace follows RFC 8446 §2 (Figure 1, with
  * client authentication) message for message, and usage and connection errors exit as documented.
  */
+import { statSync } from "node:fs";
 import * as net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { CA, CLI, startProcess, stopAllProcesses } from "./process.js";
@@ -9,6 +10,12 @@ import { CA, CLI, startProcess, stopAllProcesses } from "./process.js";
 afterEach(stopAllProcesses);
 
 describe("mutls demo", () => {
+  // `npx mutls` runs the bin file itself: without the executable bit a fresh build fails with
+  // "Permission denied" wherever npx finds an earlier link to the project (its cache keeps it).
+  it("is built executable, as package.json's bin needs", () => {
+    expect(statSync(CLI).mode & 0o111).toBe(0o111);
+  });
+
   it("traces a full mutual handshake over TCP in RFC 8446 order and exchanges data", async () => {
     const demo = startProcess("mutls demo", process.execPath, [CLI, "demo"]);
     const exit = await demo.waitForExit();
