@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ClientConnection, ServerConnection, type CipherSuiteName } from "../../src/index.js";
 import { readPem } from "../helpers/fixtures.js";
-import { PCAP_SERVER_PORT, PcapConversation } from "./pcap.js";
+import { PCAP_SERVER_PORT, PcapConversation, pumpRecorded as pump } from "./pcap.js";
 
 const TSHARK = spawnSync("tshark", ["-v"]).status === 0;
 const dirs: string[] = [];
@@ -20,24 +20,6 @@ afterEach(() => {
 });
 
 const ca = readPem("ca.cert.pem");
-
-/** Moves bytes both ways until quiet, recording each flight in the pcap. */
-function pump(client: ClientConnection, server: ServerConnection, pcap: PcapConversation): void {
-  for (let round = 0; round < 50; round++) {
-    const c = client.takeOutput();
-    if (c) {
-      pcap.send("client", c);
-      server.receive(c);
-    }
-    const s = server.takeOutput();
-    if (s) {
-      pcap.send("server", s);
-      client.receive(s);
-    }
-    if (!c && !s) return;
-  }
-  throw new Error("pump: still exchanging bytes after 50 rounds");
-}
 
 function runSession(suite: CipherSuiteName, lines: string[]): { pcap: PcapConversation; messages: string[] } {
   const pcap = new PcapConversation();

@@ -12,6 +12,30 @@ export const PCAP_SERVER_PORT = 4433;
 const SERVER = { ip: [127, 0, 0, 2], port: PCAP_SERVER_PORT };
 const MAX_SEGMENT = 16_000;
 
+/** A sans-I/O connection as far as the pump needs it. */
+interface Endpoint {
+  takeOutput(): Uint8Array | null;
+  receive(bytes: Uint8Array): void;
+}
+
+/** Moves bytes both ways until quiet, recording each flight in the pcap. */
+export function pumpRecorded(client: Endpoint, server: Endpoint, pcap: PcapConversation): void {
+  for (let round = 0; round < 50; round++) {
+    const c = client.takeOutput();
+    if (c) {
+      pcap.send("client", c);
+      server.receive(c);
+    }
+    const s = server.takeOutput();
+    if (s) {
+      pcap.send("server", s);
+      client.receive(s);
+    }
+    if (!c && !s) return;
+  }
+  throw new Error("pump: still exchanging bytes after 50 rounds");
+}
+
 export class PcapConversation {
   private readonly packets: Buffer[] = [];
   private seq = { client: 1000, server: 5000 };

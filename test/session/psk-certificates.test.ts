@@ -17,7 +17,7 @@ import { ClientConnection, ServerConnection, TLSError } from "../../src/index.js
 import { createPinnedProvider, pureProvider } from "../../src/crypto/pure.js";
 import { CA_PEM, clientCredential, serverCredential } from "../helpers/fixtures.js";
 import { type ClientConfig, type ServerConfig, pumpMemory } from "../helpers/pump.js";
-import { PCAP_SERVER_PORT, PcapConversation } from "./pcap.js";
+import { PCAP_SERVER_PORT, PcapConversation, pumpRecorded } from "./pcap.js";
 
 const KEY = new Uint8Array(randomBytes(32));
 const PSK = { identity: "gateway-7", key: KEY, withCertificates: true } as const;
@@ -226,19 +226,7 @@ describe("RFC 8773: an external PSK combined with certificates", () => {
     const keyLog: string[] = [];
     const server = new ServerConnection({ ...serverBase, clientAuth: "require", externalPsks: [PSK] });
     const client = new ClientConnection({ ...clientBase, externalPsk: PSK, keyLog: (l) => keyLog.push(l) });
-    for (let round = 0; round < 20; round++) {
-      const out = client.takeOutput();
-      if (out) {
-        pcap.send("client", out);
-        server.receive(out);
-      }
-      const back = server.takeOutput();
-      if (back) {
-        pcap.send("server", back);
-        client.receive(back);
-      }
-      if (!out && !back) break;
-    }
+    pumpRecorded(client, server, pcap);
     expect(client.result?.pskIdentity).toBe("gateway-7");
     const dir = mkdtempSync(join(tmpdir(), "mutls-8773-"));
     dirs.push(dir);
