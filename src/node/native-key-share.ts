@@ -2,11 +2,11 @@
  * Ephemeral (EC)DHE key shares (RFC 8446 §4.2.8, §7.4) on node:crypto. Peer values are untrusted:
  * every failure is `null`, which the engine turns into illegal_parameter, as with the pure provider.
  */
-import { type KeyObject, createECDH, createPublicKey, diffieHellman, generateKeyPairSync, randomBytes } from "node:crypto";
+import { type KeyObject, createECDH, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, randomBytes } from "node:crypto";
 import { fail } from "../bytes/index.js";
 import { MLKEM768_SEED_LENGTH, X25519MLKEM768, hybridKeyShare } from "../crypto/hybrid-key-share.js";
 import type { GroupName, KeyShare } from "../crypto/provider.js";
-import { X25519_SPKI_PREFIX, plain, withPrefix } from "./native-encoding.js";
+import { X25519_PKCS8_PREFIX, X25519_SPKI_PREFIX, plain, withPrefix } from "./native-encoding.js";
 
 function isAllZero(bytes: Uint8Array): boolean {
   let acc = 0;
@@ -19,10 +19,13 @@ class NativeX25519KeyShare implements KeyShare {
   readonly publicKey: Uint8Array;
   private readonly privateKey: KeyObject;
 
-  constructor() {
-    const pair = generateKeyPairSync("x25519");
-    this.privateKey = pair.privateKey;
-    const spki = pair.publicKey.export({ format: "der", type: "spki" });
+  /** A fresh key pair, or the one for a known 32-byte scalar (OpenSSL clamps it, RFC 7748 §5). */
+  constructor(scalar?: Uint8Array) {
+    this.privateKey =
+      scalar === undefined
+        ? generateKeyPairSync("x25519").privateKey
+        : createPrivateKey({ key: Buffer.from(withPrefix(X25519_PKCS8_PREFIX, scalar)), format: "der", type: "pkcs8" });
+    const spki = createPublicKey(this.privateKey).export({ format: "der", type: "spki" });
     this.publicKey = plain(spki.subarray(X25519_SPKI_PREFIX.length));
   }
 
@@ -47,10 +50,15 @@ class NativeNistKeyShare implements KeyShare {
   readonly publicKey: Uint8Array;
   private readonly ecdh: ReturnType<typeof createECDH>;
 
-  constructor(readonly group: "secp256r1" | "secp384r1") {
+  /** A fresh key pair, or the one for a known big-endian scalar in [1, n-1]. */
+  constructor(
+    readonly group: "secp256r1" | "secp384r1",
+    scalar?: Uint8Array,
+  ) {
     this.ecdh = createECDH(ECDH_CURVE[group]);
+    if (scalar === undefined) this.ecdh.generateKeys();
+    else this.ecdh.setPrivateKey(scalar);
     // RFC 8446 §4.2.8.2: the uncompressed form, 0x04 || X || Y.
-    this.ecdh.generateKeys();
     this.publicKey = plain(this.ecdh.getPublicKey(null, "uncompressed"));
   }
 
@@ -78,5 +86,22 @@ export function generateNativeKeyShare(group: GroupName): KeyShare {
       return hybridKeyShare(plain(randomBytes(MLKEM768_SEED_LENGTH)), new NativeX25519KeyShare());
     default:
       return fail("internal_error", `unsupported group ${String(group)}`);
+  }
+}
+
+/**
+ * The native key share for a known private key, in the same form as the pure provider's
+ * `keyShareFromPrivateKey` (32 bytes for X25519, a 32/48-byte scalar for P-256/P-384), so tests
+ * can run published key-agreement vectors through node:crypto. X25519MLKEM768 is not offered:
+ * its KEM half is the pure provider's code either way.
+ */
+export function nativeKeyShareFromPrivateKey(group: "x25519" | "secp256r1" | "secp384r1", privateKey: Uint8Array): KeyShare {
+  const expected = group === "secp384r1" ? 48 : 32;
+  if (privateKey.length !== expected) fail("internal_error", `a ${group} private key is ${expected} bytes, got ${privateKey.length}`);
+  try {
+    return group === "x25519" ? new NativeX25519KeyShare(privateKey) : new NativeNistKeyShare(group, privateKey);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    return fail("internal_error", `invalid ${group} private key: ${detail}`);
   }
 }
