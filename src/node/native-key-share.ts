@@ -21,11 +21,14 @@ class NativeX25519KeyShare implements KeyShare {
 
   /** A fresh key pair, or the one for a known 32-byte scalar (OpenSSL clamps it, RFC 7748 §5). */
   constructor(scalar?: Uint8Array) {
-    this.privateKey =
-      scalar === undefined
-        ? generateKeyPairSync("x25519").privateKey
-        : createPrivateKey({ key: Buffer.from(withPrefix(X25519_PKCS8_PREFIX, scalar)), format: "der", type: "pkcs8" });
-    const spki = createPublicKey(this.privateKey).export({ format: "der", type: "spki" });
+    let publicKey: KeyObject;
+    if (scalar === undefined) {
+      ({ privateKey: this.privateKey, publicKey } = generateKeyPairSync("x25519"));
+    } else {
+      this.privateKey = createPrivateKey({ key: Buffer.from(withPrefix(X25519_PKCS8_PREFIX, scalar)), format: "der", type: "pkcs8" });
+      publicKey = createPublicKey(this.privateKey);
+    }
+    const spki = publicKey.export({ format: "der", type: "spki" });
     this.publicKey = plain(spki.subarray(X25519_SPKI_PREFIX.length));
   }
 

@@ -73,6 +73,12 @@ function rsaKeyWithinProviderLimits(n: bigint, e: bigint): boolean {
   return bits >= 1024 && bits <= 8192 && (e & 1n) === 1n && e >= 3n && e <= 0xffffffffn;
 }
 
+/**
+ * The pure P-384 suites do hundreds of scalar multiplications (seconds on a loaded machine); the
+ * default 20 s budget is for hangs, so these get more room. Not a performance assertion.
+ */
+const SLOW = { timeout: 120_000 };
+
 function verdict(accepted: boolean): "accept" | "reject" {
   return accepted ? "accept" : "reject";
 }
@@ -249,7 +255,7 @@ describe("Wycheproof ECDSA, DER signatures (ecdsa_secp256r1_sha256_test.json, ec
   ] as const;
   for (const { name, provider } of PROVIDERS) {
     for (const suite of suites) {
-      it(`${name}: ecdsa_${suite.wycheproofCurve}_${suite.hash.replace("-", "").toLowerCase()}`, () => {
+      it(`${name}: ecdsa_${suite.wycheproofCurve}_${suite.hash.replace("-", "").toLowerCase()}`, SLOW, () => {
         const tally = newTally();
         for (const group of loadWycheproof<EcdsaGroup>(suite.file, "ECDSA").testGroups) {
           if (group.publicKey.curve !== suite.wycheproofCurve) throw new Error(`unexpected curve ${group.publicKey.curve}`);
@@ -325,7 +331,7 @@ describe("Wycheproof RSASSA-PKCS1-v1_5 verification (rsa_signature_*_test.json)"
   ] as const;
   for (const { name, provider } of PROVIDERS) {
     for (const suite of suites) {
-      it(`${name}: ${suite.file}`, () => {
+      it(`${name}: ${suite.file}`, SLOW, () => {
         const tally = newTally();
         for (const group of loadWycheproof<RsaGroup>(suite.file, "RSASSA-PKCS1-v1_5").testGroups) {
           const { key, withinLimits } = rsaKey(group);
@@ -349,7 +355,7 @@ describe("Wycheproof RSASSA-PSS verification, rsa_pss_rsae_* and rsa_pss_pss_* (
   ] as const;
   for (const { name, provider } of PROVIDERS) {
     for (const suite of suites) {
-      it(`${name}: ${suite.file}`, () => {
+      it(`${name}: ${suite.file}`, SLOW, () => {
         const tally = newTally();
         for (const group of loadWycheproof<RsaGroup>(suite.file, "RSASSA-PSS").testGroups) {
           if (group.mgf !== "MGF1" || group.mgfSha !== group.sha || group.sLen !== hashLength(group.sha)) {
@@ -425,7 +431,7 @@ describe("Wycheproof key exchange with raw public values (x25519_test.json, ecdh
     { file: "ecdh_secp384r1_ecpoint_test.json", group: "secp384r1", run: 790 },
   ] as const;
   for (const { name, keyShareFor } of PROVIDERS) {
-    it(`${name}: X25519`, () => {
+    it(`${name}: X25519`, SLOW, () => {
       const tally = newTally();
       for (const group of loadWycheproof<WycheproofGroup<DhTest> & { curve: string }>("x25519_test.json", "XDH").testGroups) {
         if (group.curve !== "curve25519") throw new Error(`unexpected curve ${group.curve}`);
@@ -434,7 +440,7 @@ describe("Wycheproof key exchange with raw public values (x25519_test.json, ecdh
       expectTally(tally, { run: 518 });
     });
     for (const suite of nist) {
-      it(`${name}: ${suite.group} (${suite.file})`, () => {
+      it(`${name}: ${suite.group} (${suite.file})`, SLOW, () => {
         const tally = newTally();
         for (const group of loadWycheproof<WycheproofGroup<DhTest> & { curve: string }>(suite.file, "ECDH").testGroups) {
           if (group.curve !== suite.group) throw new Error(`unexpected curve ${group.curve}`);
