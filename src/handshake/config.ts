@@ -115,7 +115,7 @@ interface CommonConfig {
   readonly spkiPins?: readonly (string | Uint8Array)[];
   /** "rfc5280" (default) or "webpki" to also apply the CA/Browser Forum rules for public web certificates. */
   readonly certificateProfile?: CertificateProfile;
-  /** Clock for certificate validity (default: the current time). */
+  /** Clock for certificate validity, ticket ages and the post-handshake allowances of `limits` (default: the current time). */
   readonly now?: () => Date;
   /** Receives NSS key-log lines (SSLKEYLOGFILE format). Exposes secrets: debugging only. */
   readonly keyLog?: (line: string) => void;

@@ -215,7 +215,7 @@ describe("post-handshake floods: NewSessionTicket (client)", () => {
   const ticket = (n: number) => handshakeMessage(HandshakeType.new_session_ticket, new Uint8Array([0, 0, 0x0e, 0x10, 1, 2, 3, 4, 1, n & 0xff, 0, 2, 7, 7, 0, 0]));
 
   /** An established pair with a pass-through tap on the server's output, so a scripted record follows its sequence numbers. */
-  function withServerTap(client: Parameters<typeof makePair>[0]["client"]) {
+  function withServerTap(client: NonNullable<Parameters<typeof makePair>[0]>["client"]) {
     const p = makePair({ client });
     const tap = new Tap("server", p.serverLog, p.suite);
     const x = exchange(p.client, p.server, { toClient: (b) => tap.rewrite(b, () => undefined) });
