@@ -62,7 +62,7 @@ export abstract class Connection {
 
   protected constructor(config: ResolvedConfig) {
     this.config = config;
-    this.peerLimits = new PeerLimits(config.limits);
+    this.peerLimits = new PeerLimits(config.limits, () => config.now().getTime());
     this.incomingHandshake = new HandshakeReassembly(config.maxHandshakeMessageSize);
     this.io = {
       sendHandshake: (m) => {
@@ -426,7 +426,7 @@ export abstract class Connection {
       const expected = step.expects.map(handshakeTypeName).join(" or ") || "nothing";
       fail("unexpected_message", `received ${handshakeTypeName(message.type)} while expecting ${expected} (state ${step.name})`);
     }
-    this.peerLimits.onHandshakeMessage(message);
+    this.peerLimits.onHandshakeMessage(message, this.session !== null);
     this.config.onHandshakeMessage?.("received", message.raw);
     const work = step.handle(message);
     if (work) this.waitFor(work);

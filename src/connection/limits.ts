@@ -1,4 +1,5 @@
 import { fail } from "../bytes/index.js";
+import { Allowance } from "./allowance.js";
 import type { Limits } from "../handshake/config.js";
 import { ContentType, HandshakeType } from "../handshake/constants.js";
 import type { HandshakeMessage } from "../handshake/messages.js";
@@ -11,11 +12,25 @@ export class PeerLimits {
   private recordsBeforeHandshake = 0;
   private emptyInARow = 0;
   private warningsInARow = 0;
-  private keyUpdatesInARow = 0;
   /** KeyUpdates we asked for (update_requested) and the peer has not yet answered. */
   private keyUpdatesRequested = 0;
+  /** What the peer may still send after the handshake on its own (issue 11 §3; see `Limits`). */
+  private readonly keyUpdates: Allowance;
+  private readonly newSessionTickets: Allowance;
+  private readonly certificateRequests: Allowance;
 
-  constructor(private readonly limits: Limits) {}
+  /** `now`: the configured clock, in milliseconds (the core has no timers). */
+  constructor(
+    private readonly limits: Limits,
+    now: () => number,
+  ) {
+    const bytes = limits.bytesPerPostHandshakeMessage;
+    const ms = limits.msPerPostHandshakeMessage;
+    this.keyUpdates = new Allowance(limits.maxKeyUpdates, bytes, ms, now);
+    this.newSessionTickets = new Allowance(limits.maxNewSessionTickets, bytes, ms, now);
+    // Each request costs us a signature, worth far more than any data: earned back by time only.
+    this.certificateRequests = new Allowance(limits.maxCertificateRequests, Infinity, limits.msPerCertificateRequest, now);
+  }
 
   /** Every record the peer sends, before its content is processed. */
   onRecord(type: number, contentLength: number, handshakeComplete: boolean): void {
@@ -29,7 +44,10 @@ export class PeerLimits {
       fail("unexpected_message", `the peer sent more than ${this.limits.maxEmptyRecords} empty records in a row (limits.maxEmptyRecords)`);
     }
     if (type !== ContentType.alert) this.warningsInARow = 0;
-    if (type === ContentType.application_data && contentLength > 0) this.keyUpdatesInARow = 0;
+    if (type === ContentType.application_data && handshakeComplete) {
+      this.keyUpdates.earn(contentLength);
+      this.newSessionTickets.earn(contentLength);
+    }
   }
 
   /** A warning alert (§6: user_canceled) the peer sent. */
@@ -51,20 +69,43 @@ export class PeerLimits {
     this.keyUpdatesRequested++;
   }
 
-  /** A complete handshake message, before its state handles it. */
-  onHandshakeMessage(message: HandshakeMessage): void {
+  /** A complete handshake message, before its state handles it; `afterHandshake` once the handshake is complete. */
+  onHandshakeMessage(message: HandshakeMessage, afterHandshake = false): void {
     if (message.type === HandshakeType.key_update) {
       // §4.6.3: a peer answers each update_requested, possibly after a burst of them, back to back.
       if (this.keyUpdatesRequested > 0) {
         this.keyUpdatesRequested--;
         return;
       }
-      if (++this.keyUpdatesInARow > this.limits.maxKeyUpdates) {
-        fail("unexpected_message", `the peer sent more than ${this.limits.maxKeyUpdates} KeyUpdates with no application data between (limits.maxKeyUpdates)`);
-      }
+      // Each one rebuilds our read key (the AES-GCM GHASH table is 64 KiB), and with
+      // update_requested our write key too.
+      if (!this.keyUpdates.take()) this.overAllowance("KeyUpdates", "maxKeyUpdates", this.limits.maxKeyUpdates);
       return;
     }
+    if (afterHandshake && message.type === HandshakeType.new_session_ticket) {
+      // Each one costs an HKDF derivation and a place in the session store (§4.6.1).
+      if (!this.newSessionTickets.take()) this.overAllowance("NewSessionTickets", "maxNewSessionTickets", this.limits.maxNewSessionTickets);
+      return;
+    }
+    if (afterHandshake && message.type === HandshakeType.certificate_request) {
+      // §4.6.2: each one makes us sign; a server may ask again, but not without limit.
+      if (!this.certificateRequests.take()) {
+        fail(
+          "unexpected_message",
+          `the peer sent post-handshake CertificateRequests faster than allowed: ${this.limits.maxCertificateRequests} at once, ` +
+            `then one per ${this.limits.msPerCertificateRequest} ms (limits.maxCertificateRequests, limits.msPerCertificateRequest)`,
+        );
+      }
+    }
     checkMessageShape(message, this.limits);
+  }
+
+  private overAllowance(what: string, limit: keyof Limits, max: number): never {
+    return fail(
+      "unexpected_message",
+      `the peer sent ${what} faster than allowed: ${max} at once, then one per ${this.limits.bytesPerPostHandshakeMessage} bytes of application data ` +
+        `or per ${this.limits.msPerPostHandshakeMessage} ms (limits.${limit}, limits.bytesPerPostHandshakeMessage, limits.msPerPostHandshakeMessage)`,
+    );
   }
 }
 

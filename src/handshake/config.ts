@@ -115,7 +115,7 @@ interface CommonConfig {
   readonly spkiPins?: readonly (string | Uint8Array)[];
   /** "rfc5280" (default) or "webpki" to also apply the CA/Browser Forum rules for public web certificates. */
   readonly certificateProfile?: CertificateProfile;
-  /** Clock for certificate validity (default: the current time). */
+  /** Clock for certificate validity, ticket ages and the post-handshake allowances of `limits` (default: the current time). */
   readonly now?: () => Date;
   /** Receives NSS key-log lines (SSLKEYLOGFILE format). Exposes secrets: debugging only. */
   readonly keyLog?: (line: string) => void;
@@ -408,8 +408,33 @@ export interface Limits {
   readonly maxEmptyRecords: number;
   /** Most warning alerts (user_canceled) in a row (unexpected_message). Default 5. */
   readonly maxWarningAlerts: number;
-  /** Most KeyUpdate messages in a row, with no application data between (unexpected_message). Default 32. */
+  // ---- Post-handshake floods (issue 11 §3). Each kind of message the peer may send after the
+  // handshake on its own, and that costs us a derivation or a signature, draws on an allowance: it
+  // starts full, earns one message back per `bytesPerPostHandshakeMessage` bytes of application
+  // data received and per `msPerPostHandshakeMessage` ms of the configured clock (`now`), and
+  // never holds more than its maximum. A message over the allowance is unexpected_message.
+  /**
+   * KeyUpdates the peer may send at once (unexpected_message). Default 32, as BoringSSL's
+   * kMaxKeyUpdates. The answers to our own update_requested do not count.
+   */
   readonly maxKeyUpdates: number;
+  /** Client: NewSessionTickets the server may send at once (unexpected_message). Default 32. */
+  readonly maxNewSessionTickets: number;
+  /**
+   * Received application data, in bytes, that earns the peer one more KeyUpdate and (client) one
+   * more NewSessionTicket. Default 131072 (128 KiB).
+   */
+  readonly bytesPerPostHandshakeMessage: number;
+  /** Milliseconds that earn the peer one more KeyUpdate and NewSessionTicket. Default 1000. */
+  readonly msPerPostHandshakeMessage: number;
+  /**
+   * Client: post-handshake CertificateRequests (§4.6.2) the server may send at once; each costs
+   * us a signature (unexpected_message). Default 4. Earned back by time only.
+   */
+  readonly maxCertificateRequests: number;
+  /** Client: milliseconds that earn the server one more post-handshake CertificateRequest. Default 60000. */
+  readonly msPerCertificateRequest: number;
+  // ---- end of post-handshake floods
   /** Most signature checks one certificate path validation may spend (bad_certificate). Default 64. */
   readonly maxSignatureChecks: number;
   /** Most partial certification paths one validation may explore (bad_certificate). Default 256. */
@@ -425,6 +450,11 @@ export const DEFAULT_LIMITS: Limits = {
   maxEmptyRecords: 32,
   maxWarningAlerts: 5,
   maxKeyUpdates: 32,
+  maxNewSessionTickets: 32,
+  bytesPerPostHandshakeMessage: 128 * 1024,
+  msPerPostHandshakeMessage: 1000,
+  maxCertificateRequests: 4,
+  msPerCertificateRequest: 60_000,
   maxSignatureChecks: 64,
   maxPathCandidates: 256,
 };

@@ -167,16 +167,18 @@ describe("limits: after the handshake", () => {
     expect(error!.message).toMatch(/1000 bytes .*limits.maxBufferedPlaintext/);
   });
 
-  it("maxKeyUpdates: KeyUpdates in a row past the limit are unexpected_message", () => {
-    const p = established({ server: { limits: { maxKeyUpdates: 3 } } });
+  it("maxKeyUpdates: KeyUpdates past the allowance are unexpected_message, and a byte of data between does not reset it", () => {
+    // A fixed clock earns nothing; test/limits/post-handshake-floods.test.ts covers what data and time earn.
+    const fixed = new Date();
+    const p = established({ server: { now: () => fixed, limits: { maxKeyUpdates: 3 } } });
     const client = p.client;
     for (let i = 0; i < 3; i++) client.keyUpdate(false);
     expect(feed(p.server, client.takeOutput()!)).toBeNull();
-    client.write(Uint8Array.of(7)); // data resets the count
-    for (let i = 0; i < 4; i++) client.keyUpdate(false);
+    client.write(Uint8Array.of(7)); // earns 1/131072 of a KeyUpdate (limits.bytesPerPostHandshakeMessage)
+    client.keyUpdate(false);
     const error = feed(p.server, client.takeOutput()!);
     expectLocal(error, "unexpected_message");
-    expect(error!.message).toMatch(/more than 3 KeyUpdates .*limits.maxKeyUpdates/);
+    expect(error!.message).toMatch(/KeyUpdates faster than allowed: 3 at once.*limits.maxKeyUpdates/);
     expect(p.server.read()).toEqual(Uint8Array.of(7));
   });
 });
