@@ -6,11 +6,10 @@
  * another candidate, because a different path may avoid the constraining CA.
  */
 import type { TLSError } from "../bytes/index.js";
-import { bytesEqual } from "../bytes/index.js";
 import type { Certificate } from "./certificate.js";
 import { certificateError } from "./chain-checks.js";
 import { GENERAL_NAME_FORMS } from "./general-name.js";
-import type { DistinguishedName } from "./name.js";
+import { sameName, type DistinguishedName } from "./name.js";
 import {
   directoryNameInSubtree,
   dnsInSubtree,
@@ -121,7 +120,7 @@ class ConstraintChecker {
 }
 
 function isSelfIssued(cert: Certificate): boolean {
-  return bytesEqual(cert.subject.der, cert.issuer.der);
+  return sameName(cert.subject, cert.issuer);
 }
 
 /**

@@ -2,7 +2,6 @@
  * Name constraints (RFC 5280 §4.2.1.10): parsing the extension, and deciding whether one name
  * lies inside one subtree. Applying them along a path is ./path-name-checks.ts.
  */
-import { bytesEqual } from "../bytes/index.js";
 import { expectChildren, expectSequence, isContext, malformed, type DerContext, type DerNode } from "./der.js";
 import { parseGeneralName } from "./general-name.js";
 import { isValidDnsName } from "./hostname.js";
@@ -167,8 +166,12 @@ export function ipInSubtree(address: Uint8Array, subtree: IpSubtree): boolean {
   return true;
 }
 
-/** A directory name is in a subtree when the constraint's RDNs are a prefix of its RDNs. */
+/**
+ * RFC 5280 §7.1: "DN2 is within the subtree defined by the distinguished name DN1 if DN2
+ * contains at least as many RDNs as DN1, and DN1 and DN2 are a match when trailing RDNs in DN2
+ * are ignored", RDNs compared after string preparation (./name-comparison.ts).
+ */
 export function directoryNameInSubtree(name: DistinguishedName, constraint: DistinguishedName): boolean {
-  if (constraint.rdns.length > name.rdns.length) return false;
-  return constraint.rdns.every((rdn, i) => bytesEqual(rdn, name.rdns[i]));
+  if (constraint.rdnKeys.length > name.rdnKeys.length) return false;
+  return constraint.rdnKeys.every((rdn, i) => rdn === name.rdnKeys[i]);
 }

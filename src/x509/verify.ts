@@ -10,6 +10,7 @@ import { describeCertificate, parseCertificate, type Certificate } from "./certi
 import { certificateError, checkIssuer, checkKeyStrength, checkLeaf, checkSignature, type LeafKeyUsage, type Purpose } from "./chain-checks.js";
 import { checkRevocation, type CertificateRevocationList } from "./crl.js";
 import { certificateMatchesServerName } from "./hostname.js";
+import { sameName } from "./name.js";
 import { checkPathNameConstraints } from "./name-constraint-checks.js";
 import { checkCertificateProfile, type CertificateProfile } from "./profile-checks.js";
 import { spiffeIdOf } from "./spiffe.js";
@@ -86,7 +87,7 @@ interface FoundPath {
 }
 
 function isSelfIssued(cert: Certificate): boolean {
-  return bytesEqual(cert.subject.der, cert.issuer.der);
+  return sameName(cert.subject, cert.issuer);
 }
 
 class PathBuilder {
@@ -119,13 +120,13 @@ class PathBuilder {
   }
 
   /**
-   * Certificates whose subject is the child's issuer (RFC 5280 §4.1.2.4 exact match) and whose
+   * Certificates whose subject matches the child's issuer (RFC 5280 §7.1 name matching) and whose
    * subjectKeyIdentifier, if both are present, equals the child's authorityKeyIdentifier.
    * Anchors come first; nothing already on the path is offered again, so loops end.
    */
   private issuersOf(child: Certificate, path: readonly Certificate[]): Issuer[] {
     const fits = (c: Certificate): boolean =>
-      bytesEqual(c.subject.der, child.issuer.der) &&
+      sameName(c.subject, child.issuer) &&
       (child.authorityKeyId === null || c.subjectKeyId === null || bytesEqual(child.authorityKeyId, c.subjectKeyId)) &&
       !path.some((p) => bytesEqual(p.der, c.der));
     const out: Issuer[] = this.anchors.filter((a) => fits(a.certificate)).map((anchor) => ({ cert: anchor.certificate, anchor }));
