@@ -6,7 +6,7 @@ export type { AuthorityKeyIdentifier, BasicConstraints, KeyUsage, SubjectAltName
 export type { NameConstraints } from "./name-constraints.js";
 export { parsePrivateKey, publicKeyOf, privateKeyMatchesCertificate } from "./private-key.js";
 export { verifyCertificateChain, identityOf, type VerifiedChain, type PeerIdentity, type VerifyOptions } from "./verify.js";
-export { certificateMatchesServerName, dnsNameMatches, isIpAddress, isValidDnsName } from "./hostname.js";
+export { certificateMatchesServerName, dnsNameMatches, isIpAddress, isValidDnsName, isValidHostName, type PublicSuffixCheck } from "./hostname.js";
 export type { LeafKeyUsage, Purpose } from "./chain-checks.js";
 export type { CertificateProfile } from "./profile-checks.js";
 export { parseCertificateRevocationList, type CertificateRevocationList, type RevokedEntry } from "./crl.js";
