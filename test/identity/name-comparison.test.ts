@@ -11,8 +11,12 @@ import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { TLSError } from "../../src/bytes/index.js";
 import { pureProvider } from "../../src/crypto/pure.js";
-import { parseCertificate, sameName, verifyCertificateChain } from "../../src/x509/index.js";
+import { ClientConnection, ServerConnection } from "../../src/index.js";
+import { parseCertificate, parseCertificateRevocationList, decodePem, sameName, verifyCertificateChain } from "../../src/x509/index.js";
 import { prepareString } from "../../src/x509/name-comparison.js";
+import { CA_PEM, serverCredential } from "../helpers/fixtures.js";
+import { pumpMemory } from "../helpers/pump.js";
+import { OpensslPki, type Issued } from "./openssl-pki.js";
 
 const dir = mkdtempSync(join(tmpdir(), "mutls-names-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -85,7 +89,7 @@ function opensslVerify(leaf: Made, roots: readonly Made[], untrusted: readonly M
 }
 
 /** mutls's verdict: "ok" or [alert, message]. */
-function mutlsVerify(leaf: Made, roots: readonly Made[], untrusted: readonly Made[]): "ok" | readonly [string, string] {
+function mutlsVerify(leaf: Made, roots: readonly Made[], untrusted: readonly Made[], crlPem?: string): "ok" | readonly [string, string] {
   try {
     verifyCertificateChain({
       chain: [leaf.der, ...untrusted.map((u) => u.der)],
@@ -93,6 +97,7 @@ function mutlsVerify(leaf: Made, roots: readonly Made[], untrusted: readonly Mad
       now: new Date(),
       provider: pureProvider,
       purpose: "serverAuth",
+      crls: crlPem === undefined ? undefined : decodePem(crlPem).map((b) => parseCertificateRevocationList(b.der)),
     });
     return "ok";
   } catch (e) {
@@ -191,6 +196,70 @@ describe("RFC 5280 §7.1 issuer/subject chaining, judged by openssl verify", () 
     expect(opensslVerify(chainedLeaf, [otherAnchor], [])).not.toBeNull();
     const ours = mutlsVerify(chainedLeaf, [otherAnchor], []);
     expect(ours[0]).toBe("unknown_ca");
+  });
+});
+
+describe("RFC 5280 §7.1 elsewhere: CRL issuers and certificate_authorities", () => {
+  const issuingRoot = selfSigned("crl-issuing-root", "/O=Example Org/CN=Example Root", "default");
+  const anchorRoot = selfSigned("crl-anchor-root", "/O=EXAMPLE ORG/CN=EXAMPLE ROOT", "utf8only", issuingRoot);
+  const asIssued = (m: Made): Issued => ({ ...m, certPem: readFileSync(m.certPath, "utf8"), keyPem: readFileSync(m.keyPath, "utf8"), certDer: m.der });
+
+  test("a CRL whose issuer is spelled differently from the certificate's issuer still revokes it (OpenSSL agrees)", () => {
+    const revoked = leaf("crl-revoked", issuingRoot, "/CN=revoked", "utf8only");
+    // The CRL is signed by the same key under the anchor's spelling of the name.
+    const pki = new OpensslPki();
+    try {
+      const crl = pki.crl(asIssued(anchorRoot), [asIssued(revoked)]);
+      const crlFile = join(dir, "names.crl.pem");
+      writeFileSync(crlFile, crl);
+      const rootsFile = join(dir, "crl-roots.pem");
+      writeFileSync(rootsFile, readFileSync(anchorRoot.certPath, "utf8"));
+      const r = spawnSync("openssl", ["verify", "-CAfile", rootsFile, "-crl_check", "-CRLfile", crlFile, revoked.certPath], { cwd: dir, encoding: "utf8" });
+      expect(r.stdout + r.stderr).toContain("certificate revoked");
+      const ours = mutlsVerify(revoked, [anchorRoot], [], crl);
+      expect(ours[0]).toBe("certificate_revoked");
+    } finally {
+      pki.cleanup();
+    }
+  });
+
+  test("a client certificate is chosen when certificate_authorities names its CA in another spelling", async () => {
+    const client = issued("ca-names-client", issuingRoot, "/CN=client", "utf8only", [
+      "basicConstraints=critical,CA:FALSE",
+      "keyUsage=critical,digitalSignature",
+      "extendedKeyUsage=clientAuth",
+      "subjectKeyIdentifier=hash",
+      "authorityKeyIdentifier=keyid",
+      "subjectAltName=DNS:client.example",
+    ]);
+    const server = serverCredential("p256");
+    const notSent: string[] = [];
+    const s = new ServerConnection({ certificateChain: server.certPem, privateKey: server.keyPem, clientAuth: "require", trustAnchors: readFileSync(anchorRoot.certPath, "utf8") });
+    const c = new ClientConnection({
+      serverName: "localhost",
+      trustAnchors: CA_PEM,
+      certificateChain: readFileSync(client.certPath, "utf8"),
+      privateKey: readFileSync(client.keyPath, "utf8"),
+      onClientCertificateNotSent: (reason) => notSent.push(reason),
+    });
+    const { errors } = await pumpMemory(c, s);
+    expect(notSent).toEqual([]);
+    expect(errors.map((e) => e.error.message)).toEqual([]);
+    expect(s.result?.peerIdentity?.dnsNames).toEqual(["client.example"]);
+  });
+});
+
+describe("isPublicSuffix through ClientConfig", () => {
+  test("a server certificate for *.co.uk matches victim.co.uk only without the hook", async () => {
+    const underSuffix = issued("psl-suffix", root, "/CN=suffix", "utf8only", [...LEAF_EXT, "subjectAltName=DNS:*.co.uk"]);
+    const run = async (isPublicSuffix?: (d: string) => boolean) => {
+      const s = new ServerConnection({ certificateChain: readFileSync(underSuffix.certPath, "utf8"), privateKey: readFileSync(underSuffix.keyPath, "utf8") });
+      const c = new ClientConnection({ serverName: "victim.co.uk", trustAnchors: readFileSync(root.certPath, "utf8"), isPublicSuffix });
+      const { errors } = await pumpMemory(c, s);
+      return errors.map((e) => `${e.side === "a" ? "client" : "server"}: ${e.error.alertName}`);
+    };
+    expect(await run()).toEqual([]);
+    expect(await run((d) => d === "co.uk" || d === "uk")).toContain("client: bad_certificate");
   });
 });
 
