@@ -15,8 +15,7 @@ import {
   dnsInSubtree,
   emailInSubtree,
   ipInSubtree,
-  uriHost,
-  uriHostInSubtree,
+  uriInSubtree,
   type NameConstraints,
   type Subtrees,
 } from "./name-constraints.js";
@@ -107,11 +106,7 @@ class ConstraintChecker {
         names.uri,
         p?.uri,
         x?.uri,
-        // A URI without a host cannot be shown to be inside a permitted subtree.
-        (n: string, c: string) => {
-          const host = uriHost(n);
-          return host !== null && uriHostInSubtree(host, c);
-        },
+        (n: string, c: string, mode) => uriInSubtree(n, c, mode),
         (n) => `URI SAN ${n}`,
       ) ??
       this.check(names.directoryNames, p?.directoryNames, x?.directoryNames, (n, c) => directoryNameInSubtree(n.name, c), (n) => `${n.label} ${n.name.text}`)

@@ -134,7 +134,8 @@ export function dnsInSubtree(sanName: string, domain: string, mode: "all" | "any
 /** RFC 5280 §4.2.1.10 rfc822Name rules: mailbox exact, host exact, ".domain" for subdomains. */
 export function emailInSubtree(email: string, constraint: string): boolean {
   const at = email.lastIndexOf("@");
-  const host = email.slice(at + 1).toLowerCase();
+  // A trailing dot (an absolute domain) must not step outside an excluded domain.
+  const host = email.slice(at + 1).toLowerCase().replace(/\.$/, "");
   if (constraint.includes("@")) {
     const cAt = constraint.lastIndexOf("@");
     // The local part is case-sensitive (RFC 5321 §2.4); the host is not.
@@ -144,18 +145,32 @@ export function emailInSubtree(email: string, constraint: string): boolean {
   return c.startsWith(".") ? host.endsWith(c) : host === c;
 }
 
-/** The host of a URI with an authority ("scheme://host..."), lower-cased; null when it has none. */
+/**
+ * The host of a URI with an authority ("scheme://host..."), lower-cased and without the
+ * trailing dot of an absolute name; null when it has none, or when it is percent-encoded
+ * (RFC 3986 §3.2.2 allows "%65vil.example" for "evil.example"), which is not compared.
+ */
 export function uriHost(uri: string): string | null {
   const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/.exec(uri);
   if (m === null) return null;
   const authority = m[1].slice(m[1].lastIndexOf("@") + 1);
-  const host = authority.startsWith("[") ? authority : authority.replace(/:\d*$/, "");
-  return host === "" ? null : host.toLowerCase();
+  const host = (authority.startsWith("[") ? authority : authority.replace(/:\d*$/, "")).replace(/\.$/, "");
+  return host === "" || host.includes("%") ? null : host.toLowerCase();
 }
 
 /** RFC 5280 §4.2.1.10: URI constraints name a host, or a domain when they start with ".". */
 export function uriHostInSubtree(host: string, constraint: string): boolean {
   return constraint.startsWith(".") ? host.endsWith(constraint) : host === constraint;
+}
+
+/**
+ * A URI SAN against a URI constraint. One whose host cannot be read (a URN, an empty or
+ * percent-encoded host) can be shown neither inside a permitted subtree nor outside an excluded
+ * one, so it violates both ("any" mode, for excluded subtrees, counts it as inside).
+ */
+export function uriInSubtree(uri: string, constraint: string, mode: "all" | "any"): boolean {
+  const host = uriHost(uri);
+  return host === null ? mode === "any" : uriHostInSubtree(host, constraint);
 }
 
 export function ipInSubtree(address: Uint8Array, subtree: IpSubtree): boolean {
