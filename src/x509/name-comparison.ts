@@ -17,6 +17,7 @@ const MAPPED_TO_NOTHING = /[\u0000-\u0008\u000E-\u001F\u007F-\u0084\u0086-\u009F
 // the line and paragraph separators.
 const MAPPED_TO_SPACE = /[\u0009-\u000D\u0085\u2028\u2029\p{Zs}]/gu;
 const SPACES = / +/g;
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
 /**
  * RFC 4518 string preparation as RFC 5280 §7.1 requires it for caseIgnoreMatch: map (with the
@@ -27,6 +28,8 @@ const SPACES = / +/g;
  * unmatchable, so an excluded subtree still catches it.
  */
 export function prepareString(value: string): string {
+  // Printable ASCII, what nearly every name holds, is left alone by the mapping and by NFKC.
+  if (PRINTABLE_ASCII.test(value)) return value.toLowerCase().replace(SPACES, " ").trim();
   const mapped = value.replace(MAPPED_TO_NOTHING, "").replace(MAPPED_TO_SPACE, " ");
   // Folding after NFKC catches compatibility characters whose decomposition is upper case
   // (U+210D DOUBLE-STRUCK CAPITAL H is "h"), as table B.2 does; the second NFKC re-composes.
