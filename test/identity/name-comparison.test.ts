@@ -135,6 +135,12 @@ const CASES: Case[] = [
   { name: "excluded: extra leading, inner and trailing spaces", ca: excludedCa, leaf: leaf("x-spaces", excludedCa, "/O=  Victim    Corp  /CN=leaf", "utf8only"), expect: "violation" },
   { name: "excluded: another organization passes", ca: excludedCa, leaf: leaf("x-other", excludedCa, "/O=Victim Corporation/CN=leaf", "utf8only"), expect: "ok" },
   { name: "excluded: the name below another first RDN passes", ca: excludedCa, leaf: leaf("x-below", excludedCa, "/C=US/O=Victim Corp/CN=leaf", "utf8only"), expect: "ok" },
+  {
+    name: "excluded: a directoryName SAN in upper case",
+    ca: excludedCa,
+    leaf: issued("x-dirname-san", excludedCa, "/O=Other Corp/CN=leaf", "utf8only", [...LEAF_EXT, "subjectAltName=DNS:leaf.example,dirName:victim_san"], ["[victim_san]", "O = VICTIM CORP"]),
+    expect: "violation",
+  },
   { name: "permitted: upper case PrintableString inside", ca: permittedCa, leaf: leaf("p-upper", permittedCa, "/O=GOOD CORP/OU=web team/CN=leaf", "default"), expect: "ok" },
   { name: "permitted: spaces and case inside", ca: permittedCa, leaf: leaf("p-spaces", permittedCa, "/O= good  corp/OU=WEB   TEAM /CN=leaf", "utf8only"), expect: "ok" },
   { name: "permitted: another unit outside", ca: permittedCa, leaf: leaf("p-outside", permittedCa, "/O=Good Corp/OU=Web Teams/CN=leaf", "utf8only"), expect: "violation" },
