@@ -3,8 +3,8 @@
  * the chain's key must sign with a scheme in the request's signature_algorithms, and when the
  * request lists certificate_authorities (§4.2.4), the chain must hang from one of them.
  */
-import { bytesEqual } from "../bytes/index.js";
-import { distinguishedNameText } from "../x509/index.js";
+import { toHex } from "../bytes/index.js";
+import { distinguishedNameKeyOf, distinguishedNameText } from "../x509/index.js";
 import { ExtensionType, type SignatureScheme, signatureSchemeByName } from "./constants.js";
 import type { Credentials } from "./config.js";
 import { type Extension, decodeCertificateAuthorities, decodeU16List, findExtension } from "./extensions.js";
@@ -19,6 +19,11 @@ export function selectClientCertificate(choices: readonly Credentials[], request
   const offered = decodeU16List(findExtension(requestExtensions, ExtensionType.signature_algorithms)!, "signature_algorithms extension");
   const authoritiesData = findExtension(requestExtensions, ExtensionType.certificate_authorities);
   const authorities = authoritiesData === undefined ? null : decodeCertificateAuthorities(authoritiesData);
+  // RFC 5280 §7.1 name matching, as path building does: the server's CA may be named with
+  // another string type or case than the issuer field of our chain. A name that does not parse
+  // is kept as its exact bytes.
+  const nameKey = (der: Uint8Array): string => distinguishedNameKeyOf(der) ?? "#" + toHex(der);
+  const accepted = authorities === null ? null : new Set(authorities.map(nameKey));
   let keyMisfits = 0;
   for (const credentials of choices) {
     const scheme = credentials.signer.schemes.map((name) => signatureSchemeByName(name)).find((s) => !s.certificateOnly && offered.includes(s.code));
@@ -26,7 +31,7 @@ export function selectClientCertificate(choices: readonly Credentials[], request
       keyMisfits++;
       continue;
     }
-    if (authorities !== null && !credentials.issuerNames.some((n) => authorities.some((a) => bytesEqual(a, n)))) continue;
+    if (accepted !== null && !credentials.issuerNames.some((n) => accepted.has(nameKey(n)))) continue;
     return { credentials, scheme };
   }
   const none = `none of the ${choices.length} configured client certificate(s)`;

@@ -14,16 +14,13 @@ import {
   encodeSupportedVersionsClient,
   encodeU16List,
 } from "./extensions.js";
+import { isIpAddress } from "../x509/index.js";
 import { recordSizeLimitOffer } from "./record-size-limit.js";
 import { type OfferedSession, pskExtensions } from "./client-resumption.js";
 
 /** RFC 6066 §3: literal IP addresses are not permitted in SNI. */
 export function sniHostName(serverName: string | null): string | null {
-  return serverName !== null && !isIpLiteral(serverName) ? serverName : null;
-}
-
-function isIpLiteral(name: string): boolean {
-  return /^[0-9.]+$/.test(name) || name.includes(":");
+  return serverName !== null && !isIpAddress(serverName) ? serverName : null;
 }
 
 /** What this ClientHello carries beyond the configuration. */

@@ -8,6 +8,7 @@ import { sniHostName } from "./client-hello.js";
 import { type ExternalPsk, checkExternalPsk, pskModeCodes } from "./external-psk.js";
 import { PskKeyExchangeMode } from "./psk.js";
 import type { SessionStore } from "./session-store.js";
+import { isIpAddress, isValidHostName } from "../x509/index.js";
 
 export interface ClientOptions {
   readonly serverName: string | null;
@@ -29,8 +30,25 @@ export interface ClientOptions {
   readonly earlyData: Uint8Array | null;
 }
 
+/**
+ * The serverName as the handshake uses it: an IP literal as given, a DNS name lower-cased and
+ * without the trailing dot of an absolute name (RFC 6066 §3 sends HostName without it, and
+ * certificates name hosts without it). Anything else cannot be sent or matched: TypeError.
+ */
+function checkServerName(name: string | undefined): string | null {
+  if (name === undefined) return null;
+  if (typeof name === "string" && isIpAddress(name)) return name;
+  const host = typeof name === "string" && name.endsWith(".") ? name.slice(0, -1) : name;
+  if (typeof host !== "string" || !isValidHostName(host)) {
+    throw new TypeError(
+      `serverName ${JSON.stringify(name)} is neither a DNS host name (ASCII letters, digits, hyphens; an internationalised name as its "xn--" A-label) nor an IP address`,
+    );
+  }
+  return host.toLowerCase();
+}
+
 export function checkClientOptions(config: ResolvedConfig, clientConfig: ClientConfig): ClientOptions {
-  const serverName = clientConfig.serverName ?? null;
+  const serverName = checkServerName(clientConfig.serverName);
   const sniName = sniHostName(serverName);
   const middleboxCompat = clientConfig.middleboxCompat ?? true;
   const postHandshakeAuth = clientConfig.postHandshakeAuth ?? false;
@@ -44,6 +62,22 @@ export function checkClientOptions(config: ResolvedConfig, clientConfig: ClientC
   // Without an external PSK, or with one combined with certificates, the server proves itself by certificate.
   if ((!externalPsk || pskWithCertificates) && !config.verifyPeer && config.trustAnchors.length === 0 && config.spkiPins.length === 0) {
     throw new TypeError("a client needs trustAnchors (or spkiPins, or verifyPeer) to authenticate the server");
+  }
+  // RFC 8446 §4.4.2.4 and RFC 6125 §6: a certificate from a trusted CA proves only that the CA
+  // vouched for some name; without the name we expect, any certificate the CA issued to anyone
+  // (another service, another tenant) would be accepted. So a client that validates the
+  // server's certificate against trust anchors needs serverName, unless it checks identity
+  // itself (verifyPeer, authorizePeer) or says, with checkServerIdentity: false, that it wants none.
+  if (
+    serverName === null &&
+    config.trustAnchors.length > 0 &&
+    !config.verifyPeer &&
+    !config.authorizePeer &&
+    clientConfig.checkServerIdentity !== false
+  ) {
+    throw new TypeError(
+      "a client with trustAnchors needs serverName, the name the server's certificate must carry (or authorizePeer/verifyPeer to check the server's identity another way, or checkServerIdentity: false to accept any certificate the trust anchors issued)",
+    );
   }
   const keyShareGroups = clientConfig.keyShareGroups ?? [config.groups[0]];
   for (const g of keyShareGroups) {

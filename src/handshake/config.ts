@@ -142,8 +142,27 @@ interface CommonConfig {
 }
 
 export interface ClientConfig extends CommonConfig {
-  /** The server's name: sent as SNI (unless an IP literal) and checked against its certificate. */
+  /**
+   * The server's name: sent as SNI (unless an IP literal) and checked against its certificate's
+   * subjectAltName (DNS name, or IP address for an IP literal). Required with trustAnchors,
+   * unless `authorizePeer` or `verifyPeer` checks the server's identity, or
+   * `checkServerIdentity: false` says not to: otherwise any certificate the anchors issued,
+   * to any service, would be accepted.
+   */
   readonly serverName?: string;
+  /**
+   * `false` accepts a server certificate that chains to the trust anchors whatever names it
+   * carries, when no serverName is given (default true: a client with trustAnchors must give
+   * serverName). For clients that trust a private CA issuing to one service only.
+   */
+  readonly checkServerIdentity?: boolean;
+  /**
+   * Consulted when the server's certificate has a wildcard name: a wildcard directly under a
+   * domain this calls a public suffix ("*.co.uk", "*.github.io") matches nothing. mutls ships no
+   * Public Suffix List (see README, "Server identity"); without this hook, wildcards still need
+   * two labels after "*." ("*.com" never matches).
+   */
+  readonly isPublicSuffix?: (domain: string) => boolean;
   /**
    * Several client certificates (instead of certificateChain/privateKey): the first that fits the
    * server's CertificateRequest (signature_algorithms, certificate_authorities) is sent.
@@ -243,6 +262,8 @@ export interface ResolvedConfig {
   readonly authorizePeer: PeerAuthorizer | null;
   readonly onClientCertificateNotSent: ((reason: string) => void) | null;
   readonly verifyPeer: PeerVerifier | null;
+  /** ClientConfig.isPublicSuffix. */
+  readonly isPublicSuffix: ((domain: string) => boolean) | null;
   readonly now: () => Date;
   readonly keyLog: ((line: string) => void) | null;
   readonly onHandshakeMessage: ((direction: "sent" | "received", message: Uint8Array) => void) | null;
@@ -360,6 +381,7 @@ function resolveConfigNow(config: CommonConfig): ResolvedConfig {
     authorizePeer: config.authorizePeer ?? null,
     onClientCertificateNotSent: (config as ClientConfig).onClientCertificateNotSent ?? null,
     verifyPeer: config.verifyPeer ?? null,
+    isPublicSuffix: (config as ClientConfig).isPublicSuffix ?? null,
     now: config.now ?? (() => new Date()),
     keyLog: config.keyLog ?? null,
     onHandshakeMessage: config.onHandshakeMessage ?? null,

@@ -1,4 +1,5 @@
 import { Reader, Writer, fail, asciiBytes, bytesToAscii } from "../bytes/index.js";
+import { isIpAddress, isValidHostName } from "../x509/index.js";
 import { ExtensionType, extensionName } from "./constants.js";
 
 /** One extension as it appears on the wire (RFC 8446 §4.2); `data` is the raw extension_data. */
@@ -208,7 +209,25 @@ export function encodeServerName(hostName: string): Uint8Array {
   return encode((w) => w.vector16((w) => w.u8(0).vector16((w) => w.bytes(asciiBytes(hostName)))));
 }
 
-/** Returns the host_name, or null when the list holds none. */
+/** The bytes of a host_name for a message: printable ASCII as is, anything else escaped. */
+function showHostName(value: Uint8Array): string {
+  let out = "";
+  for (let i = 0; i < value.length && i < 64; i++) {
+    const b = value[i];
+    out += b >= 0x21 && b <= 0x7e && b !== 0x5c ? String.fromCharCode(b) : "\\x" + b.toString(16).padStart(2, "0");
+  }
+  return value.length > 64 ? out + "..." : out;
+}
+
+/**
+ * Returns the host_name, lower-cased (DNS names compare without case), or null when the list
+ * holds none. RFC 6066 §3: a HostName is an ASCII DNS name without a trailing dot, never an IP
+ * literal. A host_name that is not one is refused with illegal_parameter (it decodes, but its
+ * value is not allowed; rustls refuses it the same way, OpenSSL refuses NUL bytes and names past
+ * 255 bytes with unrecognized_name), so no control character or non-ASCII byte reaches
+ * certificate selection, `result.serverName` or a session ticket. An IP literal, which some
+ * clients send in error, is ignored as if no name had been sent.
+ */
 export function decodeServerName(data: Uint8Array): string | null {
   const r = new Reader(data, "server_name extension");
   const list = r.sub16("server_name list", 1);
@@ -221,9 +240,13 @@ export function decodeServerName(data: Uint8Array): string | null {
       // RFC 6066 §3: the list MUST NOT contain more than one name of the same name_type.
       if (name !== null) fail("illegal_parameter", "server_name lists two host names");
       name = bytesToAscii(value);
+      if (isIpAddress(name)) name = "";
+      else if (!isValidHostName(name)) {
+        fail("illegal_parameter", `server_name host_name "${showHostName(value)}" is not an ASCII DNS host name without a trailing dot (RFC 6066 §3)`);
+      }
     }
   }
-  return name;
+  return name === null || name === "" ? null : name.toLowerCase();
 }
 
 // --- ALPN (RFC 7301 §3.1) ---

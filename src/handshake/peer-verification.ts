@@ -44,6 +44,7 @@ export function verifyPeerCertificates(
       purpose: peerRole === "server" ? "serverAuth" : "clientAuth",
       serverName: peerRole === "server" && serverName !== null ? serverName : undefined,
       profile: config.certificateProfile,
+      isPublicSuffix: config.isPublicSuffix ?? undefined,
       crls: config.crls,
       spkiPins: config.spkiPins,
       maxSignatureChecks: config.limits.maxSignatureChecks,

@@ -33,7 +33,10 @@ export interface SecureTransportOptions {
 }
 
 export interface ConnectOptions extends SecureTransportOptions {
-  /** The server's name: sent as SNI and checked against its certificate (Node's `servername`). */
+  /**
+   * The server's name: sent as SNI and checked against its certificate (Node's `servername`).
+   * Required with `ca` (see ClientConfig.serverName); connectTcp defaults it to `host`, as Node does.
+   */
   readonly servername?: string;
   /** Engine settings passed through; the options above take precedence where both are given. */
   readonly config?: ClientConfig;
@@ -136,6 +139,14 @@ export function serverConfigFrom(options: AcceptOptions): ServerConfig {
 function deriveClientConfig(options: ConnectOptions): ClientConfig {
   const config: ClientConfig = { ...options.config, ...commonConfig(options) };
   const withName = options.servername !== undefined ? { ...config, serverName: options.servername } : config;
+  const anchors = withName.trustAnchors;
+  const hasAnchors = anchors !== undefined && (typeof anchors === "string" || anchors.length > 0);
+  if (hasAnchors && withName.serverName === undefined && !withName.verifyPeer && !withName.authorizePeer && withName.checkServerIdentity !== false) {
+    // As the engine requires (ClientConfig.serverName), said in connect()'s words.
+    throw new TypeError(
+      "connect() needs `servername`, the name the server's certificate must carry (connectTcp uses `host`); or config.authorizePeer to check the server's identity another way, or config: { checkServerIdentity: false } to accept any certificate `ca` issued",
+    );
+  }
   // An external PSK authenticates the server by itself (RFC 8446 §4.2.11): no CA is needed then.
   if (withName.externalPsk === undefined) requireTrust(withName, "connect()");
   return withName;

@@ -3,10 +3,11 @@
  * §6.1.3 and §6.1.4). Each check returns the TLSError to raise, or null, so path building can
  * try another candidate before giving up.
  */
-import { AlertDescription, TLSError, bytesEqual, type AlertName } from "../bytes/index.js";
+import { AlertDescription, TLSError, type AlertName } from "../bytes/index.js";
 import type { CryptoProvider } from "../crypto/provider.js";
 import { describeCertificate, type Certificate } from "./certificate.js";
 import type { KeyUsage } from "./extensions.js";
+import { sameName } from "./name.js";
 import type { AnchorVerifier } from "./trust-anchor.js";
 import { OID, algorithmName } from "./oids.js";
 
@@ -113,7 +114,7 @@ function unsupportedKey(cert: Certificate): TLSError {
 }
 
 function isSelfIssued(cert: Certificate): boolean {
-  return bytesEqual(cert.subject.der, cert.issuer.der);
+  return sameName(cert.subject, cert.issuer);
 }
 
 /**

@@ -17,7 +17,7 @@ import { certificateError } from "./chain-checks.js";
 import { Tag, expectChildren, expectSequence, expectUniversal, isContext, isUniversal, malformed, parseDer, type DerContext, type DerNode } from "./der.js";
 import { checkIntegerContent, readBoolean, readOctetAlignedBits, readOid, readOctetString, readSmallInt, readTime } from "./der-values.js";
 import { distributionPointUris } from "./extensions.js";
-import { parseName, type DistinguishedName } from "./name.js";
+import { parseName, sameName, type DistinguishedName } from "./name.js";
 import { OID } from "./oids.js";
 
 export interface RevokedEntry {
@@ -193,7 +193,7 @@ export function checkRevocation(
   provider: CryptoProvider,
 ): TLSError | null {
   for (const crl of crls) {
-    if (!bytesEqual(crl.issuer.der, cert.issuer.der) || !covers(crl.scope, cert)) continue;
+    if (!sameName(crl.issuer, cert.issuer) || !covers(crl.scope, cert)) continue;
     if (crl.signatureAlgorithm === null || issuer.publicKey === null) continue;
     // A CRL that does not verify under this issuer's key was made by another CA of the same name.
     if (!provider.verify(crl.signatureAlgorithm, issuer.publicKey, crl.tbs, crl.signature)) continue;

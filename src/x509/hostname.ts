@@ -16,11 +16,19 @@ function normaliseDnsName(name: string): string | null {
 }
 
 /**
+ * Tells whether a domain is a public suffix ("com", "co.uk", "github.io"), under which no one
+ * certificate may cover every name: for example a lookup in a copy of the Public Suffix List.
+ */
+export type PublicSuffixCheck = (domain: string) => boolean;
+
+/**
  * One DNS-ID against one reference name. A wildcard is allowed only as the entire left-most
  * label and matches exactly one label (RFC 6125 §6.4.3); it must be followed by at least two
- * labels, so "*.com" or "*.test" never match a whole top-level domain.
+ * labels, so "*.com" or "*.test" never match a whole top-level domain. With `isPublicSuffix`,
+ * a wildcard directly under a public suffix ("*.co.uk") matches nothing either (RFC 6125
+ * §7.2; the CA/Browser Forum Baseline Requirements §3.2.2.6 forbid issuing one).
  */
-export function dnsNameMatches(pattern: string, serverName: string): boolean {
+export function dnsNameMatches(pattern: string, serverName: string, isPublicSuffix?: PublicSuffixCheck): boolean {
   const p = normaliseDnsName(pattern);
   const host = normaliseDnsName(serverName);
   if (p === null || host === null) return false;
@@ -29,7 +37,9 @@ export function dnsNameMatches(pattern: string, serverName: string): boolean {
   if (labels[0] !== "*" || labels.length < 3 || labels.slice(1).some((l) => l === "" || l.includes("*"))) return false;
   const hostLabels = host.split(".");
   if (hostLabels.length !== labels.length || hostLabels[0] === "") return false;
-  return hostLabels.slice(1).join(".") === labels.slice(1).join(".");
+  const parent = labels.slice(1).join(".");
+  if (hostLabels.slice(1).join(".") !== parent) return false;
+  return isPublicSuffix === undefined || !isPublicSuffix(parent);
 }
 
 /** True when `serverName` is an IPv4 or IPv6 literal. */
@@ -41,7 +51,7 @@ export function isIpAddress(serverName: string): boolean {
  * Does the certificate identify `serverName`? IP literals match only iPAddress entries, and
  * DNS names only dNSName entries (RFC 6125 §6.2.1, RFC 5280 §4.2.1.6).
  */
-export function certificateMatchesServerName(cert: Certificate, serverName: string): boolean {
+export function certificateMatchesServerName(cert: Certificate, serverName: string, isPublicSuffix?: PublicSuffixCheck): boolean {
   const san = cert.subjectAltName;
   if (san === null) return false;
   const ip = parseIpAddress(serverName);
@@ -49,7 +59,7 @@ export function certificateMatchesServerName(cert: Certificate, serverName: stri
     const canonical = formatIpAddress(ip);
     return san.ip.includes(canonical ?? "");
   }
-  return san.dns.some((pattern) => dnsNameMatches(pattern, serverName));
+  return san.dns.some((pattern) => dnsNameMatches(pattern, serverName, isPublicSuffix));
 }
 
 /**
@@ -64,4 +74,16 @@ export function isValidDnsName(name: string, wildcard: boolean): boolean {
   return labels.every(
     (label, i) => (wildcard && i === 0 && label === "*" && labels.length > 1) || /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(label),
   );
+}
+
+/**
+ * RFC 6066 §3 HostName: "the fully qualified DNS hostname of the server ... represented as a
+ * byte string using ASCII encoding without a trailing dot". Labels of letters, digits and
+ * hyphens (RFC 1123 §2.1), plus the underscore that real host names carry, 1 to 63 characters,
+ * 253 in all. An IPv4 or IPv6 literal is not a HostName ("Literal IPv4 and IPv6 addresses are
+ * not permitted"); internationalised names are sent as A-labels ("xn--...").
+ */
+export function isValidHostName(name: string): boolean {
+  if (name.length === 0 || name.length > 253 || isIpAddress(name)) return false;
+  return name.split(".").every((label) => /^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/.test(label));
 }

@@ -1,12 +1,12 @@
 /** X.509 for the TLS engine: PEM, certificates, private keys, CRLs, and path validation. */
 export { decodePem, encodePem, pemCertificates, type PemBlock } from "./pem.js";
 export { parseCertificate, describeCertificate, type Certificate } from "./certificate.js";
-export { distinguishedNameText, type DistinguishedName } from "./name.js";
+export { distinguishedNameKeyOf, distinguishedNameText, sameName, type DistinguishedName } from "./name.js";
 export type { AuthorityKeyIdentifier, BasicConstraints, KeyUsage, SubjectAltName } from "./extensions.js";
 export type { NameConstraints } from "./name-constraints.js";
 export { parsePrivateKey, publicKeyOf, privateKeyMatchesCertificate } from "./private-key.js";
 export { verifyCertificateChain, identityOf, type VerifiedChain, type PeerIdentity, type VerifyOptions } from "./verify.js";
-export { certificateMatchesServerName, dnsNameMatches, isIpAddress, isValidDnsName } from "./hostname.js";
+export { certificateMatchesServerName, dnsNameMatches, isIpAddress, isValidDnsName, isValidHostName, type PublicSuffixCheck } from "./hostname.js";
 export type { LeafKeyUsage, Purpose } from "./chain-checks.js";
 export type { CertificateProfile } from "./profile-checks.js";
 export { parseCertificateRevocationList, type CertificateRevocationList, type RevokedEntry } from "./crl.js";

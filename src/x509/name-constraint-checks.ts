@@ -6,18 +6,16 @@
  * another candidate, because a different path may avoid the constraining CA.
  */
 import type { TLSError } from "../bytes/index.js";
-import { bytesEqual } from "../bytes/index.js";
 import type { Certificate } from "./certificate.js";
 import { certificateError } from "./chain-checks.js";
 import { GENERAL_NAME_FORMS } from "./general-name.js";
-import type { DistinguishedName } from "./name.js";
+import { sameName, type DistinguishedName } from "./name.js";
 import {
   directoryNameInSubtree,
   dnsInSubtree,
   emailInSubtree,
   ipInSubtree,
-  uriHost,
-  uriHostInSubtree,
+  uriInSubtree,
   type NameConstraints,
   type Subtrees,
 } from "./name-constraints.js";
@@ -108,11 +106,7 @@ class ConstraintChecker {
         names.uri,
         p?.uri,
         x?.uri,
-        // A URI without a host cannot be shown to be inside a permitted subtree.
-        (n: string, c: string) => {
-          const host = uriHost(n);
-          return host !== null && uriHostInSubtree(host, c);
-        },
+        (n: string, c: string, mode) => uriInSubtree(n, c, mode),
         (n) => `URI SAN ${n}`,
       ) ??
       this.check(names.directoryNames, p?.directoryNames, x?.directoryNames, (n, c) => directoryNameInSubtree(n.name, c), (n) => `${n.label} ${n.name.text}`)
@@ -121,7 +115,7 @@ class ConstraintChecker {
 }
 
 function isSelfIssued(cert: Certificate): boolean {
-  return bytesEqual(cert.subject.der, cert.issuer.der);
+  return sameName(cert.subject, cert.issuer);
 }
 
 /**

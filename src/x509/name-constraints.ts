@@ -2,7 +2,6 @@
  * Name constraints (RFC 5280 §4.2.1.10): parsing the extension, and deciding whether one name
  * lies inside one subtree. Applying them along a path is ./path-name-checks.ts.
  */
-import { bytesEqual } from "../bytes/index.js";
 import { expectChildren, expectSequence, isContext, malformed, type DerContext, type DerNode } from "./der.js";
 import { parseGeneralName } from "./general-name.js";
 import { isValidDnsName } from "./hostname.js";
@@ -135,7 +134,8 @@ export function dnsInSubtree(sanName: string, domain: string, mode: "all" | "any
 /** RFC 5280 §4.2.1.10 rfc822Name rules: mailbox exact, host exact, ".domain" for subdomains. */
 export function emailInSubtree(email: string, constraint: string): boolean {
   const at = email.lastIndexOf("@");
-  const host = email.slice(at + 1).toLowerCase();
+  // A trailing dot (an absolute domain) must not step outside an excluded domain.
+  const host = email.slice(at + 1).toLowerCase().replace(/\.$/, "");
   if (constraint.includes("@")) {
     const cAt = constraint.lastIndexOf("@");
     // The local part is case-sensitive (RFC 5321 §2.4); the host is not.
@@ -145,18 +145,32 @@ export function emailInSubtree(email: string, constraint: string): boolean {
   return c.startsWith(".") ? host.endsWith(c) : host === c;
 }
 
-/** The host of a URI with an authority ("scheme://host..."), lower-cased; null when it has none. */
+/**
+ * The host of a URI with an authority ("scheme://host..."), lower-cased and without the
+ * trailing dot of an absolute name; null when it has none, or when it is percent-encoded
+ * (RFC 3986 §3.2.2 allows "%65vil.example" for "evil.example"), which is not compared.
+ */
 export function uriHost(uri: string): string | null {
   const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/.exec(uri);
   if (m === null) return null;
   const authority = m[1].slice(m[1].lastIndexOf("@") + 1);
-  const host = authority.startsWith("[") ? authority : authority.replace(/:\d*$/, "");
-  return host === "" ? null : host.toLowerCase();
+  const host = (authority.startsWith("[") ? authority : authority.replace(/:\d*$/, "")).replace(/\.$/, "");
+  return host === "" || host.includes("%") ? null : host.toLowerCase();
 }
 
 /** RFC 5280 §4.2.1.10: URI constraints name a host, or a domain when they start with ".". */
 export function uriHostInSubtree(host: string, constraint: string): boolean {
   return constraint.startsWith(".") ? host.endsWith(constraint) : host === constraint;
+}
+
+/**
+ * A URI SAN against a URI constraint. One whose host cannot be read (a URN, an empty or
+ * percent-encoded host) can be shown neither inside a permitted subtree nor outside an excluded
+ * one, so it violates both ("any" mode, for excluded subtrees, counts it as inside).
+ */
+export function uriInSubtree(uri: string, constraint: string, mode: "all" | "any"): boolean {
+  const host = uriHost(uri);
+  return host === null ? mode === "any" : uriHostInSubtree(host, constraint);
 }
 
 export function ipInSubtree(address: Uint8Array, subtree: IpSubtree): boolean {
@@ -167,8 +181,12 @@ export function ipInSubtree(address: Uint8Array, subtree: IpSubtree): boolean {
   return true;
 }
 
-/** A directory name is in a subtree when the constraint's RDNs are a prefix of its RDNs. */
+/**
+ * RFC 5280 §7.1: "DN2 is within the subtree defined by the distinguished name DN1 if DN2
+ * contains at least as many RDNs as DN1, and DN1 and DN2 are a match when trailing RDNs in DN2
+ * are ignored", RDNs compared after string preparation (./name-comparison.ts).
+ */
 export function directoryNameInSubtree(name: DistinguishedName, constraint: DistinguishedName): boolean {
-  if (constraint.rdns.length > name.rdns.length) return false;
-  return constraint.rdns.every((rdn, i) => bytesEqual(rdn, name.rdns[i]));
+  if (constraint.rdnKeys.length > name.rdnKeys.length) return false;
+  return constraint.rdnKeys.every((rdn, i) => rdn === name.rdnKeys[i]);
 }

@@ -1,12 +1,12 @@
 /**
- * Distinguished names (RFC 5280 §4.1.2.4): kept as DER for comparison (path building matches
- * issuer to subject by exact bytes, which is what RFC 5280 §7.1 permits for names encoded the
- * same way) and rendered as text for people in the style of OpenSSL's
- * `-nameopt RFC2253,sep_comma_plus_space`: "CN=leaf, O=Example, C=US".
+ * Distinguished names (RFC 5280 §4.1.2.4): kept as DER, reduced to a comparison key as RFC 5280
+ * §7.1 compares names (./name-comparison.ts), and rendered as text for people in the style of
+ * OpenSSL's `-nameopt RFC2253,sep_comma_plus_space`: "CN=leaf, O=Example, C=US".
  */
 import { toHex } from "../bytes/index.js";
 import { Tag, expectChildren, expectSequence, expectUniversal, malformed, parseDer, type DerContext, type DerNode } from "./der.js";
 import { decodeDirectoryString, readOid } from "./der-values.js";
+import { attributeKey, distinguishedNameKey, rdnKey } from "./name-comparison.js";
 
 export interface DistinguishedName {
   /** The Name exactly as encoded in the certificate. */
@@ -21,6 +21,13 @@ export interface DistinguishedName {
   readonly emailAddresses: readonly string[];
   /** Each RelativeDistinguishedName's DER, most general first (for directoryName constraints). */
   readonly rdns: readonly Uint8Array[];
+  /**
+   * Each RDN reduced as RFC 5280 §7.1 compares them (string preparation, attribute order within
+   * the RDN ignored), most general first: equal keys are matching RDNs.
+   */
+  readonly rdnKeys: readonly string[];
+  /** The whole name reduced the same way: two names match (§7.1) exactly when their keys are equal. */
+  readonly key: string;
 }
 
 /** Short names OpenSSL and RFC 4514 §3 use for attribute types. */
@@ -70,16 +77,19 @@ export function parseName(node: DerNode | undefined, field: string, ctx: DerCont
   let commonName: string | null = null;
   const commonNames: string[] = [];
   const emailAddresses: string[] = [];
+  const rdnKeys: string[] = [];
   for (const rdn of name.children) {
     const set = expectUniversal(rdn, Tag.SET, `${field} RDN`, ctx);
     if (set.children.length === 0) malformed(ctx, `${field} has an empty RDN`);
     const parts: string[] = [];
+    const atvKeys: string[] = [];
     for (const atv of set.children) {
       const [typeNode, valueNode] = expectChildren(expectSequence(atv, `${field} attribute`, ctx), 2, 2, `${field} attribute`, ctx);
       const type = readOid(typeNode, `${field} attribute type`, ctx);
       // A value that is not a well-formed string is shown in hex rather than rejected: the text
       // is for people, and comparison uses the DER.
       const decoded = decodeDirectoryString(valueNode);
+      atvKeys.push(attributeKey(type, decoded, valueNode.raw));
       if (type === COMMON_NAME && commonName === null && decoded !== null) commonName = decoded;
       if (type === COMMON_NAME) commonNames.push(decoded ?? "");
       if (type === EMAIL_ADDRESS && decoded !== null) emailAddresses.push(decoded);
@@ -88,6 +98,7 @@ export function parseName(node: DerNode | undefined, field: string, ctx: DerCont
       parts.push(`${label}=${decoded === null ? "#" + toHex(valueNode.raw).toUpperCase() : escapeValue(decoded)}`);
     }
     rdns.push(parts.reverse().join(" + "));
+    rdnKeys.push(rdnKey(atvKeys));
   }
   return {
     der: name.raw,
@@ -96,7 +107,27 @@ export function parseName(node: DerNode | undefined, field: string, ctx: DerCont
     commonNames: Object.freeze(commonNames),
     emailAddresses: Object.freeze(emailAddresses),
     rdns: Object.freeze(name.children.map((rdn) => rdn.raw)),
+    rdnKeys: Object.freeze(rdnKeys),
+    key: distinguishedNameKey(rdnKeys),
   };
+}
+
+/** RFC 5280 §7.1: do two distinguished names match? */
+export function sameName(a: DistinguishedName, b: DistinguishedName): boolean {
+  return a.key === b.key;
+}
+
+/**
+ * The §7.1 comparison key of a DER-encoded Name (as sent in certificate_authorities), or null if
+ * it is not one.
+ */
+export function distinguishedNameKeyOf(der: Uint8Array): string | null {
+  try {
+    const ctx = { alert: "decode_error", what: "distinguished name" } as const;
+    return parseName(parseDer(der, ctx), "name", ctx).key;
+  } catch {
+    return null;
+  }
 }
 
 /** The text of a DER-encoded Name (as sent in certificate_authorities), or null if it is not one. */

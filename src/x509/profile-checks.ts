@@ -12,6 +12,7 @@ import { describeCertificate, type Certificate } from "./certificate.js";
 import { certificateError, type Purpose } from "./chain-checks.js";
 import { isValidDnsName } from "./hostname.js";
 import { formatIpAddress, parseIpAddress } from "./ip-address.js";
+import { sameName } from "./name.js";
 import { OID } from "./oids.js";
 
 export type CertificateProfile = "rfc5280" | "webpki";
@@ -20,7 +21,7 @@ export type CertificateProfile = "rfc5280" | "webpki";
 export type PathPosition = "leaf" | "intermediate" | "anchor";
 
 function isSelfIssued(cert: Certificate): boolean {
-  return bytesEqual(cert.subject.der, cert.issuer.der);
+  return sameName(cert.subject, cert.issuer);
 }
 
 function isCritical(cert: Certificate, oid: string): boolean {

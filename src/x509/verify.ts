@@ -9,7 +9,8 @@ import type { CryptoProvider } from "../crypto/provider.js";
 import { describeCertificate, parseCertificate, type Certificate } from "./certificate.js";
 import { certificateError, checkIssuer, checkKeyStrength, checkLeaf, checkSignature, type LeafKeyUsage, type Purpose } from "./chain-checks.js";
 import { checkRevocation, type CertificateRevocationList } from "./crl.js";
-import { certificateMatchesServerName } from "./hostname.js";
+import { certificateMatchesServerName, type PublicSuffixCheck } from "./hostname.js";
+import { sameName } from "./name.js";
 import { checkPathNameConstraints } from "./name-constraint-checks.js";
 import { checkCertificateProfile, type CertificateProfile } from "./profile-checks.js";
 import { spiffeIdOf } from "./spiffe.js";
@@ -47,6 +48,8 @@ export interface VerifyOptions {
   readonly purpose: Purpose;
   /** The name the client connected to; checked against the leaf's DNS/IP SANs when given. */
   readonly serverName?: string;
+  /** When given, a wildcard directly under a domain it calls a public suffix ("*.co.uk") matches no serverName. */
+  readonly isPublicSuffix?: PublicSuffixCheck;
   /** Most certificates in the path, leaf included and anchor excluded (default 8). */
   readonly maxDepth?: number;
   /** Most intermediates that are not self-issued (RFC 5280 §6.1.4 (l) counts the same way; default 6). */
@@ -86,7 +89,7 @@ interface FoundPath {
 }
 
 function isSelfIssued(cert: Certificate): boolean {
-  return bytesEqual(cert.subject.der, cert.issuer.der);
+  return sameName(cert.subject, cert.issuer);
 }
 
 class PathBuilder {
@@ -119,13 +122,13 @@ class PathBuilder {
   }
 
   /**
-   * Certificates whose subject is the child's issuer (RFC 5280 §4.1.2.4 exact match) and whose
+   * Certificates whose subject matches the child's issuer (RFC 5280 §7.1 name matching) and whose
    * subjectKeyIdentifier, if both are present, equals the child's authorityKeyIdentifier.
    * Anchors come first; nothing already on the path is offered again, so loops end.
    */
   private issuersOf(child: Certificate, path: readonly Certificate[]): Issuer[] {
     const fits = (c: Certificate): boolean =>
-      bytesEqual(c.subject.der, child.issuer.der) &&
+      sameName(c.subject, child.issuer) &&
       (child.authorityKeyId === null || c.subjectKeyId === null || bytesEqual(child.authorityKeyId, c.subjectKeyId)) &&
       !path.some((p) => bytesEqual(p.der, c.der));
     const out: Issuer[] = this.anchors.filter((a) => fits(a.certificate)).map((anchor) => ({ cert: anchor.certificate, anchor }));
@@ -232,8 +235,8 @@ export function identityOf(leaf: Certificate): PeerIdentity {
 }
 
 /** RFC 6125 §6 against DNS/IP SANs only; the message lists what the certificate does name. */
-function checkServerName(leaf: Certificate, serverName: string): void {
-  if (certificateMatchesServerName(leaf, serverName)) return;
+function checkServerName(leaf: Certificate, serverName: string, isPublicSuffix: PublicSuffixCheck | undefined): void {
+  if (certificateMatchesServerName(leaf, serverName, isPublicSuffix)) return;
   const san = leaf.subjectAltName;
   const names = [
     san !== null && san.dns.length > 0 ? `DNS: ${san.dns.join(", ")}` : "",
@@ -280,6 +283,6 @@ export function verifyCertificateChain(opts: VerifyOptions): VerifiedChain {
     const pinError = checkSpkiPins([leaf], pins, opts.provider);
     if (pinError !== null) throw pinError;
   }
-  if (opts.serverName !== undefined) checkServerName(leaf, opts.serverName);
+  if (opts.serverName !== undefined) checkServerName(leaf, opts.serverName, opts.isPublicSuffix);
   return Object.freeze({ leaf, path: Object.freeze([...path]), anchor, identity: identityOf(leaf) });
 }

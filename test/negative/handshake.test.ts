@@ -5,7 +5,7 @@
 // received it as a remote error.
 import { describe, expect, it } from "vitest";
 import { DOWNGRADE_TLS11, DOWNGRADE_TLS12, ExtensionType, TLS12 } from "../../src/handshake/constants.js";
-import { encodeKeyShareHelloRetry, encodeSupportedVersionsClient, encodeSupportedVersionsServer } from "../../src/handshake/extensions.js";
+import { decodeServerName, encodeKeyShareHelloRetry, encodeSupportedVersionsClient, encodeSupportedVersionsServer } from "../../src/handshake/extensions.js";
 import { ContentType, HandshakeType, type HandshakeEdit, Tap, exchange, handshakeMessage } from "../helpers/scripted-peer.js";
 import {
   body,
@@ -418,5 +418,51 @@ describe("RFC 8773 tls_cert_with_extern_psk", () => {
     const pair = pskPair(combined, combined);
     const x = runEdited(pair, "client", editClientHello((ch) => ({ ...ch, extensions: withoutExtension(ch.extensions, EXT) })));
     expectFailure(pair, x, "client", "handshake_failure");
+  });
+});
+
+describe("RFC 6066 §3 server_name: a HostName is an ASCII DNS name without a trailing dot", () => {
+  /** A server_name extension carrying exactly these host_name bytes. */
+  const sni = (...bytes: number[]): Uint8Array => {
+    const n = bytes.length;
+    return Uint8Array.of(0, n + 3, 0, n >> 8, n & 0xff, ...bytes);
+  };
+  const ascii = (s: string): number[] => [...s].map((c) => c.charCodeAt(0));
+  const withSni = (data: Uint8Array) =>
+    editClientHello((ch) => ({ ...ch, extensions: withExtensionData(ch.extensions, ExtensionType.server_name, data) }));
+  // With tickets on, the server name is written into each ticket: a non-ASCII byte once ended there in internal_error.
+  const ticketPair = () => makePair({ server: { tickets: 1 } });
+
+  const refused: [string, number[]][] = [
+    ["CR LF inside", [...ascii("local"), 0x0d, 0x0a, ...ascii("host")]],
+    ["a non-ASCII byte", [...ascii("caf"), 0xc3, 0xa9, ...ascii(".example")]],
+    ["a NUL byte", [...ascii("localhost"), 0x00, ...ascii(".evil")]],
+    ["a space", ascii("local host")],
+    ["a trailing dot", ascii("localhost.")],
+    ["an empty label", ascii("a..example")],
+  ];
+  for (const [what, bytes] of refused) {
+    it(`server: a host_name with ${what} gets illegal_parameter`, () => {
+      const pair = ticketPair();
+      expectEditRejected("client", withSni(sni(...bytes)), "illegal_parameter", pair);
+      expect(pair.server.result).toBeNull();
+    });
+  }
+
+  // A ClientHello edited in transit cannot complete (the transcripts differ), so the names the
+  // server keeps are checked on the decoder the server uses.
+  it("server: an IP literal host_name is ignored, as if no name had been sent; a DNS name is kept, lower-cased", () => {
+    expect(decodeServerName(sni(...ascii("127.0.0.1")))).toBeNull();
+    expect(decodeServerName(sni(...ascii("::1")))).toBeNull();
+    expect(decodeServerName(sni(...ascii("LocalHost")))).toBe("localhost");
+    expect(decodeServerName(sni(...ascii("_srv.xn--caf-dma.example")))).toBe("_srv.xn--caf-dma.example");
+  });
+
+  it("server: a real client's ClientHello with serverName completes and reports the name", () => {
+    const pair = makePair({ client: { serverName: "LOCALHOST." } });
+    const x = exchange(pair.client, pair.server);
+    expect(x.serverError).toBeNull();
+    expect(x.clientError).toBeNull();
+    expect(pair.server.result?.serverName).toBe("localhost");
   });
 });

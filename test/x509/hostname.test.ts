@@ -103,3 +103,35 @@ describe("IP address text", () => {
     expect(isIP(text)).not.toBe(0);
   });
 });
+
+describe("wildcards under a public suffix", () => {
+  // A few entries of the Public Suffix List (publicsuffix.org), as a caller's hook would hold them.
+  const SUFFIXES = new Set(["com", "uk", "co.uk", "jp", "tokyo.jp", "github.io"]);
+  const isPublicSuffix = (domain: string): boolean => SUFFIXES.has(domain);
+
+  test("without the hook, a wildcard needs two labels after '*.' (so *.com never matches)", () => {
+    expect(dnsNameMatches("*.com", "evil.com")).toBe(false);
+    expect(dnsNameMatches("*.uk", "evil.uk")).toBe(false);
+    expect(dnsNameMatches("*.co.uk", "victim.co.uk")).toBe(true);
+  });
+
+  const cases: [pattern: string, name: string, match: boolean][] = [
+    ["*.co.uk", "victim.co.uk", false],
+    ["*.CO.UK", "victim.co.uk", false],
+    ["*.github.io", "someone.github.io", false],
+    ["*.tokyo.jp", "shop.tokyo.jp", false],
+    ["*.example.co.uk", "www.example.co.uk", true],
+    ["*.example.com", "api.example.com", true],
+    ["example.co.uk", "example.co.uk", true],
+  ];
+  test.each(cases)("%s against %s with the hook: %s", (pattern, name, match) => {
+    expect(dnsNameMatches(pattern, name, isPublicSuffix)).toBe(match);
+  });
+
+  test("the hook is asked only about the wildcard's parent domain, lower-cased", () => {
+    const asked: string[] = [];
+    dnsNameMatches("*.Example.CO.uk", "a.example.co.uk", (d) => (asked.push(d), false));
+    dnsNameMatches("exact.example.com", "exact.example.com", (d) => (asked.push(d), false));
+    expect(asked).toEqual(["example.co.uk"]);
+  });
+});

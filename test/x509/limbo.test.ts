@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
-import { runLimbo, scoreLimbo, type LimboSuite } from "../../vectors/x509-limbo/harness.js";
+import { runLimbo, runLimboCase, scoreLimbo, type LimboSuite } from "../../vectors/x509-limbo/harness.js";
 
 const SHARED = new URL("../../../shared/vectors/x509-limbo.json", import.meta.url);
 const LOCAL = new URL("../../vectors/x509-limbo/x509-limbo.json", import.meta.url);
@@ -49,5 +49,20 @@ describe("x509-limbo", () => {
     for (const r of results.results.filter((x) => x.actual_result === "FAILURE")) {
       expect(r.context, r.id).toMatch(/^(bad_certificate|unsupported_certificate|certificate_expired|certificate_revoked|unknown_ca|decode_error|internal_error|[A-Z]+ name)/);
     }
+  });
+});
+
+describe("x509-limbo's public-suffix wildcard cases, with an isPublicSuffix hook", () => {
+  const suite = JSON.parse(readFileSync(existsSync(SHARED) ? SHARED : LOCAL, "utf8")) as LimboSuite;
+  const cases = suite.testcases.filter((c) => (c.features ?? []).includes("pedantic-public-suffix-wildcard"));
+  // The entries of the Public Suffix List these cases need, as an application's hook would hold them.
+  const SUFFIXES = new Set(["com", "uk", "co.uk"]);
+
+  test("the suite has such cases", () => {
+    expect(cases.length).toBeGreaterThanOrEqual(2);
+  });
+  test.each(cases.map((c) => [c.id, c] as const))("%s", (_id, c) => {
+    const result = runLimboCase(c, new Date(), { isPublicSuffix: (d) => SUFFIXES.has(d) });
+    expect(result.actual_result, result.context).toBe(c.expected_result);
   });
 });

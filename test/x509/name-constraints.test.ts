@@ -4,7 +4,7 @@
  * OpenSSL-made chains in test/identity).
  */
 import { describe, expect, test } from "vitest";
-import { dnsInSubtree, emailInSubtree, ipInSubtree, uriHost, uriHostInSubtree } from "../../src/x509/name-constraints.js";
+import { dnsInSubtree, emailInSubtree, ipInSubtree, uriHost, uriHostInSubtree, uriInSubtree } from "../../src/x509/name-constraints.js";
 
 describe("RFC 5280 §4.2.1.10 examples", () => {
   test('DNS: "www.example.com" satisfies example.com, "bigexample.com" does not', () => {
@@ -46,4 +46,24 @@ describe("RFC 5280 §4.2.1.10 examples", () => {
     expect(ipInSubtree(Uint8Array.of(192, 0, 3, 1), subtree)).toBe(false);
     expect(ipInSubtree(new Uint8Array(16), subtree)).toBe(false);
   });
+});
+
+describe("URI constraints on URIs whose host cannot be compared", () => {
+  test("the trailing dot of an absolute host name does not step outside an excluded domain", () => {
+    expect(uriHost("https://x.Evil.example.")).toBe("x.evil.example");
+    expect(uriInSubtree("https://x.evil.example./", ".evil.example", "any")).toBe(true);
+  });
+
+  test("a percent-encoded host, a URN or an empty host violates excluded and permitted subtrees alike", () => {
+    for (const uri of ["https://%65vil.example/", "urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66", "file:///etc/passwd"]) {
+      expect(uriHost(uri)).toBeNull();
+      expect(uriInSubtree(uri, ".evil.example", "any")).toBe(true);
+      expect(uriInSubtree(uri, ".good.example", "all")).toBe(false);
+    }
+  });
+});
+
+test("email: the trailing dot of an absolute domain does not step outside an excluded domain", () => {
+  expect(emailInSubtree("mallory@mail.evil.example.", ".evil.example")).toBe(true);
+  expect(emailInSubtree("mallory@evil.example.", "evil.example")).toBe(true);
 });

@@ -59,13 +59,19 @@ export interface LimboResults {
  */
 export const OUT_OF_SCOPE_FEATURES: Readonly<Record<string, string>> = {
   "pedantic-public-suffix-wildcard":
-    "refusing wildcards under a public suffix needs the Public Suffix List, which mutls does not ship (it refuses wildcards over a single label only)",
+    "refusing wildcards under a public suffix needs the Public Suffix List, which mutls does not ship (it refuses wildcards over a single label only; the isPublicSuffix hook lets an application supply one)",
   "rfc5280-incompatible-with-webpki":
     "RFC 5280 and WebPKI disagree here; mutls follows WebPKI practice, which the webpki:: twin of this case checks",
 };
 
-function skipReason(c: LimboCase): string | null {
+/** Options for running a case with what the application would add (an isPublicSuffix hook). */
+export interface LimboOptions {
+  readonly isPublicSuffix?: (domain: string) => boolean;
+}
+
+function skipReason(c: LimboCase, options: LimboOptions): string | null {
   for (const feature of c.features ?? []) {
+    if (feature === "pedantic-public-suffix-wildcard" && options.isPublicSuffix !== undefined) continue;
     const why = OUT_OF_SCOPE_FEATURES[feature];
     if (why !== undefined) return `${feature}: ${why}`;
   }
@@ -92,8 +98,8 @@ function missingPeerName(identity: { dnsNames: readonly string[]; ipAddresses: r
 }
 
 /** Runs one case; never throws for a certificate problem (that is a FAILURE result). */
-export function runLimboCase(c: LimboCase, now: Date = new Date()): LimboResult {
-  const skip = skipReason(c);
+export function runLimboCase(c: LimboCase, now: Date = new Date(), options: LimboOptions = {}): LimboResult {
+  const skip = skipReason(c, options);
   if (skip !== null) return { id: c.id, actual_result: "SKIPPED", context: skip };
   try {
     const anchors: Certificate[] = certificatesOf(c.trusted_certs).map((der) => parseCertificate(der));
@@ -113,6 +119,7 @@ export function runLimboCase(c: LimboCase, now: Date = new Date()): LimboResult 
       profile: c.id.startsWith("webpki::") ? "webpki" : "rfc5280",
       crls,
       leafKeyUsage: c.key_usage as readonly (keyof KeyUsage)[],
+      isPublicSuffix: options.isPublicSuffix,
     });
     if (!server) {
       const missing = missingPeerName(verified.identity, c.expected_peer_names ?? []);
