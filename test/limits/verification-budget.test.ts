@@ -51,9 +51,9 @@ function verify(chain: Uint8Array[], budget?: VerificationBudget): TLSError | nu
 }
 
 describe("limits.maxVerificationCost", () => {
-  it("defaults to 100 units, one unit being one ECDSA P-256 verification", () => {
-    expect(DEFAULT_LIMITS.maxVerificationCost).toBe(100);
-    expect(DEFAULT_VERIFICATION_COST).toBe(100);
+  it("defaults to 64 units, one unit being one ECDSA P-256 verification", () => {
+    expect(DEFAULT_LIMITS.maxVerificationCost).toBe(64);
+    expect(DEFAULT_VERIFICATION_COST).toBe(64);
   });
 
   it("path validation stops a mesh of P-384 candidate issuers at the budget, before maxSignatureChecks", () => {
@@ -61,8 +61,8 @@ describe("limits.maxVerificationCost", () => {
     const budget = new VerificationBudget();
     const error = verify(flight, budget);
     expect(error?.alertName).toBe("bad_certificate");
-    expect(error?.message).toMatch(/exceeded limits\.maxVerificationCost \(100 units/);
-    expect(budget.used).toBeLessThanOrEqual(100);
+    expect(error?.message).toMatch(/exceeded limits\.maxVerificationCost \(64 units/);
+    expect(budget.used).toBeLessThanOrEqual(64);
     // With room to spare, the same flight fails on its own terms: no path reaches a trust anchor.
     const roomy = verify(flight, new VerificationBudget(10_000));
     expect(roomy?.message).not.toMatch(/maxVerificationCost/);
