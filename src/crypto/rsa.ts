@@ -13,8 +13,8 @@
  * apply before any arithmetic): moduli of 1024 to 8192 bits, public exponents odd and from 3 to
  * 2^32 - 1. Verification cost grows with the modulus squared times the exponent's bit length, so
  * these bounds are what a peer's key can cost us. 8192 bits is the most Go's crypto/tls verifies
- * in a handshake (maxRSAKeySize) and what BoringSSL allows in X.509; Go's crypto/rsa refuses
- * exponents past 2^31 - 1, BoringSSL past 33 bits, and no CA issues keys with more than 32.
+ * in a handshake (maxRSAKeySize); Go's crypto/rsa refuses public exponents past 2^31 - 1 and
+ * BoringSSL past 33 bits, and CAs issue e = 65537.
  * 1024 bits is below modern recommendations but RFC 8448's example server key is 1024-bit: the
  * minimum for peers' certificates (2048 by default) is a policy of the X.509 layer, not of this
  * primitive.
@@ -40,7 +40,7 @@ export interface RsaPrivateKey extends RsaPublicKey {
 
 /** Smallest modulus this primitive handles (RFC 8448's example key); peers' keys have their own policy. */
 export const RSA_MIN_MODULUS_BITS = 1024;
-/** Largest modulus verified or used to sign (Go crypto/tls maxRSAKeySize, BoringSSL). */
+/** Largest modulus verified or used to sign (Go crypto/tls maxRSAKeySize). */
 export const RSA_MAX_MODULUS_BITS = 8192;
 /** Largest public exponent accepted: 32 bits, as Go (2^31 - 1) and BoringSSL (2^33) bound it. */
 export const RSA_MAX_PUBLIC_EXPONENT = 2 ** 32 - 1;
