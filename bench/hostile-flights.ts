@@ -1,0 +1,272 @@
+/**
+ * hostile.*: what the most expensive Certificate flight an unauthenticated peer can send within
+ * mutls's limits (bench/lib/hostile-certs.ts) costs its victim, relative to a normal mutual P-256
+ * handshake measured in the same run, interleaved (issue 11 §1, target ≤ 10×).
+ *
+ * Two directions, both sides in this process over the in-memory pair, pure provider:
+ * - `to_server`: a client with no valid credentials offers the flight as its certificate to a
+ *   `clientAuth: "require"` server (the bench's usual server configuration, built once);
+ * - `to_client`: a server presents the flight to a mutual-TLS client (serverName "localhost").
+ * The attacker is a ClientConnection/ServerConnection configured with the flight, so it plays the
+ * handshake honestly up to its Certificate and CertificateVerify. Only the victim's own calls
+ * (constructor, receive, takeOutput) are timed, from its first call to its verdict: the
+ * attacker's work happens on the attacker's machine. The normal handshake is timed whole, both
+ * sides, as handshake.p256.mutls_ms is.
+ *
+ * The number of candidate issuers is calibrated first: each count from 1 to
+ * maxCertificateChainLength - 1 is tried and the slowest for the victim is measured, so the flight
+ * stays the worst case whatever shape the verification budget gives the search.
+ *
+ * Standalone: `npm run bench:hostile [-- --quick]` prints the figures and writes
+ * bench/.out/hostile.json; `npm run bench` runs it too and records it in results/latest.json.
+ */
+import { X509Certificate } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { ClientConnection, DEFAULT_LIMITS, ServerConnection, TLSError, parseCertificate } from "../src/index.js";
+import { benchCredentials } from "./lib/credentials.js";
+import {
+  HOSTILE_OID_ARC_BITS,
+  HOSTILE_RSA_BITS,
+  HOSTILE_RSA_EXPONENT,
+  type FlightShape,
+  type HostileFlight,
+  type HostileKeys,
+  buildHostileFlight,
+  fittingNameBytes,
+  hostileKeys,
+} from "./lib/hostile-certs.js";
+import { clientConfig, serverConfig } from "./lib/pair.js";
+import { median, now, round } from "./lib/stats.js";
+
+type ClientConfig = ConstructorParameters<typeof ClientConnection>[0];
+type ServerConfig = ConstructorParameters<typeof ServerConnection>[0];
+
+export interface HostileDirection {
+  /** Median time in the victim's own calls until its verdict, ms. */
+  victim_ms: number;
+  /** The victim's own calls in the interleaved normal handshakes, ms (its share of normal_handshake_ms). */
+  victim_normal_ms: number;
+  /** victim_ms / normal_handshake_ms. */
+  vs_handshake: number;
+  /** The alert and reason the victim ended the handshake with. */
+  verdict: string;
+  samples_ms: number[];
+}
+
+export interface HostileFigures {
+  /** What the flight is made of. */
+  flight: {
+    certificates: number;
+    candidate_issuers: number;
+    message_bytes: number;
+    name_bytes: number;
+    rsa_modulus_bits: number;
+    rsa_public_exponent: number;
+    oid_arc_bits: number;
+    max_handshake_message_size: number;
+    max_certificate_chain_length: number;
+  };
+  /** Victim time (to_server) for each candidate count tried, ms: the slowest was measured. */
+  calibration_ms: Record<string, number>;
+  /** Median of the interleaved normal mutual P-256 handshakes (both sides, in memory), ms. */
+  normal_handshake_ms: number;
+  normal_samples_ms: number[];
+  to_server: HostileDirection;
+  to_client: HostileDirection;
+  /** The larger of the two directions' vs_handshake: target hostile.worst_flight_vs_handshake. */
+  worst_flight_vs_handshake: number;
+}
+
+interface Exchange {
+  clientMs: number;
+  serverMs: number;
+  clientError: TLSError | null;
+  serverError: TLSError | null;
+}
+
+/** Runs `f`, adding its duration to `time.ms`; a TLSError is the side's verdict, anything else a bench bug. */
+function timed<T>(time: { ms: number; error: TLSError | null }, f: () => T): T | null {
+  const t0 = now();
+  try {
+    return f();
+  } catch (e) {
+    if (!(e instanceof TLSError)) throw e;
+    time.error = e;
+    return null;
+  } finally {
+    time.ms += now() - t0;
+  }
+}
+
+/** A handshake over the in-memory pair with each side's calls timed apart, until both are done or one fails. */
+function exchange(makeClient: () => ClientConnection, makeServer: () => ServerConnection): Exchange {
+  const s = { ms: 0, error: null as TLSError | null };
+  const c = { ms: 0, error: null as TLSError | null };
+  const server = timed(s, makeServer);
+  const client = timed(c, makeClient);
+  if (server === null || client === null) throw new Error(`could not start a connection: ${(s.error ?? c.error)?.message}`);
+  for (let round = 0; round < 100 && s.error === null && c.error === null; round++) {
+    const toServer = timed(c, () => client.takeOutput());
+    if (toServer) timed(s, () => server.receive(toServer));
+    if (s.error !== null) break;
+    const toClient = timed(s, () => server.takeOutput());
+    if (toClient) timed(c, () => client.receive(toClient));
+    if (!toServer && !toClient) break;
+  }
+  return { clientMs: c.ms, serverMs: s.ms, clientError: c.error, serverError: s.error };
+}
+
+interface Setup {
+  keys: HostileKeys;
+  anchorName: Uint8Array;
+  normalClient: ClientConfig;
+  normalServer: ServerConfig;
+  /** The victims' configurations: built once, as a long-lived server or client does. */
+  victimServer: ServerConfig;
+  victimClient: ClientConfig;
+  ca: string;
+}
+
+function setup(log: (line: string) => void): Setup {
+  const creds = benchCredentials("p256");
+  const anchorName = parseCertificate(new Uint8Array(new X509Certificate(creds.ca).raw)).subject.der;
+  return {
+    keys: hostileKeys(log),
+    anchorName,
+    normalClient: clientConfig(creds),
+    normalServer: serverConfig(creds),
+    victimServer: serverConfig(creds),
+    victimClient: clientConfig(creds),
+    ca: creds.ca,
+  };
+}
+
+const attackerClient = (s: Setup, flight: HostileFlight) => (): ClientConnection =>
+  new ClientConnection({ serverName: "localhost", trustAnchors: s.ca, certificateChain: [...flight.chain], privateKey: s.keys.leafPem });
+
+const attackerServer = (s: Setup, flight: HostileFlight) => (): ServerConnection =>
+  new ServerConnection({ certificateChain: [...flight.chain], privateKey: s.keys.leafPem, clientAuth: "require", trustAnchors: s.ca });
+
+function verdictOf(e: TLSError | null, victim: string): string {
+  if (e === null) throw new Error(`the hostile flight was accepted by the ${victim}: the bench's flight is wrong`);
+  if (e.origin !== "local") throw new Error(`the ${victim} did not judge the flight: the attacker ended the handshake first (${e.message})`);
+  return `${e.alertName}: ${e.message}`;
+}
+
+function toServer(s: Setup, flight: HostileFlight): { ms: number; verdict: string } {
+  const x = exchange(attackerClient(s, flight), () => new ServerConnection(s.victimServer));
+  if (x.clientError !== null && x.serverError === null) throw new Error(`the attacking client failed first: ${x.clientError.message}`);
+  return { ms: x.serverMs, verdict: verdictOf(x.serverError, "server") };
+}
+
+function toClient(s: Setup, flight: HostileFlight): { ms: number; verdict: string } {
+  const x = exchange(() => new ClientConnection(s.victimClient), attackerServer(s, flight));
+  if (x.serverError !== null && x.clientError === null) throw new Error(`the attacking server failed first: ${x.serverError.message}`);
+  return { ms: x.clientMs, verdict: verdictOf(x.clientError, "client") };
+}
+
+function normal(s: Setup): Exchange & { totalMs: number } {
+  const t0 = now();
+  const x = exchange(() => new ClientConnection(s.normalClient), () => new ServerConnection(s.normalServer));
+  const totalMs = now() - t0;
+  if (x.clientError !== null || x.serverError !== null) throw new Error(`normal handshake failed: ${(x.clientError ?? x.serverError)?.message}`);
+  return { ...x, totalMs };
+}
+
+export async function measureHostileFlights(rounds: number, warmup: number, calibrationSamples: number, log: (line: string) => void = () => {}): Promise<HostileFigures> {
+  const s = setup(log);
+  const maxMessageBytes = DEFAULT_LIMITS.maxHandshakeMessageSize;
+  const maxCandidates = DEFAULT_LIMITS.maxCertificateChainLength - 1;
+  const shapeOf = (candidates: number): FlightShape => ({ candidates, maxMessageBytes });
+  const nameBytesOf = new Map<number, number>();
+  const flightOf = (shape: FlightShape): HostileFlight => {
+    let nameBytes = nameBytesOf.get(shape.candidates);
+    if (nameBytes === undefined) nameBytesOf.set(shape.candidates, (nameBytes = fittingNameBytes(s.keys, shape, s.anchorName)));
+    return buildHostileFlight(s.keys, shape, s.anchorName, nameBytes);
+  };
+
+  for (let i = 0; i < 3; i++) normal(s); // warm the code paths and the noble tables
+  toServer(s, flightOf(shapeOf(maxCandidates)));
+  toClient(s, flightOf(shapeOf(maxCandidates)));
+  log(`hostile: calibrating the number of candidate issuers (1 to ${maxCandidates}), ${calibrationSamples} flight(s) each`);
+  const calibration: Record<string, number> = {};
+  let worst = { candidates: maxCandidates, ms: -1 };
+  for (let candidates = 1; candidates <= maxCandidates; candidates++) {
+    const samples: number[] = [];
+    for (let i = 0; i < calibrationSamples; i++) samples.push(toServer(s, flightOf(shapeOf(candidates))).ms);
+    const ms = median(samples);
+    calibration[String(candidates)] = round(ms);
+    if (ms > worst.ms) worst = { candidates, ms };
+  }
+  const shape = shapeOf(worst.candidates);
+  log(`hostile: ${worst.candidates} candidate issuers, ${rounds} rounds interleaved with normal handshakes`);
+
+  const normalTotal: number[] = [];
+  const normalServer: number[] = [];
+  const normalClient: number[] = [];
+  const server: number[] = [];
+  const client: number[] = [];
+  let verdicts = { server: "", client: "" };
+  let messageBytes = 0;
+  for (let i = 0; i < warmup + rounds; i++) {
+    // One fresh flight per round (new serials and signatures), offered once to each victim.
+    const flight = flightOf(shape);
+    messageBytes = flight.messageBytes;
+    const n1 = normal(s);
+    const h1 = toServer(s, flight);
+    const n2 = normal(s);
+    const h2 = toClient(s, flight);
+    if (i < warmup) continue;
+    normalTotal.push(n1.totalMs, n2.totalMs);
+    normalServer.push(n1.serverMs, n2.serverMs);
+    normalClient.push(n1.clientMs, n2.clientMs);
+    server.push(h1.ms);
+    client.push(h2.ms);
+    verdicts = { server: h1.verdict, client: h2.verdict };
+  }
+  const normalMs = median(normalTotal);
+  const direction = (samples: number[], victimNormal: number[], verdict: string): HostileDirection => ({
+    victim_ms: round(median(samples)),
+    victim_normal_ms: round(median(victimNormal)),
+    vs_handshake: round(median(samples) / normalMs, 2),
+    verdict,
+    samples_ms: samples.map((x) => round(x, 1)),
+  });
+  const toServerFigures = direction(server, normalServer, verdicts.server);
+  const toClientFigures = direction(client, normalClient, verdicts.client);
+  return {
+    flight: {
+      certificates: worst.candidates + 1,
+      candidate_issuers: worst.candidates,
+      message_bytes: messageBytes,
+      name_bytes: nameBytesOf.get(worst.candidates) ?? 0,
+      rsa_modulus_bits: HOSTILE_RSA_BITS,
+      rsa_public_exponent: HOSTILE_RSA_EXPONENT,
+      oid_arc_bits: HOSTILE_OID_ARC_BITS,
+      max_handshake_message_size: maxMessageBytes,
+      max_certificate_chain_length: DEFAULT_LIMITS.maxCertificateChainLength,
+    },
+    calibration_ms: calibration,
+    normal_handshake_ms: round(normalMs),
+    normal_samples_ms: normalTotal.map((x) => round(x, 1)),
+    to_server: toServerFigures,
+    to_client: toClientFigures,
+    worst_flight_vs_handshake: Math.max(toServerFigures.vs_handshake, toClientFigures.vs_handshake),
+  };
+}
+
+if (process.argv[1]?.endsWith("hostile-flights.mjs")) {
+  const quick = process.argv.includes("--quick");
+  const started = now();
+  const log = (line: string): void => void process.stderr.write(`[hostile ${((now() - started) / 1000).toFixed(1)}s] ${line}\n`);
+  measureHostileFlights(quick ? 3 : 8, 1, quick ? 1 : 2, log)
+    .then((h) => {
+      writeFileSync(new URL("./hostile.json", import.meta.url), JSON.stringify(h, null, 2) + "\n");
+      process.stdout.write(JSON.stringify(h, null, 2) + "\n");
+      process.stdout.write(`target hostile.worst_flight_vs_handshake: ${h.worst_flight_vs_handshake} (<= 10: ${h.worst_flight_vs_handshake <= 10 ? "met" : "NOT met"}); written to bench/.out/hostile.json\n`);
+    })
+    .catch((e: unknown) => {
+      process.stderr.write(`hostile flights failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exitCode = 1;
+    });
+}
