@@ -9,10 +9,15 @@
  * Ed25519 (constant-time in noble); RSA signing exists for interoperability (RFC 8448 replay,
  * minting test certificates, peers that accept only RSA).
  *
- * Key size policy: moduli of 1024 to 16384 bits are accepted, for verification and signing.
- * 1024 is below modern recommendations but RFC 8448's example server key is 1024-bit, and refusing
- * weak keys is a certificate-policy decision for the X.509 layer, not for this primitive. 16384
- * bounds the work an attacker can demand with a huge key.
+ * Key limits (checked by `isUsableRsaPublicKey`, which both the pure and the node:crypto provider
+ * apply before any arithmetic): moduli of 1024 to 8192 bits, public exponents odd and from 3 to
+ * 2^32 - 1. Verification cost grows with the modulus squared times the exponent's bit length, so
+ * these bounds are what a peer's key can cost us. 8192 bits is the most Go's crypto/tls verifies
+ * in a handshake (maxRSAKeySize) and what BoringSSL allows in X.509; Go's crypto/rsa refuses
+ * exponents past 2^31 - 1, BoringSSL past 33 bits, and no CA issues keys with more than 32.
+ * 1024 bits is below modern recommendations but RFC 8448's example server key is 1024-bit: the
+ * minimum for peers' certificates (2048 by default) is a policy of the X.509 layer, not of this
+ * primitive.
  */
 import { bytesEqual, fail, toHex } from "../bytes/index.js";
 import { hash } from "./hash.js";
@@ -33,8 +38,13 @@ export interface RsaPrivateKey extends RsaPublicKey {
   readonly qinv: bigint;
 }
 
+/** Smallest modulus this primitive handles (RFC 8448's example key); peers' keys have their own policy. */
 export const RSA_MIN_MODULUS_BITS = 1024;
-export const RSA_MAX_MODULUS_BITS = 16384;
+/** Largest modulus verified or used to sign (Go crypto/tls maxRSAKeySize, BoringSSL). */
+export const RSA_MAX_MODULUS_BITS = 8192;
+/** Largest public exponent accepted: 32 bits, as Go (2^31 - 1) and BoringSSL (2^33) bound it. */
+export const RSA_MAX_PUBLIC_EXPONENT = 2 ** 32 - 1;
+const MAX_EXPONENT = BigInt(RSA_MAX_PUBLIC_EXPONENT);
 
 export function bitLength(x: bigint): number {
   return x <= 0n ? 0 : x.toString(2).length;
@@ -86,13 +96,15 @@ export function modPow(base: bigint, exponent: bigint, modulus: bigint): bigint 
   return result;
 }
 
-/** Checks a public key against the policy above; e must be odd and at least 3 (RFC 8017 §3.1). */
+/**
+ * Checks a public key against the limits above; e must be odd and at least 3 (RFC 8017 §3.1).
+ * The exponent is checked first and the modulus by its size alone, so a refused key costs nothing.
+ */
 export function isUsableRsaPublicKey(key: RsaPublicKey): boolean {
+  if (key.e < 3n || key.e > MAX_EXPONENT || (key.e & 1n) === 0n) return false;
+  if ((key.n & 1n) === 0n || key.e >= key.n) return false;
   const bits = bitLength(key.n);
-  if (bits < RSA_MIN_MODULUS_BITS || bits > RSA_MAX_MODULUS_BITS) return false;
-  if ((key.n & 1n) === 0n) return false;
-  if (key.e < 3n || (key.e & 1n) === 0n || key.e >= key.n) return false;
-  return true;
+  return bits >= RSA_MIN_MODULUS_BITS && bits <= RSA_MAX_MODULUS_BITS;
 }
 
 /**
