@@ -16,14 +16,16 @@
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { RSA_MAX_MODULUS_BITS, RSA_MAX_PUBLIC_EXPONENT } from "../../src/crypto/rsa.js";
 import { bits, bool, explicit, extension, int, nul, octets, oid, seq, set, tlv, utf8, type Bytes } from "../../test/x509/der-builder.js";
 
 /**
- * The largest RSA key a peer may use for verification and its largest public exponent. These are
- * the limits src/crypto/rsa.ts enforces (Go and BoringSSL: 8192 bits; exponent below 2^32).
+ * The largest RSA key a peer may use for verification and its largest public exponent: the
+ * limits src/crypto/rsa.ts enforces (8192 bits; 2^32 - 1, odd, whose 32 one-bits are the most
+ * multiplications any exponentiation method pays).
  */
-export const HOSTILE_RSA_BITS = 8192;
-export const HOSTILE_RSA_EXPONENT = 2 ** 32 - 1;
+export const HOSTILE_RSA_BITS = RSA_MAX_MODULUS_BITS;
+export const HOSTILE_RSA_EXPONENT = RSA_MAX_PUBLIC_EXPONENT;
 /** The longest OID arc the decoder accepts (issue 11: no real arc exceeds 128 bits). */
 export const HOSTILE_OID_ARC_BITS = 128;
 
