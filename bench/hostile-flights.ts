@@ -22,7 +22,7 @@
  */
 import { X509Certificate } from "node:crypto";
 import { writeFileSync } from "node:fs";
-import { ClientConnection, DEFAULT_LIMITS, ServerConnection, TLSError, parseCertificate } from "../src/index.js";
+import { ClientConnection, type CryptoProvider, DEFAULT_LIMITS, ServerConnection, TLSError, parseCertificate, pureProvider } from "../src/index.js";
 import { benchCredentials } from "./lib/credentials.js";
 import {
   HOSTILE_OID_ARC_BITS,
@@ -44,6 +44,8 @@ type ServerConfig = ConstructorParameters<typeof ServerConnection>[0];
 export interface HostileDirection {
   /** Median time in the victim's own calls until its verdict, ms. */
   victim_ms: number;
+  /** Signature verifications the victim's provider performed for one flight (last round). */
+  signature_verifications: number;
   /** The victim's own calls in the interleaved normal handshakes, ms (its share of normal_handshake_ms). */
   victim_normal_ms: number;
   /** victim_ms / normal_handshake_ms. */
@@ -66,6 +68,11 @@ export interface HostileFigures {
     max_handshake_message_size: number;
     max_certificate_chain_length: number;
   };
+  /**
+   * One verification of a CA's signature on the leaf under the flight's RSA key, pure provider,
+   * median ms: what each signature check of the search costs.
+   */
+  rsa_verification_ms: number;
   /** Victim time (to_server) for each candidate count tried, ms: the slowest was measured. */
   calibration_ms: Record<string, number>;
   /** Median of the interleaved normal mutual P-256 handshakes (both sides, in memory), ms. */
@@ -116,8 +123,23 @@ function exchange(makeClient: () => ClientConnection, makeServer: () => ServerCo
   return { clientMs: c.ms, serverMs: s.ms, clientError: c.error, serverError: s.error };
 }
 
+/** The pure provider, counting its signature verifications (for the figures, not the verdicts). */
+function countingProvider(): { provider: CryptoProvider; count: { verifications: number } } {
+  const count = { verifications: 0 };
+  const provider: CryptoProvider = {
+    ...pureProvider,
+    verify: (algorithm, key, message, signature) => {
+      count.verifications++;
+      return pureProvider.verify(algorithm, key, message, signature);
+    },
+  };
+  return { provider, count };
+}
+
 interface Setup {
   keys: HostileKeys;
+  /** Verifications by the victims' providers. */
+  victimCount: { verifications: number };
   anchorName: Uint8Array;
   normalClient: ClientConfig;
   normalServer: ServerConfig;
@@ -130,13 +152,15 @@ interface Setup {
 function setup(log: (line: string) => void): Setup {
   const creds = benchCredentials("p256");
   const anchorName = parseCertificate(new Uint8Array(new X509Certificate(creds.ca).raw)).subject.der;
+  const { provider, count } = countingProvider();
   return {
     keys: hostileKeys(log),
+    victimCount: count,
     anchorName,
-    normalClient: clientConfig(creds),
-    normalServer: serverConfig(creds),
-    victimServer: serverConfig(creds),
-    victimClient: clientConfig(creds),
+    normalClient: clientConfig(creds, { provider }),
+    normalServer: serverConfig(creds, { provider }),
+    victimServer: serverConfig(creds, { provider }),
+    victimClient: clientConfig(creds, { provider }),
     ca: creds.ca,
   };
 }
@@ -153,16 +177,18 @@ function verdictOf(e: TLSError | null, victim: string): string {
   return `${e.alertName}: ${e.message}`;
 }
 
-function toServer(s: Setup, flight: HostileFlight): { ms: number; verdict: string } {
+function toServer(s: Setup, flight: HostileFlight): { ms: number; verdict: string; verifications: number } {
+  s.victimCount.verifications = 0;
   const x = exchange(attackerClient(s, flight), () => new ServerConnection(s.victimServer));
   if (x.clientError !== null && x.serverError === null) throw new Error(`the attacking client failed first: ${x.clientError.message}`);
-  return { ms: x.serverMs, verdict: verdictOf(x.serverError, "server") };
+  return { ms: x.serverMs, verdict: verdictOf(x.serverError, "server"), verifications: s.victimCount.verifications };
 }
 
-function toClient(s: Setup, flight: HostileFlight): { ms: number; verdict: string } {
+function toClient(s: Setup, flight: HostileFlight): { ms: number; verdict: string; verifications: number } {
+  s.victimCount.verifications = 0;
   const x = exchange(() => new ClientConnection(s.victimClient), attackerServer(s, flight));
   if (x.serverError !== null && x.clientError === null) throw new Error(`the attacking server failed first: ${x.serverError.message}`);
-  return { ms: x.clientMs, verdict: verdictOf(x.clientError, "client") };
+  return { ms: x.clientMs, verdict: verdictOf(x.clientError, "client"), verifications: s.victimCount.verifications };
 }
 
 function normal(s: Setup): Exchange & { totalMs: number } {
@@ -171,6 +197,20 @@ function normal(s: Setup): Exchange & { totalMs: number } {
   const totalMs = now() - t0;
   if (x.clientError !== null || x.serverError !== null) throw new Error(`normal handshake failed: ${(x.clientError ?? x.serverError)?.message}`);
   return { ...x, totalMs };
+}
+
+function measureRsaVerification(flight: HostileFlight, samples: number): number {
+  const leaf = parseCertificate(flight.chain[0]);
+  const ca = parseCertificate(flight.chain[1]);
+  if (leaf.signatureAlgorithm === null || ca.publicKey === null) throw new Error("the flight's leaf or CA did not parse as expected");
+  const times: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const t0 = now();
+    const valid = pureProvider.verify(leaf.signatureAlgorithm, ca.publicKey, leaf.tbs, leaf.signature);
+    times.push(now() - t0);
+    if (!valid) throw new Error("the flight's leaf signature does not verify under its CA key");
+  }
+  return median(times);
 }
 
 export async function measureHostileFlights(rounds: number, warmup: number, calibrationSamples: number, log: (line: string) => void = () => {}): Promise<HostileFigures> {
@@ -207,6 +247,7 @@ export async function measureHostileFlights(rounds: number, warmup: number, cali
   const server: number[] = [];
   const client: number[] = [];
   let verdicts = { server: "", client: "" };
+  let verifications = { server: 0, client: 0 };
   let messageBytes = 0;
   for (let i = 0; i < warmup + rounds; i++) {
     // One fresh flight per round (new serials and signatures), offered once to each victim.
@@ -223,17 +264,20 @@ export async function measureHostileFlights(rounds: number, warmup: number, cali
     server.push(h1.ms);
     client.push(h2.ms);
     verdicts = { server: h1.verdict, client: h2.verdict };
+    verifications = { server: h1.verifications, client: h2.verifications };
   }
   const normalMs = median(normalTotal);
-  const direction = (samples: number[], victimNormal: number[], verdict: string): HostileDirection => ({
+  const rsaVerification = measureRsaVerification(flightOf(shape), 5);
+  const direction = (samples: number[], victimNormal: number[], verdict: string, signatureVerifications: number): HostileDirection => ({
     victim_ms: round(median(samples)),
+    signature_verifications: signatureVerifications,
     victim_normal_ms: round(median(victimNormal)),
     vs_handshake: round(median(samples) / normalMs, 2),
     verdict,
     samples_ms: samples.map((x) => round(x, 1)),
   });
-  const toServerFigures = direction(server, normalServer, verdicts.server);
-  const toClientFigures = direction(client, normalClient, verdicts.client);
+  const toServerFigures = direction(server, normalServer, verdicts.server, verifications.server);
+  const toClientFigures = direction(client, normalClient, verdicts.client, verifications.client);
   return {
     flight: {
       certificates: worst.candidates + 1,
@@ -246,6 +290,7 @@ export async function measureHostileFlights(rounds: number, warmup: number, cali
       max_handshake_message_size: maxMessageBytes,
       max_certificate_chain_length: DEFAULT_LIMITS.maxCertificateChainLength,
     },
+    rsa_verification_ms: round(rsaVerification),
     calibration_ms: calibration,
     normal_handshake_ms: round(normalMs),
     normal_samples_ms: normalTotal.map((x) => round(x, 1)),
@@ -259,7 +304,7 @@ if (process.argv[1]?.endsWith("hostile-flights.mjs")) {
   const quick = process.argv.includes("--quick");
   const started = now();
   const log = (line: string): void => void process.stderr.write(`[hostile ${((now() - started) / 1000).toFixed(1)}s] ${line}\n`);
-  measureHostileFlights(quick ? 3 : 8, 1, quick ? 1 : 2, log)
+  measureHostileFlights(quick ? 3 : 8, quick ? 0 : 1, quick ? 1 : 2, log)
     .then((h) => {
       writeFileSync(new URL("./hostile.json", import.meta.url), JSON.stringify(h, null, 2) + "\n");
       process.stdout.write(JSON.stringify(h, null, 2) + "\n");

@@ -100,16 +100,24 @@ export function largeName(bytes: number): Bytes {
   const rdn = (type: Bytes, value: string): Bytes => set(seq(type, utf8(value)));
   const rdns: Bytes[] = [rdn(oid("2.5.4.3"), "Hostile Flight CA"), rdn(oid("2.5.4.10"), mixedCaseValue(64, 1))];
   let content = rdns.reduce((n, r) => n + r.length, 0);
-  for (let i = 0; ; i++) {
-    const type = longOid(8, i);
-    // An RDN is SET { SEQUENCE { OID, UTF8String } }: the value gets what the headers leave.
+  // An RDN is SET { SEQUENCE { OID, UTF8String } }: the value gets what the headers leave.
+  const longestValue = (type: Bytes): number => {
     let valueLength = 200;
     while (valueLength > 0 && tlvLength(content + tlvLength(tlvLength(type.length + tlvLength(valueLength)))) > bytes) valueLength--;
+    return valueLength;
+  };
+  for (let i = 0; ; i++) {
+    const type = longOid(8, i);
+    const valueLength = longestValue(type);
     if (valueLength < 16) break;
     const next = rdn(type, mixedCaseValue(valueLength, i));
     rdns.push(next);
     content += next.length;
   }
+  // The last few bytes: an organizationalUnitName, whose OID is short.
+  const ou = oid("2.5.4.11");
+  const last = longestValue(ou);
+  if (last > 0) rdns.push(rdn(ou, mixedCaseValue(last, 0)));
   return seq(...rdns);
 }
 
@@ -183,16 +191,16 @@ export interface HostileFlight {
   readonly nameBytes: number;
 }
 
-/** The name size that fills the message limit for this shape (names dominate what is left). */
+/** The name size that fills the message limit for this shape (names take what the rest leaves). */
 export function fittingNameBytes(keys: HostileKeys, shape: FlightShape, anchorName: Bytes): number {
-  let lo = 64;
-  let hi = shape.maxMessageBytes;
-  while (hi - lo > 8) {
-    const mid = (lo + hi) >> 1;
-    if (certificateMessageBytes(buildChain(keys, shape, anchorName, mid, false)) <= shape.maxMessageBytes) lo = mid;
-    else hi = mid;
-  }
-  return lo;
+  // The leaf's issuer and each CA's subject and issuer (but the last CA's issuer) are the name:
+  // 2 × candidates copies. Start from the linear estimate, then step down until the flight fits.
+  const copies = 2 * shape.candidates;
+  const small = 256;
+  const base = certificateMessageBytes(buildChain(keys, shape, anchorName, small, false)) - copies * largeName(small).length;
+  let nameBytes = Math.floor((shape.maxMessageBytes - base) / copies);
+  while (nameBytes > small && certificateMessageBytes(buildChain(keys, shape, anchorName, nameBytes, false)) > shape.maxMessageBytes) nameBytes -= 2;
+  return nameBytes;
 }
 
 /** A fresh flight (new serials, new signatures) of the given shape and name size. */
