@@ -1,5 +1,6 @@
 import { fail, concatBytes, asciiBytes } from "../bytes/index.js";
 import type { CryptoProvider, PublicKey } from "../crypto/provider.js";
+import type { VerificationBudget } from "../x509/index.js";
 import { type SignatureScheme, signatureSchemeByCode } from "./constants.js";
 import { decodeCertificateVerify } from "./messages.js";
 
@@ -30,7 +31,8 @@ export function schemeFitsKey(scheme: SignatureScheme, key: PublicKey): boolean 
 
 /**
  * Checks the peer's CertificateVerify message body: the scheme must be one we offered and fit the
- * key (`illegal_parameter`), and the signature must verify (`decrypt_error`, §4.4.3).
+ * key (`illegal_parameter`), and the signature must verify (`decrypt_error`, §4.4.3). The
+ * verification is charged to the handshake's budget first.
  */
 export function verifyCertificateVerify(
   provider: CryptoProvider,
@@ -39,6 +41,7 @@ export function verifyCertificateVerify(
   body: Uint8Array,
   key: PublicKey | null,
   transcriptHash: Uint8Array,
+  budget: VerificationBudget,
 ): SignatureScheme {
   const { algorithm, signature } = decodeCertificateVerify(body);
   const scheme = signatureSchemeByCode(algorithm);
@@ -50,6 +53,7 @@ export function verifyCertificateVerify(
   if (!schemeFitsKey(scheme, key)) {
     fail("illegal_parameter", `${peerRole} used ${scheme.name}, which does not fit its certificate's ${key.kind} key`);
   }
+  budget.chargeSignature(scheme.algorithm, key, `the ${peerRole}'s CertificateVerify signature`);
   const content = certificateVerifyContent(peerRole, transcriptHash);
   if (!provider.verify(scheme.algorithm, key, content, signature)) {
     fail("decrypt_error", `the ${peerRole}'s CertificateVerify signature is invalid: it does not hold the certificate's private key, or the handshake was tampered with`);

@@ -1,5 +1,6 @@
 import { bytesEqual, constantTimeEqual, fail, toHex } from "../bytes/index.js";
 import type { GroupName, KeyShare } from "../crypto/provider.js";
+import type { VerificationBudget } from "../x509/index.js";
 import { type CipherSuite, ExtensionType, HELLO_RETRY_REQUEST_RANDOM, HandshakeType, TLS12, cipherSuiteByCode, type SignatureScheme } from "./constants.js";
 import type { ClientConfig, ResolvedConfig } from "./config.js";
 import { verifyCertificateVerify } from "./certificate-verify.js";
@@ -26,7 +27,7 @@ import { type HelloRetry, checkHelloRetryRequest } from "./client-retry.js";
 import { checkCertificatesWithPsk } from "./client-psk-certificates.js";
 import { type ClientOptions, checkClientOptions } from "./client-options.js";
 import { type ClientHelloSent, checkServerHelloFields, checkServerVersion, serverKeyShareSecret } from "./client-server-hello.js";
-import { type VerifiedPeer, verifyPeerCertificates } from "./peer-verification.js";
+import { type VerifiedPeer, verificationBudget, verifyPeerCertificates } from "./peer-verification.js";
 import { Transcript } from "./transcript.js";
 import { recordLimitsFromServer } from "./record-size-limit.js";
 import { ClientSession, type OfferedSession, checkSelectedPsk, externalPskOffer, chooseSessionToOffer, fillBinder, storeNewSessionTicket } from "./client-resumption.js";
@@ -59,6 +60,8 @@ export class ClientHandshake {
   private certificateRequest: CertificateRequest | null = null;
   private server: VerifiedPeer | null = null;
   private serverScheme: SignatureScheme | null = null;
+  /** What the server's certificates may cost us before it has authenticated (limits.maxVerificationCost). */
+  private readonly verificationBudget: VerificationBudget;
   /** RFC 8773: whether the server combined our external PSK with certificates. */
   private certificatesWithPsk = false;
   /** The ticket offered in the ClientHello (§4.2.11), and whether the server accepted it. */
@@ -80,6 +83,7 @@ export class ClientHandshake {
     private readonly io: HandshakeIO,
   ) {
     this.transcript = new Transcript(config.provider);
+    this.verificationBudget = verificationBudget(config);
     this.options = checkClientOptions(config, clientConfig);
     this.step = { name: "Start", expects: [], handle: () => undefined };
   }
@@ -322,7 +326,7 @@ export class ClientHandshake {
     if (certificate.certificateList.length === 0) fail("decode_error", "the server sent an empty Certificate message");
     // §4.4.2: CertificateEntry extensions must answer ones from our ClientHello.
     for (const entry of certificate.certificateList) checkExtensionsAllowed("certificate", entry.extensions, this.offeredExtensions, "CertificateEntry");
-    this.server = verifyPeerCertificates(this.config, certificate.certificateList, "server", this.options.serverName);
+    this.server = verifyPeerCertificates(this.config, certificate.certificateList, "server", this.options.serverName, this.verificationBudget);
     this.transcript.add(m.raw);
     this.step = {
       name: "ExpectCertificateVerify",
@@ -334,7 +338,7 @@ export class ClientHandshake {
   /** §4.4.3 */
   private processServerCertificateVerify(m: HandshakeMessage): void {
     const { provider, acceptedSchemes } = this.config;
-    this.serverScheme = verifyCertificateVerify(provider, acceptedSchemes, "server", m.body, this.server!.leaf.publicKey, this.transcript.hash());
+    this.serverScheme = verifyCertificateVerify(provider, acceptedSchemes, "server", m.body, this.server!.leaf.publicKey, this.transcript.hash(), this.verificationBudget);
     this.transcript.add(m.raw);
     this.step = { name: "ExpectFinished", expects: [HandshakeType.finished], handle: (msg) => this.processServerFinished(msg) };
   }

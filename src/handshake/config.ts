@@ -1,10 +1,13 @@
 import type { CryptoProvider, GroupName, PrivateKey } from "../crypto/provider.js";
 import { pureProvider } from "../crypto/pure.js";
+import { RSA_MAX_MODULUS_BITS, RSA_MIN_MODULUS_BITS } from "../crypto/rsa.js";
 import { CertificateCache } from "./certificate-cache.js";
 import {
   type Certificate,
   type CertificateProfile,
   type CertificateRevocationList,
+  DEFAULT_VERIFICATION_COST,
+  MIN_RSA_BITS,
   type PeerIdentity,
   type TrustAnchor,
   decodePem,
@@ -115,6 +118,12 @@ interface CommonConfig {
   readonly spkiPins?: readonly (string | Uint8Array)[];
   /** "rfc5280" (default) or "webpki" to also apply the CA/Browser Forum rules for public web certificates. */
   readonly certificateProfile?: CertificateProfile;
+  /**
+   * Smallest RSA modulus, in bits, accepted in the peer's CA-issued chain, leaf included
+   * (default 2048, NIST SP 800-57 and CA/B BR §6.1.5; 1024 to 8192). A smaller key is
+   * bad_certificate. A pinned certificate (a trust anchor itself) is trusted as configured.
+   */
+  readonly minRsaModulusBits?: number;
   /** Clock for certificate validity (default: the current time). */
   readonly now?: () => Date;
   /** Receives NSS key-log lines (SSLKEYLOGFILE format). Exposes secrets: debugging only. */
@@ -238,6 +247,7 @@ export interface ResolvedConfig {
   readonly crls: readonly CertificateRevocationList[];
   readonly spkiPins: readonly Uint8Array[];
   readonly certificateProfile: CertificateProfile;
+  readonly minRsaModulusBits: number;
   /** Peer certificates parsed for connections made from this configuration (parsing only, never verdicts). */
   readonly peerCertificates: CertificateCache;
   readonly authorizePeer: PeerAuthorizer | null;
@@ -356,6 +366,7 @@ function resolveConfigNow(config: CommonConfig): ResolvedConfig {
     crls: loadCrls(config.crls),
     spkiPins: (config.spkiPins ?? []).map(decodeSpkiPin),
     certificateProfile: config.certificateProfile ?? "rfc5280",
+    minRsaModulusBits: checkMinRsaModulusBits(config.minRsaModulusBits),
     peerCertificates: new CertificateCache(),
     authorizePeer: config.authorizePeer ?? null,
     onClientCertificateNotSent: (config as ClientConfig).onClientCertificateNotSent ?? null,
@@ -377,6 +388,15 @@ function checkKeyUpdateInterval(records: number | undefined): number | undefined
     throw new TypeError("keyUpdateInterval must be a whole number of records, at least 2");
   }
   return records;
+}
+
+function checkMinRsaModulusBits(bits: number | undefined): number {
+  if (bits === undefined) return MIN_RSA_BITS;
+  // Below 1024 or above 8192 bits no provider verifies at all (src/crypto/rsa.ts).
+  if (!Number.isInteger(bits) || bits < RSA_MIN_MODULUS_BITS || bits > RSA_MAX_MODULUS_BITS) {
+    throw new TypeError(`minRsaModulusBits must be a whole number from ${RSA_MIN_MODULUS_BITS} to ${RSA_MAX_MODULUS_BITS}`);
+  }
+  return bits;
 }
 
 /** RFC 8449 §4: a TLS 1.3 endpoint's limit is 64 to 2^14 + 1 (content type included); we count plaintext, 64 to 2^14. */
@@ -414,6 +434,14 @@ export interface Limits {
   readonly maxSignatureChecks: number;
   /** Most partial certification paths one validation may explore (bad_certificate). Default 256. */
   readonly maxPathCandidates: number;
+  /**
+   * Most work one handshake (or one post-handshake authentication) may spend on the peer's
+   * certificates before it has authenticated: parsing (1 unit per KiB), partial paths (0.05
+   * each), certificate and CertificateVerify signatures (1 per ECDSA P-256, 3 per P-384, 1 per
+   * Ed25519, RSA by modulus size squared and exponent length, 1 for 8192 bits and e = 2^32 - 1),
+   * in units of one ECDSA P-256 verification (bad_certificate). Default 100.
+   */
+  readonly maxVerificationCost: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -427,6 +455,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxKeyUpdates: 32,
   maxSignatureChecks: 64,
   maxPathCandidates: 256,
+  maxVerificationCost: DEFAULT_VERIFICATION_COST,
 };
 
 function resolveLimits(config: CommonConfig): Limits {

@@ -1,5 +1,5 @@
 import { AlertDescription, TLSError, fail } from "../bytes/index.js";
-import { type Certificate, type PeerIdentity, verifyCertificateChain } from "../x509/index.js";
+import { type Certificate, type PeerIdentity, VerificationBudget, verifyCertificateChain } from "../x509/index.js";
 import type { ResolvedConfig } from "./config.js";
 import type { CertificateEntry } from "./messages.js";
 
@@ -14,16 +14,23 @@ function describePeer(identity: PeerIdentity): string {
   return identity.spiffeId ?? (identity.subject || identity.dnsNames[0] || identity.uris[0] || "(no name)");
 }
 
+/** A fresh budget of limits.maxVerificationCost for one handshake or post-handshake authentication. */
+export function verificationBudget(config: ResolvedConfig): VerificationBudget {
+  return new VerificationBudget(config.limits.maxVerificationCost);
+}
+
 /**
  * Checks the peer's Certificate message (RFC 8446 §4.4.2.4): through the application's own
  * verifier when configured, otherwise by path validation to the trust anchors (or SPKI pins);
  * then asks the application's authorization policy, which refuses with access_denied (§6.2).
+ * The work is charged to `budget`, the handshake's (design principle 7).
  */
 export function verifyPeerCertificates(
   config: ResolvedConfig,
   entries: readonly CertificateEntry[],
   peerRole: "server" | "client",
   serverName: string | null,
+  budget: VerificationBudget = verificationBudget(config),
 ): VerifiedPeer {
   for (const entry of entries) {
     // §4.4.2: entry extensions must answer something we asked for; we ask for none (no OCSP/SCT).
@@ -33,6 +40,7 @@ export function verifyPeerCertificates(
   const now = config.now();
   let peer: VerifiedPeer;
   if (config.verifyPeer) {
+    budget.chargeParse(chain[0].length, "parsing the leaf certificate");
     const identity = config.verifyPeer(chain, { peerRole, serverName, now });
     peer = { chain, leaf: config.peerCertificates.parse(chain[0]), identity };
   } else {
@@ -48,6 +56,8 @@ export function verifyPeerCertificates(
       spkiPins: config.spkiPins,
       maxSignatureChecks: config.limits.maxSignatureChecks,
       maxPathCandidates: config.limits.maxPathCandidates,
+      budget,
+      minRsaModulusBits: config.minRsaModulusBits,
       parseCertificate: (der) => config.peerCertificates.parse(der),
     });
     peer = { chain, leaf: verified.leaf, identity: verified.identity };

@@ -1,5 +1,6 @@
 import { bytesEqual, constantTimeEqual, fail } from "../bytes/index.js";
 import type { HashContext } from "../crypto/provider.js";
+import type { VerificationBudget } from "../x509/index.js";
 import { verifyCertificateVerify } from "./certificate-verify.js";
 import { sendCertificateFlight } from "./client-certificate.js";
 import type { ResolvedConfig } from "./config.js";
@@ -14,7 +15,7 @@ import {
   encodeCertificateRequest,
   encodeFinished,
 } from "./messages.js";
-import { type VerifiedPeer, verifyPeerCertificates } from "./peer-verification.js";
+import { type VerifiedPeer, verificationBudget, verifyPeerCertificates } from "./peer-verification.js";
 
 /** The client's answer to a post-handshake CertificateRequest, as the server verified it. */
 export interface PostHandshakeAuthentication {
@@ -32,13 +33,17 @@ export class ServerCertificateRequest {
   private stage: "certificate" | "certificate_verify" | "finished" = "certificate";
   private peer: VerifiedPeer | null = null;
   private scheme: SignatureScheme | null = null;
+  /** Each request the server makes gets its own budget (limits.maxVerificationCost): the client cannot add requests. */
+  private readonly budget: VerificationBudget;
 
   private constructor(
     private readonly config: ResolvedConfig,
     private readonly schedule: KeySchedule,
     private readonly context: Uint8Array,
     private readonly transcript: HashContext,
-  ) {}
+  ) {
+    this.budget = verificationBudget(config);
+  }
 
   /** §4.3.2: a fresh, non-empty certificate_request_context, signature_algorithms and (optionally) our CAs. */
   static send(config: ResolvedConfig, schedule: KeySchedule, handshakeTranscript: HashContext, sendHandshake: (m: Uint8Array) => void): ServerCertificateRequest {
@@ -69,7 +74,7 @@ export class ServerCertificateRequest {
       return null;
     }
     if (this.stage === "certificate_verify") {
-      this.scheme = verifyCertificateVerify(this.config.provider, this.config.acceptedSchemes, "client", m.body, this.peer!.leaf.publicKey, this.transcript.digest());
+      this.scheme = verifyCertificateVerify(this.config.provider, this.config.acceptedSchemes, "client", m.body, this.peer!.leaf.publicKey, this.transcript.digest(), this.budget);
       this.transcript.update(m.raw);
       this.stage = "finished";
       return null;
@@ -91,7 +96,7 @@ export class ServerCertificateRequest {
       this.stage = "finished";
       return;
     }
-    this.peer = verifyPeerCertificates(this.config, certificate.certificateList, "client", serverName);
+    this.peer = verifyPeerCertificates(this.config, certificate.certificateList, "client", serverName, this.budget);
     this.stage = "certificate_verify";
   }
 }

@@ -1,5 +1,6 @@
 import { constantTimeEqual, fail, toHex } from "../bytes/index.js";
 import { answerKeyShare } from "../crypto/key-exchange.js";
+import type { VerificationBudget } from "../x509/index.js";
 import { ExtensionType, HELLO_RETRY_REQUEST_RANDOM, HandshakeType, TLS12, TLS13, groupCode, type SignatureScheme } from "./constants.js";
 import type { ClientAuthMode, Credentials, ResolvedConfig, ServerConfig } from "./config.js";
 import { certificateVerifyContent, verifyCertificateVerify } from "./certificate-verify.js";
@@ -31,7 +32,7 @@ import {
   encodeFinished,
   encodeServerHello,
 } from "./messages.js";
-import { type VerifiedPeer, verifyPeerCertificates } from "./peer-verification.js";
+import { type VerifiedPeer, verificationBudget, verifyPeerCertificates } from "./peer-verification.js";
 import { PostHandshake } from "./post-handshake.js";
 import { type RecordLimits, negotiateRecordLimitsAsServer } from "./record-size-limit.js";
 import { Transcript } from "./transcript.js";
@@ -65,6 +66,8 @@ export class ServerHandshake {
   private clientApplicationSecret: Uint8Array = new Uint8Array(0);
   private client: VerifiedPeer | null = null;
   private clientScheme: SignatureScheme | null = null;
+  /** What the client's certificates may cost us before it has authenticated (limits.maxVerificationCost). */
+  private readonly verificationBudget: VerificationBudget;
   /** The ticket accepted from the ClientHello (§4.2.11), if this handshake resumes. */
   private resumption: AcceptedResumption | null = null;
   private earlyDataAccepted = false;
@@ -85,6 +88,7 @@ export class ServerHandshake {
     private readonly io: HandshakeIO,
   ) {
     this.transcript = new Transcript(config.provider);
+    this.verificationBudget = verificationBudget(config);
     const options = checkServerOptions(config, serverConfig);
     this.clientAuth = options.clientAuth;
     this.advertiseCertificateAuthorities = options.advertiseCertificateAuthorities;
@@ -382,7 +386,7 @@ export class ServerHandshake {
       this.step = { name: "ExpectFinished", expects: [HandshakeType.finished], handle: (msg) => this.processClientFinished(msg) };
       return;
     }
-    this.client = verifyPeerCertificates(this.config, certificate.certificateList, "client", this.negotiated!.serverName);
+    this.client = verifyPeerCertificates(this.config, certificate.certificateList, "client", this.negotiated!.serverName, this.verificationBudget);
     this.transcript.add(m.raw);
     this.step = {
       name: "ExpectCertificateVerify",
@@ -394,7 +398,7 @@ export class ServerHandshake {
   /** §4.4.3 */
   private processClientCertificateVerify(m: HandshakeMessage): void {
     const { provider, acceptedSchemes } = this.config;
-    this.clientScheme = verifyCertificateVerify(provider, acceptedSchemes, "client", m.body, this.client!.leaf.publicKey, this.transcript.hash());
+    this.clientScheme = verifyCertificateVerify(provider, acceptedSchemes, "client", m.body, this.client!.leaf.publicKey, this.transcript.hash(), this.verificationBudget);
     this.transcript.add(m.raw);
     this.step = { name: "ExpectFinished", expects: [HandshakeType.finished], handle: (msg) => this.processClientFinished(msg) };
   }

@@ -5,6 +5,7 @@
  */
 import { AlertDescription, TLSError, bytesEqual, type AlertName } from "../bytes/index.js";
 import type { CryptoProvider } from "../crypto/provider.js";
+import { RSA_MAX_MODULUS_BITS, RSA_MAX_PUBLIC_EXPONENT, bitLength } from "../crypto/rsa.js";
 import { describeCertificate, type Certificate } from "./certificate.js";
 import type { KeyUsage } from "./extensions.js";
 import type { AnchorVerifier } from "./trust-anchor.js";
@@ -59,19 +60,29 @@ export function checkCriticalExtensions(cert: Certificate): TLSError | null {
   );
 }
 
-/** Smallest RSA modulus accepted in a CA-issued chain (NIST SP 800-57 / CA/B BR §6.1.5). */
+/** Default smallest RSA modulus accepted in a CA-issued chain (NIST SP 800-57 / CA/B BR §6.1.5). */
 export const MIN_RSA_BITS = 2048;
 
-/** Weak RSA keys are refused in CA-issued chains; a pinned certificate is trusted as configured. */
-export function checkKeyStrength(cert: Certificate): TLSError | null {
+/**
+ * Weak RSA keys are refused in CA-issued chains (a pinned certificate is trusted as configured),
+ * and so are keys past the limits every provider verifies under (src/crypto/rsa.ts), with a
+ * message that says so rather than a failed signature. The alert is bad_certificate, as OpenSSL
+ * sends for a key too small (X509_V_ERR_EE/CA_KEY_TOO_SMALL) and Go for an RSA key over 8192
+ * bits (RFC 8446 §6.2: "a certificate was corrupt ... etc.").
+ */
+export function checkKeyStrength(cert: Certificate, minRsaBits: number = MIN_RSA_BITS): TLSError | null {
   const key = cert.publicKey;
   if (key === null || key.kind !== "rsa") return null;
-  const bits = key.n.toString(2).length;
-  if (bits >= MIN_RSA_BITS) return null;
-  return certificateError(
-    "unsupported_certificate",
-    `certificate ${describeCertificate(cert)} has a ${bits}-bit RSA key; mutls requires at least ${MIN_RSA_BITS} bits`,
-  );
+  const who = describeCertificate(cert);
+  if (key.e > BigInt(RSA_MAX_PUBLIC_EXPONENT) || (key.e & 1n) === 0n || key.e < 3n) {
+    return certificateError("bad_certificate", `certificate ${who} has an RSA public exponent mutls does not accept (it must be odd, from 3 to 2^32 - 1)`);
+  }
+  const bits = bitLength(key.n);
+  if (bits > RSA_MAX_MODULUS_BITS) {
+    return certificateError("bad_certificate", `certificate ${who} has a ${bits}-bit RSA key; mutls verifies RSA keys of at most ${RSA_MAX_MODULUS_BITS} bits`);
+  }
+  if (bits >= minRsaBits) return null;
+  return certificateError("bad_certificate", `certificate ${who} has a ${bits}-bit RSA key; mutls requires at least ${minRsaBits} bits (minRsaModulusBits)`);
 }
 
 /** RFC 5280 §4.2.1.12: anyExtendedKeyUsage or the purpose itself must be listed, if EKU is present. */
@@ -121,10 +132,17 @@ function isSelfIssued(cert: Certificate): boolean {
  * (path[0] is the leaf)? Covers names/keys identifiers, CA status, key usage, path length,
  * validity and critical extensions. The signature is checked separately (it costs the most).
  */
-export function checkIssuer(issuer: Certificate, isAnchor: boolean, path: readonly Certificate[], now: Date, purpose: Purpose): TLSError | null {
+export function checkIssuer(
+  issuer: Certificate,
+  isAnchor: boolean,
+  path: readonly Certificate[],
+  now: Date,
+  purpose: Purpose,
+  minRsaBits: number = MIN_RSA_BITS,
+): TLSError | null {
   const who = describeCertificate(issuer);
   const child = describeCertificate(path[path.length - 1]);
-  const general = checkCriticalExtensions(issuer) ?? checkValidity(issuer, now) ?? checkKeyStrength(issuer);
+  const general = checkCriticalExtensions(issuer) ?? checkValidity(issuer, now) ?? checkKeyStrength(issuer, minRsaBits);
   if (general !== null) return general;
   // RFC 5280 §4.2.1.9: only a certificate asserting cA may sign certificates.
   if (issuer.basicConstraints === null || !issuer.basicConstraints.ca) {

@@ -46,25 +46,32 @@ export function readUnsignedBytes(node: DerNode | undefined, field: string, ctx:
   return n.content[0] === 0 && n.content.length > 1 ? n.content.subarray(1) : n.content;
 }
 
-/** OBJECT IDENTIFIER contents (X.690 §8.19) as dotted decimal. */
+/**
+ * Longest subidentifier accepted, in bits. No registered arc comes near it (UUID arcs under 2.25,
+ * the longest in use, are 128 bits), and the bound keeps decoding linear in the OID's length.
+ */
+export const MAX_OID_ARC_BITS = 128;
+/** Octets of a subidentifier of MAX_OID_ARC_BITS bits: 7 bits per octet (X.690 §8.19.2). */
+const MAX_ARC_OCTETS = Math.ceil(MAX_OID_ARC_BITS / 7);
+const MAX_ARC = 1n << BigInt(MAX_OID_ARC_BITS);
+
+/** OBJECT IDENTIFIER contents (X.690 §8.19) as dotted decimal; one pass, each arc at most 128 bits. */
 export function decodeOid(content: Uint8Array, field: string, ctx: DerContext): string {
   if (content.length === 0) malformed(ctx, `${field} is an empty OID`);
   const arcs: bigint[] = [];
-  let value = 0n;
-  let started = false;
-  for (let i = 0; i < content.length; i++) {
-    const b = content[i];
+  for (let start = 0; start < content.length; ) {
     // §8.19.2: each subidentifier in the fewest octets, so no leading 0x80.
-    if (!started && b === 0x80) malformed(ctx, `${field} has a non-minimal OID arc`);
-    started = true;
-    value = (value << 7n) | BigInt(b & 0x7f);
-    if ((b & 0x80) === 0) {
-      arcs.push(value);
-      value = 0n;
-      started = false;
-    }
+    if (content[start] === 0x80) malformed(ctx, `${field} has a non-minimal OID arc`);
+    let end = start;
+    while (end < content.length && (content[end] & 0x80) !== 0) end++;
+    if (end === content.length) malformed(ctx, `${field} has a truncated OID arc`);
+    if (end - start + 1 > MAX_ARC_OCTETS) malformed(ctx, `${field} has an OID arc longer than ${MAX_OID_ARC_BITS} bits`);
+    let value = 0n;
+    for (let i = start; i <= end; i++) value = (value << 7n) | BigInt(content[i] & 0x7f);
+    if (value >= MAX_ARC) malformed(ctx, `${field} has an OID arc longer than ${MAX_OID_ARC_BITS} bits`);
+    arcs.push(value);
+    start = end + 1;
   }
-  if (started) malformed(ctx, `${field} has a truncated OID arc`);
   // §8.19.4: the first subidentifier packs the first two arcs.
   const first = arcs[0];
   const head = first < 40n ? [0n, first] : first < 80n ? [1n, first - 40n] : [2n, first - 80n];

@@ -7,7 +7,7 @@
 import { AlertDescription, TLSError, bytesEqual, fail } from "../bytes/index.js";
 import type { CryptoProvider } from "../crypto/provider.js";
 import { describeCertificate, parseCertificate, type Certificate } from "./certificate.js";
-import { certificateError, checkIssuer, checkKeyStrength, checkLeaf, checkSignature, type LeafKeyUsage, type Purpose } from "./chain-checks.js";
+import { MIN_RSA_BITS, certificateError, checkIssuer, checkKeyStrength, checkLeaf, checkSignature, type LeafKeyUsage, type Purpose } from "./chain-checks.js";
 import { checkRevocation, type CertificateRevocationList } from "./crl.js";
 import { certificateMatchesServerName } from "./hostname.js";
 import { checkPathNameConstraints } from "./name-constraint-checks.js";
@@ -16,6 +16,7 @@ import { spiffeIdOf } from "./spiffe.js";
 import { checkSpkiPins } from "./spki-pin.js";
 import type { TrustAnchor } from "./trust-anchor.js";
 import { anchorCertificate } from "./trust-anchor.js";
+import { PATH_CANDIDATE_COST, VerificationBudget } from "./verification-budget.js";
 
 export interface PeerIdentity {
   /** The leaf's subject DN as text ("CN=client, O=Example"). */
@@ -62,6 +63,14 @@ export interface VerifyOptions {
   readonly spkiPins?: readonly Uint8Array[];
   /** keyUsage bits the leaf must allow when it has the extension (default digitalSignature, for TLS 1.3). */
   readonly leafKeyUsage?: LeafKeyUsage;
+  /**
+   * What this validation may spend: parsing, partial paths and signatures are charged to it before
+   * they are done (bad_certificate when it runs out). Pass one budget for a whole handshake; by
+   * default each validation gets DEFAULT_VERIFICATION_COST units of its own.
+   */
+  readonly budget?: VerificationBudget;
+  /** Smallest RSA modulus accepted in a CA-issued path, leaf included (default 2048 bits). */
+  readonly minRsaModulusBits?: number;
   /** Most signature verifications one validation may spend, whatever the peer sends (default 64). */
   readonly maxSignatureChecks?: number;
   /** Most partial paths one validation may explore (default 256). */
@@ -102,6 +111,7 @@ class PathBuilder {
     private readonly opts: VerifyOptions,
     private readonly maxDepth: number,
     private readonly maxIntermediates: number,
+    private readonly budget: VerificationBudget,
   ) {
     this.profile = opts.profile ?? "rfc5280";
     this.signaturesLeft = opts.maxSignatureChecks ?? SIGNATURE_BUDGET;
@@ -143,6 +153,9 @@ class PathBuilder {
     if (this.signaturesLeft-- <= 0) {
       throw certificateError("bad_certificate", `gave up building a certification path after ${this.opts.maxSignatureChecks ?? SIGNATURE_BUDGET} signature checks (limit maxSignatureChecks)`);
     }
+    if (child.signatureAlgorithm !== null && issuer.cert.publicKey !== null) {
+      this.budget.chargeSignature(child.signatureAlgorithm, issuer.cert.publicKey, `checking the signature on ${describeCertificate(child)}`);
+    }
     const result = checkSignature(child, issuer.cert, this.opts.provider, issuer.anchor?.verifier);
     byIssuer.set(issuer.cert, result);
     return result;
@@ -169,6 +182,7 @@ class PathBuilder {
     if (this.pathsLeft-- <= 0) {
       throw certificateError("bad_certificate", `gave up building a certification path after trying ${this.opts.maxPathCandidates ?? PATH_BUDGET} partial paths (limit maxPathCandidates)`);
     }
+    this.budget.charge(PATH_CANDIDATE_COST, "another partial certification path");
     const child = path[path.length - 1];
     const candidates = this.issuersOf(child, path);
     if (candidates.length === 0) {
@@ -182,7 +196,7 @@ class PathBuilder {
     for (const candidate of candidates) {
       const isAnchor = candidate.anchor !== null;
       const error =
-        checkIssuer(candidate.cert, isAnchor, path, this.opts.now, this.opts.purpose) ??
+        checkIssuer(candidate.cert, isAnchor, path, this.opts.now, this.opts.purpose, this.opts.minRsaModulusBits ?? MIN_RSA_BITS) ??
         checkCertificateProfile(candidate.cert, isAnchor ? "anchor" : "intermediate", this.profile, this.opts.purpose) ??
         this.signature(child, candidate);
       if (error !== null) {
@@ -208,8 +222,9 @@ class PathBuilder {
   }
 }
 
-function parseChain(chain: readonly Uint8Array[], parse: (der: Uint8Array) => Certificate = parseCertificate): Certificate[] {
+function parseChain(chain: readonly Uint8Array[], budget: VerificationBudget, parse: (der: Uint8Array) => Certificate = parseCertificate): Certificate[] {
   return chain.map((der, i) => {
+    budget.chargeParse(der.length, `parsing certificate #${i + 1} (${der.length} bytes)`);
     try {
       return parse(der);
     } catch (e) {
@@ -252,7 +267,8 @@ export function verifyCertificateChain(opts: VerifyOptions): VerifiedChain {
   if (opts.chain.length === 0) fail("bad_certificate", "the peer's certificate chain is empty");
   const maxDepth = opts.maxDepth ?? 8;
   const maxIntermediates = opts.maxIntermediates ?? 6;
-  const [leaf, ...intermediates] = parseChain(opts.chain, opts.parseCertificate);
+  const budget = opts.budget ?? new VerificationBudget();
+  const [leaf, ...intermediates] = parseChain(opts.chain, budget, opts.parseCertificate);
   // The leaf's own rules hold however it is trusted (through a CA, pinned as an anchor, or by key).
   const leafError = checkLeaf(leaf, opts.now, opts.purpose, opts.leafKeyUsage) ?? checkCertificateProfile(leaf, "leaf", opts.profile ?? "rfc5280", opts.purpose);
   if (leafError !== null) throw leafError;
@@ -270,9 +286,9 @@ export function verifyCertificateChain(opts: VerifyOptions): VerifiedChain {
     anchor = leaf;
   } else if (anchor === undefined) {
     // Weak keys are refused in CA-issued chains; a pinned certificate is trusted as configured.
-    const weak = checkKeyStrength(leaf);
+    const weak = checkKeyStrength(leaf, opts.minRsaModulusBits ?? MIN_RSA_BITS);
     if (weak !== null) throw weak;
-    const builder = new PathBuilder(intermediates, anchors, opts, maxDepth, maxIntermediates);
+    const builder = new PathBuilder(intermediates, anchors, opts, maxDepth, maxIntermediates, budget);
     const found = builder.extend([leaf]);
     if (found === null) throw builder.failure();
     ({ path, anchor } = found);

@@ -1,0 +1,60 @@
+/**
+ * The work a peer that has not yet authenticated can make us do, bounded (design principle 7,
+ * "strangers cost little"). One budget serves one handshake (or one post-handshake
+ * authentication): the peer's certificate bytes as they are parsed, each partial path tried,
+ * each certificate signature and the CertificateVerify signature are charged before the work
+ * is done, in units of one ECDSA P-256 verification by the pure provider. Running out is
+ * bad_certificate (RFC 8446 §6.2) with a message naming the limit, never a stall.
+ */
+import { AlertDescription, TLSError } from "../bytes/index.js";
+import type { PublicKey, SignatureAlgorithm } from "../crypto/provider.js";
+import { signatureVerificationCost } from "../crypto/verification-cost.js";
+
+/** Default for limits.maxVerificationCost: about 100 P-256 verifications (see the README's Limits). */
+export const DEFAULT_VERIFICATION_COST = 100;
+/**
+ * Parsing: one unit per KiB of certificate DER. The most expensive 60 KB certificate found
+ * (thousands of tiny DER nodes, each an asn1js object) parses in about 50 unit-times.
+ */
+export const PARSE_COST_PER_BYTE = 1 / 1024;
+/** Each partial path tried: candidate issuers are found and checked (names, validity, extensions). */
+export const PATH_CANDIDATE_COST = 0.05;
+
+function rounded(units: number): string {
+  return units.toFixed(2).replace(/\.?0+$/, "");
+}
+
+export class VerificationBudget {
+  private spent = 0;
+
+  /** `limit` in units; `name` is how refusals name the setting (limits.maxVerificationCost). */
+  constructor(
+    readonly limit: number = DEFAULT_VERIFICATION_COST,
+    private readonly name = "limits.maxVerificationCost",
+  ) {}
+
+  /** Units charged so far. */
+  get used(): number {
+    return this.spent;
+  }
+
+  /** Charges `units` for `what`, or throws bad_certificate if that would pass the limit. */
+  charge(units: number, what: string): void {
+    if (this.spent + units > this.limit) {
+      throw new TLSError(
+        AlertDescription.bad_certificate,
+        `the peer's certificates exceeded ${this.name} (${this.limit} units, one unit being one ECDSA P-256 verification): ` +
+          `${rounded(this.spent)} units spent, ${what} needs ${rounded(units)} more`,
+      );
+    }
+    this.spent += units;
+  }
+
+  chargeSignature(algorithm: SignatureAlgorithm, key: PublicKey, what: string): void {
+    this.charge(signatureVerificationCost(algorithm, key), what);
+  }
+
+  chargeParse(bytes: number, what: string): void {
+    this.charge(bytes * PARSE_COST_PER_BYTE, what);
+  }
+}
