@@ -19,7 +19,7 @@ import { RECORD_SIZES, SUITES, type Budget, type SuiteName, measureNobleOneshot,
 import type { BenchResults, GcEntry, HandshakeEntry, RecordEntry } from "./lib/results.js";
 import { median, now, round } from "./lib/stats.js";
 import { evaluateTargets, formatLimit, formatValue } from "./lib/targets.js";
-import { measureHostileFlights } from "./hostile-flights.js";
+import { HOSTILE_FULL, HOSTILE_QUICK, measureHostileFlights } from "./hostile-flights.js";
 import { writeReadmeTable } from "./lib/readme-table.js";
 import { sampleMutlsNative, sampleNodeTls } from "./lib/tcp.js";
 import { measureRecordThroughput } from "./records.js";
@@ -29,8 +29,8 @@ const started = now();
 const RESULTS = new URL("./results/", new URL("../", import.meta.url));
 
 const plan = opts.quick
-  ? { handshakes: 12, warmup: 3, tcp: 20, tcpWarmup: 5, rounds: 5, recordMs: 500, gcMib: 32, idle: 30, jitless: 3, quickjs: 1, quickjsDeadlineMs: 60_000, hostile: 3, hostileWarmup: 0, hostileCalibration: 1 }
-  : { handshakes: 60, warmup: 8, tcp: 100, tcpWarmup: 20, rounds: 5, recordMs: 2500, gcMib: 256, idle: 200, jitless: 10, quickjs: 5, quickjsDeadlineMs: 300_000, hostile: 8, hostileWarmup: 1, hostileCalibration: 2 };
+  ? { handshakes: 12, warmup: 3, tcp: 20, tcpWarmup: 5, rounds: 5, recordMs: 500, gcMib: 32, idle: 30, jitless: 3, quickjs: 1, quickjsDeadlineMs: 60_000 }
+  : { handshakes: 60, warmup: 8, tcp: 100, tcpWarmup: 20, rounds: 5, recordMs: 2500, gcMib: 256, idle: 200, jitless: 10, quickjs: 5, quickjsDeadlineMs: 300_000 };
 /** Data per record-throughput sample, scaled so small records do not take minutes. */
 const recordMib: Record<number, number> = opts.quick ? { 64: 0.125, 1024: 1, 16384: 4 } : { 64: 1, 1024: 8, 16384: 32 };
 
@@ -121,7 +121,7 @@ async function main(): Promise<void> {
   log(`load: ${load.handshakes_per_s} handshakes/s, ${load.failures} failed, peak RSS ${load.peak_rss_bytes} B, retained after close ${load.retained_after_close_bytes} B`);
 
   log("hostile flights: the worst Certificate flight within the limits, against normal handshakes");
-  const hostile = await measureHostileFlights(plan.hostile, plan.hostileWarmup, plan.hostileCalibration, log);
+  const hostile = await measureHostileFlights(opts.quick ? HOSTILE_QUICK : HOSTILE_FULL, log);
   log(`hostile flights: victim ${hostile.to_server.victim_ms} ms (server), ${hostile.to_client.victim_ms} ms (client) vs ${hostile.normal_handshake_ms} ms per normal handshake`);
 
   log(`interpreters: node --jitless, ${plan.jitless} handshakes`);

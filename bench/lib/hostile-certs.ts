@@ -17,6 +17,7 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { RSA_MAX_MODULUS_BITS, RSA_MAX_PUBLIC_EXPONENT } from "../../src/crypto/rsa.js";
+import { MAX_OID_ARC_BITS } from "../../src/x509/der-values.js";
 import { bits, bool, explicit, extension, int, nul, octets, oid, seq, set, tlv, utf8, type Bytes } from "../../test/x509/der-builder.js";
 
 /**
@@ -26,14 +27,20 @@ import { bits, bool, explicit, extension, int, nul, octets, oid, seq, set, tlv, 
  */
 export const HOSTILE_RSA_BITS = RSA_MAX_MODULUS_BITS;
 export const HOSTILE_RSA_EXPONENT = RSA_MAX_PUBLIC_EXPONENT;
-/** The longest OID arc the decoder accepts (issue 11: no real arc exceeds 128 bits). */
-export const HOSTILE_OID_ARC_BITS = 128;
+/** The longest OID arc the decoder accepts (src/x509/der-values.ts: no real arc exceeds 128 bits). */
+export const HOSTILE_OID_ARC_BITS = MAX_OID_ARC_BITS;
 
 const OUT = new URL("../.out/hostile/", import.meta.url);
 
 export interface FlightShape {
   /** CA certificates that can each issue the leaf (chain length = candidates + 1). */
   readonly candidates: number;
+  /**
+   * true: names as large as the message limit allows (parsing and name comparison at their
+   * worst); false: short names, so a budget that charges parsed bytes has the most left for
+   * signatures. Which costs more depends on how the budget weighs the two, so both are tried.
+   */
+  readonly largeNames: boolean;
   /** Largest Certificate message body, in bytes (limits.maxHandshakeMessageSize). */
   readonly maxMessageBytes: number;
 }
@@ -99,6 +106,7 @@ const tlvLength = (n: number): number => 1 + (n < 0x80 ? 1 : n < 0x100 ? 2 : n <
 export function largeName(bytes: number): Bytes {
   const rdn = (type: Bytes, value: string): Bytes => set(seq(type, utf8(value)));
   const rdns: Bytes[] = [rdn(oid("2.5.4.3"), "Hostile Flight CA"), rdn(oid("2.5.4.10"), mixedCaseValue(64, 1))];
+  if (bytes <= 0) return seq(...rdns);
   let content = rdns.reduce((n, r) => n + r.length, 0);
   // An RDN is SET { SEQUENCE { OID, UTF8String } }: the value gets what the headers leave.
   const longestValue = (type: Bytes): number => {
@@ -193,6 +201,7 @@ export interface HostileFlight {
 
 /** The name size that fills the message limit for this shape (names take what the rest leaves). */
 export function fittingNameBytes(keys: HostileKeys, shape: FlightShape, anchorName: Bytes): number {
+  if (!shape.largeNames) return 0;
   // The leaf's issuer and each CA's subject and issuer (but the last CA's issuer) are the name:
   // 2 × candidates copies. Start from the linear estimate, then step down until the flight fits.
   const copies = 2 * shape.candidates;
