@@ -13,9 +13,10 @@
  * attacker's work happens on the attacker's machine. The normal handshake is timed whole, both
  * sides, as handshake.p256.mutls_ms is.
  *
- * The number of candidate issuers is calibrated first: each count from 1 to
- * maxCertificateChainLength - 1 is tried and the slowest for the victim is measured, so the flight
- * stays the worst case whatever shape the verification budget gives the search.
+ * The flight's shape is calibrated first: counts of candidate issuers from 1 to
+ * maxCertificateChainLength - 1, each with large and with short names, are offered to the server
+ * and the slowest for the victim is measured, so the flight stays the worst case whatever the
+ * verification budget (limits.maxVerificationCost) charges most.
  *
  * Standalone: `npm run bench:hostile [-- --quick]` prints the figures and writes
  * bench/.out/hostile.json; `npm run bench` runs it too and records it in results/latest.json.

@@ -9,9 +9,9 @@
  * a maximal RSA verification, and finds no anchor at the end: it runs until a budget stops it or
  * the search space is exhausted. The last CA names the victim's trust anchor as its issuer, so a
  * client offers the flight to a server whose CertificateRequest lists certificate_authorities.
- * The names are as large as the handshake message limit leaves room for: RDNs whose attribute
- * types are long OIDs (arcs of the largest allowed bit length) with long mixed-case values, which
- * is what a parser and a name comparison (RFC 4518 preparation) pay for.
+ * With `largeNames`, the names are as large as the handshake message limit leaves room for: RDNs
+ * whose attribute types are long OIDs (arcs of the largest allowed bit length) with long
+ * mixed-case values, which is what a parser and a name comparison (RFC 4518 preparation) pay for.
  * Every flight has fresh serial numbers, so no parsed-certificate cache can answer it.
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from "node:crypto";
