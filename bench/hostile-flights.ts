@@ -14,9 +14,10 @@
  * sides, as handshake.p256.mutls_ms is.
  *
  * The flight's shape is calibrated first: counts of candidate issuers from 1 to
- * maxCertificateChainLength - 1, each with large and with short names, are offered to the server
- * and the slowest for the victim is measured, so the flight stays the worst case whatever the
- * verification budget (limits.maxVerificationCost) charges most.
+ * maxCertificateChainLength - 1, each with large and with short names, with the largest and with
+ * the smallest RSA key allowed, are offered to the server and the slowest for the victim is
+ * measured, so the flight stays the worst case whatever the verification budget
+ * (limits.maxVerificationCost) charges most.
  *
  * Standalone: `npm run bench:hostile [-- --quick]` prints the figures and writes
  * bench/.out/hostile.json; `npm run bench` runs it too and records it in results/latest.json.
@@ -33,6 +34,7 @@ import {
   type HostileFlight,
   type HostileKeys,
   buildHostileFlight,
+  SMALL_RSA_BITS,
   fittingNameBytes,
   hostileKeys,
   largeName,
@@ -204,7 +206,8 @@ function normal(s: Setup): Exchange & { totalMs: number } {
   return { ...x, totalMs };
 }
 
-const shapeName = (shape: FlightShape): string => `${shape.candidates} CAs, ${shape.largeNames ? "large" : "short"} names`;
+const shapeName = (shape: FlightShape): string =>
+  `${shape.candidates} CAs, ${shape.caKey === "largest" ? `RSA ${HOSTILE_RSA_BITS}` : `RSA ${SMALL_RSA_BITS}`}, ${shape.largeNames ? "large" : "short"} names`;
 
 function measureRsaVerification(flight: HostileFlight, samples: number): number {
   const leaf = parseCertificate(flight.chain[0]);
@@ -241,7 +244,9 @@ export async function measureHostileFlights(plan: HostilePlan, log: (line: strin
   const shapes: FlightShape[] = [];
   for (let candidates = 1; candidates <= maxCandidates; candidates++) {
     if (plan.coarse && candidates % 2 === 0 && candidates !== maxCandidates) continue;
-    for (const largeNames of [true, false]) shapes.push({ candidates, largeNames, maxMessageBytes });
+    for (const caKey of ["largest", "smallest"] as const) {
+      for (const largeNames of [true, false]) shapes.push({ candidates, largeNames, caKey, maxMessageBytes });
+    }
   }
   const nameBytesOf = new Map<FlightShape, number>();
   const flightOf = (shape: FlightShape): HostileFlight => {
@@ -251,11 +256,11 @@ export async function measureHostileFlights(plan: HostilePlan, log: (line: strin
   };
 
   for (let i = 0; i < 3; i++) normal(s); // warm the code paths and the noble tables
-  toServer(s, flightOf(shapes[shapes.length - 2]));
+  toServer(s, flightOf(shapes[shapes.length - 4]));
   toClient(s, flightOf(shapes[shapes.length - 1]));
   log(`hostile: calibrating the flight: ${plan.coarse ? "some" : "all"} counts of candidate issuers up to ${maxCandidates}, large or short names, ${calibrationSamples} flight(s) each`);
   const calibration: Record<string, number> = {};
-  let worst = { shape: shapes[shapes.length - 2], ms: -1 };
+  let worst = { shape: shapes[shapes.length - 4], ms: -1 };
   for (const candidate of shapes) {
     const samples: number[] = [];
     for (let i = 0; i < calibrationSamples; i++) samples.push(toServer(s, flightOf(candidate)).ms);
@@ -310,8 +315,8 @@ export async function measureHostileFlights(plan: HostilePlan, log: (line: strin
       candidate_issuers: shape.candidates,
       message_bytes: messageBytes,
       name_bytes: largeName(nameBytesOf.get(shape) ?? 0).length,
-      rsa_modulus_bits: HOSTILE_RSA_BITS,
-      rsa_public_exponent: HOSTILE_RSA_EXPONENT,
+      rsa_modulus_bits: shape.caKey === "largest" ? HOSTILE_RSA_BITS : SMALL_RSA_BITS,
+      rsa_public_exponent: shape.caKey === "largest" ? HOSTILE_RSA_EXPONENT : 65537,
       oid_arc_bits: HOSTILE_OID_ARC_BITS,
       max_handshake_message_size: maxMessageBytes,
       max_certificate_chain_length: DEFAULT_LIMITS.maxCertificateChainLength,

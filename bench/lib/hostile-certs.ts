@@ -3,8 +3,8 @@
  * (issue 11 §1), built with test/x509/der-builder.ts and signed with node:crypto.
  *
  * Shape: a leaf and `candidates` CA certificates that all carry the same subject name X, all hold
- * the same largest-allowed RSA key (modulus RSA_MAX_MODULUS_BITS, exponent RSA_MAX_PUBLIC_EXPONENT)
- * and all verify under it. Every one of them is a valid issuer of the leaf and of each other, so
+ * the same RSA key (the largest allowed, modulus RSA_MAX_MODULUS_BITS and exponent
+ * RSA_MAX_PUBLIC_EXPONENT, or the smallest a peer may use) and all verify under it. Every one of them is a valid issuer of the leaf and of each other, so
  * path building (RFC 5280 §6, every candidate tried) meets a full mesh of signatures that each cost
  * a maximal RSA verification, and finds no anchor at the end: it runs until a budget stops it or
  * the search space is exhausted. The last CA names the victim's trust anchor as its issuer, so a
@@ -30,6 +30,9 @@ export const HOSTILE_RSA_EXPONENT = RSA_MAX_PUBLIC_EXPONENT;
 /** The longest OID arc the decoder accepts (src/x509/der-values.ts: no real arc exceeds 128 bits). */
 export const HOSTILE_OID_ARC_BITS = MAX_OID_ARC_BITS;
 
+/** The smallest RSA modulus accepted from peers by default (limits' minRsaModulusBits). */
+export const SMALL_RSA_BITS = 2048;
+
 const OUT = new URL("../.out/hostile/", import.meta.url);
 
 export interface FlightShape {
@@ -41,14 +44,23 @@ export interface FlightShape {
    * signatures. Which costs more depends on how the budget weighs the two, so both are tried.
    */
   readonly largeNames: boolean;
+  /**
+   * "largest": the CAs hold the largest RSA key and exponent allowed, so each signature check
+   * costs the most. "smallest": the smallest RSA key allowed for peers (2048 bits, e = 65537),
+   * so a budget that weighs keys by size lets the search try the most partial paths.
+   */
+  readonly caKey: "largest" | "smallest";
   /** Largest Certificate message body, in bytes (limits.maxHandshakeMessageSize). */
   readonly maxMessageBytes: number;
 }
 
 export interface HostileKeys {
-  /** The one RSA key every CA certificate holds and signs with. */
+  /** The one RSA key every CA certificate holds and signs with: the largest allowed. */
   readonly rsa: KeyObject;
   readonly rsaSpki: Bytes;
+  /** The smallest RSA key a peer may use (limits' default minRsaModulusBits, 2048), e = 65537. */
+  readonly smallRsa: KeyObject;
+  readonly smallRsaSpki: Bytes;
   /** The leaf's key (P-256): its CertificateVerify is never reached, so its kind does not matter. */
   readonly leaf: KeyObject;
   readonly leafSpki: Bytes;
@@ -72,9 +84,12 @@ export function hostileKeys(log: (line: string) => void = () => {}): HostileKeys
     throw new Error(`${file.pathname} is not a ${HOSTILE_RSA_BITS}-bit key with e = ${HOSTILE_RSA_EXPONENT}; delete it to regenerate`);
   }
   const { privateKey: leaf } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const { privateKey: smallRsa } = generateKeyPairSync("rsa", { modulusLength: SMALL_RSA_BITS, publicExponent: 65537 });
   return {
     rsa,
     rsaSpki: spkiOf(rsa),
+    smallRsa,
+    smallRsaSpki: spkiOf(smallRsa),
     leaf,
     leafSpki: spkiOf(leaf),
     leafPem: leaf.export({ format: "pem", type: "pkcs8" }).toString(),
@@ -149,9 +164,9 @@ function tbsCertificate(issuer: Bytes, subject: Bytes, spki: Bytes, extensions: 
   return seq(explicit(0, int(2)), serialNumber(), SHA256_WITH_RSA(), issuer, validity(), subject, spki, explicit(3, seq(...extensions)));
 }
 
-function signedCertificate(tbs: Bytes, key: KeyObject | null): Bytes {
+function signedCertificate(tbs: Bytes, key: KeyObject, signed: boolean): Bytes {
   // The signature has the modulus's length either way, so sizes computed unsigned hold.
-  const signature = key === null ? new Uint8Array(HOSTILE_RSA_BITS / 8) : new Uint8Array(sign("sha256", tbs, key));
+  const signature = signed ? new Uint8Array(sign("sha256", tbs, key)) : new Uint8Array((key.asymmetricKeyDetails?.modulusLength ?? 0) / 8);
   return seq(tbs, SHA256_WITH_RSA(), bits(signature));
 }
 
@@ -182,12 +197,12 @@ export function certificateMessageBytes(chain: readonly Bytes[]): number {
 
 function buildChain(keys: HostileKeys, shape: FlightShape, anchorName: Bytes, nameBytes: number, signed: boolean): Bytes[] {
   const x = largeName(nameBytes);
-  const key = signed ? keys.rsa : null;
+  const [key, spki] = shape.caKey === "largest" ? [keys.rsa, keys.rsaSpki] : [keys.smallRsa, keys.smallRsaSpki];
   const leafSubject = seq(set(seq(oid("2.5.4.3"), utf8("hostile leaf"))));
-  const chain = [signedCertificate(tbsCertificate(x, leafSubject, keys.leafSpki, leafExtensions(keys.leafSpki, keys.rsaSpki)), key)];
+  const chain = [signedCertificate(tbsCertificate(x, leafSubject, keys.leafSpki, leafExtensions(keys.leafSpki, spki)), key, signed)];
   for (let i = 0; i < shape.candidates; i++) {
     const issuer = i === shape.candidates - 1 ? anchorName : x;
-    chain.push(signedCertificate(tbsCertificate(issuer, x, keys.rsaSpki, caExtensions(keys.rsaSpki)), key));
+    chain.push(signedCertificate(tbsCertificate(issuer, x, spki, caExtensions(spki)), key, signed));
   }
   return chain;
 }
