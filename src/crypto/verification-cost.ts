@@ -2,8 +2,8 @@
  * What one signature verification costs, in units of one ECDSA P-256 verification by the pure
  * provider. The per-handshake verification budget (x509/verification-budget.ts) charges these
  * weights before each verification a peer can ask for, so a peer's choice of keys cannot make a
- * handshake expensive. Measured with the pure provider (see bench/verification-cost.ts); a
- * native provider is faster everywhere, so the weights overstate its cost, never understate it.
+ * handshake expensive. The weights were measured against the pure provider's P-256 in one
+ * process; a native provider is faster everywhere, so they overstate its cost, never understate it.
  */
 import type { PublicKey, SignatureAlgorithm } from "./provider.js";
 import { RSA_MAX_MODULUS_BITS, bitLength } from "./rsa.js";

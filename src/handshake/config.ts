@@ -439,7 +439,7 @@ export interface Limits {
    * certificates before it has authenticated: parsing (1 unit per KiB), partial paths (0.05
    * each), certificate and CertificateVerify signatures (1 per ECDSA P-256, 3 per P-384, 1 per
    * Ed25519, RSA by modulus size squared and exponent length, 1 for 8192 bits and e = 2^32 - 1),
-   * in units of one ECDSA P-256 verification (bad_certificate). Default 100.
+   * in units of one ECDSA P-256 verification (bad_certificate). Default 64.
    */
   readonly maxVerificationCost: number;
 }

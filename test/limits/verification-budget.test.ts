@@ -11,11 +11,12 @@
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { TLSError } from "../../src/index.js";
-import { DEFAULT_LIMITS } from "../../src/handshake/config.js";
+import { ClientConnection, ServerConnection, TLSError } from "../../src/index.js";
+import { DEFAULT_LIMITS, resolveConfig } from "../../src/handshake/config.js";
 import { pureProvider } from "../../src/crypto/pure.js";
 import { DEFAULT_VERIFICATION_COST, VerificationBudget, parseCertificate, verifyCertificateChain } from "../../src/x509/index.js";
 import { CA_PEM, clientCredential, pemToDer, serverCredential } from "../helpers/fixtures.js";
+import { pumpMemory } from "../helpers/pump.js";
 import { exchange } from "../helpers/scripted-peer.js";
 import { expectFailure, makePair } from "../negative/setup.js";
 import * as d from "../x509/der-builder.js";
@@ -30,13 +31,13 @@ const aki = d.extension("2.5.29.35", d.seq(d.implicitPrim(0, keyId)));
 const caBasics = d.extension("2.5.29.19", d.seq(d.bool(true)), true);
 const spkiOf = (key: KeyObject) => new Uint8Array(createPublicKey(key).export({ format: "der", type: "spki" }));
 
-/** The leaf (with `leafKeyPem`'s public key) followed by the nine mesh CAs. */
-function hostileFlight(leafKeyPem: string, curve: "P-384" | "P-256" = "P-384"): Uint8Array[] {
-  const keys = Array.from({ length: MESH_SIZE }, () => generateKeyPairSync("ec", { namedCurve: curve }).privateKey);
+/** The leaf (with `leafKeyPem`'s public key) followed by the nine mesh CAs, all named `name`. */
+function hostileFlight(leafKeyPem: string, name: Uint8Array = mesh): Uint8Array[] {
+  const keys = Array.from({ length: MESH_SIZE }, () => generateKeyPairSync("ec", { namedCurve: "P-384" }).privateKey);
   const cas = keys.map((key, i) =>
-    d.certificate(d.tbs({ serial: d.int(100 + i), issuer: mesh, subject: mesh, spki: spkiOf(key), extensions: [caBasics, ski] }), d.ecdsaSha256(), keys[(i + 1) % MESH_SIZE]),
+    d.certificate(d.tbs({ serial: d.int(100 + i), issuer: name, subject: name, spki: spkiOf(key), extensions: [caBasics, ski] }), d.ecdsaSha256(), keys[(i + 1) % MESH_SIZE]),
   );
-  const leafTbs = d.tbs({ issuer: mesh, subject: d.name("localhost"), spki: spkiOf(createPrivateKey(leafKeyPem)), extensions: [aki] });
+  const leafTbs = d.tbs({ issuer: name, subject: d.name("localhost"), spki: spkiOf(createPrivateKey(leafKeyPem)), extensions: [aki] });
   return [d.certificate(leafTbs, d.ecdsaSha256(), keys[0]), ...cas];
 }
 
@@ -51,9 +52,9 @@ function verify(chain: Uint8Array[], budget?: VerificationBudget): TLSError | nu
 }
 
 describe("limits.maxVerificationCost", () => {
-  it("defaults to 100 units, one unit being one ECDSA P-256 verification", () => {
-    expect(DEFAULT_LIMITS.maxVerificationCost).toBe(100);
-    expect(DEFAULT_VERIFICATION_COST).toBe(100);
+  it("defaults to 64 units, one unit being one ECDSA P-256 verification", () => {
+    expect(DEFAULT_LIMITS.maxVerificationCost).toBe(64);
+    expect(DEFAULT_VERIFICATION_COST).toBe(64);
   });
 
   it("path validation stops a mesh of P-384 candidate issuers at the budget, before maxSignatureChecks", () => {
@@ -61,8 +62,8 @@ describe("limits.maxVerificationCost", () => {
     const budget = new VerificationBudget();
     const error = verify(flight, budget);
     expect(error?.alertName).toBe("bad_certificate");
-    expect(error?.message).toMatch(/exceeded limits\.maxVerificationCost \(100 units/);
-    expect(budget.used).toBeLessThanOrEqual(100);
+    expect(error?.message).toMatch(/exceeded limits\.maxVerificationCost \(64 units/);
+    expect(budget.used).toBeLessThanOrEqual(64);
     // With room to spare, the same flight fails on its own terms: no path reaches a trust anchor.
     const roomy = verify(flight, new VerificationBudget(10_000));
     expect(roomy?.message).not.toMatch(/maxVerificationCost/);
@@ -95,5 +96,44 @@ describe("limits.maxVerificationCost", () => {
     const x = exchange(p.client, p.server);
     expectFailure(p, x, "server", "bad_certificate");
     expect(x.serverError!.message).toMatch(/limits\.maxVerificationCost \(2 units.*the client's CertificateVerify signature needs 1 more/);
+  });
+});
+
+describe("post-handshake authentication", () => {
+  it("each server request has its own budget, and the hostile flight ends in bad_certificate naming it", async () => {
+    const cred = clientCredential("p256");
+    const server = new ServerConnection({ certificateChain: serverCredential("p256").certPem, privateKey: serverCredential("p256").keyPem, trustAnchors: CA_PEM, advertiseCertificateAuthorities: false });
+    // The request names our CA (certificate_authorities), so the mesh CAs take its name for our client to send them.
+    const caName = parseCertificate(pemToDer(CA_PEM)[0]).subject.der;
+    const client = new ClientConnection({ serverName: "localhost", trustAnchors: CA_PEM, postHandshakeAuth: true, certificateChain: hostileFlight(cred.keyPem, caName), privateKey: cred.keyPem });
+    expect((await pumpMemory(client, server)).errors).toEqual([]);
+    const identity = server.requestClientCertificate();
+    identity.catch(() => undefined);
+    const { errors } = await pumpMemory(client, server);
+    const local = errors.find((e) => e.error.origin === "local")?.error;
+    expect(local?.alertName).toBe("bad_certificate");
+    expect(local?.message).toMatch(/limits\.maxVerificationCost/);
+    await expect(identity).rejects.toThrow(/maxVerificationCost/);
+  });
+});
+
+describe("minRsaModulusBits", () => {
+  it("defaults to 2048 and is checked when the config is read (1024 to 8192)", () => {
+    expect(resolveConfig({}).minRsaModulusBits).toBe(2048);
+    expect(resolveConfig({ minRsaModulusBits: 3072 }).minRsaModulusBits).toBe(3072);
+    expect(() => resolveConfig({ minRsaModulusBits: 512 })).toThrow(/minRsaModulusBits/);
+    expect(() => resolveConfig({ minRsaModulusBits: 16384 })).toThrow(/minRsaModulusBits/);
+  });
+
+  it("a server requiring 3072-bit RSA refuses the RSA-2048 client certificate with bad_certificate; the default accepts it", () => {
+    const rsa = clientCredential("rsa2048");
+    const client = { serverName: "localhost", certificateChain: rsa.certPem, privateKey: rsa.keyPem };
+    const strict = makePair({ client, server: { minRsaModulusBits: 3072 } });
+    const x = exchange(strict.client, strict.server);
+    expectFailure(strict, x, "server", "bad_certificate");
+    expect(x.serverError!.message).toMatch(/has a 2048-bit RSA key; mutls requires at least 3072 bits \(minRsaModulusBits\)/);
+    const usual = makePair({ client });
+    const y = exchange(usual.client, usual.server);
+    expect(y.serverError ?? y.clientError).toBeNull();
   });
 });
