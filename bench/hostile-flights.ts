@@ -258,7 +258,7 @@ export async function measureHostileFlights(plan: HostilePlan, log: (line: strin
   for (let i = 0; i < 3; i++) normal(s); // warm the code paths and the noble tables
   toServer(s, flightOf(shapes[shapes.length - 4]));
   toClient(s, flightOf(shapes[shapes.length - 1]));
-  log(`hostile: calibrating the flight: ${plan.coarse ? "some" : "all"} counts of candidate issuers up to ${maxCandidates}, large or short names, ${calibrationSamples} flight(s) each`);
+  log(`hostile: calibrating the flight: ${plan.coarse ? "some" : "all"} counts of candidate issuers up to ${maxCandidates}, large or short names, largest or smallest RSA key, ${calibrationSamples} flight(s) each`);
   const calibration: Record<string, number> = {};
   let worst = { shape: shapes[shapes.length - 4], ms: -1 };
   for (const candidate of shapes) {
