@@ -3,11 +3,13 @@
  * "how far past the target" so every row reads the same way: the dashed line is the target, a bar
  * reaching past it (green) meets it, a shorter one (red) misses it. For "at most" targets the bar
  * is limit / value, for "at least" targets value / limit; GC scavenges show 1 for zero, else less.
- * Hand-written SVG, no dependencies. `node bench/.out/chart.mjs` redraws it from latest.json.
+ * Rows are latest.json's `targets` list, labelled by id. Hand-written SVG, no dependencies.
+ * `npm run bench:chart` redraws it, and the README's tables, from latest.json.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import type { BenchResults } from "./lib/results.js";
-import { type Target, evaluateTargets, met } from "./lib/targets.js";
+import { writeReadmeTable } from "./lib/readme-table.js";
+import { type Target, evaluateTargets, formatLimit, formatValue } from "./lib/targets.js";
 
 const WIDTH = 940;
 const LABEL_W = 380;
@@ -27,12 +29,12 @@ const escape = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&l
 
 function describe(t: Target): string {
   if (t.value === null) return "not measured";
-  const v = t.unit === "count" ? String(t.value) : t.unit === "KB" ? `${t.value.toFixed(1)} KB` : t.value.toFixed(2);
-  return `${v} (target ${t.kind === "max" ? "≤" : "≥"} ${t.limit}${t.unit === "KB" ? " KB" : ""})`;
+  return `${formatValue(t)}${t.unit === "KB" || t.unit === "KiB" ? ` ${t.unit}` : ""} (target ${formatLimit(t)})`;
 }
 
 export function renderChart(r: Partial<BenchResults>): string {
-  const targets = evaluateTargets(r);
+  // The list latest.json carries; results written before it existed are evaluated here.
+  const targets = r.targets ?? evaluateTargets(r);
   const top = 56;
   const height = top + targets.length * ROW_H + 40;
   const x0 = LABEL_W;
@@ -46,8 +48,8 @@ export function renderChart(r: Partial<BenchResults>): string {
   targets.forEach((t, i) => {
     const y = top + i * ROW_H;
     const s = score(t);
-    const ok = met(t);
-    parts.push(`<text x="12" y="${y + 16}">${escape(t.label)}</text>`);
+    const ok = t.met;
+    parts.push(`<text x="12" y="${y + 16}">${escape(t.id)}</text>`);
     if (s !== null) {
       const w = Math.max(1, Math.min(SCALE_MAX, s) * unit);
       parts.push(`<rect x="${x0}" y="${y + 4}" width="${w.toFixed(1)}" height="${ROW_H - 9}" fill="${ok ? "#2e8b57" : "#c0392b"}"/>`);
@@ -70,6 +72,8 @@ export function writeChart(r: Partial<BenchResults>, file: URL): void {
 if (process.argv[1]?.endsWith("chart.mjs")) {
   const results = new URL("../results/", import.meta.url);
   const r = JSON.parse(readFileSync(new URL("latest.json", results), "utf8")) as Partial<BenchResults>;
+  if (r.targets === undefined) r.targets = evaluateTargets(r);
   writeChart(r, new URL("chart.svg", results));
-  process.stdout.write("wrote bench/results/chart.svg\n");
+  const readme = writeReadmeTable(r, new URL("../../README.md", import.meta.url));
+  process.stdout.write(`wrote bench/results/chart.svg${readme ? " and the README's performance tables" : ""}\n`);
 }

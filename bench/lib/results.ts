@@ -37,6 +37,8 @@ export interface BenchResults {
     /** The same with record_size_limit 512 negotiated (RFC 8449), issue 6. */
     client_idle_rsl512_bytes?: number;
     server_idle_rsl512_bytes?: number;
+    /** The same measure for each cipher suite (client and server both offer only that one). */
+    suites?: Record<string, { client_idle_bytes: number; server_idle_bytes: number }>;
   };
   bundle: {
     client_min_gz: number;
@@ -51,6 +53,9 @@ export interface BenchResults {
     jitless_note?: string;
     quickjs_note?: string;
   };
-  /** Where records.*.mutls_MBps and gc.* came from: the record layer's bench files or this suite's fallback. */
+  /** The worst Certificate flight within the limits, against a normal handshake (bench/hostile-flights.ts). */
+  hostile?: import("../hostile-flights.js").HostileFigures;
+  /** Every issue's targets with this run's values (bench/lib/targets.ts): the README table and the chart read these. */
+  targets?: import("./targets.js").Target[];
   duration_s: number;
 }

@@ -1,32 +1,60 @@
 /**
- * The issue's targets as data, evaluated against a results object: shared by the table printer
- * (run.ts), the chart (chart.ts) and bench/README.md's explanation. KB = 1000 bytes.
+ * Every issue's targets as data, evaluated against a results object. run.ts writes the list into
+ * results/latest.json (`targets`); the printed table, the chart (chart.ts) and the README's
+ * performance table (readme-table.ts) all read it from there. Ids are the issues' own (issue 11:
+ * "Targets in the bench"); a target joins the list when the bench can measure it.
+ * KB = 1000 bytes, KiB = 1024 bytes.
  */
 export interface Target {
-  /** e.g. "handshake p256 mutls/floor" */
+  /** Stable id, e.g. "handshake.p256.vs_floor". */
+  readonly id: string;
+  /** What is compared, for people: "P-256 handshake: mutls / noble floor". */
   readonly label: string;
+  /** null when the run could not measure it. */
   readonly value: number | null;
   readonly limit: number;
   /** "max": value must be <= limit; "min": value must be >= limit. */
   readonly kind: "max" | "min";
-  readonly unit: "ratio" | "count" | "KB";
+  /** null when not measured. */
+  readonly met: boolean | null;
+  readonly unit: "ratio" | "count" | "KB" | "KiB";
 }
-
-export const met = (t: Target): boolean | null =>
-  t.value === null || !Number.isFinite(t.value) ? null : t.kind === "max" ? t.value <= t.limit : t.value >= t.limit;
 
 import type { BenchResults, HandshakeEntry, RecordEntry } from "./results.js";
 
 type Results = Partial<BenchResults>;
 
+export const met = (t: Pick<Target, "value" | "limit" | "kind">): boolean | null =>
+  t.value === null || !Number.isFinite(t.value) ? null : t.kind === "max" ? t.value <= t.limit : t.value >= t.limit;
+
 const ratio = (a: unknown, b: unknown): number | null =>
   typeof a === "number" && typeof b === "number" && b > 0 ? a / b : null;
 
+/** "TLS_AES_128_GCM_SHA256" → "aes128gcm", as the ids spell suites. */
+export const suiteId = (suite: string): string => suite.replace(/^TLS_/, "").replace(/_SHA\d+$/, "").replace(/_/g, "").toLowerCase();
+const SUITE_LABELS: Record<string, string> = {
+  TLS_AES_128_GCM_SHA256: "AES-128-GCM",
+  TLS_AES_256_GCM_SHA384: "AES-256-GCM",
+  TLS_CHACHA20_POLY1305_SHA256: "ChaCha20-Poly1305",
+};
+export const suiteLabel = (suite: string): string => SUITE_LABELS[suite] ?? suite;
+
+function target(id: string, label: string, value: number | null, limit: number, kind: "max" | "min", unit: Target["unit"]): Target {
+  const v = value === null || !Number.isFinite(value) ? null : Math.round(value * 1000) / 1000;
+  return { id, label, value: v, limit, kind, met: met({ value: v, limit, kind }), unit };
+}
+
 export function evaluateTargets(r: Results): Target[] {
   const out: Target[] = [];
-  for (const type of ["p256", "ed25519"]) {
-    const h: Partial<HandshakeEntry> = r.handshake?.[type as "p256"] ?? {};
-    out.push({ label: `handshake ${type}: mutls / floor`, value: ratio(h.mutls_ms, h.floor_ms), limit: 1.0, kind: "max", unit: "ratio" });
+  const keyName = { p256: "P-256", ed25519: "Ed25519" } as const;
+  // Issue 5 (benchmarks): the handshake against its public-key floor, and the native provider against Node's tls.
+  for (const type of ["p256", "ed25519"] as const) {
+    const h: Partial<HandshakeEntry> = r.handshake?.[type] ?? {};
+    out.push(target(`handshake.${type}.vs_floor`, `${keyName[type]} mTLS handshake, pure, in memory / noble floor`, ratio(h.mutls_ms, h.floor_ms), 1.0, "max", "ratio"));
+  }
+  for (const type of ["p256", "ed25519"] as const) {
+    const h: Partial<HandshakeEntry> = r.handshake?.[type] ?? {};
+    out.push(target(`handshake.${type}.native_vs_node_tls`, `${keyName[type]} handshake over TCP, native provider / Node tls`, ratio(h.mutls_native_ms, h.node_tls_ms), 1.0, "max", "ratio"));
   }
   const recordTargets: [string, string, number][] = [
     ["TLS_AES_128_GCM_SHA256", "1024", 2.0],
@@ -36,19 +64,36 @@ export function evaluateTargets(r: Results): Target[] {
   ];
   for (const [suite, size, limit] of recordTargets) {
     const x: Partial<RecordEntry> = r.records?.[suite]?.[size] ?? {};
-    const short = suite.replace(/^TLS_/, "").replace(/_SHA\d+$/, "");
-    out.push({ label: `records ${short} @${size}: mutls / noble one-shot`, value: ratio(x.mutls_MBps, x.noble_oneshot_MBps), limit, kind: "min", unit: "ratio" });
+    out.push(target(`records.${suiteId(suite)}.${size}.vs_noble`, `${suiteLabel(suite)} records @${size} B, mutls / noble one-shot`, ratio(x.mutls_MBps, x.noble_oneshot_MBps), limit, "min", "ratio"));
   }
   for (const [suite, g] of Object.entries(r.gc ?? {})) {
-    const short = suite.replace(/^TLS_/, "").replace(/_SHA\d+$/, "");
-    out.push({ label: `gc ${short}: scavenges per ${g.mib} MiB`, value: typeof g.scavenges === "number" ? g.scavenges : null, limit: 0, kind: "max", unit: "count" });
+    out.push(target(`gc.${suiteId(suite)}.scavenges`, `${suiteLabel(suite)}: minor GCs per ${g.mib} MiB of records`, typeof g.scavenges === "number" ? g.scavenges : null, 0, "max", "count"));
   }
-  for (const type of ["p256", "ed25519"]) {
-    const h: Partial<HandshakeEntry> = r.handshake?.[type as "p256"] ?? {};
-    out.push({ label: `native ${type}: mutls_native / node tls`, value: ratio(h.mutls_native_ms, h.node_tls_ms), limit: 1.0, kind: "max", unit: "ratio" });
-  }
+  // Issue 15 (devices): one side of an idle established connection, the largest over the suites.
+  const kib = (x: number | undefined): number | null => (typeof x === "number" ? x / 1024 : null);
+  const perSuite = Object.values(r.memory?.suites ?? {}).flatMap((m) => [m.client_idle_bytes, m.server_idle_bytes]);
+  const idle = perSuite.length > 0 ? Math.max(...perSuite) : r.memory === undefined ? undefined : Math.max(r.memory.client_idle_bytes, r.memory.server_idle_bytes);
+  out.push(target("memory.idle_connection_kib", "idle connection, one side, largest over the suites (KiB)", kib(idle), 32, "max", "KiB"));
+  const small = r.memory?.client_idle_rsl512_bytes === undefined || r.memory.server_idle_rsl512_bytes === undefined ? undefined : Math.max(r.memory.client_idle_rsl512_bytes, r.memory.server_idle_rsl512_bytes);
+  out.push(target("memory.idle_connection_rsl512_kib", "idle connection, one side, record_size_limit 512 (KiB)", kib(small), 8, "max", "KiB"));
+  // Issue 15 replaces issue 5's 45 KB and 75 KB bundle targets with these.
   const kb = (x: unknown): number | null => (typeof x === "number" ? x / 1000 : null);
-  out.push({ label: "bundle minimal client (min+gz)", value: kb(r.bundle?.minimal_client_min_gz), limit: 45, kind: "max", unit: "KB" });
-  out.push({ label: "bundle everything (min+gz)", value: kb(r.bundle?.full_min_gz), limit: 75, kind: "max", unit: "KB" });
+  out.push(target("bundle.minimal_client_kb", "bundle, minimal client, min+gzip (KB)", kb(r.bundle?.minimal_client_min_gz), 60, "max", "KB"));
+  out.push(target("bundle.full_kb", "bundle, everything, min+gzip (KB)", kb(r.bundle?.full_min_gz), 95, "max", "KB"));
+  // Issue 11 (safe to expose): the worst Certificate flight within the limits, against a normal handshake.
+  out.push(target("hostile.worst_flight_vs_handshake", "worst hostile Certificate flight, victim's time / normal P-256 handshake", r.hostile?.worst_flight_vs_handshake ?? null, 10, "max", "ratio"));
   return out;
+}
+
+/** The value as the table and chart print it. */
+export function formatValue(t: Target): string {
+  if (t.value === null) return "n/a";
+  if (t.unit === "count") return String(t.value);
+  if (t.unit === "KB" || t.unit === "KiB") return t.value.toFixed(1);
+  return t.value.toFixed(2);
+}
+
+/** "≤ 1" / "≥ 2" (ASCII with ascii = true). */
+export function formatLimit(t: Target, ascii = false): string {
+  return `${t.kind === "max" ? (ascii ? "<=" : "≤") : ascii ? ">=" : "≥"} ${t.limit}${t.unit === "KB" || t.unit === "KiB" ? ` ${t.unit}` : ""}`;
 }
