@@ -6,7 +6,7 @@
  */
 import { bytesEqual, constantTimeEqual, fail } from "../bytes/index.js";
 import type { GroupName } from "../crypto/provider.js";
-import { type CipherSuite, ExtensionType, TLS13, groupCode, signatureSchemeByName, type SignatureScheme } from "./constants.js";
+import { type CipherSuite, ExtensionType, SSL30, TLS13, groupCode, signatureSchemeByName, type SignatureScheme } from "./constants.js";
 import type { Credentials, ResolvedConfig, ServerConfig } from "./config.js";
 import {
   type KeyShareEntry,
@@ -39,6 +39,11 @@ export interface HelloRetryChoice {
 
 /** §4.1.2, §4.2.1, §4.2.11: what every ClientHello must get right before anything is negotiated. */
 export function checkClientHello(hello: ClientHello): void {
+  // Appendix D.5: a Hello with legacy_version 0x0300 (SSL 3.0) or less MUST be refused with
+  // protocol_version, whatever supported_versions says; above that §4.2.1 ignores the field.
+  if (hello.legacyVersion <= SSL30) {
+    fail("protocol_version", `the ClientHello's legacy_version is 0x${hello.legacyVersion.toString(16).padStart(4, "0")} (SSL 3.0 or older); TLS 1.3 clients send 0x0303`);
+  }
   const data = findExtension(hello.extensions, ExtensionType.supported_versions);
   if (data === undefined) fail("protocol_version", "the client offered only TLS 1.2 or older; mutls speaks only TLS 1.3");
   if (!decodeSupportedVersionsClient(data).includes(TLS13)) {
