@@ -1,10 +1,13 @@
 // RFC 8446 MUSTs on the wire that an outside conformance suite found missing (issue 11 §4), and
 // their siblings: each test sends exactly the offending ClientHello, ServerHello or record
 // through the scripted peer and asserts the alert the RFC prescribes, sent once, on the wire.
-import { describe, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ExtensionType } from "../../src/handshake/constants.js";
-import { editClientHello, editServerHello } from "./edits.js";
-import { expectEditRejected, makePair } from "./setup.js";
+import type { Extension } from "../../src/handshake/extensions.js";
+import { decodeClientHello, decodeServerHello } from "../../src/handshake/messages.js";
+import { exchange, splitHandshakes, splitRecords } from "../helpers/scripted-peer.js";
+import { editClientHello, editServerHello, withoutExtension } from "./edits.js";
+import { expectEditRejected, expectFailure, makePair } from "./setup.js";
 
 const hrrPair = () =>
   makePair({ client: { groups: ["x25519", "secp256r1"], keyShareGroups: ["x25519"] }, server: { groups: ["secp256r1"] } });
@@ -21,5 +24,66 @@ describe("Appendix D.5: a Hello with legacy_version 0x0300 or less gets protocol
   }
   it("client: HelloRetryRequest legacy_version 0x0300 (§4.1.4 checks it as §4.1.3 says)", () => {
     expectEditRejected("server", editServerHello((sh) => ({ ...sh, legacyVersion: 0x0300 })), "protocol_version", hrrPair());
+  });
+});
+
+describe("§9.2 / §4.2.9: a psk_ke ClientHello needs no supported_groups or key_share", () => {
+  const KEY = new Uint8Array(32).fill(0x3c);
+  const PSK = { identity: "sensor-4", key: KEY };
+  /** The client's real ClientHello without the (EC)DHE extensions (its binder covers the result). */
+  const withoutGroups = (_m: string, exts: Extension[]) =>
+    withoutExtension(withoutExtension(exts, ExtensionType.supported_groups), ExtensionType.key_share);
+  const pair = (serverModes: ("psk_ke" | "psk_dhe_ke")[], strip: (m: string, e: Extension[]) => Extension[] = withoutGroups) =>
+    makePair({
+      client: { externalPsk: PSK, pskKeyExchangeModes: ["psk_ke"], testHooks: { extensions: strip } },
+      server: { externalPsks: [PSK], pskKeyExchangeModes: serverModes, clientAuth: "none" },
+    });
+
+  it("completes with the PSK alone when the server enables psk_ke, and the ServerHello carries no key_share", () => {
+    const p = pair(["psk_ke"]);
+    const x = exchange(p.client, p.server);
+    expect([x.clientError, x.serverError]).toEqual([null, null]);
+    const hello = (wire: Uint8Array) => splitHandshakes(splitRecords(wire).records[0].subarray(5)).messages[0];
+    const clientHello = decodeClientHello(hello(x.clientWire).subarray(4));
+    const serverHello = decodeServerHello(hello(x.serverWire).subarray(4));
+    const types = (exts: readonly Extension[]) => exts.map((e) => e.type);
+    expect(types(clientHello.extensions)).not.toContain(ExtensionType.supported_groups);
+    expect(types(clientHello.extensions)).not.toContain(ExtensionType.key_share);
+    expect(types(serverHello.extensions)).toEqual([ExtensionType.supported_versions, ExtensionType.pre_shared_key]);
+    expect(p.server.result!.group).toBe("none (psk_ke)");
+    expect(p.client.result!.group).toBe("none (psk_ke)");
+    expect(p.server.result!.pskIdentity).toBe("sensor-4");
+  });
+
+  it("gets missing_extension when the server allows only psk_dhe_ke (the PSK cannot key it alone)", () => {
+    const p = pair(["psk_dhe_ke"]);
+    expectFailure(p, exchange(p.client, p.server), "server", "missing_extension");
+  });
+
+  // pre_shared_key and psk_key_exchange_modes are added after the test hook runs: these two are edits on the wire.
+  it("gets missing_extension without pre_shared_key (§9.2: then supported_groups and key_share are required)", () => {
+    const edit = editClientHello((ch) => ({ ...ch, extensions: withoutExtension(ch.extensions, ExtensionType.pre_shared_key) }));
+    expectEditRejected("client", edit, "missing_extension", pair(["psk_ke"]));
+  });
+
+  it("gets missing_extension with supported_groups but no key_share (§9.2: both or neither)", () => {
+    const p = pair(["psk_ke"], (_m, exts) => withoutExtension(exts, ExtensionType.key_share));
+    expectFailure(p, exchange(p.client, p.server), "server", "missing_extension");
+  });
+
+  it("gets missing_extension with pre_shared_key but no psk_key_exchange_modes (§4.2.9)", () => {
+    const edit = editClientHello((ch) => ({ ...ch, extensions: withoutExtension(ch.extensions, ExtensionType.psk_key_exchange_modes) }));
+    expectEditRejected("client", edit, "missing_extension", pair(["psk_ke"]));
+  });
+
+  it("psk_ke with supported_groups holding no group we support still completes: the group is not needed", () => {
+    const onlyUnknownGroup = (_m: string, exts: Extension[]) =>
+      exts.map((e) =>
+        e.type === ExtensionType.supported_groups ? { ...e, data: new Uint8Array([0, 2, 0x7a, 0x7a]) } : e.type === ExtensionType.key_share ? { ...e, data: new Uint8Array([0, 0]) } : e,
+      );
+    const p = pair(["psk_ke"], onlyUnknownGroup);
+    const x = exchange(p.client, p.server);
+    expect([x.clientError, x.serverError]).toEqual([null, null]);
+    expect(p.server.result!.group).toBe("none (psk_ke)");
   });
 });
