@@ -15,8 +15,6 @@ import { HandshakeReassembly } from "./handshake-reassembly.js";
 
 type Epoch = "plaintext" | "early" | "handshake" | "application";
 
-/** RFC 8446 §4.2.10: how much rejected 0-RTT data a server skips (the largest max_early_data_size we would ever grant). */
-const EARLY_DATA_SKIP_LIMIT = 1 << 16;
 /** Input held while an asynchronous signer runs; a peer that floods us meanwhile is cut off. */
 const MAX_QUEUED_INPUT = 1 << 18;
 
@@ -92,8 +90,8 @@ export abstract class Connection {
         // EncryptedExtensions, the client's ClientHello) its handshake records may be larger.
         this.receiveLimit = limits.receive;
       },
-      skipEarlyData: () => {
-        this.reader.skipBudget = EARLY_DATA_SKIP_LIMIT;
+      skipEarlyData: (maxEarlyDataSize) => {
+        this.reader.skipEarlyData(maxEarlyDataSize);
       },
       sendEarlyData: (data) => {
         this.flushHandshake();
@@ -354,6 +352,9 @@ export abstract class Connection {
         if (this.reader.protection && !encrypted) fail("unexpected_message", "received a plaintext handshake record after encryption started");
         // §5.1: zero-length handshake fragments are forbidden.
         if (length === 0) fail("unexpected_message", "received an empty handshake record");
+        // §4.2.10: rejected 0-RTT data precedes the client's next flight (after a HelloRetryRequest,
+        // its second ClientHello); from here on a record that does not open is bad_record_mac.
+        this.reader.stopSkippingEarlyData();
         this.incomingHandshake.append(buf, at, length);
         return this.processHandshakeMessages();
       case ContentType.change_cipher_spec:
@@ -366,11 +367,9 @@ export abstract class Connection {
         }
         return this.processAlert(buf, at, length);
       case ContentType.application_data:
-        // §4.2.10: after a HelloRetryRequest the rejected 0-RTT records arrive before any key; skip them.
-        if (this.reader.protection === null && this.reader.skipBudget > 0 && this.reader.skipBudget >= length) {
-          this.reader.skipBudget -= length;
-          return;
-        }
+        // §4.2.10: after a HelloRetryRequest the rejected 0-RTT records arrive before any key; skip
+        // "all records with an external content type of application_data", up to max_early_data_size.
+        if (this.reader.protection === null && this.reader.skipRejectedEarlyData()) return;
         if (encrypted && this.readEpoch === "early") this.countEarlyData(length);
         else if (!encrypted || this.readEpoch !== "application") {
           fail("unexpected_message", "received application data before the handshake completed");

@@ -39,7 +39,7 @@ import { Transcript } from "./transcript.js";
 import { type AcceptedResumption, newSessionTickets, selectResumption } from "./server-resumption.js";
 import { checkServerOptions } from "./server-options.js";
 import { PskKeyExchangeMode, encodeSelectedIdentity } from "./psk.js";
-import { acceptEarlyData, maxEarlyDataOf } from "./early-data.js";
+import { acceptEarlyData, maxEarlyDataOf, rejectedEarlyDataLimit } from "./early-data.js";
 import { type HelloRetryChoice, type Negotiated, checkClientHello, checkSecondClientHello, negotiate, negotiateGroup, negotiateSignatureScheme } from "./server-negotiation.js";
 
 /**
@@ -130,10 +130,12 @@ export class ServerHandshake {
     const exchange = this.resumption?.mode === PskKeyExchangeMode.psk_ke ? null : negotiateGroup(this.config, offeredGroups, this.helloRetry);
     if (exchange !== null && !exchange.clientShare) {
       // A missing share costs a HelloRetryRequest (§4.1.4).
+      // §4.2.10: 0-RTT sent with this ClientHello is rejected by the retry and skipped.
+      if (findExtension(hello.extensions, ExtensionType.early_data) !== undefined) {
+        this.io.skipEarlyData(rejectedEarlyDataLimit(this.serverConfig, this.resumption?.state ?? null));
+      }
       this.resumption = null;
       this.clientHello1 = m.raw;
-      // §4.2.10: 0-RTT sent with this ClientHello is rejected by the retry and skipped.
-      if (findExtension(hello.extensions, ExtensionType.early_data) !== undefined) this.io.skipEarlyData();
       return this.sendHelloRetryRequest(hello, chosen.suite, exchange.group);
     }
     const negotiated: Negotiated = { ...chosen, group: exchange?.group ?? null, clientShare: exchange?.clientShare };
@@ -272,7 +274,7 @@ export class ServerHandshake {
         now: this.config.now().getTime(),
       });
     if (!accepted) {
-      this.io.skipEarlyData();
+      this.io.skipEarlyData(rejectedEarlyDataLimit(this.serverConfig, r?.state ?? null));
       return false;
     }
     // client_early_traffic_secret = Derive-Secret(Early Secret, "c e traffic", ClientHello) (§7.1).

@@ -22,8 +22,11 @@ export class RecordReader {
   private readonly copyIn = new RangeCopier();
   /** Keys for opening, or null while records are plaintext. */
   protection: RecordProtection | null = null;
-  /** Bytes of undecryptable records still to skip (rejected 0-RTT data, §4.2.10); 0 = off. */
-  skipBudget = 0;
+  /**
+   * Rejected 0-RTT data still to skip (§4.2.10), in the bytes max_early_data_size counts; -1 = not
+   * skipping. Set by `skipEarlyData`, ended by `stopSkippingEarlyData` or the first record that opens.
+   */
+  private earlyDataToSkip = -1;
   /** After `openRecord`: the content type and the content's place in `buffer`. */
   contentType = 0;
   readonly contentOffset = RECORD_HEADER_LENGTH;
@@ -87,13 +90,13 @@ export class RecordReader {
     try {
       inner = this.protection.open(this.buf, 0, this.recordLength);
     } catch (e) {
-      if (this.skipBudget >= this.recordLength) {
-        this.skipBudget -= this.recordLength;
-        return false;
-      }
+      // §4.2.10: discard records which fail deprotection, up to max_early_data_size; past it,
+      // or when not skipping, a record that does not open is bad_record_mac (§5.2).
+      if (this.skipRejectedEarlyData()) return false;
       throw e;
     }
-    this.skipBudget = 0;
+    // "Once a record is deprotected successfully, it is treated as the start of the client's second flight."
+    this.earlyDataToSkip = -1;
     // §5.4: "the full encoded TLSInnerPlaintext MUST NOT exceed 2^14 + 1 octets", padding included.
     if (inner > this.maxContent + 1) fail("record_overflow", `decrypted a ${inner}-byte inner plaintext; the limit is ${this.maxContent + 1}, padding included`);
     // §5.4: the content type is the last non-zero byte; all-zero plaintext is unexpected_message.
@@ -103,6 +106,30 @@ export class RecordReader {
     this.contentType = this.buf[end - 1];
     this.contentLength = end - 1 - RECORD_HEADER_LENGTH;
     if (this.contentLength > this.maxContent) fail("record_overflow", `decrypted a ${this.contentLength}-byte record; the limit is ${this.maxContent}`);
+    return true;
+  }
+
+  /**
+   * Server (§4.2.10): the client's 0-RTT data was rejected; skip up to `maxEarlyDataSize` bytes of
+   * it, as max_early_data_size counts them (payload only). We cannot open these records, so each
+   * counts its length less the 17 bytes every record of our AEADs carries (inner content type and
+   * a 16-byte tag), and at least one byte. A size of 0 skips nothing.
+   */
+  skipEarlyData(maxEarlyDataSize: number): void {
+    this.earlyDataToSkip = maxEarlyDataSize > 0 ? maxEarlyDataSize : -1;
+  }
+
+  /** The client's next flight has begun (its second ClientHello after a HelloRetryRequest): skip no more. */
+  stopSkippingEarlyData(): void {
+    this.earlyDataToSkip = -1;
+  }
+
+  /** Counts the buffered record against the rejected 0-RTT data to skip; false when it is not to be skipped. */
+  skipRejectedEarlyData(): boolean {
+    if (this.earlyDataToSkip < 0) return false;
+    const payload = Math.max(1, this.recordLength - 17);
+    if (payload > this.earlyDataToSkip) return false;
+    this.earlyDataToSkip -= payload;
     return true;
   }
 

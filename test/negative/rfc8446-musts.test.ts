@@ -5,9 +5,12 @@ import { describe, expect, it } from "vitest";
 import { ExtensionType } from "../../src/handshake/constants.js";
 import type { Extension } from "../../src/handshake/extensions.js";
 import { decodeClientHello, decodeServerHello } from "../../src/handshake/messages.js";
-import { exchange, splitHandshakes, splitRecords } from "../helpers/scripted-peer.js";
+import { ClientConnection, ServerConnection } from "../../src/index.js";
+import { MemorySessionStore } from "../../src/handshake/session-store.js";
+import { CA_PEM, serverCredential } from "../helpers/fixtures.js";
+import { ContentType, KeyLog, concat, exchange, splitHandshakes, splitRecords } from "../helpers/scripted-peer.js";
 import { editClientHello, editServerHello, withoutExtension } from "./edits.js";
-import { expectEditRejected, expectFailure, makePair } from "./setup.js";
+import { expectAlertOnWire, expectEditRejected, expectFailure, expectLocal, makePair } from "./setup.js";
 
 const hrrPair = () =>
   makePair({ client: { groups: ["x25519", "secp256r1"], keyShareGroups: ["x25519"] }, server: { groups: ["secp256r1"] } });
@@ -85,5 +88,88 @@ describe("§9.2 / §4.2.9: a psk_ke ClientHello needs no supported_groups or key
     const x = exchange(p.client, p.server);
     expect([x.clientError, x.serverError]).toEqual([null, null]);
     expect(p.server.result!.group).toBe("none (psk_ke)");
+  });
+});
+
+describe("§4.2.10: rejected 0-RTT data is skipped only while records fail to open, up to max_early_data_size, and not after a HelloRetryRequest's second ClientHello", () => {
+  const MAX = 1024;
+  const credential = serverCredential("p256");
+  const early = new TextEncoder().encode("GET /index.html"); // 15 bytes of 0-RTT data
+
+  /** A server that grants MAX bytes of 0-RTT, a ticket from it, and a client that sends 0-RTT with it which the server rejects. */
+  function rejectingSetup(opts: { retry: boolean }) {
+    const log = new KeyLog();
+    // ALPN: the ticket is issued without it, the 0-RTT client offers h2, so §4.2.10 makes the server reject the 0-RTT data.
+    const sc = {
+      certificateChain: credential.certPem,
+      privateKey: credential.keyPem,
+      tickets: 1,
+      maxEarlyData: MAX,
+      alpnProtocols: ["h2"],
+      keyLog: log.sink,
+      ...(opts.retry ? { groups: ["secp256r1" as const] } : {}),
+    };
+    const store = new MemorySessionStore();
+    const first = exchange(new ClientConnection({ serverName: "localhost", trustAnchors: CA_PEM, sessionStore: store }), new ServerConnection(sc));
+    expect([first.clientError, first.serverError]).toEqual([null, null]);
+    const client = new ClientConnection({
+      serverName: "localhost",
+      trustAnchors: CA_PEM,
+      sessionStore: store,
+      earlyData: early,
+      alpnProtocols: ["h2"],
+      groups: ["x25519", "secp256r1"],
+      keyShareGroups: ["x25519"],
+    });
+    return { client, server: new ServerConnection(sc), log };
+  }
+
+  /** An application_data record of `length` bytes that opens under no key (as garbage or foreign 0-RTT data would). */
+  const garbageRecord = (length: number) => {
+    const record = new Uint8Array(5 + length).fill(0xa5);
+    record.set([ContentType.application_data, 3, 3, length >> 8, length & 0xff]);
+    return record;
+  };
+  /** Appends `records` to the client's `flight`-th output (0: the first ClientHello and its 0-RTT data). */
+  const appendTo = (flight: number, records: Uint8Array[]) => {
+    let n = 0;
+    return (b: Uint8Array) => (n++ === flight ? concat([b, ...records]) : b);
+  };
+  // A record counts its length less 17 bytes (content type and tag) against max_early_data_size.
+  const counted = (payload: number) => garbageRecord(payload + 17);
+
+  it("without a HelloRetryRequest: records that fail to open, within max_early_data_size, are skipped and the handshake completes", () => {
+    const { client, server } = rejectingSetup({ retry: false });
+    const x = exchange(client, server, { toServer: appendTo(0, [counted(500), counted(MAX - early.length - 500)]) });
+    expect([x.clientError, x.serverError]).toEqual([null, null]);
+    expect(client.result!.earlyData).toBe("rejected");
+  });
+
+  it("without a HelloRetryRequest: one byte past max_early_data_size of records that fail to open is bad_record_mac", () => {
+    const { client, server, log } = rejectingSetup({ retry: false });
+    const x = exchange(client, server, { toServer: appendTo(0, [counted(500), counted(MAX - early.length - 500 + 1)]) });
+    expectLocal(x.serverError, "bad_record_mac");
+    expectAlertOnWire("server", log, x.serverWire, "bad_record_mac");
+  });
+
+  it("after a HelloRetryRequest: 0-RTT records before the second ClientHello, within max_early_data_size, are skipped", () => {
+    const { client, server } = rejectingSetup({ retry: true });
+    const x = exchange(client, server, { toServer: appendTo(0, [counted(MAX - early.length)]) });
+    expect([x.clientError, x.serverError]).toEqual([null, null]);
+    expect([server.result!.helloRetry, client.result!.earlyData]).toEqual([true, "rejected"]);
+  });
+
+  it("after a HelloRetryRequest: 0-RTT records past max_early_data_size get unexpected_message", () => {
+    const { client, server, log } = rejectingSetup({ retry: true });
+    const x = exchange(client, server, { toServer: appendTo(0, [counted(MAX - early.length + 1)]) });
+    expectLocal(x.serverError, "unexpected_message");
+    expectAlertOnWire("server", log, x.serverWire, "unexpected_message");
+  });
+
+  it("after a HelloRetryRequest: a record that fails to open after the second ClientHello is bad_record_mac", () => {
+    const { client, server, log } = rejectingSetup({ retry: true });
+    const x = exchange(client, server, { toServer: appendTo(1, [counted(40)]) });
+    expectLocal(x.serverError, "bad_record_mac");
+    expectAlertOnWire("server", log, x.serverWire, "bad_record_mac");
   });
 });
