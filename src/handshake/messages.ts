@@ -126,7 +126,8 @@ export function encodeCertificateRequest(m: CertificateRequest): Uint8Array {
 export function decodeCertificateRequest(body: Uint8Array): CertificateRequest {
   const r = new Reader(body, "CertificateRequest");
   const certificateRequestContext = r.vector8();
-  const extensions = readExtensions(r, "CertificateRequest");
+  // Extension extensions<2..2^16-1> (§4.3.2): at least one extension's header.
+  const extensions = readExtensions(r, "CertificateRequest", 2);
   r.expectEnd();
   return { certificateRequestContext, extensions };
 }
@@ -187,7 +188,8 @@ export function encodeCertificateVerify(m: CertificateVerify): Uint8Array {
 export function decodeCertificateVerify(body: Uint8Array): CertificateVerify {
   const r = new Reader(body, "CertificateVerify");
   const algorithm = r.u16();
-  const signature = r.vector16(1);
+  // opaque signature<0..2^16-1>: an empty signature decodes, and then fails to verify (decrypt_error).
+  const signature = r.vector16();
   r.expectEnd();
   return { algorithm, signature };
 }

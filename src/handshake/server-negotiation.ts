@@ -6,7 +6,7 @@
  */
 import { bytesEqual, constantTimeEqual, fail } from "../bytes/index.js";
 import type { GroupName } from "../crypto/provider.js";
-import { type CipherSuite, ExtensionType, SSL30, TLS13, groupCode, signatureSchemeByName, type SignatureScheme } from "./constants.js";
+import { type CipherSuite, ExtensionType, SSL30, TLS13, extensionName, groupCode, signatureSchemeByName, type SignatureScheme } from "./constants.js";
 import type { Credentials, ResolvedConfig, ServerConfig } from "./config.js";
 import {
   type KeyShareEntry,
@@ -70,6 +70,11 @@ export function checkClientHello(hello: ClientHello): void {
   }
   if (hello.legacyCompressionMethods.length !== 1 || hello.legacyCompressionMethods[0] !== 0) {
     fail("illegal_parameter", "a TLS 1.3 ClientHello must offer only the null compression method");
+  }
+  // §4.2.6, §4.2.10: in a ClientHello these two say so by being present; their extension_data is empty.
+  for (const type of [ExtensionType.post_handshake_auth, ExtensionType.early_data]) {
+    const data = findExtension(hello.extensions, type);
+    if (data !== undefined && data.length !== 0) fail("decode_error", `the ClientHello's ${extensionName(type)} extension must be empty`);
   }
   const preSharedKeyAt = hello.extensions.findIndex((e) => e.type === ExtensionType.pre_shared_key);
   if (preSharedKeyAt !== -1 && preSharedKeyAt !== hello.extensions.length - 1) {

@@ -8,8 +8,8 @@ import { decodeClientHello, decodeServerHello } from "../../src/handshake/messag
 import { ClientConnection, ServerConnection } from "../../src/index.js";
 import { MemorySessionStore } from "../../src/handshake/session-store.js";
 import { CA_PEM, serverCredential } from "../helpers/fixtures.js";
-import { ContentType, KeyLog, concat, exchange, splitHandshakes, splitRecords } from "../helpers/scripted-peer.js";
-import { editClientHello, editServerHello, withoutExtension } from "./edits.js";
+import { ContentType, HandshakeType, KeyLog, Tap, concat, exchange, handshakeMessage, splitHandshakes, splitRecords } from "../helpers/scripted-peer.js";
+import { body, editCertificateRequest, editClientHello, editServerHello, onType, withExtension, withExtensionData, withoutExtension } from "./edits.js";
 import { expectAlertOnWire, expectEditRejected, expectFailure, expectLocal, makePair } from "./setup.js";
 
 const hrrPair = () =>
@@ -171,5 +171,45 @@ describe("§4.2.10: rejected 0-RTT data is skipped only while records fail to op
     const x = exchange(client, server, { toServer: appendTo(1, [counted(40)]) });
     expectLocal(x.serverError, "bad_record_mac");
     expectAlertOnWire("server", log, x.serverWire, "bad_record_mac");
+  });
+});
+
+describe("§4.4.3: an empty CertificateVerify signature (opaque signature<0..2^16-1>) decodes, fails to verify, and gets decrypt_error", () => {
+  /** The CertificateVerify with its algorithm kept and a zero-length signature. */
+  const emptySignature = onType(HandshakeType.certificate_verify, (m) => handshakeMessage(m[0], new Uint8Array([...body(m).subarray(0, 2), 0, 0])));
+  it("client: the server's CertificateVerify", () => {
+    expectEditRejected("server", emptySignature, "decrypt_error");
+  });
+  it("server: the client's CertificateVerify", () => {
+    expectEditRejected("client", emptySignature, "decrypt_error");
+  });
+  it("server: the client's CertificateVerify in post-handshake authentication (§4.6.2)", async () => {
+    const p = makePair({ client: { postHandshakeAuth: true }, server: { clientAuth: "none" } });
+    const tap = new Tap("client", p.clientLog, p.suite);
+    const toServer = (b: Uint8Array) => tap.rewrite(b, emptySignature);
+    const handshake = exchange(p.client, p.server, { toServer });
+    expect([handshake.clientError, handshake.serverError]).toEqual([null, null]);
+    const asked = p.server.requestClientCertificate();
+    const x = exchange(p.client, p.server, { toServer });
+    await expect(asked).rejects.toMatchObject({ alertName: "decrypt_error" });
+    expectLocal(x.serverError, "decrypt_error");
+    expectAlertOnWire("server", p.serverLog, concat([handshake.serverWire, x.serverWire]), "decrypt_error");
+  });
+});
+
+describe("presentation-language floors (§3.4): below a vector's minimum is decode_error; an allowed empty value is judged by meaning", () => {
+  it("client: a CertificateRequest with an empty extensions block (Extension extensions<2..2^16-1>, §4.3.2) gets decode_error", () => {
+    expectEditRejected("server", editCertificateRequest(() => []), "decode_error");
+  });
+  it("server: post_handshake_auth with extension_data (§4.2.6: it is zero length) gets decode_error", () => {
+    const phaPair = makePair({ client: { postHandshakeAuth: true } });
+    expectEditRejected("client", editClientHello((ch) => ({ ...ch, extensions: withExtensionData(ch.extensions, ExtensionType.post_handshake_auth, new Uint8Array([0])) })), "decode_error", phaPair);
+  });
+  it("server: early_data with extension_data in a ClientHello (§4.2.10: empty there) gets decode_error", () => {
+    expectEditRejected(
+      "client",
+      editClientHello((ch) => ({ ...ch, extensions: withExtension(withoutExtension(ch.extensions, ExtensionType.early_data), { type: ExtensionType.early_data, data: new Uint8Array([0, 0, 0, 1]) }) })),
+      "decode_error",
+    );
   });
 });
