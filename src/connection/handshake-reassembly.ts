@@ -1,6 +1,6 @@
 import { fail } from "../bytes/index.js";
 import { handshakeTypeName } from "../handshake/constants.js";
-import type { HandshakeMessage } from "../handshake/messages.js";
+import { type HandshakeMessage, checkHandshakeLength } from "../handshake/messages.js";
 
 /**
  * Joins handshake record fragments into messages (RFC 8446 §5.1: a message may span records, and
@@ -36,6 +36,8 @@ export class HandshakeReassembly {
     if (this.fill < 4) return null;
     const b = this.buffer;
     const length = (b[1] << 16) | (b[2] << 8) | b[3];
+    // Malformed first (decode_error), then merely larger than we agreed to hold.
+    checkHandshakeLength(b[0], length);
     if (length > this.maxMessageSize) {
       fail("illegal_parameter", `a ${handshakeTypeName(b[0])} message of ${length} bytes exceeds the limit of ${this.maxMessageSize} (limits.maxHandshakeMessageSize)`);
     }

@@ -2,7 +2,7 @@
 // their siblings: each test sends exactly the offending ClientHello, ServerHello or record
 // through the scripted peer and asserts the alert the RFC prescribes, sent once, on the wire.
 import { describe, expect, it } from "vitest";
-import { ExtensionType } from "../../src/handshake/constants.js";
+import { ExtensionType, extensionName } from "../../src/handshake/constants.js";
 import type { Extension } from "../../src/handshake/extensions.js";
 import { decodeClientHello, decodeServerHello } from "../../src/handshake/messages.js";
 import { ClientConnection, ServerConnection } from "../../src/index.js";
@@ -211,5 +211,37 @@ describe("presentation-language floors (§3.4): below a vector's minimum is deco
       editClientHello((ch) => ({ ...ch, extensions: withExtension(withoutExtension(ch.extensions, ExtensionType.early_data), { type: ExtensionType.early_data, data: new Uint8Array([0, 0, 0, 1]) }) })),
       "decode_error",
     );
+  });
+});
+
+describe("limits that refused legal peers: §9.3 unknown extensions, and the alert §6 gives for a malformed length", () => {
+  /** `n` empty extensions of distinct types that no RFC we implement defines (§4.2: each type at most once). */
+  const unknownExtensions = (n: number): Extension[] => {
+    const out: Extension[] = [];
+    for (let type = 0x1000; out.length < n; type++) if (extensionName(type).startsWith("extension_")) out.push({ type, data: new Uint8Array(0) });
+    return out;
+  };
+
+  it("server: a ClientHello carrying 16,000 unknown extensions (about all that fit in extensions<..2^16-1>) is answered and the handshake completes", () => {
+    const extra = unknownExtensions(16000);
+    const p = makePair({ client: { testHooks: { extensions: (m, exts) => (m === "client_hello" ? [...extra, ...exts] : exts) } } });
+    const x = exchange(p.client, p.server);
+    expect([x.clientError, x.serverError]).toEqual([null, null]);
+    expect(x.clientWire.length).toBeGreaterThan(64000);
+  });
+
+  /** A handshake message header announcing `length` body bytes, followed by only `sent` of them. */
+  const announcing = (type: number, length: number, sent = 16) => new Uint8Array([type, length >>> 16, (length >>> 8) & 0xff, length & 0xff, ...new Uint8Array(sent)]);
+  for (const sender of ["server", "client"] as const) {
+    const receiver = sender === "server" ? "client" : "server";
+    it(`${receiver}: a Finished announcing 65,537 bytes (verify_data is Hash.length, §4.4.4) gets decode_error, not the size limit's alert`, () => {
+      expectEditRejected(sender, onType(HandshakeType.finished, () => announcing(HandshakeType.finished, 65537)), "decode_error");
+    });
+    it(`${receiver}: a CertificateVerify announcing 65,540 bytes (2 + 2 + 2^16-1 at most, §4.4.3) gets decode_error`, () => {
+      expectEditRejected(sender, onType(HandshakeType.certificate_verify, () => announcing(HandshakeType.certificate_verify, 65540)), "decode_error");
+    });
+  }
+  it("client: a Certificate announcing more than limits.maxHandshakeMessageSize (well-formed, but more than we hold) still gets illegal_parameter", () => {
+    expectEditRejected("server", onType(HandshakeType.certificate, () => announcing(HandshakeType.certificate, 65537)), "illegal_parameter");
   });
 });
