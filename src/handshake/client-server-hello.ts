@@ -64,8 +64,10 @@ export function serverKeyShareSecret(
   const shareData = findExtension(extensions, ExtensionType.key_share);
   if (shareData === undefined) {
     // §4.2.9: only psk_ke, which we must have offered, goes without (EC)DHE.
-    if (pskModes === null || !pskModes.includes(PskKeyExchangeMode.psk_ke)) {
-      fail("missing_extension", "ServerHello has no key_share; we require (EC)DHE");
+    if (pskModes === null) fail("missing_extension", "ServerHello has no key_share; we require (EC)DHE");
+    // §4.2.11: a PSK accepted without the key_share our psk_key_exchange_modes require is illegal_parameter.
+    if (!pskModes.includes(PskKeyExchangeMode.psk_ke)) {
+      fail("illegal_parameter", "ServerHello accepted our PSK without a key_share, but we offered only psk_dhe_ke");
     }
     return { sharedSecret: new Uint8Array(suite.hash === "SHA-384" ? 48 : 32), group: null };
   }

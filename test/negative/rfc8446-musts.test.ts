@@ -245,3 +245,19 @@ describe("limits that refused legal peers: §9.3 unknown extensions, and the ale
     expectEditRejected("server", onType(HandshakeType.certificate, () => announcing(HandshakeType.certificate, 65537)), "illegal_parameter");
   });
 });
+
+describe("§4.2.11: the client checks the ServerHello's PSK answer", () => {
+  const KEY = new Uint8Array(32).fill(0x6e);
+  const pskPair = () => makePair({ client: { externalPsk: { identity: "unit-9", key: KEY } }, server: { externalPsks: [{ identity: "unit-9", key: KEY }] } });
+  it("client: a PSK accepted without the key_share our psk_dhe_ke requires gets illegal_parameter", () => {
+    expectEditRejected("server", editServerHello((sh) => ({ ...sh, extensions: withoutExtension(sh.extensions, ExtensionType.key_share) })), "illegal_parameter", pskPair());
+  });
+  it("client: a selected_identity outside the identities we offered gets illegal_parameter", () => {
+    expectEditRejected(
+      "server",
+      editServerHello((sh) => ({ ...sh, extensions: withExtensionData(sh.extensions, ExtensionType.pre_shared_key, new Uint8Array([0, 1])) })),
+      "illegal_parameter",
+      pskPair(),
+    );
+  });
+});
