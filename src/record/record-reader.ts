@@ -5,6 +5,7 @@ import { RECORD_HEADER_LENGTH, type RecordProtection } from "./record-protection
 /** RFC 8446 §5.1-5.2 limits. */
 export const MAX_PLAINTEXT = 1 << 14;
 export const MAX_CIPHERTEXT = MAX_PLAINTEXT + 256;
+const CONTENT_CHANGE_CIPHER_SPEC = 20;
 const CONTENT_APPLICATION_DATA = 23;
 
 /**
@@ -66,6 +67,14 @@ export class RecordReader {
   }
 
   private checkHeader(): number {
+    // §5: "If a TLS implementation receives an unexpected record type, it MUST terminate the connection
+    // with an unexpected_message alert": decided from the header, without buffering the record. This
+    // also answers an SSL 2.0-format CLIENT-HELLO (first byte 0x80 or more, Appendix D.5) at once.
+    const type = this.buf[0];
+    if (type < CONTENT_CHANGE_CIPHER_SPEC || type > CONTENT_APPLICATION_DATA) {
+      const hint = type >= 0x80 ? " (an SSL 2.0-format ClientHello? only TLS 1.3 is spoken here)" : "";
+      fail("unexpected_message", `received a record of unknown content type ${type}${hint}`);
+    }
     const length = (this.buf[3] << 8) | this.buf[4];
     // §5.2: more than 2^14 + 256 bytes of ciphertext (2^14 of plaintext before keys) is record_overflow.
     // Under a negotiated limit our AEADs add exactly the content type and a 16-byte tag.

@@ -10,7 +10,7 @@ import { MemorySessionStore } from "../../src/handshake/session-store.js";
 import { CA_PEM, serverCredential } from "../helpers/fixtures.js";
 import { ContentType, HandshakeType, KeyLog, Tap, concat, exchange, handshakeMessage, splitHandshakes, splitRecords } from "../helpers/scripted-peer.js";
 import { body, editCertificateRequest, editClientHello, editServerHello, onType, withExtension, withExtensionData, withoutExtension } from "./edits.js";
-import { expectAlertOnWire, expectEditRejected, expectFailure, expectLocal, makePair } from "./setup.js";
+import { expectAlertOnWire, expectEditRejected, expectFailure, expectLocal, makePair, makeServer } from "./setup.js";
 
 const hrrPair = () =>
   makePair({ client: { groups: ["x25519", "secp256r1"], keyShareGroups: ["x25519"] }, server: { groups: ["secp256r1"] } });
@@ -259,5 +259,22 @@ describe("§4.2.11: the client checks the ServerHello's PSK answer", () => {
       "illegal_parameter",
       pskPair(),
     );
+  });
+});
+
+describe("§5: an unknown record type is unexpected_message as soon as its header arrives", () => {
+  it("server: an SSL 2.0-format CLIENT-HELLO (Appendix D.5) is refused at once, not awaited as a 769-byte record", () => {
+    // RFC 5246 Appendix E.2: msg_length with the high bit set, CLIENT-HELLO (1), version 3.1, then
+    // cipher_spec_length 3, session_id_length 0, challenge_length 32, one cipher kind, a challenge.
+    const hello = new Uint8Array([0x80, 0x2e, 0x01, 0x03, 0x01, 0x00, 0x03, 0x00, 0x00, 0x00, 0x20, 0x00, 0x00, 0x2f, ...new Uint8Array(32).fill(7)]);
+    const { server, log } = makeServer();
+    let error: unknown = null;
+    try {
+      server.receive(hello);
+    } catch (e) {
+      error = e;
+    }
+    expectLocal(error, "unexpected_message");
+    expectAlertOnWire("server", log, server.takeOutput()!, "unexpected_message");
   });
 });
