@@ -125,14 +125,19 @@ export function negotiate(c: ResolvedConfig, serverConfig: ServerConfig, hello: 
 
 /**
  * §9.2: supported_groups and key_share come together or not at all, and a ClientHello without
- * pre_shared_key must carry both; otherwise missing_extension. Both are decoded and checked
+ * pre_shared_key must carry both and signature_algorithms; otherwise missing_extension, before
+ * anything is negotiated. Both are decoded and checked
  * even when a psk_ke handshake will not use them.
  */
 function readOfferedGroups(hello: ClientHello): OfferedGroups | null {
   const groupsData = findExtension(hello.extensions, ExtensionType.supported_groups);
   const sharesData = findExtension(hello.extensions, ExtensionType.key_share);
+  const offersPsk = findExtension(hello.extensions, ExtensionType.pre_shared_key) !== undefined;
+  if (!offersPsk && findExtension(hello.extensions, ExtensionType.signature_algorithms) === undefined) {
+    fail("missing_extension", "the ClientHello lacks signature_algorithms and offers no PSK (§9.2: then it is mandatory)");
+  }
   if (groupsData === undefined && sharesData === undefined) {
-    if (findExtension(hello.extensions, ExtensionType.pre_shared_key) === undefined) {
+    if (!offersPsk) {
       fail("missing_extension", "the ClientHello lacks supported_groups and key_share, and offers no PSK: mutls requires (EC)DHE");
     }
     return null;

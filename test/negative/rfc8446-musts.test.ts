@@ -69,6 +69,12 @@ describe("§9.2 / §4.2.9: a psk_ke ClientHello needs no supported_groups or key
     expectEditRejected("client", edit, "missing_extension", pair(["psk_ke"]));
   });
 
+  it("server: a ClientHello without pre_shared_key and signature_algorithms gets missing_extension before anything is negotiated (§9.2)", () => {
+    // No cipher suite in common either: §9.2's missing_extension comes first, not handshake_failure.
+    const edit = editClientHello((ch) => ({ ...ch, cipherSuites: [0x1305], extensions: withoutExtension(ch.extensions, ExtensionType.signature_algorithms) }));
+    expectEditRejected("client", edit, "missing_extension");
+  });
+
   it("gets missing_extension with supported_groups but no key_share (§9.2: both or neither)", () => {
     const p = pair(["psk_ke"], (_m, exts) => withoutExtension(exts, ExtensionType.key_share));
     expectFailure(p, exchange(p.client, p.server), "server", "missing_extension");
