@@ -413,18 +413,26 @@ export abstract class Connection {
   /** Hands each complete handshake message to the current state, stopping while a signature is pending. */
   private processHandshakeMessages(): void {
     while (!this.pendingWork) {
+      // A message the current state does not expect is unexpected_message from its first byte,
+      // before its length is judged or its body buffered.
+      if (this.incomingHandshake.nextType >= 0) this.checkExpected(this.incomingHandshake.nextType);
       const message = this.incomingHandshake.next();
       if (message === null) return;
       this.dispatch(message);
     }
   }
 
+  private checkExpected(type: number): void {
+    const step = this.session?.step ?? this.step;
+    if (!step.expects.includes(type)) {
+      const expected = step.expects.map(handshakeTypeName).join(" or ") || "nothing";
+      fail("unexpected_message", `received ${handshakeTypeName(type)} while expecting ${expected} (state ${step.name})`);
+    }
+  }
+
   private dispatch(message: HandshakeMessage): void {
     const step = this.session?.step ?? this.step;
-    if (!step.expects.includes(message.type)) {
-      const expected = step.expects.map(handshakeTypeName).join(" or ") || "nothing";
-      fail("unexpected_message", `received ${handshakeTypeName(message.type)} while expecting ${expected} (state ${step.name})`);
-    }
+    this.checkExpected(message.type);
     this.peerLimits.onHandshakeMessage(message);
     this.config.onHandshakeMessage?.("received", message.raw);
     const work = step.handle(message);

@@ -31,6 +31,11 @@ export class HandshakeReassembly {
     this.fill = need;
   }
 
+  /** The type of the next message, as soon as its first byte is here (-1 before). */
+  get nextType(): number {
+    return this.fill > 0 ? this.buffer[0] : -1;
+  }
+
   /** The next complete message (copied out), or null until more bytes arrive. */
   next(): HandshakeMessage | null {
     if (this.fill < 4) return null;

@@ -8,7 +8,7 @@ import { decodeClientHello, decodeServerHello } from "../../src/handshake/messag
 import { ClientConnection, ServerConnection } from "../../src/index.js";
 import { MemorySessionStore } from "../../src/handshake/session-store.js";
 import { CA_PEM, serverCredential } from "../helpers/fixtures.js";
-import { ContentType, HandshakeType, KeyLog, Tap, concat, exchange, handshakeMessage, splitHandshakes, splitRecords } from "../helpers/scripted-peer.js";
+import { ContentType, HandshakeType, KeyLog, Tap, concat, exchange, handshakeMessage, plaintextRecord, splitHandshakes, splitRecords } from "../helpers/scripted-peer.js";
 import { body, editCertificateRequest, editClientHello, editServerHello, onType, withExtension, withExtensionData, withoutExtension } from "./edits.js";
 import { expectAlertOnWire, expectEditRejected, expectFailure, expectLocal, makePair, makeServer } from "./setup.js";
 
@@ -283,4 +283,20 @@ describe("§5: an unknown record type is unexpected_message as soon as its heade
     expectLocal(error, "unexpected_message");
     expectAlertOnWire("server", log, server.takeOutput()!, "unexpected_message");
   });
+});
+
+describe("§4: a handshake message the state does not expect is unexpected_message from its type byte", () => {
+  for (const [name, type] of [["Finished", HandshakeType.finished], ["Certificate", HandshakeType.certificate]] as const) {
+    it(`server: a ${name} announcing 100,000 bytes in place of the ClientHello gets unexpected_message, not a length alert`, () => {
+      const { server, log } = makeServer();
+      let error: unknown = null;
+      try {
+        server.receive(plaintextRecord(ContentType.handshake, new Uint8Array([type, 0x01, 0x86, 0xa0, 0, 0, 0, 0])));
+      } catch (e) {
+        error = e;
+      }
+      expectLocal(error, "unexpected_message");
+      expectAlertOnWire("server", log, server.takeOutput()!, "unexpected_message");
+    });
+  }
 });
