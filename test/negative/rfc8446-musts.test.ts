@@ -173,6 +173,18 @@ describe("§4.2.10: rejected 0-RTT data is skipped only while records fail to op
     expectAlertOnWire("server", log, x.serverWire, "unexpected_message");
   });
 
+  it("accepted 0-RTT: a record that fails to open among the early data is bad_record_mac, never skipped", () => {
+    const log = new KeyLog();
+    const sc = { certificateChain: credential.certPem, privateKey: credential.keyPem, tickets: 1, maxEarlyData: MAX, keyLog: log.sink };
+    const store = new MemorySessionStore();
+    exchange(new ClientConnection({ serverName: "localhost", trustAnchors: CA_PEM, sessionStore: store }), new ServerConnection(sc));
+    const client = new ClientConnection({ serverName: "localhost", trustAnchors: CA_PEM, sessionStore: store, earlyData: early });
+    const server = new ServerConnection(sc);
+    const x = exchange(client, server, { toServer: appendTo(0, [counted(40)]) });
+    expectLocal(x.serverError, "bad_record_mac");
+    expect(server.earlyDataReceived).toBe(early.length);
+  });
+
   it("after a HelloRetryRequest: a record that fails to open after the second ClientHello is bad_record_mac", () => {
     const { client, server, log } = rejectingSetup({ retry: true });
     const x = exchange(client, server, { toServer: appendTo(1, [counted(40)]) });
