@@ -72,7 +72,12 @@ export class RecordReader {
     // also answers an SSL 2.0-format CLIENT-HELLO (first byte 0x80 or more, Appendix D.5) at once.
     const type = this.buf[0];
     if (type < CONTENT_CHANGE_CIPHER_SPEC || type > CONTENT_APPLICATION_DATA) {
-      const hint = type >= 0x80 ? " (an SSL 2.0-format ClientHello? only TLS 1.3 is spoken here)" : "";
+      const hint =
+        type >= 0x80
+          ? " (an SSL 2.0-format ClientHello? only TLS 1.3 is spoken here)"
+          : type >= 0x41 && type <= 0x7a
+            ? " (the peer sent text: it does not speak TLS on this port, e.g. plain HTTP)"
+            : "";
       fail("unexpected_message", `received a record of unknown content type ${type}${hint}`);
     }
     const length = (this.buf[3] << 8) | this.buf[4];

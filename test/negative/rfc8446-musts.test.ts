@@ -294,7 +294,20 @@ describe("§5: an unknown record type is unexpected_message as soon as its heade
       error = e;
     }
     expectLocal(error, "unexpected_message");
+    expect((error as Error).message).toMatch(/SSL 2\.0/);
     expectAlertOnWire("server", log, server.takeOutput()!, "unexpected_message");
+  });
+  it("client: a server answering in plain HTTP is refused at once with a message that says so", () => {
+    const { client } = makePair();
+    client.takeOutput();
+    let error: unknown = null;
+    try {
+      client.receive(new TextEncoder().encode("HTTP/1.1 400 Bad Request\r\n"));
+    } catch (e) {
+      error = e;
+    }
+    expectLocal(error, "unexpected_message");
+    expect((error as Error).message).toMatch(/does not speak TLS/);
   });
 });
 
