@@ -216,6 +216,35 @@ describe("§4.4.3: an empty CertificateVerify signature (opaque signature<0..2^1
   });
 });
 
+describe("legacy_session_id<0..32> (§4.1.2, §4.1.3): 33 bytes is decode_error", () => {
+  it("server: a ClientHello legacy_session_id of 33 bytes", () => {
+    expectEditRejected("client", editClientHello((ch) => ({ ...ch, legacySessionId: new Uint8Array(33).fill(1) })), "decode_error");
+  });
+  it("client: a ServerHello legacy_session_id_echo of 33 bytes", () => {
+    expectEditRejected("server", editServerHello((sh) => ({ ...sh, legacySessionIdEcho: new Uint8Array(33).fill(1) })), "decode_error");
+  });
+});
+
+describe("§5.1: legacy_record_version is ignored (plaintext records; encrypted ones authenticate their header)", () => {
+  for (const version of [0x0301, 0x0302, 0x0304]) {
+    it(`server: the ClientHello's record with version 0x${version.toString(16).padStart(4, "0")} completes the handshake`, () => {
+      const p = makePair();
+      let first = true;
+      const x = exchange(p.client, p.server, {
+        toServer: (b) => {
+          if (!first) return b;
+          first = false;
+          const out = b.slice();
+          out[1] = version >> 8;
+          out[2] = version & 0xff;
+          return out;
+        },
+      });
+      expect([x.clientError, x.serverError]).toEqual([null, null]);
+    });
+  }
+});
+
 describe("presentation-language floors (§3.4): below a vector's minimum is decode_error; an allowed empty value is judged by meaning", () => {
   it("client: a CertificateRequest with an empty extensions block (Extension extensions<2..2^16-1>, §4.3.2) gets decode_error", () => {
     expectEditRejected("server", editCertificateRequest(() => []), "decode_error");
