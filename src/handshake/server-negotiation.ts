@@ -87,6 +87,16 @@ export function checkSecondClientHello(first: ClientHello, hello: ClientHello, r
   if (!bytesEqual(first.random, hello.random) || !bytesEqual(first.legacySessionId, hello.legacySessionId)) {
     fail("illegal_parameter", "the second ClientHello changed its random or session id");
   }
+  // "The client MUST send the same ClientHello without modification, except as follows": none of
+  // the exceptions touches these fields.
+  if (
+    first.legacyVersion !== hello.legacyVersion ||
+    !bytesEqual(first.legacyCompressionMethods, hello.legacyCompressionMethods) ||
+    first.cipherSuites.length !== hello.cipherSuites.length ||
+    first.cipherSuites.some((s, i) => s !== hello.cipherSuites[i])
+  ) {
+    fail("illegal_parameter", "the second ClientHello changed its legacy_version, cipher_suites or compression methods (§4.1.2)");
+  }
   if (!hello.cipherSuites.includes(retry.suite.code)) {
     fail("illegal_parameter", "the second ClientHello no longer offers the cipher suite chosen in the HelloRetryRequest");
   }

@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { ExtensionType, extensionName } from "../../src/handshake/constants.js";
 import type { Extension } from "../../src/handshake/extensions.js";
+import type { ClientHello } from "../../src/handshake/messages.js";
 import { decodeClientHello, decodeServerHello } from "../../src/handshake/messages.js";
 import { ClientConnection, ServerConnection } from "../../src/index.js";
 import { MemorySessionStore } from "../../src/handshake/session-store.js";
@@ -354,4 +355,17 @@ describe("§4: a handshake message the state does not expect is unexpected_messa
       expectAlertOnWire("server", log, server.takeOutput()!, "unexpected_message");
     });
   }
+});
+
+describe("§4.1.2: the second ClientHello is the first except for what a HelloRetryRequest allows", () => {
+  const second = (f: (ch: ClientHello) => ClientHello) => {
+    let n = 0;
+    return editClientHello((ch) => (n++ === 0 ? ch : f(ch)));
+  };
+  it("server: a second ClientHello with another cipher_suites list gets illegal_parameter", () => {
+    expectEditRejected("client", second((ch) => ({ ...ch, cipherSuites: [...ch.cipherSuites, 0x1302] })), "illegal_parameter", hrrPair());
+  });
+  it("server: a second ClientHello with another legacy_version gets illegal_parameter", () => {
+    expectEditRejected("client", second((ch) => ({ ...ch, legacyVersion: 0x0301 })), "illegal_parameter", hrrPair());
+  });
 });
