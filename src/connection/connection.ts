@@ -15,8 +15,6 @@ import { HandshakeReassembly } from "./handshake-reassembly.js";
 
 type Epoch = "plaintext" | "early" | "handshake" | "application";
 
-/** RFC 8446 §4.2.10: how much rejected 0-RTT data a server skips (the largest max_early_data_size we would ever grant). */
-const EARLY_DATA_SKIP_LIMIT = 1 << 16;
 /** Input held while an asynchronous signer runs; a peer that floods us meanwhile is cut off. */
 const MAX_QUEUED_INPUT = 1 << 18;
 
@@ -92,8 +90,8 @@ export abstract class Connection {
         // EncryptedExtensions, the client's ClientHello) its handshake records may be larger.
         this.receiveLimit = limits.receive;
       },
-      skipEarlyData: () => {
-        this.reader.skipBudget = EARLY_DATA_SKIP_LIMIT;
+      skipEarlyData: (maxEarlyDataSize) => {
+        this.reader.skipEarlyData(maxEarlyDataSize);
       },
       sendEarlyData: (data) => {
         this.flushHandshake();
@@ -354,6 +352,9 @@ export abstract class Connection {
         if (this.reader.protection && !encrypted) fail("unexpected_message", "received a plaintext handshake record after encryption started");
         // §5.1: zero-length handshake fragments are forbidden.
         if (length === 0) fail("unexpected_message", "received an empty handshake record");
+        // §4.2.10: rejected 0-RTT data precedes the client's next flight (after a HelloRetryRequest,
+        // its second ClientHello); from here on a record that does not open is bad_record_mac.
+        this.reader.stopSkippingEarlyData();
         this.incomingHandshake.append(buf, at, length);
         return this.processHandshakeMessages();
       case ContentType.change_cipher_spec:
@@ -366,11 +367,9 @@ export abstract class Connection {
         }
         return this.processAlert(buf, at, length);
       case ContentType.application_data:
-        // §4.2.10: after a HelloRetryRequest the rejected 0-RTT records arrive before any key; skip them.
-        if (this.reader.protection === null && this.reader.skipBudget > 0 && this.reader.skipBudget >= length) {
-          this.reader.skipBudget -= length;
-          return;
-        }
+        // §4.2.10: after a HelloRetryRequest the rejected 0-RTT records arrive before any key; skip
+        // "all records with an external content type of application_data", up to max_early_data_size.
+        if (this.reader.protection === null && this.reader.skipRejectedEarlyData()) return;
         if (encrypted && this.readEpoch === "early") this.countEarlyData(length);
         else if (!encrypted || this.readEpoch !== "application") {
           fail("unexpected_message", "received application data before the handshake completed");
@@ -414,18 +413,26 @@ export abstract class Connection {
   /** Hands each complete handshake message to the current state, stopping while a signature is pending. */
   private processHandshakeMessages(): void {
     while (!this.pendingWork) {
+      // A message the current state does not expect is unexpected_message from its first byte,
+      // before its length is judged or its body buffered.
+      if (this.incomingHandshake.nextType >= 0) this.checkExpected(this.incomingHandshake.nextType);
       const message = this.incomingHandshake.next();
       if (message === null) return;
       this.dispatch(message);
     }
   }
 
+  private checkExpected(type: number): void {
+    const step = this.session?.step ?? this.step;
+    if (!step.expects.includes(type)) {
+      const expected = step.expects.map(handshakeTypeName).join(" or ") || "nothing";
+      fail("unexpected_message", `received ${handshakeTypeName(type)} while expecting ${expected} (state ${step.name})`);
+    }
+  }
+
   private dispatch(message: HandshakeMessage): void {
     const step = this.session?.step ?? this.step;
-    if (!step.expects.includes(message.type)) {
-      const expected = step.expects.map(handshakeTypeName).join(" or ") || "nothing";
-      fail("unexpected_message", `received ${handshakeTypeName(message.type)} while expecting ${expected} (state ${step.name})`);
-    }
+    this.checkExpected(message.type);
     this.peerLimits.onHandshakeMessage(message, this.session !== null);
     this.config.onHandshakeMessage?.("received", message.raw);
     const work = step.handle(message);

@@ -1,6 +1,6 @@
 import { fail } from "../bytes/index.js";
 import { handshakeTypeName } from "../handshake/constants.js";
-import type { HandshakeMessage } from "../handshake/messages.js";
+import { type HandshakeMessage, checkHandshakeLength } from "../handshake/messages.js";
 
 /**
  * Joins handshake record fragments into messages (RFC 8446 §5.1: a message may span records, and
@@ -31,11 +31,18 @@ export class HandshakeReassembly {
     this.fill = need;
   }
 
+  /** The type of the next message, as soon as its first byte is here (-1 before). */
+  get nextType(): number {
+    return this.fill > 0 ? this.buffer[0] : -1;
+  }
+
   /** The next complete message (copied out), or null until more bytes arrive. */
   next(): HandshakeMessage | null {
     if (this.fill < 4) return null;
     const b = this.buffer;
     const length = (b[1] << 16) | (b[2] << 8) | b[3];
+    // Malformed first (decode_error), then merely larger than we agreed to hold.
+    checkHandshakeLength(b[0], length);
     if (length > this.maxMessageSize) {
       fail("illegal_parameter", `a ${handshakeTypeName(b[0])} message of ${length} bytes exceeds the limit of ${this.maxMessageSize} (limits.maxHandshakeMessageSize)`);
     }

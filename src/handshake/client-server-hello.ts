@@ -4,13 +4,18 @@
  */
 import { bytesEqual, fail } from "../bytes/index.js";
 import type { GroupName, KeyShare } from "../crypto/provider.js";
-import { type CipherSuite, DOWNGRADE_TLS11, DOWNGRADE_TLS12, ExtensionType, TLS13, cipherSuiteByCode, groupCode } from "./constants.js";
+import { type CipherSuite, DOWNGRADE_TLS11, DOWNGRADE_TLS12, ExtensionType, SSL30, TLS13, cipherSuiteByCode, groupCode } from "./constants.js";
 import { type Extension, checkExtensionsAllowed, decodeKeyShareServer, decodeSupportedVersionsServer, findExtension } from "./extensions.js";
 import type { ServerHello } from "./messages.js";
 import { PskKeyExchangeMode } from "./psk.js";
 
 /** §4.1.3 and §4.2.1: TLS 1.3 only, and the downgrade sentinels. */
 export function checkServerVersion(hello: ServerHello): void {
+  // Appendix D.5: legacy_version 0x0300 or less is protocol_version even beside supported_versions
+  // (which otherwise makes us ignore the field, §4.2.1).
+  if (hello.legacyVersion <= SSL30) {
+    fail("protocol_version", `the server's legacy_version is 0x${hello.legacyVersion.toString(16).padStart(4, "0")} (SSL 3.0 or older)`);
+  }
   const versions = findExtension(hello.extensions, ExtensionType.supported_versions);
   if (versions === undefined) {
     const tail = hello.random.subarray(24);
@@ -59,8 +64,10 @@ export function serverKeyShareSecret(
   const shareData = findExtension(extensions, ExtensionType.key_share);
   if (shareData === undefined) {
     // §4.2.9: only psk_ke, which we must have offered, goes without (EC)DHE.
-    if (pskModes === null || !pskModes.includes(PskKeyExchangeMode.psk_ke)) {
-      fail("missing_extension", "ServerHello has no key_share; we require (EC)DHE");
+    if (pskModes === null) fail("missing_extension", "ServerHello has no key_share; we require (EC)DHE");
+    // §4.2.11: a PSK accepted without the key_share our psk_key_exchange_modes require is illegal_parameter.
+    if (!pskModes.includes(PskKeyExchangeMode.psk_ke)) {
+      fail("illegal_parameter", "ServerHello accepted our PSK without a key_share, but we offered only psk_dhe_ke");
     }
     return { sharedSecret: new Uint8Array(suite.hash === "SHA-384" ? 48 : 32), group: null };
   }

@@ -433,11 +433,21 @@ function checkRecordSizeLimit(limit: number | undefined): number | null {
  * connection with the alert given here and a message naming the limit and its value.
  */
 export interface Limits {
-  /** Largest handshake message, certificate chains included (illegal_parameter). Default 65536. */
+  /**
+   * Largest handshake message we hold, certificate chains included (illegal_parameter: the message
+   * may be well-formed, but we will not hold it). Default 65536. A message longer than its own
+   * structure allows (a Finished over 48 bytes, a KeyUpdate over 1) is decode_error whatever this is.
+   */
   readonly maxHandshakeMessageSize: number;
   /** Most certificates in the peer's Certificate message (bad_certificate). Default 10. */
   readonly maxCertificateChainLength: number;
-  /** Most extensions in one handshake message or certificate entry (illegal_parameter). Default 64. */
+  /**
+   * Most extensions in one extension block: a handshake message or a certificate entry
+   * (illegal_parameter). Default 16383, as many as an extensions<..2^16-1> block can hold, so no
+   * well-formed message is refused: a ClientHello full of unknown extensions must be answered
+   * (RFC 8446 §4.2, §9.3), and the work is linear in the message size (bounded by
+   * maxHandshakeMessageSize). Browsers send 15 to 25.
+   */
   readonly maxExtensions: number;
   /** Most received application data held unread, in bytes (internal_error: read() more often). Default 16 MiB. */
   readonly maxBufferedPlaintext: number;
@@ -491,10 +501,13 @@ export interface Limits {
   readonly maxVerificationCost: number;
 }
 
+/** RFC 8446 §4.2: an extensions<..2^16-1> block of empty extensions (4 bytes each) holds at most this many. */
+export const MAX_EXTENSIONS_PER_BLOCK = Math.floor(65535 / 4);
+
 export const DEFAULT_LIMITS: Limits = {
   maxHandshakeMessageSize: 65536,
   maxCertificateChainLength: 10,
-  maxExtensions: 64,
+  maxExtensions: MAX_EXTENSIONS_PER_BLOCK,
   maxBufferedPlaintext: 16 * 1024 * 1024,
   maxRecordsBeforeHandshake: 2048,
   maxEmptyRecords: 32,

@@ -67,6 +67,8 @@ export const ContentType = {
 
 export const TLS13 = 0x0304;
 export const TLS12 = 0x0303;
+/** SSL 3.0: a Hello whose legacy_version is this or lower is refused (RFC 8446 Appendix D.5). */
+export const SSL30 = 0x0300;
 
 export type CipherSuiteName = "TLS_AES_128_GCM_SHA256" | "TLS_AES_256_GCM_SHA384" | "TLS_CHACHA20_POLY1305_SHA256";
 

@@ -50,6 +50,16 @@ export function maxEarlyDataOf(config: ServerConfig): number {
   return max;
 }
 
+/**
+ * §4.2.10: how much rejected 0-RTT data the server skips, "up to the configured
+ * max_early_data_size": the size the client's ticket advertised when we could open it (the
+ * client may send that much), otherwise the size our tickets advertise now. With 0 (maxEarlyData
+ * unset) nothing is skipped, and an undecryptable record is bad_record_mac (§5.2).
+ */
+export function rejectedEarlyDataLimit(config: ServerConfig, ticket: TicketState | null): number {
+  return ticket !== null ? ticket.maxEarlyData : maxEarlyDataOf(config);
+}
+
 export interface EarlyDataOffer {
   readonly config: ServerConfig;
   readonly provider: CryptoProvider;

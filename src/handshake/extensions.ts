@@ -8,9 +8,12 @@ export interface Extension {
   readonly data: Uint8Array;
 }
 
-/** Reads an `Extension extensions<..2^16-1>` block. RFC 8446 §4.2: no type may appear twice. */
-export function readExtensions(r: Reader, what: string): Extension[] {
-  const block = r.sub16(`${what} extensions`);
+/**
+ * Reads an `Extension extensions<min..2^16-1>` block (`min` bytes from the message's presentation
+ * language, below which it is decode_error). RFC 8446 §4.2: no type may appear twice.
+ */
+export function readExtensions(r: Reader, what: string, min = 0): Extension[] {
+  const block = r.sub16(`${what} extensions`, min);
   const out: Extension[] = [];
   const seen = new Set<number>();
   while (!block.atEnd) {

@@ -55,8 +55,11 @@ export interface HandshakeIO {
   complete(result: HandshakeResult, session: import("./post-handshake.js").PostHandshake): void;
   /** RFC 8449 record_size_limit / RFC 6066 max_fragment_length, once negotiated (content bytes; null = 2^14). */
   setRecordLimits(limits: { readonly send: number | null; readonly receive: number | null }): void;
-  /** Server: the client offered early data we will not accept, so skip records we cannot decrypt (§4.2.10). */
-  skipEarlyData(): void;
+  /**
+   * Server: the client offered early data we will not accept, so skip records we cannot decrypt,
+   * up to `maxEarlyDataSize` bytes of them (§4.2.10), and none once the client's next flight begins.
+   */
+  skipEarlyData(maxEarlyDataSize: number): void;
   /** The early exporter (§7.5) for the PSK in use; null takes it back (the client after a HelloRetryRequest). */
   setEarlyExporter(exporter: import("./early-exporter.js").EarlyExporter | null): void;
 }

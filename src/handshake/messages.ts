@@ -126,7 +126,8 @@ export function encodeCertificateRequest(m: CertificateRequest): Uint8Array {
 export function decodeCertificateRequest(body: Uint8Array): CertificateRequest {
   const r = new Reader(body, "CertificateRequest");
   const certificateRequestContext = r.vector8();
-  const extensions = readExtensions(r, "CertificateRequest");
+  // Extension extensions<2..2^16-1> (§4.3.2): at least one extension's header.
+  const extensions = readExtensions(r, "CertificateRequest", 2);
   r.expectEnd();
   return { certificateRequestContext, extensions };
 }
@@ -187,7 +188,8 @@ export function encodeCertificateVerify(m: CertificateVerify): Uint8Array {
 export function decodeCertificateVerify(body: Uint8Array): CertificateVerify {
   const r = new Reader(body, "CertificateVerify");
   const algorithm = r.u16();
-  const signature = r.vector16(1);
+  // opaque signature<0..2^16-1>: an empty signature decodes, and then fails to verify (decrypt_error).
+  const signature = r.vector16();
   r.expectEnd();
   return { algorithm, signature };
 }
@@ -235,6 +237,38 @@ export function decodeKeyUpdate(body: Uint8Array): boolean {
 
 export function encodeKeyUpdate(requestUpdate: boolean): Uint8Array {
   return encodeHandshake(HandshakeType.key_update, new Uint8Array([requestUpdate ? 1 : 0]));
+}
+
+/**
+ * The longest body each TLS 1.3 handshake message can have, from its presentation language
+ * (RFC 8446 §4, §B.3); a longer one is malformed whatever our limits are: decode_error (§6.2:
+ * "the length of the message was incorrect"). Types without a bound here (Certificate, unknown
+ * types) are limited by `limits.maxHandshakeMessageSize` alone.
+ */
+const MAX_BODY_LENGTH = new Map<number, number>([
+  // legacy_version, random, legacy_session_id<0..32>, cipher_suites<2..2^16-2>, legacy_compression_methods<1..2^8-1>, extensions<8..2^16-1>
+  [HandshakeType.client_hello, 2 + 32 + 1 + 32 + 2 + 65534 + 1 + 255 + 2 + 65535],
+  // legacy_version, random, legacy_session_id_echo<0..32>, cipher_suite, legacy_compression_method, extensions<6..2^16-1>
+  [HandshakeType.server_hello, 2 + 32 + 1 + 32 + 2 + 1 + 2 + 65535],
+  // ticket_lifetime, ticket_age_add, ticket_nonce<0..255>, ticket<1..2^16-1>, extensions<0..2^16-2>
+  [HandshakeType.new_session_ticket, 4 + 4 + 1 + 255 + 2 + 65535 + 2 + 65534],
+  [HandshakeType.end_of_early_data, 0],
+  [HandshakeType.encrypted_extensions, 2 + 65535],
+  // certificate_request_context<0..2^8-1>, extensions<2..2^16-1>
+  [HandshakeType.certificate_request, 1 + 255 + 2 + 65535],
+  // algorithm, signature<0..2^16-1>
+  [HandshakeType.certificate_verify, 2 + 2 + 65535],
+  // verify_data[Hash.length]: 48 for SHA-384, the longest hash of our suites (decodeFinished checks the exact length).
+  [HandshakeType.finished, 48],
+  [HandshakeType.key_update, 1],
+]);
+
+/** §4: a message of `type` announcing a `length`-byte body longer than its structure allows is decode_error. */
+export function checkHandshakeLength(type: number, length: number): void {
+  const max = MAX_BODY_LENGTH.get(type);
+  if (max !== undefined && length > max) {
+    fail("decode_error", `a ${handshakeTypeName(type)} message of ${length} bytes is malformed: its structure allows at most ${max}`);
+  }
 }
 
 /** A complete handshake message as reassembled from records: type, body, and the exact bytes for the transcript. */

@@ -6,7 +6,7 @@
  */
 import { bytesEqual, constantTimeEqual, fail } from "../bytes/index.js";
 import type { GroupName } from "../crypto/provider.js";
-import { type CipherSuite, ExtensionType, TLS13, groupCode, signatureSchemeByName, type SignatureScheme } from "./constants.js";
+import { type CipherSuite, ExtensionType, SSL30, TLS13, extensionName, groupCode, signatureSchemeByName, type SignatureScheme } from "./constants.js";
 import type { Credentials, ResolvedConfig, ServerConfig } from "./config.js";
 import {
   type KeyShareEntry,
@@ -24,10 +24,29 @@ import { externalPskHash } from "./server-resumption.js";
 /** What the server decided from the ClientHello (§4.1.1 negotiation). */
 export interface Negotiated {
   readonly suite: CipherSuite;
-  readonly group: GroupName;
+  /** The (EC)DHE group, or null when the PSK alone keys the handshake (psk_ke, §4.2.9). */
+  readonly group: GroupName | null;
   readonly clientShare: KeyShareEntry | undefined;
   readonly alpnProtocol: string | null;
   readonly serverName: string | null;
+}
+
+/** What can be decided before the PSK is chosen: everything but the key exchange group. */
+export interface NegotiatedBeforePsk extends Omit<Negotiated, "group" | "clientShare"> {
+  /** The client's supported_groups and key_share, decoded and checked; null when it sent neither. */
+  readonly offeredGroups: OfferedGroups | null;
+}
+
+/** A ClientHello's supported_groups (§4.2.7) and key_share (§4.2.8). */
+export interface OfferedGroups {
+  readonly groups: readonly number[];
+  readonly shares: readonly KeyShareEntry[];
+}
+
+/** The (EC)DHE group and the client's share for it (undefined: a HelloRetryRequest must ask for one). */
+export interface GroupChoice {
+  readonly group: GroupName;
+  readonly clientShare: KeyShareEntry | undefined;
 }
 
 /** The parameters a HelloRetryRequest fixed (§4.1.4), which the second ClientHello must keep. */
@@ -39,6 +58,11 @@ export interface HelloRetryChoice {
 
 /** §4.1.2, §4.2.1, §4.2.11: what every ClientHello must get right before anything is negotiated. */
 export function checkClientHello(hello: ClientHello): void {
+  // Appendix D.5: a Hello with legacy_version 0x0300 (SSL 3.0) or less MUST be refused with
+  // protocol_version, whatever supported_versions says; above that §4.2.1 ignores the field.
+  if (hello.legacyVersion <= SSL30) {
+    fail("protocol_version", `the ClientHello's legacy_version is 0x${hello.legacyVersion.toString(16).padStart(4, "0")} (SSL 3.0 or older); TLS 1.3 clients send 0x0303`);
+  }
   const data = findExtension(hello.extensions, ExtensionType.supported_versions);
   if (data === undefined) fail("protocol_version", "the client offered only TLS 1.2 or older; mutls speaks only TLS 1.3");
   if (!decodeSupportedVersionsClient(data).includes(TLS13)) {
@@ -46,6 +70,11 @@ export function checkClientHello(hello: ClientHello): void {
   }
   if (hello.legacyCompressionMethods.length !== 1 || hello.legacyCompressionMethods[0] !== 0) {
     fail("illegal_parameter", "a TLS 1.3 ClientHello must offer only the null compression method");
+  }
+  // §4.2.6, §4.2.10: in a ClientHello these two say so by being present; their extension_data is empty.
+  for (const type of [ExtensionType.post_handshake_auth, ExtensionType.early_data]) {
+    const data = findExtension(hello.extensions, type);
+    if (data !== undefined && data.length !== 0) fail("decode_error", `the ClientHello's ${extensionName(type)} extension must be empty`);
   }
   const preSharedKeyAt = hello.extensions.findIndex((e) => e.type === ExtensionType.pre_shared_key);
   if (preSharedKeyAt !== -1 && preSharedKeyAt !== hello.extensions.length - 1) {
@@ -57,6 +86,16 @@ export function checkClientHello(hello: ClientHello): void {
 export function checkSecondClientHello(first: ClientHello, hello: ClientHello, retry: HelloRetryChoice): void {
   if (!bytesEqual(first.random, hello.random) || !bytesEqual(first.legacySessionId, hello.legacySessionId)) {
     fail("illegal_parameter", "the second ClientHello changed its random or session id");
+  }
+  // "The client MUST send the same ClientHello without modification, except as follows": none of
+  // the exceptions touches these fields.
+  if (
+    first.legacyVersion !== hello.legacyVersion ||
+    !bytesEqual(first.legacyCompressionMethods, hello.legacyCompressionMethods) ||
+    first.cipherSuites.length !== hello.cipherSuites.length ||
+    first.cipherSuites.some((s, i) => s !== hello.cipherSuites[i])
+  ) {
+    fail("illegal_parameter", "the second ClientHello changed its legacy_version, cipher_suites or compression methods (§4.1.2)");
   }
   if (!hello.cipherSuites.includes(retry.suite.code)) {
     fail("illegal_parameter", "the second ClientHello no longer offers the cipher suite chosen in the HelloRetryRequest");
@@ -76,8 +115,12 @@ export function checkSecondClientHello(first: ClientHello, hello: ClientHello, r
   }
 }
 
-/** §4.1.1: suite, group (and the client's share for it), SNI and ALPN; a retry keeps what it fixed. */
-export function negotiate(c: ResolvedConfig, serverConfig: ServerConfig, hello: ClientHello, retry: HelloRetryChoice | null): Negotiated {
+/**
+ * §4.1.1: suite, SNI and ALPN; a retry keeps the suite it fixed. The group waits for the PSK
+ * (`negotiateGroup`): a psk_ke handshake needs none (§4.2.9), so the client may send none.
+ */
+export function negotiate(c: ResolvedConfig, serverConfig: ServerConfig, hello: ClientHello, retry: HelloRetryChoice | null): NegotiatedBeforePsk {
+  const offeredGroups = readOfferedGroups(hello);
   // §4.2.11: an external PSK fixes the hash; prefer a suite that can use it.
   const pskHash = externalPskHash(serverConfig, hello.extensions);
   const offered = c.cipherSuites.filter((s) => hello.cipherSuites.includes(s.code));
@@ -85,30 +128,58 @@ export function negotiate(c: ResolvedConfig, serverConfig: ServerConfig, hello: 
   if (!suite) {
     fail("handshake_failure", `no cipher suite in common; we support ${c.cipherSuites.map((s) => s.name).join(", ")}`);
   }
+  const sni = findExtension(hello.extensions, ExtensionType.server_name);
+  const serverName = sni === undefined ? null : decodeServerName(sni);
+  return { suite, alpnProtocol: negotiateAlpn(c, hello), serverName, offeredGroups };
+}
 
-  // §4.2.7, §4.2.8, §9.2: (EC)DHE needs both supported_groups and key_share.
+/**
+ * §9.2: supported_groups and key_share come together or not at all, and a ClientHello without
+ * pre_shared_key must carry both and signature_algorithms; otherwise missing_extension, before
+ * anything is negotiated. Both are decoded and checked
+ * even when a psk_ke handshake will not use them.
+ */
+function readOfferedGroups(hello: ClientHello): OfferedGroups | null {
   const groupsData = findExtension(hello.extensions, ExtensionType.supported_groups);
   const sharesData = findExtension(hello.extensions, ExtensionType.key_share);
-  if (groupsData === undefined || sharesData === undefined) {
-    fail("missing_extension", "the ClientHello lacks supported_groups or key_share; mutls requires (EC)DHE");
+  const offersPsk = findExtension(hello.extensions, ExtensionType.pre_shared_key) !== undefined;
+  if (!offersPsk && findExtension(hello.extensions, ExtensionType.signature_algorithms) === undefined) {
+    fail("missing_extension", "the ClientHello lacks signature_algorithms and offers no PSK (§9.2: then it is mandatory)");
   }
-  const clientGroups = decodeU16List(groupsData, "supported_groups extension");
+  if (groupsData === undefined && sharesData === undefined) {
+    if (!offersPsk) {
+      fail("missing_extension", "the ClientHello lacks supported_groups and key_share, and offers no PSK: mutls requires (EC)DHE");
+    }
+    return null;
+  }
+  if (groupsData === undefined || sharesData === undefined) {
+    fail("missing_extension", `the ClientHello has ${groupsData ? "supported_groups but no key_share" : "key_share but no supported_groups"} (§9.2: both or neither)`);
+  }
+  const groups = decodeU16List(groupsData, "supported_groups extension");
   const shares = decodeKeyShareClient(sharesData);
   for (const s of shares) {
-    if (!clientGroups.includes(s.group)) fail("illegal_parameter", "the ClientHello sent a key share for a group missing from supported_groups");
+    if (!groups.includes(s.group)) fail("illegal_parameter", "the ClientHello sent a key share for a group missing from supported_groups");
   }
-  const mutual = c.groups.filter((g) => clientGroups.includes(groupCode(g)));
+  return { groups, shares };
+}
+
+/**
+ * §4.2.7, §4.2.8: the (EC)DHE group, preferring one the client already sent a share for; a retry
+ * keeps its group. Called only when the handshake needs (EC)DHE, i.e. not for psk_ke.
+ */
+export function negotiateGroup(c: ResolvedConfig, offered: OfferedGroups | null, retry: HelloRetryChoice | null): GroupChoice {
+  if (offered === null) {
+    // As §4.2.3 has it for signature_algorithms: missing what the handshake we can do needs.
+    fail("missing_extension", "the ClientHello lacks supported_groups and key_share, and the PSK it offers was not accepted for psk_ke: mutls requires (EC)DHE");
+  }
+  const mutual = c.groups.filter((g) => offered.groups.includes(groupCode(g)));
   if (mutual.length === 0) {
     fail("handshake_failure", `no key exchange group in common; we support ${c.groups.join(", ")}`);
   }
   // Prefer a mutually supported group the client already sent a share for: it saves a round trip.
-  const withShare = mutual.find((g) => shares.some((s) => s.group === groupCode(g)));
+  const withShare = mutual.find((g) => offered.shares.some((s) => s.group === groupCode(g)));
   const group = retry?.group ?? withShare ?? mutual[0];
-  const clientShare = shares.find((s) => s.group === groupCode(group));
-
-  const sni = findExtension(hello.extensions, ExtensionType.server_name);
-  const serverName = sni === undefined ? null : decodeServerName(sni);
-  return { suite, group, clientShare, alpnProtocol: negotiateAlpn(c, hello), serverName };
+  return { group, clientShare: offered.shares.find((s) => s.group === groupCode(group)) };
 }
 
 /** RFC 7301 §3.2: our first protocol the client offers; none in common is fatal. */

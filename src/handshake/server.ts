@@ -1,7 +1,8 @@
 import { constantTimeEqual, fail, toHex } from "../bytes/index.js";
 import { answerKeyShare } from "../crypto/key-exchange.js";
 import type { VerificationBudget } from "../x509/index.js";
-import { ExtensionType, HELLO_RETRY_REQUEST_RANDOM, HandshakeType, TLS12, TLS13, groupCode, type SignatureScheme } from "./constants.js";
+import { type CipherSuite, ExtensionType, HELLO_RETRY_REQUEST_RANDOM, HandshakeType, TLS12, TLS13, groupCode, type SignatureScheme } from "./constants.js";
+import type { GroupName } from "../crypto/provider.js";
 import type { ClientAuthMode, Credentials, ResolvedConfig, ServerConfig } from "./config.js";
 import { certificateVerifyContent, verifyCertificateVerify } from "./certificate-verify.js";
 import {
@@ -39,8 +40,8 @@ import { Transcript } from "./transcript.js";
 import { type AcceptedResumption, newSessionTickets, selectResumption } from "./server-resumption.js";
 import { checkServerOptions } from "./server-options.js";
 import { PskKeyExchangeMode, encodeSelectedIdentity } from "./psk.js";
-import { acceptEarlyData, maxEarlyDataOf } from "./early-data.js";
-import { type HelloRetryChoice, type Negotiated, checkClientHello, checkSecondClientHello, negotiate, negotiateSignatureScheme } from "./server-negotiation.js";
+import { acceptEarlyData, maxEarlyDataOf, rejectedEarlyDataLimit } from "./early-data.js";
+import { type HelloRetryChoice, type Negotiated, checkClientHello, checkSecondClientHello, negotiate, negotiateGroup, negotiateSignatureScheme } from "./server-negotiation.js";
 
 /**
  * The server side of the TLS 1.3 handshake (RFC 8446 §2, §4), in protocol order:
@@ -113,29 +114,35 @@ export class ServerHandshake {
     else this.firstHello = hello;
     this.clientRandom = hello.random;
 
-    const negotiated = negotiate(this.config, this.serverConfig, hello, this.helloRetry);
+    const beforePsk = negotiate(this.config, this.serverConfig, hello, this.helloRetry);
     this.transcript.add(m.raw);
     this.lastClientHello = m.raw;
     this.resumption = selectResumption(
       {
         config: this.config,
         serverConfig: this.serverConfig,
-        suite: negotiated.suite,
-        serverName: negotiated.serverName,
+        suite: beforePsk.suite,
+        serverName: beforePsk.serverName,
         clientAuth: this.clientAuth,
         clientHello: m.raw,
         retry: this.helloRetryRequest ? { clientHello1: this.clientHello1!, helloRetryRequest: this.helloRetryRequest } : null,
       },
       hello.extensions,
     );
-    // psk_ke needs no key share; otherwise a missing one costs a HelloRetryRequest (§4.1.4).
-    if (!negotiated.clientShare && this.resumption?.mode !== PskKeyExchangeMode.psk_ke) {
+    // §4.2.9: psk_ke keys the handshake with the PSK alone: no group, and no key share needed.
+    const { offeredGroups, ...chosen } = beforePsk;
+    const exchange = this.resumption?.mode === PskKeyExchangeMode.psk_ke ? null : negotiateGroup(this.config, offeredGroups, this.helloRetry);
+    if (exchange !== null && !exchange.clientShare) {
+      // A missing share costs a HelloRetryRequest (§4.1.4).
+      // §4.2.10: 0-RTT sent with this ClientHello is rejected by the retry and skipped.
+      if (findExtension(hello.extensions, ExtensionType.early_data) !== undefined) {
+        this.io.skipEarlyData(rejectedEarlyDataLimit(this.serverConfig, this.resumption?.state ?? null));
+      }
       this.resumption = null;
       this.clientHello1 = m.raw;
-      // §4.2.10: 0-RTT sent with this ClientHello is rejected by the retry and skipped.
-      if (findExtension(hello.extensions, ExtensionType.early_data) !== undefined) this.io.skipEarlyData();
-      return this.sendHelloRetryRequest(hello, negotiated);
+      return this.sendHelloRetryRequest(hello, chosen.suite, exchange.group);
     }
+    const negotiated: Negotiated = { ...chosen, group: exchange?.group ?? null, clientShare: exchange?.clientShare };
     const scheme = this.authenticatedByPskAlone ? null : negotiateSignatureScheme(this.credentials, hello);
     this.negotiated = negotiated;
     this.offerEarlyExporter(negotiated);
@@ -160,19 +167,19 @@ export class ServerHandshake {
   }
 
   /** §4.1.4 */
-  private sendHelloRetryRequest(hello: ClientHello, negotiated: Negotiated): void {
-    if (this.helloRetry) fail("illegal_parameter", `the second ClientHello still has no key share for ${negotiated.group}`);
+  private sendHelloRetryRequest(hello: ClientHello, suite: CipherSuite, group: GroupName): void {
+    if (this.helloRetry) fail("illegal_parameter", `the second ClientHello still has no key share for ${group}`);
     const cookie = this.config.testHooks.helloRetryCookie?.() ?? this.config.provider.randomBytes(32);
-    this.helloRetry = { suite: negotiated.suite, group: negotiated.group, cookie };
-    this.transcript.replaceWithMessageHash(negotiated.suite.hash);
+    this.helloRetry = { suite: suite, group: group, cookie };
+    this.transcript.replaceWithMessageHash(suite.hash);
     const retry = encodeServerHello({
       legacyVersion: TLS12,
       random: HELLO_RETRY_REQUEST_RANDOM,
       legacySessionIdEcho: hello.legacySessionId,
-      cipherSuite: negotiated.suite.code,
+      cipherSuite: suite.code,
       legacyCompressionMethod: 0,
       extensions: [
-        { type: ExtensionType.key_share, data: encodeKeyShareHelloRetry(groupCode(negotiated.group)) },
+        { type: ExtensionType.key_share, data: encodeKeyShareHelloRetry(groupCode(group)) },
         { type: ExtensionType.cookie, data: encodeCookie(cookie) },
         { type: ExtensionType.supported_versions, data: encodeSupportedVersionsServer(TLS13) },
       ],
@@ -196,9 +203,9 @@ export class ServerHandshake {
   private sendServerHello(hello: ClientHello, n: Negotiated): void {
     const provider = this.config.provider;
     // §4.2.9: psk_ke uses the PSK alone; the (EC)DHE input to the key schedule is then zeros (§7.1).
-    const dhe = this.resumption?.mode !== PskKeyExchangeMode.psk_ke;
+    const dhe = n.group !== null;
     // §4.2.8: our share answers the client's (for a KEM group it is an encapsulation to it).
-    const share = dhe ? answerKeyShare(provider, n.group, n.clientShare!.keyExchange) : null;
+    const share = n.group !== null ? answerKeyShare(provider, n.group, n.clientShare!.keyExchange) : null;
     if (dhe && !share) fail("illegal_parameter", `the client's ${n.group} key share is malformed or not a valid public key`);
     const sharedSecret = share ? share.sharedSecret : new Uint8Array(n.suite.hash === "SHA-384" ? 48 : 32);
     const serverHello = encodeServerHello({
@@ -208,7 +215,7 @@ export class ServerHandshake {
       cipherSuite: n.suite.code,
       legacyCompressionMethod: 0,
       extensions: [
-        ...(share ? [{ type: ExtensionType.key_share, data: encodeKeyShareServer({ group: groupCode(n.group), keyExchange: share.publicKey }) }] : []),
+        ...(share && n.group !== null ? [{ type: ExtensionType.key_share, data: encodeKeyShareServer({ group: groupCode(n.group), keyExchange: share.publicKey }) }] : []),
         { type: ExtensionType.supported_versions, data: encodeSupportedVersionsServer(TLS13) },
         ...(this.resumption ? [{ type: ExtensionType.pre_shared_key, data: encodeSelectedIdentity(this.resumption.selectedIdentity) }] : []),
         // RFC 8773: the empty extension says we combine the external PSK with certificates.
@@ -271,7 +278,7 @@ export class ServerHandshake {
         now: this.config.now().getTime(),
       });
     if (!accepted) {
-      this.io.skipEarlyData();
+      this.io.skipEarlyData(rejectedEarlyDataLimit(this.serverConfig, r?.state ?? null));
       return false;
     }
     // client_early_traffic_secret = Derive-Secret(Early Secret, "c e traffic", ClientHello) (§7.1).
@@ -417,7 +424,7 @@ export class ServerHandshake {
     const result: HandshakeResult = {
       version: "TLSv1.3",
       cipherSuite: n.suite.name,
-      group: this.resumption?.mode === PskKeyExchangeMode.psk_ke ? "none (psk_ke)" : n.group,
+      group: n.group ?? "none (psk_ke)",
       alpnProtocol: n.alpnProtocol,
       helloRetry: this.helloRetry !== null,
       serverName: n.serverName,

@@ -5,6 +5,7 @@ import { RECORD_HEADER_LENGTH, type RecordProtection } from "./record-protection
 /** RFC 8446 §5.1-5.2 limits. */
 export const MAX_PLAINTEXT = 1 << 14;
 export const MAX_CIPHERTEXT = MAX_PLAINTEXT + 256;
+const CONTENT_CHANGE_CIPHER_SPEC = 20;
 const CONTENT_APPLICATION_DATA = 23;
 
 /**
@@ -22,8 +23,11 @@ export class RecordReader {
   private readonly copyIn = new RangeCopier();
   /** Keys for opening, or null while records are plaintext. */
   protection: RecordProtection | null = null;
-  /** Bytes of undecryptable records still to skip (rejected 0-RTT data, §4.2.10); 0 = off. */
-  skipBudget = 0;
+  /**
+   * Rejected 0-RTT data still to skip (§4.2.10), in the bytes max_early_data_size counts; -1 = not
+   * skipping. Set by `skipEarlyData`, ended by `stopSkippingEarlyData` or the first record that opens.
+   */
+  private earlyDataToSkip = -1;
   /** After `openRecord`: the content type and the content's place in `buffer`. */
   contentType = 0;
   readonly contentOffset = RECORD_HEADER_LENGTH;
@@ -63,6 +67,19 @@ export class RecordReader {
   }
 
   private checkHeader(): number {
+    // §5: "If a TLS implementation receives an unexpected record type, it MUST terminate the connection
+    // with an unexpected_message alert": decided from the header, without buffering the record. This
+    // also answers an SSL 2.0-format CLIENT-HELLO (first byte 0x80 or more, Appendix D.5) at once.
+    const type = this.buf[0];
+    if (type < CONTENT_CHANGE_CIPHER_SPEC || type > CONTENT_APPLICATION_DATA) {
+      const hint =
+        type >= 0x80
+          ? " (an SSL 2.0-format ClientHello? only TLS 1.3 is spoken here)"
+          : type >= 0x41 && type <= 0x7a
+            ? " (the peer sent text: it does not speak TLS on this port, e.g. plain HTTP)"
+            : "";
+      fail("unexpected_message", `received a record of unknown content type ${type}${hint}`);
+    }
     const length = (this.buf[3] << 8) | this.buf[4];
     // §5.2: more than 2^14 + 256 bytes of ciphertext (2^14 of plaintext before keys) is record_overflow.
     // Under a negotiated limit our AEADs add exactly the content type and a 16-byte tag.
@@ -87,13 +104,13 @@ export class RecordReader {
     try {
       inner = this.protection.open(this.buf, 0, this.recordLength);
     } catch (e) {
-      if (this.skipBudget >= this.recordLength) {
-        this.skipBudget -= this.recordLength;
-        return false;
-      }
+      // §4.2.10: discard records which fail deprotection, up to max_early_data_size; past it,
+      // or when not skipping, a record that does not open is bad_record_mac (§5.2).
+      if (this.skipRejectedEarlyData()) return false;
       throw e;
     }
-    this.skipBudget = 0;
+    // "Once a record is deprotected successfully, it is treated as the start of the client's second flight."
+    this.earlyDataToSkip = -1;
     // §5.4: "the full encoded TLSInnerPlaintext MUST NOT exceed 2^14 + 1 octets", padding included.
     if (inner > this.maxContent + 1) fail("record_overflow", `decrypted a ${inner}-byte inner plaintext; the limit is ${this.maxContent + 1}, padding included`);
     // §5.4: the content type is the last non-zero byte; all-zero plaintext is unexpected_message.
@@ -103,6 +120,30 @@ export class RecordReader {
     this.contentType = this.buf[end - 1];
     this.contentLength = end - 1 - RECORD_HEADER_LENGTH;
     if (this.contentLength > this.maxContent) fail("record_overflow", `decrypted a ${this.contentLength}-byte record; the limit is ${this.maxContent}`);
+    return true;
+  }
+
+  /**
+   * Server (§4.2.10): the client's 0-RTT data was rejected; skip up to `maxEarlyDataSize` bytes of
+   * it, as max_early_data_size counts them (payload only). We cannot open these records, so each
+   * counts its length less the 17 bytes every record of our AEADs carries (inner content type and
+   * a 16-byte tag), and at least one byte. A size of 0 skips nothing.
+   */
+  skipEarlyData(maxEarlyDataSize: number): void {
+    this.earlyDataToSkip = maxEarlyDataSize > 0 ? maxEarlyDataSize : -1;
+  }
+
+  /** The client's next flight has begun (its second ClientHello after a HelloRetryRequest): skip no more. */
+  stopSkippingEarlyData(): void {
+    this.earlyDataToSkip = -1;
+  }
+
+  /** Counts the buffered record against the rejected 0-RTT data to skip; false when it is not to be skipped. */
+  skipRejectedEarlyData(): boolean {
+    if (this.earlyDataToSkip < 0) return false;
+    const payload = Math.max(1, this.recordLength - 17);
+    if (payload > this.earlyDataToSkip) return false;
+    this.earlyDataToSkip -= payload;
     return true;
   }
 

@@ -23,22 +23,8 @@ import {
   withExtensionData,
   withoutExtension,
 } from "./edits.js";
-import { type Pair, expectFailure, makePair } from "./setup.js";
+import { expectEditRejected, expectFailure, makePair, runEdited } from "./setup.js";
 
-type Side = "client" | "server";
-
-/** Runs a handshake in which `sender`'s handshake messages pass through `edit`. */
-function runEdited(p: Pair, sender: Side, edit: HandshakeEdit) {
-  const tap = new Tap(sender, sender === "client" ? p.clientLog : p.serverLog, p.suite);
-  const hook = (b: Uint8Array) => tap.rewrite(b, edit);
-  return exchange(p.client, p.server, sender === "client" ? { toServer: hook } : { toClient: hook });
-}
-
-/** The receiver of `sender`'s edited messages must fail with `alert`. */
-function expectEditRejected(sender: Side, edit: HandshakeEdit, alert: Parameters<typeof expectFailure>[3], pair = makePair()): void {
-  const x = runEdited(pair, sender, edit);
-  expectFailure(pair, x, sender === "client" ? "server" : "client", alert);
-}
 
 const hrrPair = () =>
   makePair({ client: { groups: ["x25519", "secp256r1"], keyShareGroups: ["x25519"] }, server: { groups: ["secp256r1"] } });

@@ -7,7 +7,7 @@ import * as net from "node:net";
 import * as tls from "node:tls";
 import { afterEach, describe, expect, it } from "vitest";
 import { AlertDescription } from "../../src/index.js";
-import { ExtensionType } from "../../src/handshake/constants.js";
+import { ExtensionType, extensionName } from "../../src/handshake/constants.js";
 import { encodeKeyShareHelloRetry, encodeSupportedVersionsClient } from "../../src/handshake/extensions.js";
 import { CA_PEM, clientCredential, serverCredential } from "../helpers/fixtures.js";
 import {
@@ -15,6 +15,7 @@ import {
   HandshakeType,
   type HandshakeEdit,
   KeyLog,
+  handshakeMessage,
   RAW_WAIT_MS,
   Tap,
   type TapRecord,
@@ -81,6 +82,8 @@ interface Case {
   nodeAllowsTls12?: boolean;
   /** Where OpenSSL departs from RFC 8446, the alert it sends instead (asserted, so a change shows). */
   openssl?: AlertName;
+  /** Our client's own options (both runs), e.g. test hooks that shape its ClientHello. */
+  client?: Parameters<typeof makeClient>[0];
 }
 
 /**
@@ -90,6 +93,11 @@ interface Case {
  */
 const OPENSSL_CCS_ALERT: AlertName = "illegal_parameter";
 
+/** A CertificateVerify with its algorithm kept and a zero-length signature. */
+const emptySignature = (m: Uint8Array): Uint8Array => handshakeMessage(m[0], new Uint8Array([...body(m).subarray(0, 2), 0, 0]));
+/** A handshake header announcing `length` body bytes, followed by only 16 of them. */
+const announcing = (type: number, length: number): Uint8Array => new Uint8Array([type, length >>> 16, (length >>> 8) & 0xff, length & 0xff, ...new Uint8Array(16)]);
+
 const CASES: Case[] = [
   // Our client's messages, edited, to a server.
   { name: "ClientHello without supported_versions (§4.2.1)", sender: "client", alert: "protocol_version",
@@ -98,6 +106,16 @@ const CASES: Case[] = [
     edit: hs(() => editClientHello((ch) => ({ ...ch, extensions: withExtensionData(ch.extensions, ExtensionType.supported_versions, encodeSupportedVersionsClient([0x0303, 0x0302])) }))) },
   { name: "ClientHello with key_share twice (§4.2)", sender: "client", alert: "illegal_parameter",
     edit: hs(() => editClientHello((ch) => ({ ...ch, extensions: duplicated(ch.extensions, ExtensionType.key_share) }))) },
+  // Appendix D.5 says protocol_version; OpenSSL 3's server sends handshake_failure (its client agrees with the RFC, below).
+  { name: "ClientHello with legacy_version 0x0300 (Appendix D.5)", sender: "client", alert: "protocol_version", openssl: "handshake_failure",
+    edit: hs(() => editClientHello((ch) => ({ ...ch, legacyVersion: 0x0300 }))) },
+  { name: "ClientHello whose post_handshake_auth is not empty (§4.2.6)", sender: "client", alert: "decode_error",
+    edit: hs(() => editClientHello((ch) => ({ ...ch, extensions: withExtension(ch.extensions, { type: ExtensionType.post_handshake_auth, data: new Uint8Array([0]) }) }))) },
+  { name: "the client's CertificateVerify with an empty signature (§4.4.3 signature<0..2^16-1>)", sender: "client", alert: "decrypt_error",
+    edit: hs(() => onType(HandshakeType.certificate_verify, emptySignature)) },
+  // §6.2 decode_error: "the length of the message was incorrect"; OpenSSL sends illegal_parameter for any oversized message.
+  { name: "the client's Finished announcing 65,537 bytes (§4.4.4)", sender: "client", alert: "decode_error", openssl: "illegal_parameter",
+    edit: hs(() => onType(HandshakeType.finished, () => announcing(HandshakeType.finished, 65537))) },
   { name: "ClientHello body truncated inside cipher_suites (§4)", sender: "client", alert: "decode_error",
     edit: hs(() => onType(HandshakeType.client_hello, (m) => truncateBody(m, 40))) },
   { name: "ClientHello sharing its record with the next message's start (§5.1 key change)", sender: "client", alert: "unexpected_message",
@@ -136,6 +154,13 @@ const CASES: Case[] = [
       random.set([0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01], 24);
       return { ...sh, random, extensions: withoutExtension(sh.extensions, ExtensionType.supported_versions) };
     })) },
+  { name: "ServerHello with legacy_version 0x0300 (Appendix D.5)", sender: "server", alert: "protocol_version",
+    edit: hs(() => editServerHello((sh) => ({ ...sh, legacyVersion: 0x0300 }))) },
+  { name: "the server's CertificateVerify with an empty signature (§4.4.3 signature<0..2^16-1>)", sender: "server", alert: "decrypt_error",
+    edit: hs(() => onType(HandshakeType.certificate_verify, emptySignature)) },
+  // Below the vector's floor is decode_error; OpenSSL reads the empty block and misses signature_algorithms.
+  { name: "CertificateRequest with an empty extensions block (§4.3.2 extensions<2..2^16-1>)", sender: "server", alert: "decode_error", openssl: "missing_extension",
+    edit: hs(() => editCertificateRequest(() => [])) },
   { name: "ServerHello with supported_versions twice (§4.2)", sender: "server", alert: "illegal_parameter",
     edit: hs(() => editServerHello((sh) => ({ ...sh, extensions: duplicated(sh.extensions, ExtensionType.supported_versions) }))) },
   // OpenSSL ignores extension types it does not implement even in responses, so these two use
@@ -189,7 +214,7 @@ const CASES: Case[] = [
 
 function ourAlert(c: Case): void {
   const p = makePair({
-    client: c.hrr ? { groups: ["x25519", "secp384r1"], keyShareGroups: ["x25519"] } : {},
+    client: { ...(c.hrr ? { groups: ["x25519", "secp384r1"], keyShareGroups: ["x25519"] } : {}), ...c.client },
     server: c.hrr ? { groups: ["secp384r1"] } : {},
   });
   const tap = new Tap(c.sender, c.sender === "client" ? p.clientLog : p.serverLog, p.suite);
@@ -240,7 +265,7 @@ async function openssl(c: Case): Promise<Outcome> {
     const port = await nodeServer();
     const socket = await rawConnect(port);
     cleanups.push(() => socket.destroy());
-    const { client } = makeClient({ cipherSuites: ["TLS_AES_128_GCM_SHA256"] }, log);
+    const { client } = makeClient({ cipherSuites: ["TLS_AES_128_GCM_SHA256"], ...c.client }, log);
     const tap = new Tap("client", log);
     let accepted = false;
     const { ourError, fromPeer } = await relay(client, socket, (b) => edit(tap, b), () => (accepted ||= client.read() !== null));
@@ -292,6 +317,13 @@ describe("the same mutation, our engine and OpenSSL", () => {
   }
 });
 
+/** `n` empty extensions of distinct types no RFC we implement defines. */
+function unknownExtensions(n: number): { type: number; data: Uint8Array }[] {
+  const out: { type: number; data: Uint8Array }[] = [];
+  for (let type = 0x1000; out.length < n; type++) if (extensionName(type).startsWith("extension_")) out.push({ type, data: new Uint8Array(0) });
+  return out;
+}
+
 describe("inputs RFC 8446 says to accept, accepted by our engine and OpenSSL alike", () => {
   // §5: a change_cipher_spec of value 1 between the first ClientHello and the peer's Finished
   // "MUST simply drop it without further processing", however many there are.
@@ -302,11 +334,14 @@ describe("inputs RFC 8446 says to accept, accepted by our engine and OpenSSL ali
       edit: rec((r) => r.type === ContentType.change_cipher_spec, (_, r) => [r, r]) },
     { name: "a client record padded to 2^14 + 1 bytes of TLSInnerPlaintext (§5.4, the limit)", sender: "client",
       edit: rec(firstEncrypted, (_, r) => [{ ...r, padding: (1 << 14) - r.content.length }]) },
+    // §4.2 / §9.3: servers MUST ignore unrecognized extensions, however many fit in extensions<8..2^16-1>.
+    { name: "a ClientHello carrying 16,000 unknown extensions", sender: "client", edit: () => (_, b) => b,
+      client: { testHooks: { extensions: (m, exts) => (m === "client_hello" ? [...unknownExtensions(16000), ...exts] : exts) } } },
   ];
   for (const c of accepted) {
     const receiver = c.sender === "client" ? "server" : "client";
     it(`${receiver}: ${c.name}`, async () => {
-      const p = makePair();
+      const p = makePair({ client: c.client });
       const tap = new Tap(c.sender, c.sender === "client" ? p.clientLog : p.serverLog, p.suite);
       const edit = c.edit();
       const hook = (b: Uint8Array) => edit(tap, b);

@@ -2,7 +2,7 @@
 import { expect } from "vitest";
 import { AlertDescription, ClientConnection, ServerConnection, TLSError, type AlertName } from "../../src/index.js";
 import { CA_PEM, clientCredential, serverCredential } from "../helpers/fixtures.js";
-import { type Exchanged, KeyLog, type SuiteName, alertsIn } from "../helpers/scripted-peer.js";
+import { type Exchanged, type HandshakeEdit, KeyLog, type SuiteName, Tap, alertsIn, exchange } from "../helpers/scripted-peer.js";
 
 type ClientConfig = ConstructorParameters<typeof ClientConnection>[0];
 type ServerConfig = ConstructorParameters<typeof ServerConnection>[0];
@@ -90,4 +90,19 @@ export function expectFailure(p: Pair, x: Exchanged, failing: "client" | "server
   expectLocal(local, alert);
   expectAlertOnWire(failing, failing === "client" ? p.clientLog : p.serverLog, failing === "client" ? x.clientWire : x.serverWire, alert, p.suite);
   expectRemote(remote, alert);
+}
+
+export type Side = "client" | "server";
+
+/** Runs a handshake in which `sender`'s handshake messages pass through `edit`. */
+export function runEdited(p: Pair, sender: Side, edit: HandshakeEdit): Exchanged {
+  const tap = new Tap(sender, sender === "client" ? p.clientLog : p.serverLog, p.suite);
+  const hook = (b: Uint8Array) => tap.rewrite(b, edit);
+  return exchange(p.client, p.server, sender === "client" ? { toServer: hook } : { toClient: hook });
+}
+
+/** The receiver of `sender`'s edited messages must fail with `alert`. */
+export function expectEditRejected(sender: Side, edit: HandshakeEdit, alert: AlertName, pair = makePair()): void {
+  const x = runEdited(pair, sender, edit);
+  expectFailure(pair, x, sender === "client" ? "server" : "client", alert);
 }

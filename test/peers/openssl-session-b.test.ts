@@ -9,6 +9,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { ClientConnection } from "../../src/index.js";
+import { ExtensionType } from "../../src/handshake/constants.js";
+import type { Extension } from "../../src/handshake/extensions.js";
+import { decodeServerHello } from "../../src/handshake/messages.js";
+import { rawConnect, relay, splitHandshakes, splitRecords } from "../helpers/scripted-peer.js";
 import { CA, type Peer, cert, certAndKeyArgs, freePort, key, startMutlsClient, startMutlsEchoServer, startMutlsServer, startProcess, stopAllProcesses } from "./process.js";
 
 afterEach(stopAllProcesses);
@@ -140,6 +145,32 @@ describe(`external PSK with OpenSSL (${OPENSSL_VERSION})`, () => {
     expect((await client.waitForExit()).code, client.report()).toBe(0);
     // OpenSSL reports a PSK handshake as a resumption of the PSK's session.
     expect(server.stdout).toContain("Reused session-id");
+  });
+
+  // RFC 8446 §9.2, §4.2.9: a ClientHello offering a PSK with psk_ke alone needs no supported_groups or
+  // key_share. Our engine's client, hooked to send exactly that, against s_server -allow_no_dhe_kex:
+  // the outside oracle that our server answers the same ClientHello rightly (test/negative/rfc8446-musts.test.ts).
+  it("s_server -allow_no_dhe_kex answers a psk_ke ClientHello without supported_groups and key_share, and sends no key_share", async () => {
+    const port = await freePort();
+    const server = startProcess("openssl s_server", "openssl", [
+      "s_server", "-accept", `127.0.0.1:${port}`, "-naccept", "1", "-nocert", "-tls1_3", "-allow_no_dhe_kex", "-psk_identity", "sensor-7", "-psk", PSK,
+    ]);
+    await server.waitFor(/ACCEPT/);
+    const withoutGroups = (_m: string, exts: Extension[]) => exts.filter((e) => e.type !== ExtensionType.supported_groups && e.type !== ExtensionType.key_share);
+    const client = new ClientConnection({
+      serverName: "localhost",
+      externalPsk: { identity: "sensor-7", key: new Uint8Array(Buffer.from(PSK, "hex")) },
+      pskKeyExchangeModes: ["psk_ke"],
+      testHooks: { extensions: withoutGroups },
+    });
+    const socket = await rawConnect(port);
+    const { ourError, fromPeer } = await relay(client, socket, (b) => b, () => client.handshakeComplete);
+    expect(ourError).toBeNull();
+    expect(client.result!.group).toBe("none (psk_ke)");
+    const serverHello = decodeServerHello(splitHandshakes(splitRecords(fromPeer).records[0].subarray(5)).messages[0].subarray(4));
+    const types = serverHello.extensions.map((e) => e.type);
+    expect(types).toContain(ExtensionType.pre_shared_key);
+    expect(types).not.toContain(ExtensionType.key_share);
   });
 
   it("mutls client with the wrong key is refused by s_server", async () => {
