@@ -10,7 +10,7 @@ import { describeCertificate, type Certificate } from "./certificate.js";
 import type { KeyUsage } from "./extensions.js";
 import { sameName } from "./name.js";
 import type { AnchorVerifier } from "./trust-anchor.js";
-import { OID, algorithmName } from "./oids.js";
+import { BROKEN_HASH_SIGNATURE_OIDS, OID, algorithmName } from "./oids.js";
 
 export type Purpose = "serverAuth" | "clientAuth";
 
@@ -174,6 +174,10 @@ export function checkIssuer(
 export function checkSignature(child: Certificate, issuer: Certificate, provider: CryptoProvider, anchorVerifier?: AnchorVerifier | null): TLSError | null {
   const who = describeCertificate(child);
   if (child.signatureAlgorithm === null) {
+    if (BROKEN_HASH_SIGNATURE_OIDS.has(child.signatureAlgorithmOid)) {
+      // RFC 8446 §4.4.2.4: MD5 MUST, and SHA-1 SHOULD, be refused with bad_certificate.
+      return certificateError("bad_certificate", `certificate ${who} is signed with ${algorithmName(child.signatureAlgorithmOid)}, a broken hash that TLS 1.3 refuses (RFC 8446 §4.4.2.4)`);
+    }
     return certificateError(
       "unsupported_certificate",
       `certificate ${who} is signed with ${algorithmName(child.signatureAlgorithmOid)}, which mutls does not accept`,

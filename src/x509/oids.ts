@@ -76,6 +76,18 @@ for (const [name, oid] of Object.entries(OID)) ALGORITHM_NAMES[oid] ??= name;
 ALGORITHM_NAMES[OID.rsassaPss] = "RSASSA-PSS";
 ALGORITHM_NAMES[OID.ed25519] = "Ed25519";
 
+/**
+ * Signature algorithms over MD2, MD5 or SHA-1. RFC 8446 §4.4.2.4: a certificate that would need
+ * one of them checked MUST (MD5) or is RECOMMENDED to (SHA-1) end the handshake with bad_certificate.
+ */
+export const BROKEN_HASH_SIGNATURE_OIDS: ReadonlySet<string> = new Set([
+  "1.2.840.113549.1.1.2",
+  "1.2.840.113549.1.1.4",
+  "1.2.840.113549.1.1.5",
+  "1.2.840.10045.4.1",
+  "1.2.840.10040.4.3",
+]);
+
 /** A readable name for an algorithm OID, or the OID itself. */
 export function algorithmName(oid: string): string {
   return ALGORITHM_NAMES[oid] ?? oid;

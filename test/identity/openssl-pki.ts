@@ -27,6 +27,8 @@ export interface IssueOptions {
   readonly key?: readonly string[];
   /** Reuse this certificate's key instead of making a new one (cross-signing). */
   readonly keyFrom?: Issued;
+  /** The digest OpenSSL signs with (`-md5`, `-sha1`; default its own, SHA-256). */
+  readonly digest?: string;
 }
 
 const P256 = ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"];
@@ -37,6 +39,10 @@ export const CLIENT_EXT = ["basicConstraints=critical,CA:FALSE", "keyUsage=criti
 
 function openssl(args: readonly string[], cwd: string): string {
   return execFileSync("openssl", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+function digestFlag(o: IssueOptions): string[] {
+  return o.digest === undefined ? [] : [`-${o.digest}`];
 }
 
 export class OpensslPki {
@@ -66,7 +72,7 @@ export class OpensslPki {
     openssl(["genpkey", ...(o.key ?? P256), "-out", this.path(`${name}.key`)], this.dir);
     const ext = this.writeExt(name, o.ext.filter((l) => !l.startsWith("authorityKeyIdentifier")));
     openssl(
-      ["req", "-x509", "-new", "-key", `${name}.key`, "-subj", `/CN=${o.cn}`, "-days", String(o.days ?? 3650), "-config", ext, "-extensions", "ext", "-set_serial", String(this.serial++), "-out", `${name}.pem`],
+      ["req", "-x509", "-new", ...digestFlag(o), "-key", `${name}.key`, "-subj", `/CN=${o.cn}`, "-days", String(o.days ?? 3650), "-config", ext, "-extensions", "ext", "-set_serial", String(this.serial++), "-out", `${name}.pem`],
       this.dir,
     );
     return this.result(name);
@@ -79,7 +85,7 @@ export class OpensslPki {
     openssl(["req", "-new", "-key", `${name}.key`, "-subj", `/CN=${o.cn}`, "-out", `${name}.csr`], this.dir);
     const ext = this.writeExt(name, o.ext);
     openssl(
-      ["x509", "-req", "-in", `${name}.csr`, "-CA", issuer.certPath, "-CAkey", issuer.keyPath, "-set_serial", String(this.serial++), "-days", String(o.days ?? 365), "-extfile", ext, "-extensions", "ext", "-out", `${name}.pem`],
+      ["x509", "-req", ...digestFlag(o), "-in", `${name}.csr`, "-CA", issuer.certPath, "-CAkey", issuer.keyPath, "-set_serial", String(this.serial++), "-days", String(o.days ?? 365), "-extfile", ext, "-extensions", "ext", "-out", `${name}.pem`],
       this.dir,
     );
     return this.result(name);
