@@ -148,5 +148,18 @@ export function parseCertificate(input: Uint8Array): Certificate {
 
 /** A certificate's subject for messages: its DN text, or "(empty subject)". */
 export function describeCertificate(cert: Certificate): string {
-  return cert.subject.text === "" ? "(empty subject)" : cert.subject.text;
+  return displayName(cert.subject.text, "(empty subject)");
+}
+
+/** Longest name quoted in an error message. */
+const MAX_DISPLAYED_NAME = 256;
+
+/**
+ * A name as error messages quote it: a peer's names may fill a 64 KB message, and a refusal that
+ * quotes them whole would hand kilobytes to every log line and alert handler.
+ */
+export function displayName(text: string, empty = "(empty name)"): string {
+  if (text === "") return empty;
+  if (text.length <= MAX_DISPLAYED_NAME) return text;
+  return `${text.slice(0, MAX_DISPLAYED_NAME)}... (${text.length} characters)`;
 }

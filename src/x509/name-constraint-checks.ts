@@ -6,7 +6,7 @@
  * another candidate, because a different path may avoid the constraining CA.
  */
 import type { TLSError } from "../bytes/index.js";
-import type { Certificate } from "./certificate.js";
+import { displayName, type Certificate } from "./certificate.js";
 import { certificateError } from "./chain-checks.js";
 import { GENERAL_NAME_FORMS } from "./general-name.js";
 import { sameName, type DistinguishedName } from "./name.js";
@@ -26,7 +26,7 @@ export const NAME_CONSTRAINT_BUDGET = 1 << 16;
 type Violation = { readonly name: string } | null;
 
 function caName(ca: Certificate): string {
-  return ca.subject.commonName ?? (ca.subject.text || "(empty subject)");
+  return displayName(ca.subject.commonName ?? ca.subject.text, "(empty subject)");
 }
 
 /** The names of one certificate, by form, in the order messages show them. */
@@ -138,7 +138,7 @@ export function checkPathNameConstraints(path: readonly Certificate[], anchor: C
         const forms = (subject.subjectAltName?.otherForms ?? []).map((t) => GENERAL_NAME_FORMS[t]).join(", ");
         return certificateError(
           "unsupported_certificate",
-          `certificate ${subject.subject.text || "(empty subject)"} has a ${forms} name, and ${caName(ca)} constrains that name form, which mutls cannot evaluate`,
+          `certificate ${displayName(subject.subject.text, "(empty subject)")} has a ${forms} name, and ${caName(ca)} constrains that name form, which mutls cannot evaluate`,
         );
       }
       if (found !== null) return certificateError("bad_certificate", `${found.name} violates the name constraint of ${caName(ca)}`);

@@ -6,7 +6,7 @@
  */
 import { AlertDescription, TLSError, bytesEqual, fail } from "../bytes/index.js";
 import type { CryptoProvider } from "../crypto/provider.js";
-import { describeCertificate, parseCertificate, type Certificate } from "./certificate.js";
+import { describeCertificate, displayName, parseCertificate, type Certificate } from "./certificate.js";
 import { MIN_RSA_BITS, certificateError, checkIssuer, checkKeyStrength, checkLeaf, checkSignature, type LeafKeyUsage, type Purpose } from "./chain-checks.js";
 import { checkRevocation, type CertificateRevocationList } from "./crl.js";
 import { certificateMatchesServerName, type PublicSuffixCheck } from "./hostname.js";
@@ -192,7 +192,7 @@ class PathBuilder {
       const who = describeCertificate(child);
       const message = isSelfIssued(child)
         ? `certificate ${who} is self-signed and is not a configured trust anchor`
-        : `certificate ${who} was issued by ${child.issuer.text || "(empty name)"}, which is not a configured trust anchor`;
+        : `certificate ${who} was issued by ${displayName(child.issuer.text)}, which is not a configured trust anchor`;
       this.record(certificateError("unknown_ca", message), path.length);
       return null;
     }
