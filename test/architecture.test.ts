@@ -2,9 +2,10 @@
  * The house rules of docs/architecture.md, checked on every file under src/: the layers import
  * downwards only, the core (everything but src/node and src/cli) imports no Node module and uses no
  * Buffer, and src/ imports only runtime dependencies. The checker is first fed synthetic files that
- * break each rule, so a checker that stopped seeing violations would fail here too.
+ * break each rule, so a checker that stopped seeing violations would fail here too. Last, the two
+ * lint baselines (non-null assertions in src/handshake, files not yet formatted) may only shrink.
  */
-import { readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
@@ -52,7 +53,13 @@ describe("the import checker on synthetic files", () => {
   });
 
   it("refuses node:* modules, bare builtins and Buffer in the core, and accepts them in node/ and cli/", () => {
-    const withBuffer: SourceFacts = { imports: [{ specifier: "node:fs", line: 1 }, { specifier: "crypto", line: 2 }], bufferLines: [7] };
+    const withBuffer: SourceFacts = {
+      imports: [
+        { specifier: "node:fs", line: 1 },
+        { specifier: "crypto", line: 2 },
+      ],
+      bufferLines: [7],
+    };
     expect(checkFile("record/record-writer.ts", withBuffer, dependencies).map((v) => [v.line, v.specifier])).toEqual([
       [7, "Buffer"],
       [1, "node:fs"],
@@ -62,7 +69,9 @@ describe("the import checker on synthetic files", () => {
   });
 
   it("refuses devDependencies, files outside src/ and import() of a computed name", () => {
-    expect(rulesBroken("crypto/aead.ts", facts("@noble/ciphers/aes.js"))).toEqual([expect.stringMatching(/@noble\/ciphers is not in package.json "dependencies"/)]);
+    expect(rulesBroken("crypto/aead.ts", facts("@noble/ciphers/aes.js"))).toEqual([
+      expect.stringMatching(/@noble\/ciphers is not in package.json "dependencies"/),
+    ]);
     expect(rulesBroken("index.ts", facts("../package.json"))).toEqual(["../package.json: src/ never imports a file outside src/"]);
     expect(rulesBroken("handshake/client.ts", facts(COMPUTED_SPECIFIER))).toHaveLength(1);
   });
@@ -76,7 +85,7 @@ describe("the import checker on synthetic files", () => {
       'const e = await import("./e.js");',
       'type F = import("./f.js").F;',
       "const g = await import(name);",
-      "// Buffer in a comment, and \"node:fs\" in a string, are not code",
+      '// Buffer in a comment, and "node:fs" in a string, are not code',
       "const h = { Buffer: 1 }; h.Buffer;",
       "const i = Buffer.from([]);",
     ].join("\n");
@@ -144,5 +153,25 @@ describe("non-null assertions in src/handshake", () => {
     const total = Object.values(baseline).reduce((sum, n) => sum + n, 0);
     expect(total).toBeLessThanOrEqual(50);
     expect(Object.keys(baseline).every((file) => file.startsWith("src/handshake/"))).toBe(true);
+  });
+});
+
+/**
+ * `npm run format:check` skips the files listed in .prettierignore after its "Not yet formatted" line:
+ * the files that did not match .prettierrc.json when the check came in. The list may only shrink.
+ */
+describe("files not yet formatted (.prettierignore)", () => {
+  const text = readFileSync(join(root, ".prettierignore"), "utf8");
+  const marker = text.indexOf("# Not yet formatted");
+  const listed = text
+    .slice(marker)
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#"));
+
+  it("lists no more files than when the check came in (152), each of which exists", () => {
+    expect(marker).toBeGreaterThan(0);
+    expect(listed.length).toBeLessThanOrEqual(152);
+    expect(listed.filter((file) => !existsSync(join(root, file)))).toEqual([]);
   });
 });
