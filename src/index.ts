@@ -73,4 +73,4 @@ export type { ConnectOptions, AcceptOptions, SecureTransportOptions, PemOrDer } 
 export type { ScheduleTimeout } from "./transport/timer.js";
 export type { ReadableStream, WritableStream } from "./transport/stream-types.js";
 
-export const VERSION = "0.1.0";
+export { VERSION } from "./version.js";
