@@ -317,7 +317,7 @@ async function replayClient(t: Trace): Promise<Replay> {
   await r.stage("server flight", () => feed(record(s, "server", "handshake", serverRecord++)));
   await r.stage("complete", () => ({ complete: conn().handshakeComplete, result: conn().result }));
   if (n === 3) {
-    // The client decrypts and accepts the ticket; storing it is a later issue.
+    // The client decrypts and accepts the ticket; this replay has no session store to keep it in.
     await r.stage("NewSessionTicket", () => feed(record(s, "server", "handshake", serverRecord++)));
     await r.stage("write", async () => {
       conn().write(payload(s, "client", "application_data"));

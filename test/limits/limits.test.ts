@@ -1,5 +1,5 @@
 /**
- * Resource limits (config `limits`, issue 7): each has a safe default, each trips with the alert
+ * Resource limits (config `limits`): each has a safe default, each trips with the alert
  * RFC 8446 §6.2 gives for that failure, and its message names the limit and the value. The wire
  * is read back with an independent decryptor (test/helpers/scripted-peer.ts) to see the alert
  * actually sent; one case asks Node's tls (OpenSSL) which alert it received.

@@ -1,4 +1,4 @@
-// RFC 8446 MUSTs on the wire that an outside conformance suite found missing (issue 11 §4), and
+// RFC 8446 MUSTs on the wire that an outside conformance suite found missing, and
 // their siblings: each test sends exactly the offending ClientHello, ServerHello or record
 // through the scripted peer and asserts the alert the RFC prescribes, sent once, on the wire.
 import { describe, expect, it } from "vitest";
@@ -13,7 +13,7 @@ import { ContentType, HandshakeType, KeyLog, Tap, concat, exchange, handshakeMes
 import { body, editCertificateRequest, editClientHello, editServerHello, onType, withExtension, withExtensionData, withoutExtension } from "./edits.js";
 import { expectAlertOnWire, expectEditRejected, expectFailure, expectLocal, makePair, makeServer } from "./setup.js";
 
-// (The same psk_ke-only ClientHello against openssl s_server -allow_no_dhe_kex: test/peers/openssl-session-b.test.ts.)
+// (The same psk_ke-only ClientHello against openssl s_server -allow_no_dhe_kex: test/peers/openssl-resumption-psk.test.ts.)
 const hrrPair = () =>
   makePair({ client: { groups: ["x25519", "secp256r1"], keyShareGroups: ["x25519"] }, server: { groups: ["secp256r1"] } });
 

@@ -3,7 +3,7 @@
  * rules of RFC 8446 §4.6.3: many updates in both directions in the middle of a transfer, and an
  * update_requested answered by exactly one KeyUpdate however many requests arrive together.
  * (The interop proofs, where OpenSSL and GnuTLS decrypt after our updates, are in
- * keyupdate-node.test.ts and test/peers/*-session-a.test.ts.)
+ * keyupdate-node.test.ts and test/peers/*-connection-features.test.ts.)
  */
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";

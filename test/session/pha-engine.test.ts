@@ -1,7 +1,7 @@
 /**
  * Post-handshake client authentication (RFC 8446 §4.6.2) between our client and server, checked
  * against the RFC's rules and against node:crypto's reading of the certificate the client proved.
- * (OpenSSL and GnuTLS clients answer our server in test/peers/*-session-a.test.ts.)
+ * (OpenSSL and GnuTLS clients answer our server in test/peers/*-connection-features.test.ts.)
  */
 import { X509Certificate, createPrivateKey, sign as nodeSign } from "node:crypto";
 import { describe, expect, it } from "vitest";

@@ -1,5 +1,5 @@
 /**
- * Timing hygiene (issue 7): Finished verify_data (RFC 8446 §4.4.4) and PSK binders (§4.2.11.2)
+ * Timing hygiene: Finished verify_data (RFC 8446 §4.4.4) and PSK binders (§4.2.11.2)
  * are compared through the one constant-time compare, src/bytes/constant-time.ts. The module is
  * replaced by a recording wrapper around the real function; the handshake must call it with the
  * very verify_data and binder that an independent decryptor (node:crypto) reads off the wire.

@@ -1,5 +1,5 @@
 /**
- * Integrity soak (issue 7): application data echoed through our client and our server in memory,
+ * Integrity soak: application data echoed through our client and our server in memory,
  * with random write sizes and random transport chunking (1 byte to 64 KiB) and KeyUpdates
  * mid-stream; node:crypto's SHA-256 of what was sent must equal what arrived, at both ends.
  */
