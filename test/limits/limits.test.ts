@@ -10,7 +10,8 @@ import { DEFAULT_LIMITS, resolveConfig } from "../../src/handshake/config.js";
 import { createMtlsServer } from "../../src/node/index.js";
 import { CA_PEM, clientCredential, pemToDer, serverCredential } from "../helpers/fixtures.js";
 import { nodeClient } from "../helpers/node-tls.js";
-import { ContentType, Tap, concat, exchange, plaintextRecord, splitRecords } from "../helpers/scripted-peer.js";
+import { ContentType, Tap, exchange } from "../helpers/scripted-peer.js";
+import { concat, plaintextRecord, splitRecords } from "../helpers/framing.js";
 import { expectAlertOnWire, expectFailure, expectLocal, makePair, makeServer } from "../negative/setup.js";
 
 /** A completed mutual handshake between our client and server. */

@@ -8,7 +8,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { type CryptoProvider, DEFAULT_LIMITS, MemorySessionStore, TLSError, pureProvider } from "../../src/index.js";
-import { ContentType, HandshakeType, Tap, concat, exchange, handshakeMessage } from "../helpers/scripted-peer.js";
+import { ContentType, HandshakeType, Tap, exchange } from "../helpers/scripted-peer.js";
+import { concat, handshakeMessage } from "../helpers/framing.js";
 import { type Pair, expectAlertOnWire, expectLocal, makePair } from "../negative/setup.js";
 
 /** The pure provider, counting the work a peer can make it do. */

@@ -9,7 +9,8 @@ import { decodeClientHello, decodeServerHello } from "../../src/handshake/messag
 import { ClientConnection, ServerConnection } from "../../src/index.js";
 import { MemorySessionStore } from "../../src/handshake/session-store.js";
 import { CA_PEM, serverCredential } from "../helpers/fixtures.js";
-import { ContentType, HandshakeType, KeyLog, Tap, concat, exchange, handshakeMessage, plaintextRecord, splitHandshakes, splitRecords } from "../helpers/scripted-peer.js";
+import { ContentType, HandshakeType, KeyLog, Tap, exchange } from "../helpers/scripted-peer.js";
+import { concat, handshakeMessage, plaintextRecord, splitHandshakes, splitRecords } from "../helpers/framing.js";
 import { body, editCertificateRequest, editClientHello, editServerHello, onType, withExtension, withExtensionData, withoutExtension } from "./edits.js";
 import { expectAlertOnWire, expectEditRejected, expectFailure, expectLocal, makePair, makeServer } from "./setup.js";
 

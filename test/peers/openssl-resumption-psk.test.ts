@@ -15,7 +15,8 @@ import { ClientConnection } from "../../src/index.js";
 import { ExtensionType } from "../../src/handshake/constants.js";
 import type { Extension } from "../../src/handshake/extensions.js";
 import { decodeServerHello } from "../../src/handshake/messages.js";
-import { rawConnect, relay, splitHandshakes, splitRecords } from "../helpers/scripted-peer.js";
+import { rawConnect, relay } from "../helpers/scripted-peer.js";
+import { splitHandshakes, splitRecords } from "../helpers/framing.js";
 import { CA, type Peer, cert, certAndKeyArgs, freePort, key, startMutlsClient, startMutlsEchoServer, startMutlsServer, startProcess, stopAllProcesses } from "./process.js";
 
 afterEach(stopAllProcesses);

@@ -21,7 +21,8 @@ vi.mock("../../src/bytes/constant-time.js", async (importOriginal) => {
 const { ClientConnection, ServerConnection } = await import("../../src/index.js");
 const { MemorySessionStore } = await import("../../src/handshake/session-store.js");
 const { CA_PEM, clientCredential, serverCredential } = await import("../helpers/fixtures.js");
-const { ContentType, KeyLog, Tap, exchange, splitHandshakes } = await import("../helpers/scripted-peer.js");
+const { ContentType, KeyLog, Tap, exchange } = await import("../helpers/scripted-peer.js");
+const { splitHandshakes } = await import("../helpers/framing.js");
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 const compared = () => calls.flatMap(([a, b]) => [hex(a), hex(b)]);
