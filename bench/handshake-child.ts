@@ -4,7 +4,7 @@
  * the cost of the engine where no JIT is allowed (iOS-like sandboxes, some edge runtimes).
  */
 import { benchCredentials } from "./lib/credentials.js";
-import { establishedPair } from "./lib/pair.js";
+import { establishedPair } from "../test/helpers/pair.js";
 import { median, now } from "./lib/stats.js";
 
 const n = Number(process.argv[2] ?? "5");

@@ -39,7 +39,7 @@ import {
   hostileKeys,
   largeName,
 } from "./lib/hostile-certs.js";
-import { clientConfig, serverConfig } from "./lib/pair.js";
+import { clientConfig, serverConfig } from "../test/helpers/pair.js";
 import { median, now, round } from "./lib/stats.js";
 
 type ClientConfig = ConstructorParameters<typeof ClientConnection>[0];

@@ -5,7 +5,7 @@
  * Usage: node --cpu-prof bench/.out/profile-handshake.mjs p256|ed25519 [n] [pure|native]
  */
 import { benchCredentials, type BenchKeyType } from "./lib/credentials.js";
-import { clientConfig, establishedPairFrom, serverConfig } from "./lib/pair.js";
+import { clientConfig, establishedPairFrom, serverConfig } from "../test/helpers/pair.js";
 import { nativeProvider } from "../src/node/index.js";
 
 const type = (process.argv[2] ?? "p256") as BenchKeyType;

@@ -11,7 +11,7 @@
  * Standalone: `node bench/.out/records.mjs [mib]` prints a table for every suite and size.
  */
 import { benchCredentials } from "./lib/credentials.js";
-import { establishedPair, type Pair } from "./lib/pair.js";
+import { establishedPair, type Pair } from "../test/helpers/pair.js";
 import { now } from "./lib/stats.js";
 
 type Suite = "TLS_AES_128_GCM_SHA256" | "TLS_AES_256_GCM_SHA384" | "TLS_CHACHA20_POLY1305_SHA256";

@@ -5,7 +5,7 @@
 // (compatibility mode). Section 4's resumption arithmetic (ticket PSK, binder) is checked in
 // test/session/resumption-rfc8448.test.ts.
 //
-// How the replay is pinned (design.md, principle 4):
+// How the replay is pinned (randomness and ephemeral keys come from the provider, so a test can fix them):
 // - Randomness and ephemeral keys: createPinnedProvider hands the engine the RFC's random values and
 //   private keys. The client draws randomBytes(32) for its random, then (middleboxCompat only,
 //   section 7) randomBytes(32) for legacy_session_id; the server draws randomBytes(32) for its random.
@@ -317,7 +317,7 @@ async function replayClient(t: Trace): Promise<Replay> {
   await r.stage("server flight", () => feed(record(s, "server", "handshake", serverRecord++)));
   await r.stage("complete", () => ({ complete: conn().handshakeComplete, result: conn().result }));
   if (n === 3) {
-    // The client decrypts and accepts the ticket; storing it is a later issue.
+    // The client decrypts and accepts the ticket; this replay has no session store to keep it in.
     await r.stage("NewSessionTicket", () => feed(record(s, "server", "handshake", serverRecord++)));
     await r.stage("write", async () => {
       conn().write(payload(s, "client", "application_data"));

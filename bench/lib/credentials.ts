@@ -1,17 +1,13 @@
 /** The committed test certificates (test/fixtures/certs), read once for every benchmark. */
 import { readFileSync } from "node:fs";
+import type { MutualCredentials } from "../../test/helpers/pair.js";
 
 const CERTS = new URL("../../test/fixtures/certs/", import.meta.url);
 
 export type BenchKeyType = "p256" | "ed25519";
 
-export interface BenchCredentials {
-  readonly ca: string;
-  readonly serverCert: string;
-  readonly serverKey: string;
-  readonly clientCert: string;
-  readonly clientKey: string;
-}
+/** The pair builder's credentials (test/helpers/pair.ts), read from the committed files. */
+export type BenchCredentials = MutualCredentials;
 
 const read = (name: string): string => readFileSync(new URL(name, CERTS), "utf8");
 

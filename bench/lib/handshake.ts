@@ -8,7 +8,7 @@
  */
 import { benchCredentials, type BenchKeyType } from "./credentials.js";
 import { floorInputs, runFloor } from "./floor.js";
-import { clientConfig, establishedPairFrom, serverConfig } from "./pair.js";
+import { clientConfig, establishedPairFrom, serverConfig } from "../../test/helpers/pair.js";
 import { median, now } from "./stats.js";
 
 export interface HandshakeTimes {

@@ -8,7 +8,7 @@
  */
 import type { ClientConnection, ServerConnection } from "../../src/index.js";
 import { benchCredentials } from "./credentials.js";
-import { clientConfig, establishedPairFrom, serverConfig, type PairOptions } from "./pair.js";
+import { clientConfig, establishedPairFrom, serverConfig, type PairOptions } from "../../test/helpers/pair.js";
 import { collect } from "./stats.js";
 
 function retained(): number {

@@ -11,7 +11,7 @@ import * as tls from "node:tls";
 import { nativeProvider } from "../../src/node/index.js";
 import { ClientConnection, ServerConnection } from "../../src/index.js";
 import { benchCredentials, type BenchKeyType } from "./credentials.js";
-import { clientConfig, serverConfig } from "./pair.js";
+import { clientConfig, serverConfig } from "../../test/helpers/pair.js";
 import { now } from "./stats.js";
 
 const WAIT_MS = 10_000;

@@ -3,23 +3,13 @@
  * handshakes, timed with Date.now() (QuickJS has no finer clock), reported through `__report`.
  * The host supplies `crypto.getRandomValues` and the PEM strings; nothing else from Node.
  */
-import { ClientConnection, ServerConnection } from "../../src/index.js";
+import { establishedPair, type MutualCredentials } from "../../test/helpers/pair.js";
 
-declare const __config: { n: number; ca: string; serverCert: string; serverKey: string; clientCert: string; clientKey: string };
+declare const __config: MutualCredentials & { n: number };
 declare function __report(json: string): void;
 
 function handshake(): void {
-  const c = __config;
-  const server = new ServerConnection({ certificateChain: c.serverCert, privateKey: c.serverKey, clientAuth: "require", trustAnchors: c.ca });
-  const client = new ClientConnection({ serverName: "localhost", trustAnchors: c.ca, certificateChain: c.clientCert, privateKey: c.clientKey });
-  for (let round = 0; round < 100; round++) {
-    const toServer = client.takeOutput();
-    if (toServer !== null) server.receive(toServer);
-    const toClient = server.takeOutput();
-    if (toClient !== null) client.receive(toClient);
-    if (toServer === null && toClient === null) break;
-  }
-  if (!client.handshakeComplete || !server.handshakeComplete) throw new Error("handshake did not complete");
+  establishedPair(__config);
 }
 
 try {

@@ -62,7 +62,7 @@ const SKIPS = {
 } as const;
 
 /**
- * The RSA public-key limits of the provider once issue 11 §1 lands (`isUsableRsaPublicKey`,
+ * The RSA public-key limits of the provider (`isUsableRsaPublicKey`,
  * src/crypto/rsa.ts): a modulus of at most 8192 bits, an odd public exponent in [3, 2^32 - 1].
  * A vector whose key is outside them must be rejected whatever its `result`. None of the current
  * Wycheproof files has such a key (2048-4096 bits, e = 3 or 65537), so this changes no verdict

@@ -7,7 +7,8 @@
  * - output stays bounded whatever arrives.
  */
 import { TLSError } from "../../src/index.js";
-import { ContentType, HandshakeType, type KeyLog, Tap, type TapRecord, concat, splitHandshakes, splitRecords } from "../helpers/scripted-peer.js";
+import { ContentType, HandshakeType, type KeyLog, Tap, type TapRecord } from "../helpers/scripted-peer.js";
+import { concat, splitHandshakes, splitRecords } from "../helpers/framing.js";
 import { type Golden, golden, pinnedClient, pinnedPskServer, pinnedServer, pskClientHellos } from "../property/golden.js";
 import { type FuzzTarget, INPUT_ALERTS, violation } from "./target.js";
 

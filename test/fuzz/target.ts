@@ -1,5 +1,5 @@
 /**
- * What a fuzz target is, and the properties every target checks (issue 7): only the library's
+ * What a fuzz target is, and the properties every target checks: only the library's
  * TLSError comes out, with an alert RFC 8446 allows for that failure. The runner adds the time and
  * memory bounds; connection targets add "after a fatal alert nothing more is accepted".
  */

@@ -11,7 +11,7 @@ import { CIPHER_SUITES, HandshakeType } from "../../src/handshake/constants.js";
 import { KeySchedule, hkdfExpandLabel } from "../../src/handshake/key-schedule.js";
 import { encodeFinished } from "../../src/handshake/messages.js";
 import { Transcript } from "../../src/handshake/transcript.js";
-import { type Rfc8448Section, construct, item, itemOf, loadSection, splitHandshakes, step } from "../helpers/rfc8448.js";
+import { type Rfc8448Section, construct, item, itemOf, loadSection, handshakeMessages, step } from "../helpers/rfc8448.js";
 
 const hex = toHex;
 // All five traces use TLS_AES_128_GCM_SHA256 (RFC 8448 §2).
@@ -248,7 +248,7 @@ describe.each(SECTIONS)("RFC 8448 section %i key schedule", (n) => {
       ks.masterSecret();
       const resumption = ks.resumptionMasterSecret(transcriptHashes(s).clientFinished);
       // NewSessionTicket: lifetime(4) age_add(4) ticket_nonce<1>: the nonce is 00 00 here.
-      const [ticket] = splitHandshakes(itemOf(s, "server", "construct a NewSessionTicket", "NewSessionTicket"));
+      const [ticket] = handshakeMessages(itemOf(s, "server", "construct a NewSessionTicket", "NewSessionTicket"));
       const nonce = ticket!.body.subarray(9, 9 + ticket!.body[8]!);
       expect(hex(nonce)).toBe("0000");
       const psk = hkdfExpandLabel(pureProvider, "SHA-256", resumption, "resumption", nonce, 32);

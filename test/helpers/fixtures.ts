@@ -1,5 +1,6 @@
 /** The committed X.509 fixtures of test/fixtures/certs (made by its make.sh). */
 import { readFileSync } from "node:fs";
+import type { MutualCredentials } from "./pair.js";
 
 const CERTS_DIR = new URL("../fixtures/certs/", import.meta.url);
 
@@ -42,3 +43,10 @@ export const clientSpiffeId = (type: KeyType | "untrusted"): string => `spiffe:/
 export const CA_PEM = readPem("ca.cert.pem");
 /** A root nothing trusts; untrusted-client and untrusted-server chain to it. */
 export const UNTRUSTED_CA_PEM = readPem("untrusted-ca.cert.pem");
+
+/** The test CA and a server and a client leaf under it, for the pair builder (pair.ts). */
+export function mutualCredentials(server: KeyType = "p256", client: KeyType = server): MutualCredentials {
+  const s = serverCredential(server);
+  const c = clientCredential(client);
+  return { ca: CA_PEM, serverCert: s.certPem, serverKey: s.keyPem, clientCert: c.certPem, clientKey: c.keyPem };
+}

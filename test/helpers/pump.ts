@@ -7,6 +7,8 @@
  */
 import * as net from "node:net";
 import { ClientConnection, ServerConnection, TLSError } from "../../src/index.js";
+import { concat } from "./framing.js";
+import type { ClientConfig, ServerConfig } from "./pair.js";
 
 /** The sans-I/O surface both ClientConnection and ServerConnection offer. */
 export interface SansIoConnection {
@@ -21,8 +23,7 @@ export interface SansIoConnection {
   readonly error: TLSError | null;
 }
 
-export type ClientConfig = ConstructorParameters<typeof ClientConnection>[0];
-export type ServerConfig = ConstructorParameters<typeof ServerConnection>[0];
+export type { ClientConfig, ServerConfig };
 
 /** How long any single wait may take before a helper gives up (tests use ~20 s timeouts). */
 export const WAIT_MS = 8_000;
@@ -112,19 +113,6 @@ export function readAll(conn: SansIoConnection): Uint8Array {
   const parts: Uint8Array[] = [];
   for (let chunk = conn.read(); chunk !== null; chunk = conn.read()) parts.push(chunk.slice());
   return concat(parts);
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import type { Rfc8448Section, Rfc8448Step } from "../../vectors/rfc8448/extract.
 import { Reader, Writer, concatBytes, fromHex, toHex } from "../../src/bytes/index.js";
 import { pureProvider } from "../../src/crypto/pure.js";
 import { type Extension, readExtensions, writeExtensions } from "../../src/handshake/extensions.js";
+import { splitHandshakes } from "./framing.js";
 
 export type { Rfc8448Section, Rfc8448Step };
 export type SectionNumber = 3 | 4 | 5 | 6 | 7;
@@ -164,18 +165,11 @@ export interface RawHandshake {
   readonly raw: Uint8Array;
 }
 
-/** Splits a run of handshake messages (e.g. a record payload) into messages. */
-export function splitHandshakes(bytes: Uint8Array): RawHandshake[] {
-  const out: RawHandshake[] = [];
-  let at = 0;
-  while (at < bytes.length) {
-    if (bytes.length - at < 4) throw new Error(`truncated handshake header at offset ${at}`);
-    const length = (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3];
-    if (at + 4 + length > bytes.length) throw new Error(`truncated handshake body at offset ${at}`);
-    out.push({ type: bytes[at], body: bytes.subarray(at + 4, at + 4 + length), raw: bytes.subarray(at, at + 4 + length) });
-    at += 4 + length;
-  }
-  return out;
+/** A run of handshake messages (e.g. a record payload), each decoded; a truncated message is an error. */
+export function handshakeMessages(bytes: Uint8Array): RawHandshake[] {
+  const { messages, rest } = splitHandshakes(bytes);
+  if (rest.length > 0) throw new Error(`truncated handshake message at offset ${bytes.length - rest.length}`);
+  return messages.map((raw) => ({ type: raw[0], body: raw.subarray(4), raw }));
 }
 
 /** Where the extensions block of a hello-like message body starts and what precedes it. */
@@ -208,7 +202,7 @@ function extensionsOffset(type: number, body: Uint8Array): number {
 
 /** The extension list of a ClientHello, ServerHello, EncryptedExtensions or CertificateRequest (with header). */
 export function messageExtensions(message: Uint8Array): Extension[] {
-  const [m] = splitHandshakes(message);
+  const [m] = handshakeMessages(message);
   if (!m) throw new Error("empty message");
   const r = new Reader(m.body, "message", extensionsOffset(m.type, m.body));
   const list = readExtensions(r, "message");
@@ -218,7 +212,7 @@ export function messageExtensions(message: Uint8Array): Extension[] {
 
 /** The same message (with header) with its extension list replaced. */
 export function withExtensions(message: Uint8Array, extensions: readonly Extension[]): Uint8Array {
-  const [m] = splitHandshakes(message);
+  const [m] = handshakeMessages(message);
   if (!m) throw new Error("empty message");
   const w = new Writer(m.body.length + 64);
   w.bytes(m.body.subarray(0, extensionsOffset(m.type, m.body)));
@@ -232,7 +226,7 @@ export function withExtensions(message: Uint8Array, extensions: readonly Extensi
 
 /** The DER certificates of a Certificate message (with header). */
 export function certificatesOf(message: Uint8Array): Uint8Array[] {
-  const [m] = splitHandshakes(message);
+  const [m] = handshakeMessages(message);
   if (!m || m.type !== 11) throw new Error("not a Certificate message");
   const r = new Reader(m.body, "Certificate");
   r.vector8();
@@ -247,7 +241,7 @@ export function certificatesOf(message: Uint8Array): Uint8Array[] {
 
 /** The signature scheme code and signature of a CertificateVerify message (with header). */
 export function certificateVerifyOf(message: Uint8Array): { scheme: number; signature: Uint8Array } {
-  const [m] = splitHandshakes(message);
+  const [m] = handshakeMessages(message);
   if (!m || m.type !== 15) throw new Error("not a CertificateVerify message");
   const r = new Reader(m.body, "CertificateVerify");
   const scheme = r.u16();

@@ -11,6 +11,7 @@
 import { createCipheriv, createDecipheriv, createHmac } from "node:crypto";
 import * as net from "node:net";
 import { TLSError } from "../../src/index.js";
+import { concat, plaintextRecord, splitHandshakes, splitRecords } from "./framing.js";
 
 export const ContentType = { change_cipher_spec: 20, alert: 21, handshake: 22, application_data: 23 } as const;
 export const HandshakeType = {
@@ -128,56 +129,6 @@ export class RecordKey {
     if (end === 0) return null;
     return { type: inner[end - 1], content: inner.subarray(0, end - 1), padding: inner.length - end };
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Framing helpers
-// ---------------------------------------------------------------------------------------------
-
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-/** A plaintext record (§5.1). `length` overrides the header's length field (for framing attacks). */
-export function plaintextRecord(type: number, content: Uint8Array, version = 0x0303, length = content.length): Uint8Array {
-  return concat([new Uint8Array([type, version >>> 8, version & 0xff, length >>> 8, length & 0xff]), content]);
-}
-
-/** Splits a byte stream into complete records (header included); a trailing partial record is returned apart. */
-export function splitRecords(bytes: Uint8Array): { records: Uint8Array[]; rest: Uint8Array } {
-  const records: Uint8Array[] = [];
-  let at = 0;
-  while (bytes.length - at >= 5) {
-    const length = (bytes[at + 3] << 8) | bytes[at + 4];
-    if (bytes.length - at < 5 + length) break;
-    records.push(bytes.subarray(at, at + 5 + length));
-    at += 5 + length;
-  }
-  return { records, rest: bytes.subarray(at) };
-}
-
-/** §4 Handshake framing. */
-export function handshakeMessage(type: number, body: Uint8Array): Uint8Array {
-  return concat([new Uint8Array([type, body.length >>> 16, (body.length >>> 8) & 0xff, body.length & 0xff]), body]);
-}
-
-/** Splits handshake content into complete messages (header included); the remainder is returned apart. */
-export function splitHandshakes(content: Uint8Array): { messages: Uint8Array[]; rest: Uint8Array } {
-  const messages: Uint8Array[] = [];
-  let at = 0;
-  while (content.length - at >= 4) {
-    const length = (content[at + 1] << 16) | (content[at + 2] << 8) | content[at + 3];
-    if (content.length - at < 4 + length) break;
-    messages.push(content.subarray(at, at + 4 + length));
-    at += 4 + length;
-  }
-  return { messages, rest: content.subarray(at) };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 /**
- * Handshake duration (issue 7): a peer that sends its ClientHello one byte a second never gets a
+ * Handshake duration: a peer that sends its ClientHello one byte a second never gets a
  * handshake slot for long. The transport's handshakeTimeoutMs cuts it off: our Node server gives
  * up, reports a TLSError, and closes the socket long before the ClientHello could complete.
  */

@@ -1,5 +1,5 @@
 /**
- * Resource limits (config `limits`, issue 7): each has a safe default, each trips with the alert
+ * Resource limits (config `limits`): each has a safe default, each trips with the alert
  * RFC 8446 §6.2 gives for that failure, and its message names the limit and the value. The wire
  * is read back with an independent decryptor (test/helpers/scripted-peer.ts) to see the alert
  * actually sent; one case asks Node's tls (OpenSSL) which alert it received.
@@ -10,7 +10,8 @@ import { DEFAULT_LIMITS, resolveConfig } from "../../src/handshake/config.js";
 import { createMtlsServer } from "../../src/node/index.js";
 import { CA_PEM, clientCredential, pemToDer, serverCredential } from "../helpers/fixtures.js";
 import { nodeClient } from "../helpers/node-tls.js";
-import { ContentType, Tap, concat, exchange, plaintextRecord, splitRecords } from "../helpers/scripted-peer.js";
+import { ContentType, Tap, exchange } from "../helpers/scripted-peer.js";
+import { concat, plaintextRecord, splitRecords } from "../helpers/framing.js";
 import { expectAlertOnWire, expectFailure, expectLocal, makePair, makeServer } from "../negative/setup.js";
 
 /** A completed mutual handshake between our client and server. */

@@ -1,5 +1,5 @@
 /**
- * Floods after the handshake (issue 11 §3). Each post-handshake message a peer may send on its
+ * Floods after the handshake. Each post-handshake message a peer may send on its
  * own and that costs us a key derivation or a signature draws on an allowance (config `limits`):
  * it starts at the maximum and is earned back by received application data and by the configured
  * clock, so no interleaving of cheap records gets around it. Work is counted, not timed: a
@@ -8,7 +8,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { type CryptoProvider, DEFAULT_LIMITS, MemorySessionStore, TLSError, pureProvider } from "../../src/index.js";
-import { ContentType, HandshakeType, Tap, concat, exchange, handshakeMessage } from "../helpers/scripted-peer.js";
+import { ContentType, HandshakeType, Tap, exchange } from "../helpers/scripted-peer.js";
+import { concat, handshakeMessage } from "../helpers/framing.js";
 import { type Pair, expectAlertOnWire, expectLocal, makePair } from "../negative/setup.js";
 
 /** The pure provider, counting the work a peer can make it do. */

@@ -1,5 +1,5 @@
 /**
- * The per-handshake verification budget (limits.maxVerificationCost, issue 11 §1): what a peer
+ * The per-handshake verification budget (limits.maxVerificationCost): what a peer
  * that has not authenticated can make us compute for its certificates is charged before it is
  * done, weighted by key type and size, and running out is bad_certificate naming the limit.
  *

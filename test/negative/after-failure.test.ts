@@ -3,7 +3,8 @@
 // send a second alert (the first one is read back from the wire, decrypted).
 import { describe, expect, it } from "vitest";
 import { TLSError } from "../../src/index.js";
-import { ContentType, HandshakeType, Tap, exchange, plaintextRecord } from "../helpers/scripted-peer.js";
+import { ContentType, HandshakeType, Tap, exchange } from "../helpers/scripted-peer.js";
+import { plaintextRecord } from "../helpers/framing.js";
 import { onType, flipLastByte } from "./edits.js";
 import { expectAlertOnWire, expectLocal, expectRemote, makePair, makeServer } from "./setup.js";
 

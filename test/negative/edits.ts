@@ -19,7 +19,8 @@ import {
   encodeEncryptedExtensions,
   encodeServerHello,
 } from "../../src/handshake/messages.js";
-import { HandshakeType, type HandshakeEdit, handshakeMessage } from "../helpers/scripted-peer.js";
+import { HandshakeType, type HandshakeEdit } from "../helpers/scripted-peer.js";
+import { handshakeMessage } from "../helpers/framing.js";
 
 export const body = (message: Uint8Array): Uint8Array => message.subarray(4);
 

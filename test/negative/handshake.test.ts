@@ -6,7 +6,8 @@
 import { describe, expect, it } from "vitest";
 import { DOWNGRADE_TLS11, DOWNGRADE_TLS12, ExtensionType, TLS12 } from "../../src/handshake/constants.js";
 import { decodeServerName, encodeKeyShareHelloRetry, encodeSupportedVersionsClient, encodeSupportedVersionsServer } from "../../src/handshake/extensions.js";
-import { ContentType, HandshakeType, type HandshakeEdit, Tap, exchange, handshakeMessage } from "../helpers/scripted-peer.js";
+import { ContentType, HandshakeType, type HandshakeEdit, Tap, exchange } from "../helpers/scripted-peer.js";
+import { handshakeMessage } from "../helpers/framing.js";
 import {
   body,
   certificateVerifyBeforeCertificate,

@@ -15,19 +15,16 @@ import {
   HandshakeType,
   type HandshakeEdit,
   KeyLog,
-  handshakeMessage,
   RAW_WAIT_MS,
   Tap,
   type TapRecord,
   alertsIn,
-  concat,
   exchange,
-  plaintextRecord,
   rawConnect,
   rawListenOnce,
   relay,
-  splitRecords,
 } from "../helpers/scripted-peer.js";
+import { handshakeMessage, concat, plaintextRecord, splitRecords } from "../helpers/framing.js";
 import {
   body,
   duplicated,

@@ -1,7 +1,8 @@
 // RFC 8446 §4.6: messages after the handshake, injected under the sender's application traffic
 // key by the scripted peer once a real handshake has completed.
 import { describe, expect, it } from "vitest";
-import { ContentType, HandshakeType, Tap, concat, exchange, handshakeMessage } from "../helpers/scripted-peer.js";
+import { ContentType, HandshakeType, Tap, exchange } from "../helpers/scripted-peer.js";
+import { concat, handshakeMessage } from "../helpers/framing.js";
 import { type Pair, expectAlertOnWire, expectLocal, makePair } from "./setup.js";
 
 type Side = "client" | "server";

@@ -10,11 +10,9 @@ import {
   type SuiteName,
   Tap,
   type TapRecord,
-  concat,
   exchange,
-  plaintextRecord,
-  splitHandshakes,
 } from "../helpers/scripted-peer.js";
+import { concat, plaintextRecord, splitHandshakes } from "../helpers/framing.js";
 import { type RecordEdit, firstEncrypted, flipAt, onFirstRecord, rawRecord } from "./record-edits.js";
 import { type Pair, expectAlertOnWire, expectFailure, expectLocal, makePair, makeServer } from "./setup.js";
 

@@ -1,4 +1,4 @@
-// RFC 8446 MUSTs on the wire that an outside conformance suite found missing (issue 11 §4), and
+// RFC 8446 MUSTs on the wire that an outside conformance suite found missing, and
 // their siblings: each test sends exactly the offending ClientHello, ServerHello or record
 // through the scripted peer and asserts the alert the RFC prescribes, sent once, on the wire.
 import { describe, expect, it } from "vitest";
@@ -9,11 +9,12 @@ import { decodeClientHello, decodeServerHello } from "../../src/handshake/messag
 import { ClientConnection, ServerConnection } from "../../src/index.js";
 import { MemorySessionStore } from "../../src/handshake/session-store.js";
 import { CA_PEM, serverCredential } from "../helpers/fixtures.js";
-import { ContentType, HandshakeType, KeyLog, Tap, concat, exchange, handshakeMessage, plaintextRecord, splitHandshakes, splitRecords } from "../helpers/scripted-peer.js";
+import { ContentType, HandshakeType, KeyLog, Tap, exchange } from "../helpers/scripted-peer.js";
+import { concat, handshakeMessage, plaintextRecord, splitHandshakes, splitRecords } from "../helpers/framing.js";
 import { body, editCertificateRequest, editClientHello, editServerHello, onType, withExtension, withExtensionData, withoutExtension } from "./edits.js";
 import { expectAlertOnWire, expectEditRejected, expectFailure, expectLocal, makePair, makeServer } from "./setup.js";
 
-// (The same psk_ke-only ClientHello against openssl s_server -allow_no_dhe_kex: test/peers/openssl-session-b.test.ts.)
+// (The same psk_ke-only ClientHello against openssl s_server -allow_no_dhe_kex: test/peers/openssl-resumption-psk.test.ts.)
 const hrrPair = () =>
   makePair({ client: { groups: ["x25519", "secp256r1"], keyShareGroups: ["x25519"] }, server: { groups: ["secp256r1"] } });
 

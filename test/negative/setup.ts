@@ -1,11 +1,9 @@
 /** Shared set-up for the negative tests: a real client and server, and checks on the alert each sends. */
 import { expect } from "vitest";
 import { AlertDescription, ClientConnection, ServerConnection, TLSError, type AlertName } from "../../src/index.js";
-import { CA_PEM, clientCredential, serverCredential } from "../helpers/fixtures.js";
+import { mutualCredentials } from "../helpers/fixtures.js";
+import { type ClientConfig, type ServerConfig, clientConfig, serverConfig } from "../helpers/pair.js";
 import { type Exchanged, type HandshakeEdit, KeyLog, type SuiteName, Tap, alertsIn, exchange } from "../helpers/scripted-peer.js";
-
-type ClientConfig = ConstructorParameters<typeof ClientConnection>[0];
-type ServerConfig = ConstructorParameters<typeof ServerConnection>[0];
 
 export interface Pair {
   client: ClientConnection;
@@ -15,8 +13,7 @@ export interface Pair {
   suite: SuiteName;
 }
 
-const serverCred = serverCredential("p256");
-const clientCred = clientCredential("p256");
+const credentials = mutualCredentials("p256");
 
 /** A client and a server that complete a mutual handshake unless a test interferes. */
 export function makePair(
@@ -30,27 +27,13 @@ export function makePair(
 
 /** A ClientConnection alone (p256 credential, test CA), its secrets going to `log`. */
 export function makeClient(overrides: Partial<ClientConfig> = {}, log = new KeyLog()): { client: ClientConnection; log: KeyLog } {
-  const client = new ClientConnection({
-    serverName: "localhost",
-    trustAnchors: CA_PEM,
-    certificateChain: clientCred.certPem,
-    privateKey: clientCred.keyPem,
-    keyLog: log.sink,
-    ...overrides,
-  });
+  const client = new ClientConnection(clientConfig(credentials, { client: { keyLog: log.sink, ...overrides } }));
   return { client, log };
 }
 
 /** A ServerConnection alone that requires a client certificate, for feeding it hand-made client bytes. */
 export function makeServer(overrides: Partial<ServerConfig> = {}, log = new KeyLog()): { server: ServerConnection; log: KeyLog } {
-  const server = new ServerConnection({
-    certificateChain: serverCred.certPem,
-    privateKey: serverCred.keyPem,
-    clientAuth: "require",
-    trustAnchors: CA_PEM,
-    keyLog: log.sink,
-    ...overrides,
-  });
+  const server = new ServerConnection(serverConfig(credentials, { server: { keyLog: log.sink, ...overrides } }));
   return { server, log };
 }
 

@@ -10,7 +10,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { TLSError } from "../../src/index.js";
-import { ContentType, type KeyLog, Tap, type TapRecord, alertsIn, concat, splitHandshakes } from "../helpers/scripted-peer.js";
+import { ContentType, type KeyLog, Tap, type TapRecord, alertsIn } from "../helpers/scripted-peer.js";
+import { concat, splitHandshakes } from "../helpers/framing.js";
 import { chunked, cuts, mutated, params } from "./arbitraries.js";
 import { golden, pinnedClient, pinnedServer } from "./golden.js";
 

@@ -6,7 +6,8 @@
 import { ClientConnection, ServerConnection } from "../../src/index.js";
 import { createPinnedProvider, pureProvider } from "../../src/crypto/pure.js";
 import { CA_PEM, clientCredential, serverCredential } from "../helpers/fixtures.js";
-import { ContentType, KeyLog, Tap, type TapRecord, exchange, splitHandshakes } from "../helpers/scripted-peer.js";
+import { ContentType, KeyLog, Tap, type TapRecord, exchange } from "../helpers/scripted-peer.js";
+import { concat, splitHandshakes } from "../helpers/framing.js";
 
 const fill = (n: number, v: number) => new Uint8Array(n).fill(v);
 /** Spare values, so a mutated peer that triggers a HelloRetryRequest cookie does not exhaust the pins. */
@@ -122,7 +123,7 @@ function capture(): Golden {
   if (!client.handshakeComplete || !server.handshakeComplete) throw new Error("golden handshake did not complete");
   exchange(client, server); // drain anything left (nothing is expected)
   const serverRecords = new Tap("server", serverLog).decode(serverFlight);
-  const clientRecords = new Tap("client", clientLog).decode(concatAll([clientHello, clientFlight]));
+  const clientRecords = new Tap("client", clientLog).decode(concat([clientHello, clientFlight]));
   return {
     clientHello,
     serverFlight,
@@ -134,16 +135,6 @@ function capture(): Golden {
     serverRecords,
     clientRecords: clientRecords.slice(1),
   };
-}
-
-function concatAll(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 let cached: Golden | null = null;

@@ -7,27 +7,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { toHex } from "../../src/bytes/index.js";
-import { ClientConnection, ServerConnection } from "../../src/index.js";
-import { CA_PEM, clientCredential, serverCredential } from "../helpers/fixtures.js";
+import { mutualCredentials } from "../helpers/fixtures.js";
+import { newPair } from "../helpers/pair.js";
 import { pumpMemory } from "../helpers/pump.js";
 import { bytesFromSeed } from "../helpers/seeded-bytes.js";
 
 const SUITES = ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"] as const;
 
 async function establishedPair(suite: (typeof SUITES)[number]) {
-  const server = new ServerConnection({
-    certificateChain: serverCredential("p256").certPem,
-    privateKey: serverCredential("p256").keyPem,
-    clientAuth: "require",
-    trustAnchors: CA_PEM,
-  });
-  const client = new ClientConnection({
-    serverName: "localhost",
-    trustAnchors: CA_PEM,
-    certificateChain: clientCredential("p256").certPem,
-    privateKey: clientCredential("p256").keyPem,
-    cipherSuites: [suite],
-  });
+  const { client, server } = newPair(mutualCredentials("p256"), { cipherSuites: [suite] });
   await pumpMemory(client, server);
   expect(client.handshakeComplete && server.handshakeComplete).toBe(true);
   expect(client.result?.cipherSuite).toBe(suite);

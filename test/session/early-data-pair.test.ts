@@ -1,6 +1,6 @@
 /**
  * 0-RTT early data between our client and server (RFC 8446 §2.3, §4.2.10, §8). The OpenSSL
- * interop in test/peers/openssl-session-b.test.ts is the outside oracle; these cases pin the
+ * interop in test/peers/openssl-resumption-psk.test.ts is the outside oracle; these cases pin the
  * policy: accepted once per ticket, bounded, refused after a HelloRetryRequest, and never lost
  * silently on the client.
  */

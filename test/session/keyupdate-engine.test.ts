@@ -3,17 +3,17 @@
  * rules of RFC 8446 §4.6.3: many updates in both directions in the middle of a transfer, and an
  * update_requested answered by exactly one KeyUpdate however many requests arrive together.
  * (The interop proofs, where OpenSSL and GnuTLS decrypt after our updates, are in
- * keyupdate-node.test.ts and test/peers/*-session-a.test.ts.)
+ * keyupdate-node.test.ts and test/peers/*-connection-features.test.ts.)
  */
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { ClientConnection, ServerConnection } from "../../src/index.js";
-import { readPem } from "../helpers/fixtures.js";
+import type { ClientConnection, ServerConnection } from "../../src/index.js";
+import { mutualCredentials } from "../helpers/fixtures.js";
+import { newPair } from "../helpers/pair.js";
 import { pumpMemory, readAll } from "../helpers/pump.js";
 
 const KEY_UPDATE = 24; // HandshakeType.key_update, RFC 8446 §4
 
-const ca = readPem("ca.cert.pem");
 const sha256 = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex");
 
 function pair(): { client: ClientConnection; server: ServerConnection; sentKeyUpdates: { client: number[]; server: number[] } } {
@@ -21,19 +21,9 @@ function pair(): { client: ClientConnection; server: ServerConnection; sentKeyUp
   const observe = (who: "client" | "server") => (direction: "sent" | "received", m: Uint8Array) => {
     if (direction === "sent" && m[0] === KEY_UPDATE) sentKeyUpdates[who].push(m[4]);
   };
-  const server = new ServerConnection({
-    certificateChain: readPem("server-p256.cert.pem"),
-    privateKey: readPem("server-p256.key.pem"),
-    clientAuth: "require",
-    trustAnchors: ca,
-    onHandshakeMessage: observe("server"),
-  });
-  const client = new ClientConnection({
-    serverName: "localhost",
-    trustAnchors: ca,
-    certificateChain: readPem("client-p256.cert.pem"),
-    privateKey: readPem("client-p256.key.pem"),
-    onHandshakeMessage: observe("client"),
+  const { client, server } = newPair(mutualCredentials("p256"), {
+    server: { onHandshakeMessage: observe("server") },
+    client: { onHandshakeMessage: observe("client") },
   });
   return { client, server, sentKeyUpdates };
 }

@@ -1,29 +1,26 @@
 /**
  * Post-handshake client authentication (RFC 8446 §4.6.2) between our client and server, checked
  * against the RFC's rules and against node:crypto's reading of the certificate the client proved.
- * (OpenSSL and GnuTLS clients answer our server in test/peers/*-session-a.test.ts.)
+ * (OpenSSL and GnuTLS clients answer our server in test/peers/*-connection-features.test.ts.)
  */
 import { X509Certificate, createPrivateKey, sign as nodeSign } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { ClientConnection, ServerConnection, TLSError, type Signer } from "../../src/index.js";
-import { readPem } from "../helpers/fixtures.js";
+import { mutualCredentials, readPem } from "../helpers/fixtures.js";
+import { newPair } from "../helpers/pair.js";
 import { pumpMemory } from "../helpers/pump.js";
 
 const ca = readPem("ca.cert.pem");
 
+/** A server that asks for no certificate during the handshake, and an Ed25519 client offering post_handshake_auth. */
 function pair(client: { postHandshakeAuth?: boolean; withCertificate?: boolean } = {}) {
-  const server = new ServerConnection({
-    certificateChain: readPem("server-p256.cert.pem"),
-    privateKey: readPem("server-p256.key.pem"),
-    trustAnchors: ca,
+  return newPair(mutualCredentials("p256", "ed25519"), {
+    server: { clientAuth: "none" },
+    client: {
+      postHandshakeAuth: client.postHandshakeAuth ?? true,
+      ...(client.withCertificate === false ? { certificateChain: undefined, privateKey: undefined } : {}),
+    },
   });
-  const clientConnection = new ClientConnection({
-    serverName: "localhost",
-    trustAnchors: ca,
-    postHandshakeAuth: client.postHandshakeAuth ?? true,
-    ...(client.withCertificate === false ? {} : { certificateChain: readPem("client-ed25519.cert.pem"), privateKey: readPem("client-ed25519.key.pem") }),
-  });
-  return { server, client: clientConnection };
 }
 
 /** The SAN URI node:crypto reads from the client's certificate. */

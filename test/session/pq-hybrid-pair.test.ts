@@ -13,6 +13,7 @@ import { keyShareFromPrivateKey } from "../../src/crypto/index.js";
 import { ClientConnection, type CryptoProvider, type GroupName, type KeyShare, ServerConnection, pureProvider } from "../../src/index.js";
 import { nativeProvider } from "../../src/node/index.js";
 import { CA_PEM, serverCredential } from "../helpers/fixtures.js";
+import { concat } from "../helpers/framing.js";
 import { type ClientConfig, type ServerConfig, pumpMemory } from "../helpers/pump.js";
 
 const HYBRID: GroupName = "X25519MLKEM768";
@@ -78,10 +79,6 @@ function nodeX25519(): { privateKey: KeyObject; raw: Uint8Array } {
 function nodeX25519Shared(privateKey: KeyObject, peer: Uint8Array): Uint8Array {
   const publicKey = createPublicKey({ key: { kty: "OKP", crv: "X25519", x: Buffer.from(peer).toString("base64url") }, format: "jwk" });
   return new Uint8Array(diffieHellman({ privateKey, publicKey }));
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  return new Uint8Array([...a, ...b]);
 }
 
 describe("X25519MLKEM768 between our client and server", () => {
@@ -157,10 +154,10 @@ describe("X25519MLKEM768 wire layout against node:crypto X25519 and noble ML-KEM
     // The server's half, computed without our code.
     const { cipherText, sharedSecret } = ml_kem768.encapsulate(encapsulationKey);
     const peer = nodeX25519();
-    const expected = concat(sharedSecret, nodeX25519Shared(peer.privateKey, clientX25519));
-    expect(ours.deriveSharedSecret(concat(cipherText, peer.raw))).toEqual(expected);
+    const expected = concat([sharedSecret, nodeX25519Shared(peer.privateKey, clientX25519)]);
+    expect(ours.deriveSharedSecret(concat([cipherText, peer.raw]))).toEqual(expected);
     // Swapping the halves of the server's share must not give the same secret.
-    expect(ours.deriveSharedSecret(concat(peer.raw, cipherText))).not.toEqual(expected);
+    expect(ours.deriveSharedSecret(concat([peer.raw, cipherText]))).not.toEqual(expected);
   });
 
   it.each([
@@ -169,21 +166,21 @@ describe("X25519MLKEM768 wire layout against node:crypto X25519 and noble ML-KEM
   ] as const)("server (%s): share = ciphertext || x25519, secret = ML-KEM secret || X25519 secret", (_name, provider) => {
     const kem = ml_kem768.keygen();
     const peer = nodeX25519();
-    const answer = answerKeyShare(provider, HYBRID, concat(kem.publicKey, peer.raw))!;
+    const answer = answerKeyShare(provider, HYBRID, concat([kem.publicKey, peer.raw]))!;
     expect(answer.publicKey.length).toBe(1120);
-    const expected = concat(
+    const expected = concat([
       ml_kem768.decapsulate(answer.publicKey.subarray(0, 1088), kem.secretKey),
       nodeX25519Shared(peer.privateKey, answer.publicKey.subarray(1088)),
-    );
+    ]);
     expect(answer.sharedSecret).toEqual(expected);
   });
 
   it("the server refuses wrong lengths and an encapsulation key failing the FIPS 203 §7.2 modulus check", () => {
     const kem = ml_kem768.keygen();
-    const good = concat(kem.publicKey, nodeX25519().raw);
+    const good = concat([kem.publicKey, nodeX25519().raw]);
     expect(answerKeyShare(pureProvider, HYBRID, good)).not.toBeNull();
     expect(answerKeyShare(pureProvider, HYBRID, good.subarray(1))).toBeNull();
-    expect(answerKeyShare(pureProvider, HYBRID, concat(good, new Uint8Array(1)))).toBeNull();
+    expect(answerKeyShare(pureProvider, HYBRID, concat([good, new Uint8Array(1)]))).toBeNull();
     // The first 12-bit coefficient set to 4095 >= q = 3329: not a canonical encoding.
     const bad = good.slice();
     bad[0] = 0xff;
@@ -194,16 +191,16 @@ describe("X25519MLKEM768 wire layout against node:crypto X25519 and noble ML-KEM
   it("a pinned hybrid share is the FIPS 203 key pair of its seed followed by the RFC 7748 public key of its scalar", () => {
     const seed = new Uint8Array(randomBytes(64));
     const scalar = new Uint8Array(randomBytes(32));
-    const ours = keyShareFromPrivateKey(HYBRID, concat(seed, scalar));
+    const ours = keyShareFromPrivateKey(HYBRID, concat([seed, scalar]));
     const nodePrivate = createPrivateKey({ key: { kty: "OKP", crv: "X25519", d: Buffer.from(scalar).toString("base64url"), x: "" }, format: "jwk" });
     const nodePublic = createPublicKey(nodePrivate).export({ format: "jwk" }).x!;
-    expect(ours.publicKey).toEqual(concat(ml_kem768.keygen(seed).publicKey, new Uint8Array(Buffer.from(nodePublic, "base64url"))));
+    expect(ours.publicKey).toEqual(concat([ml_kem768.keygen(seed).publicKey, new Uint8Array(Buffer.from(nodePublic, "base64url"))]));
   });
 
   it("the client refuses a server share of the wrong length", () => {
     const ours = pureProvider.generateKeyShare(HYBRID);
     const { cipherText } = ml_kem768.encapsulate(ours.publicKey.subarray(0, 1184));
-    expect(ours.deriveSharedSecret(concat(cipherText, nodeX25519().raw).subarray(1))).toBeNull();
+    expect(ours.deriveSharedSecret(concat([cipherText, nodeX25519().raw]).subarray(1))).toBeNull();
     expect(ours.deriveSharedSecret(cipherText)).toBeNull();
   });
 });

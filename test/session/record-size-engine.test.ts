@@ -8,32 +8,17 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { ClientConnection, ServerConnection, TLSError } from "../../src/index.js";
-import { readPem } from "../helpers/fixtures.js";
+import { mutualCredentials, readPem } from "../helpers/fixtures.js";
+import { newPair } from "../helpers/pair.js";
 import { pumpMemory } from "../helpers/pump.js";
 
 const ca = readPem("ca.cert.pem");
 const sha256 = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex");
 const TAG = 16;
 
-function makePair(client: { recordSizeLimit?: number; testHooks?: object }, server: { recordSizeLimit?: number }) {
-  // Extra client options (test hooks, observers) are spread in as given.
-  return {
-    server: new ServerConnection({
-      certificateChain: readPem("server-p256.cert.pem"),
-      privateKey: readPem("server-p256.key.pem"),
-      clientAuth: "require",
-      trustAnchors: ca,
-      ...server,
-    }),
-    client: new ClientConnection({
-      serverName: "localhost",
-      trustAnchors: ca,
-      certificateChain: readPem("client-p256.cert.pem"),
-      privateKey: readPem("client-p256.key.pem"),
-      ...client,
-    }),
-  };
-}
+/** Our client and server (P-256, mutual) with these options; extra client options (test hooks, observers) are spread in as given. */
+const makePair = (client: { recordSizeLimit?: number; testHooks?: object }, server: { recordSizeLimit?: number }) =>
+  newPair(mutualCredentials("p256"), { client, server });
 
 /** Lengths of the protected records (outer type 23) in a byte stream of whole records. */
 function protectedRecordLengths(stream: Uint8Array): number[] {

@@ -1,5 +1,5 @@
 /**
- * Truncation and abrupt close (issue 7, RFC 8446 §6.1): a peer whose data ends without
+ * Truncation and abrupt close (RFC 8446 §6.1): a peer whose data ends without
  * close_notify, a TCP reset in the middle of a record, and a peer that closes during the handshake
  * are each reported to our client as a TLSError, never as a clean end of stream. The peer is our
  * sans-I/O server on a raw socket, so the test decides exactly which bytes reach the wire.

@@ -1,5 +1,5 @@
 /**
- * Concurrency (issue 7): many mutual handshakes at once against createMtlsServer (src/node), from
+ * Concurrency: many mutual handshakes at once against createMtlsServer (src/node), from
  * our clients and Node's tls clients (OpenSSL) mixed; every one succeeds, the server sees each
  * client's identity, and after all connections close the heap returns to its baseline.
  */

@@ -1,5 +1,5 @@
 /**
- * Timing hygiene (issue 7): Finished verify_data (RFC 8446 §4.4.4) and PSK binders (§4.2.11.2)
+ * Timing hygiene: Finished verify_data (RFC 8446 §4.4.4) and PSK binders (§4.2.11.2)
  * are compared through the one constant-time compare, src/bytes/constant-time.ts. The module is
  * replaced by a recording wrapper around the real function; the handshake must call it with the
  * very verify_data and binder that an independent decryptor (node:crypto) reads off the wire.
@@ -18,10 +18,11 @@ vi.mock("../../src/bytes/constant-time.js", async (importOriginal) => {
   };
 });
 
-const { ClientConnection, ServerConnection } = await import("../../src/index.js");
 const { MemorySessionStore } = await import("../../src/handshake/session-store.js");
-const { CA_PEM, clientCredential, serverCredential } = await import("../helpers/fixtures.js");
-const { ContentType, KeyLog, Tap, exchange, splitHandshakes } = await import("../helpers/scripted-peer.js");
+const { mutualCredentials } = await import("../helpers/fixtures.js");
+const { newPair, pairFrom, clientConfig, serverConfig } = await import("../helpers/pair.js");
+const { ContentType, KeyLog, Tap, exchange } = await import("../helpers/scripted-peer.js");
+const { splitHandshakes } = await import("../helpers/framing.js");
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 const compared = () => calls.flatMap(([a, b]) => [hex(a), hex(b)]);
@@ -36,16 +37,18 @@ function finishedOnWire(sender: "client" | "server", log: InstanceType<typeof Ke
     .map((m) => hex(m.subarray(4)));
 }
 
-const s = serverCredential("p256");
-const c = clientCredential("p256");
+const credentials = mutualCredentials("p256");
+const SUITE = ["TLS_AES_128_GCM_SHA256" as const];
 
 describe("Finished and binders go through the constant-time compare", () => {
   it("both Finished messages of a mutual handshake", () => {
     calls.length = 0;
     const clientLog = new KeyLog();
     const serverLog = new KeyLog();
-    const client = new ClientConnection({ serverName: "localhost", trustAnchors: CA_PEM, certificateChain: c.certPem, privateKey: c.keyPem, keyLog: clientLog.sink, cipherSuites: ["TLS_AES_128_GCM_SHA256"] });
-    const server = new ServerConnection({ certificateChain: s.certPem, privateKey: s.keyPem, clientAuth: "require", trustAnchors: CA_PEM, keyLog: serverLog.sink, cipherSuites: ["TLS_AES_128_GCM_SHA256"] });
+    const { client, server } = newPair(credentials, {
+      client: { keyLog: clientLog.sink, cipherSuites: SUITE },
+      server: { keyLog: serverLog.sink, cipherSuites: SUITE },
+    });
     const x = exchange(client, server);
     expect(x.clientError ?? x.serverError).toBeNull();
     const serverFinished = finishedOnWire("server", serverLog, x.serverWire);
@@ -58,13 +61,13 @@ describe("Finished and binders go through the constant-time compare", () => {
 
   it("the PSK binder of a resumed handshake", () => {
     const store = new MemorySessionStore();
-    const clientConfig = { serverName: "localhost", trustAnchors: CA_PEM, certificateChain: c.certPem, privateKey: c.keyPem, sessionStore: store, cipherSuites: ["TLS_AES_128_GCM_SHA256" as const] };
-    const serverConfig = { certificateChain: s.certPem, privateKey: s.keyPem, clientAuth: "require" as const, trustAnchors: CA_PEM, tickets: 1, cipherSuites: ["TLS_AES_128_GCM_SHA256" as const] };
-    const first = exchange(new ClientConnection(clientConfig), new ServerConnection(serverConfig));
-    expect(first.clientError ?? first.serverError).toBeNull();
+    const clientSide = clientConfig(credentials, { client: { sessionStore: store, cipherSuites: SUITE } });
+    const serverSide = serverConfig(credentials, { server: { tickets: 1, cipherSuites: SUITE } });
+    const first = pairFrom(clientSide, serverSide);
+    const firstRun = exchange(first.client, first.server);
+    expect(firstRun.clientError ?? firstRun.serverError).toBeNull();
     calls.length = 0;
-    const client = new ClientConnection(clientConfig);
-    const server = new ServerConnection(serverConfig);
+    const { client, server } = pairFrom(clientSide, serverSide);
     const x = exchange(client, server);
     expect(x.clientError ?? x.serverError).toBeNull();
     expect(client.result?.resumed).toBe(true);

@@ -1,12 +1,12 @@
 /**
- * Integrity soak (issue 7): application data echoed through our client and our server in memory,
+ * Integrity soak: application data echoed through our client and our server in memory,
  * with random write sizes and random transport chunking (1 byte to 64 KiB) and KeyUpdates
  * mid-stream; node:crypto's SHA-256 of what was sent must equal what arrived, at both ends.
  */
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { ClientConnection, ServerConnection } from "../../src/index.js";
-import { CA_PEM, clientCredential, serverCredential } from "../helpers/fixtures.js";
+import { mutualCredentials } from "../helpers/fixtures.js";
+import { newPair } from "../helpers/pair.js";
 import { Rng } from "../fuzz/rng.js";
 import { SOAK_BYTES, SOAK_TIMEOUT_MS } from "./soak-config.js";
 
@@ -34,10 +34,7 @@ describe("integrity soak: our client <-> our server (in memory)", () => {
   for (const suite of ["TLS_AES_128_GCM_SHA256", "TLS_CHACHA20_POLY1305_SHA256"] as const) {
     it(`${SOAK_BYTES} bytes echoed with random writes, chunking and KeyUpdates (${suite})`, () => {
       const rng = new Rng(SOAK_BYTES ^ suite.length);
-      const s = serverCredential("p256");
-      const c = clientCredential("p256");
-      const client = new ClientConnection({ serverName: "localhost", trustAnchors: CA_PEM, certificateChain: c.certPem, privateKey: c.keyPem, cipherSuites: [suite] });
-      const server = new ServerConnection({ certificateChain: s.certPem, privateKey: s.keyPem, clientAuth: "require", trustAnchors: CA_PEM, cipherSuites: [suite] });
+      const { client, server } = newPair(mutualCredentials("p256"), { cipherSuites: [suite], server: { cipherSuites: [suite] } });
       for (let round = 0; round < 10 && !(client.handshakeComplete && server.handshakeComplete); round++) {
         transfer(client, server, rng);
         transfer(server, client, rng);

@@ -1,5 +1,5 @@
 /**
- * Soak sizes. `npm test` runs the short ones; MUTLS_SOAK=long runs the issue's full sizes
+ * Soak sizes. `npm test` runs the short ones; MUTLS_SOAK=long runs the full sizes
  * (1 GiB through each pair, 1000 concurrent handshakes): `MUTLS_SOAK=long npx vitest run test/soak`.
  */
 export const LONG = process.env.MUTLS_SOAK === "long";

@@ -1,7 +1,8 @@
 /**
- * Session features of issue 6 part A through the mutls CLI against OpenSSL's `s_client` and
+ * Features of an established connection, through the mutls CLI against OpenSSL's `s_client` and
  * `s_server`: KeyUpdate we send (`^keyupdate^` on stdin), exporters (`-keymatexport`), the key log
- * (`-keylogfile`), max_fragment_length (`-maxfraglen`) and record_size_limit. OpenSSL is the oracle:
+ * (`-keylogfile`), post-handshake client authentication, max_fragment_length (`-maxfraglen`) and
+ * record_size_limit. OpenSSL is the oracle:
  * its `-msg` trace, its exporter values and its own key-log lines must agree with ours.
  */
 import { execFileSync } from "node:child_process";
@@ -20,7 +21,7 @@ afterEach(async () => {
 const OPENSSL_VERSION = execFileSync("openssl", ["version"], { encoding: "utf8" }).trim();
 
 function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "mutls-session-a-"));
+  const dir = mkdtempSync(join(tmpdir(), "mutls-openssl-connection-features-"));
   dirs.push(dir);
   return dir;
 }

@@ -1,6 +1,7 @@
 /**
- * Session features of issue 6 part A through the mutls CLI against GnuTLS: exporters
- * (`--keymatexport`), the key log (GnuTLS writes SSLKEYLOGFILE) and KeyUpdate we send. gnutls-serv
+ * Features of an established connection, through the mutls CLI against GnuTLS: exporters
+ * (`--keymatexport`), the key log (GnuTLS writes SSLKEYLOGFILE), KeyUpdate we send, post-handshake
+ * client authentication and record_size_limit. gnutls-serv
  * binds every address, so it runs with our client inside `unshare -n` (loopback only); where that
  * is impossible those tests are skipped with the reason printed (as in gnutls.test.ts).
  */
@@ -31,7 +32,7 @@ const GNUTLS_VERSION = GNUTLS_MISSING ? "missing" : execFileSync("gnutls-cli", [
 const TLS13 = "NORMAL:-VERS-ALL:+VERS-TLS1.3";
 
 function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "mutls-gnutls-session-a-"));
+  const dir = mkdtempSync(join(tmpdir(), "mutls-gnutls-connection-features-"));
   dirs.push(dir);
   return dir;
 }

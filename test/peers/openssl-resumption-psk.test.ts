@@ -2,7 +2,9 @@
  * Resumption with tickets (RFC 8446 §2.2, §4.6.1) against OpenSSL, both ways, with mutual
  * authentication. OpenSSL is the oracle: `s_server` counts a session cache hit and prints
  * "Reused session-id" only when our binder verified and it accepted our PSK; `s_client -sess_in`
- * prints "Reused" only when our server accepted its ticket.
+ * prints "Reused" only when our server accepted its ticket. Also external PSKs (with and without
+ * (EC)DHE, and RFC 8773 PSK-with-certificates facing an OpenSSL that lacks it) and 0-RTT early data
+ * (RFC 8446 §2.3), accepted once and a replay rejected.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -13,13 +15,14 @@ import { ClientConnection } from "../../src/index.js";
 import { ExtensionType } from "../../src/handshake/constants.js";
 import type { Extension } from "../../src/handshake/extensions.js";
 import { decodeServerHello } from "../../src/handshake/messages.js";
-import { rawConnect, relay, splitHandshakes, splitRecords } from "../helpers/scripted-peer.js";
+import { rawConnect, relay } from "../helpers/scripted-peer.js";
+import { splitHandshakes, splitRecords } from "../helpers/framing.js";
 import { CA, type Peer, cert, certAndKeyArgs, freePort, key, startMutlsClient, startMutlsEchoServer, startMutlsServer, startProcess, stopAllProcesses } from "./process.js";
 
 afterEach(stopAllProcesses);
 
 const OPENSSL_VERSION = execFileSync("openssl", ["version"], { encoding: "utf8" }).trim();
-const dir = mkdtempSync(join(tmpdir(), "mutls-session-b-"));
+const dir = mkdtempSync(join(tmpdir(), "mutls-openssl-resumption-psk-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** `openssl s_server` for `accepts` connections, requiring a client certificate; stdin kept open (EOF would stop it). */
