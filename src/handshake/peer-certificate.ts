@@ -5,11 +5,11 @@
  */
 import { bytesEqual, fail } from "../bytes/index.js";
 import type { VerificationBudget } from "../x509/index.js";
-import { verifyCertificateVerify } from "./certificate-verify.js";
+import { certificateVerifyContent, schemeFitsKey } from "./certificate-verify.js";
 import type { ResolvedConfig } from "./config.js";
-import type { SignatureScheme } from "./constants.js";
+import { type SignatureScheme, signatureSchemeByCode } from "./constants.js";
 import { checkExtensionsAllowed } from "./extensions.js";
-import { decodeCertificate } from "./messages.js";
+import { decodeCertificate, decodeCertificateVerify } from "./messages.js";
 import { type VerifiedPeer, verifyPeerCertificates } from "./peer-verification.js";
 
 /** What we asked the peer for, and what its Certificate and CertificateVerify may cost us. */
@@ -75,7 +75,9 @@ export function checkPeerCertificate(config: ResolvedConfig, body: Uint8Array, a
 
 /**
  * §4.4.3: checks the peer's CertificateVerify body over `transcriptHash` (the transcript through
- * its Certificate) with the key of the certificate `peer` proved, charging `asked.budget`.
+ * its Certificate) with the key of the certificate `peer` proved. The scheme must be one we
+ * offered and fit the key (illegal_parameter), the verification is charged to `asked.budget`
+ * first, and the signature over the peer role's context string must verify (decrypt_error).
  */
 export function checkPeerCertificateVerify(
   config: ResolvedConfig,
@@ -84,5 +86,23 @@ export function checkPeerCertificateVerify(
   peer: VerifiedPeer,
   transcriptHash: Uint8Array,
 ): SignatureScheme {
-  return verifyCertificateVerify(config.provider, config.acceptedSchemes, asked.peerRole, body, peer.leaf.publicKey, transcriptHash, asked.budget);
+  const { peerRole } = asked;
+  const { algorithm, signature } = decodeCertificateVerify(body);
+  const scheme = signatureSchemeByCode(algorithm);
+  // §4.4.3: a scheme we offered in signature_algorithms (our ClientHello or CertificateRequest),
+  // "compatible with the key in the sender's end-entity certificate".
+  if (!scheme || scheme.certificateOnly || !config.acceptedSchemes.includes(scheme)) {
+    const name = scheme?.name ?? `0x${algorithm.toString(16).padStart(4, "0")}`;
+    fail("illegal_parameter", `${peerRole} signed CertificateVerify with ${name}, which we did not offer`);
+  }
+  const key = peer.leaf.publicKey;
+  if (!key) fail("unsupported_certificate", `the ${peerRole} certificate's public key type is not supported`);
+  if (!schemeFitsKey(scheme, key)) {
+    fail("illegal_parameter", `${peerRole} used ${scheme.name}, which does not fit its certificate's ${key.kind} key`);
+  }
+  asked.budget.chargeSignature(scheme.algorithm, key, `the ${peerRole}'s CertificateVerify signature`);
+  if (!config.provider.verify(scheme.algorithm, key, certificateVerifyContent(peerRole, transcriptHash), signature)) {
+    fail("decrypt_error", `the ${peerRole}'s CertificateVerify signature is invalid: it does not hold the certificate's private key, or the handshake was tampered with`);
+  }
+  return scheme;
 }
