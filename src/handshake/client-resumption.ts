@@ -50,8 +50,7 @@ export function chooseSessionToOffer(config: ResolvedConfig, store: SessionStore
     const suite = cipherSuiteByCode(session.cipherSuite);
     if (!suite || !config.cipherSuites.includes(suite) || !sessionUsable(session, now) || session.serverCertificates.length === 0) continue;
     try {
-      const entries = session.serverCertificates.map((certData) => ({ certData, extensions: [] }));
-      const server = verifyPeerCertificates(config, entries, "server", serverName);
+      const server = verifyPeerCertificates(config, session.serverCertificates, "server", serverName);
       return { identity: session.ticket, psk: session.psk, suite, session, server, modes: [PskKeyExchangeMode.psk_dhe_ke] };
     } catch (e) {
       if (!(e instanceof TLSError)) throw e;

@@ -3,7 +3,6 @@ import type { GroupName, KeyShare } from "../crypto/provider.js";
 import type { VerificationBudget } from "../x509/index.js";
 import { type CipherSuite, ExtensionType, HELLO_RETRY_REQUEST_RANDOM, HandshakeType, TLS12, cipherSuiteByCode, type SignatureScheme } from "./constants.js";
 import type { ClientConfig, ResolvedConfig } from "./config.js";
-import { verifyCertificateVerify } from "./certificate-verify.js";
 import { checkExtensionsAllowed, decodeAlpn, findExtension } from "./extensions.js";
 import type { HandshakeIO, HandshakeResult, Step } from "./handshake-io.js";
 import { KeySchedule } from "./key-schedule.js";
@@ -12,7 +11,6 @@ import {
   type CertificateRequest,
   type HandshakeMessage,
   type ServerHello,
-  decodeCertificate,
   decodeCertificateRequest,
   decodeEncryptedExtensions,
   decodeFinished,
@@ -27,7 +25,8 @@ import { type HelloRetry, checkHelloRetryRequest } from "./client-retry.js";
 import { checkCertificatesWithPsk } from "./client-psk-certificates.js";
 import { type ClientOptions, checkClientOptions } from "./client-options.js";
 import { type ClientHelloSent, checkServerHelloFields, checkServerVersion, serverKeyShareSecret } from "./client-server-hello.js";
-import { type VerifiedPeer, verificationBudget, verifyPeerCertificates } from "./peer-verification.js";
+import { type VerifiedPeer, verificationBudget } from "./peer-verification.js";
+import { type CertificateAsked, type RequiredCertificate, checkPeerCertificate, checkPeerCertificateVerify } from "./peer-certificate.js";
 import { Transcript } from "./transcript.js";
 import { recordLimitsFromServer } from "./record-size-limit.js";
 import { ClientSession, type OfferedSession, checkSelectedPsk, externalPskOffer, chooseSessionToOffer, fillBinder, storeNewSessionTicket } from "./client-resumption.js";
@@ -317,28 +316,29 @@ export class ClientHandshake {
     this.step = { name: "ExpectCertificate", expects: [HandshakeType.certificate], handle: (msg) => this.processServerCertificate(msg) };
   }
 
-  /** §4.4.2, §4.4.2.4 */
+  /** §4.4.2, §4.4.2.4: the server's Certificate answers our ClientHello (peer-certificate.ts). */
   private processServerCertificate(m: HandshakeMessage): void {
-    const certificate = decodeCertificate(m.body);
-    if (certificate.certificateRequestContext.length !== 0) {
-      fail("illegal_parameter", "the server's Certificate must have an empty certificate_request_context");
-    }
-    if (certificate.certificateList.length === 0) fail("decode_error", "the server sent an empty Certificate message");
-    // §4.4.2: CertificateEntry extensions must answer ones from our ClientHello.
-    for (const entry of certificate.certificateList) checkExtensionsAllowed("certificate", entry.extensions, this.offeredExtensions, "CertificateEntry");
-    this.server = verifyPeerCertificates(this.config, certificate.certificateList, "server", this.options.serverName, this.verificationBudget);
+    const asked: RequiredCertificate = {
+      peerRole: "server",
+      context: new Uint8Array(0),
+      offeredExtensions: this.offeredExtensions,
+      required: true,
+      serverName: this.options.serverName,
+      budget: this.verificationBudget,
+    };
+    const server = checkPeerCertificate(this.config, m.body, asked);
+    this.server = server;
     this.transcript.add(m.raw);
     this.step = {
       name: "ExpectCertificateVerify",
       expects: [HandshakeType.certificate_verify],
-      handle: (msg) => this.processServerCertificateVerify(msg),
+      handle: (msg) => this.processServerCertificateVerify(msg, asked, server),
     };
   }
 
   /** §4.4.3 */
-  private processServerCertificateVerify(m: HandshakeMessage): void {
-    const { provider, acceptedSchemes } = this.config;
-    this.serverScheme = verifyCertificateVerify(provider, acceptedSchemes, "server", m.body, this.server!.leaf.publicKey, this.transcript.hash(), this.verificationBudget);
+  private processServerCertificateVerify(m: HandshakeMessage, asked: CertificateAsked, server: VerifiedPeer): void {
+    this.serverScheme = checkPeerCertificateVerify(this.config, m.body, asked, server, this.transcript.hash());
     this.transcript.add(m.raw);
     this.step = { name: "ExpectFinished", expects: [HandshakeType.finished], handle: (msg) => this.processServerFinished(msg) };
   }

@@ -1,7 +1,6 @@
-import { AlertDescription, TLSError, fail } from "../bytes/index.js";
+import { AlertDescription, TLSError } from "../bytes/index.js";
 import { type Certificate, type PeerIdentity, VerificationBudget, verifyCertificateChain } from "../x509/index.js";
 import type { ResolvedConfig } from "./config.js";
-import type { CertificateEntry } from "./messages.js";
 
 export interface VerifiedPeer {
   readonly chain: readonly Uint8Array[];
@@ -20,23 +19,19 @@ export function verificationBudget(config: ResolvedConfig): VerificationBudget {
 }
 
 /**
- * Checks the peer's Certificate message (RFC 8446 §4.4.2.4): through the application's own
+ * Checks the peer's certificate chain (RFC 8446 §4.4.2.4): through the application's own
  * verifier when configured, otherwise by path validation to the trust anchors (or SPKI pins);
  * then asks the application's authorization policy, which refuses with access_denied (§6.2).
- * The work is charged to `budget`, the handshake's (design principle 7).
+ * The work is charged to `budget`, the handshake's (design principle 7). A Certificate message
+ * reaches this through checkPeerCertificate (peer-certificate.ts); resumption re-checks a stored chain.
  */
 export function verifyPeerCertificates(
   config: ResolvedConfig,
-  entries: readonly CertificateEntry[],
+  chain: readonly Uint8Array[],
   peerRole: "server" | "client",
   serverName: string | null,
   budget: VerificationBudget = verificationBudget(config),
 ): VerifiedPeer {
-  for (const entry of entries) {
-    // §4.4.2: entry extensions must answer something we asked for; we ask for none (no OCSP/SCT).
-    if (entry.extensions.length > 0) fail("unsupported_extension", `the ${peerRole} sent CertificateEntry extensions we did not request`);
-  }
-  const chain = entries.map((e) => e.certData);
   const now = config.now();
   let peer: VerifiedPeer;
   if (config.verifyPeer) {

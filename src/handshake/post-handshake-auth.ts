@@ -1,7 +1,5 @@
-import { bytesEqual, constantTimeEqual, fail } from "../bytes/index.js";
+import { constantTimeEqual, fail } from "../bytes/index.js";
 import type { HashContext } from "../crypto/provider.js";
-import type { VerificationBudget } from "../x509/index.js";
-import { verifyCertificateVerify } from "./certificate-verify.js";
 import { sendCertificateFlight } from "./client-certificate.js";
 import type { ResolvedConfig } from "./config.js";
 import { ExtensionType, HandshakeType, type SignatureScheme } from "./constants.js";
@@ -9,13 +7,13 @@ import { type Extension, checkExtensionsAllowed, encodeCertificateAuthorities, e
 import type { KeySchedule } from "./key-schedule.js";
 import {
   type HandshakeMessage,
-  decodeCertificate,
   decodeCertificateRequest,
   decodeFinished,
   encodeCertificateRequest,
   encodeFinished,
 } from "./messages.js";
-import { type VerifiedPeer, verificationBudget, verifyPeerCertificates } from "./peer-verification.js";
+import { type VerifiedPeer, verificationBudget } from "./peer-verification.js";
+import { type CertificateAsked, checkPeerCertificate, checkPeerCertificateVerify } from "./peer-certificate.js";
 
 /** The client's answer to a post-handshake CertificateRequest, as the server verified it. */
 export interface PostHandshakeAuthentication {
@@ -33,30 +31,42 @@ export class ServerCertificateRequest {
   private stage: "certificate" | "certificate_verify" | "finished" = "certificate";
   private peer: VerifiedPeer | null = null;
   private scheme: SignatureScheme | null = null;
-  /** Each request the server makes gets its own budget (limits.maxVerificationCost): the client cannot add requests. */
-  private readonly budget: VerificationBudget;
 
   private constructor(
     private readonly config: ResolvedConfig,
     private readonly schedule: KeySchedule,
-    private readonly context: Uint8Array,
+    /** What this request asks the client for: judged as a Certificate during the handshake is (peer-certificate.ts). */
+    private readonly asked: CertificateAsked,
     private readonly transcript: HashContext,
-  ) {
-    this.budget = verificationBudget(config);
-  }
+  ) {}
 
   /** §4.3.2: a fresh, non-empty certificate_request_context, signature_algorithms and (optionally) our CAs. */
-  static send(config: ResolvedConfig, schedule: KeySchedule, handshakeTranscript: HashContext, sendHandshake: (m: Uint8Array) => void): ServerCertificateRequest {
+  static send(
+    config: ResolvedConfig,
+    schedule: KeySchedule,
+    handshake: { readonly transcript: HashContext; readonly serverName: string | null },
+    sendHandshake: (m: Uint8Array) => void,
+  ): ServerCertificateRequest {
     const context = config.provider.randomBytes(16);
     const extensions: Extension[] = [{ type: ExtensionType.signature_algorithms, data: encodeU16List(config.acceptedSchemes.map((s) => s.code)) }];
     if (config.trustAnchors.length > 0 && config.trustAnchors.length <= 16) {
       extensions.push({ type: ExtensionType.certificate_authorities, data: encodeCertificateAuthorities(config.trustAnchors.map((a) => a.subject.der)) });
     }
     const request = encodeCertificateRequest({ certificateRequestContext: context, extensions });
-    const transcript = handshakeTranscript.clone();
+    const transcript = handshake.transcript.clone();
     transcript.update(request);
     sendHandshake(request);
-    return new ServerCertificateRequest(config, schedule, context, transcript);
+    const asked: CertificateAsked = {
+      peerRole: "client",
+      context,
+      offeredExtensions: new Set(extensions.map((e) => e.type)),
+      // §4.4.2.4: an empty answer is allowed; the application learns that the client has no certificate.
+      required: false,
+      serverName: handshake.serverName,
+      // Each request gets its own budget (limits.maxVerificationCost): the client cannot add requests.
+      budget: verificationBudget(config),
+    };
+    return new ServerCertificateRequest(config, schedule, asked, transcript);
   }
 
   /** The message type this exchange waits for next. */
@@ -68,15 +78,13 @@ export class ServerCertificateRequest {
    * Takes the next message of the client's answer. Returns the outcome once the client's Finished
    * (keyed by its current application_traffic_secret_N, §4.4) checks out, else null.
    */
-  process(m: HandshakeMessage, clientTrafficSecret: Uint8Array, serverName: string | null): PostHandshakeAuthentication | null {
+  process(m: HandshakeMessage, clientTrafficSecret: Uint8Array): PostHandshakeAuthentication | null {
     if (this.stage === "certificate") {
-      this.processClientCertificate(m, serverName);
+      this.processClientCertificate(m);
       return null;
     }
     if (this.stage === "certificate_verify") {
-      this.scheme = verifyCertificateVerify(this.config.provider, this.config.acceptedSchemes, "client", m.body, this.peer!.leaf.publicKey, this.transcript.digest(), this.budget);
-      this.transcript.update(m.raw);
-      this.stage = "finished";
+      this.processClientCertificateVerify(m);
       return null;
     }
     const verifyData = decodeFinished(m.body, this.schedule.hashLength);
@@ -85,19 +93,18 @@ export class ServerCertificateRequest {
     return { peer: this.peer, scheme: this.scheme };
   }
 
-  private processClientCertificate(m: HandshakeMessage, serverName: string | null): void {
-    const certificate = decodeCertificate(m.body);
-    // §4.4.2: the client echoes the context of the request it answers.
-    if (!bytesEqual(certificate.certificateRequestContext, this.context)) {
-      fail("illegal_parameter", "the client's post-handshake Certificate does not echo our certificate_request_context");
-    }
+  /** §4.4.2: the client's Certificate answers this request (peer-certificate.ts). */
+  private processClientCertificate(m: HandshakeMessage): void {
+    this.peer = checkPeerCertificate(this.config, m.body, this.asked);
     this.transcript.update(m.raw);
-    if (certificate.certificateList.length === 0) {
-      this.stage = "finished";
-      return;
-    }
-    this.peer = verifyPeerCertificates(this.config, certificate.certificateList, "client", serverName, this.budget);
-    this.stage = "certificate_verify";
+    this.stage = this.peer === null ? "finished" : "certificate_verify";
+  }
+
+  /** §4.4.3 */
+  private processClientCertificateVerify(m: HandshakeMessage): void {
+    this.scheme = checkPeerCertificateVerify(this.config, m.body, this.asked, this.peer!, this.transcript.digest());
+    this.transcript.update(m.raw);
+    this.stage = "finished";
   }
 }
 

@@ -82,7 +82,7 @@ export class PostHandshake {
     if (this.init.role !== "server") throw new Error("only a server requests a client certificate");
     if (!pha?.offered) throw new Error("the client did not offer post_handshake_auth, so it cannot be asked for a certificate after the handshake");
     if (this.certificateRequest) throw new Error("a post-handshake certificate request is already waiting for the client's answer");
-    this.certificateRequest = ServerCertificateRequest.send(this.init.config, this.init.schedule, pha.transcript, (m) => this.init.io.sendHandshake(m));
+    this.certificateRequest = ServerCertificateRequest.send(this.init.config, this.init.schedule, pha, (m) => this.init.io.sendHandshake(m));
   }
 
   get suite(): CipherSuite {
@@ -94,7 +94,7 @@ export class PostHandshake {
       return answerCertificateRequest(this.init.config, this.init.schedule, this.init.postHandshakeAuth!.transcript, m, () => this.writeSecret, (x) => this.init.io.sendHandshake(x));
     }
     if (this.certificateRequest !== null && m.type !== HandshakeType.key_update) {
-      const outcome = this.certificateRequest.process(m, this.readSecret, this.init.postHandshakeAuth!.serverName);
+      const outcome = this.certificateRequest.process(m, this.readSecret);
       if (outcome !== null) {
         this.certificateRequest = null;
         this.onClientAuthenticated?.(outcome);

@@ -158,8 +158,7 @@ function reverifyClient(ctx: ResumptionContext, state: TicketState): VerifiedPee
   if (state.peerCertificates.length === 0) return ctx.clientAuth === "require" ? undefined : null;
   if (ctx.clientAuth === "none") return null;
   try {
-    const entries = state.peerCertificates.map((certData) => ({ certData, extensions: [] }));
-    return verifyPeerCertificates(ctx.config, entries, "client", ctx.serverName);
+    return verifyPeerCertificates(ctx.config, state.peerCertificates, "client", ctx.serverName);
   } catch (e) {
     if (e instanceof TLSError) return undefined;
     throw e;

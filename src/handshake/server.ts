@@ -4,7 +4,7 @@ import type { VerificationBudget } from "../x509/index.js";
 import { type CipherSuite, ExtensionType, HELLO_RETRY_REQUEST_RANDOM, HandshakeType, TLS12, TLS13, groupCode, type SignatureScheme } from "./constants.js";
 import type { GroupName } from "../crypto/provider.js";
 import type { ClientAuthMode, Credentials, ResolvedConfig, ServerConfig } from "./config.js";
-import { certificateVerifyContent, verifyCertificateVerify } from "./certificate-verify.js";
+import { certificateVerifyContent } from "./certificate-verify.js";
 import {
   type Extension,
   checkExtensionsAllowed,
@@ -23,7 +23,6 @@ import { type EarlyExporter, deriveEarlyExporter } from "./early-exporter.js";
 import {
   type ClientHello,
   type HandshakeMessage,
-  decodeCertificate,
   decodeClientHello,
   decodeFinished,
   encodeCertificate,
@@ -33,7 +32,8 @@ import {
   encodeFinished,
   encodeServerHello,
 } from "./messages.js";
-import { type VerifiedPeer, verificationBudget, verifyPeerCertificates } from "./peer-verification.js";
+import { type VerifiedPeer, verificationBudget } from "./peer-verification.js";
+import { type CertificateAsked, checkPeerCertificate, checkPeerCertificateVerify } from "./peer-certificate.js";
 import { PostHandshake } from "./post-handshake.js";
 import { type RecordLimits, negotiateRecordLimitsAsServer } from "./record-size-limit.js";
 import { Transcript } from "./transcript.js";
@@ -66,6 +66,8 @@ export class ServerHandshake {
   private serverApplicationSecret: Uint8Array = new Uint8Array(0);
   private clientApplicationSecret: Uint8Array = new Uint8Array(0);
   private client: VerifiedPeer | null = null;
+  /** What our CertificateRequest asked the client for (§4.3.2), when we sent one. */
+  private clientCertificateAsked: CertificateAsked | null = null;
   private clientScheme: SignatureScheme | null = null;
   /** What the client's certificates may cost us before it has authenticated (limits.maxVerificationCost). */
   private readonly verificationBudget: VerificationBudget;
@@ -159,7 +161,7 @@ export class ServerHandshake {
       if (this.earlyDataAccepted) this.expectEndOfEarlyData();
       return;
     }
-    if (this.clientAuth !== "none") this.sendCertificateRequest();
+    if (this.clientAuth !== "none") this.sendCertificateRequest(negotiated);
     this.sendServerCertificate();
     const signed = this.sendServerCertificateVerify(scheme!);
     if (signed) return signed.then(() => this.sendServerFinished());
@@ -324,7 +326,7 @@ export class ServerHandshake {
   }
 
   /** §4.3.2 */
-  private sendCertificateRequest(): void {
+  private sendCertificateRequest(n: Negotiated): void {
     let extensions: Extension[] = [
       { type: ExtensionType.signature_algorithms, data: encodeU16List(this.config.acceptedSchemes.map((s) => s.code)) },
     ];
@@ -336,7 +338,16 @@ export class ServerHandshake {
     }
     const hook = this.config.testHooks.extensions;
     if (hook) extensions = hook("certificate_request", extensions, this.helloRetry !== null);
-    this.send(encodeCertificateRequest({ certificateRequestContext: new Uint8Array(0), extensions }));
+    const certificateRequestContext = new Uint8Array(0);
+    this.send(encodeCertificateRequest({ certificateRequestContext, extensions }));
+    this.clientCertificateAsked = {
+      peerRole: "client",
+      context: certificateRequestContext,
+      offeredExtensions: new Set(extensions.map((e) => e.type)),
+      required: this.clientAuth === "require",
+      serverName: n.serverName,
+      budget: this.verificationBudget,
+    };
   }
 
   /** §4.4.2 */
@@ -373,39 +384,32 @@ export class ServerHandshake {
     this.logSecret("EXPORTER_SECRET", app.exporter);
     this.exporterSecret = app.exporter;
     this.io.setWriteSecret(n.suite, app.server, "application");
+    const asked = this.clientCertificateAsked;
     this.step =
-      this.clientAuth === "none" || this.authenticatedByPskAlone
+      asked === null
         ? { name: "ExpectFinished", expects: [HandshakeType.finished], handle: (m) => this.processClientFinished(m) }
-        : { name: "ExpectCertificate", expects: [HandshakeType.certificate], handle: (m) => this.processClientCertificate(m) };
+        : { name: "ExpectCertificate", expects: [HandshakeType.certificate], handle: (m) => this.processClientCertificate(m, asked) };
   }
 
-  /** §4.4.2, §4.4.2.4 */
-  private processClientCertificate(m: HandshakeMessage): void {
-    const certificate = decodeCertificate(m.body);
-    if (certificate.certificateRequestContext.length !== 0) {
-      fail("illegal_parameter", "the client's Certificate must echo the empty certificate_request_context");
-    }
-    // §4.4.2: CertificateEntry extensions must answer our CertificateRequest, which asks for none.
-    for (const entry of certificate.certificateList) checkExtensionsAllowed("certificate", entry.extensions, new Set(), "CertificateEntry");
-    if (certificate.certificateList.length === 0) {
-      if (this.clientAuth === "require") fail("certificate_required", "this server requires a client certificate; the client sent none");
-      this.transcript.add(m.raw);
+  /** §4.4.2, §4.4.2.4: the client's Certificate answers our CertificateRequest (peer-certificate.ts). */
+  private processClientCertificate(m: HandshakeMessage, asked: CertificateAsked): void {
+    const client = checkPeerCertificate(this.config, m.body, asked);
+    this.transcript.add(m.raw);
+    if (client === null) {
       this.step = { name: "ExpectFinished", expects: [HandshakeType.finished], handle: (msg) => this.processClientFinished(msg) };
       return;
     }
-    this.client = verifyPeerCertificates(this.config, certificate.certificateList, "client", this.negotiated!.serverName, this.verificationBudget);
-    this.transcript.add(m.raw);
+    this.client = client;
     this.step = {
       name: "ExpectCertificateVerify",
       expects: [HandshakeType.certificate_verify],
-      handle: (msg) => this.processClientCertificateVerify(msg),
+      handle: (msg) => this.processClientCertificateVerify(msg, asked, client),
     };
   }
 
   /** §4.4.3 */
-  private processClientCertificateVerify(m: HandshakeMessage): void {
-    const { provider, acceptedSchemes } = this.config;
-    this.clientScheme = verifyCertificateVerify(provider, acceptedSchemes, "client", m.body, this.client!.leaf.publicKey, this.transcript.hash(), this.verificationBudget);
+  private processClientCertificateVerify(m: HandshakeMessage, asked: CertificateAsked, client: VerifiedPeer): void {
+    this.clientScheme = checkPeerCertificateVerify(this.config, m.body, asked, client, this.transcript.hash());
     this.transcript.add(m.raw);
     this.step = { name: "ExpectFinished", expects: [HandshakeType.finished], handle: (msg) => this.processClientFinished(msg) };
   }

@@ -1,0 +1,108 @@
+/**
+ * The one path a peer's certificate takes (RFC 8446 §4.4.2, §4.4.2.4, §4.4.3): the server's during
+ * the handshake, the client's during the handshake, and the client's in post-handshake
+ * authentication (§4.6.2) are all judged here, so the three cannot drift apart.
+ */
+import { bytesEqual, fail } from "../bytes/index.js";
+import type { VerificationBudget } from "../x509/index.js";
+import { certificateVerifyContent, schemeFitsKey } from "./certificate-verify.js";
+import type { ResolvedConfig } from "./config.js";
+import { type SignatureScheme, signatureSchemeByCode } from "./constants.js";
+import { checkExtensionsAllowed } from "./extensions.js";
+import { decodeCertificate, decodeCertificateVerify } from "./messages.js";
+import { type VerifiedPeer, verifyPeerCertificates } from "./peer-verification.js";
+
+/** What we asked the peer for, and what its Certificate and CertificateVerify may cost us. */
+export interface CertificateAsked {
+  readonly peerRole: "server" | "client";
+  /**
+   * The certificate_request_context the peer must echo (§4.4.2): empty during the handshake
+   * (§4.3.2), the request's own in post-handshake authentication (§4.6.2).
+   */
+  readonly context: Uint8Array;
+  /**
+   * The extension types of the message that asked (§4.4.2): our ClientHello for the server's
+   * certificate, our CertificateRequest for the client's. CertificateEntry extensions must answer one.
+   */
+  readonly offeredExtensions: ReadonlySet<number>;
+  /**
+   * Whether an empty Certificate is refused (§4.4.2.4): a server's always is, with decode_error; a
+   * client's is refused with certificate_required when we require one, else the client goes unauthenticated.
+   */
+  readonly required: boolean;
+  /** The server name the handshake is for (the server's certificate must match it, §4.4.2.2). */
+  readonly serverName: string | null;
+  /** The budget of this handshake or this post-handshake request (limits.maxVerificationCost). */
+  readonly budget: VerificationBudget;
+}
+
+/** A request an empty Certificate cannot answer. */
+export type RequiredCertificate = CertificateAsked & { readonly required: true };
+
+/**
+ * §4.4.2: decodes the peer's Certificate body and checks it against what we asked; validates the
+ * chain (peer-verification.ts), charging `asked.budget`. Returns null when a client answered with
+ * no certificate and that is allowed.
+ */
+export function checkPeerCertificate(config: ResolvedConfig, body: Uint8Array, asked: RequiredCertificate): VerifiedPeer;
+export function checkPeerCertificate(config: ResolvedConfig, body: Uint8Array, asked: CertificateAsked): VerifiedPeer | null;
+export function checkPeerCertificate(config: ResolvedConfig, body: Uint8Array, asked: CertificateAsked): VerifiedPeer | null {
+  const { peerRole } = asked;
+  const certificate = decodeCertificate(body);
+  if (!bytesEqual(certificate.certificateRequestContext, asked.context)) {
+    fail(
+      "illegal_parameter",
+      asked.context.length === 0
+        ? `the ${peerRole}'s Certificate must have an empty certificate_request_context (it answers no post-handshake request)`
+        : `the ${peerRole}'s post-handshake Certificate does not echo our certificate_request_context`,
+    );
+  }
+  // §4.4.2.4: "If the server supplies an empty Certificate message, the client MUST abort the
+  // handshake with a "decode_error" alert"; a server MAY continue without client authentication.
+  if (certificate.certificateList.length === 0) {
+    if (peerRole === "server") fail("decode_error", "the server sent an empty Certificate message");
+    if (asked.required) fail("certificate_required", "this server requires a client certificate; the client sent none");
+    return null;
+  }
+  // §4.4.2: "Extensions in the Certificate message from the server MUST correspond to ones from the
+  // ClientHello message. Extensions in the Certificate message from the client MUST correspond to
+  // extensions in the CertificateRequest message from the server."
+  for (const entry of certificate.certificateList) {
+    checkExtensionsAllowed("certificate", entry.extensions, asked.offeredExtensions, "CertificateEntry");
+  }
+  return verifyPeerCertificates(config, certificate.certificateList.map((e) => e.certData), peerRole, asked.serverName, asked.budget);
+}
+
+/**
+ * §4.4.3: checks the peer's CertificateVerify body over `transcriptHash` (the transcript through
+ * its Certificate) with the key of the certificate `peer` proved. The scheme must be one we
+ * offered and fit the key (illegal_parameter), the verification is charged to `asked.budget`
+ * first, and the signature over the peer role's context string must verify (decrypt_error).
+ */
+export function checkPeerCertificateVerify(
+  config: ResolvedConfig,
+  body: Uint8Array,
+  asked: CertificateAsked,
+  peer: VerifiedPeer,
+  transcriptHash: Uint8Array,
+): SignatureScheme {
+  const { peerRole } = asked;
+  const { algorithm, signature } = decodeCertificateVerify(body);
+  const scheme = signatureSchemeByCode(algorithm);
+  // §4.4.3: a scheme we offered in signature_algorithms (our ClientHello or CertificateRequest),
+  // "compatible with the key in the sender's end-entity certificate".
+  if (!scheme || scheme.certificateOnly || !config.acceptedSchemes.includes(scheme)) {
+    const name = scheme?.name ?? `0x${algorithm.toString(16).padStart(4, "0")}`;
+    fail("illegal_parameter", `${peerRole} signed CertificateVerify with ${name}, which we did not offer`);
+  }
+  const key = peer.leaf.publicKey;
+  if (!key) fail("unsupported_certificate", `the ${peerRole} certificate's public key type is not supported`);
+  if (!schemeFitsKey(scheme, key)) {
+    fail("illegal_parameter", `${peerRole} used ${scheme.name}, which does not fit its certificate's ${key.kind} key`);
+  }
+  asked.budget.chargeSignature(scheme.algorithm, key, `the ${peerRole}'s CertificateVerify signature`);
+  if (!config.provider.verify(scheme.algorithm, key, certificateVerifyContent(peerRole, transcriptHash), signature)) {
+    fail("decrypt_error", `the ${peerRole}'s CertificateVerify signature is invalid: it does not hold the certificate's private key, or the handshake was tampered with`);
+  }
+  return scheme;
+}
