@@ -70,7 +70,13 @@ export function checkPeerCertificate(config: ResolvedConfig, body: Uint8Array, a
   for (const entry of certificate.certificateList) {
     checkExtensionsAllowed("certificate", entry.extensions, asked.offeredExtensions, "CertificateEntry");
   }
-  return verifyPeerCertificates(config, certificate.certificateList.map((e) => e.certData), peerRole, asked.serverName, asked.budget);
+  return verifyPeerCertificates(
+    config,
+    certificate.certificateList.map((e) => e.certData),
+    peerRole,
+    asked.serverName,
+    asked.budget,
+  );
 }
 
 /**
@@ -102,7 +108,10 @@ export function checkPeerCertificateVerify(
   }
   asked.budget.chargeSignature(scheme.algorithm, key, `the ${peerRole}'s CertificateVerify signature`);
   if (!config.provider.verify(scheme.algorithm, key, certificateVerifyContent(peerRole, transcriptHash), signature)) {
-    fail("decrypt_error", `the ${peerRole}'s CertificateVerify signature is invalid: it does not hold the certificate's private key, or the handshake was tampered with`);
+    fail(
+      "decrypt_error",
+      `the ${peerRole}'s CertificateVerify signature is invalid: it does not hold the certificate's private key, or the handshake was tampered with`,
+    );
   }
   return scheme;
 }

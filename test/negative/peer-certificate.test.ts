@@ -5,7 +5,8 @@
 import { describe, expect, it } from "vitest";
 import { ExtensionType } from "../../src/handshake/constants.js";
 import type { Extension } from "../../src/handshake/extensions.js";
-import { HandshakeType, type HandshakeEdit, Tap, concat, exchange, handshakeMessage } from "../helpers/scripted-peer.js";
+import { HandshakeType, type HandshakeEdit, Tap, exchange } from "../helpers/scripted-peer.js";
+import { concat, handshakeMessage } from "../helpers/framing.js";
 import { body, editCertificate, onType } from "./edits.js";
 import { expectAlertOnWire, expectEditRejected, expectLocal, makePair } from "./setup.js";
 
