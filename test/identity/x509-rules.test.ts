@@ -111,6 +111,13 @@ const CASES: Case[] = [
   { name: "name constraints satisfied", leaf: ncGood, untrusted: [ncInter], purpose: "serverAuth", host: "api.example.com", expect: "ok" },
   { name: "DNS outside permitted", leaf: ncEvilDns, untrusted: [ncInter], purpose: "serverAuth", expect: ["bad_certificate", "DNS SAN api.evil.com violates the name constraint of Example Intermediate"] },
   { name: "DNS in excluded", leaf: ncExcludedDns, untrusted: [ncInter], purpose: "serverAuth", expect: ["bad_certificate", "DNS SAN x.evil.example.com violates the name constraint of Example Intermediate"] },
+  {
+    name: "wildcard SAN that names an excluded host",
+    leaf: ncWildcardExcluded,
+    untrusted: [ncInter],
+    purpose: "serverAuth",
+    expect: ["bad_certificate", "DNS SAN *.example.com violates the name constraint of Example Intermediate"],
+  },
   { name: "IP outside permitted", leaf: ncBadIp, untrusted: [ncInter], purpose: "serverAuth", expect: ["bad_certificate", "IP SAN 192.168.1.1 violates the name constraint of Example Intermediate"] },
   { name: "IP in excluded", leaf: ncExcludedIp, untrusted: [ncInter], purpose: "serverAuth", expect: ["bad_certificate", "IP SAN 10.9.1.1 violates the name constraint of Example Intermediate"] },
   { name: "SPIFFE URI permitted", leaf: spiffeGood, untrusted: [ncInter], purpose: "clientAuth", expect: "ok" },
@@ -143,6 +150,8 @@ const OPENSSL_REFUSES_FOR_ANOTHER_REASON: Record<string, string> = {
 
 const STRICTER_THAN_OPENSSL: Record<string, string> = {
   "keyUsage without digitalSignature": "TLS 1.3 authenticates with a signature, so mutls needs digitalSignature (OpenSSL's sslserver purpose also accepts keyAgreement)",
+  "wildcard SAN that names an excluded host":
+    "*.example.com stands for evil.example.com too, which the CA excluded (x509-limbo rfc5280::nc::nc-forbids-dnsname-wildcard-san); OpenSSL compares the wildcard as a literal name",
 };
 
 const crls = decodePem(crlPem).map((b) => parseCertificateRevocationList(b.der));
