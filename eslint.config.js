@@ -7,7 +7,7 @@ import tseslint from "typescript-eslint";
 const nonNullBaseline = Object.keys(JSON.parse(readFileSync(new URL("./eslint-non-null-baseline.json", import.meta.url), "utf8")));
 
 export default tseslint.config(
-  { ignores: ["dist/**", "bench/.out/**", "test/.readme-examples/**", "test/runtimes/node_modules/**"] },
+  { ignores: ["dist/**", "bench/.out/**", "test/.readme-examples/**", "test/runtimes/node_modules/**", "test/runtimes/.build/**"] },
   ...tseslint.configs.recommended,
   {
     rules: {
