@@ -5,6 +5,7 @@
  * maximum, or consistent with an inserted or removed range. It also splices seeds together,
  * duplicates ranges (repeated extensions, repeated certificates) and plants interesting values.
  */
+import { concat } from "../helpers/framing.js";
 import type { Rng } from "./rng.js";
 
 const INTERESTING_BYTES = [0x00, 0x01, 0x02, 0x03, 0x04, 0x7f, 0x80, 0x81, 0x82, 0xfe, 0xff];
@@ -35,16 +36,6 @@ function readLength(b: Uint8Array, at: number, width: number): number {
   return value;
 }
 
-function splice(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 type Mutation = (input: Uint8Array, rng: Rng, seeds: readonly Uint8Array[]) => Uint8Array;
 
 const mutations: Mutation[] = [
@@ -68,12 +59,12 @@ const mutations: Mutation[] = [
   (s, rng) => {
     const at = rng.below(s.length + 1);
     const n = 1 + rng.below(32);
-    return splice([s.subarray(0, at), s.subarray(Math.min(s.length, at + n))]);
+    return concat([s.subarray(0, at), s.subarray(Math.min(s.length, at + n))]);
   },
   // insert random bytes
   (s, rng) => {
     const at = rng.below(s.length + 1);
-    return splice([s.subarray(0, at), rng.bytes(1 + rng.below(32)), s.subarray(at)]);
+    return concat([s.subarray(0, at), rng.bytes(1 + rng.below(32)), s.subarray(at)]);
   },
   // duplicate a range (repeated extension, certificate, record)
   (s, rng) => {
@@ -81,12 +72,12 @@ const mutations: Mutation[] = [
     const from = rng.below(s.length);
     const n = 1 + rng.below(Math.min(256, s.length - from));
     const to = rng.below(s.length + 1);
-    return splice([s.subarray(0, to), s.subarray(from, from + n), s.subarray(to)]);
+    return concat([s.subarray(0, to), s.subarray(from, from + n), s.subarray(to)]);
   },
   // splice with another seed
   (s, rng, seeds) => {
     const other = rng.pick(seeds);
-    return splice([s.subarray(0, rng.below(s.length + 1)), other.subarray(rng.below(other.length + 1))]);
+    return concat([s.subarray(0, rng.below(s.length + 1)), other.subarray(rng.below(other.length + 1))]);
   },
   // bend a length field: off by one, zero, all ones, or twice
   (s, rng) => {
@@ -110,7 +101,7 @@ const mutations: Mutation[] = [
     const value = readLength(s, at, width);
     const extra = rng.bytes(1 + rng.below(64));
     const insertAt = at + width + rng.below(value + 1);
-    const out = splice([s.subarray(0, insertAt), extra, s.subarray(insertAt)]);
+    const out = concat([s.subarray(0, insertAt), extra, s.subarray(insertAt)]);
     writeLength(out, at, width, Math.min(2 ** (8 * width) - 1, value + extra.length));
     return out;
   },

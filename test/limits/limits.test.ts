@@ -12,7 +12,7 @@ import { CA_PEM, clientCredential, pemToDer, serverCredential } from "../helpers
 import { nodeClient } from "../helpers/node-tls.js";
 import { ContentType, Tap, exchange } from "../helpers/scripted-peer.js";
 import { concat, plaintextRecord, splitRecords } from "../helpers/framing.js";
-import { expectAlertOnWire, expectFailure, expectLocal, makePair, makeServer } from "../negative/setup.js";
+import { expectAlertOnWire, expectFailure, expectLocal, feed, makePair, makeServer } from "../negative/setup.js";
 
 /** A completed mutual handshake between our client and server. */
 function established(opts: Parameters<typeof makePair>[0] = {}) {
@@ -21,17 +21,6 @@ function established(opts: Parameters<typeof makePair>[0] = {}) {
   expect(x.clientError ?? x.serverError).toBeNull();
   expect(p.client.handshakeComplete && p.server.handshakeComplete).toBe(true);
   return p;
-}
-
-/** Feeds `bytes` to `conn`, returning the TLSError it throws (or null). */
-function feed(conn: { receive(b: Uint8Array): void }, bytes: Uint8Array): TLSError | null {
-  try {
-    conn.receive(bytes);
-    return null;
-  } catch (e) {
-    if (!(e instanceof TLSError)) throw e;
-    return e;
-  }
 }
 
 describe("limits: configuration", () => {

@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { type CryptoProvider, DEFAULT_LIMITS, MemorySessionStore, TLSError, pureProvider } from "../../src/index.js";
 import { ContentType, HandshakeType, Tap, exchange } from "../helpers/scripted-peer.js";
 import { concat, handshakeMessage } from "../helpers/framing.js";
-import { type Pair, expectAlertOnWire, expectLocal, makePair } from "../negative/setup.js";
+import { type Pair, expectAlertOnWire, expectLocal, feed, makePair } from "../negative/setup.js";
 
 /** The pure provider, counting the work a peer can make it do. */
 function countingProvider(): { provider: CryptoProvider; counts: { aeadKeys: number; hkdfExpansions: number; signatures: number } } {
@@ -46,17 +46,6 @@ function established(opts: Parameters<typeof makePair>[0] = {}): Pair & { server
   expect([x.clientError, x.serverError]).toEqual([null, null]);
   expect(p.client.handshakeComplete && p.server.handshakeComplete).toBe(true);
   return { ...p, serverWire: x.serverWire, clientWire: x.clientWire };
-}
-
-/** Feeds `bytes` to `conn`, returning the TLSError it throws (or null). */
-function feed(conn: { receive(b: Uint8Array): void }, bytes: Uint8Array): TLSError | null {
-  try {
-    conn.receive(bytes);
-    return null;
-  } catch (e) {
-    if (!(e instanceof TLSError)) throw e;
-    return e;
-  }
 }
 
 const MAX_KEY_UPDATES = DEFAULT_LIMITS.maxKeyUpdates;

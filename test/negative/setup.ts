@@ -38,6 +38,17 @@ export function makeServer(overrides: Partial<ServerConfig> = {}, log = new KeyL
 }
 
 /** The error must be ours (origin local) and carry exactly this alert. */
+/** Feeds `bytes` to `conn`, returning the TLSError it throws (or null). */
+export function feed(conn: { receive(b: Uint8Array): void }, bytes: Uint8Array): TLSError | null {
+  try {
+    conn.receive(bytes);
+    return null;
+  } catch (e) {
+    if (!(e instanceof TLSError)) throw e;
+    return e;
+  }
+}
+
 export function expectLocal(error: unknown, alert: AlertName): TLSError {
   expect(error, "expected a TLSError").toBeInstanceOf(TLSError);
   const e = error as TLSError;

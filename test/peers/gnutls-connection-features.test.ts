@@ -5,31 +5,18 @@
  * binds every address, so it runs with our client inside `unshare -n` (loopback only); where that
  * is impossible those tests are skipped with the reason printed (as in gnutls.test.ts).
  */
-import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { CA, CLI, type Peer, cert, certAndKeyArgs, key, startMutlsEchoServer, startMutlsServer, startProcess, stopAllProcesses } from "./process.js";
+import { GNUTLS_MISSING, GNUTLS_VERSION, NAMESPACE_MISSING, TLS13, againstGnutlsServ } from "./gnutls.js";
+import { CA, type Peer, cert, certAndKeyArgs, key, startMutlsEchoServer, startMutlsServer, startProcess, stopAllProcesses } from "./process.js";
 
 const dirs: string[] = [];
 afterEach(async () => {
   await stopAllProcesses();
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
-
-function probe(command: string, args: string[]): string | null {
-  const run = spawnSync(command, args, { encoding: "utf8" });
-  return run.status === 0 ? null : (run.stderr || run.error?.message || `exit ${run.status}`).trim();
-}
-
-const GNUTLS_MISSING = probe("gnutls-cli", ["--version"]);
-if (GNUTLS_MISSING) console.log(`skipping GnuTLS session interop: gnutls-cli is not installed (apt-get install -y gnutls-bin): ${GNUTLS_MISSING}`);
-const NAMESPACE_MISSING = GNUTLS_MISSING ?? probe("unshare", ["-n", "sh", "-c", "ip link set lo up"]);
-if (NAMESPACE_MISSING && !GNUTLS_MISSING) console.log(`skipping gnutls-serv session interop: no private network namespace here: ${NAMESPACE_MISSING}`);
-const GNUTLS_VERSION = GNUTLS_MISSING ? "missing" : execFileSync("gnutls-cli", ["--version"], { encoding: "utf8" }).split("\n")[0];
-
-const TLS13 = "NORMAL:-VERS-ALL:+VERS-TLS1.3";
 
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), "mutls-gnutls-connection-features-"));
@@ -111,32 +98,18 @@ describe.skipIf(GNUTLS_MISSING !== null)(`session features, mutls server <- gnut
   });
 });
 
-/** gnutls-serv and `mutls client` in a private network namespace; `input` is our client's stdin. */
-async function againstGnutlsServ(servArgs: string[], clientArgs: string[], input: string): Promise<{ client: string; server: string }> {
-  const port = 4433;
-  const q = (args: string[]): string => args.map((a) => `'${a}'`).join(" ");
-  const script = `
-    set -u
-    ip link set lo up
-    gnutls-serv --port ${port} --x509cafile '${CA}' --x509certfile '${cert("server-p256")}' --x509keyfile '${key("server-p256")}' --require-client-cert --verify-client-cert --echo --priority '${TLS13}' ${q(servArgs)} >"$TMP/serv.out" 2>&1 &
-    serv=$!
-    for i in $(seq 1 200); do grep -q "listening on IPv4" "$TMP/serv.out" && break; sleep 0.05; done
-    printf '${input.replace(/\n/g, "\\n")}' | '${process.execPath}' '${CLI}' client 127.0.0.1:${port} --ca '${CA}' --servername localhost ${q(certAndKeyArgs("client", "p256"))} ${q(clientArgs)} >"$TMP/client.out" 2>&1
-    echo "client exit $?" >>"$TMP/client.out"
-    kill $serv; wait $serv 2>/dev/null
-    cat "$TMP/client.out"; echo "=== gnutls-serv ==="; cat "$TMP/serv.out"
-  `;
-  const run = startProcess("unshare gnutls-serv", "unshare", ["-n", "bash", "-c", `TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT; ${script}`]);
-  await run.waitForExit();
-  const [client, server = ""] = run.stdout.split("=== gnutls-serv ===");
-  expect(client, run.report()).toContain("client exit 0");
-  return { client, server };
+/** gnutls-serv requiring and verifying our client's P-256 certificate, and `mutls client` presenting it; the client must succeed. */
+async function mutualAgainstGnutlsServ(servArgs: string[], clientArgs: string[], input: string): Promise<{ client: string; server: string }> {
+  const serverCredentials = ["--x509certfile", cert("server-p256"), "--x509keyfile", key("server-p256"), "--require-client-cert", "--verify-client-cert", "--priority", TLS13];
+  const run = await againstGnutlsServ([...serverCredentials, ...servArgs], [...certAndKeyArgs("client", "p256"), ...clientArgs], input);
+  expect(run.exitCode, run.client).toBe(0);
+  return run;
 }
 
 // gnutls-serv binds every address, so it runs inside `unshare -n`; skipped where namespaces are not allowed.
 describe.skipIf(NAMESPACE_MISSING !== null)(`session features, mutls client -> gnutls-serv (${GNUTLS_VERSION})`, () => {
   it("sends a KeyUpdate on ^keyupdate^ and keeps exchanging data with GnuTLS", async () => {
-    const { client } = await againstGnutlsServ([], [], "before\n^keyupdate^\nafter\n");
+    const { client } = await mutualAgainstGnutlsServ([], [], "before\n^keyupdate^\nafter\n");
     // gnutls-serv echoes: "after" went out under our updated key and came back under the key
     // GnuTLS switched to when answering update_requested.
     expect(client).toMatch(/^before$/m);
@@ -146,14 +119,14 @@ describe.skipIf(NAMESPACE_MISSING !== null)(`session features, mutls client -> g
   });
 
   it("exports the same keying material as gnutls-serv --keymatexport", async () => {
-    const { client, server } = await againstGnutlsServ(["--keymatexport=EXPERIMENTAL-mutls", "--keymatexportsize=32"], ["--export", "EXPERIMENTAL-mutls:32"], "ping\n");
+    const { client, server } = await mutualAgainstGnutlsServ(["--keymatexport=EXPERIMENTAL-mutls", "--keymatexportsize=32"], ["--export", "EXPERIMENTAL-mutls:32"], "ping\n");
     expect(ourExport(client)).toHaveLength(64);
     expect(ourExport(client)).toBe(gnutlsExport(server));
   });
 
   it("negotiates record_size_limit 512 with gnutls-serv --recordsize 512 over a 100 KB echo (RFC 8449)", async () => {
     const line = "w".repeat(100_000);
-    const { client, server } = await againstGnutlsServ(["--recordsize=512", "-d", "4"], ["--record-size-limit", "512"], `${line}\n`);
+    const { client, server } = await mutualAgainstGnutlsServ(["--recordsize=512", "-d", "4"], ["--record-size-limit", "512"], `${line}\n`);
     expect(server).toContain("record_size_limit 513 negotiated");
     // GnuTLS refuses records above its limit with record_overflow and we refuse above ours: the
     // whole line going out and coming back proves both directions.
