@@ -10,7 +10,7 @@ import { toHex } from "../../src/bytes/index.js";
 import { pureProvider } from "../../src/crypto/pure.js";
 import { CIPHER_SUITES } from "../../src/handshake/constants.js";
 import { deriveEarlyExporter, exportEarlyKeyingMaterial } from "../../src/handshake/early-exporter.js";
-import { KeySchedule } from "../../src/handshake/key-schedule.js";
+import { EarlySecret, SuiteKdf } from "../../src/handshake/key-schedule.js";
 import { MemorySessionStore } from "../../src/handshake/session-store.js";
 import { ClientConnection, ServerConnection } from "../../src/index.js";
 import { CA_PEM, serverCredential } from "../helpers/fixtures.js";
@@ -48,8 +48,8 @@ describe("early_exporter_master_secret against RFC 8448 §4", () => {
   const rfc = step(s, "client", 'derive secret "tls13 e exp master"');
 
   it("derives the RFC's value from the PSK and the ClientHello", () => {
-    const schedule = new KeySchedule(pureProvider, AES_128_GCM_SHA256, psk);
-    expect(toHex(schedule.earlySecret)).toBe(toHex(item(rfc, "PRK")));
+    const schedule = new EarlySecret(new SuiteKdf(pureProvider, AES_128_GCM_SHA256), psk);
+    expect(toHex(schedule.secret)).toBe(toHex(item(rfc, "PRK")));
     const clientHelloHash = pureProvider.hash("SHA-256", clientHello);
     expect(toHex(clientHelloHash)).toBe(toHex(item(rfc, "hash")));
     expect(toHex(schedule.earlyExporterMasterSecret(clientHelloHash))).toBe(toHex(item(rfc, "expanded")));
