@@ -11,13 +11,12 @@ export type {
   ClientAuthMode,
   PeerVerifier,
   PeerVerificationContext,
-  TestHooks,
 } from "./handshake/config.js";
 export type { HandshakeResult } from "./handshake/handshake-io.js";
 export type { Signer } from "./handshake/signer.js";
 export { signerFromPrivateKey } from "./handshake/signer.js";
 export type { CipherSuiteName, SignatureSchemeName } from "./handshake/constants.js";
-export { TLSError, AlertDescription, alertName, type AlertName, type ErrorOrigin } from "./bytes/index.js";
+export { TLSError, UsageError, AlertDescription, alertName, type AlertName, type ErrorOrigin } from "./bytes/index.js";
 export type {
   CryptoProvider,
   GroupName,

@@ -37,3 +37,12 @@ export function fail(alert: AlertName, message: string): never {
 export function decodeError(what: string): never {
   throw new TLSError(AlertDescription.decode_error, `malformed ${what}`);
 }
+
+/**
+ * A program used the API wrongly: an option out of range, a call in the wrong state, an argument
+ * of the wrong type. Thrown synchronously at the call, never sent to the peer as an alert, and a
+ * TypeError so code that already catches TypeError keeps working. Protocol failures are TLSError.
+ */
+export class UsageError extends TypeError {
+  override readonly name = "UsageError";
+}

@@ -1,4 +1,4 @@
-import { AlertDescription, TLSError } from "../bytes/index.js";
+import { AlertDescription, TLSError, UsageError } from "../bytes/index.js";
 import { ClientConnection } from "../connection/client-connection.js";
 import { ServerConnection } from "../connection/server-connection.js";
 import type { HandshakeResult } from "../handshake/handshake-io.js";
@@ -227,7 +227,7 @@ class TransportSession implements SecureConnection {
 
   get handshake(): HandshakeResult {
     const result = this.engine.result;
-    if (result === null) throw new Error("the handshake has not completed");
+    if (result === null) throw new UsageError("the handshake has not completed");
     return result;
   }
 
@@ -263,7 +263,7 @@ class TransportSession implements SecureConnection {
 
   private async writeNow(data: Uint8Array): Promise<void> {
     if (this.failure) throw this.failure;
-    if (this.writeClosed) throw new Error("write() after close_notify was sent");
+    if (this.writeClosed) throw new UsageError("write() after close_notify was sent");
     for (let at = 0; at < data.length; at += WRITE_SLICE) {
       try {
         this.engine.write(data.subarray(at, Math.min(data.length, at + WRITE_SLICE)));
@@ -277,7 +277,7 @@ class TransportSession implements SecureConnection {
   keyUpdate(requestPeerUpdate = false): Promise<void> {
     const next = this.writeLock.then(async () => {
       if (this.failure) throw this.failure;
-      if (this.writeClosed) throw new Error("keyUpdate() after close_notify was sent");
+      if (this.writeClosed) throw new UsageError("keyUpdate() after close_notify was sent");
       try {
         this.engine.keyUpdate(requestPeerUpdate);
       } catch (e) {
@@ -292,7 +292,7 @@ class TransportSession implements SecureConnection {
   requestClientCertificate(): Promise<PeerIdentity | undefined> {
     const sent = this.writeLock.then(async () => {
       if (this.failure) throw this.failure;
-      if (!(this.engine instanceof ServerConnection)) throw new Error("only a server can request a client certificate");
+      if (!(this.engine instanceof ServerConnection)) throw new UsageError("only a server can request a client certificate");
       // A usage error (no post_handshake_auth offered) throws here without harming the connection.
       const answer = this.engine.requestClientCertificate();
       answer.catch(() => undefined); // surfaced through the returned promise
