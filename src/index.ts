@@ -16,7 +16,7 @@ export type { HandshakeResult } from "./handshake/handshake-io.js";
 export type { Signer } from "./handshake/signer.js";
 export { signerFromPrivateKey } from "./handshake/signer.js";
 export type { CipherSuiteName, SignatureSchemeName } from "./handshake/constants.js";
-export { TLSError, UsageError, AlertDescription, alertName, type AlertName, type ErrorOrigin } from "./bytes/index.js";
+export { TLSError, UsageError, AlertDescription, alertName, type AlertName, type ErrorOrigin, type TLSErrorReason } from "./bytes/index.js";
 export type {
   CryptoProvider,
   GroupName,

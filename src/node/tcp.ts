@@ -17,7 +17,7 @@ export async function connectTcp(options: TcpConnectOptions): Promise<SecureConn
   await new Promise<void>((resolve, reject) => {
     const refused = (e: Error): void => {
       // Every failure is a TLSError; no alert reaches a peer we never reached.
-      reject(new TLSError(AlertDescription.internal_error, `cannot connect to ${options.host}:${options.port}: ${e.message}; is the server running and reachable?`));
+      reject(new TLSError(AlertDescription.internal_error, `cannot connect to ${options.host}:${options.port}: ${e.message}; is the server running and reachable?`, "local", "transport_failure"));
     };
     socket.once("connect", () => {
       socket.off("error", refused);

@@ -41,10 +41,10 @@ export interface SecureConnection {
    * must update its keys too. Resolves when the transport accepted it.
    */
   keyUpdate(requestPeerUpdate?: boolean): Promise<void>;
-  /** RFC 8446 §7.5 exporter: `length` bytes both ends derive alike from `label` and `context`. */
-  exportKeyingMaterial(label: string, context: Uint8Array | null | undefined, length: number): Uint8Array;
+  /** RFC 8446 §7.5 exporter: `length` bytes both ends derive alike from `label` and `context` (Node's argument order). */
+  exportKeyingMaterial(length: number, label: string, context?: Uint8Array | null): Uint8Array;
   /** RFC 8446 §7.5 early exporter over the PSK's early_exporter_master_secret: no forward secrecy, replayable. */
-  exportEarlyKeyingMaterial(label: string, context: Uint8Array | null | undefined, length: number): Uint8Array;
+  exportEarlyKeyingMaterial(length: number, label: string, context?: Uint8Array | null): Uint8Array;
   /**
    * Server only, RFC 8446 §4.6.2: asks the client (which must have offered post_handshake_auth)
    * for a certificate after the handshake. Resolves with the identity it proves (undefined if it
@@ -85,7 +85,7 @@ function messageOf(e: unknown): string {
 /** A transport that threw: the network or the peer dropped the connection. */
 function transportFailure(e: unknown): TLSError {
   if (e instanceof TLSError) return e;
-  return new TLSError(AlertDescription.internal_error, `the connection failed underneath TLS: ${messageOf(e)}`);
+  return new TLSError(AlertDescription.internal_error, `the connection failed underneath TLS: ${messageOf(e)}`, "local", "transport_failure");
 }
 
 /**
@@ -124,6 +124,8 @@ class TransportSession implements SecureConnection {
         new TLSError(
           AlertDescription.user_canceled,
           `the handshake did not complete within ${ms} ms; the peer may not speak TLS 1.3 or may be waiting for something else`,
+          "local",
+          "timeout",
         ),
       );
     } catch (e) {
@@ -166,14 +168,18 @@ class TransportSession implements SecureConnection {
       return new TLSError(
         AlertDescription.handshake_failure,
         "the peer closed the connection during the handshake without sending an alert; it may not speak TLS 1.3 or may have refused our offer (see its log)",
+        "local",
+        "peer_closed",
       );
     }
     if (this.engine.hasPartialRecord) {
-      return new TLSError(AlertDescription.decode_error, "the connection ended in the middle of a TLS record: the data was truncated");
+      return new TLSError(AlertDescription.decode_error, "the connection ended in the middle of a TLS record: the data was truncated", "local", "peer_closed");
     }
     return new TLSError(
       AlertDescription.decode_error,
       "the connection ended without close_notify, so the data may have been truncated (RFC 8446 §6.1)",
+      "local",
+      "peer_closed",
     );
   }
 
@@ -303,14 +309,14 @@ class TransportSession implements SecureConnection {
     return sent.then(async ({ answer }) => (await answer) ?? undefined);
   }
 
-  exportKeyingMaterial(label: string, context: Uint8Array | null | undefined, length: number): Uint8Array {
+  exportKeyingMaterial(length: number, label: string, context?: Uint8Array | null): Uint8Array {
     if (this.failure) throw this.failure;
-    return this.engine.exportKeyingMaterial(label, context, length);
+    return this.engine.exportKeyingMaterial(length, label, context);
   }
 
-  exportEarlyKeyingMaterial(label: string, context: Uint8Array | null | undefined, length: number): Uint8Array {
+  exportEarlyKeyingMaterial(length: number, label: string, context?: Uint8Array | null): Uint8Array {
     if (this.failure) throw this.failure;
-    return this.engine.exportEarlyKeyingMaterial(label, context, length);
+    return this.engine.exportEarlyKeyingMaterial(length, label, context);
   }
 
   closeWrite(): Promise<void> {

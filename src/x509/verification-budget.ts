@@ -46,6 +46,8 @@ export class VerificationBudget {
         AlertDescription.bad_certificate,
         `the peer's certificates exceeded ${this.name} (${this.limit} units, one unit being one ECDSA P-256 verification): ` +
           `${rounded(this.spent)} units spent, ${what} needs ${rounded(units)} more`,
+        "local",
+        "limit_exceeded",
       );
     }
     this.spent += units;
