@@ -9,7 +9,7 @@ export type ErrorOrigin = "local" | "remote";
 /**
  * Why a connection failed, as a stable code a program can switch on (the alert says what went on
  * the wire; several reasons share one alert, and one reason may come with several alerts). The
- * list is closed: a new code is a new minor version. README "Errors" documents each.
+ * list is closed: a new code is a new minor version. docs/guide.md "Errors" documents each.
  */
 export type TLSErrorReason =
   /** The peer sent a fatal alert (`alert` says which); origin is `remote`. */

@@ -2,7 +2,7 @@
  * TLSError.reason: each failure a program may want to act on carries its documented code, on
  * the side that detected it; the side that received the alert sees `peer_alert`. The scenarios
  * are real handshakes between our client and server (the alerts themselves are checked against
- * OpenSSL and GnuTLS in test/peers/); the README's list of reasons is the one in the type.
+ * OpenSSL and GnuTLS in test/peers/); the guide's list of reasons is the one in the type.
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
@@ -118,13 +118,13 @@ describe("TLSError.reason", () => {
     expect((timedOut as TLSError).reason).toBe("timeout");
   });
 
-  it("the README documents exactly the reasons of the TLSErrorReason type", () => {
+  it("the guide (docs/guide.md) documents exactly the reasons of the TLSErrorReason type", () => {
     const source = readFileSync(new URL("../../src/bytes/tls-error.ts", import.meta.url), "utf8");
     const start = source.indexOf("export type TLSErrorReason");
     const union = source.slice(start, source.indexOf("\n\n", start));
     const declared = [...union.matchAll(/\| "([a-z_]+)"/g)].map((m) => m[1]).sort();
-    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
-    const section = readme.slice(readme.indexOf("### Errors"), readme.indexOf("### Limits"));
+    const guide = readFileSync(new URL("../../docs/guide.md", import.meta.url), "utf8");
+    const section = guide.slice(guide.indexOf("## Errors"), guide.indexOf("## Limits"));
     const documented = [...section.matchAll(/^\| `([a-z_]+)` \|/gm)].map((m) => m[1]).sort();
     expect(declared.length).toBeGreaterThan(10);
     expect(documented).toEqual(declared);

@@ -100,7 +100,7 @@ export interface CommonConfig {
   readonly onHandshakeMessage?: (direction: "sent" | "received", message: Uint8Array) => void;
   /** Largest handshake message accepted, in bytes (default 65536). */
   readonly maxHandshakeMessageSize?: number;
-  /** Resource limits against hostile peers; each has a safe default (see `Limits`, README "Limits"). */
+  /** Resource limits against hostile peers; each has a safe default (see `Limits`, docs/guide.md "Limits"). */
   readonly limits?: Partial<Limits>;
   /**
    * Records sealed under one key before we send a KeyUpdate on our own (RFC 8446 §5.5). Default,
@@ -132,7 +132,7 @@ export interface ClientConfig extends CommonConfig {
   /**
    * Consulted when the server's certificate has a wildcard name: a wildcard directly under a
    * domain this calls a public suffix ("*.co.uk", "*.github.io") matches nothing. mutls ships no
-   * Public Suffix List (see README, "Server identity"); without this hook, wildcards still need
+   * Public Suffix List (see docs/guide.md, "Server identity"); without this hook, wildcards still need
    * two labels after "*." ("*.com" never matches).
    */
   readonly isPublicSuffix?: (domain: string) => boolean;
