@@ -5,6 +5,7 @@
  * certificate.
  */
 import { createHash } from "node:crypto";
+import { ReadableStream } from "node:stream/web";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import * as https from "node:https";
 import * as net from "node:net";
@@ -78,5 +79,116 @@ describe("mtlsFetch against Node's https server with requestCert", () => {
     expect(await response.json()).toEqual({ path: "/hello?x=1", hello: "mtls" });
     expect(seen.requests).toHaveLength(1);
     expect(seen.requests[0]).toMatchObject({ method: "GET", url: "/hello?x=1", peerUri: clientSpiffeId("p256") });
+  });
+
+  it("POSTs a streamed body (chunked) and reads a chunked response as a stream", async () => {
+    const { port, seen } = await startServer((req, res) => {
+      // No Content-Length: Node's http sends the response chunked, one chunk per write.
+      res.setHeader(
+        "x-body-sha256",
+        createHash("sha256")
+          .update(seen.requests.at(-1)?.body ?? "")
+          .digest("hex"),
+      );
+      for (let i = 0; i < 5; i++) res.write(`part ${i};`);
+      res.end();
+    });
+    const parts = ["alpha,", "beta,", "", "gamma"];
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const next = parts.shift();
+        if (next === undefined) controller.close();
+        else controller.enqueue(new TextEncoder().encode(next));
+      },
+    });
+    const response = await mtlsFetch(`https://127.0.0.1:${port}/upload`, { ...tlsOptions, method: "post", body, headers: { "x-trace": "1" } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("transfer-encoding")).toBe("chunked");
+    expect(response.headers.get("x-body-sha256")).toBe(createHash("sha256").update("alpha,beta,gamma").digest("hex"));
+    const received: string[] = [];
+    const reader = response.body!.getReader();
+    for (let i = 0; i < 100; i++) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      received.push(new TextDecoder().decode(value));
+    }
+    expect(received.join("")).toBe("part 0;part 1;part 2;part 3;part 4;");
+    expect(seen.requests[0]).toMatchObject({ method: "POST", url: "/upload", body: "alpha,beta,gamma" });
+  });
+
+  it("sends a byte body with Content-Length and a string body as text/plain", async () => {
+    const headersSeen: Record<string, string | undefined>[] = [];
+    const { port, seen } = await startServer((req, res) => {
+      headersSeen.push({ length: req.headers["content-length"], te: req.headers["transfer-encoding"], type: req.headers["content-type"] });
+      res.end("ok");
+    });
+    const bytes = new Uint8Array(100_000).map((_, i) => 97 + (i % 26));
+    await (await mtlsFetch(`https://127.0.0.1:${port}/bytes`, { ...tlsOptions, method: "PUT", body: bytes })).text();
+    await (await mtlsFetch(`https://127.0.0.1:${port}/text`, { ...tlsOptions, method: "POST", body: "héllo" })).text();
+    expect(headersSeen[0]).toEqual({ length: "100000", te: undefined, type: undefined });
+    expect(headersSeen[1]).toEqual({ length: "6", te: undefined, type: "text/plain;charset=UTF-8" });
+    expect(seen.requests[0].body).toBe(new TextDecoder().decode(bytes));
+    expect(seen.requests[1].body).toBe("héllo");
+  });
+
+  it("reuses one connection for sequential requests with a pool, as the server counts them", async () => {
+    const { port, seen } = await startServer((req, res) => res.end(`you asked for ${req.url}`));
+    const pool = createConnectionPool({ maxIdlePerOrigin: 2 });
+    cleanups.push(() => pool.close());
+    for (let i = 0; i < 4; i++) {
+      const response = await mtlsFetch(`https://127.0.0.1:${port}/r${i}`, { ...tlsOptions, pool });
+      expect(await response.text()).toBe(`you asked for /r${i}`);
+    }
+    expect(seen.requests.map((r) => r.url)).toEqual(["/r0", "/r1", "/r2", "/r3"]);
+    expect(seen.connections).toBe(1);
+    expect(new Set(seen.requests.map((r) => r.socket))).toEqual(new Set([1]));
+    expect(pool.size).toBe(1);
+
+    // Two at once need two connections; both go back to the pool (its bound is 2).
+    const both = await Promise.all([1, 2].map((i) => mtlsFetch(`https://127.0.0.1:${port}/p${i}`, { ...tlsOptions, pool })));
+    await Promise.all(both.map((r) => r.text()));
+    expect(seen.connections).toBe(2);
+    expect(pool.size).toBe(2);
+
+    // Other TLS options (another client certificate) never get a pooled connection.
+    const other = clientCredential("ed25519");
+    await (await mtlsFetch(`https://127.0.0.1:${port}/other`, { ...tlsOptions, cert: other.certPem, key: other.keyPem, pool })).text();
+    expect(seen.connections).toBe(3);
+    expect(seen.requests.at(-1)?.peerUri).toBe(clientSpiffeId("ed25519"));
+  });
+
+  it("without a pool, asks for Connection: close and opens a connection per request", async () => {
+    const connectionHeaders: (string | undefined)[] = [];
+    const { port, seen } = await startServer((req, res) => {
+      connectionHeaders.push(req.headers.connection);
+      res.end("x");
+    });
+    for (let i = 0; i < 2; i++) await (await mtlsFetch(`https://127.0.0.1:${port}/`, tlsOptions)).text();
+    expect(connectionHeaders).toEqual(["close", "close"]);
+    expect(seen.connections).toBe(2);
+  });
+
+  it("rejects with a TLSError when the server refuses a client without a certificate", async () => {
+    const { port, seen } = await startServer((_req, res) => res.end("should not happen"));
+    const failure = await mtlsFetch(`https://127.0.0.1:${port}/`, { transport: tcp, ca: CA_PEM, servername: "localhost" }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(TLSError);
+    // OpenSSL answers TLS 1.3's empty client Certificate with certificate_required (RFC 8446 §4.4.2.4).
+    expect((failure as TLSError).alertName).toBe("certificate_required");
+    expect((failure as TLSError).origin).toBe("remote");
+    expect(seen.requests).toHaveLength(0);
+  });
+
+  it("rejects with a TLSError when the server's certificate does not match servername", async () => {
+    const { port } = await startServer((_req, res) => res.end("x"));
+    const failure = await mtlsFetch(`https://127.0.0.1:${port}/`, { ...tlsOptions, servername: "not-localhost.example" }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(TLSError);
+    expect((failure as TLSError).alertName).toBe("bad_certificate");
+  });
+
+  it("times out a server that never answers, with an HttpError", async () => {
+    const { port } = await startServer(() => undefined);
+    const failure = await mtlsFetch(`https://127.0.0.1:${port}/`, { ...tlsOptions, headersTimeoutMs: 200 }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(HttpError);
+    expect((failure as HttpError).code).toBe("timeout");
   });
 });
