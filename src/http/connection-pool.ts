@@ -3,6 +3,7 @@
  * so a connection authenticated with one client certificate never carries a request made with
  * another. Bounded three ways: per origin, in total, and in time.
  */
+import { UsageError } from "../bytes/index.js";
 import type { HttpConnection } from "./http-connection.js";
 
 export interface ConnectionPoolOptions {
@@ -39,7 +40,7 @@ function idleTimer(ms: number, onTimeout: () => void): () => void {
 
 function positive(value: number | undefined, fallback: number, name: string): number {
   const n = value ?? fallback;
-  if (!Number.isSafeInteger(n) || n < 0) throw new TypeError(`${name} must be a non-negative integer`);
+  if (!Number.isSafeInteger(n) || n < 0) throw new UsageError(`${name} must be a non-negative integer`);
   return n;
 }
 

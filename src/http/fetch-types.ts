@@ -3,6 +3,7 @@
  * type-checked with the ES2020 library only, so it cannot name the global `Headers` or `Response`.
  * At run time they are the runtime's own (Node 18+, Deno, Bun, workerd and browsers all have them).
  */
+import { UsageError } from "../bytes/index.js";
 import type { ReadableStream } from "../transport/stream-types.js";
 
 export interface HeadersLike {
@@ -77,6 +78,6 @@ export function fetchGlobals(): FetchGlobals {
   const g = globalThis as unknown as Partial<FetchGlobals>;
   const missing = (["Headers", "Response", "URL", "TextEncoder"] as const).filter((name) => typeof g[name] !== "function");
   if (missing.length > 0)
-    throw new TypeError(`mtlsFetch needs the runtime's ${missing.join(", ")}; this runtime lacks them (use connect() and write HTTP yourself)`);
+    throw new UsageError(`mtlsFetch needs the runtime's ${missing.join(", ")}; this runtime lacks them (use connect() and write HTTP yourself)`);
   return g as FetchGlobals;
 }

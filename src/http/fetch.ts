@@ -2,7 +2,7 @@
  * mtlsFetch: the fetch shape over HTTP/1.1 on a mutls connection. One request at a time per
  * connection (no pipelining); connections are kept alive in a `ConnectionPool` when one is given.
  */
-import { TLSError } from "../bytes/index.js";
+import { TLSError, UsageError } from "../bytes/index.js";
 import type { PeerAuthorizer } from "../handshake/config.js";
 import type { Signer } from "../handshake/signer.js";
 import type { ConnectOptions } from "../transport/options.js";
@@ -350,7 +350,7 @@ async function exchange(ctx: Context, connection: HttpConnection, reused: boolea
  */
 export async function mtlsFetch(input: string | { readonly href: string } | RequestLike, init: MtlsRequestInit): Promise<ResponseLike> {
   if (typeof init !== "object" || init === null || typeof init.transport !== "function") {
-    throw new TypeError("mtlsFetch needs init.transport, a function that opens the byte stream ({ hostname, port }) => Transport");
+    throw new UsageError("mtlsFetch needs init.transport, a function that opens the byte stream ({ hostname, port }) => Transport");
   }
   const globals = fetchGlobals();
   const request = prepareRequest(input, init, globals);

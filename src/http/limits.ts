@@ -1,3 +1,5 @@
+import { UsageError } from "../bytes/index.js";
+
 /** Bounds on what a server's response may make the client parse or hold (all of them finite). */
 export interface HttpLimits {
   /** Largest header section (status line and field lines, with their CRLFs); also bounds trailers. Default 16 KiB, as Node. */
@@ -20,7 +22,7 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
 export function httpLimitsFrom(partial: Partial<HttpLimits> | undefined): HttpLimits {
   const limits = { ...DEFAULT_HTTP_LIMITS, ...partial };
   for (const [name, value] of Object.entries(limits)) {
-    if (!Number.isSafeInteger(value) || value < 1) throw new TypeError(`limits.${name} must be a positive integer`);
+    if (!Number.isSafeInteger(value) || value < 1) throw new UsageError(`limits.${name} must be a positive integer`);
   }
   return limits;
 }

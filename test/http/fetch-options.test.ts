@@ -8,7 +8,7 @@ import * as https from "node:https";
 import * as net from "node:net";
 import { ReadableStream } from "node:stream/web";
 import { afterEach, describe, expect, it } from "vitest";
-import { HttpError, createConnectionPool, mtlsFetch, type MtlsFetchOptions } from "../../src/index.js";
+import { HttpError, UsageError, createConnectionPool, mtlsFetch, type MtlsFetchOptions } from "../../src/index.js";
 import { netTransport } from "../../src/node/index.js";
 import { CA_PEM, clientCredential, serverCredential } from "../helpers/fixtures.js";
 
@@ -141,5 +141,12 @@ describe("mtlsFetch edges", () => {
     expect(((await failureOf(mtlsFetch("https://127.0.0.1:9/", { ...counting, body: "x" }))) as HttpError).message).toMatch(/GET request cannot have a body/);
     expect(((await failureOf(mtlsFetch("https://127.0.0.1:9/", { ...counting, method: "CONNECT" }))) as HttpError).code).toBe("invalid_request");
     expect(opened).toBe(0);
+  });
+
+  it("throws UsageError for options that cannot work", async () => {
+    const noTransport = { ca: CA_PEM } as unknown as MtlsFetchOptions;
+    expect(await failureOf(mtlsFetch("https://127.0.0.1:9/", noTransport))).toBeInstanceOf(UsageError);
+    expect(await failureOf(mtlsFetch("https://127.0.0.1:9/", { ...tlsOptions, limits: { maxHeaders: 0 } }))).toBeInstanceOf(UsageError);
+    expect(() => createConnectionPool({ maxIdle: -1 })).toThrow(UsageError);
   });
 });
