@@ -12,7 +12,7 @@ import { type ScheduleTimeout, globalScheduleTimeout, withDeadline } from "../tr
 import type { Transport } from "../transport/transport.js";
 import { type BodyFraming, bodyFraming, keepsAlive } from "./body-framing.js";
 import type { ConnectionPool } from "./connection-pool.js";
-import type { AbortSignalLike, FetchGlobals, RequestLike, ResponseLike } from "./fetch-types.js";
+import type { AbortSignalLike, FetchGlobals, HeadersLike, RequestLike, ResponseLike } from "./fetch-types.js";
 import { fetchGlobals } from "./fetch-types.js";
 import { HttpConnection } from "./http-connection.js";
 import { HttpError, limitExceeded, malformed } from "./http-error.js";
@@ -233,16 +233,20 @@ function nullBodyStatus(status: number): boolean {
   return status === 204 || status === 205 || status === 304;
 }
 
-function buildResponse(ctx: Context, head: ResponseHead, body: ReadableStream<Uint8Array> | null): ResponseLike {
-  const { Headers, Response } = ctx.globals;
-  let response: ResponseLike;
+/** The response's fields as the runtime's Headers; a value the runtime refuses is a malformed response. */
+function responseHeaders(ctx: Context, head: ResponseHead): HeadersLike {
   try {
-    const headers = new Headers();
+    const headers = new ctx.globals.Headers();
     for (const [name, value] of head.fields) headers.append(name, value);
-    response = new Response(body, { status: head.status, statusText: head.statusText, headers });
+    return headers;
   } catch (e) {
     return malformed(`the runtime refused its fields: ${e instanceof Error ? e.message : String(e)}`);
   }
+}
+
+function buildResponse(ctx: Context, head: ResponseHead, headers: HeadersLike, body: ReadableStream<Uint8Array> | null): ResponseLike {
+  // The status (200-599) and reason phrase were checked by the parser, as the constructor checks them.
+  const response = new ctx.globals.Response(body, { status: head.status, statusText: head.statusText, headers });
   // A constructed Response has an empty url; fetch's carries the request's.
   try {
     Object.defineProperty(response, "url", { value: ctx.request.href, enumerable: true });
@@ -293,6 +297,7 @@ async function exchange(ctx: Context, connection: HttpConnection, reused: boolea
   sending.catch(() => undefined);
   let responseHead: ResponseHead;
   let framingIn: BodyFraming;
+  let headers: HeadersLike;
   try {
     const headersTimeoutMs = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
     const receiving = withDeadline(
@@ -309,6 +314,7 @@ async function exchange(ctx: Context, connection: HttpConnection, reused: boolea
     // A failed send fails the exchange at once; a successful one leaves the wait to the response.
     responseHead = await Promise.race([receiving, sending.then(() => receiving)]);
     framingIn = bodyFraming(responseHead, request.method);
+    headers = responseHeaders(ctx, responseHead);
   } catch (e) {
     finish(false, null);
     const failure = mapError(e);
@@ -337,7 +343,13 @@ async function exchange(ctx: Context, connection: HttpConnection, reused: boolea
     },
     mapError,
   });
-  return buildResponse(ctx, finalHead, body);
+  try {
+    return buildResponse(ctx, finalHead, headers, body);
+  } catch (e) {
+    reusable = false;
+    finish(false, null);
+    throw e;
+  }
 }
 
 /**
