@@ -5,13 +5,14 @@
  * certificate.
  */
 import { createHash } from "node:crypto";
+import { Duplex } from "node:stream";
 import { ReadableStream } from "node:stream/web";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import * as https from "node:https";
 import * as net from "node:net";
 import type { TLSSocket } from "node:tls";
 import { afterEach, describe, expect, it } from "vitest";
-import { HttpError, TLSError, createConnectionPool, mtlsFetch, type MtlsFetchOptions } from "../../src/index.js";
+import { HttpError, TLSError, createConnectionPool, mtlsFetch, webStreamsTransport, type MtlsFetchOptions } from "../../src/index.js";
 import { netTransport } from "../../src/node/index.js";
 import { CA_PEM, clientCredential, clientSpiffeId, serverCredential } from "../helpers/fixtures.js";
 
@@ -190,5 +191,34 @@ describe("mtlsFetch against Node's https server with requestCert", () => {
     const failure = await mtlsFetch(`https://127.0.0.1:${port}/`, { ...tlsOptions, headersTimeoutMs: 200 }).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(HttpError);
     expect((failure as HttpError).code).toBe("timeout");
+  });
+
+  it("runs over webStreamsTransport, the shape of Workers' connect() and Deno.connect sockets", async () => {
+    const { port, seen } = await startServer((_req, res) => res.end("over web streams"));
+    const webStreams: MtlsFetchOptions["transport"] = ({ hostname, port }) =>
+      webStreamsTransport(Duplex.toWeb(net.connect({ host: hostname, port, allowHalfOpen: true })) as Parameters<typeof webStreamsTransport>[0]);
+    const pool = createConnectionPool();
+    cleanups.push(() => pool.close());
+    for (let i = 0; i < 2; i++)
+      expect(await (await mtlsFetch(`https://127.0.0.1:${port}/`, { ...tlsOptions, transport: webStreams, pool })).text()).toBe("over web streams");
+    expect(seen.connections).toBe(1);
+  });
+
+  it("closes a pooled connection after idleTimeoutMs, which the server sees", async () => {
+    let closed = 0;
+    const { port, seen } = await startServer((req, res) => {
+      req.socket.once("close", () => closed++);
+      res.end("x");
+    });
+    const pool = createConnectionPool({ idleTimeoutMs: 50 });
+    cleanups.push(() => pool.close());
+    await (await mtlsFetch(`https://127.0.0.1:${port}/`, { ...tlsOptions, pool })).text();
+    expect(pool.size).toBe(1);
+    // Bounded wait for the idle timer and the server's view of the close (no time is asserted).
+    for (let i = 0; i < 200 && (pool.size > 0 || closed === 0); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    expect(pool.size).toBe(0);
+    expect(closed).toBe(1);
+    await (await mtlsFetch(`https://127.0.0.1:${port}/`, { ...tlsOptions, pool })).text();
+    expect(seen.connections).toBe(2);
   });
 });
