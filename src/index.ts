@@ -72,4 +72,25 @@ export type { ConnectOptions, AcceptOptions, SecureTransportOptions, PemOrDer } 
 export type { ScheduleTimeout } from "./transport/timer.js";
 export type { ReadableStream, WritableStream } from "./transport/stream-types.js";
 
+export {
+  mtlsFetch,
+  createConnectionPool,
+  ConnectionPool,
+  HttpError,
+  DEFAULT_HTTP_LIMITS,
+  type MtlsFetchOptions,
+  type MtlsRequestInit,
+  type TransportFactory,
+  type TransportOrigin,
+  type ConnectionPoolOptions,
+  type HttpErrorCode,
+  type HttpLimits,
+  type ResponseLike,
+  type RequestLike,
+  type HeadersLike,
+  type HeadersInitLike,
+  type BodyInitLike,
+  type AbortSignalLike,
+} from "./http/index.js";
+
 export { VERSION } from "./version.js";
