@@ -19,7 +19,7 @@ const ROW_H = 26;
 const SCALE_MAX = 3;
 
 function score(t: Target): number | null {
-  if (t.value === null) return null;
+  if (t.value === null || t.limit === null) return null;
   if (t.unit === "count") return t.value === 0 ? 1 : 1 / (1 + t.value);
   if (t.kind === "min") return t.value / t.limit;
   return t.value === 0 ? SCALE_MAX : t.limit / t.value;
@@ -29,6 +29,7 @@ const escape = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&l
 
 function describe(t: Target): string {
   if (t.value === null) return "not measured";
+  if (t.limit === null) return `${formatValue(t)}${t.unit === "ms" ? " ms" : ""} (reported, no target)`;
   return `${formatValue(t)}${t.unit === "KB" || t.unit === "KiB" ? ` ${t.unit}` : ""} (target ${formatLimit(t)})`;
 }
 

@@ -23,6 +23,7 @@ import { HOSTILE_FULL, HOSTILE_QUICK, measureHostileFlights } from "./hostile-fl
 import { writeReadmeTable } from "./lib/readme-table.js";
 import { sampleMutlsNative, sampleNodeTls } from "./lib/tcp.js";
 import { measureRecordThroughput } from "./records.js";
+import { measureXsHandshakeMs, measureXsMetered } from "./lib/xs.js";
 
 const opts = parseOptions(process.argv.slice(2));
 const started = now();
@@ -144,6 +145,18 @@ async function main(): Promise<void> {
       "not measured: quickjs-emscripten is not installed in the main package; install test/runtimes (cd test/runtimes && npm ci) to measure it";
   }
 
+  log(`Moddable XS (xsnap): metered handshake and 1 MiB of records, then ${plan.quickjs * 2} timed handshakes`);
+  const xs: NonNullable<BenchResults["xs"]> = { handshake_ms: null, metered_handshake: null, metered_mib_records: null };
+  try {
+    const metered = await measureXsMetered(log);
+    xs.metered_handshake = metered.metered_handshake;
+    xs.metered_mib_records = metered.metered_mib_records;
+    xs.handshake_ms = round(await measureXsHandshakeMs(plan.quickjs * 2, log));
+    xs.note = `${metered.xs} (xsnap from @agoric/xsnap, built by test/runtimes/lib/xsnap.mjs), metered steps with seeded entropy, performance.now()`;
+  } catch (e) {
+    xs.note = `not measured: ${(e as Error).message}`;
+  }
+
   const results: BenchResults = {
     machine,
     quick: opts.quick,
@@ -156,6 +169,7 @@ async function main(): Promise<void> {
     bundle: { ...bundles.sizes, breakdown: bundles.breakdown },
     interpreters,
     hostile,
+    xs,
     duration_s: 0,
   };
   results.targets = evaluateTargets(results);
@@ -194,6 +208,7 @@ function printTable(r: BenchResults): void {
     const h = r.hostile;
     rows.push([`hostile flight (${h.flight.certificates} certs, ${h.flight.message_bytes} B): victim server / client / normal handshake`, `${h.to_server.victim_ms} / ${h.to_client.victim_ms} / ${h.normal_handshake_ms} ms`, "", ""]);
   }
+  if (r.xs) rows.push(["Moddable XS handshake / metered handshake / metered 1 MiB records", `${r.xs.handshake_ms ?? "n/a"} ms / ${r.xs.metered_handshake ?? "n/a"} / ${r.xs.metered_mib_records ?? "n/a"}`, "", ""]);
   rows.push(["interpreters jitless / quickjs handshake", `${r.interpreters.jitless_handshake_ms ?? "n/a"} / ${r.interpreters.quickjs_handshake_ms ?? "n/a"} ms`, "", ""]);
   for (const t of r.targets ?? evaluateTargets(r)) {
     rows.push([`target ${t.id}`, "", `${formatValue(t)} ${formatLimit(t, true)}`, t.met === null ? "?" : t.met ? "yes" : "NO"]);

@@ -24,7 +24,7 @@ export function renderReadmeTables(r: Partial<BenchResults>): string {
     "|---|---|---|---|---|",
   );
   for (const t of r.targets ?? evaluateTargets(r)) {
-    lines.push(`| \`${t.id}\` | ${t.label} | **${formatValue(t)}** | ${formatLimit(t)} | ${t.met === null ? "not measured" : t.met ? "yes" : "**no**"} |`);
+    lines.push(`| \`${t.id}\` | ${t.label} | **${formatValue(t)}** | ${formatLimit(t)} | ${t.limit === null ? (t.value === null ? "not measured" : "reported") : t.met === null ? "not measured" : t.met ? "yes" : "**no**"} |`);
   }
   lines.push("", "Measured without a target:", "", "| measure | result |", "|---|---|");
   for (const [type, name] of [["p256", "P-256"], ["ed25519", "Ed25519"]] as const) {

@@ -55,6 +55,13 @@ export interface BenchResults {
   };
   /** The worst Certificate flight within the limits, against a normal handshake (bench/hostile-flights.ts). */
   hostile?: import("../hostile-flights.js").HostileFigures;
+  /** mutls in Moddable XS (bench/lib/xs.ts): null where it could not be measured, with `note` saying why. */
+  xs?: {
+    handshake_ms: number | null;
+    metered_handshake: number | null;
+    metered_mib_records: number | null;
+    note?: string;
+  };
   /** Every issue's targets with this run's values (bench/lib/targets.ts): the README table and the chart read these. */
   targets?: import("./targets.js").Target[];
   duration_s: number;

@@ -12,12 +12,13 @@ export interface Target {
   readonly label: string;
   /** null when the run could not measure it. */
   readonly value: number | null;
-  readonly limit: number;
+  /** null: reported without a limit (issue 15's XS figures); `met` is then null too. */
+  readonly limit: number | null;
   /** "max": value must be <= limit; "min": value must be >= limit. */
   readonly kind: "max" | "min";
   /** null when not measured. */
   readonly met: boolean | null;
-  readonly unit: "ratio" | "count" | "KB" | "KiB";
+  readonly unit: "ratio" | "count" | "KB" | "KiB" | "ms";
 }
 
 import type { BenchResults, HandshakeEntry, RecordEntry } from "./results.js";
@@ -25,7 +26,7 @@ import type { BenchResults, HandshakeEntry, RecordEntry } from "./results.js";
 type Results = Partial<BenchResults>;
 
 export const met = (t: Pick<Target, "value" | "limit" | "kind">): boolean | null =>
-  t.value === null || !Number.isFinite(t.value) ? null : t.kind === "max" ? t.value <= t.limit : t.value >= t.limit;
+  t.value === null || !Number.isFinite(t.value) || t.limit === null ? null : t.kind === "max" ? t.value <= t.limit : t.value >= t.limit;
 
 const ratio = (a: unknown, b: unknown): number | null =>
   typeof a === "number" && typeof b === "number" && b > 0 ? a / b : null;
@@ -39,7 +40,7 @@ const SUITE_LABELS: Record<string, string> = {
 };
 export const suiteLabel = (suite: string): string => SUITE_LABELS[suite] ?? suite;
 
-function target(id: string, label: string, value: number | null, limit: number, kind: "max" | "min", unit: Target["unit"]): Target {
+function target(id: string, label: string, value: number | null, limit: number | null, kind: "max" | "min", unit: Target["unit"]): Target {
   const v = value === null || !Number.isFinite(value) ? null : Math.round(value * 1000) / 1000;
   return { id, label, value: v, limit, kind, met: met({ value: v, limit, kind }), unit };
 }
@@ -82,6 +83,11 @@ export function evaluateTargets(r: Results): Target[] {
   out.push(target("bundle.full_kb", "bundle, everything, min+gzip (KB)", kb(r.bundle?.full_min_gz), 95, "max", "KB"));
   // Issue 11 (safe to expose): the worst Certificate flight within the limits, against a normal handshake.
   out.push(target("hostile.worst_flight_vs_handshake", "worst hostile Certificate flight, victim's time / normal P-256 handshake", r.hostile?.worst_flight_vs_handshake ?? null, 10, "max", "ratio"));
+  // Issue 15 (devices): mutls in Moddable XS, reported without a limit. The metered costs are
+  // deterministic; `npm run bench:xs-gate` holds them to bench/xs-meter-baseline.json.
+  out.push(target("xs.handshake_ms", "Moddable XS (xsnap): mutual P-256 handshake, median (ms)", r.xs?.handshake_ms ?? null, null, "max", "ms"));
+  out.push(target("xs.metered_handshake", "Moddable XS: metered steps of one mutual P-256 handshake", r.xs?.metered_handshake ?? null, null, "max", "count"));
+  out.push(target("xs.metered_mib_records", "Moddable XS: metered steps of 1 MiB of AES-128-GCM records", r.xs?.metered_mib_records ?? null, null, "max", "count"));
   return out;
 }
 
@@ -95,5 +101,6 @@ export function formatValue(t: Target): string {
 
 /** "≤ 1" / "≥ 2" (ASCII with ascii = true). */
 export function formatLimit(t: Target, ascii = false): string {
+  if (t.limit === null) return ascii ? "-" : "—";
   return `${t.kind === "max" ? (ascii ? "<=" : "≤") : ascii ? ">=" : "≥"} ${t.limit}${t.unit === "KB" || t.unit === "KiB" ? ` ${t.unit}` : ""}`;
 }

@@ -22,16 +22,11 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSy
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  clientReportProblems,
-  fail,
-  opensslClientProblems,
-  opensslServerProblems,
-  serverReportProblems,
-} from "./lib/checks.mjs";
+import { clientReportProblems, fail, opensslClientProblems, opensslServerProblems, serverReportProblems } from "./lib/checks.mjs";
 import { nodeTlsClientEcho } from "./lib/node-tls-client.mjs";
 import { startNodeMtlsEchoServer } from "./lib/peers.mjs";
 import { freePort, killGroup, runEntry as runProcess, tail } from "./lib/processes.mjs";
+import { ensureXsnap, entropyBytes, xsPrelude, xsVersion } from "./lib/xsnap.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, "../..");
@@ -158,7 +153,8 @@ async function checkClientRole(runtime, server, start) {
 async function checkServerRole(runtime, command, args) {
   const { path, cfg, message } = writeConfig(runtime, "server", {});
   const { report, listening } = await runEntry(command, [...args, "server", path], {
-    onListening: (port) => nodeTlsClientEcho({ port, ca: CA, cert: CLIENT.cert, key: CLIENT.key, servername: "localhost", message, timeoutMs: cfg.timeoutMs / 2 }),
+    onListening: (port) =>
+      nodeTlsClientEcho({ port, ca: CA, cert: CLIENT.cert, key: CLIENT.key, servername: "localhost", message, timeoutMs: cfg.timeoutMs / 2 }),
   });
   if (!listening) throw new Error(`server: ${report.error ?? "never listened"}`);
   fail([...opensslClientProblems(listening, message, FIXTURES), ...(report.error ? [report.error] : serverReportProblems(report, FIXTURES))], "server");
@@ -259,12 +255,16 @@ function ensureChromium() {
 async function checkChromium(server) {
   ensureChromium();
   await bundle("entries/chromium/page.mjs", "chromium-page.js");
-  const client = await checkClientRole("chromium", server, async (cfgPath) => (await runEntry(process.execPath, [join(HERE, "entries/chromium-host.mjs"), cfgPath, BUILD])).report);
+  const client = await checkClientRole(
+    "chromium",
+    server,
+    async (cfgPath) => (await runEntry(process.execPath, [join(HERE, "entries/chromium-host.mjs"), cfgPath, BUILD])).report,
+  );
   return `mutual auth verified by OpenSSL, echo ok: ${client} through a WebSocket-to-TCP relay`;
 }
 
 async function checkQuickJS() {
-  await bundle("entries/quickjs-main.mjs", "quickjs.js", { format: "iife" });
+  await bundle("entries/bare-vm-main.mjs", "quickjs.js", { format: "iife" });
   const { path, message } = writeConfig("quickjs", "memory", {});
   const { report } = await runEntry(process.execPath, [join(HERE, "entries/quickjs-host.mjs"), path, join(BUILD, "quickjs.js")], { cwd: HERE });
   if (report.error) throw new Error(report.error);
@@ -273,6 +273,31 @@ async function checkQuickJS() {
   if (!report.hostApis || present.length) problems.push(`the VM was not bare: ${JSON.stringify(report.hostApis)}`);
   fail(problems, "memory");
   return `${report.cipherSuite} ${report.group}, client and server both mutls via ${report.api} in a VM without Node or Web APIs; identities match the fixtures as OpenSSL parses them, echo ok`;
+}
+
+/** What a bare VM must not offer: the runner checks every one of these is "undefined". */
+const WEB_AND_NODE_APIS = ["setTimeout", "ReadableStream", "WebSocket", "fetch", "process", "Buffer", "require", "subtle"];
+
+/**
+ * Moddable XS, the engine of ESP32 and Raspberry Pi Pico devices, as its `xsnap` host built from
+ * the C sources @agoric/xsnap ships (lib/xsnap.mjs). The same bundle as QuickJS's; the host's
+ * prelude supplies the config, the report and `crypto.getRandomValues` from node:crypto's bytes.
+ */
+async function checkXs() {
+  const xsnap = ensureXsnap(ROOT, (line) => console.log(line));
+  await bundle("entries/bare-vm-main.mjs", "xs.js", { format: "iife" });
+  const { cfg, message } = writeConfig("xs", "memory", {});
+  const prelude = join(BUILD, "xs.prelude.js");
+  // 64 KiB of entropy: a mutual handshake draws a few hundred bytes; the prelude refuses to reuse any.
+  writeFileSync(prelude, xsPrelude(cfg, entropyBytes(64 * 1024)));
+  const { report } = await runEntry(xsnap, [prelude, join(BUILD, "xs.js")], { cwd: HERE });
+  if (report.error) throw new Error(report.error);
+  const problems = [...clientReportProblems(report, message, FIXTURES), ...serverReportProblems(report, FIXTURES)];
+  const present = WEB_AND_NODE_APIS.filter((name) => report.hostApis?.[name] !== "undefined");
+  if (!report.hostApis || present.length) problems.push(`the VM was not bare: ${JSON.stringify(report.hostApis)}`);
+  if (!(report.entropyUsed > 0)) problems.push("the handshake drew no bytes from the host's crypto.getRandomValues");
+  fail(problems, "memory");
+  return `${report.cipherSuite} ${report.group}, client and server both mutls via ${report.api} in ${xsVersion(xsnap)} (xsnap, ${report.entropyUsed} bytes of host entropy) without Node or Web APIs; identities match the fixtures as OpenSSL parses them, echo ok`;
 }
 
 async function main() {
@@ -311,6 +336,7 @@ async function main() {
     await server.close();
   }
   await attempt("quickjs", checkQuickJS);
+  await attempt("xs", checkXs);
 }
 
 await main();

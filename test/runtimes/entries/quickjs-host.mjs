@@ -1,6 +1,6 @@
 /**
  * Hosts the QuickJS check: a QuickJS VM (compiled to WebAssembly by quickjs-emscripten) gets the
- * bundle of quickjs-main.mjs, a config object, a report function and `crypto.getRandomValues`
+ * bundle of bare-vm-main.mjs, a config object, a report function and `crypto.getRandomValues`
  * backed by node:crypto. Nothing else from Node or the Web is visible inside the VM.
  * argv[2]: the JSON config; argv[3]: the bundle. Prints one `RESULT {json}` line.
  */

@@ -1,17 +1,18 @@
 /**
- * QuickJS: the bundle runs with no Node and no Web APIs (no Web Streams, no timers, no
- * TextEncoder), only ES2020 plus the one thing the pure crypto provider documents it needs,
- * `crypto.getRandomValues`, which the host supplies from its own entropy (as an embedded device
- * would from its RNG). Client and server are both mutls, connected through memoryTransportPair()
- * with connect()/accept(), using SecureConnection.read()/write() since there are no streams.
- * The host passes `__config` and reads the report through `__report(json)`.
+ * A bare VM (QuickJS, Moddable XS): the bundle runs with no Node and no Web APIs (no Web Streams,
+ * no timers; QuickJS has no TextEncoder either), only ES2020 plus the one thing the pure crypto
+ * provider documents it needs, `crypto.getRandomValues`, which the host supplies from its own
+ * entropy (as an embedded device would from its RNG). Client and server are both mutls, connected
+ * through memoryTransportPair() with connect()/accept(), using SecureConnection.read()/write()
+ * since there are no streams. The host passes `__config` and reads the report through
+ * `__report(json)`.
  */
 import { accept, connect, memoryTransportPair } from "../../../dist/index.js";
 
 /* global __config, __report */
 const cfg = __config;
 
-/** ASCII only; QuickJS has no TextEncoder. */
+/** ASCII only: QuickJS has no TextEncoder. */
 const ascii = (text) => Uint8Array.from(text, (c) => c.charCodeAt(0));
 const fromAscii = (bytes) => String.fromCharCode(...bytes);
 const toHex = (bytes) => (bytes ? Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("") : null);
