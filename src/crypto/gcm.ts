@@ -9,8 +9,11 @@ import { aesCtrKeystream, aesEncryptBlock, expandAesKey, type AesKeySchedule } f
 import { ByteView } from "./byte-view.js";
 import { type GcmTableSize, type GhashMultiplier, createGhash } from "./ghash.js";
 
-/** Counter blocks encrypted per call to `aesCtrKeystream` (1 KiB of key stream). */
-const BATCH_BLOCKS = 64;
+/**
+ * Counter blocks encrypted per call to `aesCtrKeystream` (256 bytes of key stream, held per key):
+ * enough to amortise the call, small enough that an idle connection's two keys stay light.
+ */
+const BATCH_BLOCKS = 16;
 
 function readWord(buf: Uint8Array, at: number): number {
   return (buf[at] << 24) | (buf[at + 1] << 16) | (buf[at + 2] << 8) | buf[at + 3];
