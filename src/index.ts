@@ -28,7 +28,7 @@ export type {
   PrivateKey,
   SignatureAlgorithm,
 } from "./crypto/provider.js";
-export { pureProvider } from "./crypto/pure.js";
+export { pureProvider, createPureProvider, type PureProviderOptions } from "./crypto/pure.js";
 export type {
   PeerIdentity,
   Certificate,

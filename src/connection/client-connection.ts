@@ -5,28 +5,36 @@ import { Connection } from "./connection.js";
 
 /** A TLS 1.3 client. The ClientHello is queued on construction: call `takeOutput()` first. */
 export class ClientConnection extends Connection {
-  private readonly handshake: ClientHandshake;
+  /** Null once the handshake is complete: the post-handshake state takes over. */
+  private handshake: ClientHandshake | null;
 
   constructor(config: ClientConfig) {
     super(resolveConfig(config));
-    this.handshake = new ClientHandshake(this.config, config, this.io);
+    const handshake = new ClientHandshake(this.config, config, this.io);
+    this.handshake = handshake;
     // RFC 8446 §5.1: an initial ClientHello may carry legacy_record_version 0x0301 for old middleboxes.
     this.setPlaintextRecordVersion(0x0301);
     this.start(() => {
-      this.handshake.sendClientHello();
+      handshake.sendClientHello();
       this.flushHandshake();
     });
     this.setPlaintextRecordVersion(0x0303);
     // §5.1: only the first ClientHello may carry record version 0x0301; the §D.4
     // change_cipher_spec and 0-RTT records that follow it use 0x0303.
-    this.start(() => this.handshake.sendEarlyData());
+    // The handshake cannot complete before the server answers, so `handshake` is still current here.
+    this.start(() => handshake.sendEarlyData());
   }
 
   protected get step(): Step {
+    if (this.handshake === null) throw new Error("no handshake step after the handshake completed");
     return this.handshake.step;
   }
 
   protected get helloSeen(): boolean {
     return true;
+  }
+
+  protected dropHandshake(): void {
+    this.handshake = null;
   }
 }

@@ -83,6 +83,7 @@ export abstract class Connection {
         session.onClientAuthenticated = (outcome) => this.applyClientAuthentication(outcome);
         this.recordsPerKey = automaticKeyUpdateLimit(session.suite, this.config.keyUpdateInterval);
         if (this.receiveLimit !== null) this.reader.limitContent(this.receiveLimit);
+        this.dropHandshake();
       },
       setRecordLimits: (limits) => {
         if (limits.send !== null) this.writer.limitFragment(limits.send);
@@ -114,6 +115,11 @@ export abstract class Connection {
   protected abstract get step(): Step;
   /** Whether the first ClientHello was sent or received (the start of §D.4's CCS window). */
   protected abstract get helloSeen(): boolean;
+  /**
+   * The handshake is complete: let go of the handshake state and everything only it needed
+   * (issue 15: an idle connection keeps its traffic keys and post-handshake state, nothing more).
+   */
+  protected abstract dropHandshake(): void;
 
   // ---- public API ----
 

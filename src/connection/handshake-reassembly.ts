@@ -6,9 +6,14 @@ import { type HandshakeMessage, checkHandshakeLength } from "../handshake/messag
  * Joins handshake record fragments into messages (RFC 8446 §5.1: a message may span records, and
  * a record may carry several). The buffer grows only as far as the largest message allowed
  * (`limits.maxHandshakeMessageSize`) plus one record, so a peer cannot make it grow without bound.
+ * It is let go whenever no partial message is held: after the handshake, messages are rare
+ * (KeyUpdate, NewSessionTicket) and an idle connection keeps no buffer for them.
  */
+const EMPTY: Uint8Array = new Uint8Array(0);
+const INITIAL_SIZE = 1024;
+
 export class HandshakeReassembly {
-  private buffer = new Uint8Array(1024);
+  private buffer: Uint8Array = EMPTY;
   private fill = 0;
 
   constructor(private readonly maxMessageSize: number) {}
@@ -23,7 +28,7 @@ export class HandshakeReassembly {
     if (need > this.buffer.length) {
       const limit = this.maxMessageSize + 4 + (1 << 14);
       if (need > limit) fail("unexpected_message", `handshake data exceeds ${limit} bytes without completing a message`, "limit_exceeded");
-      const next = new Uint8Array(Math.max(need, this.buffer.length * 2));
+      const next = new Uint8Array(Math.max(need, this.buffer.length * 2, INITIAL_SIZE));
       next.set(this.buffer.subarray(0, this.fill));
       this.buffer = next;
     }
@@ -50,6 +55,7 @@ export class HandshakeReassembly {
     const raw = b.slice(0, 4 + length);
     b.copyWithin(0, 4 + length, this.fill);
     this.fill -= 4 + length;
+    if (this.fill === 0) this.buffer = EMPTY;
     return { type: raw[0], body: raw.subarray(4), raw };
   }
 }

@@ -6,7 +6,8 @@ import { Connection } from "./connection.js";
 
 /** A TLS 1.3 server: feed it the client's bytes with `receive()`. */
 export class ServerConnection extends Connection {
-  private readonly handshake: ServerHandshake;
+  /** Null once the handshake is complete: the post-handshake state takes over. */
+  private handshake: ServerHandshake | null;
 
   constructor(config: ServerConfig) {
     super(resolveConfig(config));
@@ -28,10 +29,15 @@ export class ServerConnection extends Connection {
   }
 
   protected get step(): Step {
+    if (this.handshake === null) throw new Error("no handshake step after the handshake completed");
     return this.handshake.step;
   }
 
   protected get helloSeen(): boolean {
-    return this.handshake.step.name !== "ExpectClientHello";
+    return this.handshake === null || this.handshake.step.name !== "ExpectClientHello";
+  }
+
+  protected dropHandshake(): void {
+    this.handshake = null;
   }
 }

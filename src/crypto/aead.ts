@@ -9,6 +9,7 @@
 import { fail } from "../bytes/index.js";
 import { ChaCha20Poly1305 } from "./chacha20-poly1305.js";
 import { AesGcm } from "./gcm.js";
+import type { GcmTableSize } from "./ghash.js";
 import type { AeadAlgorithm, AeadKey } from "./provider.js";
 
 /** RFC 5116 §5.1/§5.2 and RFC 8439 §2.8: every TLS 1.3 AEAD has a 16-byte tag and 12-byte nonce. */
@@ -61,14 +62,17 @@ function checkNonce(nonce: Uint8Array): void {
   if (nonce.length !== AEAD_NONCE_LENGTH) fail("internal_error", "AEAD nonce must be 12 bytes");
 }
 
-/** Binds an AEAD to one traffic key, checking the key once rather than per record. */
-export function createAeadKey(algorithm: AeadAlgorithm, key: Uint8Array): AeadKey {
+/**
+ * Binds an AEAD to one traffic key, checking the key once rather than per record. `gcmTables`
+ * picks the GHASH table of AES-GCM keys (ghash.ts).
+ */
+export function createAeadKey(algorithm: AeadAlgorithm, key: Uint8Array, gcmTables: GcmTableSize = "compact"): AeadKey {
   const keyLength = aeadKeyLength(algorithm);
   if (key.length !== keyLength) {
     fail("internal_error", `${algorithm} needs a ${keyLength}-byte key, got ${key.length}`);
   }
   // The key is consumed here (expanded into round keys / key words), so a caller reusing its key
   // buffer cannot change a live traffic key.
-  const cipher = algorithm === "CHACHA20-POLY1305" ? new ChaCha20Poly1305(key) : new AesGcm(key);
+  const cipher = algorithm === "CHACHA20-POLY1305" ? new ChaCha20Poly1305(key) : new AesGcm(key, gcmTables);
   return new BoundAeadKey(algorithm, cipher);
 }

@@ -2,92 +2,18 @@
  * AES-GCM (NIST SP 800-38D) with a 96-bit nonce and a 128-bit tag, bound to one key.
  *
  * Everything that depends only on the key is computed once, in the constructor: the AES round
- * keys and the GHASH multiplication table for H = E(K, 0^128). Sealing and opening then work in
- * place on the caller's buffer and allocate nothing.
- *
- * GHASH uses one 256-entry table per byte position of the block (16 x 256 x 16 bytes = 64 KiB per
- * key): a multiplication by H is then 16 lookups and XORs, with no shifting or reduction. A
- * 4 KiB Shoup table would need a shift and a reduction per byte, about twice the work per block.
- * Like the AES tables, lookups are indexed by secret data: not constant-time against cache timing.
+ * keys and the GHASH multiplication table for H = E(K, 0^128) (ghash.ts: 512 bytes by default, 64 KiB
+ * on request). Sealing and opening then work in place on the caller's buffer and allocate nothing.
  */
 import { aesCtrKeystream, aesEncryptBlock, expandAesKey, type AesKeySchedule } from "./aes.js";
 import { ByteView } from "./byte-view.js";
+import { type GcmTableSize, type GhashMultiplier, createGhash } from "./ghash.js";
 
-/** Counter blocks encrypted per call to `aesCtrKeystream` (1 KiB of key stream). */
-const BATCH_BLOCKS = 64;
-
-/** SP 800-38D §6.3: multiplication by x is a right shift; R = 11100001 || 0^120 folds the carry back. */
-const GHASH_R = 0xe1000000 | 0;
-
-/** Builds the per-position table: entry (p, b) = (byte b at position p of a block) * H. */
-function buildGhashTable(h0: number, h1: number, h2: number, h3: number): Int32Array {
-  const table = new Int32Array(16 * 256 * 4);
-  for (let p = 0; p < 16; p++) {
-    const base = p << 10;
-    for (let j = 0; j < 8; j++) {
-      // (v0..v3) = H * x^(8p + j): bit j (from the most significant) of byte p.
-      const single = base | ((0x80 >>> j) << 2);
-      table[single] = h0;
-      table[single + 1] = h1;
-      table[single + 2] = h2;
-      table[single + 3] = h3;
-      const carry = h3 & 1;
-      h3 = (h3 >>> 1) | (h2 << 31);
-      h2 = (h2 >>> 1) | (h1 << 31);
-      h1 = (h1 >>> 1) | (h0 << 31);
-      h0 = (h0 >>> 1) ^ (carry ? GHASH_R : 0);
-    }
-    // Every other byte value is the XOR of its single-bit entries (multiplication is linear).
-    for (let b = 1; b < 256; b++) {
-      const low = b & -b;
-      if (low === b) continue;
-      const i = base | (b << 2);
-      const a = base | ((b ^ low) << 2);
-      const c = base | (low << 2);
-      table[i] = table[a] ^ table[c];
-      table[i + 1] = table[a + 1] ^ table[c + 1];
-      table[i + 2] = table[a + 2] ^ table[c + 2];
-      table[i + 3] = table[a + 3] ^ table[c + 3];
-    }
-  }
-  return table;
-}
-
-/** y <- y * H, with y as four big-endian words. */
-function ghashMultiply(table: Int32Array, y: Int32Array): void {
-  let z0 = 0;
-  let z1 = 0;
-  let z2 = 0;
-  let z3 = 0;
-  for (let w = 0; w < 4; w++) {
-    const v = y[w];
-    const base = w << 12;
-    let i = base | ((v >>> 24) << 2);
-    z0 ^= table[i];
-    z1 ^= table[i + 1];
-    z2 ^= table[i + 2];
-    z3 ^= table[i + 3];
-    i = base | 1024 | (((v >>> 16) & 0xff) << 2);
-    z0 ^= table[i];
-    z1 ^= table[i + 1];
-    z2 ^= table[i + 2];
-    z3 ^= table[i + 3];
-    i = base | 2048 | (((v >>> 8) & 0xff) << 2);
-    z0 ^= table[i];
-    z1 ^= table[i + 1];
-    z2 ^= table[i + 2];
-    z3 ^= table[i + 3];
-    i = base | 3072 | ((v & 0xff) << 2);
-    z0 ^= table[i];
-    z1 ^= table[i + 1];
-    z2 ^= table[i + 2];
-    z3 ^= table[i + 3];
-  }
-  y[0] = z0;
-  y[1] = z1;
-  y[2] = z2;
-  y[3] = z3;
-}
+/**
+ * Counter blocks encrypted per call to `aesCtrKeystream` (256 bytes of key stream, held per key):
+ * enough to amortise the call, small enough that an idle connection's two keys stay light.
+ */
+const BATCH_BLOCKS = 16;
 
 function readWord(buf: Uint8Array, at: number): number {
   return (buf[at] << 24) | (buf[at + 1] << 16) | (buf[at + 2] << 8) | buf[at + 3];
@@ -103,7 +29,7 @@ function writeWord(buf: Uint8Array, at: number, w: number): void {
 /** AES-GCM bound to one key; `seal`/`open` take the 12-byte nonce and work in place. */
 export class AesGcm {
   private readonly schedule: AesKeySchedule;
-  private readonly table: Int32Array;
+  private readonly ghash: GhashMultiplier;
   /** AES output: key stream for up to BATCH_BLOCKS counter blocks. */
   private readonly keystream = new Int32Array(4 * BATCH_BLOCKS);
   /** The GHASH accumulator Y (SP 800-38D §6.4). */
@@ -115,11 +41,11 @@ export class AesGcm {
   private n2 = 0;
   private readonly view = new ByteView();
 
-  constructor(key: Uint8Array) {
+  constructor(key: Uint8Array, tables: GcmTableSize = "compact") {
     this.schedule = expandAesKey(key);
     const h = this.keystream;
     aesEncryptBlock(this.schedule, 0, 0, 0, 0, h);
-    this.table = buildGhashTable(h[0], h[1], h[2], h[3]);
+    this.ghash = createGhash(tables, h[0], h[1], h[2], h[3]);
     h.fill(0); // H now lives only in the table
   }
 
@@ -174,7 +100,7 @@ export class AesGcm {
     y[1] ^= (aadLength * 8) | 0;
     y[2] ^= (textLength / 0x20000000) | 0;
     y[3] ^= (textLength * 8) | 0;
-    ghashMultiply(this.table, y);
+    this.ghash.multiply(y);
     const m = this.tagMask;
     y[0] ^= m[0];
     y[1] ^= m[1];
@@ -185,7 +111,7 @@ export class AesGcm {
   /** GHASH update over the AAD (§7.1 step 5), the last block zero-padded. AADs are short: bytes suffice. */
   private hashAad(aad: Uint8Array): void {
     const y = this.y;
-    const table = this.table;
+    const ghash = this.ghash;
     const length = aad.length;
     let p = 0;
     for (; p + 16 <= length; p += 16) {
@@ -193,7 +119,7 @@ export class AesGcm {
       y[1] ^= readWord(aad, p + 4);
       y[2] ^= readWord(aad, p + 8);
       y[3] ^= readWord(aad, p + 12);
-      ghashMultiply(table, y);
+      ghash.multiply(y);
     }
     this.hashTail(aad, p, length);
   }
@@ -201,7 +127,7 @@ export class AesGcm {
   /** GHASH update over the ciphertext `buf[offset, offset+length)`; `view` is a DataView over `buf`. */
   private hashText(buf: Uint8Array, view: DataView, offset: number, length: number): void {
     const y = this.y;
-    const table = this.table;
+    const ghash = this.ghash;
     const end = offset + length;
     let p = offset;
     for (; p + 16 <= end; p += 16) {
@@ -209,7 +135,7 @@ export class AesGcm {
       y[1] ^= view.getInt32(p + 4);
       y[2] ^= view.getInt32(p + 8);
       y[3] ^= view.getInt32(p + 12);
-      ghashMultiply(table, y);
+      ghash.multiply(y);
     }
     this.hashTail(buf, p, end);
   }
@@ -219,14 +145,14 @@ export class AesGcm {
     if (p === end) return;
     const y = this.y;
     for (let i = 0; p < end; i++, p++) y[i >>> 2] ^= buf[p] << (24 - 8 * (i & 3));
-    ghashMultiply(this.table, y);
+    this.ghash.multiply(y);
   }
 
   /** CTR encryption (§6.5) from counter 2, fused with GHASH over the ciphertext it produces. */
   private encryptAndHash(buf: Uint8Array, view: DataView, offset: number, length: number): void {
     const ks = this.keystream;
     const y = this.y;
-    const table = this.table;
+    const ghash = this.ghash;
     const end = offset + length;
     let counter = 2;
     for (let p = offset; p < end; ) {
@@ -247,7 +173,7 @@ export class AesGcm {
         y[1] ^= c1;
         y[2] ^= c2;
         y[3] ^= c3;
-        ghashMultiply(table, y);
+        ghash.multiply(y);
       }
       if (p < end && k < 4 * blocks) {
         // The final partial block: encrypt byte by byte and hash it zero-padded (§6.4).
@@ -257,7 +183,7 @@ export class AesGcm {
           buf[p] = c;
           y[i >>> 2] ^= c << shift;
         }
-        ghashMultiply(table, y);
+        ghash.multiply(y);
       }
     }
   }

@@ -1,20 +1,26 @@
 import { RangeCopier, copyBytes } from "./copy-bytes.js";
+import { recordBuffers } from "./buffer-pool.js";
+
+const NO_BUFFER: Uint8Array = new Uint8Array(0);
 
 /**
  * A first-in first-out queue of bytes in one buffer owned by the connection (design.md,
  * principle 1): decrypted application data waits here until the application reads it. Bytes are
  * copied in and out; the buffer grows (doubling) only when more is pending than ever before, so
- * once a connection is warm the queue allocates nothing.
+ * once a connection is warm the queue allocates nothing. The buffer comes from the shared pool
+ * (buffer-pool.ts) when bytes arrive and goes back when the queue is drained.
  */
 export class ByteQueue {
-  private buf: Uint8Array;
+  private buf: Uint8Array = NO_BUFFER;
+  /** The size of buffer to take: the initial capacity, or the most ever pending. */
+  private size: number;
   private start = 0;
   private end = 0;
   private readonly copyIn = new RangeCopier();
   private readonly copyOut = new RangeCopier();
 
   constructor(initialCapacity = 1024) {
-    this.buf = new Uint8Array(initialCapacity);
+    this.size = initialCapacity;
   }
 
   /** Bytes waiting to be taken. */
@@ -24,6 +30,11 @@ export class ByteQueue {
 
   /** Appends a copy of `src[offset, offset+length)`. */
   push(src: Uint8Array, offset: number, length: number): void {
+    if (length === 0) return;
+    if (this.buf === NO_BUFFER) {
+      while (this.size < length) this.size *= 2;
+      this.buf = recordBuffers.take(this.size);
+    }
     if (this.end + length > this.buf.length) this.makeRoom(length);
     this.copyIn.copy(src, offset, this.buf, this.end, length);
     this.end += length;
@@ -42,21 +53,29 @@ export class ByteQueue {
   takeAll(): Uint8Array | null {
     if (this.end === this.start) return null;
     const bytes = this.buf.slice(this.start, this.end);
-    this.start = this.end = 0;
+    this.release();
     return bytes;
   }
 
   private consume(n: number): void {
     this.start += n;
-    if (this.start === this.end) this.start = this.end = 0;
+    if (this.start === this.end) this.release();
+  }
+
+  private release(): void {
+    recordBuffers.give(this.buf, this.end);
+    this.buf = NO_BUFFER;
+    this.start = this.end = 0;
   }
 
   /** Slides pending bytes to the front, and doubles the buffer if that is still not enough. */
   private makeRoom(extra: number): void {
     const pending = this.end - this.start;
     if (pending + extra > this.buf.length) {
-      const next = new Uint8Array(Math.max(this.buf.length * 2, pending + extra));
+      while (this.size < pending + extra) this.size *= 2;
+      const next = recordBuffers.take(this.size);
       copyBytes(this.buf, this.start, next, 0, pending);
+      recordBuffers.give(this.buf, this.end);
       this.buf = next;
     } else {
       this.buf.copyWithin(0, this.start, this.end);

@@ -1,6 +1,9 @@
 import { fail } from "../bytes/index.js";
 import { RangeCopier, copyBytes } from "./copy-bytes.js";
 import { RECORD_HEADER_LENGTH, type RecordProtection } from "./record-protection.js";
+import { recordBuffers } from "./buffer-pool.js";
+
+const NO_BUFFER: Uint8Array = new Uint8Array(0);
 
 /** RFC 8446 §5.1-5.2 limits. */
 export const MAX_PLAINTEXT = 1 << 14;
@@ -10,10 +13,14 @@ const CONTENT_APPLICATION_DATA = 23;
 
 /**
  * Assembles one record at a time from arbitrary input chunks into a buffer it owns, then opens it
- * in place (RFC 8446 §5). Memory is bounded by one maximum-size record whatever the peer sends.
+ * in place (RFC 8446 §5). Memory is bounded by one maximum-size record whatever the peer sends,
+ * and between records it holds none: the buffer comes from the shared pool (buffer-pool.ts) when a
+ * record's first byte arrives and goes back once the record is processed.
  */
 export class RecordReader {
-  private buf = new Uint8Array(RECORD_HEADER_LENGTH + MAX_CIPHERTEXT);
+  private buf: Uint8Array = NO_BUFFER;
+  /** The size of buffer a record needs: one maximum-size record, or one limited record. */
+  private bufferSize = RECORD_HEADER_LENGTH + MAX_CIPHERTEXT;
   /** Largest record content accepted: 2^14 (§5.1), or the negotiated RFC 8449 / RFC 6066 limit. */
   private maxContent = MAX_PLAINTEXT;
   /** A smaller limit to switch to once the record being processed is done (see `limitContent`). */
@@ -47,6 +54,10 @@ export class RecordReader {
    * check `ready` afterwards. Allocates nothing.
    */
   feed(data: Uint8Array, offset: number, end = data.length): number {
+    if (this.buf === NO_BUFFER) {
+      if (offset >= end) return offset;
+      this.buf = recordBuffers.take(this.bufferSize);
+    }
     if (this.fill < RECORD_HEADER_LENGTH) {
       const n = Math.min(RECORD_HEADER_LENGTH - this.fill, end - offset);
       copyBytes(data, offset, this.buf, this.fill, n);
@@ -147,8 +158,12 @@ export class RecordReader {
     return true;
   }
 
-  /** Ready for the next record. */
+  /** Ready for the next record; the buffer goes back to the pool. */
   reset(): void {
+    if (this.buf !== NO_BUFFER) {
+      recordBuffers.give(this.buf, this.fill);
+      this.buf = NO_BUFFER;
+    }
     this.fill = 0;
     this.recordLength = -1;
     if (this.pendingMaxContent > 0) this.applyLimit();
@@ -167,11 +182,11 @@ export class RecordReader {
     this.maxContent = this.pendingMaxContent;
     this.pendingMaxContent = 0;
     const size = RECORD_HEADER_LENGTH + (this.maxContent < MAX_PLAINTEXT ? this.maxContent + 1 + 16 : MAX_CIPHERTEXT);
-    if (size < this.buf.length) this.buf = new Uint8Array(size);
+    this.bufferSize = Math.min(size, this.bufferSize);
   }
 
-  /** Bytes this reader holds for one record (memory accounting). */
+  /** Bytes this reader takes for one record while data flows (memory accounting). */
   get capacity(): number {
-    return this.buf.length;
+    return this.bufferSize;
   }
 }

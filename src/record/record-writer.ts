@@ -1,6 +1,9 @@
 import { RangeCopier, copyBytes } from "./copy-bytes.js";
 import { AEAD_TAG_LENGTH, LEGACY_RECORD_VERSION, RECORD_HEADER_LENGTH, type RecordProtection, writeRecordHeader } from "./record-protection.js";
 import { MAX_PLAINTEXT } from "./record-reader.js";
+import { recordBuffers } from "./buffer-pool.js";
+
+const NO_BUFFER: Uint8Array = new Uint8Array(0);
 
 /** Room for one maximum-size protected record: header, 2^14 content, type byte, tag (RFC 8446 §5.2). */
 const INITIAL_CAPACITY = RECORD_HEADER_LENGTH + MAX_PLAINTEXT + 1 + AEAD_TAG_LENGTH;
@@ -10,11 +13,15 @@ const INITIAL_CAPACITY = RECORD_HEADER_LENGTH + MAX_PLAINTEXT + 1 + AEAD_TAG_LEN
  * output buffer it owns, sealing them in place once keys are set (§5.2). Queued bytes sit in
  * `out[start, fill)` until the transport takes them.
  *
- * The buffer starts large enough for one full record and doubles only when more output is queued
- * than ever before, so once a connection is warm, writing and `takeInto` allocate nothing.
+ * The buffer comes from the shared pool (buffer-pool.ts) when output is queued and goes back once
+ * it is all taken, so an idle connection holds none. It is large enough for one full record and
+ * doubles only when more output is queued than ever before; once a connection is warm, writing and
+ * `takeInto` allocate nothing.
  */
 export class RecordWriter {
-  private out = new Uint8Array(INITIAL_CAPACITY);
+  private out: Uint8Array = NO_BUFFER;
+  /** The size of buffer to take: one full record, one limited record, or the most ever queued. */
+  private size = INITIAL_CAPACITY;
   private start = 0;
   private fill = 0;
   private readonly copyOut = new RangeCopier();
@@ -27,28 +34,25 @@ export class RecordWriter {
   /** §5.1: legacy_record_version of plaintext records (0x0301 is allowed for an initial ClientHello). */
   plaintextVersion = LEGACY_RECORD_VERSION;
 
-  /** Capacity to shrink the output buffer to once it is empty (after a record size limit), or 0. */
-  private shrinkTo = 0;
-
   /**
    * RFC 8449 / RFC 6066: from now on, records carry at most `maxFragment` content bytes, and the
-   * output buffer shrinks to one such record once the bytes queued now are taken.
+   * output buffer it takes shrinks to one such record.
    */
   limitFragment(maxFragment: number): void {
     this.maxFragment = Math.min(maxFragment, MAX_PLAINTEXT);
-    this.shrinkTo = RECORD_HEADER_LENGTH + this.maxFragment + 1 + AEAD_TAG_LENGTH;
-    this.shrinkIfEmpty();
+    this.size = Math.min(this.size, RECORD_HEADER_LENGTH + this.maxFragment + 1 + AEAD_TAG_LENGTH);
   }
 
-  private shrinkIfEmpty(): void {
-    if (this.shrinkTo === 0 || this.fill !== this.start) return;
-    if (this.out.length > this.shrinkTo) this.out = new Uint8Array(this.shrinkTo);
-    this.shrinkTo = 0;
+  /** Gives the drained buffer back to the pool. */
+  private release(): void {
+    recordBuffers.give(this.out, this.fill);
+    this.out = NO_BUFFER;
+    this.start = this.fill = 0;
   }
 
-  /** Bytes this writer holds (memory accounting). */
+  /** Bytes this writer takes while output is queued (memory accounting). */
   get capacity(): number {
-    return this.out.length;
+    return this.size;
   }
 
   /** Bytes queued and not yet taken. */
@@ -57,11 +61,14 @@ export class RecordWriter {
   }
 
   private reserve(n: number): number {
+    if (this.out === NO_BUFFER) this.out = recordBuffers.take(Math.max(this.size, n));
     if (this.fill + n > this.out.length) {
       const pending = this.fill - this.start;
       if (pending + n > this.out.length) {
-        const next = new Uint8Array(Math.max(this.out.length * 2, pending + n));
+        this.size = Math.max(this.out.length * 2, pending + n);
+        const next = recordBuffers.take(this.size);
         copyBytes(this.out, this.start, next, 0, pending);
+        recordBuffers.give(this.out, this.fill);
         this.out = next;
       } else {
         this.out.copyWithin(0, this.start, this.fill);
@@ -106,8 +113,7 @@ export class RecordWriter {
   take(): Uint8Array | null {
     if (this.fill === this.start) return null;
     const bytes = this.out.slice(this.start, this.fill);
-    this.start = this.fill = 0;
-    this.shrinkIfEmpty();
+    this.release();
     return bytes;
   }
 
@@ -120,10 +126,7 @@ export class RecordWriter {
     if (n <= 0) return 0;
     this.copyOut.copy(this.out, this.start, dest, offset, n);
     this.start += n;
-    if (this.start === this.fill) {
-      this.start = this.fill = 0;
-      this.shrinkIfEmpty();
-    }
+    if (this.start === this.fill) this.release();
     return n;
   }
 }

@@ -1,0 +1,20 @@
+/**
+ * memory.*: retained memory per idle established connection (bench/lib/memory.ts), for the default
+ * suites, record_size_limit 512 and each suite alone, as run.ts measures them.
+ *
+ * Standalone: `npm run bench:memory [-- pairs]` (needs node --expose-gc, which the script passes).
+ */
+import { measureIdleMemory } from "./lib/memory.js";
+
+const SUITES = ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"] as const;
+const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
+
+if (/(^|[\\/])memory\.mjs$/.test(process.argv[1] ?? "")) {
+  const pairs = Number(process.argv[2] ?? "100");
+  const show = (what: string, m: { client_idle_bytes: number; server_idle_bytes: number }): void => {
+    process.stdout.write(`${what}: client ${kib(m.client_idle_bytes)}, server ${kib(m.server_idle_bytes)}\n`);
+  };
+  show("default", measureIdleMemory(pairs));
+  show("record_size_limit 512", measureIdleMemory(pairs, { client: { recordSizeLimit: 512 }, server: { recordSizeLimit: 512 } }));
+  for (const suite of SUITES) show(suite, measureIdleMemory(pairs, { client: { cipherSuites: [suite] }, server: { cipherSuites: [suite] } }));
+}
