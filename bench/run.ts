@@ -211,7 +211,7 @@ function printTable(r: BenchResults): void {
   if (r.xs) rows.push(["Moddable XS handshake / metered handshake / metered 1 MiB records", `${r.xs.handshake_ms ?? "n/a"} ms / ${r.xs.metered_handshake ?? "n/a"} / ${r.xs.metered_mib_records ?? "n/a"}`, "", ""]);
   rows.push(["interpreters jitless / quickjs handshake", `${r.interpreters.jitless_handshake_ms ?? "n/a"} / ${r.interpreters.quickjs_handshake_ms ?? "n/a"} ms`, "", ""]);
   for (const t of r.targets ?? evaluateTargets(r)) {
-    rows.push([`target ${t.id}`, "", `${formatValue(t)} ${formatLimit(t, true)}`, t.met === null ? "?" : t.met ? "yes" : "NO"]);
+    rows.push([`target ${t.id}`, "", `${formatValue(t)} ${formatLimit(t, true)}`, t.limit === null ? "-" : t.met === null ? "?" : t.met ? "yes" : "NO"]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   for (const row of rows) process.stdout.write(row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd() + "\n");
