@@ -74,6 +74,6 @@ if (process.argv[1]?.endsWith("chart.mjs")) {
   const r = JSON.parse(readFileSync(new URL("latest.json", results), "utf8")) as Partial<BenchResults>;
   if (r.targets === undefined) r.targets = evaluateTargets(r);
   writeChart(r, new URL("chart.svg", results));
-  const readme = writeReadmeTable(r, new URL("../../README.md", import.meta.url));
+  const readme = writeReadmeTable(r, new URL("../../docs/performance.md", import.meta.url));
   process.stdout.write(`wrote bench/results/chart.svg${readme ? " and the README's performance tables" : ""}\n`);
 }

@@ -166,7 +166,7 @@ async function main(): Promise<void> {
   writeFileSync(tmp, JSON.stringify(results, null, 2) + "\n");
   renameSync(tmp, new URL("latest.json", RESULTS));
   writeChart(results, new URL("chart.svg", RESULTS));
-  writeReadmeTable(results, new URL("../../README.md", RESULTS));
+  writeReadmeTable(results, new URL("../../docs/performance.md", RESULTS));
   printTable(results);
 }
 

@@ -11,13 +11,12 @@ export type {
   ClientAuthMode,
   PeerVerifier,
   PeerVerificationContext,
-  TestHooks,
 } from "./handshake/config.js";
 export type { HandshakeResult } from "./handshake/handshake-io.js";
 export type { Signer } from "./handshake/signer.js";
 export { signerFromPrivateKey } from "./handshake/signer.js";
 export type { CipherSuiteName, SignatureSchemeName } from "./handshake/constants.js";
-export { TLSError, AlertDescription, alertName, type AlertName, type ErrorOrigin } from "./bytes/index.js";
+export { TLSError, UsageError, AlertDescription, alertName, type AlertName, type ErrorOrigin, type TLSErrorReason } from "./bytes/index.js";
 export type {
   CryptoProvider,
   GroupName,
@@ -72,5 +71,26 @@ export { connect, accept, type SecureConnection } from "./transport/secure-conne
 export type { ConnectOptions, AcceptOptions, SecureTransportOptions, PemOrDer } from "./transport/options.js";
 export type { ScheduleTimeout } from "./transport/timer.js";
 export type { ReadableStream, WritableStream } from "./transport/stream-types.js";
+
+export {
+  mtlsFetch,
+  createConnectionPool,
+  ConnectionPool,
+  HttpError,
+  DEFAULT_HTTP_LIMITS,
+  type MtlsFetchOptions,
+  type MtlsRequestInit,
+  type TransportFactory,
+  type TransportOrigin,
+  type ConnectionPoolOptions,
+  type HttpErrorCode,
+  type HttpLimits,
+  type ResponseLike,
+  type RequestLike,
+  type HeadersLike,
+  type HeadersInitLike,
+  type BodyInitLike,
+  type AbortSignalLike,
+} from "./http/index.js";
 
 export { VERSION } from "./version.js";

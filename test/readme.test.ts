@@ -1,14 +1,20 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it, vi } from "vitest";
 
-// The README's examples must run as written. Each ```js block is imported through vitest's own
-// transform, with the `mutls` import pointed at src/index.ts so no build is needed, and every
-// `console.log(...); // value` comment must show up in what it printed.
+// The examples of the README and of docs/ must run as written. Each ```js block is imported through
+// vitest's own transform, with the `mutls` import pointed at src/index.ts so no build is needed, and
+// every `console.log(...); // value` comment must show up in what it printed.
 const root = resolve(import.meta.dirname, "..");
 const readme = readFileSync(join(root, "README.md"), "utf8");
-const blocks = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
+const documents = [
+  "README.md",
+  ...readdirSync(join(root, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => `docs/${f}`),
+];
+const blocks = documents.flatMap((file) => [...readFileSync(join(root, file), "utf8").matchAll(/```js\n([\s\S]*?)```/g)].map((m) => [file, m[1]] as const));
 
 describe("README", () => {
   it("opens with the two commands a new user runs", () => {
@@ -18,11 +24,22 @@ describe("README", () => {
     expect(readme.indexOf("```sh")).toBeLessThan(readme.indexOf("## "));
   });
 
-  it("has a runnable example", () => {
-    expect(blocks.length).toBeGreaterThan(0);
+  it("has a runnable example, and stays short enough to read (under 12 KB; the reference lives in docs/)", () => {
+    expect(blocks.filter(([file]) => file === "README.md").length).toBeGreaterThan(0);
+    expect(Buffer.byteLength(readme)).toBeLessThan(12 * 1024);
   });
 
-  it.each(blocks.map((code, i) => [i, code] as const))("example %i runs and prints what its comments promise", async (i, code) => {
+  it("links only to files that exist", () => {
+    for (const file of documents) {
+      const text = readFileSync(join(root, file), "utf8");
+      for (const [, target] of text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
+        if (/^[a-z]+:/.test(target)) continue;
+        expect(existsSync(resolve(join(root, file, ".."), target)), `${file} links to ${target}`).toBe(true);
+      }
+    }
+  });
+
+  it.each(blocks.map(([file, code], i) => [file, i, code] as const))("%s example %i runs and prints what its comments promise", async (_file, i, code) => {
     const dir = join(root, "test", ".readme-examples");
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `example-${i}.ts`);

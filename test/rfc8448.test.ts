@@ -14,14 +14,14 @@
 //   the recorded signature verifies over the content the engine asked it to sign, and the peer
 //   engine verifies the recorded signature itself.
 // - Tickets: the NewSessionTicket's age_add, nonce and opaque ticket are the RFC server's own
-//   choices; testHooks.newSessionTicket pins them, so byte equality proves its lifetime, the
+//   choices; the newSessionTicket test hook pins them, so byte equality proves its lifetime, the
 //   early_data extension, the encoding and the record (application key, sequence 0).
 // - Certificates: the RFC's certificates are self-signed with no SAN, so each side pins the peer's
 //   exact DER (verifyPeer) and the clock is set inside their validity (2016-2026).
 // - Extensions: the RFC's peers send extensions this engine does not produce itself
 //   (renegotiation_info, session_ticket, record_size_limit, psk_key_exchange_modes, padding, and
 //   supported_groups / signature_algorithms lists naming groups and schemes we do not implement;
-//   supported_groups and record_size_limit in EncryptedExtensions). testHooks.extensions rewrites
+//   supported_groups and record_size_limit in EncryptedExtensions). the extensions test hook rewrites
 //   the extension list of our outgoing ClientHello, EncryptedExtensions and CertificateRequest to
 //   the RFC's: the order and every other entry come from the RFC message, but the entries that are
 //   semantically ours — key_share, supported_versions, server_name, cookie — are the ones the engine
@@ -53,6 +53,7 @@ import {
   step,
   trafficKeys as traffic,
 } from "./helpers/rfc8448.js";
+import { withTestHooks } from "../src/handshake/config/test-hooks.js";
 
 type ClientConfig = ConstructorParameters<typeof ClientConnection>[0];
 type ServerConfig = ConstructorParameters<typeof ServerConnection>[0];
@@ -282,7 +283,8 @@ class Replay {
 async function replayClient(t: Trace): Promise<Replay> {
   const { s, n } = t;
   const r = new Replay();
-  const config: ClientConfig = {
+  const config: ClientConfig = withTestHooks<ClientConfig>(
+    {
     provider: createPinnedProvider(pureProvider, {
       random: n === 7 ? [t.clientRandom, t.sessionId] : [t.clientRandom],
       keyShares: t.clientKeyShares,
@@ -298,8 +300,9 @@ async function replayClient(t: Trace): Promise<Replay> {
     ...(t.clientCertificate && t.clientSignature
       ? { certificateChain: [t.clientCertificate], signer: recordedSigner(t.clientCertificate, t.clientSignature, r.signerLog) }
       : {}),
-    testHooks: { extensions: extensionHook(t, r.extensionProblems) },
-  };
+    },
+    { extensions: extensionHook(t, r.extensionProblems) },
+  );
 
   await r.stage("ClientHello", async () => {
     r.conn = new ClientConnection(config);
@@ -345,7 +348,8 @@ async function replayClient(t: Trace): Promise<Replay> {
 async function replayServer(t: Trace): Promise<Replay> {
   const { s, n } = t;
   const r = new Replay();
-  const config: ServerConfig = {
+  const config: ServerConfig = withTestHooks<ServerConfig>(
+    {
     provider: createPinnedProvider(pureProvider, { random: [t.serverRandom], keyShares: t.serverKeyShares }),
     // Section 5: the server supports only P-256, so the client's x25519 share forces a HelloRetryRequest.
     groups: n === 5 ? ["secp256r1"] : ["x25519", "secp256r1", "secp384r1"],
@@ -357,13 +361,14 @@ async function replayServer(t: Trace): Promise<Replay> {
     // Section 3: the RFC server issues one ticket (lifetime 30 s, max_early_data_size 1024) whose
     // age_add, nonce and opaque ticket bytes are its own choice: the hook pins those three.
     ...(n === 3 ? { tickets: 1, ticketLifetime: 30, maxEarlyData: 1024 } : {}),
-    testHooks: {
+    },
+    {
       extensions: extensionHook(t, r.extensionProblems),
       ...(n === 3 ? { newSessionTicket: () => rfcTicket(s) } : {}),
       // The RFC server's cookie is opaque state of its own; we echo its bytes.
       ...(t.helloRetryCookie ? { helloRetryCookie: () => t.helloRetryCookie!.slice() } : {}),
     },
-  };
+  );
   await r.stage("construct", async () => {
     r.conn = new ServerConnection(config);
     return records(await drain(r.conn));

@@ -1,7 +1,7 @@
 /**
- * The README's performance tables, generated from a results object (results/latest.json): the
+ * The performance tables of docs/performance.md, generated from a results object (results/latest.json): the
  * targets list first, then the figures measured without a target. They replace what lies between
- * the two markers below in README.md, so the README states what latest.json holds and nothing
+ * the two markers below in docs/performance.md, so it states what latest.json holds and nothing
  * else. run.ts calls it after every run; `npm run bench:chart` redraws from latest.json.
  */
 import { readFileSync, writeFileSync } from "node:fs";

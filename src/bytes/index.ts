@@ -1,5 +1,5 @@
 export { AlertDescription, alertName, type AlertName } from "./alert.js";
-export { TLSError, fail, decodeError, type ErrorOrigin } from "./tls-error.js";
+export { TLSError, UsageError, fail, decodeError, type ErrorOrigin, type TLSErrorReason } from "./tls-error.js";
 export { Reader } from "./reader.js";
 export { Writer } from "./writer.js";
 export { toHex, fromHex, asciiBytes, bytesToAscii, concatBytes, bytesEqual } from "./encoding.js";

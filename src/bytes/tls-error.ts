@@ -7,19 +7,109 @@ import { AlertDescription, type AlertName, alertName } from "./alert.js";
 export type ErrorOrigin = "local" | "remote";
 
 /**
+ * Why a connection failed, as a stable code a program can switch on (the alert says what went on
+ * the wire; several reasons share one alert, and one reason may come with several alerts). The
+ * list is closed: a new code is a new minor version. docs/guide.md "Errors" documents each.
+ */
+export type TLSErrorReason =
+  /** The peer sent a fatal alert (`alert` says which); origin is `remote`. */
+  | "peer_alert"
+  /** The peer or the network ended the connection mid-handshake or mid-record, or without close_notify. */
+  | "peer_closed"
+  /** The transport failed underneath TLS (connection refused, reset, WebSocket error). */
+  | "transport_failure"
+  /** The handshake or a close did not finish in the configured time. */
+  | "timeout"
+  /** The application aborted the connection. */
+  | "canceled"
+  /** Bytes that do not parse as what they claim to be (decode_error, record_overflow). */
+  | "malformed_message"
+  /** A well-formed message that breaks a rule of the protocol (unexpected_message, illegal_parameter, extension rules). */
+  | "protocol_violation"
+  /** No TLS 1.3 in common. */
+  | "unsupported_version"
+  /** No cipher suite, group, signature scheme or ALPN protocol in common (handshake_failure, no_application_protocol). */
+  | "no_common_parameters"
+  /** A record, Finished or CertificateVerify failed its cryptographic check (bad_record_mac, decrypt_error). */
+  | "integrity_failure"
+  /** The peer sent no certificate where one is required. */
+  | "certificate_required"
+  /** A certificate on the path is expired or not yet valid. */
+  | "certificate_expired"
+  /** No path from the peer's certificate to a trust anchor (unknown_ca). */
+  | "certificate_untrusted"
+  /** A certificate on the path is revoked by a configured CRL. */
+  | "certificate_revoked"
+  /** The server's certificate is valid but not for the name the client asked for. */
+  | "name_mismatch"
+  /** Any other certificate defect (bad_certificate, unsupported_certificate): the message says which. */
+  | "certificate_invalid"
+  /** The peer is authenticated but `authorizePeer` (or a pin) refused it (access_denied). */
+  | "not_authorized"
+  /** The peer made us pass a configured limit or budget (`limits.*`, verification cost); the message names it. */
+  | "limit_exceeded"
+  /** A failure inside mutls or its crypto provider (internal_error). */
+  | "internal_error";
+
+/** The reason a locally raised alert implies when the raising site gives no finer one. */
+function reasonOfAlert(alert: number): TLSErrorReason {
+  switch (alert) {
+    case AlertDescription.decode_error:
+    case AlertDescription.record_overflow:
+      return "malformed_message";
+    case AlertDescription.unexpected_message:
+    case AlertDescription.illegal_parameter:
+    case AlertDescription.missing_extension:
+    case AlertDescription.unsupported_extension:
+      return "protocol_violation";
+    case AlertDescription.protocol_version:
+      return "unsupported_version";
+    case AlertDescription.handshake_failure:
+    case AlertDescription.no_application_protocol:
+    case AlertDescription.insufficient_security:
+      return "no_common_parameters";
+    case AlertDescription.bad_record_mac:
+    case AlertDescription.decrypt_error:
+      return "integrity_failure";
+    case AlertDescription.certificate_required:
+      return "certificate_required";
+    case AlertDescription.certificate_expired:
+      return "certificate_expired";
+    case AlertDescription.unknown_ca:
+      return "certificate_untrusted";
+    case AlertDescription.certificate_revoked:
+      return "certificate_revoked";
+    case AlertDescription.bad_certificate:
+    case AlertDescription.unsupported_certificate:
+    case AlertDescription.certificate_unknown:
+      return "certificate_invalid";
+    case AlertDescription.access_denied:
+      return "not_authorized";
+    case AlertDescription.user_canceled:
+      return "canceled";
+    default:
+      return "internal_error";
+  }
+}
+
+/**
  * The only error type mutls throws from a protocol path. It carries the TLS alert that was (or,
- * for a remote error, that arrived), who raised it, and a sentence a person can act on.
+ * for a remote error, that arrived), who raised it, a stable `reason` code, and a sentence a
+ * person can act on.
  */
 export class TLSError extends Error {
   override readonly name = "TLSError";
   /** Alert description code (RFC 8446 §6). */
   readonly alert: number;
   readonly origin: ErrorOrigin;
+  /** Why, as a code a program can act on (see TLSErrorReason). */
+  readonly reason: TLSErrorReason;
 
-  constructor(alert: number, message: string, origin: ErrorOrigin = "local") {
+  constructor(alert: number, message: string, origin: ErrorOrigin = "local", reason?: TLSErrorReason) {
     super(message);
     this.alert = alert;
     this.origin = origin;
+    this.reason = reason ?? (origin === "remote" ? "peer_alert" : reasonOfAlert(alert));
   }
 
   /** The RFC name of the alert, such as `certificate_required`. */
@@ -29,11 +119,20 @@ export class TLSError extends Error {
 }
 
 /** Throw a locally raised fatal error. Typed `never` so callers can use it in expressions. */
-export function fail(alert: AlertName, message: string): never {
-  throw new TLSError(AlertDescription[alert], message);
+export function fail(alert: AlertName, message: string, reason?: TLSErrorReason): never {
+  throw new TLSError(AlertDescription[alert], message, "local", reason);
 }
 
 /** Throw `decode_error` with a message naming the structure being read. */
 export function decodeError(what: string): never {
   throw new TLSError(AlertDescription.decode_error, `malformed ${what}`);
+}
+
+/**
+ * A program used the API wrongly: an option out of range, a call in the wrong state, an argument
+ * of the wrong type. Thrown synchronously at the call, never sent to the peer as an alert, and a
+ * TypeError so code that already catches TypeError keeps working. Protocol failures are TLSError.
+ */
+export class UsageError extends TypeError {
+  override readonly name = "UsageError";
 }

@@ -25,7 +25,7 @@ export function parseExport(args: ParsedArgs): ExportRequest | undefined {
 
 /** One line: the exporter value in hex, like s_client's "Keying material:". */
 export function describeExport(connection: SecureConnection, request: ExportRequest): string {
-  const value = connection.exportKeyingMaterial(request.label, undefined, request.length);
+  const value = connection.exportKeyingMaterial(request.length, request.label);
   return `exporter ${request.label} (${request.length} bytes): ${Array.from(value, (b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 

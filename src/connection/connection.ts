@@ -1,4 +1,4 @@
-import { AlertDescription, TLSError, alertName, concatBytes, fail } from "../bytes/index.js";
+import { AlertDescription, TLSError, UsageError, alertName, concatBytes, fail } from "../bytes/index.js";
 import { ContentType, type CipherSuite, handshakeTypeName } from "../handshake/constants.js";
 import type { ResolvedConfig } from "../handshake/config.js";
 import type { HandshakeIO, HandshakeResult, Step } from "../handshake/handshake-io.js";
@@ -230,11 +230,13 @@ export abstract class Connection {
 
   /**
    * RFC 8446 §7.5 exporter: `length` bytes bound to this connection, `label` and `context`
-   * (a missing context equals an empty one in TLS 1.3). Both ends get the same value.
+   * (a missing context equals an empty one in TLS 1.3). Both ends get the same value. The
+   * arguments are in the order of Node's `tlsSocket.exportKeyingMaterial(length, label, context)`.
    */
-  exportKeyingMaterial(label: string, context: Uint8Array | null | undefined, length: number): Uint8Array {
+  exportKeyingMaterial(length: number, label: string, context?: Uint8Array | null): Uint8Array {
+    checkExporterArguments("exportKeyingMaterial", length, label);
     if (this.failure) throw this.failure;
-    if (!this.session) throw new Error("exportKeyingMaterial() before the handshake completed");
+    if (!this.session) throw new UsageError("exportKeyingMaterial() before the handshake completed");
     return this.session.exportKeyingMaterial(label, context ?? undefined, length);
   }
 
@@ -244,10 +246,11 @@ export abstract class Connection {
    * PSK, before the handshake completes. Client: the PSK it offered; server: the PSK it selected.
    * Like 0-RTT data these values have no forward secrecy and may be replayed.
    */
-  exportEarlyKeyingMaterial(label: string, context: Uint8Array | null | undefined, length: number): Uint8Array {
+  exportEarlyKeyingMaterial(length: number, label: string, context?: Uint8Array | null): Uint8Array {
+    checkExporterArguments("exportEarlyKeyingMaterial", length, label);
     if (this.failure) throw this.failure;
     if (!this.earlyExporter) {
-      throw new Error(
+      throw new UsageError(
         "exportEarlyKeyingMaterial() needs a PSK: the client offers one when resuming or with externalPsk, " +
           "the server must have selected it (and there is none after a HelloRetryRequest)",
       );
@@ -407,7 +410,7 @@ export abstract class Connection {
     const description = buf[at + 1];
     if (description === AlertDescription.close_notify) {
       if (!this.handshakeComplete) {
-        throw new TLSError(description, "the peer closed the connection during the handshake", "remote");
+        throw new TLSError(description, "the peer closed the connection during the handshake", "remote", "peer_closed");
       }
       this.closeReceived = true;
       return;
@@ -548,5 +551,15 @@ export abstract class Connection {
 
   protected setPlaintextRecordVersion(version: number): void {
     this.writer.plaintextVersion = version;
+  }
+}
+
+/**
+ * The exporters take Node's argument order (length, label, context); a call in the order of RFC
+ * 8446's TLS-Exporter(label, context, length) would otherwise derive a different secret silently.
+ */
+function checkExporterArguments(method: string, length: unknown, label: unknown): void {
+  if (typeof length !== "number" || typeof label !== "string") {
+    throw new UsageError(`${method} takes (length, label, context), as Node's tls does: got (${typeof length}, ${typeof label}, ...)`);
   }
 }

@@ -27,7 +27,7 @@ export class HandshakeReassembly {
     const need = this.fill + length;
     if (need > this.buffer.length) {
       const limit = this.maxMessageSize + 4 + (1 << 14);
-      if (need > limit) fail("unexpected_message", `handshake data exceeds ${limit} bytes without completing a message`);
+      if (need > limit) fail("unexpected_message", `handshake data exceeds ${limit} bytes without completing a message`, "limit_exceeded");
       const next = new Uint8Array(Math.max(need, this.buffer.length * 2, INITIAL_SIZE));
       next.set(this.buffer.subarray(0, this.fill));
       this.buffer = next;
@@ -49,7 +49,7 @@ export class HandshakeReassembly {
     // Malformed first (decode_error), then merely larger than we agreed to hold.
     checkHandshakeLength(b[0], length);
     if (length > this.maxMessageSize) {
-      fail("illegal_parameter", `a ${handshakeTypeName(b[0])} message of ${length} bytes exceeds the limit of ${this.maxMessageSize} (limits.maxHandshakeMessageSize)`);
+      fail("illegal_parameter", `a ${handshakeTypeName(b[0])} message of ${length} bytes exceeds the limit of ${this.maxMessageSize} (limits.maxHandshakeMessageSize)`, "limit_exceeded");
     }
     if (this.fill < 4 + length) return null;
     const raw = b.slice(0, 4 + length);

@@ -35,13 +35,13 @@ export class PeerLimits {
   /** Every record the peer sends, before its content is processed. */
   onRecord(type: number, contentLength: number, handshakeComplete: boolean): void {
     if (!handshakeComplete && ++this.recordsBeforeHandshake > this.limits.maxRecordsBeforeHandshake) {
-      fail("unexpected_message", `the peer sent more than ${this.limits.maxRecordsBeforeHandshake} records without completing the handshake (limits.maxRecordsBeforeHandshake)`);
+      fail("unexpected_message", `the peer sent more than ${this.limits.maxRecordsBeforeHandshake} records without completing the handshake (limits.maxRecordsBeforeHandshake)`, "limit_exceeded");
     }
     // A dropped change_cipher_spec (§5) carries nothing either.
     const empty = contentLength === 0 || type === ContentType.change_cipher_spec;
     if (!empty) this.emptyInARow = 0;
     else if (++this.emptyInARow > this.limits.maxEmptyRecords) {
-      fail("unexpected_message", `the peer sent more than ${this.limits.maxEmptyRecords} empty records in a row (limits.maxEmptyRecords)`);
+      fail("unexpected_message", `the peer sent more than ${this.limits.maxEmptyRecords} empty records in a row (limits.maxEmptyRecords)`, "limit_exceeded");
     }
     if (type !== ContentType.alert) this.warningsInARow = 0;
     if (type === ContentType.application_data && handshakeComplete) {
@@ -53,14 +53,14 @@ export class PeerLimits {
   /** A warning alert (§6: user_canceled) the peer sent. */
   onWarningAlert(): void {
     if (++this.warningsInARow > this.limits.maxWarningAlerts) {
-      fail("unexpected_message", `the peer sent more than ${this.limits.maxWarningAlerts} warning alerts in a row (limits.maxWarningAlerts)`);
+      fail("unexpected_message", `the peer sent more than ${this.limits.maxWarningAlerts} warning alerts in a row (limits.maxWarningAlerts)`, "limit_exceeded");
     }
   }
 
   /** Received application data about to be queued behind `waiting` unread bytes. */
   onApplicationData(waiting: number, length: number): void {
     if (waiting + length > this.limits.maxBufferedPlaintext) {
-      fail("internal_error", `more than ${this.limits.maxBufferedPlaintext} bytes of received application data are waiting to be read (limits.maxBufferedPlaintext): call read() between receive() calls, or raise the limit`);
+      fail("internal_error", `more than ${this.limits.maxBufferedPlaintext} bytes of received application data are waiting to be read (limits.maxBufferedPlaintext): call read() between receive() calls, or raise the limit`, "limit_exceeded");
     }
   }
 
@@ -93,8 +93,8 @@ export class PeerLimits {
         fail(
           "unexpected_message",
           `the peer sent post-handshake CertificateRequests faster than allowed: ${this.limits.maxCertificateRequests} at once, ` +
-            `then one per ${this.limits.msPerCertificateRequest} ms (limits.maxCertificateRequests, limits.msPerCertificateRequest)`,
-        );
+            `then one per ${this.limits.msPerCertificateRequest} ms (limits.maxCertificateRequests, limits.msPerCertificateRequest)`, "limit_exceeded",
+);
       }
     }
     checkMessageShape(message, this.limits);
@@ -104,8 +104,8 @@ export class PeerLimits {
     return fail(
       "unexpected_message",
       `the peer sent ${what} faster than allowed: ${max} at once, then one per ${this.limits.bytesPerPostHandshakeMessage} bytes of application data ` +
-        `or per ${this.limits.msPerPostHandshakeMessage} ms (limits.${limit}, limits.bytesPerPostHandshakeMessage, limits.msPerPostHandshakeMessage)`,
-    );
+        `or per ${this.limits.msPerPostHandshakeMessage} ms (limits.${limit}, limits.bytesPerPostHandshakeMessage, limits.msPerPostHandshakeMessage)`, "limit_exceeded",
+);
   }
 }
 
@@ -146,7 +146,7 @@ function checkExtensionBlock(b: Uint8Array, at: number, limits: Limits, what: st
   const end = Math.min(b.length, at + 2 + ((b[at] << 8) | b[at + 1]));
   let count = 0;
   for (let p = at + 2; p + 4 <= end; p += 4 + ((b[p + 2] << 8) | b[p + 3])) {
-    if (++count > limits.maxExtensions) fail("illegal_parameter", `the peer's ${what} has more than ${limits.maxExtensions} extensions (limits.maxExtensions)`);
+    if (++count > limits.maxExtensions) fail("illegal_parameter", `the peer's ${what} has more than ${limits.maxExtensions} extensions (limits.maxExtensions)`, "limit_exceeded");
   }
 }
 
@@ -156,7 +156,7 @@ function checkCertificateEntries(b: Uint8Array, limits: Limits): void {
   let count = 0;
   while (p + 3 <= b.length) {
     if (++count > limits.maxCertificateChainLength) {
-      fail("bad_certificate", `the peer sent more than ${limits.maxCertificateChainLength} certificates (limits.maxCertificateChainLength)`);
+      fail("bad_certificate", `the peer sent more than ${limits.maxCertificateChainLength} certificates (limits.maxCertificateChainLength)`, "limit_exceeded");
     }
     p += 3 + ((b[p] << 16) | (b[p + 1] << 8) | b[p + 2]);
     if (p + 2 > b.length) return;

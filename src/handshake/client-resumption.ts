@@ -2,11 +2,11 @@ import { TLSError, fail } from "../bytes/index.js";
 import { type CipherSuite, ExtensionType, HandshakeType, cipherSuiteByCode } from "./constants.js";
 import type { ResolvedConfig } from "./config.js";
 import { type Extension, checkExtensionsAllowed, encodePskModes, findExtension } from "./extensions.js";
-import type { KeySchedule } from "./key-schedule.js";
+import type { SuiteKdf } from "./key-schedule.js";
 import { type HandshakeMessage, decodeNewSessionTicket } from "./messages.js";
 import type { Step } from "./handshake-io.js";
 import { PostHandshake, type PostHandshakeInit } from "./post-handshake.js";
-import { PskKeyExchangeMode, computeBinder, encodeOfferedPsks, resumptionPsk, transcriptBeforeRetry, truncateClientHello } from "./psk.js";
+import { PskKeyExchangeMode, computeBinder, encodeOfferedPsks, transcriptBeforeRetry, truncateClientHello } from "./psk.js";
 import { decodeEarlyDataIndication } from "./early-data-indication.js";
 import { type ExternalPsk, pskIdentityBytes } from "./external-psk.js";
 import { type ResumableSession, type SessionStore, sessionUsable } from "./session-store.js";
@@ -92,7 +92,7 @@ export function storeNewSessionTicket(
   config: ResolvedConfig,
   store: SessionStore | null,
   body: Uint8Array,
-  context: { schedule: KeySchedule; resumptionMasterSecret: Uint8Array; serverName: string | null; alpnProtocol: string | null; serverCertificates: readonly Uint8Array[] },
+  context: { kdf: SuiteKdf; resumptionMasterSecret: Uint8Array; serverName: string | null; alpnProtocol: string | null; serverCertificates: readonly Uint8Array[] },
 ): void {
   const ticket = decodeNewSessionTicket(body);
   checkExtensionsAllowed("new_session_ticket", ticket.extensions, null, "NewSessionTicket");
@@ -102,8 +102,8 @@ export function storeNewSessionTicket(
   store.put({
     serverName: context.serverName ?? "",
     ticket: ticket.ticket,
-    cipherSuite: context.schedule.suite.code,
-    psk: resumptionPsk(context.schedule, context.resumptionMasterSecret, ticket.ticketNonce),
+    cipherSuite: context.kdf.suite.code,
+    psk: context.kdf.resumptionPsk(context.resumptionMasterSecret, ticket.ticketNonce),
     ticketAgeAdd: ticket.ticketAgeAdd,
     lifetime: ticket.ticketLifetime,
     receivedAt: config.now().getTime(),

@@ -5,7 +5,7 @@ import { type CipherSuite, ExtensionType, HELLO_RETRY_REQUEST_RANDOM, HandshakeT
 import type { ClientConfig, ResolvedConfig } from "./config.js";
 import { checkExtensionsAllowed, decodeAlpn, findExtension } from "./extensions.js";
 import type { HandshakeIO, HandshakeResult, Step } from "./handshake-io.js";
-import { KeySchedule } from "./key-schedule.js";
+import { EarlySecret, SuiteKdf, type HandshakeSecret, type MasterSecret } from "./key-schedule.js";
 import { type EarlyExporter, deriveEarlyExporter } from "./early-exporter.js";
 import {
   type CertificateRequest,
@@ -52,7 +52,7 @@ export class ClientHandshake {
   private helloRetry: HelloRetry | null = null;
   private suite: CipherSuite | null = null;
   private group: GroupName | null = null;
-  private schedule: KeySchedule | null = null;
+  private handshakeStage: HandshakeSecret | null = null;
   private clientHandshakeSecret: Uint8Array = new Uint8Array(0);
   private serverHandshakeSecret: Uint8Array = new Uint8Array(0);
   private alpnProtocol: string | null = null;
@@ -123,8 +123,8 @@ export class ClientHandshake {
     const data = this.options.earlyData!;
     const session = this.offeredSession!.session!;
     const suite = cipherSuiteByCode(session.cipherSuite)!;
-    const schedule = new KeySchedule(this.config.provider, suite, session.psk);
-    const secret = schedule.deriveSecret(schedule.earlySecret, "c e traffic", this.config.provider.hash(suite.hash, this.clientHello1!));
+    const early = new EarlySecret(new SuiteKdf(this.config.provider, suite), session.psk);
+    const secret = early.clientEarlyTrafficSecret(this.config.provider.hash(suite.hash, this.clientHello1!));
     this.logSecret("CLIENT_EARLY_TRAFFIC_SECRET", secret);
     // As OpenSSL does: the early exporter secret is logged when 0-RTT data is sent.
     if (this.earlyExporter) this.logSecret("EARLY_EXPORTER_SECRET", this.earlyExporter.secret);
@@ -237,10 +237,10 @@ export class ClientHandshake {
 
   private establishHandshakeKeys(sharedSecret: Uint8Array): void {
     const suite = this.suite!;
-    const schedule = new KeySchedule(this.config.provider, suite, this.resumed ? this.offeredSession!.psk : undefined);
-    this.schedule = schedule;
-    schedule.handshakeSecret(sharedSecret);
-    const secrets = schedule.handshakeTrafficSecrets(this.transcript.hash());
+    const early = new EarlySecret(new SuiteKdf(this.config.provider, suite), this.resumed ? this.offeredSession!.psk : undefined);
+    const handshakeStage = early.handshakeSecret(sharedSecret);
+    this.handshakeStage = handshakeStage;
+    const secrets = handshakeStage.trafficSecrets(this.transcript.hash());
     this.clientHandshakeSecret = secrets.client;
     this.serverHandshakeSecret = secrets.server;
     this.logSecret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", secrets.client);
@@ -345,14 +345,15 @@ export class ClientHandshake {
 
   /** §4.4.4, then the application secrets of §7.1 and our second flight. */
   private processServerFinished(m: HandshakeMessage): void | Promise<void> {
-    const schedule = this.schedule!;
-    const verifyData = decodeFinished(m.body, schedule.hashLength);
-    const expected = schedule.finishedVerifyData(this.serverHandshakeSecret, this.transcript.hash());
+    const handshakeStage = this.handshakeStage!;
+    const kdf = handshakeStage.kdf;
+    const verifyData = decodeFinished(m.body, kdf.hashLength);
+    const expected = kdf.finishedVerifyData(this.serverHandshakeSecret, this.transcript.hash());
     if (!constantTimeEqual(verifyData, expected)) fail("decrypt_error", "the server's Finished is wrong: the handshake was tampered with");
     this.transcript.add(m.raw);
 
-    schedule.masterSecret();
-    const app = schedule.applicationSecrets(this.transcript.hash());
+    const master = handshakeStage.masterSecret();
+    const app = master.applicationSecrets(this.transcript.hash());
     this.logSecret("CLIENT_TRAFFIC_SECRET_0", app.client);
     this.logSecret("SERVER_TRAFFIC_SECRET_0", app.server);
     this.logSecret("EXPORTER_SECRET", app.exporter);
@@ -363,8 +364,8 @@ export class ClientHandshake {
     this.sendEndOfEarlyData();
 
     const certificateSent = this.certificateRequest ? this.sendClientCertificate() : undefined;
-    if (certificateSent) return certificateSent.then(() => this.sendClientFinished(app.client, app.server));
-    this.sendClientFinished(app.client, app.server);
+    if (certificateSent) return certificateSent.then(() => this.sendClientFinished(master, app.client, app.server));
+    this.sendClientFinished(master, app.client, app.server);
   }
 
   /** §4.5: EndOfEarlyData closes accepted 0-RTT data under the early key; then the handshake key takes over. */
@@ -386,9 +387,9 @@ export class ClientHandshake {
   }
 
   /** §4.4.4 */
-  private sendClientFinished(clientApplicationSecret: Uint8Array, serverApplicationSecret: Uint8Array): void {
-    const schedule = this.schedule!;
-    const finished = encodeFinished(schedule.finishedVerifyData(this.clientHandshakeSecret, this.transcript.hash()));
+  private sendClientFinished(master: MasterSecret, clientApplicationSecret: Uint8Array, serverApplicationSecret: Uint8Array): void {
+    const kdf = master.kdf;
+    const finished = encodeFinished(kdf.finishedVerifyData(this.clientHandshakeSecret, this.transcript.hash()));
     this.transcript.add(finished);
     this.io.sendHandshake(finished);
     this.io.setWriteSecret(this.suite!, clientApplicationSecret, "application");
@@ -407,11 +408,11 @@ export class ClientHandshake {
       earlyData: this.earlyData === "sent" ? "rejected" : this.earlyData,
       pskIdentity: this.resumed && this.offeredSession!.session === null ? pskIdentityText(this.offeredSession!.identity) : null,
     };
-    const resumptionMasterSecret = schedule.resumptionMasterSecret(this.transcript.hash());
+    const resumptionMasterSecret = master.resumptionMasterSecret(this.transcript.hash());
     const post = new ClientSession({
       io: this.io,
       config: this.config,
-      schedule,
+      kdf,
       suite: this.suite!,
       role: "client",
       writeSecret: clientApplicationSecret,
@@ -419,17 +420,17 @@ export class ClientHandshake {
       exporterSecret: this.exporterSecret,
       clientRandom: this.random,
       postHandshakeAuth: { offered: this.options.postHandshakeAuth, transcript: this.transcript.fork(), serverName: this.options.serverName },
-    }, (m) => this.processNewSessionTicket(m, resumptionMasterSecret));
+    }, (m) => this.processNewSessionTicket(m, kdf, resumptionMasterSecret));
     this.step = post.step;
     this.io.complete(result, post);
   }
 
   /** §4.6.1: a NewSessionTicket becomes a stored session, with what this handshake proved about the server. */
-  private processNewSessionTicket(m: HandshakeMessage, resumptionMasterSecret: Uint8Array): void {
+  private processNewSessionTicket(m: HandshakeMessage, kdf: SuiteKdf, resumptionMasterSecret: Uint8Array): void {
     // Tickets from a PSK-only handshake would carry no server certificate to re-check; we keep none.
     if (this.server === null) return;
     storeNewSessionTicket(this.config, this.options.sessionStore, m.body, {
-      schedule: this.schedule!,
+      kdf,
       resumptionMasterSecret,
       serverName: this.options.serverName,
       alpnProtocol: this.alpnProtocol,

@@ -1,7 +1,7 @@
 import type { CryptoProvider } from "../crypto/provider.js";
 import type { CipherSuite } from "./constants.js";
 import { exportKeyingMaterial } from "./exporter.js";
-import { KeySchedule } from "./key-schedule.js";
+import { EarlySecret, SuiteKdf } from "./key-schedule.js";
 
 /**
  * RFC 8446 §7.5 early exporter: the §7.5 exporter over early_exporter_master_secret, which the
@@ -17,8 +17,8 @@ export interface EarlyExporter {
 
 /** §7.1: early_exporter_master_secret = Derive-Secret(Early Secret, "e exp master", ClientHello), for the PSK of `suite`'s hash. */
 export function deriveEarlyExporter(provider: CryptoProvider, suite: CipherSuite, psk: Uint8Array, clientHello: Uint8Array): EarlyExporter {
-  const schedule = new KeySchedule(provider, suite, psk);
-  return { provider, suite, secret: schedule.earlyExporterMasterSecret(provider.hash(suite.hash, clientHello)) };
+  const early = new EarlySecret(new SuiteKdf(provider, suite), psk);
+  return { provider, suite, secret: early.earlyExporterMasterSecret(provider.hash(suite.hash, clientHello)) };
 }
 
 /** TLS-Exporter (§7.5) with early_exporter_master_secret in place of exporter_master_secret. */

@@ -1,4 +1,4 @@
-import { asciiBytes, toHex } from "../bytes/index.js";
+import { asciiBytes, toHex, UsageError } from "../bytes/index.js";
 import type { HashName } from "../crypto/provider.js";
 import { PskKeyExchangeMode } from "./psk.js";
 
@@ -34,17 +34,17 @@ export function pskIdentityBytes(identity: string | Uint8Array): Uint8Array {
 
 export function pskModeCodes(modes: readonly PskModeName[] | undefined): number[] {
   const list = modes ?? ["psk_dhe_ke"];
-  if (list.length === 0) throw new TypeError("pskKeyExchangeModes must not be empty");
+  if (list.length === 0) throw new UsageError("pskKeyExchangeModes must not be empty");
   return list.map((m) => {
-    if (m !== "psk_dhe_ke" && m !== "psk_ke") throw new TypeError(`unknown PSK key exchange mode "${m}"; use psk_dhe_ke or psk_ke`);
+    if (m !== "psk_dhe_ke" && m !== "psk_ke") throw new UsageError(`unknown PSK key exchange mode "${m}"; use psk_dhe_ke or psk_ke`);
     return PskKeyExchangeMode[m];
   });
 }
 
 export function checkExternalPsk(psk: ExternalPsk): void {
-  if (pskIdentityBytes(psk.identity).length === 0) throw new TypeError("an external PSK needs a non-empty identity");
-  if (!(psk.key instanceof Uint8Array) || psk.key.length < 16) throw new TypeError("an external PSK key must be at least 16 bytes");
-  if (psk.hash !== undefined && psk.hash !== "SHA-256" && psk.hash !== "SHA-384") throw new TypeError(`an external PSK hash must be SHA-256 or SHA-384, not ${psk.hash}`);
+  if (pskIdentityBytes(psk.identity).length === 0) throw new UsageError("an external PSK needs a non-empty identity");
+  if (!(psk.key instanceof Uint8Array) || psk.key.length < 16) throw new UsageError("an external PSK key must be at least 16 bytes");
+  if (psk.hash !== undefined && psk.hash !== "SHA-256" && psk.hash !== "SHA-384") throw new UsageError(`an external PSK hash must be SHA-256 or SHA-384, not ${psk.hash}`);
 }
 
 /** An identity for HandshakeResult: as text when printable ASCII, else hex. */

@@ -25,28 +25,23 @@ export interface TrafficKeys {
   readonly iv: Uint8Array;
 }
 
+const EMPTY = new Uint8Array(0);
+
 /**
- * The TLS 1.3 key schedule of RFC 8446 §7.1 for one connection without PSK: each stage is a
- * method named after the secret it produces, called in the order of the RFC's diagram.
+ * The derivations of RFC 8446 §7.1 to §7.3 that do not depend on the stage of the key schedule:
+ * Derive-Secret, traffic keys, Finished, key updates. Every stage and every post-handshake step
+ * of one connection shares one, fixed by the negotiated cipher suite.
  */
-export class KeySchedule {
+export class SuiteKdf {
   readonly hash: HashName;
   readonly hashLength: number;
-  private readonly zeros: Uint8Array;
-  readonly earlySecret: Uint8Array;
-  private handshakeSecretValue: Uint8Array | null = null;
-  private masterSecretValue: Uint8Array | null = null;
 
   constructor(
-    private readonly provider: CryptoProvider,
+    readonly provider: CryptoProvider,
     readonly suite: CipherSuite,
-    psk?: Uint8Array,
   ) {
     this.hash = suite.hash;
     this.hashLength = hashLength(suite.hash);
-    this.zeros = new Uint8Array(this.hashLength);
-    // Early Secret = HKDF-Extract(0, PSK or 0)
-    this.earlySecret = provider.hkdfExtract(this.hash, this.zeros, psk ?? this.zeros);
   }
 
   expandLabel(secret: Uint8Array, label: string, context: Uint8Array, length: number): Uint8Array {
@@ -58,75 +53,116 @@ export class KeySchedule {
     return this.expandLabel(secret, label, transcriptHash, this.hashLength);
   }
 
-  /** early_exporter_master_secret = Derive-Secret(Early Secret, "e exp master", ClientHello) (§7.1). */
-  earlyExporterMasterSecret(clientHelloHash: Uint8Array): Uint8Array {
-    return this.deriveSecret(this.earlySecret, "e exp master", clientHelloHash);
-  }
-
-  private emptyHash(): Uint8Array {
-    return this.provider.hash(this.hash, new Uint8Array(0));
-  }
-
-  /** Handshake Secret = HKDF-Extract(Derive-Secret(Early Secret, "derived", ""), (EC)DHE). */
-  handshakeSecret(sharedSecret: Uint8Array): Uint8Array {
-    const derived = this.deriveSecret(this.earlySecret, "derived", this.emptyHash());
-    this.handshakeSecretValue = this.provider.hkdfExtract(this.hash, derived, sharedSecret);
-    return this.handshakeSecretValue;
-  }
-
-  /** client/server_handshake_traffic_secret over ClientHello...ServerHello. */
-  handshakeTrafficSecrets(helloHash: Uint8Array): { client: Uint8Array; server: Uint8Array } {
-    const hs = this.require(this.handshakeSecretValue, "handshake secret");
-    return {
-      client: this.deriveSecret(hs, "c hs traffic", helloHash),
-      server: this.deriveSecret(hs, "s hs traffic", helloHash),
-    };
-  }
-
-  /** Master Secret = HKDF-Extract(Derive-Secret(Handshake Secret, "derived", ""), 0). */
-  masterSecret(): Uint8Array {
-    const hs = this.require(this.handshakeSecretValue, "handshake secret");
-    const derived = this.deriveSecret(hs, "derived", this.emptyHash());
-    this.masterSecretValue = this.provider.hkdfExtract(this.hash, derived, this.zeros);
-    return this.masterSecretValue;
-  }
-
-  /** Application traffic secrets and the exporter master secret, over ClientHello...server Finished. */
-  applicationSecrets(serverFinishedHash: Uint8Array): { client: Uint8Array; server: Uint8Array; exporter: Uint8Array } {
-    const ms = this.require(this.masterSecretValue, "master secret");
-    return {
-      client: this.deriveSecret(ms, "c ap traffic", serverFinishedHash),
-      server: this.deriveSecret(ms, "s ap traffic", serverFinishedHash),
-      exporter: this.deriveSecret(ms, "exp master", serverFinishedHash),
-    };
-  }
-
-  /** resumption_master_secret, over ClientHello...client Finished. */
-  resumptionMasterSecret(clientFinishedHash: Uint8Array): Uint8Array {
-    return this.deriveSecret(this.require(this.masterSecretValue, "master secret"), "res master", clientFinishedHash);
+  /** Transcript-Hash of no messages: the context of every "derived" and binder secret. */
+  emptyHash(): Uint8Array {
+    return this.provider.hash(this.hash, EMPTY);
   }
 
   /** §7.3 traffic key and IV. */
   trafficKeys(secret: Uint8Array): TrafficKeys {
     return {
-      key: this.expandLabel(secret, "key", new Uint8Array(0), this.suite.keyLength),
-      iv: this.expandLabel(secret, "iv", new Uint8Array(0), 12),
+      key: this.expandLabel(secret, "key", EMPTY, this.suite.keyLength),
+      iv: this.expandLabel(secret, "iv", EMPTY, 12),
     };
   }
 
-  /** §4.4.4 verify_data = HMAC(finished_key, Transcript-Hash(...)). */
+  /** §4.4.4 verify_data = HMAC(finished_key, Transcript-Hash(...)); also the PSK binder (§4.2.11.2). */
   finishedVerifyData(baseKey: Uint8Array, transcriptHash: Uint8Array): Uint8Array {
-    const finishedKey = this.expandLabel(baseKey, "finished", new Uint8Array(0), this.hashLength);
+    const finishedKey = this.expandLabel(baseKey, "finished", EMPTY, this.hashLength);
     return this.provider.hmac(this.hash, finishedKey, transcriptHash);
   }
 
   /** §7.2 application_traffic_secret_N+1. */
   nextTrafficSecret(secret: Uint8Array): Uint8Array {
-    return this.expandLabel(secret, "traffic upd", new Uint8Array(0), this.hashLength);
+    return this.expandLabel(secret, "traffic upd", EMPTY, this.hashLength);
   }
 
-  private require(v: Uint8Array | null, what: string): Uint8Array {
-    if (!v) throw new Error(`key schedule: ${what} used before it was derived`);
-    return v;
+  /** §4.6.1 the PSK of a ticket: HKDF-Expand-Label(resumption_master_secret, "resumption", ticket_nonce). */
+  resumptionPsk(resumptionMasterSecret: Uint8Array, ticketNonce: Uint8Array): Uint8Array {
+    return this.expandLabel(resumptionMasterSecret, "resumption", ticketNonce, this.hashLength);
+  }
+}
+
+/*
+ * The key schedule of RFC 8446 §7.1 as three stage types, one per extracted secret. A stage can
+ * only be reached from the one before it (Early -> Handshake -> Master), and each derives only the
+ * secrets the RFC's diagram hangs off it, so a secret cannot be taken from the wrong stage.
+ */
+
+/** Early Secret = HKDF-Extract(0, PSK or 0): binders, 0-RTT keys, the early exporter. */
+export class EarlySecret {
+  readonly secret: Uint8Array;
+
+  constructor(
+    readonly kdf: SuiteKdf,
+    psk?: Uint8Array,
+  ) {
+    const zeros = new Uint8Array(kdf.hashLength);
+    this.secret = kdf.provider.hkdfExtract(kdf.hash, zeros, psk ?? zeros);
+  }
+
+  /** binder_key = Derive-Secret(Early Secret, "ext binder" | "res binder", ""). */
+  binderKey(external: boolean): Uint8Array {
+    return this.kdf.deriveSecret(this.secret, external ? "ext binder" : "res binder", this.kdf.emptyHash());
+  }
+
+  /** client_early_traffic_secret = Derive-Secret(Early Secret, "c e traffic", ClientHello). */
+  clientEarlyTrafficSecret(clientHelloHash: Uint8Array): Uint8Array {
+    return this.kdf.deriveSecret(this.secret, "c e traffic", clientHelloHash);
+  }
+
+  /** early_exporter_master_secret = Derive-Secret(Early Secret, "e exp master", ClientHello). */
+  earlyExporterMasterSecret(clientHelloHash: Uint8Array): Uint8Array {
+    return this.kdf.deriveSecret(this.secret, "e exp master", clientHelloHash);
+  }
+
+  /** Handshake Secret = HKDF-Extract(Derive-Secret(Early Secret, "derived", ""), (EC)DHE). */
+  handshakeSecret(sharedSecret: Uint8Array): HandshakeSecret {
+    const derived = this.kdf.deriveSecret(this.secret, "derived", this.kdf.emptyHash());
+    return new HandshakeSecret(this.kdf, this.kdf.provider.hkdfExtract(this.kdf.hash, derived, sharedSecret));
+  }
+}
+
+/** Handshake Secret: the handshake traffic secrets; the only way on is the Master Secret. */
+export class HandshakeSecret {
+  constructor(
+    readonly kdf: SuiteKdf,
+    readonly secret: Uint8Array,
+  ) {}
+
+  /** client/server_handshake_traffic_secret over ClientHello...ServerHello. */
+  trafficSecrets(helloHash: Uint8Array): { client: Uint8Array; server: Uint8Array } {
+    return {
+      client: this.kdf.deriveSecret(this.secret, "c hs traffic", helloHash),
+      server: this.kdf.deriveSecret(this.secret, "s hs traffic", helloHash),
+    };
+  }
+
+  /** Master Secret = HKDF-Extract(Derive-Secret(Handshake Secret, "derived", ""), 0). */
+  masterSecret(): MasterSecret {
+    const derived = this.kdf.deriveSecret(this.secret, "derived", this.kdf.emptyHash());
+    return new MasterSecret(this.kdf, this.kdf.provider.hkdfExtract(this.kdf.hash, derived, new Uint8Array(this.kdf.hashLength)));
+  }
+}
+
+/** Master Secret: application traffic secrets, the exporter and resumption master secrets. */
+export class MasterSecret {
+  constructor(
+    readonly kdf: SuiteKdf,
+    readonly secret: Uint8Array,
+  ) {}
+
+  /** Application traffic secrets and the exporter master secret, over ClientHello...server Finished. */
+  applicationSecrets(serverFinishedHash: Uint8Array): { client: Uint8Array; server: Uint8Array; exporter: Uint8Array } {
+    return {
+      client: this.kdf.deriveSecret(this.secret, "c ap traffic", serverFinishedHash),
+      server: this.kdf.deriveSecret(this.secret, "s ap traffic", serverFinishedHash),
+      exporter: this.kdf.deriveSecret(this.secret, "exp master", serverFinishedHash),
+    };
+  }
+
+  /** resumption_master_secret, over ClientHello...client Finished. */
+  resumptionMasterSecret(clientFinishedHash: Uint8Array): Uint8Array {
+    return this.kdf.deriveSecret(this.secret, "res master", clientFinishedHash);
   }
 }

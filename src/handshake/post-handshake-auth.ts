@@ -4,7 +4,7 @@ import { sendCertificateFlight } from "./client-certificate.js";
 import type { ResolvedConfig } from "./config.js";
 import { ExtensionType, HandshakeType, type SignatureScheme } from "./constants.js";
 import { type Extension, checkExtensionsAllowed, encodeCertificateAuthorities, encodeU16List, findExtension } from "./extensions.js";
-import type { KeySchedule } from "./key-schedule.js";
+import type { SuiteKdf } from "./key-schedule.js";
 import {
   type HandshakeMessage,
   decodeCertificateRequest,
@@ -34,7 +34,7 @@ export class ServerCertificateRequest {
 
   private constructor(
     private readonly config: ResolvedConfig,
-    private readonly schedule: KeySchedule,
+    private readonly kdf: SuiteKdf,
     /** What this request asks the client for: judged as a Certificate during the handshake is (peer-certificate.ts). */
     private readonly asked: CertificateAsked,
     private readonly transcript: HashContext,
@@ -43,7 +43,7 @@ export class ServerCertificateRequest {
   /** §4.3.2: a fresh, non-empty certificate_request_context, signature_algorithms and (optionally) our CAs. */
   static send(
     config: ResolvedConfig,
-    schedule: KeySchedule,
+    kdf: SuiteKdf,
     handshake: { readonly transcript: HashContext; readonly serverName: string | null },
     sendHandshake: (m: Uint8Array) => void,
   ): ServerCertificateRequest {
@@ -66,7 +66,7 @@ export class ServerCertificateRequest {
       // Each request gets its own budget (limits.maxVerificationCost): the client cannot add requests.
       budget: verificationBudget(config),
     };
-    return new ServerCertificateRequest(config, schedule, asked, transcript);
+    return new ServerCertificateRequest(config, kdf, asked, transcript);
   }
 
   /** The message type this exchange waits for next. */
@@ -87,8 +87,8 @@ export class ServerCertificateRequest {
       this.processClientCertificateVerify(m);
       return null;
     }
-    const verifyData = decodeFinished(m.body, this.schedule.hashLength);
-    const expected = this.schedule.finishedVerifyData(clientTrafficSecret, this.transcript.digest());
+    const verifyData = decodeFinished(m.body, this.kdf.hashLength);
+    const expected = this.kdf.finishedVerifyData(clientTrafficSecret, this.transcript.digest());
     if (!constantTimeEqual(verifyData, expected)) fail("decrypt_error", "the client's post-handshake Finished is wrong: the exchange was tampered with");
     return { peer: this.peer, scheme: this.scheme };
   }
@@ -116,7 +116,7 @@ export class ServerCertificateRequest {
  */
 export function answerCertificateRequest(
   config: ResolvedConfig,
-  schedule: KeySchedule,
+  kdf: SuiteKdf,
   handshakeTranscript: HashContext,
   m: HandshakeMessage,
   currentClientTrafficSecret: () => Uint8Array,
@@ -135,7 +135,7 @@ export function answerCertificateRequest(
   // interleaved with other handshake messages (§5.1).
   const messages: Uint8Array[] = [];
   const finish = (): void => {
-    const finished = encodeFinished(schedule.finishedVerifyData(currentClientTrafficSecret(), transcript.digest()));
+    const finished = encodeFinished(kdf.finishedVerifyData(currentClientTrafficSecret(), transcript.digest()));
     for (const message of [...messages, finished]) sendHandshake(message);
   };
   const flight = sendCertificateFlight(config, request, { add: (x) => transcript.update(x), hash: () => transcript.digest() }, (x) => messages.push(x));

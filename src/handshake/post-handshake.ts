@@ -5,7 +5,7 @@ import type { ResolvedConfig } from "./config.js";
 import { checkExtensionsAllowed } from "./extensions.js";
 import { exportKeyingMaterial } from "./exporter.js";
 import type { HandshakeIO, Step } from "./handshake-io.js";
-import type { KeySchedule } from "./key-schedule.js";
+import type { SuiteKdf } from "./key-schedule.js";
 import type { HashContext } from "../crypto/provider.js";
 import { type PostHandshakeAuthentication, ServerCertificateRequest, answerCertificateRequest } from "./post-handshake-auth.js";
 import { type HandshakeMessage, decodeKeyUpdate, decodeNewSessionTicket, encodeKeyUpdate } from "./messages.js";
@@ -14,7 +14,7 @@ import { type HandshakeMessage, decodeKeyUpdate, decodeNewSessionTicket, encodeK
 export interface PostHandshakeInit {
   readonly io: HandshakeIO;
   readonly config: ResolvedConfig;
-  readonly schedule: KeySchedule;
+  readonly kdf: SuiteKdf;
   readonly suite: CipherSuite;
   readonly role: "client" | "server";
   /** application_traffic_secret_0 of each direction. */
@@ -82,7 +82,7 @@ export class PostHandshake {
     if (this.init.role !== "server") throw new Error("only a server requests a client certificate");
     if (!pha?.offered) throw new Error("the client did not offer post_handshake_auth, so it cannot be asked for a certificate after the handshake");
     if (this.certificateRequest) throw new Error("a post-handshake certificate request is already waiting for the client's answer");
-    this.certificateRequest = ServerCertificateRequest.send(this.init.config, this.init.schedule, pha, (m) => this.init.io.sendHandshake(m));
+    this.certificateRequest = ServerCertificateRequest.send(this.init.config, this.init.kdf, pha, (m) => this.init.io.sendHandshake(m));
   }
 
   get suite(): CipherSuite {
@@ -91,7 +91,7 @@ export class PostHandshake {
 
   private processPostHandshake(m: HandshakeMessage): void | Promise<void> {
     if (m.type === HandshakeType.certificate_request) {
-      return answerCertificateRequest(this.init.config, this.init.schedule, this.init.postHandshakeAuth!.transcript, m, () => this.writeSecret, (x) => this.init.io.sendHandshake(x));
+      return answerCertificateRequest(this.init.config, this.init.kdf, this.init.postHandshakeAuth!.transcript, m, () => this.writeSecret, (x) => this.init.io.sendHandshake(x));
     }
     if (this.certificateRequest !== null && m.type !== HandshakeType.key_update) {
       const outcome = this.certificateRequest.process(m, this.readSecret);
@@ -115,7 +115,7 @@ export class PostHandshake {
    */
   private processKeyUpdate(m: HandshakeMessage): void {
     const updateRequested = decodeKeyUpdate(m.body);
-    this.readSecret = this.init.schedule.nextTrafficSecret(this.readSecret);
+    this.readSecret = this.init.kdf.nextTrafficSecret(this.readSecret);
     this.readGeneration++;
     this.logTrafficSecret(this.init.role === "client" ? "SERVER" : "CLIENT", this.readGeneration, this.readSecret);
     this.init.io.setReadSecret(this.init.suite, this.readSecret, "application");
@@ -131,7 +131,7 @@ export class PostHandshake {
   sendKeyUpdate(requestPeerUpdate: boolean): void {
     this.answerDue = false;
     this.init.io.sendHandshake(encodeKeyUpdate(requestPeerUpdate));
-    this.writeSecret = this.init.schedule.nextTrafficSecret(this.writeSecret);
+    this.writeSecret = this.init.kdf.nextTrafficSecret(this.writeSecret);
     this.writeGeneration++;
     this.logTrafficSecret(this.init.role === "client" ? "CLIENT" : "SERVER", this.writeGeneration, this.writeSecret);
     this.init.io.setWriteSecret(this.init.suite, this.writeSecret, "application");

@@ -1,7 +1,7 @@
 import { Reader, Writer, concatBytes, fail } from "../bytes/index.js";
 import type { CryptoProvider, HashName } from "../crypto/provider.js";
 import { HandshakeType } from "./constants.js";
-import { KeySchedule } from "./key-schedule.js";
+import { EarlySecret, SuiteKdf } from "./key-schedule.js";
 import type { CipherSuite } from "./constants.js";
 import { encodeHandshake } from "./messages.js";
 
@@ -90,12 +90,6 @@ export function computeBinder(
   prefix: Uint8Array,
   truncatedClientHello: Uint8Array,
 ): Uint8Array {
-  const schedule = new KeySchedule(provider, suite, psk);
-  const binderKey = schedule.deriveSecret(schedule.earlySecret, external ? "ext binder" : "res binder", provider.hash(suite.hash, new Uint8Array(0)));
-  return schedule.finishedVerifyData(binderKey, provider.hash(suite.hash, concatBytes(prefix, truncatedClientHello)));
-}
-
-/** §4.6.1: PSK = HKDF-Expand-Label(resumption_master_secret, "resumption", ticket_nonce, Hash.length). */
-export function resumptionPsk(schedule: KeySchedule, resumptionMasterSecret: Uint8Array, ticketNonce: Uint8Array): Uint8Array {
-  return schedule.expandLabel(resumptionMasterSecret, "resumption", ticketNonce, schedule.hashLength);
+  const early = new EarlySecret(new SuiteKdf(provider, suite), psk);
+  return early.kdf.finishedVerifyData(early.binderKey(external), provider.hash(suite.hash, concatBytes(prefix, truncatedClientHello)));
 }

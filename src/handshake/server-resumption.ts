@@ -6,10 +6,10 @@ import { pskIdentityBytes, pskIdentityText, pskModeCodes } from "./external-psk.
 import { type CipherSuite, ExtensionType, HandshakeType, cipherSuiteByCode } from "./constants.js";
 import type { ResolvedConfig, ServerConfig } from "./config.js";
 import { type Extension, findExtension } from "./extensions.js";
-import type { KeySchedule } from "./key-schedule.js";
+import type { SuiteKdf } from "./key-schedule.js";
 import { encodeHandshake } from "./messages.js";
 import { type VerifiedPeer, verifyPeerCertificates } from "./peer-verification.js";
-import { PskKeyExchangeMode, computeBinder, decodeOfferedPsks, decodePskModes, resumptionPsk, transcriptBeforeRetry, truncateClientHello } from "./psk.js";
+import { PskKeyExchangeMode, computeBinder, decodeOfferedPsks, decodePskModes, transcriptBeforeRetry, truncateClientHello } from "./psk.js";
 import { type TicketState, decodeTicketState, encodeTicketState, ticketKeyringFor } from "./tickets.js";
 
 /** §4.6.1: "Servers MUST NOT use any value greater than 604800 seconds." */
@@ -186,7 +186,7 @@ function encodeNewSessionTicket(lifetime: number, ageAdd: number, nonce: Uint8Ar
 export function newSessionTickets(
   config: ResolvedConfig,
   serverConfig: ServerConfig,
-  schedule: KeySchedule,
+  kdf: SuiteKdf,
   resumptionMasterSecret: Uint8Array,
   outcome: { serverName: string | null; alpnProtocol: string | null; peerCertificates: readonly Uint8Array[] },
 ): Uint8Array[] {
@@ -201,12 +201,12 @@ export function newSessionTickets(
     const nonce = pinned?.nonce ?? new Uint8Array([i]);
     const ticketAgeAdd = pinned?.ticketAgeAdd ?? randomU32(config);
     const state: TicketState = {
-      cipherSuite: schedule.suite.code,
+      cipherSuite: kdf.suite.code,
       issuedAt: now,
       ticketAgeAdd,
       lifetime,
       maxEarlyData: maxEarlyDataOf(serverConfig),
-      psk: resumptionPsk(schedule, resumptionMasterSecret, nonce),
+      psk: kdf.resumptionPsk(resumptionMasterSecret, nonce),
       ...outcome,
     };
     // §4.2.10: a ticket that allows 0-RTT says how much in its early_data extension.

@@ -18,7 +18,7 @@ import {
   findExtension,
 } from "./extensions.js";
 import type { HandshakeIO, HandshakeResult, Step } from "./handshake-io.js";
-import { KeySchedule } from "./key-schedule.js";
+import { EarlySecret, SuiteKdf, type HandshakeSecret, type MasterSecret } from "./key-schedule.js";
 import { type EarlyExporter, deriveEarlyExporter } from "./early-exporter.js";
 import {
   type ClientHello,
@@ -59,7 +59,8 @@ export class ServerHandshake {
   private helloRetry: HelloRetryChoice | null = null;
   private changeCipherSpecSent = false;
   private negotiated: Negotiated | null = null;
-  private schedule: KeySchedule | null = null;
+  private handshakeStage: HandshakeSecret | null = null;
+  private masterStage: MasterSecret | null = null;
   private clientRandom: Uint8Array = new Uint8Array(0);
   private clientHandshakeSecret: Uint8Array = new Uint8Array(0);
   private serverHandshakeSecret: Uint8Array = new Uint8Array(0);
@@ -229,10 +230,10 @@ export class ServerHandshake {
     this.io.sendHandshake(serverHello);
     this.sendChangeCipherSpecOnce(hello);
 
-    const schedule = new KeySchedule(provider, n.suite, this.resumption?.psk);
-    this.schedule = schedule;
-    schedule.handshakeSecret(sharedSecret);
-    const secrets = schedule.handshakeTrafficSecrets(this.transcript.hash());
+    const early = new EarlySecret(new SuiteKdf(provider, n.suite), this.resumption?.psk);
+    const handshakeStage = early.handshakeSecret(sharedSecret);
+    this.handshakeStage = handshakeStage;
+    const secrets = handshakeStage.trafficSecrets(this.transcript.hash());
     this.clientHandshakeSecret = secrets.client;
     this.serverHandshakeSecret = secrets.server;
     this.logSecret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", secrets.client);
@@ -283,9 +284,8 @@ export class ServerHandshake {
       this.io.skipEarlyData(rejectedEarlyDataLimit(this.serverConfig, r?.state ?? null));
       return false;
     }
-    // client_early_traffic_secret = Derive-Secret(Early Secret, "c e traffic", ClientHello) (§7.1).
-    const schedule = new KeySchedule(this.config.provider, n.suite, r!.psk);
-    this.clientEarlySecret = schedule.deriveSecret(schedule.earlySecret, "c e traffic", this.config.provider.hash(n.suite.hash, this.lastClientHello));
+    const early = new EarlySecret(new SuiteKdf(this.config.provider, n.suite), r!.psk);
+    this.clientEarlySecret = early.clientEarlyTrafficSecret(this.config.provider.hash(n.suite.hash, this.lastClientHello));
     this.logSecret("CLIENT_EARLY_TRAFFIC_SECRET", this.clientEarlySecret);
     // As OpenSSL does: the early exporter secret is logged when 0-RTT data is accepted.
     if (this.earlyExporter) this.logSecret("EARLY_EXPORTER_SECRET", this.earlyExporter.secret);
@@ -372,11 +372,12 @@ export class ServerHandshake {
 
   /** §4.4.4, then the application secrets of §7.1. */
   private sendServerFinished(): void {
-    const schedule = this.schedule!;
+    const handshakeStage = this.handshakeStage!;
     const n = this.negotiated!;
-    this.send(encodeFinished(schedule.finishedVerifyData(this.serverHandshakeSecret, this.transcript.hash())));
-    schedule.masterSecret();
-    const app = schedule.applicationSecrets(this.transcript.hash());
+    this.send(encodeFinished(handshakeStage.kdf.finishedVerifyData(this.serverHandshakeSecret, this.transcript.hash())));
+    const master = handshakeStage.masterSecret();
+    this.masterStage = master;
+    const app = master.applicationSecrets(this.transcript.hash());
     this.clientApplicationSecret = app.client;
     this.serverApplicationSecret = app.server;
     this.logSecret("CLIENT_TRAFFIC_SECRET_0", app.client);
@@ -416,10 +417,10 @@ export class ServerHandshake {
 
   /** §4.4.4 */
   private processClientFinished(m: HandshakeMessage): void {
-    const schedule = this.schedule!;
+    const kdf = this.masterStage!.kdf;
     const n = this.negotiated!;
-    const verifyData = decodeFinished(m.body, schedule.hashLength);
-    const expected = schedule.finishedVerifyData(this.clientHandshakeSecret, this.transcript.hash());
+    const verifyData = decodeFinished(m.body, kdf.hashLength);
+    const expected = kdf.finishedVerifyData(this.clientHandshakeSecret, this.transcript.hash());
     if (!constantTimeEqual(verifyData, expected)) fail("decrypt_error", "the client's Finished is wrong: the handshake was tampered with");
     this.transcript.add(m.raw);
     this.io.setReadSecret(n.suite, this.clientApplicationSecret, "application");
@@ -442,7 +443,7 @@ export class ServerHandshake {
     const post = new PostHandshake({
       io: this.io,
       config: this.config,
-      schedule,
+      kdf,
       suite: n.suite,
       role: "server",
       writeSecret: this.serverApplicationSecret,
@@ -458,10 +459,10 @@ export class ServerHandshake {
 
   /** §4.6.1: tickets for resuming this session, sealed with what this handshake established. */
   private sendNewSessionTickets(result: HandshakeResult): void {
-    const schedule = this.schedule!;
-    const resumptionMasterSecret = schedule.resumptionMasterSecret(this.transcript.hash());
+    const master = this.masterStage!;
+    const resumptionMasterSecret = master.resumptionMasterSecret(this.transcript.hash());
     const outcome = { serverName: result.serverName, alpnProtocol: result.alpnProtocol, peerCertificates: result.peerCertificates };
-    for (const ticket of newSessionTickets(this.config, this.serverConfig, schedule, resumptionMasterSecret, outcome)) this.io.sendHandshake(ticket);
+    for (const ticket of newSessionTickets(this.config, this.serverConfig, master.kdf, resumptionMasterSecret, outcome)) this.io.sendHandshake(ticket);
   }
 
   private send(message: Uint8Array): void {

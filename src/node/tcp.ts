@@ -17,7 +17,7 @@ export async function connectTcp(options: TcpConnectOptions): Promise<SecureConn
   await new Promise<void>((resolve, reject) => {
     const refused = (e: Error): void => {
       // Every failure is a TLSError; no alert reaches a peer we never reached.
-      reject(new TLSError(AlertDescription.internal_error, `cannot connect to ${options.host}:${options.port}: ${e.message}; is the server running and reachable?`));
+      reject(new TLSError(AlertDescription.internal_error, `cannot connect to ${options.host}:${options.port}: ${e.message}; is the server running and reachable?`, "local", "transport_failure"));
     };
     socket.once("connect", () => {
       socket.off("error", refused);
@@ -46,6 +46,16 @@ export interface MtlsServer {
   close(): Promise<void>;
   /** The bound address, once listening. */
   readonly address: RemoteEndpoint | null;
+  /**
+   * Replaces the certificate, key, trust anchors or any other accept option for the connections
+   * accepted from now on, as Node's `server.setSecureContext` does: `update` is merged over the
+   * current options, checked whole (a key that does not match its certificate, an unreadable
+   * PEM), and only then swapped in, atomically; if the check fails it throws UsageError and the
+   * server keeps what it had. Connections in flight keep the options they started with. Tickets
+   * issued before are not resumed after (each options object has its own ticket keys), so a
+   * resumed client is always checked against the trust anchors in force.
+   */
+  setSecureContext(update: Partial<AcceptOptions>): void;
 }
 
 /**
@@ -58,6 +68,8 @@ export function createMtlsServer(
 ): MtlsServer {
   // Options that cannot work (a missing key, requestCert without ca) fail here, not per connection.
   resolveConfig(serverConfigFrom(options));
+  /** What new connections are accepted with; replaced whole by setSecureContext. */
+  let current: MtlsServerOptions = options;
   const open = new Set<net.Socket>();
   const sessions = new Set<SecureConnection>();
   // allowHalfOpen: a client's FIN after its close_notify must not end our direction (RFC 8446 §6.1).
@@ -66,7 +78,8 @@ export function createMtlsServer(
     open.add(socket);
     socket.once("close", () => open.delete(socket));
     const remote = { address: socket.remoteAddress ?? "?", port: socket.remotePort ?? 0 };
-    accept(netTransport(socket), options).then(
+    const acceptedWith = current;
+    accept(netTransport(socket), acceptedWith).then(
       (connection) => {
         sessions.add(connection);
         socket.once("close", () => sessions.delete(connection));
@@ -74,7 +87,7 @@ export function createMtlsServer(
       },
       (e: unknown) => {
         const error = e instanceof TLSError ? e : new TLSError(AlertDescription.internal_error, `internal error: ${e instanceof Error ? e.message : String(e)}`);
-        options.onHandshakeError?.(error, remote);
+        acceptedWith.onHandshakeError?.(error, remote);
       },
     );
   });
@@ -94,6 +107,11 @@ export function createMtlsServer(
           resolve(address);
         });
       });
+    },
+    setSecureContext(update) {
+      const next: MtlsServerOptions = { ...current, ...update };
+      resolveConfig(serverConfigFrom(next));
+      current = next;
     },
     async close() {
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,4 +1,4 @@
-import { bytesToAscii } from "../bytes/index.js";
+import { bytesToAscii, UsageError } from "../bytes/index.js";
 import type { ClientConfig, PeerVerifier, ServerConfig } from "../handshake/config.js";
 import { parseCertificate, pemCertificates, type PeerIdentity } from "../x509/index.js";
 import type { ScheduleTimeout } from "./timer.js";
@@ -105,7 +105,7 @@ function requireTrust(config: ClientConfig | ServerConfig, who: string): void {
   const anchors = config.trustAnchors;
   const none = anchors === undefined || (typeof anchors !== "string" && anchors.length === 0);
   if (none && !config.verifyPeer) {
-    throw new TypeError(`${who} needs \`ca\` (mutls has no built-in root store), or rejectUnauthorized: false`);
+    throw new UsageError(`${who} needs \`ca\` (mutls has no built-in root store), or rejectUnauthorized: false`);
   }
 }
 
@@ -143,7 +143,7 @@ function deriveClientConfig(options: ConnectOptions): ClientConfig {
   const hasAnchors = anchors !== undefined && (typeof anchors === "string" || anchors.length > 0);
   if (hasAnchors && withName.serverName === undefined && !withName.verifyPeer && !withName.authorizePeer && withName.checkServerIdentity !== false) {
     // As the engine requires (ClientConfig.serverName), said in connect()'s words.
-    throw new TypeError(
+    throw new UsageError(
       "connect() needs `servername`, the name the server's certificate must carry (connectTcp uses `host`); or config.authorizePeer to check the server's identity another way, or config: { checkServerIdentity: false } to accept any certificate `ca` issued",
     );
   }

@@ -1,4 +1,4 @@
-import { AlertDescription, TLSError } from "../bytes/index.js";
+import { AlertDescription, TLSError, UsageError } from "../bytes/index.js";
 import { ClientConnection } from "../connection/client-connection.js";
 import { ServerConnection } from "../connection/server-connection.js";
 import type { HandshakeResult } from "../handshake/handshake-io.js";
@@ -41,10 +41,10 @@ export interface SecureConnection {
    * must update its keys too. Resolves when the transport accepted it.
    */
   keyUpdate(requestPeerUpdate?: boolean): Promise<void>;
-  /** RFC 8446 §7.5 exporter: `length` bytes both ends derive alike from `label` and `context`. */
-  exportKeyingMaterial(label: string, context: Uint8Array | null | undefined, length: number): Uint8Array;
+  /** RFC 8446 §7.5 exporter: `length` bytes both ends derive alike from `label` and `context` (Node's argument order). */
+  exportKeyingMaterial(length: number, label: string, context?: Uint8Array | null): Uint8Array;
   /** RFC 8446 §7.5 early exporter over the PSK's early_exporter_master_secret: no forward secrecy, replayable. */
-  exportEarlyKeyingMaterial(label: string, context: Uint8Array | null | undefined, length: number): Uint8Array;
+  exportEarlyKeyingMaterial(length: number, label: string, context?: Uint8Array | null): Uint8Array;
   /**
    * Server only, RFC 8446 §4.6.2: asks the client (which must have offered post_handshake_auth)
    * for a certificate after the handshake. Resolves with the identity it proves (undefined if it
@@ -85,7 +85,7 @@ function messageOf(e: unknown): string {
 /** A transport that threw: the network or the peer dropped the connection. */
 function transportFailure(e: unknown): TLSError {
   if (e instanceof TLSError) return e;
-  return new TLSError(AlertDescription.internal_error, `the connection failed underneath TLS: ${messageOf(e)}`);
+  return new TLSError(AlertDescription.internal_error, `the connection failed underneath TLS: ${messageOf(e)}`, "local", "transport_failure");
 }
 
 /**
@@ -124,6 +124,8 @@ class TransportSession implements SecureConnection {
         new TLSError(
           AlertDescription.user_canceled,
           `the handshake did not complete within ${ms} ms; the peer may not speak TLS 1.3 or may be waiting for something else`,
+          "local",
+          "timeout",
         ),
       );
     } catch (e) {
@@ -166,14 +168,18 @@ class TransportSession implements SecureConnection {
       return new TLSError(
         AlertDescription.handshake_failure,
         "the peer closed the connection during the handshake without sending an alert; it may not speak TLS 1.3 or may have refused our offer (see its log)",
+        "local",
+        "peer_closed",
       );
     }
     if (this.engine.hasPartialRecord) {
-      return new TLSError(AlertDescription.decode_error, "the connection ended in the middle of a TLS record: the data was truncated");
+      return new TLSError(AlertDescription.decode_error, "the connection ended in the middle of a TLS record: the data was truncated", "local", "peer_closed");
     }
     return new TLSError(
       AlertDescription.decode_error,
       "the connection ended without close_notify, so the data may have been truncated (RFC 8446 §6.1)",
+      "local",
+      "peer_closed",
     );
   }
 
@@ -227,7 +233,7 @@ class TransportSession implements SecureConnection {
 
   get handshake(): HandshakeResult {
     const result = this.engine.result;
-    if (result === null) throw new Error("the handshake has not completed");
+    if (result === null) throw new UsageError("the handshake has not completed");
     return result;
   }
 
@@ -263,7 +269,7 @@ class TransportSession implements SecureConnection {
 
   private async writeNow(data: Uint8Array): Promise<void> {
     if (this.failure) throw this.failure;
-    if (this.writeClosed) throw new Error("write() after close_notify was sent");
+    if (this.writeClosed) throw new UsageError("write() after close_notify was sent");
     for (let at = 0; at < data.length; at += WRITE_SLICE) {
       try {
         this.engine.write(data.subarray(at, Math.min(data.length, at + WRITE_SLICE)));
@@ -277,7 +283,7 @@ class TransportSession implements SecureConnection {
   keyUpdate(requestPeerUpdate = false): Promise<void> {
     const next = this.writeLock.then(async () => {
       if (this.failure) throw this.failure;
-      if (this.writeClosed) throw new Error("keyUpdate() after close_notify was sent");
+      if (this.writeClosed) throw new UsageError("keyUpdate() after close_notify was sent");
       try {
         this.engine.keyUpdate(requestPeerUpdate);
       } catch (e) {
@@ -292,7 +298,7 @@ class TransportSession implements SecureConnection {
   requestClientCertificate(): Promise<PeerIdentity | undefined> {
     const sent = this.writeLock.then(async () => {
       if (this.failure) throw this.failure;
-      if (!(this.engine instanceof ServerConnection)) throw new Error("only a server can request a client certificate");
+      if (!(this.engine instanceof ServerConnection)) throw new UsageError("only a server can request a client certificate");
       // A usage error (no post_handshake_auth offered) throws here without harming the connection.
       const answer = this.engine.requestClientCertificate();
       answer.catch(() => undefined); // surfaced through the returned promise
@@ -303,14 +309,14 @@ class TransportSession implements SecureConnection {
     return sent.then(async ({ answer }) => (await answer) ?? undefined);
   }
 
-  exportKeyingMaterial(label: string, context: Uint8Array | null | undefined, length: number): Uint8Array {
+  exportKeyingMaterial(length: number, label: string, context?: Uint8Array | null): Uint8Array {
     if (this.failure) throw this.failure;
-    return this.engine.exportKeyingMaterial(label, context, length);
+    return this.engine.exportKeyingMaterial(length, label, context);
   }
 
-  exportEarlyKeyingMaterial(label: string, context: Uint8Array | null | undefined, length: number): Uint8Array {
+  exportEarlyKeyingMaterial(length: number, label: string, context?: Uint8Array | null): Uint8Array {
     if (this.failure) throw this.failure;
-    return this.engine.exportEarlyKeyingMaterial(label, context, length);
+    return this.engine.exportEarlyKeyingMaterial(length, label, context);
   }
 
   closeWrite(): Promise<void> {

@@ -3,7 +3,7 @@
  * §6.1.3 and §6.1.4). Each check returns the TLSError to raise, or null, so path building can
  * try another candidate before giving up.
  */
-import { AlertDescription, TLSError, type AlertName } from "../bytes/index.js";
+import { AlertDescription, TLSError, type AlertName, type TLSErrorReason } from "../bytes/index.js";
 import type { CryptoProvider } from "../crypto/provider.js";
 import { RSA_MAX_MODULUS_BITS, RSA_MAX_PUBLIC_EXPONENT, bitLength } from "../crypto/rsa.js";
 import { describeCertificate, type Certificate } from "./certificate.js";
@@ -17,8 +17,8 @@ export type Purpose = "serverAuth" | "clientAuth";
 /** keyUsage bits a leaf must allow, when it has the extension. */
 export type LeafKeyUsage = readonly (keyof KeyUsage)[];
 
-export function certificateError(alert: AlertName, message: string): TLSError {
-  return new TLSError(AlertDescription[alert], message);
+export function certificateError(alert: AlertName, message: string, reason?: TLSErrorReason): TLSError {
+  return new TLSError(AlertDescription[alert], message, "local", reason);
 }
 
 function isoDate(d: Date): string {

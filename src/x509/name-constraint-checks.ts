@@ -64,7 +64,7 @@ class ConstraintChecker {
   private spend(n: number): void {
     this.budget -= n;
     if (this.budget < 0) {
-      throw certificateError("bad_certificate", `gave up checking name constraints after ${NAME_CONSTRAINT_BUDGET} comparisons (too many names or constraints)`);
+      throw certificateError("bad_certificate", `gave up checking name constraints after ${NAME_CONSTRAINT_BUDGET} comparisons (too many names or constraints)`, "limit_exceeded");
     }
   }
 

@@ -5,6 +5,7 @@
  */
 import type { Certificate } from "./certificate.js";
 import type { PeerIdentity } from "./verify.js";
+import { UsageError } from "../bytes/index.js";
 
 export interface SpiffeId {
   /** The whole ID, "spiffe://trust.domain/path". */
@@ -86,13 +87,13 @@ export interface SpiffeAuthorizationContext {
 export function spiffePolicy(options: SpiffePolicyOptions): (identity: PeerIdentity, context?: SpiffeAuthorizationContext) => true | string {
   const allow = options.allow;
   const trustDomains = options.trustDomains;
-  if (allow === undefined && trustDomains === undefined) throw new TypeError("spiffePolicy needs allow or trustDomains");
+  if (allow === undefined && trustDomains === undefined) throw new UsageError("spiffePolicy needs allow or trustDomains");
   for (const domain of trustDomains ?? []) {
-    if (parseSpiffeId(`spiffe://${domain}`) === null) throw new TypeError(`"${domain}" is not a SPIFFE trust domain name`);
+    if (parseSpiffeId(`spiffe://${domain}`) === null) throw new UsageError(`"${domain}" is not a SPIFFE trust domain name`);
   }
   for (const pattern of allow ?? []) {
     const base = pattern.endsWith("/*") ? pattern.slice(0, -2) : pattern;
-    if (parseSpiffeId(base) === null) throw new TypeError(`"${pattern}" is not a SPIFFE ID or a SPIFFE ID followed by /*`);
+    if (parseSpiffeId(base) === null) throw new UsageError(`"${pattern}" is not a SPIFFE ID or a SPIFFE ID followed by /*`);
   }
   return (identity, context) => {
     const who = context?.peerRole !== undefined ? `${context.peerRole} certificate` : "peer certificate";

@@ -10,7 +10,7 @@ import { AlertDescription, TLSError } from "../bytes/index.js";
 import type { PublicKey, SignatureAlgorithm } from "../crypto/provider.js";
 import { signatureVerificationCost } from "../crypto/verification-cost.js";
 
-/** Default for limits.maxVerificationCost: 64 P-256 verifications, at most about 7 mutual P-256 handshakes of work (README, Limits). */
+/** Default for limits.maxVerificationCost: 64 P-256 verifications, at most about 7 mutual P-256 handshakes of work (docs/guide.md, Limits). */
 export const DEFAULT_VERIFICATION_COST = 64;
 /**
  * Parsing: one unit per KiB of certificate DER, charged before the certificate is parsed. The
@@ -46,6 +46,8 @@ export class VerificationBudget {
         AlertDescription.bad_certificate,
         `the peer's certificates exceeded ${this.name} (${this.limit} units, one unit being one ECDSA P-256 verification): ` +
           `${rounded(this.spent)} units spent, ${what} needs ${rounded(units)} more`,
+        "local",
+        "limit_exceeded",
       );
     }
     this.spent += units;

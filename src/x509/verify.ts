@@ -154,7 +154,7 @@ class PathBuilder {
     const cached = byIssuer.get(issuer.cert);
     if (cached !== undefined) return cached;
     if (this.signaturesLeft-- <= 0) {
-      throw certificateError("bad_certificate", `gave up building a certification path after ${this.opts.maxSignatureChecks ?? SIGNATURE_BUDGET} signature checks (limit maxSignatureChecks)`);
+      throw certificateError("bad_certificate", `gave up building a certification path after ${this.opts.maxSignatureChecks ?? SIGNATURE_BUDGET} signature checks (limit maxSignatureChecks)`, "limit_exceeded");
     }
     if (child.signatureAlgorithm !== null && issuer.cert.publicKey !== null) {
       this.budget.chargeSignature(child.signatureAlgorithm, issuer.cert.publicKey, `checking the signature on ${describeCertificate(child)}`);
@@ -183,7 +183,7 @@ class PathBuilder {
   /** Depth-first search from the last certificate of `path` towards an anchor. */
   extend(path: readonly Certificate[]): FoundPath | null {
     if (this.pathsLeft-- <= 0) {
-      throw certificateError("bad_certificate", `gave up building a certification path after trying ${this.opts.maxPathCandidates ?? PATH_BUDGET} partial paths (limit maxPathCandidates)`);
+      throw certificateError("bad_certificate", `gave up building a certification path after trying ${this.opts.maxPathCandidates ?? PATH_BUDGET} partial paths (limit maxPathCandidates)`, "limit_exceeded");
     }
     this.budget.charge(PATH_CANDIDATE_COST, "another partial certification path");
     const child = path[path.length - 1];
@@ -231,7 +231,7 @@ function parseChain(chain: readonly Uint8Array[], budget: VerificationBudget, pa
     try {
       return parse(der);
     } catch (e) {
-      if (e instanceof TLSError && i > 0) throw new TLSError(e.alert, `certificate #${i + 1} in the chain: ${e.message}`);
+      if (e instanceof TLSError && i > 0) throw new TLSError(e.alert, `certificate #${i + 1} in the chain: ${e.message}`, e.origin, e.reason);
       throw e;
     }
   });
@@ -258,7 +258,7 @@ function checkServerName(leaf: Certificate, serverName: string, isPublicSuffix: 
     san !== null && san.ip.length > 0 ? `IP: ${san.ip.join(", ")}` : "",
   ].filter((s) => s !== "");
   const listed = names.length > 0 ? names.join("; ") : "it has no DNS or IP subjectAltName";
-  fail("bad_certificate", `server name ${serverName} does not match the certificate's names (${listed})`);
+  fail("bad_certificate", `server name ${serverName} does not match the certificate's names (${listed})`, "name_mismatch");
 }
 
 /**

@@ -12,7 +12,7 @@ import ts from "typescript";
  * before it ("imports point down only"). The files at the top of src/ (index.ts, version.ts) are the
  * package entry point: they re-export the core, and only node/ and cli/ sit above them.
  */
-export const LAYER_ORDER = ["bytes", "crypto", "record", "x509", "ca", "handshake", "connection", "transport", "(root)", "node", "cli"] as const;
+export const LAYER_ORDER = ["bytes", "crypto", "record", "x509", "ca", "handshake", "connection", "transport", "http", "(root)", "node", "cli"] as const;
 export type Layer = (typeof LAYER_ORDER)[number];
 
 /** Imports that the order above would allow but the architecture forbids. */

@@ -5,6 +5,7 @@ import { connectionTargets } from "./connection-targets.js";
 import { captureNodeClientHello, captureNodeServerFlight, rfc8448Records } from "./corpus.js";
 import { decoderTargets } from "./decoder-targets.js";
 import { differentialTargets } from "./differential-targets.js";
+import { httpTargets } from "./http-targets.js";
 import type { FuzzTarget } from "./target.js";
 
 export async function loadTargets(options: { live: boolean }): Promise<FuzzTarget[]> {
@@ -20,5 +21,5 @@ export async function loadTargets(options: { live: boolean }): Promise<FuzzTarge
       console.warn(`fuzz: could not capture Node tls seeds (${e instanceof Error ? e.message : String(e)})`);
     }
   }
-  return [...decoderTargets(), ...connectionTargets(clientHellos, serverFlights), ...differentialTargets()];
+  return [...decoderTargets(), ...connectionTargets(clientHellos, serverFlights), ...differentialTargets(), ...httpTargets()];
 }

@@ -8,7 +8,7 @@ import { toHex } from "../../src/bytes/index.js";
 import type { CryptoProvider } from "../../src/crypto/provider.js";
 import { keyShareFromPrivateKey, pureProvider } from "../../src/crypto/pure.js";
 import { CIPHER_SUITES, HandshakeType } from "../../src/handshake/constants.js";
-import { KeySchedule, hkdfExpandLabel } from "../../src/handshake/key-schedule.js";
+import { EarlySecret, SuiteKdf, hkdfExpandLabel } from "../../src/handshake/key-schedule.js";
 import { encodeFinished } from "../../src/handshake/messages.js";
 import { Transcript } from "../../src/handshake/transcript.js";
 import { type Rfc8448Section, construct, item, itemOf, loadSection, handshakeMessages, step } from "../helpers/rfc8448.js";
@@ -170,27 +170,30 @@ describe.each(SECTIONS)("RFC 8448 section %i key schedule", (n) => {
     });
   }
 
-  it("KeySchedule derives every secret, key, IV and verify_data of the RFC", () => {
-    const ks = new KeySchedule(pureProvider, AES_128_GCM_SHA256);
+  it("the key schedule's stages derive every secret, key, IV and verify_data of the RFC", () => {
+    const kdf = new SuiteKdf(pureProvider, AES_128_GCM_SHA256);
+    const early = new EarlySecret(kdf);
     const h = transcriptHashes(s);
     const secretOf = (actor: "client" | "server", action: string, label = "expanded") => hex(itemOf(s, actor, action, label));
 
     // Early Secret = HKDF-Extract(0, 0): no PSK in these sections.
-    expect(hex(ks.earlySecret), "early secret").toBe(secretOf("server", 'extract secret "early"', "secret"));
+    expect(hex(early.secret), "early secret").toBe(secretOf("server", 'extract secret "early"', "secret"));
     expect(hex(itemOf(s, "server", 'extract secret "early"', "IKM"))).toBe("00".repeat(32));
     // "derived" from the early secret is the salt of the handshake secret.
-    expect(secretOf("server", "derive secret for handshake", "PRK")).toBe(hex(ks.earlySecret));
+    expect(secretOf("server", "derive secret for handshake", "PRK")).toBe(hex(early.secret));
     expect(secretOf("server", "derive secret for handshake")).toBe(secretOf("server", 'extract secret "handshake"', "salt"));
     expect(secretOf("client", "derive secret for handshake")).toBe(secretOf("server", "derive secret for handshake"));
 
-    const handshakeSecret = ks.handshakeSecret(itemOf(s, "server", 'extract secret "handshake"', "IKM"));
+    const handshakeStage = early.handshakeSecret(itemOf(s, "server", 'extract secret "handshake"', "IKM"));
+    const handshakeSecret = handshakeStage.secret;
     expect(hex(handshakeSecret), "handshake secret").toBe(secretOf("server", 'extract secret "handshake"', "secret"));
 
-    const hs = ks.handshakeTrafficSecrets(h.hello);
+    const hs = handshakeStage.trafficSecrets(h.hello);
     expect(hex(hs.client), "client_handshake_traffic_secret").toBe(secretOf("server", 'derive secret "tls13 c hs traffic"'));
     expect(hex(hs.server), "server_handshake_traffic_secret").toBe(secretOf("server", 'derive secret "tls13 s hs traffic"'));
 
-    const master = ks.masterSecret();
+    const masterStage = handshakeStage.masterSecret();
+    const master = masterStage.secret;
     expect(secretOf("server", "derive secret for master", "PRK")).toBe(hex(handshakeSecret));
     expect(secretOf("server", "derive secret for master")).toBe(secretOf("server", 'extract secret "master"', "salt"));
     expect(hex(master), "master secret").toBe(secretOf("server", 'extract secret "master"', "secret"));
@@ -201,7 +204,7 @@ describe.each(SECTIONS)("RFC 8448 section %i key schedule", (n) => {
       iv: secretOf(actor, action, "iv expanded"),
     });
     const ours = (secret: Uint8Array) => {
-      const k = ks.trafficKeys(secret);
+      const k = kdf.trafficKeys(secret);
       return { prk: hex(secret), key: hex(k.key), iv: hex(k.iv) };
     };
     expect(ours(hs.server), "server handshake write keys").toEqual(keys("server", "derive write traffic keys for handshake data"));
@@ -213,11 +216,11 @@ describe.each(SECTIONS)("RFC 8448 section %i key schedule", (n) => {
     expect(hex(hkdfExpandLabel(pureProvider, "SHA-256", hs.server, "finished", new Uint8Array(0), 32)), "server finished_key").toBe(
       hex(item(serverFinished, "expanded")),
     );
-    const serverVerifyData = ks.finishedVerifyData(hs.server, h.serverCertificateVerify);
+    const serverVerifyData = kdf.finishedVerifyData(hs.server, h.serverCertificateVerify);
     expect(hex(serverVerifyData), "server verify_data").toBe(hex(item(serverFinished, "finished")));
     expect(hex(encodeFinished(serverVerifyData))).toBe(hex(messages(s).serverFinished));
 
-    const app = ks.applicationSecrets(h.serverFinished);
+    const app = masterStage.applicationSecrets(h.serverFinished);
     expect(hex(app.client), "client_application_traffic_secret_0").toBe(secretOf("server", 'derive secret "tls13 c ap traffic"'));
     expect(hex(app.server), "server_application_traffic_secret_0").toBe(secretOf("server", 'derive secret "tls13 s ap traffic"'));
     expect(hex(app.exporter), "exporter_master_secret").toBe(secretOf("server", 'derive secret "tls13 exp master"'));
@@ -233,20 +236,19 @@ describe.each(SECTIONS)("RFC 8448 section %i key schedule", (n) => {
     expect(hex(hkdfExpandLabel(pureProvider, "SHA-256", hs.client, "finished", new Uint8Array(0), 32)), "client finished_key").toBe(
       hex(item(clientFinished, "expanded")),
     );
-    const clientVerifyData = ks.finishedVerifyData(hs.client, h.clientCertificateVerify);
+    const clientVerifyData = kdf.finishedVerifyData(hs.client, h.clientCertificateVerify);
     expect(hex(clientVerifyData), "client verify_data").toBe(hex(item(clientFinished, "finished")));
     expect(hex(encodeFinished(clientVerifyData))).toBe(hex(messages(s).clientFinished));
 
-    const resumption = ks.resumptionMasterSecret(h.clientFinished);
+    const resumption = masterStage.resumptionMasterSecret(h.clientFinished);
     expect(hex(resumption), "resumption_master_secret").toBe(secretOf("client", 'derive secret "tls13 res master"'));
   });
 
   if (n === 3) {
     it("the ticket's PSK is HKDF-Expand-Label(resumption_master_secret, \"resumption\", ticket_nonce)", () => {
-      const ks = new KeySchedule(pureProvider, AES_128_GCM_SHA256);
-      ks.handshakeSecret(itemOf(s, "server", 'extract secret "handshake"', "IKM"));
-      ks.masterSecret();
-      const resumption = ks.resumptionMasterSecret(transcriptHashes(s).clientFinished);
+      const early = new EarlySecret(new SuiteKdf(pureProvider, AES_128_GCM_SHA256));
+      const masterStage = early.handshakeSecret(itemOf(s, "server", 'extract secret "handshake"', "IKM")).masterSecret();
+      const resumption = masterStage.resumptionMasterSecret(transcriptHashes(s).clientFinished);
       // NewSessionTicket: lifetime(4) age_add(4) ticket_nonce<1>: the nonce is 00 00 here.
       const [ticket] = handshakeMessages(itemOf(s, "server", "construct a NewSessionTicket", "NewSessionTicket"));
       const nonce = ticket!.body.subarray(9, 9 + ticket!.body[8]!);

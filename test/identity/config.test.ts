@@ -6,7 +6,7 @@
  */
 import { createHash, X509Certificate } from "node:crypto";
 import { describe, expect, test } from "vitest";
-import { ClientConnection, ServerConnection } from "../../src/index.js";
+import { ClientConnection, ServerConnection, UsageError } from "../../src/index.js";
 import { CA_PEM, clientCredential, credential, serverCredential } from "../helpers/fixtures.js";
 import { pumpMemory, type ClientConfig, type ServerConfig } from "../helpers/pump.js";
 
@@ -53,6 +53,28 @@ describe("several client certificates", () => {
 
   test("certificateChain and certificates together are a configuration error", () => {
     expect(() => new ClientConnection({ serverName: "localhost", trustAnchors: CA_PEM, ...pair(GOOD), certificates: [pair(GOOD)] })).toThrow(TypeError);
+  });
+
+  test("configuration errors are UsageError (a TypeError), thrown at construction, and name the option", () => {
+    const misuses: [() => unknown, RegExp][] = [
+      [() => new ClientConnection({ serverName: "localhost", trustAnchors: CA_PEM, ...pair(GOOD), certificates: [pair(GOOD)] }), /either certificateChain\/privateKey or certificates/],
+      [() => new ClientConnection({ serverName: "localhost", trustAnchors: CA_PEM, groups: ["secp521r1" as never] }), /unsupported group "secp521r1"/],
+      [() => new ClientConnection({ serverName: "localhost", trustAnchors: CA_PEM, limits: { maxEmptyRecords: 0 } }), /limits\.maxEmptyRecords/],
+      [() => new ClientConnection({ serverName: "localhost", trustAnchors: CA_PEM, spkiPins: ["not a pin"] }), /SPKI pin "not a pin"/],
+      [() => new ClientConnection({ serverName: "localhost", trustAnchors: CA_PEM, recordSizeLimit: 63 }), /recordSizeLimit/],
+    ];
+    for (const [misuse, message] of misuses) {
+      let thrown: unknown = null;
+      try {
+        misuse();
+      } catch (e) {
+        thrown = e;
+      }
+      expect(thrown, String(message)).toBeInstanceOf(UsageError);
+      expect(thrown).toBeInstanceOf(TypeError);
+      expect((thrown as Error).name).toBe("UsageError");
+      expect((thrown as Error).message).toMatch(message);
+    }
   });
 });
 

@@ -41,6 +41,7 @@ import {
 } from "./edits.js";
 import { firstEncrypted, flipAt, onFirstRecord, rawRecord } from "./record-edits.js";
 import { expectFailure, makeClient, makePair, makeServer } from "./setup.js";
+import { withTestHooks } from "../../src/handshake/config/test-hooks.js";
 
 type Side = "client" | "server";
 type AlertName = Parameters<typeof expectFailure>[3];
@@ -333,7 +334,7 @@ describe("inputs RFC 8446 says to accept, accepted by our engine and OpenSSL ali
       edit: rec(firstEncrypted, (_, r) => [{ ...r, padding: (1 << 14) - r.content.length }]) },
     // §4.2 / §9.3: servers MUST ignore unrecognized extensions, however many fit in extensions<8..2^16-1>.
     { name: "a ClientHello carrying 16,000 unknown extensions", sender: "client", edit: () => (_, b) => b,
-      client: { testHooks: { extensions: (m, exts) => (m === "client_hello" ? [...unknownExtensions(16000), ...exts] : exts) } } },
+      client: withTestHooks({}, { extensions: (m, exts) => (m === "client_hello" ? [...unknownExtensions(16000), ...exts] : exts) }) },
   ];
   for (const c of accepted) {
     const receiver = c.sender === "client" ? "server" : "client";

@@ -13,6 +13,8 @@ import { ContentType, HandshakeType, KeyLog, Tap, exchange } from "../helpers/sc
 import { concat, handshakeMessage, plaintextRecord, splitHandshakes, splitRecords } from "../helpers/framing.js";
 import { body, editCertificateRequest, editClientHello, editServerHello, onType, withExtension, withExtensionData, withoutExtension } from "./edits.js";
 import { expectAlertOnWire, expectEditRejected, expectFailure, expectLocal, makePair, makeServer } from "./setup.js";
+import { withTestHooks } from "../../src/handshake/config/test-hooks.js";
+import type { ClientConfig } from "../../src/handshake/config.js";
 
 // (The same psk_ke-only ClientHello against openssl s_server -allow_no_dhe_kex: test/peers/openssl-resumption-psk.test.ts.)
 const hrrPair = () =>
@@ -41,7 +43,7 @@ describe("§9.2 / §4.2.9: a psk_ke ClientHello needs no supported_groups or key
     withoutExtension(withoutExtension(exts, ExtensionType.supported_groups), ExtensionType.key_share);
   const pair = (serverModes: ("psk_ke" | "psk_dhe_ke")[], strip: (m: string, e: Extension[]) => Extension[] = withoutGroups) =>
     makePair({
-      client: { externalPsk: PSK, pskKeyExchangeModes: ["psk_ke"], testHooks: { extensions: strip } },
+      client: withTestHooks<Partial<ClientConfig>>({ externalPsk: PSK, pskKeyExchangeModes: ["psk_ke"] }, { extensions: strip }),
       server: { externalPsks: [PSK], pskKeyExchangeModes: serverModes, clientAuth: "none" },
     });
 
@@ -274,7 +276,7 @@ describe("limits that refused legal peers: §9.3 unknown extensions, and the ale
 
   it("server: a ClientHello carrying 16,000 unknown extensions (about all that fit in extensions<..2^16-1>) is answered and the handshake completes", () => {
     const extra = unknownExtensions(16000);
-    const p = makePair({ client: { testHooks: { extensions: (m, exts) => (m === "client_hello" ? [...extra, ...exts] : exts) } } });
+    const p = makePair({ client: withTestHooks({}, { extensions: (m, exts) => (m === "client_hello" ? [...extra, ...exts] : exts) }) });
     const x = exchange(p.client, p.server);
     expect([x.clientError, x.serverError]).toEqual([null, null]);
     expect(x.clientWire.length).toBeGreaterThan(64000);

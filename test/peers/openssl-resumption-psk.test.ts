@@ -18,6 +18,7 @@ import { decodeServerHello } from "../../src/handshake/messages.js";
 import { rawConnect, relay } from "../helpers/scripted-peer.js";
 import { splitHandshakes, splitRecords } from "../helpers/framing.js";
 import { CA, type Peer, cert, certAndKeyArgs, freePort, key, startMutlsClient, startMutlsEchoServer, startMutlsServer, startProcess, stopAllProcesses } from "./process.js";
+import { withTestHooks } from "../../src/handshake/config/test-hooks.js";
 
 afterEach(stopAllProcesses);
 
@@ -160,12 +161,16 @@ describe(`external PSK with OpenSSL (${OPENSSL_VERSION})`, () => {
     ]);
     await server.waitFor(/ACCEPT/);
     const withoutGroups = (_m: string, exts: Extension[]) => exts.filter((e) => e.type !== ExtensionType.supported_groups && e.type !== ExtensionType.key_share);
-    const client = new ClientConnection({
-      serverName: "localhost",
-      externalPsk: { identity: "sensor-7", key: new Uint8Array(Buffer.from(PSK, "hex")) },
-      pskKeyExchangeModes: ["psk_ke"],
-      testHooks: { extensions: withoutGroups },
-    });
+    const client = new ClientConnection(
+      withTestHooks(
+        {
+          serverName: "localhost",
+          externalPsk: { identity: "sensor-7", key: new Uint8Array(Buffer.from(PSK, "hex")) },
+          pskKeyExchangeModes: ["psk_ke"],
+        },
+        { extensions: withoutGroups },
+      ),
+    );
     const socket = await rawConnect(port);
     const { ourError, fromPeer } = await relay(client, socket, (b) => b, () => client.handshakeComplete);
     expect(ourError).toBeNull();

@@ -10,7 +10,7 @@ import { toHex } from "../../src/bytes/index.js";
 import { pureProvider } from "../../src/crypto/pure.js";
 import { CIPHER_SUITES } from "../../src/handshake/constants.js";
 import { deriveEarlyExporter, exportEarlyKeyingMaterial } from "../../src/handshake/early-exporter.js";
-import { KeySchedule } from "../../src/handshake/key-schedule.js";
+import { EarlySecret, SuiteKdf } from "../../src/handshake/key-schedule.js";
 import { MemorySessionStore } from "../../src/handshake/session-store.js";
 import { ClientConnection, ServerConnection } from "../../src/index.js";
 import { CA_PEM, serverCredential } from "../helpers/fixtures.js";
@@ -48,8 +48,8 @@ describe("early_exporter_master_secret against RFC 8448 §4", () => {
   const rfc = step(s, "client", 'derive secret "tls13 e exp master"');
 
   it("derives the RFC's value from the PSK and the ClientHello", () => {
-    const schedule = new KeySchedule(pureProvider, AES_128_GCM_SHA256, psk);
-    expect(toHex(schedule.earlySecret)).toBe(toHex(item(rfc, "PRK")));
+    const schedule = new EarlySecret(new SuiteKdf(pureProvider, AES_128_GCM_SHA256), psk);
+    expect(toHex(schedule.secret)).toBe(toHex(item(rfc, "PRK")));
     const clientHelloHash = pureProvider.hash("SHA-256", clientHello);
     expect(toHex(clientHelloHash)).toBe(toHex(item(rfc, "hash")));
     expect(toHex(schedule.earlyExporterMasterSecret(clientHelloHash))).toBe(toHex(item(rfc, "expanded")));
@@ -110,24 +110,24 @@ describe("early exporter between our client and server", () => {
     const first = { s: new ServerConnection(sc), c: new ClientConnection(clientConfig(store)) };
     expect((await pumpMemory(first.c, first.s)).errors).toEqual([]);
     // A full handshake offers no PSK: no early exporter on either side.
-    expect(() => first.c.exportEarlyKeyingMaterial("EXPERIMENTAL x", null, 32)).toThrow(/needs a PSK/);
-    expect(() => first.s.exportEarlyKeyingMaterial("EXPERIMENTAL x", null, 32)).toThrow(/needs a PSK/);
+    expect(() => first.c.exportEarlyKeyingMaterial(32, "EXPERIMENTAL x")).toThrow(/needs a PSK/);
+    expect(() => first.s.exportEarlyKeyingMaterial(32, "EXPERIMENTAL x")).toThrow(/needs a PSK/);
     serverLog.length = 0;
 
     const c = new ClientConnection(clientConfig(store, { earlyData: bytes("early"), keyLog: (l) => clientLog.push(l) }));
     const s = new ServerConnection(sc);
     // Available as soon as the ClientHello is sent / received, before the handshake completes.
-    const clientValues = CASES.map(([l, ctx, n]) => toHex(c.exportEarlyKeyingMaterial(l, ctx, n)));
+    const clientValues = CASES.map(([l, ctx, n]) => toHex(c.exportEarlyKeyingMaterial(n, l, ctx)));
     s.receive(c.takeOutput()!);
     expect(s.handshakeComplete).toBe(false);
-    const serverValues = CASES.map(([l, ctx, n]) => toHex(s.exportEarlyKeyingMaterial(l, ctx, n)));
+    const serverValues = CASES.map(([l, ctx, n]) => toHex(s.exportEarlyKeyingMaterial(n, l, ctx)));
     expect(serverValues).toEqual(clientValues);
     expect((await pumpMemory(c, s)).errors).toEqual([]);
     expect(c.result!.earlyData).toBe("accepted");
-    expect(CASES.map(([l, ctx, n]) => toHex(s.exportEarlyKeyingMaterial(l, ctx, n)))).toEqual(clientValues);
+    expect(CASES.map(([l, ctx, n]) => toHex(s.exportEarlyKeyingMaterial(n, l, ctx)))).toEqual(clientValues);
     expect(new Set(clientValues).size).toBe(CASES.length - 1); // undefined and empty context agree (§7.5)
     // A different secret from the regular exporter's.
-    expect(toHex(c.exportKeyingMaterial(CASES[0][0], CASES[0][1], 32))).not.toBe(clientValues[0]);
+    expect(toHex(c.exportKeyingMaterial(32, CASES[0][0], CASES[0][1]))).not.toBe(clientValues[0]);
 
     const clientLine = logged(clientLog, "EARLY_EXPORTER_SECRET");
     const serverLine = logged(serverLog, "EARLY_EXPORTER_SECRET");
@@ -146,7 +146,7 @@ describe("early exporter between our client and server", () => {
     const c = new ClientConnection({ serverName: "localhost", externalPsk: { identity: "device-9", key }, keyLog: (l) => log.push(l) });
     expect((await pumpMemory(c, s)).errors).toEqual([]);
     expect(s.result!.pskIdentity).toBe("device-9");
-    for (const [l, ctx, n] of CASES) expect(toHex(s.exportEarlyKeyingMaterial(l, ctx, n))).toBe(toHex(c.exportEarlyKeyingMaterial(l, ctx, n)));
+    for (const [l, ctx, n] of CASES) expect(toHex(s.exportEarlyKeyingMaterial(n, l, ctx))).toBe(toHex(c.exportEarlyKeyingMaterial(n, l, ctx)));
     expect(logged(log, "EARLY_EXPORTER_SECRET")).toEqual([]);
   });
 
@@ -157,19 +157,19 @@ describe("early exporter between our client and server", () => {
     await pumpMemory(new ClientConnection(cc()), new ServerConnection(sc));
     const c = new ClientConnection(cc());
     const s = new ServerConnection(sc);
-    expect(c.exportEarlyKeyingMaterial("EXPERIMENTAL x", null, 16)).toHaveLength(16);
+    expect(c.exportEarlyKeyingMaterial(16, "EXPERIMENTAL x")).toHaveLength(16);
     expect((await pumpMemory(c, s)).errors).toEqual([]);
     expect(c.result!.helloRetry).toBe(true);
     expect(c.result!.resumed).toBe(true);
-    expect(() => c.exportEarlyKeyingMaterial("EXPERIMENTAL x", null, 16)).toThrow(/HelloRetryRequest/);
-    expect(() => s.exportEarlyKeyingMaterial("EXPERIMENTAL x", null, 16)).toThrow(/HelloRetryRequest/);
+    expect(() => c.exportEarlyKeyingMaterial(16, "EXPERIMENTAL x")).toThrow(/HelloRetryRequest/);
+    expect(() => s.exportEarlyKeyingMaterial(16, "EXPERIMENTAL x")).toThrow(/HelloRetryRequest/);
   });
 
   it("reports a bad label or length as the regular exporter does", async () => {
     const key = new Uint8Array(32).fill(3);
     const c = new ClientConnection({ serverName: "localhost", externalPsk: { identity: "d", key } });
-    expect(() => c.exportEarlyKeyingMaterial("", null, 16)).toThrow(RangeError);
-    expect(() => c.exportEarlyKeyingMaterial("EXPERIMENTAL x", null, 0)).toThrow(RangeError);
-    expect(() => c.exportEarlyKeyingMaterial("EXPERIMENTAL x", null, 255 * 32 + 1)).toThrow(RangeError);
+    expect(() => c.exportEarlyKeyingMaterial(16, "")).toThrow(RangeError);
+    expect(() => c.exportEarlyKeyingMaterial(0, "EXPERIMENTAL x")).toThrow(RangeError);
+    expect(() => c.exportEarlyKeyingMaterial(255 * 32 + 1, "EXPERIMENTAL x")).toThrow(RangeError);
   });
 });

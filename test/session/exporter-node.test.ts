@@ -52,10 +52,10 @@ describe("exportKeyingMaterial against OpenSSL (Node tls)", () => {
       cleanups.push(() => socket.destroy(), () => client.close());
       for (const c of CASES) {
         const theirs = nodeExport(socket, c);
-        expect(hex(client.exportKeyingMaterial(c.label, c.context, c.length))).toBe(hex(theirs));
+        expect(hex(client.exportKeyingMaterial(c.length, c.label, c.context))).toBe(hex(theirs));
       }
       // Different labels give different values (the oracle above would not notice a constant).
-      expect(hex(client.exportKeyingMaterial("a", undefined, 32))).not.toBe(hex(client.exportKeyingMaterial("b", undefined, 32)));
+      expect(hex(client.exportKeyingMaterial(32, "a"))).not.toBe(hex(client.exportKeyingMaterial(32, "b")));
     });
 
     it(`our server and an OpenSSL client export the same bytes (${suite})`, async () => {
@@ -71,7 +71,7 @@ describe("exportKeyingMaterial against OpenSSL (Node tls)", () => {
       const connection = await accepted;
       for (const x of CASES) {
         const theirs = nodeExport(socket, x);
-        expect(hex(connection.exportKeyingMaterial(x.label, x.context, x.length))).toBe(hex(theirs));
+        expect(hex(connection.exportKeyingMaterial(x.length, x.label, x.context))).toBe(hex(theirs));
       }
     });
   }
@@ -83,9 +83,12 @@ describe("exportKeyingMaterial against OpenSSL (Node tls)", () => {
     const port = await new Promise<number>((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as net.AddressInfo).port)));
     const client = await connectTcp({ ...clientOptions("p256"), host: "127.0.0.1", port, config: { cipherSuites: ["TLS_AES_128_GCM_SHA256"] } });
     cleanups.push(() => client.close());
-    expect(() => client.exportKeyingMaterial("", undefined, 32)).toThrow(RangeError);
+    expect(() => client.exportKeyingMaterial(32, "")).toThrow(RangeError);
     // RFC 5869 §2.3: L <= 255 * HashLen.
-    expect(client.exportKeyingMaterial("l", undefined, 255 * 32).length).toBe(255 * 32);
-    expect(() => client.exportKeyingMaterial("l", undefined, 255 * 32 + 1)).toThrow(RangeError);
+    expect(client.exportKeyingMaterial(255 * 32, "l").length).toBe(255 * 32);
+    expect(() => client.exportKeyingMaterial(255 * 32 + 1, "l")).toThrow(RangeError);
+    // The RFC's TLS-Exporter(label, context, length) order, as a caller coming from the RFC would write it.
+    const rfcOrder = client.exportKeyingMaterial as unknown as (label: string, context: undefined, length: number) => Uint8Array;
+    expect(() => rfcOrder.call(client, "EXPERIMENTAL x", undefined, 32)).toThrow(/takes \(length, label, context\), as Node's tls does/);
   });
 });

@@ -11,13 +11,14 @@ import { ClientConnection, ServerConnection, TLSError } from "../../src/index.js
 import { mutualCredentials, readPem } from "../helpers/fixtures.js";
 import { newPair } from "../helpers/pair.js";
 import { pumpMemory } from "../helpers/pump.js";
+import { withTestHooks } from "../../src/handshake/config/test-hooks.js";
 
 const ca = readPem("ca.cert.pem");
 const sha256 = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex");
 const TAG = 16;
 
 /** Our client and server (P-256, mutual) with these options; extra client options (test hooks, observers) are spread in as given. */
-const makePair = (client: { recordSizeLimit?: number; testHooks?: object }, server: { recordSizeLimit?: number }) =>
+const makePair = (client: { recordSizeLimit?: number }, server: { recordSizeLimit?: number }) =>
   newPair(mutualCredentials("p256"), { client, server });
 
 /** Lengths of the protected records (outer type 23) in a byte stream of whole records. */
@@ -73,11 +74,12 @@ describe("record_size_limit (RFC 8449) between our client and server", () => {
     expect(Math.max(...protectedRecordLengths(client.takeOutput()!))).toBe(5000 + 1 + TAG);
 
     // A server that does not answer (the extension stripped from its EncryptedExtensions) negotiates nothing.
-    const stripped = new ServerConnection({
-      certificateChain: readPem("server-p256.cert.pem"),
-      privateKey: readPem("server-p256.key.pem"),
-      testHooks: { extensions: (_m, exts) => exts.filter((e) => e.type !== 28) },
-    });
+    const stripped = new ServerConnection(
+      withTestHooks(
+        { certificateChain: readPem("server-p256.cert.pem"), privateKey: readPem("server-p256.key.pem") },
+        { extensions: (_m, exts) => exts.filter((e) => e.type !== 28) },
+      ),
+    );
     const limited = new ClientConnection({ serverName: "localhost", trustAnchors: ca, recordSizeLimit: 100 });
     await pumpMemory(limited, stripped);
     expect(limited.handshakeComplete).toBe(true);
@@ -104,7 +106,7 @@ describe("record_size_limit (RFC 8449) between our client and server", () => {
 
   it("refuses a record_size_limit below 64 with illegal_parameter (RFC 8449 §4)", async () => {
     const { client, server } = makePair(
-      { testHooks: { extensions: (_m: string, exts: { type: number; data: Uint8Array }[]) => [...exts, { type: 28, data: new Uint8Array([0, 63]) }] } },
+      withTestHooks({}, { extensions: (_m, exts) => [...exts, { type: 28, data: new Uint8Array([0, 63]) }] }),
       {},
     );
     const { errors } = await pumpMemory(client, server);
@@ -118,7 +120,7 @@ describe("max_fragment_length (RFC 6066 §4) answered by our server", () => {
       let encryptedExtensions = "";
       const { client, server } = makePair(
         {
-          testHooks: { extensions: (_m: string, exts: { type: number; data: Uint8Array }[]) => [...exts, { type: 1, data: new Uint8Array([code]) }] },
+          ...withTestHooks({}, { extensions: (_m, exts) => [...exts, { type: 1, data: new Uint8Array([code]) }] }),
           onHandshakeMessage: (direction: string, m: Uint8Array) => {
             if (direction === "received" && m[0] === 8) encryptedExtensions = Buffer.from(m).toString("hex");
           },
@@ -136,7 +138,7 @@ describe("max_fragment_length (RFC 6066 §4) answered by our server", () => {
 
   it("refuses a max_fragment_length code outside 1-4 with illegal_parameter", async () => {
     const { client, server } = makePair(
-      { testHooks: { extensions: (_m: string, exts: { type: number; data: Uint8Array }[]) => [...exts, { type: 1, data: new Uint8Array([5]) }] } },
+      withTestHooks({}, { extensions: (_m, exts) => [...exts, { type: 1, data: new Uint8Array([5]) }] }),
       {},
     );
     const { errors } = await pumpMemory(client, server);

@@ -9,7 +9,7 @@ import { pureProvider } from "../../src/crypto/pure.js";
 import { storeNewSessionTicket } from "../../src/handshake/client-resumption.js";
 import { resolveConfig } from "../../src/handshake/config.js";
 import { cipherSuiteByCode } from "../../src/handshake/constants.js";
-import { KeySchedule } from "../../src/handshake/key-schedule.js";
+import { SuiteKdf } from "../../src/handshake/key-schedule.js";
 import { computeBinder, decodeOfferedPsks, truncateClientHello } from "../../src/handshake/psk.js";
 import { MemorySessionStore } from "../../src/handshake/session-store.js";
 import { construct, item, itemOf, loadSection, step } from "../helpers/rfc8448.js";
@@ -25,9 +25,9 @@ describe("resumption against RFC 8448", () => {
     const store = new MemorySessionStore();
     const config = resolveConfig({ now: () => new Date(0) });
     const nst = construct(s3, "server", "NewSessionTicket");
-    const schedule = new KeySchedule(pureProvider, suite);
+    const kdf = new SuiteKdf(pureProvider, suite);
     storeNewSessionTicket(config, store, nst.subarray(4), {
-      schedule,
+      kdf,
       resumptionMasterSecret,
       serverName: "server",
       alpnProtocol: null,
