@@ -178,6 +178,7 @@ export async function clientCommand(argv: readonly string[], io: CommandIo, stop
   else if (psk !== null) io.stderr(`mutls client: server authenticated by PSK identity "${psk}"`);
   else io.stderr(`mutls client: server ${describeIdentity(connection.peer)}, verified against --ca`);
   io.stderr(`mutls client: ${describeClientCertificate(outcome, configured, subject)}`);
+  if (config.sessionStore) io.stderr(`mutls client: resumed: ${connection.handshake.resumed ? "yes" : "no"}`);
   if (json) {
     writeJson(io, {
       ok: true,
