@@ -66,7 +66,9 @@ export function parseFlags(argv: readonly string[], spec: CommandSpec): ParsedAr
     const value = eq !== -1 ? arg.slice(eq + 1) : argv[++i];
     if (value === undefined || value === "" || (eq === -1 && value.startsWith("--"))) throw new UsageError(`--${name} needs a value (${flag.value})`);
     const list = parsed.lists.get(name) ?? [];
-    if (list.length > 0 && !flag.repeat) throw new UsageError(`--${name} may be given once`);
+    // The same value twice is harmless (scripts add flags to a base line); two different ones are a mistake.
+    if (list.length > 0 && !flag.repeat && list[0] !== value) throw new UsageError(`--${name} may be given once (given ${JSON.stringify(list[0])} and ${JSON.stringify(value)})`);
+    if (list.length > 0 && !flag.repeat) continue;
     list.push(value);
     parsed.lists.set(name, list);
     parsed.values.set(name, value);
