@@ -5,7 +5,7 @@ import { defineConfig } from "vitest/config";
 // runs external processes, and the machine's cores are shared.
 export default defineConfig({
   test: {
-    include: ["test/peers/**/*.test.ts"],
+    include: ["test/peers/**/*.test.ts", "test/cli/**/*.test.ts"],
     globalSetup: ["test/peers/global-setup.ts"],
     fileParallelism: false,
     testTimeout: 40_000,

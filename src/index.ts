@@ -63,6 +63,7 @@ export {
   type IssuedCertificate,
   type KeyType,
 } from "./ca/index.js";
+export { createCertificateSigningRequest, type CertificateSigningRequest, type CertificateSigningRequestOptions } from "./ca/index.js";
 
 export type { Transport } from "./transport/transport.js";
 export { webStreamsTransport, webSocketTransport, memoryTransportPair } from "./transport/transport.js";

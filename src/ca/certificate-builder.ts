@@ -8,7 +8,7 @@ import { parseIpAddress } from "../x509/ip-address.js";
 import * as a from "./asn1.js";
 import { signingFor } from "./keys.js";
 
-const EXT = {
+export const EXT = {
   subjectKeyIdentifier: "2.5.29.14",
   keyUsage: "2.5.29.15",
   subjectAltName: "2.5.29.17",
@@ -50,11 +50,11 @@ export function keyIdentifier(spki: Uint8Array, provider: CryptoProvider): Uint8
   return provider.hash("SHA-256", spki).subarray(0, 20);
 }
 
-function extension(id: string, critical: boolean, value: a.Asn): a.Asn {
+export function extension(id: string, critical: boolean, value: a.Asn): a.Asn {
   return critical ? a.seq(a.oid(id), a.bool(true), a.octets(a.encode(value))) : a.seq(a.oid(id), a.octets(a.encode(value)));
 }
 
-function subjectAltName(names: SubjectNames): a.Asn {
+export function subjectAltName(names: SubjectNames): a.Asn {
   const entries: a.Asn[] = [
     ...names.email.map((e) => a.contextPrimitive(1, a.ascii(e))),
     ...names.dns.map((d) => a.contextPrimitive(2, a.ascii(d))),

@@ -10,3 +10,4 @@ export {
 } from "./authority.js";
 export { KEY_TYPES, type KeyType } from "./keys.js";
 export { mintDemoCredentials, type DemoCredentials } from "./demo.js";
+export { createCertificateSigningRequest, type CertificateSigningRequest, type CertificateSigningRequestOptions } from "./csr.js";

@@ -1,18 +1,46 @@
 /**
  * `mutls client HOST:PORT`, like `openssl s_client`: a handshake summary on stderr, stdin to the
- * connection and the connection to stdout. At the end of stdin it sends close_notify and waits for
- * the peer's (RFC 8446 §6.1); exits 0 on a clean close, 1 with the alert on stderr otherwise.
+ * connection and the connection to stdout. At the end of stdin, or on Ctrl-C, it sends
+ * close_notify and waits for the peer's (RFC 8446 §6.1); exits 0 on a clean close, 130 after
+ * Ctrl-C, 1 with the reason on stderr when the connection fails, 2 for a bad command line or file.
  */
+import * as net from "node:net";
 import type { Readable, Writable } from "node:stream";
-import { TLSError, type SecureConnection } from "../index.js";
-import { connectTcp } from "../node/index.js";
-import { UsageError, commaList, parseArgs, parseCipherSuites, parseGroups, parseHostPort, readFileOption } from "./args.js";
-import { describeError, describeHandshake, describeIdentity } from "./describe.js";
-import { CLIENT_RESUMPTION_OPTIONS, PSK_OPTIONS, PSK_SWITCHES, earlyDataOption, externalPskOption, refuseCertificateWithoutCa, sessionStoreOption } from "./resumption-flags.js";
-import { KEY_UPDATE_LINE, SESSION_VALUE_OPTIONS, describeExport, keyLogOption, parseExport, recordSizeLimitOption } from "./session-flags.js";
+import { TLSError, connect, type SecureConnection } from "../index.js";
+import { netTransport } from "../node/index.js";
+import { type CommandSpec, type FlagSpec, UsageError, commaList, parseCipherSuites, parseFlags, parseGroups, parseHostPort } from "./args.js";
+import { type ClientCertificateOutcome, describeClientCertificate, watchClientCertificate } from "./client-certificate-outcome.js";
+import { credentialFlags } from "./credential-flags.js";
+import { describeError, describeHandshake, describeIdentity, errorJson, handshakeJson, identityJson } from "./describe.js";
+import { keepFirstBytes, notTlsExplanation } from "./first-bytes.js";
+import { CLIENT_RESUMPTION_FLAGS, PSK_FLAGS, earlyDataOption, externalPskOption, refuseCertificateWithoutCa, sessionStoreOption } from "./resumption-flags.js";
+import { KEY_UPDATE_LINE, SESSION_FLAGS, describeExport, keyLogOption, parseExport, recordSizeLimitOption } from "./session-flags.js";
 
-export const CLIENT_USAGE =
-  "mutls client HOST:PORT [--cert F --key F] [--ca F] [--servername NAME] [--alpn P,..] [--groups G,..] [--ciphers S,..] [--export LABEL:LEN] [--keylog F] [--record-size-limit N] [--post-handshake-auth] [--sess-out F] [--sess-in F] [--early-data F] [--psk-identity ID --psk HEX [--psk-with-certs]]";
+/** Flags for the handshake's algorithms, shared with `mutls server`. */
+export const ALGORITHM_FLAGS: readonly FlagSpec[] = [
+  { name: "alpn", value: "P,..", help: "ALPN protocols to offer (client) or accept (server), in preference order" },
+  { name: "groups", value: "G,..", help: "key exchange groups in preference order: X25519MLKEM768, x25519, secp256r1 (P-256), secp384r1 (P-384)" },
+  { name: "ciphers", value: "S,..", help: "TLS 1.3 cipher suites in preference order (commas or colons): TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256" },
+];
+
+export const CLIENT_SPEC: CommandSpec = {
+  name: "client",
+  operands: "HOST:PORT",
+  summary:
+    "Connects like openssl s_client: checks --cert/--key/--ca, runs a TLS 1.3 handshake, prints who the server proved to be and whether a client certificate was sent (stderr), then copies stdin to the connection and the connection to stdout. A line ^keyupdate^ on stdin sends a KeyUpdate. End of stdin or Ctrl-C sends close_notify.",
+  flags: [
+    { name: "cert", value: "FILE", help: "our certificate chain (PEM or DER, leaf first), sent when the server asks for one" },
+    { name: "key", value: "FILE", help: "the private key of --cert (PKCS#8, SEC1 or PKCS#1; PEM or DER); must match the certificate" },
+    { name: "ca", value: "FILE", help: "CA certificates the server's chain must lead to (PEM or DER); required unless --psk authenticates" },
+    { name: "servername", value: "NAME", help: "the name sent as SNI and checked against the server's certificate (default: HOST)" },
+    ...ALGORITHM_FLAGS,
+    ...SESSION_FLAGS,
+    { name: "post-handshake-auth", help: "offer post-handshake client authentication (RFC 8446 §4.6.2)" },
+    ...CLIENT_RESUMPTION_FLAGS,
+    ...PSK_FLAGS,
+    { name: "json", help: "print the handshake result (or the failure) as one JSON object on stdout, before any data" },
+  ],
+};
 
 export interface CommandIo {
   readonly stdin: Readable;
@@ -42,68 +70,144 @@ async function copyConnectionToStdout(connection: SecureConnection, stdout: Writ
   }
 }
 
-export async function clientCommand(argv: readonly string[], io: CommandIo): Promise<number> {
-  const args = parseArgs(argv, ["cert", "key", "ca", "servername", "alpn", "groups", "ciphers", ...SESSION_VALUE_OPTIONS, ...CLIENT_RESUMPTION_OPTIONS, ...PSK_OPTIONS], ["post-handshake-auth", ...PSK_SWITCHES]);
-  if (args.positional.length !== 1) throw new UsageError(`usage: ${CLIENT_USAGE}`);
+/** Why the TCP connection failed, in words (a refused connection is not a TLS alert). */
+function describeConnectError(e: unknown, host: string, port: number): string {
+  const code = (e as { code?: string } | null)?.code;
+  if (code === "ECONNREFUSED") return `connection refused: nothing listens on ${host}:${port}`;
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return `cannot resolve host ${host}`;
+  if (code === "ETIMEDOUT") return `no answer from ${host}:${port} (timed out)`;
+  if (code === "EHOSTUNREACH" || code === "ENETUNREACH") return `${host} is unreachable`;
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Opens the TCP connection; the socket is ours so the first bytes the peer sends can be kept. */
+function openTcp(host: string, port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port, allowHalfOpen: true });
+    socket.setNoDelay(true);
+    socket.once("error", reject);
+    socket.once("connect", () => {
+      socket.off("error", reject);
+      resolve(socket);
+    });
+  });
+}
+
+function writeJson(io: CommandIo, value: Record<string, unknown>): void {
+  io.stdout.write(JSON.stringify(value) + "\n");
+}
+
+const certificateJson = (o: ClientCertificateOutcome): Record<string, unknown> => ({ requested: o.requested, sent: o.sent, heldBackReason: o.reason });
+
+export async function clientCommand(argv: readonly string[], io: CommandIo, stop: Promise<void>): Promise<number> {
+  const args = parseFlags(argv, CLIENT_SPEC);
+  if (args.positional.length !== 1) throw new UsageError("mutls client needs one HOST:PORT (mutls client --help)");
   const { host, port } = parseHostPort(args.positional[0], "the server address");
-  const cert = readFileOption(args, "cert");
-  const key = readFileOption(args, "key");
-  if ((cert === undefined) !== (key === undefined)) throw new UsageError("--cert and --key go together");
-  const ca = readFileOption(args, "ca");
+  const json = args.switches.has("json");
+  // Our own files first: a wrong key or an unreadable CA is found before any connection is made.
+  const files = credentialFlags(args);
   const externalPsk = externalPskOption(args);
-  if (ca === undefined && !externalPsk) throw new UsageError("--ca is required: mutls has no built-in root store (or authenticate with --psk-identity/--psk)");
-  if (ca === undefined && externalPsk?.withCertificates) throw new UsageError("--psk-with-certs needs --ca: the server proves itself by certificate too");
+  if (files.ca === undefined && !externalPsk) throw new UsageError("--ca is required: mutls has no built-in root store (or authenticate with --psk-identity/--psk)");
+  if (files.ca === undefined && externalPsk?.withCertificates) throw new UsageError("--psk-with-certs needs --ca: the server proves itself by certificate too");
   const exportRequest = parseExport(args);
-  const sessionConfig = {
+  const watch = watchClientCertificate();
+  const config = {
+    groups: parseGroups(args.values.get("groups")),
+    cipherSuites: parseCipherSuites(args.values.get("ciphers")),
     keyLog: keyLogOption(args),
     recordSizeLimit: recordSizeLimitOption(args),
     postHandshakeAuth: args.switches.has("post-handshake-auth"),
     sessionStore: sessionStoreOption(args),
     externalPsk,
     earlyData: earlyDataOption(args),
-    verifyPeer: externalPsk && ca === undefined ? refuseCertificateWithoutCa : undefined,
+    verifyPeer: externalPsk && files.ca === undefined ? refuseCertificateWithoutCa : undefined,
+    ...watch.config,
   };
+  const configured = files.cert !== undefined;
+  const subject = files.leaf?.subject.text;
+
+  const interrupted = stop.then(() => "interrupted" as const);
+  let socket: net.Socket;
+  try {
+    const opened = await Promise.race([openTcp(host, port), interrupted]);
+    if (opened === "interrupted") return 130;
+    socket = opened;
+  } catch (e) {
+    const message = `cannot connect to ${host}:${port}: ${describeConnectError(e, host, port)}`;
+    io.stderr(`mutls client: ${message}`);
+    if (json) writeJson(io, { ok: false, role: "client", server: `${host}:${port}`, error: { alert: null, origin: "tcp", message } });
+    return 1;
+  }
+  const firstBytes = keepFirstBytes(socket);
 
   let connection: SecureConnection;
   try {
-    connection = await connectTcp({
-      host,
-      port,
-      ca,
-      cert,
-      key,
+    const handshake = connect(netTransport(socket), {
+      ca: files.ca,
+      cert: files.cert,
+      key: files.key,
       servername: args.values.get("servername") ?? host,
       ALPNProtocols: commaList(args.values.get("alpn")),
-      config: { groups: parseGroups(args.values.get("groups")), cipherSuites: parseCipherSuites(args.values.get("ciphers")), ...sessionConfig },
+      config,
     });
+    const done = await Promise.race([handshake, interrupted]);
+    if (done === "interrupted") {
+      socket.destroy();
+      return 130;
+    }
+    connection = done;
   } catch (e) {
-    if (e instanceof TLSError) io.stderr(`mutls client: handshake with ${host}:${port} failed: ${describeError(e)}`);
-    else if (e instanceof TypeError) throw new UsageError(e.message);
-    else io.stderr(`mutls client: cannot connect to ${host}:${port}: ${e instanceof Error ? e.message : String(e)}`);
+    if (e instanceof TypeError) throw new UsageError(e.message);
+    const notTls = notTlsExplanation(firstBytes());
+    const outcome = watch.outcome();
+    const failure = notTls ?? (e instanceof TLSError ? describeError(e) : e instanceof Error ? e.message : String(e));
+    io.stderr(`mutls client: handshake with ${host}:${port} failed: ${failure}`);
+    if (outcome.requested && !outcome.sent) io.stderr(`mutls client: ${describeClientCertificate(outcome, configured, subject)}`);
+    if (json) {
+      const error = notTls !== null ? { alert: null, origin: "peer", message: notTls } : e instanceof TLSError ? errorJson(e) : { alert: null, origin: "local", message: failure };
+      writeJson(io, { ok: false, role: "client", server: `${host}:${port}`, error, clientCertificate: certificateJson(outcome) });
+    }
+    socket.destroy();
     return 1;
   }
 
+  const outcome = watch.outcome();
   io.stderr(`mutls client: connected to ${host}:${port}: ${describeHandshake(connection.handshake)}`);
   const psk = connection.handshake.pskIdentity;
   if (psk !== null && connection.peer !== undefined) io.stderr(`mutls client: server ${describeIdentity(connection.peer)}, verified against --ca, and PSK identity "${psk}" (RFC 8773)`);
   else if (psk !== null) io.stderr(`mutls client: server authenticated by PSK identity "${psk}"`);
   else io.stderr(`mutls client: server ${describeIdentity(connection.peer)}, verified against --ca`);
-  io.stderr(`mutls client: client certificate ${cert ? "sent" : "not sent"}`);
-  if (sessionConfig.sessionStore) io.stderr(`mutls client: resumed: ${connection.handshake.resumed ? "yes" : "no"}`);
-  if (sessionConfig.earlyData) {
+  io.stderr(`mutls client: ${describeClientCertificate(outcome, configured, subject)}`);
+  if (config.sessionStore) io.stderr(`mutls client: resumed: ${connection.handshake.resumed ? "yes" : "no"}`);
+  if (json) {
+    writeJson(io, {
+      ok: true,
+      role: "client",
+      server: `${host}:${port}`,
+      ...handshakeJson(connection.handshake),
+      peer: identityJson(connection.peer),
+      clientCertificate: certificateJson(outcome),
+    });
+  }
+  if (config.earlyData) {
     const outcome = connection.handshake.earlyData;
     io.stderr(`mutls client: early data: ${outcome}${outcome === "accepted" ? "" : " (sent again after the handshake)"}`);
     // §4.2.10: data the server did not take as 0-RTT is not lost: it goes as ordinary data now.
-    if (outcome !== "accepted") await connection.write(sessionConfig.earlyData);
+    if (outcome !== "accepted") await connection.write(config.earlyData);
   }
   if (exportRequest) io.stderr(`mutls client: ${describeExport(connection, exportRequest)}`);
 
   // Sending ends with our close_notify; receiving ends with the peer's. When the peer closes
-  // first, stdin no longer matters: we answer with our close_notify and stop.
+  // first, stdin no longer matters: we answer with our close_notify and stop. Ctrl-C closes too.
   const sending = copyStdinToConnection(io.stdin, connection);
   sending.catch(() => undefined);
   try {
-    await copyConnectionToStdout(connection, io.stdout);
+    const ended = await Promise.race([copyConnectionToStdout(connection, io.stdout), interrupted]);
+    if (ended === "interrupted") {
+      io.stderr("mutls client: interrupted: sending close_notify");
+      await connection.close();
+      return 130;
+    }
     await connection.close();
     io.stderr("mutls client: closed cleanly (close_notify both ways)");
     return 0;

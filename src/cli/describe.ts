@@ -26,3 +26,37 @@ export function describeError(error: TLSError): string {
   const who = error.origin === "remote" ? "alert from the peer" : "detected locally";
   return `${error.alertName} (${who}): ${error.message}`;
 }
+
+/** The peer's identity as `--json` prints it. */
+export function identityJson(identity: PeerIdentity | null | undefined): Record<string, unknown> | null {
+  if (!identity) return null;
+  return {
+    subject: identity.subject,
+    spiffeId: identity.spiffeId ?? null,
+    uris: identity.uris,
+    dnsNames: identity.dnsNames,
+    ipAddresses: identity.ipAddresses,
+    emails: identity.emails,
+  };
+}
+
+/** What the handshake negotiated, as `--json` prints it (the peer's identity apart). */
+export function handshakeJson(result: HandshakeResult): Record<string, unknown> {
+  return {
+    version: result.version,
+    cipherSuite: result.cipherSuite,
+    group: result.group,
+    helloRetry: result.helloRetry,
+    alpn: result.alpnProtocol,
+    serverName: result.serverName,
+    peerSignatureScheme: result.peerSignatureScheme,
+    resumed: result.resumed,
+    pskIdentity: result.pskIdentity,
+    earlyData: result.earlyData,
+  };
+}
+
+/** A TLSError as `--json` prints it. */
+export function errorJson(error: TLSError): Record<string, unknown> {
+  return { alert: error.alertName, origin: error.origin, message: error.message };
+}

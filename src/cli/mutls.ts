@@ -3,23 +3,29 @@
  * The `mutls` command (Node only): dispatches to one file per subcommand.
  */
 import { VERSION } from "../index.js";
-import { UsageError } from "./args.js";
-import { CLIENT_USAGE, clientCommand, type CommandIo } from "./client-command.js";
+import { type CommandSpec, UsageError, formatHelp, wantsHelp } from "./args.js";
+import { CLIENT_SPEC, clientCommand, type CommandIo } from "./client-command.js";
 import { DemoFailure, runDemo } from "./demo-command.js";
-import { SERVER_USAGE, serverCommand } from "./server-command.js";
+import { SERVER_SPEC, serverCommand } from "./server-command.js";
+
+const DEMO_SPEC: CommandSpec = {
+  name: "demo",
+  summary:
+    "A mutual TLS handshake between a mutls client and a mutls server over TCP on 127.0.0.1, with certificates minted for the run, traced message by message. Needs no set-up and takes no options.",
+  flags: [],
+};
 
 const USAGE = `mutls ${VERSION}: TLS 1.3 with mutual authentication, in pure TypeScript
 
 usage:
-  mutls demo        a mutual TLS handshake between a mutls client and a mutls server over
-                    TCP on 127.0.0.1, traced message by message (no set-up needed)
-  ${CLIENT_USAGE}
-                    connect like openssl s_client: summary on stderr, stdin <-> connection
-  ${SERVER_USAGE}
-                    serve like openssl s_server: one line per connection on stderr
-  mutls cert ...    a development CA and certificates (mutls cert help)
-  mutls --version   print the version
-  mutls help        print this help
+  mutls demo                      a traced mutual TLS handshake on 127.0.0.1 (no set-up needed)
+  mutls client HOST:PORT [...]    connect like openssl s_client: summary on stderr, stdin <-> connection
+  mutls server --listen H:P [...] serve like openssl s_server: one line per connection on stderr
+  mutls cert ca|issue|csr|inspect a development CA, certificates, signing requests, inspection
+  mutls --version                 print the version
+  mutls help                      print this help
+
+mutls COMMAND --help describes every option of a command (docs/cli.md has them all).
 `;
 
 const io: CommandIo = {
@@ -64,6 +70,13 @@ async function demoCommand(): Promise<number> {
   }
 }
 
+function help(spec: CommandSpec): number {
+  process.stdout.write(formatHelp(spec));
+  return 0;
+}
+
+const isCommand = (name: string | undefined): boolean => name === "client" || name === "server" || name === "demo";
+
 async function main(args: string[]): Promise<number> {
   const [command, ...rest] = args;
   try {
@@ -79,19 +92,24 @@ async function main(args: string[]): Promise<number> {
         process.stdout.write(USAGE);
         return 0;
       case "demo":
+        if (wantsHelp(rest)) return help(DEMO_SPEC);
+        if (rest.length > 0) throw new UsageError(`mutls demo takes no arguments, not ${rest[0]}`);
         return await demoCommand();
       case "client":
-        return await clientCommand(rest, io);
+        if (wantsHelp(rest)) return help(CLIENT_SPEC);
+        return await clientCommand(rest, io, stopSignal());
       case "server":
+        if (wantsHelp(rest)) return help(SERVER_SPEC);
         return await serverCommand(rest, io, stopSignal());
       case "cert":
         return await certCommand(rest);
       default:
-        throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+        throw new UsageError(`unknown command ${JSON.stringify(command)}; run mutls help`);
     }
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`mutls: ${e.message}\n\n${USAGE}`);
+    // One line naming the flag (and the file): no usage dump, no stack trace.
+    process.stderr.write(`mutls${isCommand(command) ? ` ${command}` : ""}: ${e.message}\n`);
     return 2;
   }
 }

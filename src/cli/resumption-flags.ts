@@ -7,10 +7,17 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { MemorySessionStore, type ResumableSession, type SessionStore, decodeSession, encodeSession } from "../handshake/session-store.js";
 import { AlertDescription, TLSError } from "../index.js";
 import type { ExternalPsk } from "../handshake/external-psk.js";
-import { type ParsedArgs, UsageError } from "./args.js";
+import { type FlagSpec, type ParsedArgs, UsageError, fileProblem } from "./args.js";
 
-export const CLIENT_RESUMPTION_OPTIONS = ["sess-in", "sess-out", "early-data"] as const;
-export const SERVER_RESUMPTION_OPTIONS = ["tickets"] as const;
+export const CLIENT_RESUMPTION_FLAGS: readonly FlagSpec[] = [
+  { name: "sess-out", value: "FILE", help: "write each session ticket the server sends to FILE (mode 0600; it holds the session's key)" },
+  { name: "sess-in", value: "FILE", help: "resume the session saved in FILE by --sess-out (RFC 8446 §2.2)" },
+  { name: "early-data", value: "FILE", help: "send FILE's bytes as 0-RTT data on the session from --sess-in (sent again after the handshake if refused)" },
+];
+export const SERVER_RESUMPTION_FLAGS: readonly FlagSpec[] = [
+  { name: "tickets", value: "N", help: "session tickets to send per connection, 0 to 16 (RFC 8446 §4.6.1)" },
+  { name: "early-data", help: "accept up to 16384 bytes of 0-RTT data per connection (each ticket once; replayable)" },
+];
 
 /**
  * The client's session store: seeded from `--sess-in`; with `--sess-out`, every ticket the server
@@ -26,7 +33,7 @@ export function sessionStoreOption(args: ParsedArgs): SessionStore | undefined {
     try {
       session = decodeSession(new Uint8Array(readFileSync(input)));
     } catch (e) {
-      throw new UsageError(`--sess-in: cannot read a session from ${input}: ${e instanceof Error ? e.message : String(e)}`);
+      throw new UsageError(`--sess-in ${input}: cannot read a session from it: ${fileProblem(e)}`);
     }
     store.put(session);
   }
@@ -49,9 +56,11 @@ export function ticketsOption(args: ParsedArgs): number | undefined {
   return n;
 }
 
-export const PSK_OPTIONS = ["psk-identity", "psk"] as const;
-/** `--psk-with-certs`: use the PSK only together with certificates (RFC 8773). */
-export const PSK_SWITCHES = ["psk-with-certs"] as const;
+export const PSK_FLAGS: readonly FlagSpec[] = [
+  { name: "psk-identity", value: "ID", help: "an external pre-shared key's identity (with --psk)" },
+  { name: "psk", value: "HEX", help: "the external PSK itself, at least 16 bytes in hex digits (SHA-256)" },
+  { name: "psk-with-certs", help: "use the PSK only together with certificates (RFC 8773)" },
+];
 
 /**
  * `--psk-identity ID --psk HEX` (as `openssl s_client/s_server -psk_identity ID -psk HEX`): an
@@ -85,7 +94,7 @@ export function earlyDataOption(args: ParsedArgs): Uint8Array | undefined {
   try {
     return new Uint8Array(readFileSync(path));
   } catch (e) {
-    throw new UsageError(`--early-data: cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new UsageError(`--early-data ${path}: cannot read it: ${fileProblem(e)}`);
   }
 }
 

@@ -4,9 +4,14 @@
  */
 import { appendFileSync } from "node:fs";
 import type { SecureConnection } from "../index.js";
-import { type ParsedArgs, UsageError } from "./args.js";
+import { type FlagSpec, type ParsedArgs, UsageError, fileProblem } from "./args.js";
 
-export const SESSION_VALUE_OPTIONS = ["export", "keylog", "record-size-limit"] as const;
+/** Flags both `mutls client` and `mutls server` take. */
+export const SESSION_FLAGS: readonly FlagSpec[] = [
+  { name: "export", value: "LABEL:LEN", help: "print LEN bytes of the RFC 8446 §7.5 exporter for LABEL in hex (as openssl -keymatexport)" },
+  { name: "keylog", value: "FILE", help: "append NSS key-log lines (SSLKEYLOGFILE format) to FILE; exposes secrets, debugging only" },
+  { name: "record-size-limit", value: "N", help: "largest record plaintext to accept, 64 to 16384 (RFC 8449)" },
+];
 
 export interface ExportRequest {
   readonly label: string;
@@ -36,7 +41,7 @@ export function keyLogOption(args: ParsedArgs): ((line: string) => void) | undef
   try {
     appendFileSync(path, "");
   } catch (e) {
-    throw new UsageError(`--keylog: cannot write ${path}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new UsageError(`--keylog ${path}: cannot write it: ${fileProblem(e)}`);
   }
   return (line) => appendFileSync(path, line + "\n", { mode: 0o600 });
 }

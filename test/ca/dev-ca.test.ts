@@ -90,7 +90,8 @@ describe("mutls cert (CLI)", () => {
     expect(await runCertCommand(["issue", "--out", DIR])).toBe(2);
     expect(await runCertCommand(["ca", "--out", DIR, "--key-type", "dsa"])).toBe(2);
     expect(await runCertCommand(["sign"])).toBe(2);
-    expect(await runCertCommand(["issue", "--ca", join(DIR, "missing"), "--out", DIR, "--name", "x"])).toBe(1);
+    // An unreadable CA file is a start-up error too (issue 14 §4): exit 2, naming --ca and the file.
+    expect(await runCertCommand(["issue", "--ca", join(DIR, "missing"), "--out", DIR, "--name", "x"])).toBe(2);
   });
 });
 
