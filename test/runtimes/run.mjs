@@ -23,6 +23,7 @@ import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { clientReportProblems, fail, opensslClientProblems, opensslServerProblems, serverReportProblems } from "./lib/checks.mjs";
+import { startNodeMtlsHttpsServer } from "./lib/https-peer.mjs";
 import { nodeTlsClientEcho } from "./lib/node-tls-client.mjs";
 import { startNodeMtlsEchoServer } from "./lib/peers.mjs";
 import { freePort, killGroup, runEntry as runProcess, tail } from "./lib/processes.mjs";
@@ -300,9 +301,84 @@ async function checkXs() {
   return `${report.cipherSuite} ${report.group}, client and server both mutls via ${report.api} in ${xsVersion(xsnap)} (xsnap, ${report.entropyUsed} bytes of host entropy) without Node or Web APIs; identities match the fixtures as OpenSSL parses them, echo ok`;
 }
 
+// ---------------------------------------------------------------------------------------------
+// mtlsFetch (issue 14): a GET with a client certificate, in workerd and Deno, to Node's https
+// ---------------------------------------------------------------------------------------------
+
+/** One GET per runtime; the path carries a fresh nonce so the request the server saw is this one. */
+function writeFetchConfig(runtime, server) {
+  const path = `/mtls-fetch/${runtime}/${randomBytes(8).toString("hex")}`;
+  const { CLIENT_X509 } = FIXTURES;
+  const cfg = {
+    distDir: DIST,
+    url: `https://127.0.0.1:${server.port}${path}`,
+    ca: CA,
+    cert: CLIENT.cert,
+    key: CLIENT.key,
+    servername: "localhost",
+    expect: { path, subjectaltname: CLIENT_X509.subjectAltName, fingerprint256: CLIENT_X509.fingerprint256 },
+  };
+  const cfgPath = join(BUILD, `${runtime}.fetch.json`);
+  writeFileSync(cfgPath, JSON.stringify(cfg));
+  return { cfgPath, cfg };
+}
+
+/** The fetch Worker (entries/workerd/fetch-worker.mjs), served by workerd on a port the runner picked. */
+async function askFetchWorker(cfg) {
+  const dir = join(BUILD, "workerd-fetch");
+  mkdirSync(dir, { recursive: true });
+  await bundle("entries/workerd/fetch-worker.mjs", "workerd-fetch/worker.js", { external: ["cloudflare:sockets", "./config.json"] });
+  writeFileSync(join(dir, "config.json"), JSON.stringify(cfg));
+  const template = readFileSync(join(HERE, "entries/workerd/config.capnp.template"), "utf8");
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const port = await freePort();
+    writeFileSync(join(dir, "config.capnp"), template.replaceAll("@PORT@", String(port)));
+    const report = await askWorker(dir, port);
+    if (!report.retry) return report;
+  }
+  return { error: "workerd could not bind a loopback port in 3 attempts" };
+}
+
+/**
+ * The runtime's mtlsFetch GET, held against what Node's https server (OpenSSL, requiring a client
+ * certificate) saw: exactly this request, from the client fixture, authorized; and the body
+ * mtlsFetch returned must be the server's account of it, unchanged.
+ */
+async function checkMtlsFetch(runtime, server) {
+  const { cfgPath, cfg } = writeFetchConfig(runtime, server);
+  const before = server.requests.length;
+  const deno = [join(BIN, "deno"), ["run", "--no-prompt", "--allow-net=127.0.0.1", `--allow-read=${ROOT}`, join(HERE, "entries/deno-fetch.mjs"), cfgPath]];
+  const report = runtime === "workerd" ? await askFetchWorker(cfg) : (await runEntry(...deno)).report;
+  if (report.error) throw new Error(`${report.error}${server.failures.length ? `; the https server: ${server.failures.slice(-1)[0]}` : ""}`);
+  const seen = server.requests.slice(before);
+  const problems = [...(report.problems ?? ["the entry reported no checks"])];
+  if (seen.length !== 1) problems.push(`the https server answered ${seen.length} requests, expected 1`);
+  else {
+    const [request] = seen;
+    if (request.method !== "GET" || request.path !== cfg.expect.path) problems.push(`the https server saw ${request.method} ${request.path}`);
+    if (request.authorized !== true) problems.push("OpenSSL did not authorize the client");
+    if (request.fingerprint256 !== cfg.expect.fingerprint256) problems.push("OpenSSL saw another client certificate");
+    if (JSON.stringify(report.seen) !== JSON.stringify(request)) problems.push("the body mtlsFetch returned is not what the server sent");
+  }
+  fail(problems, "mtlsFetch");
+  const [request] = seen;
+  return `GET ${request.protocol} via ${report.api}: Node https (OpenSSL) required and authorized the client certificate (${request.subjectaltname}), and the body mtlsFetch returned says so`;
+}
+
+/** Its own stage with its own server, so it runs whatever the other runtimes do. */
+async function mtlsFetchStage(attempt) {
+  const server = await startNodeMtlsHttpsServer({ ca: CA, ...SERVER });
+  try {
+    await attempt("workerd mtlsFetch", () => checkMtlsFetch("workerd", server));
+    await attempt("deno mtlsFetch", () => checkMtlsFetch("deno", server));
+  } finally {
+    await server.close();
+  }
+}
+
 async function main() {
   const only = new Set(process.argv.slice(2));
-  const want = (name) => only.size === 0 || only.has(name);
+  const want = (name) => only.size === 0 || only.has(name) || only.has(name.split(" ")[0]);
   mkdirSync(BUILD, { recursive: true });
   try {
     ensureMatrixInstalled();
@@ -335,6 +411,7 @@ async function main() {
   } finally {
     await server.close();
   }
+  await mtlsFetchStage(attempt);
   await attempt("quickjs", checkQuickJS);
   await attempt("xs", checkXs);
 }
