@@ -1,12 +1,12 @@
-import { bytesEqual, constantTimeEqual, fail, toHex } from "../bytes/index.js";
-import type { GroupName, KeyShare } from "../crypto/provider.js";
-import type { VerificationBudget } from "../x509/index.js";
-import { type CipherSuite, ExtensionType, HELLO_RETRY_REQUEST_RANDOM, HandshakeType, TLS12, cipherSuiteByCode, type SignatureScheme } from "./constants.js";
-import type { ClientConfig, ResolvedConfig } from "./config.js";
-import { checkExtensionsAllowed, decodeAlpn, findExtension } from "./extensions.js";
-import type { HandshakeIO, HandshakeResult, Step } from "./handshake-io.js";
-import { EarlySecret, SuiteKdf, type HandshakeSecret, type MasterSecret } from "./key-schedule.js";
-import { type EarlyExporter, deriveEarlyExporter } from "./early-exporter.js";
+import { bytesEqual, constantTimeEqual, fail, toHex } from "../../bytes/index.js";
+import type { GroupName, KeyShare } from "../../crypto/provider.js";
+import type { VerificationBudget } from "../../x509/index.js";
+import { type CipherSuite, ExtensionType, HELLO_RETRY_REQUEST_RANDOM, HandshakeType, TLS12, cipherSuiteByCode, type SignatureScheme } from "../constants.js";
+import type { ClientConfig, ResolvedConfig } from "../config.js";
+import { checkExtensionsAllowed, decodeAlpn, findExtension } from "../extensions.js";
+import type { HandshakeIO, HandshakeResult, Step } from "../handshake-io.js";
+import { EarlySecret, SuiteKdf, type HandshakeSecret, type MasterSecret } from "../key-schedule.js";
+import { type EarlyExporter, deriveEarlyExporter } from "../early-exporter.js";
 import {
   type CertificateRequest,
   type HandshakeMessage,
@@ -18,21 +18,36 @@ import {
   encodeClientHello,
   encodeFinished,
   encodeHandshake,
-} from "./messages.js";
-import { sendCertificateFlight } from "./client-certificate.js";
+} from "../messages.js";
+import { sendCertificateFlight } from "./certificate.js";
 import { clientHelloExtensions } from "./client-hello.js";
-import { type HelloRetry, checkHelloRetryRequest } from "./client-retry.js";
-import { checkCertificatesWithPsk } from "./client-psk-certificates.js";
-import { type ClientOptions, checkClientOptions } from "./client-options.js";
-import { type ClientHelloSent, checkServerHelloFields, checkServerVersion, serverKeyShareSecret } from "./client-server-hello.js";
-import { type VerifiedPeer, verificationBudget } from "./peer-verification.js";
-import { type CertificateAsked, type RequiredCertificate, checkPeerCertificate, checkPeerCertificateVerify } from "./peer-certificate.js";
-import { Transcript } from "./transcript.js";
-import { recordLimitsFromServer } from "./record-size-limit.js";
-import { ClientSession, type OfferedSession, checkSelectedPsk, externalPskOffer, chooseSessionToOffer, fillBinder, storeNewSessionTicket } from "./client-resumption.js";
-import { decodeSelectedIdentity } from "./psk.js";
-import { decodeEarlyDataIndication } from "./early-data-indication.js";
-import { pskIdentityText } from "./external-psk.js";
+
+import { type ClientOptions, checkClientOptions } from "./options.js";
+import {
+  type ClientHelloSent,
+  type HelloRetry,
+  checkCertificatesWithPsk,
+  checkHelloRetryRequest,
+  checkServerHelloFields,
+  checkServerVersion,
+  serverKeyShareSecret,
+} from "./server-hello.js";
+import { type VerifiedPeer, verificationBudget } from "../peer-verification.js";
+import { type CertificateAsked, type RequiredCertificate, checkPeerCertificate, checkPeerCertificateVerify } from "../peer-certificate.js";
+import { Transcript } from "../transcript.js";
+import { recordLimitsFromServer } from "../record-size-limit.js";
+import {
+  ClientSession,
+  type OfferedSession,
+  checkSelectedPsk,
+  externalPskOffer,
+  chooseSessionToOffer,
+  fillBinder,
+  storeNewSessionTicket,
+} from "./resumption.js";
+import { decodeSelectedIdentity } from "../psk.js";
+import { decodeEarlyDataIndication } from "../early-data-indication.js";
+import { pskIdentityText } from "../external-psk.js";
 
 /**
  * The client side of the TLS 1.3 handshake (RFC 8446 §2, §4). Reading the methods top to bottom
@@ -135,15 +150,19 @@ export class ClientHandshake {
   }
 
   private writeClientHello(retry: boolean): void {
-    const extensions = clientHelloExtensions(this.config, {
-      earlyData: this.earlyData === "sent",
-      sniName: this.options.sniName,
-      keyShares: this.keyShares,
-      pskWithCertificates: this.options.pskWithCertificates,
-      postHandshakeAuth: this.options.postHandshakeAuth,
-      cookie: this.helloRetry?.cookie ?? null,
-      psk: this.offeredSession,
-    }, retry);
+    const extensions = clientHelloExtensions(
+      this.config,
+      {
+        earlyData: this.earlyData === "sent",
+        sniName: this.options.sniName,
+        keyShares: this.keyShares,
+        pskWithCertificates: this.options.pskWithCertificates,
+        postHandshakeAuth: this.options.postHandshakeAuth,
+        cookie: this.helloRetry?.cookie ?? null,
+        psk: this.offeredSession,
+      },
+      retry,
+    );
     this.offeredExtensions = new Set(extensions.map((e) => e.type));
     const message = encodeClientHello({
       legacyVersion: TLS12,
@@ -178,7 +197,12 @@ export class ClientHandshake {
   private processHelloRetryRequest(hello: ServerHello, m: HandshakeMessage): void {
     if (this.helloRetry) fail("unexpected_message", "the server sent a second HelloRetryRequest");
     const suite = checkServerHelloFields(hello, "HelloRetryRequest", this.sent);
-    const retry = checkHelloRetryRequest(hello.extensions, suite, this.config.groups, this.keyShares.map((k) => k.group));
+    const retry = checkHelloRetryRequest(
+      hello.extensions,
+      suite,
+      this.config.groups,
+      this.keyShares.map((k) => k.group),
+    );
     this.helloRetry = retry;
     this.helloRetryRequest = m.raw;
     // The server selects a PSK only in the second ClientHello, whose early secret differs from the
@@ -295,8 +319,7 @@ export class ClientHandshake {
     this.step = {
       name: "ExpectCertificateOrCertificateRequest",
       expects: [HandshakeType.certificate_request, HandshakeType.certificate],
-      handle: (msg) =>
-        msg.type === HandshakeType.certificate_request ? this.processCertificateRequest(msg) : this.processServerCertificate(msg),
+      handle: (msg) => (msg.type === HandshakeType.certificate_request ? this.processCertificateRequest(msg) : this.processServerCertificate(msg)),
     };
   }
 
@@ -381,7 +404,7 @@ export class ClientHandshake {
     }
   }
 
-  /** §4.4.2, §4.4.3: our chain and CertificateVerify, or an empty Certificate (client-certificate.ts). */
+  /** §4.4.2, §4.4.3: our chain and CertificateVerify, or an empty Certificate (certificate.ts). */
   private sendClientCertificate(): void | Promise<void> {
     return sendCertificateFlight(this.config, this.certificateRequest!, this.transcript, (m) => this.io.sendHandshake(m));
   }
@@ -409,18 +432,21 @@ export class ClientHandshake {
       pskIdentity: this.resumed && this.offeredSession!.session === null ? pskIdentityText(this.offeredSession!.identity) : null,
     };
     const resumptionMasterSecret = master.resumptionMasterSecret(this.transcript.hash());
-    const post = new ClientSession({
-      io: this.io,
-      config: this.config,
-      kdf,
-      suite: this.suite!,
-      role: "client",
-      writeSecret: clientApplicationSecret,
-      readSecret: serverApplicationSecret,
-      exporterSecret: this.exporterSecret,
-      clientRandom: this.random,
-      postHandshakeAuth: { offered: this.options.postHandshakeAuth, transcript: this.transcript.fork(), serverName: this.options.serverName },
-    }, (m) => this.processNewSessionTicket(m, kdf, resumptionMasterSecret));
+    const post = new ClientSession(
+      {
+        io: this.io,
+        config: this.config,
+        kdf,
+        suite: this.suite!,
+        role: "client",
+        writeSecret: clientApplicationSecret,
+        readSecret: serverApplicationSecret,
+        exporterSecret: this.exporterSecret,
+        clientRandom: this.random,
+        postHandshakeAuth: { offered: this.options.postHandshakeAuth, transcript: this.transcript.fork(), serverName: this.options.serverName },
+      },
+      (m) => this.processNewSessionTicket(m, kdf, resumptionMasterSecret),
+    );
     this.step = post.step;
     this.io.complete(result, post);
   }
