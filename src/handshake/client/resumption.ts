@@ -136,23 +136,49 @@ export function checkSelectedPsk(offer: OfferedSession | null, selected: number,
 }
 
 /**
+ * What a NewSessionTicket (§4.6.1) needs to become a stored session, and nothing more: the
+ * post-handshake session holds this, never the handshake that produced it.
+ */
+export class SessionTickets {
+  constructor(
+    private readonly config: ResolvedConfig,
+    private readonly store: SessionStore | null,
+    private readonly context: {
+      kdf: SuiteKdf;
+      resumptionMasterSecret: Uint8Array;
+      serverName: string | null;
+      alpnProtocol: string | null;
+      serverCertificates: readonly Uint8Array[];
+    },
+  ) {}
+
+  /** §4.6.1: a NewSessionTicket becomes a stored session, with what the handshake proved about the server. */
+  processNewSessionTicket(m: HandshakeMessage): void {
+    storeNewSessionTicket(this.config, this.store, m.body, this.context);
+  }
+}
+
+/**
  * The client's post-handshake session: NewSessionTickets (§4.6.1) go to the session store, every
- * other post-handshake message to PostHandshake as usual.
+ * other post-handshake message to PostHandshake as usual. `tickets` is null when the handshake
+ * proved no server certificate (an external PSK alone): such tickets would carry none to re-check,
+ * so they are ignored.
  */
 export class ClientSession extends PostHandshake {
   constructor(
     init: PostHandshakeInit,
-    private readonly processNewSessionTicket: (m: HandshakeMessage) => void,
+    private readonly tickets: SessionTickets | null,
   ) {
     super(init);
   }
 
   override get step(): Step {
     const base = super.step;
+    const tickets = this.tickets;
     return {
       name: base.name,
       expects: base.expects,
-      handle: (m) => (m.type === HandshakeType.new_session_ticket ? this.processNewSessionTicket(m) : base.handle(m)),
+      handle: (m) => (m.type === HandshakeType.new_session_ticket ? tickets?.processNewSessionTicket(m) : base.handle(m)),
     };
   }
 }
