@@ -7,7 +7,16 @@ import { findExtension } from "../extensions.js";
 import type { HandshakeIO, HandshakeResult, Step } from "../handshake-io.js";
 import { EarlySecret, SuiteKdf, type MasterSecret } from "../key-schedule.js";
 import { deriveEarlyExporter } from "../early-exporter.js";
-import { type HandshakeMessage, type ServerHello, decodeFinished, decodeServerHello, encodeClientHello, encodeFinished, encodeHandshake } from "../messages.js";
+import {
+  type CertificateRequest,
+  type HandshakeMessage,
+  type ServerHello,
+  decodeFinished,
+  decodeServerHello,
+  encodeClientHello,
+  encodeFinished,
+  encodeHandshake,
+} from "../messages.js";
 import { sendCertificateFlight } from "./certificate.js";
 import { clientHelloExtensions } from "./client-hello.js";
 import { type ClientOptions, checkClientOptions } from "./options.js";
@@ -32,7 +41,6 @@ import {
   type ServerAuthenticated,
   type ServerParameters,
 } from "./state.js";
-import type { CertificateRequest } from "../messages.js";
 
 /** A step that takes no message: before the ClientHello, while our second flight is signed, and after. */
 const idle = (name: string): Step => ({ name, expects: [], handle: () => undefined });
