@@ -1,4 +1,4 @@
-import { ClientHandshake } from "../handshake/client.js";
+import { ClientHandshake } from "../handshake/client/handshake.js";
 import { type ClientConfig, resolveConfig } from "../handshake/config.js";
 import type { Step } from "../handshake/handshake-io.js";
 import { Connection } from "./connection.js";

@@ -1,6 +1,6 @@
 import { constantTimeEqual, fail } from "../bytes/index.js";
 import type { HashContext } from "../crypto/provider.js";
-import { sendCertificateFlight } from "./client-certificate.js";
+import { sendCertificateFlight } from "./client/certificate.js";
 import type { ResolvedConfig } from "./config.js";
 import { ExtensionType, HandshakeType, type SignatureScheme } from "./constants.js";
 import { type Extension, checkExtensionsAllowed, encodeCertificateAuthorities, encodeU16List, findExtension } from "./extensions.js";

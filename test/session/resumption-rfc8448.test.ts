@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { toHex } from "../../src/bytes/index.js";
 import { pureProvider } from "../../src/crypto/pure.js";
-import { storeNewSessionTicket } from "../../src/handshake/client-resumption.js";
+import { storeNewSessionTicket } from "../../src/handshake/client/resumption.js";
 import { resolveConfig } from "../../src/handshake/config.js";
 import { cipherSuiteByCode } from "../../src/handshake/constants.js";
 import { SuiteKdf } from "../../src/handshake/key-schedule.js";

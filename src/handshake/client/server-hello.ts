@@ -1,13 +1,22 @@
 /**
  * What the client checks in a ServerHello or HelloRetryRequest (RFC 8446 §4.1.3, §4.1.4): the
- * version, the echoes of our ClientHello, and the key share it answers.
+ * version, the echoes of our ClientHello, the key share it answers, what a HelloRetryRequest asks
+ * for, and whether an external PSK was combined with certificates (RFC 8773).
  */
-import { bytesEqual, fail } from "../bytes/index.js";
-import type { GroupName, KeyShare } from "../crypto/provider.js";
-import { type CipherSuite, DOWNGRADE_TLS11, DOWNGRADE_TLS12, ExtensionType, SSL30, TLS13, cipherSuiteByCode, groupCode } from "./constants.js";
-import { type Extension, checkExtensionsAllowed, decodeKeyShareServer, decodeSupportedVersionsServer, findExtension } from "./extensions.js";
-import type { ServerHello } from "./messages.js";
-import { PskKeyExchangeMode } from "./psk.js";
+import { bytesEqual, fail } from "../../bytes/index.js";
+import type { GroupName, KeyShare } from "../../crypto/provider.js";
+import { type CipherSuite, DOWNGRADE_TLS11, DOWNGRADE_TLS12, ExtensionType, SSL30, TLS13, cipherSuiteByCode, groupByCode, groupCode } from "../constants.js";
+import {
+  type Extension,
+  checkExtensionsAllowed,
+  decodeCookie,
+  decodeKeyShareHelloRetry,
+  decodeKeyShareServer,
+  decodeSupportedVersionsServer,
+  findExtension,
+} from "../extensions.js";
+import type { ServerHello } from "../messages.js";
+import { PskKeyExchangeMode } from "../psk.js";
 
 /** §4.1.3 and §4.2.1: TLS 1.3 only, and the downgrade sentinels. */
 export function checkServerVersion(hello: ServerHello): void {
@@ -80,4 +89,68 @@ export function serverKeyShareSecret(
   const secret = ours.deriveSharedSecret(share.keyExchange);
   if (!secret) fail("illegal_parameter", `the server's ${ours.group} key share is not a valid public key`);
   return { sharedSecret: secret, group: ours.group };
+}
+
+/** What the HelloRetryRequest asked for. */
+export interface HelloRetry {
+  readonly suite: CipherSuite;
+  /** The group to send a key share for in the second ClientHello, or null to keep ours. */
+  readonly group: GroupName | null;
+  /** §4.2.2: the cookie to echo, if any. */
+  readonly cookie: Uint8Array | null;
+}
+
+/**
+ * The HelloRetryRequest's key_share and cookie, checked against the `groups` we support and the
+ * groups we `sentShares` for; `suite` is the one it selected, already checked.
+ */
+export function checkHelloRetryRequest(
+  extensions: readonly Extension[],
+  suite: CipherSuite,
+  groups: readonly GroupName[],
+  sentShares: readonly GroupName[],
+): HelloRetry {
+  const shareData = findExtension(extensions, ExtensionType.key_share);
+  const cookieData = findExtension(extensions, ExtensionType.cookie);
+  let group: GroupName | null = null;
+  if (shareData !== undefined) {
+    const code = decodeKeyShareHelloRetry(shareData);
+    const g = groupByCode(code);
+    // §4.2.8: the group must be one we support, and not one we already sent a share for.
+    if (!g || !groups.includes(g)) fail("illegal_parameter", "HelloRetryRequest asks for a group we did not offer");
+    if (sentShares.includes(g)) {
+      fail("illegal_parameter", `HelloRetryRequest asks for ${g}, for which we already sent a key share`);
+    }
+    group = g;
+  }
+  const cookie = cookieData !== undefined ? decodeCookie(cookieData) : null;
+  // §4.1.4: an HRR that would not change the ClientHello is illegal.
+  if (group === null && cookie === null) fail("illegal_parameter", "HelloRetryRequest would not change the ClientHello");
+  return { suite, group, cookie };
+}
+
+/**
+ * RFC 8773: the server combines our external PSK with certificates by echoing the empty
+ * tls_cert_with_extern_psk beside pre_shared_key and key_share (psk_dhe_ke). A client that asked
+ * for the combination accepts nothing less: neither the PSK alone nor certificates alone.
+ * Returns whether the combination was negotiated; `pskAccepted` is whether the ServerHello
+ * selected our PSK.
+ */
+export function checkCertificatesWithPsk(serverHelloExtensions: readonly Extension[], asked: boolean, pskAccepted: boolean): boolean {
+  const data = findExtension(serverHelloExtensions, ExtensionType.tls_cert_with_extern_psk);
+  if (data === undefined) {
+    if (!asked) return false;
+    fail(
+      "handshake_failure",
+      pskAccepted
+        ? "the server accepted our external PSK without certificates, but this client uses it only withCertificates (RFC 8773)"
+        : "the server declined to combine our external PSK with certificates (RFC 8773); this client is configured to require both",
+    );
+  }
+  if (data.length !== 0) fail("decode_error", "tls_cert_with_extern_psk must be empty (RFC 8773)");
+  if (!pskAccepted) fail("missing_extension", "ServerHello has tls_cert_with_extern_psk without pre_shared_key (RFC 8773)");
+  if (findExtension(serverHelloExtensions, ExtensionType.key_share) === undefined) {
+    fail("missing_extension", "ServerHello has tls_cert_with_extern_psk without key_share; RFC 8773 requires psk_dhe_ke");
+  }
+  return true;
 }

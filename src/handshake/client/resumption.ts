@@ -1,16 +1,16 @@
-import { TLSError, fail } from "../bytes/index.js";
-import { type CipherSuite, ExtensionType, HandshakeType, cipherSuiteByCode } from "./constants.js";
-import type { ResolvedConfig } from "./config.js";
-import { type Extension, checkExtensionsAllowed, encodePskModes, findExtension } from "./extensions.js";
-import type { SuiteKdf } from "./key-schedule.js";
-import { type HandshakeMessage, decodeNewSessionTicket } from "./messages.js";
-import type { Step } from "./handshake-io.js";
-import { PostHandshake, type PostHandshakeInit } from "./post-handshake.js";
-import { PskKeyExchangeMode, computeBinder, encodeOfferedPsks, transcriptBeforeRetry, truncateClientHello } from "./psk.js";
-import { decodeEarlyDataIndication } from "./early-data-indication.js";
-import { type ExternalPsk, pskIdentityBytes } from "./external-psk.js";
-import { type ResumableSession, type SessionStore, sessionUsable } from "./session-store.js";
-import { type VerifiedPeer, verifyPeerCertificates } from "./peer-verification.js";
+import { TLSError, fail } from "../../bytes/index.js";
+import { type CipherSuite, ExtensionType, HandshakeType, cipherSuiteByCode } from "../constants.js";
+import type { ResolvedConfig } from "../config.js";
+import { type Extension, checkExtensionsAllowed, encodePskModes, findExtension } from "../extensions.js";
+import type { SuiteKdf } from "../key-schedule.js";
+import { type HandshakeMessage, decodeNewSessionTicket } from "../messages.js";
+import type { Step } from "../handshake-io.js";
+import { PostHandshake, type PostHandshakeInit } from "../post-handshake.js";
+import { PskKeyExchangeMode, computeBinder, encodeOfferedPsks, transcriptBeforeRetry, truncateClientHello } from "../psk.js";
+import { decodeEarlyDataIndication } from "../early-data-indication.js";
+import { type ExternalPsk, pskIdentityBytes } from "../external-psk.js";
+import { type ResumableSession, type SessionStore, sessionUsable } from "../session-store.js";
+import { type VerifiedPeer, verifyPeerCertificates } from "../peer-verification.js";
 
 /** A PSK the client offers in its ClientHello (RFC 8446 §4.2.11): a ticket, or an external PSK. */
 export interface OfferedSession {
@@ -67,7 +67,10 @@ export function pskExtensions(offer: OfferedSession, now: number): Extension[] {
   const binder = new Uint8Array(suite.hash === "SHA-384" ? 48 : 32);
   return [
     { type: ExtensionType.psk_key_exchange_modes, data: encodePskModes(offer.modes) },
-    { type: ExtensionType.pre_shared_key, data: encodeOfferedPsks({ identities: [{ identity: offer.identity, obfuscatedTicketAge: age }], binders: [binder] }) },
+    {
+      type: ExtensionType.pre_shared_key,
+      data: encodeOfferedPsks({ identities: [{ identity: offer.identity, obfuscatedTicketAge: age }], binders: [binder] }),
+    },
   ];
 }
 
@@ -75,7 +78,12 @@ export function pskExtensions(offer: OfferedSession, now: number): Extension[] {
  * §4.2.11.2: writes the binder into the encoded ClientHello, in place. The binder covers the
  * ClientHello up to the binders list, after `messagesBefore` (the HelloRetryRequest exchange).
  */
-export function fillBinder(config: ResolvedConfig, offer: OfferedSession, clientHello: Uint8Array, retry: { clientHello1: Uint8Array; helloRetryRequest: Uint8Array } | null): void {
+export function fillBinder(
+  config: ResolvedConfig,
+  offer: OfferedSession,
+  clientHello: Uint8Array,
+  retry: { clientHello1: Uint8Array; helloRetryRequest: Uint8Array } | null,
+): void {
   const p = config.provider;
   const binderLength = offer.suite.hash === "SHA-384" ? 48 : 32;
   const placeholder = [new Uint8Array(binderLength)];
@@ -92,7 +100,13 @@ export function storeNewSessionTicket(
   config: ResolvedConfig,
   store: SessionStore | null,
   body: Uint8Array,
-  context: { kdf: SuiteKdf; resumptionMasterSecret: Uint8Array; serverName: string | null; alpnProtocol: string | null; serverCertificates: readonly Uint8Array[] },
+  context: {
+    kdf: SuiteKdf;
+    resumptionMasterSecret: Uint8Array;
+    serverName: string | null;
+    alpnProtocol: string | null;
+    serverCertificates: readonly Uint8Array[];
+  },
 ): void {
   const ticket = decodeNewSessionTicket(body);
   checkExtensionsAllowed("new_session_ticket", ticket.extensions, null, "NewSessionTicket");
@@ -122,23 +136,49 @@ export function checkSelectedPsk(offer: OfferedSession | null, selected: number,
 }
 
 /**
+ * What a NewSessionTicket (§4.6.1) needs to become a stored session, and nothing more: the
+ * post-handshake session holds this, never the handshake that produced it.
+ */
+export class SessionTickets {
+  constructor(
+    private readonly config: ResolvedConfig,
+    private readonly store: SessionStore | null,
+    private readonly context: {
+      kdf: SuiteKdf;
+      resumptionMasterSecret: Uint8Array;
+      serverName: string | null;
+      alpnProtocol: string | null;
+      serverCertificates: readonly Uint8Array[];
+    },
+  ) {}
+
+  /** §4.6.1: a NewSessionTicket becomes a stored session, with what the handshake proved about the server. */
+  processNewSessionTicket(m: HandshakeMessage): void {
+    storeNewSessionTicket(this.config, this.store, m.body, this.context);
+  }
+}
+
+/**
  * The client's post-handshake session: NewSessionTickets (§4.6.1) go to the session store, every
- * other post-handshake message to PostHandshake as usual.
+ * other post-handshake message to PostHandshake as usual. `tickets` is null when the handshake
+ * proved no server certificate (an external PSK alone): such tickets would carry none to re-check,
+ * so they are ignored.
  */
 export class ClientSession extends PostHandshake {
   constructor(
     init: PostHandshakeInit,
-    private readonly processNewSessionTicket: (m: HandshakeMessage) => void,
+    private readonly tickets: SessionTickets | null,
   ) {
     super(init);
   }
 
   override get step(): Step {
     const base = super.step;
+    const tickets = this.tickets;
     return {
       name: base.name,
       expects: base.expects,
-      handle: (m) => (m.type === HandshakeType.new_session_ticket ? this.processNewSessionTicket(m) : base.handle(m)),
+      handle: (m) => (m.type === HandshakeType.new_session_ticket ? tickets?.processNewSessionTicket(m) : base.handle(m)),
     };
   }
 }

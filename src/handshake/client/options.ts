@@ -2,13 +2,13 @@
  * The client's handshake options, checked when a ClientConnection is made, so a configuration
  * that cannot work fails at once with a TypeError that says what to change, not mid-handshake.
  */
-import type { GroupName } from "../crypto/provider.js";
-import type { ClientConfig, ResolvedConfig } from "./config.js";
+import type { GroupName } from "../../crypto/provider.js";
+import type { ClientConfig, ResolvedConfig } from "../config.js";
 import { sniHostName } from "./client-hello.js";
-import { type ExternalPsk, checkExternalPsk, pskModeCodes } from "./external-psk.js";
-import { PskKeyExchangeMode } from "./psk.js";
-import type { SessionStore } from "./session-store.js";
-import { isIpAddress, isValidHostName } from "../x509/index.js";
+import { type ExternalPsk, checkExternalPsk, pskModeCodes } from "../external-psk.js";
+import { PskKeyExchangeMode } from "../psk.js";
+import type { SessionStore } from "../session-store.js";
+import { isIpAddress, isValidHostName } from "../../x509/index.js";
 
 export interface ClientOptions {
   readonly serverName: string | null;
@@ -68,13 +68,7 @@ export function checkClientOptions(config: ResolvedConfig, clientConfig: ClientC
   // (another service, another tenant) would be accepted. So a client that validates the
   // server's certificate against trust anchors needs serverName, unless it checks identity
   // itself (verifyPeer, authorizePeer) or says, with checkServerIdentity: false, that it wants none.
-  if (
-    serverName === null &&
-    config.trustAnchors.length > 0 &&
-    !config.verifyPeer &&
-    !config.authorizePeer &&
-    clientConfig.checkServerIdentity !== false
-  ) {
+  if (serverName === null && config.trustAnchors.length > 0 && !config.verifyPeer && !config.authorizePeer && clientConfig.checkServerIdentity !== false) {
     throw new TypeError(
       "a client with trustAnchors needs serverName, the name the server's certificate must carry (or authorizePeer/verifyPeer to check the server's identity another way, or checkServerIdentity: false to accept any certificate the trust anchors issued)",
     );

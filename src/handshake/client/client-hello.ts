@@ -2,9 +2,9 @@
  * What the client's ClientHello offers (RFC 8446 §4.1.2): its extension list, first or after a
  * HelloRetryRequest, in the order the server reads it.
  */
-import type { KeyShare } from "../crypto/provider.js";
-import { ExtensionType, TLS13, groupCode } from "./constants.js";
-import type { ResolvedConfig } from "./config.js";
+import type { KeyShare } from "../../crypto/provider.js";
+import { ExtensionType, TLS13, groupCode } from "../constants.js";
+import type { ResolvedConfig } from "../config.js";
 import {
   type Extension,
   encodeAlpn,
@@ -13,10 +13,10 @@ import {
   encodeServerName,
   encodeSupportedVersionsClient,
   encodeU16List,
-} from "./extensions.js";
-import { isIpAddress } from "../x509/index.js";
-import { recordSizeLimitOffer } from "./record-size-limit.js";
-import { type OfferedSession, pskExtensions } from "./client-resumption.js";
+} from "../extensions.js";
+import { isIpAddress } from "../../x509/index.js";
+import { recordSizeLimitOffer } from "../record-size-limit.js";
+import { type OfferedSession, pskExtensions } from "./resumption.js";
 
 /** RFC 6066 §3: literal IP addresses are not permitted in SNI. */
 export function sniHostName(serverName: string | null): string | null {

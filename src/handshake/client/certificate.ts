@@ -2,10 +2,10 @@
  * The client's certificate flight (RFC 8446 §4.4.2, §4.4.3): Certificate, then CertificateVerify
  * when one of the configured chains fits the CertificateRequest.
  */
-import { certificateVerifyContent } from "./certificate-verify.js";
-import { selectClientCertificate } from "./certificate-selection.js";
-import type { ResolvedConfig } from "./config.js";
-import { type CertificateRequest, encodeCertificate, encodeCertificateVerify } from "./messages.js";
+import { certificateVerifyContent } from "../certificate-verify.js";
+import { selectClientCertificate } from "../certificate-selection.js";
+import type { ResolvedConfig } from "../config.js";
+import { type CertificateRequest, encodeCertificate, encodeCertificateVerify } from "../messages.js";
 
 /** The running transcript the flight extends: each message is added before the next is signed or sent. */
 export interface FlightTranscript {

@@ -1,0 +1,427 @@
+import { bytesEqual, constantTimeEqual, fail, toHex } from "../../bytes/index.js";
+import type { KeyShare } from "../../crypto/provider.js";
+import type { VerificationBudget } from "../../x509/index.js";
+import { ExtensionType, HELLO_RETRY_REQUEST_RANDOM, HandshakeType, TLS12, cipherSuiteByCode } from "../constants.js";
+import type { ClientConfig, ResolvedConfig } from "../config.js";
+import { findExtension } from "../extensions.js";
+import type { HandshakeIO, HandshakeResult, Step } from "../handshake-io.js";
+import { EarlySecret, SuiteKdf, type MasterSecret } from "../key-schedule.js";
+import { deriveEarlyExporter } from "../early-exporter.js";
+import {
+  type CertificateRequest,
+  type HandshakeMessage,
+  type ServerHello,
+  decodeFinished,
+  decodeServerHello,
+  encodeClientHello,
+  encodeFinished,
+  encodeHandshake,
+} from "../messages.js";
+import { sendCertificateFlight } from "./certificate.js";
+import { clientHelloExtensions } from "./client-hello.js";
+import { type ClientOptions, checkClientOptions } from "./options.js";
+import { checkCertificatesWithPsk, checkHelloRetryRequest, checkServerHelloFields, checkServerVersion, serverKeyShareSecret } from "./server-hello.js";
+import { checkCertificateRequest, checkEncryptedExtensions } from "./server-parameters.js";
+import { verificationBudget } from "../peer-verification.js";
+import { type RequiredCertificate, checkPeerCertificate, checkPeerCertificateVerify } from "../peer-certificate.js";
+import { Transcript } from "../transcript.js";
+import { recordLimitsFromServer } from "../record-size-limit.js";
+import { ClientSession, type OfferedSession, SessionTickets, checkSelectedPsk, externalPskOffer, chooseSessionToOffer, fillBinder } from "./resumption.js";
+import { decodeSelectedIdentity } from "../psk.js";
+import { pskIdentityText } from "../external-psk.js";
+import {
+  ExpectCertificate,
+  ExpectCertificateOrCertificateRequest,
+  ExpectCertificateVerify,
+  ExpectEncryptedExtensions,
+  ExpectFinished,
+  ExpectServerHello,
+  type Negotiated,
+  type Retried,
+  type ServerAuthenticated,
+  type ServerParameters,
+} from "./state.js";
+
+/** A step that takes no message: before the ClientHello, while our second flight is signed, and after. */
+const idle = (name: string): Step => ({ name, expects: [], handle: () => undefined });
+
+/**
+ * The client side of the TLS 1.3 handshake (RFC 8446 §2, §4). Reading the methods top to bottom
+ * follows the protocol: sendClientHello, sendEarlyData, processHelloRetryRequest,
+ * processServerHello, processEncryptedExtensions, processCertificateRequest,
+ * processServerCertificate, processServerCertificateVerify, processServerFinished,
+ * sendClientCertificate, sendClientFinished. Each process step takes the state (state.ts) that
+ * expects its message and enters the next one; the driver itself keeps only the configuration.
+ */
+export class ClientHandshake {
+  step: Step = idle("Start");
+  private readonly options: ClientOptions;
+  /** What the server's certificates may cost us before it has authenticated (limits.maxVerificationCost). */
+  private readonly verificationBudget: VerificationBudget;
+  /** §D.4: at most one dummy change_cipher_spec per connection. */
+  private changeCipherSpecSent = false;
+  /** The first flight, for sendEarlyData right after it (which must follow the ClientHello's record). */
+  private firstFlight: ExpectServerHello | null = null;
+
+  constructor(
+    private readonly config: ResolvedConfig,
+    clientConfig: ClientConfig,
+    private readonly io: HandshakeIO,
+  ) {
+    this.verificationBudget = verificationBudget(config);
+    this.options = checkClientOptions(config, clientConfig);
+  }
+
+  /** RFC 8446 §4.1.2 */
+  sendClientHello(): void {
+    const provider = this.config.provider;
+    const random = provider.randomBytes(32);
+    // §D.4: a non-empty session id asks middleboxes to treat this as a TLS 1.2 resumption.
+    const legacySessionId = this.options.middleboxCompat ? provider.randomBytes(32) : new Uint8Array(0);
+    const keyShares = this.options.keyShareGroups.map((g) => provider.generateKeyShare(g));
+    const { externalPsk, pskModes, sessionStore } = this.options;
+    const offer = externalPsk ? externalPskOffer(this.config, externalPsk, pskModes) : chooseSessionToOffer(this.config, sessionStore, this.options.serverName);
+    const session = offer?.session;
+    const early = this.options.earlyData;
+    const earlyData = early && session && session.maxEarlyData >= early.length ? "sent" : "none";
+    const transcript = new Transcript(provider);
+    const { message: clientHello1, extensions } = this.writeClientHello(
+      transcript,
+      random,
+      legacySessionId,
+      keyShares,
+      offer,
+      earlyData === "sent",
+      null,
+      null,
+    );
+    // §7.1: the early exporter of the (only, so first) PSK we offer; the one 0-RTT data would use.
+    const earlyExporter = offer ? deriveEarlyExporter(provider, offer.suite, offer.psk, clientHello1) : null;
+    if (earlyExporter) this.io.setEarlyExporter(earlyExporter);
+    const sent = { legacySessionId, cipherSuites: this.config.cipherSuites, extensions };
+    const state = new ExpectServerHello(transcript, random, sent, keyShares, offer, clientHello1, earlyData, earlyExporter, null);
+    this.firstFlight = state;
+    this.step = { name: state.name, expects: [HandshakeType.server_hello], handle: (m) => this.processServerHelloOrRetry(state, m) };
+  }
+
+  /**
+   * §2.3, §7.1: 0-RTT data right after the ClientHello (and the §D.4 change_cipher_spec), under
+   * client_early_traffic_secret from the ticket's PSK and suite.
+   */
+  sendEarlyData(): void {
+    const state = this.firstFlight;
+    this.firstFlight = null;
+    const data = this.options.earlyData;
+    const session = state?.offer?.session;
+    const suite = session ? cipherSuiteByCode(session.cipherSuite) : undefined;
+    if (state === null || state.earlyData !== "sent" || data === null || !session || !suite) return;
+    const early = new EarlySecret(new SuiteKdf(this.config.provider, suite), session.psk);
+    const secret = early.clientEarlyTrafficSecret(this.config.provider.hash(suite.hash, state.clientHello1));
+    this.logSecret(state.random, "CLIENT_EARLY_TRAFFIC_SECRET", secret);
+    // As OpenSSL does: the early exporter secret is logged when 0-RTT data is sent.
+    if (state.earlyExporter) this.logSecret(state.random, "EARLY_EXPORTER_SECRET", state.earlyExporter.secret);
+    this.sendChangeCipherSpecOnce();
+    this.io.setWriteSecret(suite, secret, "early");
+    this.io.sendEarlyData(data);
+  }
+
+  private writeClientHello(
+    transcript: Transcript,
+    random: Uint8Array,
+    legacySessionId: Uint8Array,
+    keyShares: readonly KeyShare[],
+    offer: OfferedSession | null,
+    earlyData: boolean,
+    retried: Retried | null,
+    clientHello1: Uint8Array | null,
+  ): { message: Uint8Array; extensions: Set<number> } {
+    const extensions = clientHelloExtensions(
+      this.config,
+      {
+        earlyData,
+        sniName: this.options.sniName,
+        keyShares,
+        pskWithCertificates: this.options.pskWithCertificates,
+        postHandshakeAuth: this.options.postHandshakeAuth,
+        cookie: retried?.request.cookie ?? null,
+        psk: offer,
+      },
+      retried !== null,
+    );
+    const message = encodeClientHello({
+      legacyVersion: TLS12,
+      random,
+      legacySessionId,
+      cipherSuites: this.config.cipherSuites.map((s) => s.code),
+      legacyCompressionMethods: new Uint8Array([0]),
+      extensions,
+    });
+    if (offer) {
+      const retryMessages = retried && clientHello1 ? { clientHello1, helloRetryRequest: retried.helloRetryRequest } : null;
+      fillBinder(this.config, offer, message, retryMessages);
+    }
+    transcript.add(message);
+    this.io.sendHandshake(message);
+    return { message, extensions: new Set(extensions.map((e) => e.type)) };
+  }
+
+  private processServerHelloOrRetry(state: ExpectServerHello, m: HandshakeMessage): void {
+    const hello = decodeServerHello(m.body);
+    checkServerVersion(hello);
+    const isRetry = bytesEqual(hello.random, HELLO_RETRY_REQUEST_RANDOM);
+    if (isRetry && state.retried) fail("unexpected_message", "the server sent a second HelloRetryRequest");
+    if (isRetry) this.processHelloRetryRequest(state, hello, m);
+    else this.processServerHello(state, hello, m);
+  }
+
+  /** §4.1.4 */
+  private processHelloRetryRequest(state: ExpectServerHello, hello: ServerHello, m: HandshakeMessage): void {
+    const suite = checkServerHelloFields(hello, "HelloRetryRequest", state.sent);
+    const request = checkHelloRetryRequest(
+      hello.extensions,
+      suite,
+      this.config.groups,
+      state.keyShares.map((k) => k.group),
+    );
+    const retried: Retried = { request, helloRetryRequest: m.raw };
+    // The server selects a PSK only in the second ClientHello, whose early secret differs from the
+    // first one's (§7.1): no early exporter both ends agree on is left.
+    this.io.setEarlyExporter(null);
+    // §4.2.10: a HelloRetryRequest rejects 0-RTT; the second ClientHello goes in plaintext again.
+    const earlyData = state.earlyData === "sent" ? "rejected" : state.earlyData;
+    if (state.earlyData === "sent") this.io.resetWriteProtection();
+    // §4.1.4: the second ClientHello may keep the PSK only if its hash matches the suite chosen.
+    const offer = state.offer && state.offer.suite.hash === suite.hash ? state.offer : null;
+
+    const transcript = state.transcript;
+    transcript.replaceWithMessageHash(suite.hash);
+    transcript.add(m.raw);
+    const keyShares = request.group ? [this.config.provider.generateKeyShare(request.group)] : state.keyShares;
+    this.sendChangeCipherSpecOnce();
+    const { extensions } = this.writeClientHello(transcript, state.random, state.sent.legacySessionId, keyShares, offer, false, retried, state.clientHello1);
+    const sent = { ...state.sent, extensions };
+    const next = new ExpectServerHello(transcript, state.random, sent, keyShares, offer, state.clientHello1, earlyData, null, retried);
+    this.step = { name: next.name, expects: [HandshakeType.server_hello], handle: (msg) => this.processServerHelloOrRetry(next, msg) };
+  }
+
+  /** §4.1.3, then §7.1 handshake keys. */
+  private processServerHello(state: ExpectServerHello, hello: ServerHello, m: HandshakeMessage): void {
+    const suite = checkServerHelloFields(hello, "ServerHello", state.sent);
+    if (state.retried && state.retried.request.suite !== suite) {
+      fail("illegal_parameter", "ServerHello changed the cipher suite chosen in the HelloRetryRequest");
+    }
+    const selectedPsk = findExtension(hello.extensions, ExtensionType.pre_shared_key);
+    const psk = selectedPsk !== undefined ? checkSelectedPsk(state.offer, decodeSelectedIdentity(selectedPsk), suite) : null;
+    const certificatesWithPsk = checkCertificatesWithPsk(hello.extensions, this.options.pskWithCertificates, psk !== null);
+    const { sharedSecret, group } = serverKeyShareSecret(hello.extensions, state.keyShares, suite, psk ? psk.modes : null);
+    const transcript = state.transcript;
+    transcript.selectHash(suite.hash);
+    transcript.add(m.raw);
+
+    // §7.1: Early Secret from the PSK (or zeros), then the Handshake Secret with the (EC)DHE input.
+    const keys = new EarlySecret(new SuiteKdf(this.config.provider, suite), psk?.psk).handshakeSecret(sharedSecret);
+    const secrets = keys.trafficSecrets(transcript.hash());
+    this.logSecret(state.random, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", secrets.client);
+    this.logSecret(state.random, "SERVER_HANDSHAKE_TRAFFIC_SECRET", secrets.server);
+    this.io.setReadSecret(suite, secrets.server, "handshake");
+    // §D.4: the dummy change_cipher_spec goes before our first encrypted record.
+    this.sendChangeCipherSpecOnce();
+    const writeKeyDeferred = state.earlyData === "sent";
+    if (!writeKeyDeferred) this.io.setWriteSecret(suite, secrets.client, "handshake");
+
+    const hs: Negotiated = {
+      transcript,
+      random: state.random,
+      offeredExtensions: state.sent.extensions,
+      suite,
+      group,
+      helloRetry: state.retried !== null,
+      psk,
+      keys,
+      clientHandshakeSecret: secrets.client,
+      serverHandshakeSecret: secrets.server,
+      writeKeyDeferred,
+    };
+    const next = new ExpectEncryptedExtensions(hs, certificatesWithPsk, state.earlyData !== "none");
+    this.step = { name: next.name, expects: [HandshakeType.encrypted_extensions], handle: (msg) => this.processEncryptedExtensions(next, msg) };
+  }
+
+  private sendChangeCipherSpecOnce(): void {
+    if (this.options.middleboxCompat && !this.changeCipherSpecSent) {
+      this.changeCipherSpecSent = true;
+      this.io.sendChangeCipherSpec();
+    }
+  }
+
+  /** §4.3.1 (server-parameters.ts) */
+  private processEncryptedExtensions(state: ExpectEncryptedExtensions, m: HandshakeMessage): void {
+    const { hs } = state;
+    const { params, extensions } = checkEncryptedExtensions(this.config, m.body, hs, state.earlyDataSent);
+    this.io.setRecordLimits(recordLimitsFromServer(extensions, this.config.recordSizeLimit));
+    hs.transcript.add(m.raw);
+    // §2.2: a PSK handshake authenticates by the PSK; Certificate and CertificateRequest are not sent,
+    // unless the server combined an external PSK with certificates (RFC 8773).
+    if (hs.psk && !state.certificatesWithPsk) {
+      this.expectFinished(new ExpectFinished(hs, params, null, { peer: hs.psk.server, scheme: null }));
+      return;
+    }
+    const next = new ExpectCertificateOrCertificateRequest(hs, params);
+    this.step = {
+      name: next.name,
+      expects: [HandshakeType.certificate_request, HandshakeType.certificate],
+      handle: (msg) =>
+        msg.type === HandshakeType.certificate_request ? this.processCertificateRequest(next, msg) : this.processServerCertificate(next, null, msg),
+    };
+  }
+
+  /** §4.3.2 (server-parameters.ts) */
+  private processCertificateRequest(state: ExpectCertificateOrCertificateRequest, m: HandshakeMessage): void {
+    const request = checkCertificateRequest(m.body);
+    state.hs.transcript.add(m.raw);
+    const next = new ExpectCertificate(state.hs, state.params, request);
+    this.step = { name: next.name, expects: [HandshakeType.certificate], handle: (msg) => this.processServerCertificate(next, next.request, msg) };
+  }
+
+  /** §4.4.2, §4.4.2.4: the server's Certificate answers our ClientHello (peer-certificate.ts). */
+  private processServerCertificate(
+    state: ExpectCertificateOrCertificateRequest | ExpectCertificate,
+    request: CertificateRequest | null,
+    m: HandshakeMessage,
+  ): void {
+    const asked: RequiredCertificate = {
+      peerRole: "server",
+      context: new Uint8Array(0),
+      offeredExtensions: state.hs.offeredExtensions,
+      required: true,
+      serverName: this.options.serverName,
+      budget: this.verificationBudget,
+    };
+    const server = checkPeerCertificate(this.config, m.body, asked);
+    state.hs.transcript.add(m.raw);
+    const next = new ExpectCertificateVerify(state.hs, state.params, request, asked, server);
+    this.step = { name: next.name, expects: [HandshakeType.certificate_verify], handle: (msg) => this.processServerCertificateVerify(next, msg) };
+  }
+
+  /** §4.4.3 */
+  private processServerCertificateVerify(state: ExpectCertificateVerify, m: HandshakeMessage): void {
+    const { hs } = state;
+    const scheme = checkPeerCertificateVerify(this.config, m.body, state.asked, state.server, hs.transcript.hash());
+    hs.transcript.add(m.raw);
+    this.expectFinished(new ExpectFinished(hs, state.params, state.request, { peer: state.server, scheme }));
+  }
+
+  private expectFinished(next: ExpectFinished): void {
+    this.step = { name: next.name, expects: [HandshakeType.finished], handle: (msg) => this.processServerFinished(next, msg) };
+  }
+
+  /** §4.4.4, then the application secrets of §7.1 and our second flight. */
+  private processServerFinished(state: ExpectFinished, m: HandshakeMessage): void | Promise<void> {
+    const { hs } = state;
+    const kdf = hs.keys.kdf;
+    const verifyData = decodeFinished(m.body, kdf.hashLength);
+    const expected = kdf.finishedVerifyData(hs.serverHandshakeSecret, hs.transcript.hash());
+    if (!constantTimeEqual(verifyData, expected)) fail("decrypt_error", "the server's Finished is wrong: the handshake was tampered with");
+    hs.transcript.add(m.raw);
+
+    const master = hs.keys.masterSecret();
+    const app = master.applicationSecrets(hs.transcript.hash());
+    this.logSecret(hs.random, "CLIENT_TRAFFIC_SECRET_0", app.client);
+    this.logSecret(hs.random, "SERVER_TRAFFIC_SECRET_0", app.server);
+    this.logSecret(hs.random, "EXPORTER_SECRET", app.exporter);
+    // §4.4.4 / §5.1: from here the server may already send application data (0.5-RTT).
+    this.io.setReadSecret(hs.suite, app.server, "application");
+    this.step = idle("SendingSecondFlight");
+    this.sendEndOfEarlyData(hs, state.params);
+
+    const secrets: ApplicationSecrets = { master, client: app.client, server: app.server, exporter: app.exporter };
+    const certificateSent = state.request ? this.sendClientCertificate(hs, state.request) : undefined;
+    if (certificateSent) return certificateSent.then(() => this.sendClientFinished(state, secrets));
+    this.sendClientFinished(state, secrets);
+  }
+
+  /** §4.5: EndOfEarlyData closes accepted 0-RTT data under the early key; then the handshake key takes over. */
+  private sendEndOfEarlyData(hs: Negotiated, params: ServerParameters): void {
+    if (params.earlyData === "accepted") {
+      const endOfEarlyData = encodeHandshake(HandshakeType.end_of_early_data, new Uint8Array(0));
+      hs.transcript.add(endOfEarlyData);
+      this.io.sendHandshake(endOfEarlyData);
+    }
+    if (hs.writeKeyDeferred) this.io.setWriteSecret(hs.suite, hs.clientHandshakeSecret, "handshake");
+  }
+
+  /** §4.4.2, §4.4.3: our chain and CertificateVerify, or an empty Certificate (certificate.ts). */
+  private sendClientCertificate(hs: Negotiated, request: CertificateRequest): void | Promise<void> {
+    return sendCertificateFlight(this.config, request, hs.transcript, (m) => this.io.sendHandshake(m));
+  }
+
+  /** §4.4.4, then the connection moves to its post-handshake session (§4.6). */
+  private sendClientFinished(state: ExpectFinished, secrets: ApplicationSecrets): void {
+    const { hs, params, server } = state;
+    const kdf = secrets.master.kdf;
+    const finished = encodeFinished(kdf.finishedVerifyData(hs.clientHandshakeSecret, hs.transcript.hash()));
+    hs.transcript.add(finished);
+    this.io.sendHandshake(finished);
+    this.io.setWriteSecret(hs.suite, secrets.client, "application");
+
+    const result = this.handshakeResult(hs, params, server);
+    const resumptionMasterSecret = secrets.master.resumptionMasterSecret(hs.transcript.hash());
+    // Tickets from a PSK-only handshake would carry no server certificate to re-check; we keep none.
+    // The session keeps only what a ticket needs, not the handshake (its transcript, shares, states).
+    const tickets = server.peer
+      ? new SessionTickets(this.config, this.options.sessionStore, {
+          kdf,
+          resumptionMasterSecret,
+          serverName: this.options.serverName,
+          alpnProtocol: params.alpnProtocol,
+          serverCertificates: server.peer.chain,
+        })
+      : null;
+    const post = new ClientSession(
+      {
+        io: this.io,
+        config: this.config,
+        kdf,
+        suite: hs.suite,
+        role: "client",
+        writeSecret: secrets.client,
+        readSecret: secrets.server,
+        exporterSecret: secrets.exporter,
+        clientRandom: hs.random,
+        postHandshakeAuth: { offered: this.options.postHandshakeAuth, transcript: hs.transcript.fork(), serverName: this.options.serverName },
+      },
+      tickets,
+    );
+    this.step = post.step;
+    this.io.complete(result, post);
+  }
+
+  private handshakeResult(hs: Negotiated, params: ServerParameters, server: ServerAuthenticated): HandshakeResult {
+    const external = hs.psk !== null && hs.psk.session === null;
+    return {
+      version: "TLSv1.3",
+      cipherSuite: hs.suite.name,
+      group: hs.group ?? "none (psk_ke)",
+      alpnProtocol: params.alpnProtocol,
+      helloRetry: hs.helloRetry,
+      serverName: this.options.serverName,
+      peerCertificates: server.peer?.chain ?? [],
+      peerIdentity: server.peer?.identity ?? null,
+      peerSignatureScheme: server.scheme?.name ?? null,
+      resumed: hs.psk !== null && hs.psk.session !== null,
+      earlyData: params.earlyData,
+      pskIdentity: external && hs.psk ? pskIdentityText(hs.psk.identity) : null,
+    };
+  }
+
+  private logSecret(random: Uint8Array, label: string, secret: Uint8Array): void {
+    this.config.keyLog?.(`${label} ${toHex(random)} ${toHex(secret)}`);
+  }
+}
+
+/** §7.1: what the server's Finished unlocks. */
+interface ApplicationSecrets {
+  readonly master: MasterSecret;
+  readonly client: Uint8Array;
+  readonly server: Uint8Array;
+  readonly exporter: Uint8Array;
+}
