@@ -1,6 +1,6 @@
 import { type ServerConfig, resolveConfig } from "../handshake/config.js";
 import type { Step } from "../handshake/handshake-io.js";
-import { ServerHandshake } from "../handshake/server.js";
+import { ServerHandshake } from "../handshake/server/handshake.js";
 import type { PeerIdentity } from "../x509/index.js";
 import { Connection } from "./connection.js";
 

@@ -1,10 +1,10 @@
-import { constantTimeEqual, fail, toHex } from "../bytes/index.js";
-import { answerKeyShare } from "../crypto/key-exchange.js";
-import type { VerificationBudget } from "../x509/index.js";
-import { type CipherSuite, ExtensionType, HELLO_RETRY_REQUEST_RANDOM, HandshakeType, TLS12, TLS13, groupCode, type SignatureScheme } from "./constants.js";
-import type { GroupName } from "../crypto/provider.js";
-import type { ClientAuthMode, Credentials, ResolvedConfig, ServerConfig } from "./config.js";
-import { certificateVerifyContent } from "./certificate-verify.js";
+import { constantTimeEqual, fail, toHex } from "../../bytes/index.js";
+import { answerKeyShare } from "../../crypto/key-exchange.js";
+import type { VerificationBudget } from "../../x509/index.js";
+import { type CipherSuite, ExtensionType, HELLO_RETRY_REQUEST_RANDOM, HandshakeType, TLS12, TLS13, groupCode, type SignatureScheme } from "../constants.js";
+import type { GroupName } from "../../crypto/provider.js";
+import type { ClientAuthMode, Credentials, ResolvedConfig, ServerConfig } from "../config.js";
+import { certificateVerifyContent } from "../certificate-verify.js";
 import {
   type Extension,
   checkExtensionsAllowed,
@@ -16,10 +16,10 @@ import {
   encodeSupportedVersionsServer,
   encodeU16List,
   findExtension,
-} from "./extensions.js";
-import type { HandshakeIO, HandshakeResult, Step } from "./handshake-io.js";
-import { EarlySecret, SuiteKdf, type HandshakeSecret, type MasterSecret } from "./key-schedule.js";
-import { type EarlyExporter, deriveEarlyExporter } from "./early-exporter.js";
+} from "../extensions.js";
+import type { HandshakeIO, HandshakeResult, Step } from "../handshake-io.js";
+import { EarlySecret, SuiteKdf, type HandshakeSecret, type MasterSecret } from "../key-schedule.js";
+import { type EarlyExporter, deriveEarlyExporter } from "../early-exporter.js";
 import {
   type ClientHello,
   type HandshakeMessage,
@@ -31,17 +31,25 @@ import {
   encodeEncryptedExtensions,
   encodeFinished,
   encodeServerHello,
-} from "./messages.js";
-import { type VerifiedPeer, verificationBudget } from "./peer-verification.js";
-import { type CertificateAsked, checkPeerCertificate, checkPeerCertificateVerify } from "./peer-certificate.js";
-import { PostHandshake } from "./post-handshake.js";
-import { type RecordLimits, negotiateRecordLimitsAsServer } from "./record-size-limit.js";
-import { Transcript } from "./transcript.js";
-import { type AcceptedResumption, newSessionTickets, selectResumption } from "./server-resumption.js";
-import { checkServerOptions } from "./server-options.js";
-import { PskKeyExchangeMode, encodeSelectedIdentity } from "./psk.js";
+} from "../messages.js";
+import { type VerifiedPeer, verificationBudget } from "../peer-verification.js";
+import { type CertificateAsked, checkPeerCertificate, checkPeerCertificateVerify } from "../peer-certificate.js";
+import { PostHandshake } from "../post-handshake.js";
+import { type RecordLimits, negotiateRecordLimitsAsServer } from "../record-size-limit.js";
+import { Transcript } from "../transcript.js";
+import { type AcceptedResumption, newSessionTickets, selectResumption } from "./resumption.js";
+import { checkServerOptions } from "./options.js";
+import { PskKeyExchangeMode, encodeSelectedIdentity } from "../psk.js";
 import { acceptEarlyData, maxEarlyDataOf, rejectedEarlyDataLimit } from "./early-data.js";
-import { type HelloRetryChoice, type Negotiated, checkClientHello, checkSecondClientHello, negotiate, negotiateGroup, negotiateSignatureScheme } from "./server-negotiation.js";
+import {
+  type HelloRetryChoice,
+  type Negotiated,
+  checkClientHello,
+  checkSecondClientHello,
+  negotiate,
+  negotiateGroup,
+  negotiateSignatureScheme,
+} from "./negotiation.js";
 
 /**
  * The server side of the TLS 1.3 handshake (RFC 8446 §2, §4), in protocol order:
@@ -218,7 +226,9 @@ export class ServerHandshake {
       cipherSuite: n.suite.code,
       legacyCompressionMethod: 0,
       extensions: [
-        ...(share && n.group !== null ? [{ type: ExtensionType.key_share, data: encodeKeyShareServer({ group: groupCode(n.group), keyExchange: share.publicKey }) }] : []),
+        ...(share && n.group !== null
+          ? [{ type: ExtensionType.key_share, data: encodeKeyShareServer({ group: groupCode(n.group), keyExchange: share.publicKey }) }]
+          : []),
         { type: ExtensionType.supported_versions, data: encodeSupportedVersionsServer(TLS13) },
         ...(this.resumption ? [{ type: ExtensionType.pre_shared_key, data: encodeSelectedIdentity(this.resumption.selectedIdentity) }] : []),
         // RFC 8773: the empty extension says we combine the external PSK with certificates.
@@ -327,9 +337,7 @@ export class ServerHandshake {
 
   /** §4.3.2 */
   private sendCertificateRequest(n: Negotiated): void {
-    let extensions: Extension[] = [
-      { type: ExtensionType.signature_algorithms, data: encodeU16List(this.config.acceptedSchemes.map((s) => s.code)) },
-    ];
+    let extensions: Extension[] = [{ type: ExtensionType.signature_algorithms, data: encodeU16List(this.config.acceptedSchemes.map((s) => s.code)) }];
     if (this.advertiseCertificateAuthorities && this.config.trustAnchors.length > 0) {
       extensions.push({
         type: ExtensionType.certificate_authorities,
