@@ -32,6 +32,6 @@ export class ServerConnection extends Connection {
   }
 
   protected get helloSeen(): boolean {
-    return this.handshake.step.name !== "ExpectClientHello";
+    return this.handshake.clientHelloReceived;
   }
 }

@@ -1,9 +1,8 @@
 import { constantTimeEqual, fail, toHex } from "../../bytes/index.js";
 import { answerKeyShare } from "../../crypto/key-exchange.js";
-import type { VerificationBudget } from "../../x509/index.js";
-import { type CipherSuite, ExtensionType, HELLO_RETRY_REQUEST_RANDOM, HandshakeType, TLS12, TLS13, groupCode, type SignatureScheme } from "../constants.js";
+import { type CipherSuite, ExtensionType, HELLO_RETRY_REQUEST_RANDOM, HandshakeType, TLS12, TLS13, groupCode } from "../constants.js";
 import type { GroupName } from "../../crypto/provider.js";
-import type { ClientAuthMode, Credentials, ResolvedConfig, ServerConfig } from "../config.js";
+import type { Credentials, ResolvedConfig, ServerConfig } from "../config.js";
 import { certificateVerifyContent } from "../certificate-verify.js";
 import {
   type Extension,
@@ -32,67 +31,61 @@ import {
   encodeFinished,
   encodeServerHello,
 } from "../messages.js";
-import { type VerifiedPeer, verificationBudget } from "../peer-verification.js";
+import { verificationBudget } from "../peer-verification.js";
 import { type CertificateAsked, checkPeerCertificate, checkPeerCertificateVerify } from "../peer-certificate.js";
 import { PostHandshake } from "../post-handshake.js";
 import { type RecordLimits, negotiateRecordLimitsAsServer } from "../record-size-limit.js";
 import { Transcript } from "../transcript.js";
 import { type AcceptedResumption, newSessionTickets, selectResumption } from "./resumption.js";
-import { checkServerOptions } from "./options.js";
+import { type ServerOptions, checkServerOptions } from "./options.js";
 import { PskKeyExchangeMode, encodeSelectedIdentity } from "../psk.js";
 import { acceptEarlyData, maxEarlyDataOf, rejectedEarlyDataLimit } from "./early-data.js";
 import {
   type HelloRetryChoice,
   type Negotiated,
+  type ServerAuthentication,
   checkClientHello,
   checkSecondClientHello,
   negotiate,
   negotiateGroup,
   negotiateSignatureScheme,
 } from "./negotiation.js";
+import {
+  type Agreement,
+  type ServerFinishedSent,
+  type ServerState,
+  Connected,
+  ExpectCertificate,
+  ExpectCertificateVerify,
+  ExpectClientHello,
+  ExpectEndOfEarlyData,
+  ExpectFinished,
+  ExpectSecondClientHello,
+  Signing,
+} from "./state.js";
+
+/** The handshake keys of §7.1, derived once ServerHello is sent. */
+interface HandshakeKeys {
+  readonly stage: HandshakeSecret;
+  readonly client: Uint8Array;
+  readonly server: Uint8Array;
+}
+
+/** What a state does with the one message it accepts: the next state, or a promise of it while our signer works. */
+type Transition = ServerState | Promise<ServerState>;
 
 /**
  * The server side of the TLS 1.3 handshake (RFC 8446 §2, §4), in protocol order:
  * processClientHello, sendHelloRetryRequest, sendServerHello, sendEncryptedExtensions,
  * sendCertificateRequest, sendServerCertificate, sendServerCertificateVerify, sendServerFinished,
- * processClientCertificate, processClientCertificateVerify, processClientFinished.
+ * processEndOfEarlyData, processClientCertificate, processClientCertificateVerify,
+ * processClientFinished. The states between them are the types of state.ts.
  */
 export class ServerHandshake {
-  step: Step;
+  private state: ServerState = new ExpectClientHello();
   private readonly transcript: Transcript;
-  private readonly clientAuth: ClientAuthMode;
+  private readonly options: ServerOptions;
   private readonly credentials: Credentials | null;
-  private readonly advertiseCertificateAuthorities: boolean;
-  private firstHello: ClientHello | null = null;
-  private helloRetry: HelloRetryChoice | null = null;
-  private changeCipherSpecSent = false;
-  private negotiated: Negotiated | null = null;
-  private handshakeStage: HandshakeSecret | null = null;
-  private masterStage: MasterSecret | null = null;
-  private clientRandom: Uint8Array = new Uint8Array(0);
-  private clientHandshakeSecret: Uint8Array = new Uint8Array(0);
-  private serverHandshakeSecret: Uint8Array = new Uint8Array(0);
-  private serverApplicationSecret: Uint8Array = new Uint8Array(0);
-  private clientApplicationSecret: Uint8Array = new Uint8Array(0);
-  private client: VerifiedPeer | null = null;
-  /** What our CertificateRequest asked the client for (§4.3.2), when we sent one. */
-  private clientCertificateAsked: CertificateAsked | null = null;
-  private clientScheme: SignatureScheme | null = null;
-  /** What the client's certificates may cost us before it has authenticated (limits.maxVerificationCost). */
-  private readonly verificationBudget: VerificationBudget;
-  /** The ticket accepted from the ClientHello (§4.2.11), if this handshake resumes. */
-  private resumption: AcceptedResumption | null = null;
-  private earlyDataAccepted = false;
-  private clientEarlySecret: Uint8Array = new Uint8Array(0);
-  private lastClientHello: Uint8Array = new Uint8Array(0);
-  private clientHello1: Uint8Array | null = null;
-  private helloRetryRequest: Uint8Array | null = null;
-  private exporterSecret: Uint8Array = new Uint8Array(0);
-  /** §7.1 early_exporter_master_secret of the PSK we selected, if any. */
-  private earlyExporter: EarlyExporter | null = null;
-  /** RFC 8449 / RFC 6066 outcome and the EncryptedExtensions entry that answers the client. */
-  private recordLimits: { limits: RecordLimits; answer: Extension | null } | null = null;
-  private clientOffersPostHandshakeAuth = false;
 
   constructor(
     private readonly config: ResolvedConfig,
@@ -100,88 +93,123 @@ export class ServerHandshake {
     private readonly io: HandshakeIO,
   ) {
     this.transcript = new Transcript(config.provider);
-    this.verificationBudget = verificationBudget(config);
-    const options = checkServerOptions(config, serverConfig);
-    this.clientAuth = options.clientAuth;
-    this.advertiseCertificateAuthorities = options.advertiseCertificateAuthorities;
+    this.options = checkServerOptions(config, serverConfig);
     this.credentials = config.credentials;
-    this.step = { name: "ExpectClientHello", expects: [HandshakeType.client_hello], handle: (m) => this.processClientHello(m) };
   }
 
-  /**
-   * A resumption or a plain external PSK authenticates the handshake by itself (§2.2); an
-   * external PSK combined with certificates (RFC 8773) still exchanges them.
-   */
-  private get authenticatedByPskAlone(): boolean {
-    return this.resumption !== null && !this.resumption.withCertificates;
+  /** The current state as the connection drives it: the message types it accepts and what to do with them. */
+  get step(): Step {
+    const s = this.state;
+    if (s instanceof ExpectClientHello || s instanceof ExpectSecondClientHello)
+      return this.expect(s, HandshakeType.client_hello, (m) => this.processClientHello(s, m));
+    if (s instanceof ExpectEndOfEarlyData) return this.expect(s, HandshakeType.end_of_early_data, (m) => this.processEndOfEarlyData(s, m));
+    if (s instanceof ExpectCertificate) return this.expect(s, HandshakeType.certificate, (m) => this.processClientCertificate(s, m));
+    if (s instanceof ExpectCertificateVerify) return this.expect(s, HandshakeType.certificate_verify, (m) => this.processClientCertificateVerify(s, m));
+    if (s instanceof ExpectFinished) return this.expect(s, HandshakeType.finished, (m) => this.processClientFinished(s, m));
+    if (s instanceof Connected) return s.session.step;
+    return { name: s.name, expects: [], handle: () => undefined };
   }
 
-  /** §4.1.2 and the negotiation of §4.1.1. */
-  private processClientHello(m: HandshakeMessage): void | Promise<void> {
+  /** Whether the client's first message has arrived (until then a record may only be a ClientHello). */
+  get clientHelloReceived(): boolean {
+    return !(this.state instanceof ExpectClientHello);
+  }
+
+  /** A state that accepts one message type; its transition replaces it (Signing meanwhile, when asynchronous). */
+  private expect(state: ServerState, type: number, transition: (m: HandshakeMessage) => Transition): Step {
+    return {
+      name: state.name,
+      expects: [type],
+      handle: (m) => {
+        const next = transition(m);
+        if (!(next instanceof Promise)) {
+          this.state = next;
+          return;
+        }
+        this.state = new Signing();
+        return next.then((s) => {
+          this.state = s;
+        });
+      },
+    };
+  }
+
+  /** §4.1.2 and the negotiation of §4.1.1: the first ClientHello or, after a HelloRetryRequest (§4.1.4), the second. */
+  private processClientHello(state: ExpectClientHello | ExpectSecondClientHello, m: HandshakeMessage): Transition {
+    const retried = state instanceof ExpectSecondClientHello ? state : null;
+    const helloRetry = retried?.helloRetry ?? null;
     const hello = decodeClientHello(m.body);
     checkExtensionsAllowed("client_hello", hello.extensions, null, "ClientHello");
     checkClientHello(hello);
-    if (this.helloRetry) checkSecondClientHello(this.firstHello!, hello, this.helloRetry);
-    else this.firstHello = hello;
-    this.clientRandom = hello.random;
+    if (retried) checkSecondClientHello(retried.firstHello, hello, retried.helloRetry);
 
-    const beforePsk = negotiate(this.config, this.serverConfig, hello, this.helloRetry);
+    const beforePsk = negotiate(this.config, this.serverConfig, hello, helloRetry);
     this.transcript.add(m.raw);
-    this.lastClientHello = m.raw;
-    this.resumption = selectResumption(
+    const resumption = selectResumption(
       {
         config: this.config,
         serverConfig: this.serverConfig,
         suite: beforePsk.suite,
         serverName: beforePsk.serverName,
-        clientAuth: this.clientAuth,
+        clientAuth: this.options.clientAuth,
         clientHello: m.raw,
-        retry: this.helloRetryRequest ? { clientHello1: this.clientHello1!, helloRetryRequest: this.helloRetryRequest } : null,
+        retry: retried ? { clientHello1: retried.clientHello1, helloRetryRequest: retried.helloRetryRequest } : null,
       },
       hello.extensions,
     );
     // §4.2.9: psk_ke keys the handshake with the PSK alone: no group, and no key share needed.
     const { offeredGroups, ...chosen } = beforePsk;
-    const exchange = this.resumption?.mode === PskKeyExchangeMode.psk_ke ? null : negotiateGroup(this.config, offeredGroups, this.helloRetry);
-    if (exchange !== null && !exchange.clientShare) {
-      // A missing share costs a HelloRetryRequest (§4.1.4).
-      // §4.2.10: 0-RTT sent with this ClientHello is rejected by the retry and skipped.
-      if (findExtension(hello.extensions, ExtensionType.early_data) !== undefined) {
-        this.io.skipEarlyData(rejectedEarlyDataLimit(this.serverConfig, this.resumption?.state ?? null));
+    let keyExchange: Negotiated["keyExchange"] = null;
+    if (resumption?.mode !== PskKeyExchangeMode.psk_ke) {
+      const exchange = negotiateGroup(this.config, offeredGroups, helloRetry);
+      const clientShare = exchange.clientShare;
+      if (clientShare === undefined) {
+        // A missing share costs a HelloRetryRequest (§4.1.4).
+        // §4.2.10: 0-RTT sent with this ClientHello is rejected by the retry and skipped.
+        if (findExtension(hello.extensions, ExtensionType.early_data) !== undefined) {
+          this.io.skipEarlyData(rejectedEarlyDataLimit(this.serverConfig, resumption?.state ?? null));
+        }
+        return this.sendHelloRetryRequest(hello, m.raw, retried, chosen.suite, exchange.group);
       }
-      this.resumption = null;
-      this.clientHello1 = m.raw;
-      return this.sendHelloRetryRequest(hello, chosen.suite, exchange.group);
+      keyExchange = { group: exchange.group, clientShare };
     }
-    const negotiated: Negotiated = { ...chosen, group: exchange?.group ?? null, clientShare: exchange?.clientShare };
-    const scheme = this.authenticatedByPskAlone ? null : negotiateSignatureScheme(this.credentials, hello);
-    this.negotiated = negotiated;
-    this.offerEarlyExporter(negotiated);
-    this.earlyDataAccepted = this.decideEarlyData(hello, negotiated);
-    this.recordLimits = negotiateRecordLimitsAsServer(hello.extensions, this.config.recordSizeLimit);
-    this.clientOffersPostHandshakeAuth = findExtension(hello.extensions, ExtensionType.post_handshake_auth) !== undefined;
-
-    this.sendServerHello(hello, negotiated);
-    this.sendEncryptedExtensions(negotiated);
+    const negotiated: Negotiated = { ...chosen, keyExchange };
     // §2.2: a PSK handshake is authenticated by the PSK: no certificates, no CertificateRequest (§4.3.2).
     // RFC 8773 lifts that for an external PSK combined with certificates: the full flight follows.
-    if (this.authenticatedByPskAlone) {
-      this.sendServerFinished();
-      if (this.earlyDataAccepted) this.expectEndOfEarlyData();
-      return;
-    }
-    if (this.clientAuth !== "none") this.sendCertificateRequest(negotiated);
-    this.sendServerCertificate();
-    const signed = this.sendServerCertificateVerify(scheme!);
-    if (signed) return signed.then(() => this.sendServerFinished());
-    this.sendServerFinished();
+    const authentication = resumption !== null && !resumption.withCertificates ? null : negotiateSignatureScheme(this.credentials, hello);
+    const earlyExporter = retried ? null : this.offerEarlyExporter(resumption, negotiated, m.raw);
+    const clientEarlySecret = this.decideEarlyData(hello, m.raw, negotiated, resumption, retried !== null, earlyExporter);
+    const agreement: Agreement = {
+      negotiated,
+      clientRandom: hello.random,
+      helloRetry: retried !== null,
+      resumption,
+      earlyDataAccepted: clientEarlySecret !== null,
+      clientOffersPostHandshakeAuth: findExtension(hello.extensions, ExtensionType.post_handshake_auth) !== undefined,
+    };
+    const recordLimits = negotiateRecordLimitsAsServer(hello.extensions, this.config.recordSizeLimit);
+
+    const keys = this.sendServerHello(hello, agreement, clientEarlySecret, retried?.changeCipherSpecSent ?? false);
+    this.sendEncryptedExtensions(agreement, recordLimits);
+    if (authentication === null) return this.sendServerFinished(agreement, keys, null);
+    const asked = this.options.clientAuth !== "none" ? this.sendCertificateRequest(agreement) : null;
+    this.sendServerCertificate(authentication.credentials);
+    const signed = this.sendServerCertificateVerify(authentication);
+    if (signed) return signed.then(() => this.sendServerFinished(agreement, keys, asked));
+    return this.sendServerFinished(agreement, keys, asked);
   }
 
   /** §4.1.4 */
-  private sendHelloRetryRequest(hello: ClientHello, suite: CipherSuite, group: GroupName): void {
-    if (this.helloRetry) fail("illegal_parameter", `the second ClientHello still has no key share for ${group}`);
+  private sendHelloRetryRequest(
+    hello: ClientHello,
+    clientHello1: Uint8Array,
+    retried: ExpectSecondClientHello | null,
+    suite: CipherSuite,
+    group: GroupName,
+  ): ExpectSecondClientHello {
+    if (retried) fail("illegal_parameter", `the second ClientHello still has no key share for ${group}`);
     const cookie = this.config.testHooks.helloRetryCookie?.() ?? this.config.provider.randomBytes(32);
-    this.helloRetry = { suite: suite, group: group, cookie };
+    const helloRetry: HelloRetryChoice = { suite, group, cookie };
     this.transcript.replaceWithMessageHash(suite.hash);
     const retry = encodeServerHello({
       legacyVersion: TLS12,
@@ -196,29 +224,30 @@ export class ServerHandshake {
       ],
     });
     this.transcript.add(retry);
-    this.helloRetryRequest = retry;
     this.io.sendHandshake(retry);
-    this.sendChangeCipherSpecOnce(hello);
-    this.step = { name: "ExpectSecondClientHello", expects: [HandshakeType.client_hello], handle: (m) => this.processClientHello(m) };
+    const changeCipherSpecSent = this.sendChangeCipherSpecOnce(hello, false);
+    return new ExpectSecondClientHello(hello, helloRetry, clientHello1, retry, changeCipherSpecSent);
   }
 
-  /** §D.4: a client that sent a session id wants the dummy change_cipher_spec after our first message. */
-  private sendChangeCipherSpecOnce(hello: ClientHello): void {
-    if (hello.legacySessionId.length > 0 && !this.changeCipherSpecSent) {
-      this.changeCipherSpecSent = true;
-      this.io.sendChangeCipherSpec();
-    }
+  /** §D.4: a client that sent a session id wants the dummy change_cipher_spec after our first message. Returns whether it was sent by now. */
+  private sendChangeCipherSpecOnce(hello: ClientHello, alreadySent: boolean): boolean {
+    if (alreadySent) return true;
+    if (hello.legacySessionId.length === 0) return false;
+    this.io.sendChangeCipherSpec();
+    return true;
   }
 
   /** §4.1.3, then the handshake keys of §7.1. */
-  private sendServerHello(hello: ClientHello, n: Negotiated): void {
+  private sendServerHello(hello: ClientHello, a: Agreement, clientEarlySecret: Uint8Array | null, changeCipherSpecSent: boolean): HandshakeKeys {
     const provider = this.config.provider;
-    // §4.2.9: psk_ke uses the PSK alone; the (EC)DHE input to the key schedule is then zeros (§7.1).
-    const dhe = n.group !== null;
+    const n = a.negotiated;
+    const exchange = n.keyExchange;
     // §4.2.8: our share answers the client's (for a KEM group it is an encapsulation to it).
-    const share = n.group !== null ? answerKeyShare(provider, n.group, n.clientShare!.keyExchange) : null;
-    if (dhe && !share) fail("illegal_parameter", `the client's ${n.group} key share is malformed or not a valid public key`);
+    const share = exchange !== null ? answerKeyShare(provider, exchange.group, exchange.clientShare.keyExchange) : null;
+    if (exchange !== null && !share) fail("illegal_parameter", `the client's ${exchange.group} key share is malformed or not a valid public key`);
+    // §4.2.9: psk_ke uses the PSK alone; the (EC)DHE input to the key schedule is then zeros (§7.1).
     const sharedSecret = share ? share.sharedSecret : new Uint8Array(n.suite.hash === "SHA-384" ? 48 : 32);
+    const resumption = a.resumption;
     const serverHello = encodeServerHello({
       legacyVersion: TLS12,
       random: provider.randomBytes(32),
@@ -226,55 +255,61 @@ export class ServerHandshake {
       cipherSuite: n.suite.code,
       legacyCompressionMethod: 0,
       extensions: [
-        ...(share && n.group !== null
-          ? [{ type: ExtensionType.key_share, data: encodeKeyShareServer({ group: groupCode(n.group), keyExchange: share.publicKey }) }]
+        ...(share && exchange !== null
+          ? [{ type: ExtensionType.key_share, data: encodeKeyShareServer({ group: groupCode(exchange.group), keyExchange: share.publicKey }) }]
           : []),
         { type: ExtensionType.supported_versions, data: encodeSupportedVersionsServer(TLS13) },
-        ...(this.resumption ? [{ type: ExtensionType.pre_shared_key, data: encodeSelectedIdentity(this.resumption.selectedIdentity) }] : []),
+        ...(resumption ? [{ type: ExtensionType.pre_shared_key, data: encodeSelectedIdentity(resumption.selectedIdentity) }] : []),
         // RFC 8773: the empty extension says we combine the external PSK with certificates.
-        ...(this.resumption?.withCertificates ? [{ type: ExtensionType.tls_cert_with_extern_psk, data: new Uint8Array(0) }] : []),
+        ...(resumption?.withCertificates ? [{ type: ExtensionType.tls_cert_with_extern_psk, data: new Uint8Array(0) }] : []),
       ],
     });
     this.transcript.selectHash(n.suite.hash);
     this.transcript.add(serverHello);
     this.io.sendHandshake(serverHello);
-    this.sendChangeCipherSpecOnce(hello);
+    this.sendChangeCipherSpecOnce(hello, changeCipherSpecSent);
 
-    const early = new EarlySecret(new SuiteKdf(provider, n.suite), this.resumption?.psk);
-    const handshakeStage = early.handshakeSecret(sharedSecret);
-    this.handshakeStage = handshakeStage;
-    const secrets = handshakeStage.trafficSecrets(this.transcript.hash());
-    this.clientHandshakeSecret = secrets.client;
-    this.serverHandshakeSecret = secrets.server;
-    this.logSecret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", secrets.client);
-    this.logSecret("SERVER_HANDSHAKE_TRAFFIC_SECRET", secrets.server);
+    const early = new EarlySecret(new SuiteKdf(provider, n.suite), resumption?.psk);
+    const stage = early.handshakeSecret(sharedSecret);
+    const secrets = stage.trafficSecrets(this.transcript.hash());
+    this.logSecret(a, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", secrets.client);
+    this.logSecret(a, "SERVER_HANDSHAKE_TRAFFIC_SECRET", secrets.server);
     this.io.setWriteSecret(n.suite, secrets.server, "handshake");
-    if (this.earlyDataAccepted) {
+    if (clientEarlySecret !== null) {
       // §2.3: the client's 0-RTT records, then its EndOfEarlyData, come under the early traffic key.
-      this.io.setReadSecret(n.suite, this.clientEarlySecret, "early");
+      this.io.setReadSecret(n.suite, clientEarlySecret, "early");
       this.io.acceptEarlyData(maxEarlyDataOf(this.serverConfig));
     } else {
       this.io.setReadSecret(n.suite, secrets.client, "handshake");
     }
+    return { stage, client: secrets.client, server: secrets.server };
   }
 
   /**
    * §7.1: the early exporter of the PSK we selected, over this ClientHello. Not after a
    * HelloRetryRequest: the client's early exporter comes from its first ClientHello.
    */
-  private offerEarlyExporter(n: Negotiated): void {
-    if (!this.resumption || this.helloRetry) return;
-    this.earlyExporter = deriveEarlyExporter(this.config.provider, n.suite, this.resumption.psk, this.lastClientHello);
-    this.io.setEarlyExporter(this.earlyExporter);
+  private offerEarlyExporter(resumption: AcceptedResumption | null, n: Negotiated, clientHello: Uint8Array): EarlyExporter | null {
+    if (!resumption) return null;
+    const exporter = deriveEarlyExporter(this.config.provider, n.suite, resumption.psk, clientHello);
+    this.io.setEarlyExporter(exporter);
+    return exporter;
   }
 
   /**
-   * §4.2.10: accept the client's 0-RTT data or have the connection skip it. Accepting needs a
-   * resumed ticket that allows it and passes the replay and freshness checks of early-data.ts.
+   * §4.2.10: accept the client's 0-RTT data (returning client_early_traffic_secret) or have the
+   * connection skip it (null). Accepting needs a resumed ticket that allows it and passes the
+   * replay and freshness checks of early-data.ts.
    */
-  private decideEarlyData(hello: ClientHello, n: Negotiated): boolean {
-    if (findExtension(hello.extensions, ExtensionType.early_data) === undefined) return false;
-    const r = this.resumption;
+  private decideEarlyData(
+    hello: ClientHello,
+    clientHello: Uint8Array,
+    n: Negotiated,
+    r: AcceptedResumption | null,
+    afterRetry: boolean,
+    earlyExporter: EarlyExporter | null,
+  ): Uint8Array | null {
+    if (findExtension(hello.extensions, ExtensionType.early_data) === undefined) return null;
     const accepted =
       r !== null &&
       r.state !== null &&
@@ -287,187 +322,177 @@ export class ServerHandshake {
         suiteCode: n.suite.code,
         alpnProtocol: n.alpnProtocol,
         ageSkew: r.ageSkew,
-        afterRetry: this.helloRetry !== null,
+        afterRetry,
         now: this.config.now().getTime(),
       });
     if (!accepted) {
       this.io.skipEarlyData(rejectedEarlyDataLimit(this.serverConfig, r?.state ?? null));
-      return false;
+      return null;
     }
-    const early = new EarlySecret(new SuiteKdf(this.config.provider, n.suite), r!.psk);
-    this.clientEarlySecret = early.clientEarlyTrafficSecret(this.config.provider.hash(n.suite.hash, this.lastClientHello));
-    this.logSecret("CLIENT_EARLY_TRAFFIC_SECRET", this.clientEarlySecret);
+    const early = new EarlySecret(new SuiteKdf(this.config.provider, n.suite), r.psk);
+    const secret = early.clientEarlyTrafficSecret(this.config.provider.hash(n.suite.hash, clientHello));
+    this.logSecretFor(hello.random, "CLIENT_EARLY_TRAFFIC_SECRET", secret);
     // As OpenSSL does: the early exporter secret is logged when 0-RTT data is accepted.
-    if (this.earlyExporter) this.logSecret("EARLY_EXPORTER_SECRET", this.earlyExporter.secret);
-    return true;
-  }
-
-  /** §4.5: after our Finished the client ends its 0-RTT data with EndOfEarlyData, then uses its handshake key. */
-  private expectEndOfEarlyData(): void {
-    const next = this.step;
-    this.step = {
-      name: "ExpectEndOfEarlyData",
-      expects: [HandshakeType.end_of_early_data],
-      handle: (m) => {
-        if (m.body.length !== 0) fail("decode_error", "EndOfEarlyData must be empty");
-        this.transcript.add(m.raw);
-        this.io.setReadSecret(this.negotiated!.suite, this.clientHandshakeSecret, "handshake");
-        this.step = next;
-      },
-    };
+    if (earlyExporter) this.logSecretFor(hello.random, "EARLY_EXPORTER_SECRET", earlyExporter.secret);
+    return secret;
   }
 
   /** §4.3.1 */
-  private sendEncryptedExtensions(n: Negotiated): void {
+  private sendEncryptedExtensions(a: Agreement, recordLimits: { limits: RecordLimits; answer: Extension | null } | null): void {
+    const n = a.negotiated;
     let extensions: Extension[] = [];
     // RFC 6066 §3: acknowledge the SNI we received with an empty server_name.
     if (n.serverName !== null) extensions.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
     // §4.2.10: an empty early_data extension says the 0-RTT data was accepted.
-    if (this.earlyDataAccepted) extensions.push({ type: ExtensionType.early_data, data: new Uint8Array(0) });
+    if (a.earlyDataAccepted) extensions.push({ type: ExtensionType.early_data, data: new Uint8Array(0) });
     if (n.alpnProtocol !== null) {
       extensions.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn([n.alpnProtocol]) });
     }
-    if (this.recordLimits?.answer) extensions.push(this.recordLimits.answer);
+    if (recordLimits?.answer) extensions.push(recordLimits.answer);
     const hook = this.config.testHooks.extensions;
-    if (hook) extensions = hook("encrypted_extensions", extensions, this.helloRetry !== null);
+    if (hook) extensions = hook("encrypted_extensions", extensions, a.helloRetry);
     // Our records from EncryptedExtensions on obey the client's limit (RFC 8449 §4).
-    if (this.recordLimits) this.io.setRecordLimits(this.recordLimits.limits);
+    if (recordLimits) this.io.setRecordLimits(recordLimits.limits);
     this.send(encodeEncryptedExtensions(extensions));
   }
 
-  /** §4.3.2 */
-  private sendCertificateRequest(n: Negotiated): void {
+  /** §4.3.2; returns what we asked the client for, to judge its Certificate by. */
+  private sendCertificateRequest(a: Agreement): CertificateAsked {
     let extensions: Extension[] = [{ type: ExtensionType.signature_algorithms, data: encodeU16List(this.config.acceptedSchemes.map((s) => s.code)) }];
-    if (this.advertiseCertificateAuthorities && this.config.trustAnchors.length > 0) {
+    if (this.options.advertiseCertificateAuthorities && this.config.trustAnchors.length > 0) {
       extensions.push({
         type: ExtensionType.certificate_authorities,
-        data: encodeCertificateAuthorities(this.config.trustAnchors.map((a) => a.subject.der)),
+        data: encodeCertificateAuthorities(this.config.trustAnchors.map((anchor) => anchor.subject.der)),
       });
     }
     const hook = this.config.testHooks.extensions;
-    if (hook) extensions = hook("certificate_request", extensions, this.helloRetry !== null);
+    if (hook) extensions = hook("certificate_request", extensions, a.helloRetry);
     const certificateRequestContext = new Uint8Array(0);
     this.send(encodeCertificateRequest({ certificateRequestContext, extensions }));
-    this.clientCertificateAsked = {
+    return {
       peerRole: "client",
       context: certificateRequestContext,
       offeredExtensions: new Set(extensions.map((e) => e.type)),
-      required: this.clientAuth === "require",
-      serverName: n.serverName,
-      budget: this.verificationBudget,
+      required: this.options.clientAuth === "require",
+      serverName: a.negotiated.serverName,
+      // What the client's certificates may cost us before it has authenticated (limits.maxVerificationCost).
+      budget: verificationBudget(this.config),
     };
   }
 
   /** §4.4.2 */
-  private sendServerCertificate(): void {
+  private sendServerCertificate(credentials: Credentials): void {
     this.send(
       encodeCertificate({
         certificateRequestContext: new Uint8Array(0),
-        certificateList: this.credentials!.chain.map((certData) => ({ certData, extensions: [] })),
+        certificateList: credentials.chain.map((certData) => ({ certData, extensions: [] })),
       }),
     );
   }
 
   /** §4.4.3; the signer may be asynchronous. */
-  private sendServerCertificateVerify(scheme: SignatureScheme): void | Promise<void> {
+  private sendServerCertificateVerify({ credentials, scheme }: ServerAuthentication): void | Promise<void> {
     const content = certificateVerifyContent("server", this.transcript.hash());
-    const signature = this.credentials!.signer.sign(scheme.name, content);
+    const signature = credentials.signer.sign(scheme.name, content);
     const send = (sig: Uint8Array): void => this.send(encodeCertificateVerify({ algorithm: scheme.code, signature: sig }));
     if (signature instanceof Uint8Array) return send(signature);
-    this.step = { name: "Signing", expects: [], handle: () => undefined };
     return Promise.resolve(signature).then(send);
   }
 
-  /** §4.4.4, then the application secrets of §7.1. */
-  private sendServerFinished(): void {
-    const handshakeStage = this.handshakeStage!;
-    const n = this.negotiated!;
-    this.send(encodeFinished(handshakeStage.kdf.finishedVerifyData(this.serverHandshakeSecret, this.transcript.hash())));
-    const master = handshakeStage.masterSecret();
-    this.masterStage = master;
+  /** §4.4.4, then the application secrets of §7.1; the client's flight comes next (§4.5 first if 0-RTT was accepted). */
+  private sendServerFinished(a: Agreement, keys: HandshakeKeys, asked: CertificateAsked | null): ServerState {
+    const n = a.negotiated;
+    this.send(encodeFinished(keys.stage.kdf.finishedVerifyData(keys.server, this.transcript.hash())));
+    const master = keys.stage.masterSecret();
     const app = master.applicationSecrets(this.transcript.hash());
-    this.clientApplicationSecret = app.client;
-    this.serverApplicationSecret = app.server;
-    this.logSecret("CLIENT_TRAFFIC_SECRET_0", app.client);
-    this.logSecret("SERVER_TRAFFIC_SECRET_0", app.server);
-    this.logSecret("EXPORTER_SECRET", app.exporter);
-    this.exporterSecret = app.exporter;
+    this.logSecret(a, "CLIENT_TRAFFIC_SECRET_0", app.client);
+    this.logSecret(a, "SERVER_TRAFFIC_SECRET_0", app.server);
+    this.logSecret(a, "EXPORTER_SECRET", app.exporter);
     this.io.setWriteSecret(n.suite, app.server, "application");
-    const asked = this.clientCertificateAsked;
-    this.step =
-      asked === null
-        ? { name: "ExpectFinished", expects: [HandshakeType.finished], handle: (m) => this.processClientFinished(m) }
-        : { name: "ExpectCertificate", expects: [HandshakeType.certificate], handle: (m) => this.processClientCertificate(m, asked) };
+    const sent: ServerFinishedSent = {
+      agreement: a,
+      master,
+      clientHandshakeSecret: keys.client,
+      clientApplicationSecret: app.client,
+      serverApplicationSecret: app.server,
+      exporterSecret: app.exporter,
+    };
+    // §2.2: a resumed session's client is who the original handshake verified.
+    const r = a.resumption;
+    const clientByPsk = r !== null && !r.withCertificates ? r.client : null;
+    const next = asked === null ? new ExpectFinished(sent, clientByPsk, null) : new ExpectCertificate(sent, asked);
+    return a.earlyDataAccepted ? new ExpectEndOfEarlyData(sent, next) : next;
+  }
+
+  /** §4.5: the client's 0-RTT data ends; its handshake key follows. */
+  private processEndOfEarlyData(state: ExpectEndOfEarlyData, m: HandshakeMessage): ServerState {
+    if (m.body.length !== 0) fail("decode_error", "EndOfEarlyData must be empty");
+    this.transcript.add(m.raw);
+    this.io.setReadSecret(state.sent.agreement.negotiated.suite, state.sent.clientHandshakeSecret, "handshake");
+    return state.next;
   }
 
   /** §4.4.2, §4.4.2.4: the client's Certificate answers our CertificateRequest (peer-certificate.ts). */
-  private processClientCertificate(m: HandshakeMessage, asked: CertificateAsked): void {
-    const client = checkPeerCertificate(this.config, m.body, asked);
+  private processClientCertificate(state: ExpectCertificate, m: HandshakeMessage): ServerState {
+    const client = checkPeerCertificate(this.config, m.body, state.asked);
     this.transcript.add(m.raw);
-    if (client === null) {
-      this.step = { name: "ExpectFinished", expects: [HandshakeType.finished], handle: (msg) => this.processClientFinished(msg) };
-      return;
-    }
-    this.client = client;
-    this.step = {
-      name: "ExpectCertificateVerify",
-      expects: [HandshakeType.certificate_verify],
-      handle: (msg) => this.processClientCertificateVerify(msg, asked, client),
-    };
+    if (client === null) return new ExpectFinished(state.sent, null, null);
+    return new ExpectCertificateVerify(state.sent, state.asked, client);
   }
 
   /** §4.4.3 */
-  private processClientCertificateVerify(m: HandshakeMessage, asked: CertificateAsked, client: VerifiedPeer): void {
-    this.clientScheme = checkPeerCertificateVerify(this.config, m.body, asked, client, this.transcript.hash());
+  private processClientCertificateVerify(state: ExpectCertificateVerify, m: HandshakeMessage): ServerState {
+    const scheme = checkPeerCertificateVerify(this.config, m.body, state.asked, state.client, this.transcript.hash());
     this.transcript.add(m.raw);
-    this.step = { name: "ExpectFinished", expects: [HandshakeType.finished], handle: (msg) => this.processClientFinished(msg) };
+    return new ExpectFinished(state.sent, state.client, scheme);
   }
 
   /** §4.4.4 */
-  private processClientFinished(m: HandshakeMessage): void {
-    const kdf = this.masterStage!.kdf;
-    const n = this.negotiated!;
+  private processClientFinished(state: ExpectFinished, m: HandshakeMessage): ServerState {
+    const { sent, client } = state;
+    const a = sent.agreement;
+    const n = a.negotiated;
+    const kdf = sent.master.kdf;
     const verifyData = decodeFinished(m.body, kdf.hashLength);
-    const expected = kdf.finishedVerifyData(this.clientHandshakeSecret, this.transcript.hash());
+    const expected = kdf.finishedVerifyData(sent.clientHandshakeSecret, this.transcript.hash());
     if (!constantTimeEqual(verifyData, expected)) fail("decrypt_error", "the client's Finished is wrong: the handshake was tampered with");
     this.transcript.add(m.raw);
-    this.io.setReadSecret(n.suite, this.clientApplicationSecret, "application");
-    if (this.authenticatedByPskAlone) this.client = this.resumption!.client;
+    this.io.setReadSecret(n.suite, sent.clientApplicationSecret, "application");
 
     const result: HandshakeResult = {
       version: "TLSv1.3",
       cipherSuite: n.suite.name,
-      group: n.group ?? "none (psk_ke)",
+      group: n.keyExchange?.group ?? "none (psk_ke)",
       alpnProtocol: n.alpnProtocol,
-      helloRetry: this.helloRetry !== null,
+      helloRetry: a.helloRetry,
       serverName: n.serverName,
-      peerCertificates: this.client?.chain ?? [],
-      peerIdentity: this.client?.identity ?? null,
-      peerSignatureScheme: this.clientScheme?.name ?? null,
-      resumed: this.resumption !== null && this.resumption.state !== null,
-      pskIdentity: this.resumption?.externalIdentity ?? null,
-      earlyData: this.earlyDataAccepted ? "accepted" : "none",
+      peerCertificates: client?.chain ?? [],
+      peerIdentity: client?.identity ?? null,
+      peerSignatureScheme: state.clientScheme?.name ?? null,
+      resumed: a.resumption !== null && a.resumption.state !== null,
+      pskIdentity: a.resumption?.externalIdentity ?? null,
+      earlyData: a.earlyDataAccepted ? "accepted" : "none",
     };
-    const post = new PostHandshake({
+    const session = new PostHandshake({
       io: this.io,
       config: this.config,
       kdf,
       suite: n.suite,
       role: "server",
-      writeSecret: this.serverApplicationSecret,
-      readSecret: this.clientApplicationSecret,
-      exporterSecret: this.exporterSecret,
-      clientRandom: this.clientRandom,
-      postHandshakeAuth: { offered: this.clientOffersPostHandshakeAuth, transcript: this.transcript.fork(), serverName: n.serverName },
+      writeSecret: sent.serverApplicationSecret,
+      readSecret: sent.clientApplicationSecret,
+      exporterSecret: sent.exporterSecret,
+      clientRandom: a.clientRandom,
+      postHandshakeAuth: { offered: a.clientOffersPostHandshakeAuth, transcript: this.transcript.fork(), serverName: n.serverName },
     });
-    this.step = post.step;
-    this.io.complete(result, post);
-    this.sendNewSessionTickets(result);
+    this.state = new Connected(session);
+    this.io.complete(result, session);
+    this.sendNewSessionTickets(sent.master, result);
+    return this.state;
   }
 
   /** §4.6.1: tickets for resuming this session, sealed with what this handshake established. */
-  private sendNewSessionTickets(result: HandshakeResult): void {
-    const master = this.masterStage!;
+  private sendNewSessionTickets(master: MasterSecret, result: HandshakeResult): void {
     const resumptionMasterSecret = master.resumptionMasterSecret(this.transcript.hash());
     const outcome = { serverName: result.serverName, alpnProtocol: result.alpnProtocol, peerCertificates: result.peerCertificates };
     for (const ticket of newSessionTickets(this.config, this.serverConfig, master.kdf, resumptionMasterSecret, outcome)) this.io.sendHandshake(ticket);
@@ -478,7 +503,11 @@ export class ServerHandshake {
     this.io.sendHandshake(message);
   }
 
-  private logSecret(label: string, secret: Uint8Array): void {
-    this.config.keyLog?.(`${label} ${toHex(this.clientRandom)} ${toHex(secret)}`);
+  private logSecret(a: Agreement, label: string, secret: Uint8Array): void {
+    this.logSecretFor(a.clientRandom, label, secret);
+  }
+
+  private logSecretFor(clientRandom: Uint8Array, label: string, secret: Uint8Array): void {
+    this.config.keyLog?.(`${label} ${toHex(clientRandom)} ${toHex(secret)}`);
   }
 }

@@ -24,15 +24,14 @@ import { externalPskHash } from "./resumption.js";
 /** What the server decided from the ClientHello (§4.1.1 negotiation). */
 export interface Negotiated {
   readonly suite: CipherSuite;
-  /** The (EC)DHE group, or null when the PSK alone keys the handshake (psk_ke, §4.2.9). */
-  readonly group: GroupName | null;
-  readonly clientShare: KeyShareEntry | undefined;
+  /** The (EC)DHE group and the client's share for it, or null when the PSK alone keys the handshake (psk_ke, §4.2.9). */
+  readonly keyExchange: { readonly group: GroupName; readonly clientShare: KeyShareEntry } | null;
   readonly alpnProtocol: string | null;
   readonly serverName: string | null;
 }
 
 /** What can be decided before the PSK is chosen: everything but the key exchange group. */
-export interface NegotiatedBeforePsk extends Omit<Negotiated, "group" | "clientShare"> {
+export interface NegotiatedBeforePsk extends Omit<Negotiated, "keyExchange"> {
   /** The client's supported_groups and key_share, decoded and checked; null when it sent neither. */
   readonly offeredGroups: OfferedGroups | null;
 }
@@ -204,7 +203,13 @@ function negotiateAlpn(c: ResolvedConfig, hello: ClientHello): string | null {
 }
 
 /** §4.2.3: the scheme our CertificateVerify will use; only a certificate-authenticated handshake needs one. */
-export function negotiateSignatureScheme(credentials: Credentials | null, hello: ClientHello): SignatureScheme {
+/** The certificate we authenticate with (§4.4.2) and the scheme that signs our CertificateVerify (§4.4.3). */
+export interface ServerAuthentication {
+  readonly credentials: Credentials;
+  readonly scheme: SignatureScheme;
+}
+
+export function negotiateSignatureScheme(credentials: Credentials | null, hello: ClientHello): ServerAuthentication {
   if (!credentials) fail("handshake_failure", "the client offered no PSK this server knows, and it has no certificate to authenticate with");
   const schemesData = findExtension(hello.extensions, ExtensionType.signature_algorithms);
   if (schemesData === undefined) fail("missing_extension", "the ClientHello lacks signature_algorithms (§4.2.3)");
@@ -213,5 +218,5 @@ export function negotiateSignatureScheme(credentials: Credentials | null, hello:
   if (!scheme) {
     fail("handshake_failure", `the client accepts none of the signature schemes our key can make (${credentials.signer.schemes.join(", ")})`);
   }
-  return scheme;
+  return { credentials, scheme };
 }
