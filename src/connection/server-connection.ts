@@ -1,6 +1,6 @@
 import { type ServerConfig, resolveConfig } from "../handshake/config.js";
 import type { Step } from "../handshake/handshake-io.js";
-import { ServerHandshake } from "../handshake/server.js";
+import { ServerHandshake } from "../handshake/server/handshake.js";
 import type { PeerIdentity } from "../x509/index.js";
 import { Connection } from "./connection.js";
 
@@ -34,7 +34,7 @@ export class ServerConnection extends Connection {
   }
 
   protected get helloSeen(): boolean {
-    return this.handshake === null || this.handshake.step.name !== "ExpectClientHello";
+    return this.handshake === null || this.handshake.clientHelloReceived;
   }
 
   protected dropHandshake(): void {

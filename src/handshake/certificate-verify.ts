@@ -3,7 +3,7 @@ import type { PublicKey } from "../crypto/provider.js";
 import type { SignatureScheme } from "./constants.js";
 
 /**
- * What a CertificateVerify signs (ours: client/certificate.ts, server.ts; the peer's is checked in
+ * What a CertificateVerify signs (ours: client/certificate.ts, server/handshake.ts; the peer's is checked in
  * peer-certificate.ts). RFC 8446 §4.4.3: the signed content is 64 spaces, a context string, a zero byte and the
  * transcript hash.
  */

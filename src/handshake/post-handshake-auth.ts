@@ -5,13 +5,7 @@ import type { ResolvedConfig } from "./config.js";
 import { ExtensionType, HandshakeType, type SignatureScheme } from "./constants.js";
 import { type Extension, checkExtensionsAllowed, encodeCertificateAuthorities, encodeU16List, findExtension } from "./extensions.js";
 import type { SuiteKdf } from "./key-schedule.js";
-import {
-  type HandshakeMessage,
-  decodeCertificateRequest,
-  decodeFinished,
-  encodeCertificateRequest,
-  encodeFinished,
-} from "./messages.js";
+import { type HandshakeMessage, decodeCertificateRequest, decodeFinished, encodeCertificateRequest, encodeFinished } from "./messages.js";
 import { type VerifiedPeer, verificationBudget } from "./peer-verification.js";
 import { type CertificateAsked, checkPeerCertificate, checkPeerCertificateVerify } from "./peer-certificate.js";
 
@@ -28,9 +22,7 @@ export interface PostHandshakeAuthentication {
  * each request branches from a copy of the handshake transcript (§4.4.1).
  */
 export class ServerCertificateRequest {
-  private stage: "certificate" | "certificate_verify" | "finished" = "certificate";
-  private peer: VerifiedPeer | null = null;
-  private scheme: SignatureScheme | null = null;
+  private state: AwaitCertificate | AwaitCertificateVerify | AwaitFinished = new AwaitCertificate();
 
   private constructor(
     private readonly config: ResolvedConfig,
@@ -71,7 +63,7 @@ export class ServerCertificateRequest {
 
   /** The message type this exchange waits for next. */
   get expected(): number {
-    return this.stage === "certificate" ? HandshakeType.certificate : this.stage === "certificate_verify" ? HandshakeType.certificate_verify : HandshakeType.finished;
+    return this.state.expected;
   }
 
   /**
@@ -79,33 +71,57 @@ export class ServerCertificateRequest {
    * (keyed by its current application_traffic_secret_N, §4.4) checks out, else null.
    */
   process(m: HandshakeMessage, clientTrafficSecret: Uint8Array): PostHandshakeAuthentication | null {
-    if (this.stage === "certificate") {
-      this.processClientCertificate(m);
+    const state = this.state;
+    if (state instanceof AwaitCertificate) {
+      this.state = this.processClientCertificate(m);
       return null;
     }
-    if (this.stage === "certificate_verify") {
-      this.processClientCertificateVerify(m);
+    if (state instanceof AwaitCertificateVerify) {
+      this.state = this.processClientCertificateVerify(state, m);
       return null;
     }
-    const verifyData = decodeFinished(m.body, this.kdf.hashLength);
-    const expected = this.kdf.finishedVerifyData(clientTrafficSecret, this.transcript.digest());
-    if (!constantTimeEqual(verifyData, expected)) fail("decrypt_error", "the client's post-handshake Finished is wrong: the exchange was tampered with");
-    return { peer: this.peer, scheme: this.scheme };
+    return this.processClientFinished(state, m, clientTrafficSecret);
   }
 
   /** §4.4.2: the client's Certificate answers this request (peer-certificate.ts). */
-  private processClientCertificate(m: HandshakeMessage): void {
-    this.peer = checkPeerCertificate(this.config, m.body, this.asked);
+  private processClientCertificate(m: HandshakeMessage): AwaitCertificateVerify | AwaitFinished {
+    const peer = checkPeerCertificate(this.config, m.body, this.asked);
     this.transcript.update(m.raw);
-    this.stage = this.peer === null ? "finished" : "certificate_verify";
+    return peer === null ? new AwaitFinished(null, null) : new AwaitCertificateVerify(peer);
   }
 
   /** §4.4.3 */
-  private processClientCertificateVerify(m: HandshakeMessage): void {
-    this.scheme = checkPeerCertificateVerify(this.config, m.body, this.asked, this.peer!, this.transcript.digest());
+  private processClientCertificateVerify(state: AwaitCertificateVerify, m: HandshakeMessage): AwaitFinished {
+    const scheme = checkPeerCertificateVerify(this.config, m.body, this.asked, state.peer, this.transcript.digest());
     this.transcript.update(m.raw);
-    this.stage = "finished";
+    return new AwaitFinished(state.peer, scheme);
   }
+
+  /** §4.4.4 */
+  private processClientFinished(state: AwaitFinished, m: HandshakeMessage, clientTrafficSecret: Uint8Array): PostHandshakeAuthentication {
+    const verifyData = decodeFinished(m.body, this.kdf.hashLength);
+    const expected = this.kdf.finishedVerifyData(clientTrafficSecret, this.transcript.digest());
+    if (!constantTimeEqual(verifyData, expected)) fail("decrypt_error", "the client's post-handshake Finished is wrong: the exchange was tampered with");
+    return { peer: state.peer, scheme: state.scheme };
+  }
+}
+
+/** The states of one post-handshake authentication exchange, server side (§4.6.2): each holds only what is valid there. */
+class AwaitCertificate {
+  readonly expected = HandshakeType.certificate;
+}
+
+class AwaitCertificateVerify {
+  readonly expected = HandshakeType.certificate_verify;
+  constructor(readonly peer: VerifiedPeer) {}
+}
+
+class AwaitFinished {
+  readonly expected = HandshakeType.finished;
+  constructor(
+    readonly peer: VerifiedPeer | null,
+    readonly scheme: SignatureScheme | null,
+  ) {}
 }
 
 /**

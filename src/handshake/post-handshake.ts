@@ -48,14 +48,18 @@ export class PostHandshake {
   private certificateRequest: ServerCertificateRequest | null = null;
   /** Server: told the outcome of each post-handshake client authentication. */
   onClientAuthenticated: ((outcome: PostHandshakeAuthentication) => void) | null = null;
+  /** Client that offered post_handshake_auth: the handshake transcript each CertificateRequest's answer extends (§4.6.2). */
+  private readonly answerableRequests: HashContext | null;
 
   constructor(private readonly init: PostHandshakeInit) {
     this.writeSecret = init.writeSecret;
     this.readSecret = init.readSecret;
+    const pha = init.postHandshakeAuth;
+    this.answerableRequests = init.role === "client" && pha?.offered ? pha.transcript : null;
     const expects: number[] = [HandshakeType.key_update];
     if (init.role === "client") expects.push(HandshakeType.new_session_ticket);
     // §4.6.2: a client that did not offer post_handshake_auth gets unexpected_message for a CertificateRequest.
-    if (init.role === "client" && init.postHandshakeAuth?.offered) expects.push(HandshakeType.certificate_request);
+    if (this.answerableRequests !== null) expects.push(HandshakeType.certificate_request);
     this.baseStep = { name: "Connected", expects, handle: (m) => this.processPostHandshake(m) };
   }
 
@@ -90,8 +94,16 @@ export class PostHandshake {
   }
 
   private processPostHandshake(m: HandshakeMessage): void | Promise<void> {
-    if (m.type === HandshakeType.certificate_request) {
-      return answerCertificateRequest(this.init.config, this.init.kdf, this.init.postHandshakeAuth!.transcript, m, () => this.writeSecret, (x) => this.init.io.sendHandshake(x));
+    const transcript = this.answerableRequests;
+    if (m.type === HandshakeType.certificate_request && transcript !== null) {
+      return answerCertificateRequest(
+        this.init.config,
+        this.init.kdf,
+        transcript,
+        m,
+        () => this.writeSecret,
+        (x) => this.init.io.sendHandshake(x),
+      );
     }
     if (this.certificateRequest !== null && m.type !== HandshakeType.key_update) {
       const outcome = this.certificateRequest.process(m, this.readSecret);

@@ -2,12 +2,12 @@
  * What a server reads from a ClientHello before it answers (RFC 8446 §4.1.1, §4.1.2): the checks
  * every ClientHello must pass, the ones a second ClientHello must pass after a HelloRetryRequest,
  * and the choice of cipher suite, group, ALPN protocol and signature scheme. Pure functions over
- * the decoded message and the configuration; the state machine stays in server.ts.
+ * the decoded message and the configuration; the state machine stays in handshake.ts.
  */
-import { bytesEqual, constantTimeEqual, fail } from "../bytes/index.js";
-import type { GroupName } from "../crypto/provider.js";
-import { type CipherSuite, ExtensionType, SSL30, TLS13, extensionName, groupCode, signatureSchemeByName, type SignatureScheme } from "./constants.js";
-import type { Credentials, ResolvedConfig, ServerConfig } from "./config.js";
+import { bytesEqual, constantTimeEqual, fail } from "../../bytes/index.js";
+import type { GroupName } from "../../crypto/provider.js";
+import { type CipherSuite, ExtensionType, SSL30, TLS13, extensionName, groupCode, signatureSchemeByName, type SignatureScheme } from "../constants.js";
+import type { Credentials, ResolvedConfig, ServerConfig } from "../config.js";
 import {
   type KeyShareEntry,
   decodeAlpn,
@@ -17,22 +17,21 @@ import {
   decodeSupportedVersionsClient,
   decodeU16List,
   findExtension,
-} from "./extensions.js";
-import type { ClientHello } from "./messages.js";
-import { externalPskHash } from "./server-resumption.js";
+} from "../extensions.js";
+import type { ClientHello } from "../messages.js";
+import { externalPskHash } from "./resumption.js";
 
 /** What the server decided from the ClientHello (§4.1.1 negotiation). */
 export interface Negotiated {
   readonly suite: CipherSuite;
-  /** The (EC)DHE group, or null when the PSK alone keys the handshake (psk_ke, §4.2.9). */
-  readonly group: GroupName | null;
-  readonly clientShare: KeyShareEntry | undefined;
+  /** The (EC)DHE group and the client's share for it, or null when the PSK alone keys the handshake (psk_ke, §4.2.9). */
+  readonly keyExchange: { readonly group: GroupName; readonly clientShare: KeyShareEntry } | null;
   readonly alpnProtocol: string | null;
   readonly serverName: string | null;
 }
 
 /** What can be decided before the PSK is chosen: everything but the key exchange group. */
-export interface NegotiatedBeforePsk extends Omit<Negotiated, "group" | "clientShare"> {
+export interface NegotiatedBeforePsk extends Omit<Negotiated, "keyExchange"> {
   /** The client's supported_groups and key_share, decoded and checked; null when it sent neither. */
   readonly offeredGroups: OfferedGroups | null;
 }
@@ -61,7 +60,10 @@ export function checkClientHello(hello: ClientHello): void {
   // Appendix D.5: a Hello with legacy_version 0x0300 (SSL 3.0) or less MUST be refused with
   // protocol_version, whatever supported_versions says; above that §4.2.1 ignores the field.
   if (hello.legacyVersion <= SSL30) {
-    fail("protocol_version", `the ClientHello's legacy_version is 0x${hello.legacyVersion.toString(16).padStart(4, "0")} (SSL 3.0 or older); TLS 1.3 clients send 0x0303`);
+    fail(
+      "protocol_version",
+      `the ClientHello's legacy_version is 0x${hello.legacyVersion.toString(16).padStart(4, "0")} (SSL 3.0 or older); TLS 1.3 clients send 0x0303`,
+    );
   }
   const data = findExtension(hello.extensions, ExtensionType.supported_versions);
   if (data === undefined) fail("protocol_version", "the client offered only TLS 1.2 or older; mutls speaks only TLS 1.3");
@@ -153,7 +155,10 @@ function readOfferedGroups(hello: ClientHello): OfferedGroups | null {
     return null;
   }
   if (groupsData === undefined || sharesData === undefined) {
-    fail("missing_extension", `the ClientHello has ${groupsData ? "supported_groups but no key_share" : "key_share but no supported_groups"} (§9.2: both or neither)`);
+    fail(
+      "missing_extension",
+      `the ClientHello has ${groupsData ? "supported_groups but no key_share" : "key_share but no supported_groups"} (§9.2: both or neither)`,
+    );
   }
   const groups = decodeU16List(groupsData, "supported_groups extension");
   const shares = decodeKeyShareClient(sharesData);
@@ -170,7 +175,10 @@ function readOfferedGroups(hello: ClientHello): OfferedGroups | null {
 export function negotiateGroup(c: ResolvedConfig, offered: OfferedGroups | null, retry: HelloRetryChoice | null): GroupChoice {
   if (offered === null) {
     // As §4.2.3 has it for signature_algorithms: missing what the handshake we can do needs.
-    fail("missing_extension", "the ClientHello lacks supported_groups and key_share, and the PSK it offers was not accepted for psk_ke: mutls requires (EC)DHE");
+    fail(
+      "missing_extension",
+      "the ClientHello lacks supported_groups and key_share, and the PSK it offers was not accepted for psk_ke: mutls requires (EC)DHE",
+    );
   }
   const mutual = c.groups.filter((g) => offered.groups.includes(groupCode(g)));
   if (mutual.length === 0) {
@@ -195,16 +203,20 @@ function negotiateAlpn(c: ResolvedConfig, hello: ClientHello): string | null {
 }
 
 /** §4.2.3: the scheme our CertificateVerify will use; only a certificate-authenticated handshake needs one. */
-export function negotiateSignatureScheme(credentials: Credentials | null, hello: ClientHello): SignatureScheme {
+/** The certificate we authenticate with (§4.4.2) and the scheme that signs our CertificateVerify (§4.4.3). */
+export interface ServerAuthentication {
+  readonly credentials: Credentials;
+  readonly scheme: SignatureScheme;
+}
+
+export function negotiateSignatureScheme(credentials: Credentials | null, hello: ClientHello): ServerAuthentication {
   if (!credentials) fail("handshake_failure", "the client offered no PSK this server knows, and it has no certificate to authenticate with");
   const schemesData = findExtension(hello.extensions, ExtensionType.signature_algorithms);
   if (schemesData === undefined) fail("missing_extension", "the ClientHello lacks signature_algorithms (§4.2.3)");
   const clientSchemes = decodeU16List(schemesData, "signature_algorithms extension");
-  const scheme = credentials.signer.schemes
-    .map((name) => signatureSchemeByName(name))
-    .find((s) => !s.certificateOnly && clientSchemes.includes(s.code));
+  const scheme = credentials.signer.schemes.map((name) => signatureSchemeByName(name)).find((s) => !s.certificateOnly && clientSchemes.includes(s.code));
   if (!scheme) {
     fail("handshake_failure", `the client accepts none of the signature schemes our key can make (${credentials.signer.schemes.join(", ")})`);
   }
-  return scheme;
+  return { credentials, scheme };
 }

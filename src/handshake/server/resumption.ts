@@ -1,16 +1,16 @@
-import { TLSError, Writer, bytesEqual, constantTimeEqual, fail } from "../bytes/index.js";
-import type { HashName } from "../crypto/provider.js";
+import { TLSError, Writer, bytesEqual, constantTimeEqual, fail } from "../../bytes/index.js";
+import type { HashName } from "../../crypto/provider.js";
 import { maxEarlyDataOf } from "./early-data.js";
-import { encodeEarlyDataIndication } from "./early-data-indication.js";
-import { pskIdentityBytes, pskIdentityText, pskModeCodes } from "./external-psk.js";
-import { type CipherSuite, ExtensionType, HandshakeType, cipherSuiteByCode } from "./constants.js";
-import type { ResolvedConfig, ServerConfig } from "./config.js";
-import { type Extension, findExtension } from "./extensions.js";
-import type { SuiteKdf } from "./key-schedule.js";
-import { encodeHandshake } from "./messages.js";
-import { type VerifiedPeer, verifyPeerCertificates } from "./peer-verification.js";
-import { PskKeyExchangeMode, computeBinder, decodeOfferedPsks, decodePskModes, transcriptBeforeRetry, truncateClientHello } from "./psk.js";
-import { type TicketState, decodeTicketState, encodeTicketState, ticketKeyringFor } from "./tickets.js";
+import { encodeEarlyDataIndication } from "../early-data-indication.js";
+import { pskIdentityBytes, pskIdentityText, pskModeCodes } from "../external-psk.js";
+import { type CipherSuite, ExtensionType, HandshakeType, cipherSuiteByCode } from "../constants.js";
+import type { ResolvedConfig, ServerConfig } from "../config.js";
+import { type Extension, findExtension } from "../extensions.js";
+import type { SuiteKdf } from "../key-schedule.js";
+import { encodeHandshake } from "../messages.js";
+import { type VerifiedPeer, verifyPeerCertificates } from "../peer-verification.js";
+import { PskKeyExchangeMode, computeBinder, decodeOfferedPsks, decodePskModes, transcriptBeforeRetry, truncateClientHello } from "../psk.js";
+import { type TicketState, decodeTicketState, encodeTicketState, ticketKeyringFor } from "../tickets.js";
 
 /** §4.6.1: "Servers MUST NOT use any value greater than 604800 seconds." */
 const MAX_TICKET_LIFETIME = 604800;
@@ -90,7 +90,8 @@ export function selectResumption(ctx: ResumptionContext, extensions: readonly Ex
     ctx.retry ? transcriptBeforeRetry(ctx.config.provider, ctx.suite.hash, ctx.retry.clientHello1, ctx.retry.helloRetryRequest) : new Uint8Array(0);
   const checkBinder = (i: number, psk: Uint8Array, external: boolean): void => {
     const expected = computeBinder(ctx.config.provider, ctx.suite, psk, external, prefix(), truncateClientHello(ctx.clientHello, psks.binders));
-    if (!constantTimeEqual(psks.binders[i], expected)) fail("decrypt_error", "the PSK binder is wrong: the ClientHello was altered or the client does not hold the key");
+    if (!constantTimeEqual(psks.binders[i], expected))
+      fail("decrypt_error", "the PSK binder is wrong: the ClientHello was altered or the client does not hold the key");
   };
 
   // External PSKs first: a device that names its key means it.
@@ -104,10 +105,24 @@ export function selectResumption(ctx: ResumptionContext, extensions: readonly Ex
     // RFC 8773: a PSK configured withCertificates is used only in that combination, which needs
     // the client's tls_cert_with_extern_psk and psk_dhe_ke; otherwise it is passed over, as if unknown.
     const withCertificates = known.withCertificates === true;
-    const mode = withCertificates ? (certificatesAsked && clientModes.includes(PskKeyExchangeMode.psk_dhe_ke) ? PskKeyExchangeMode.psk_dhe_ke : undefined) : plainMode;
+    const mode = withCertificates
+      ? certificatesAsked && clientModes.includes(PskKeyExchangeMode.psk_dhe_ke)
+        ? PskKeyExchangeMode.psk_dhe_ke
+        : undefined
+      : plainMode;
     if (mode === undefined) continue;
     checkBinder(i, known.key, true);
-    return { selectedIdentity: i, identity, psk: known.key, mode, state: null, externalIdentity: pskIdentityText(identity), withCertificates, client: null, ageSkew: 0 };
+    return {
+      selectedIdentity: i,
+      identity,
+      psk: known.key,
+      mode,
+      state: null,
+      externalIdentity: pskIdentityText(identity),
+      withCertificates,
+      client: null,
+      ageSkew: 0,
+    };
   }
 
   if (!clientModes.includes(PskKeyExchangeMode.psk_dhe_ke) || ticketCountOf(ctx.serverConfig) === 0) return null;
@@ -174,7 +189,10 @@ function randomU32(config: ResolvedConfig): number {
 /** §4.6.1 NewSessionTicket. */
 function encodeNewSessionTicket(lifetime: number, ageAdd: number, nonce: Uint8Array, ticket: Uint8Array, extensions: readonly Extension[]): Uint8Array {
   const w = new Writer(ticket.length + 32);
-  w.u32(lifetime).u32(ageAdd).vector8((w) => w.bytes(nonce)).vector16((w) => w.bytes(ticket));
+  w.u32(lifetime)
+    .u32(ageAdd)
+    .vector8((w) => w.bytes(nonce))
+    .vector16((w) => w.bytes(ticket));
   w.vector16((w) => extensions.forEach((e) => w.u16(e.type).vector16((w) => w.bytes(e.data))));
   return encodeHandshake(HandshakeType.new_session_ticket, w.finish());
 }

@@ -2,10 +2,10 @@
  * The server's handshake options, checked when a ServerConnection is made, so a configuration
  * that cannot work fails at once with a TypeError that says what to change, not mid-handshake.
  */
-import type { ClientAuthMode, ResolvedConfig, ServerConfig } from "./config.js";
+import type { ClientAuthMode, ResolvedConfig, ServerConfig } from "../config.js";
 import { maxEarlyDataOf } from "./early-data.js";
-import { checkExternalPsk, pskModeCodes } from "./external-psk.js";
-import { ticketCountOf, ticketLifetimeOf } from "./server-resumption.js";
+import { checkExternalPsk, pskModeCodes } from "../external-psk.js";
+import { ticketCountOf, ticketLifetimeOf } from "./resumption.js";
 
 export interface ServerOptions {
   readonly clientAuth: ClientAuthMode;
@@ -20,7 +20,8 @@ export function checkServerOptions(config: ResolvedConfig, serverConfig: ServerC
   if (!["none", "request", "require"].includes(clientAuth)) {
     throw new TypeError(`clientAuth must be "none", "request" or "require", not "${clientAuth}"`);
   }
-  if (!config.credentials && !serverConfig.externalPsks?.length) throw new TypeError("a server needs certificateChain and privateKey (or signer), or externalPsks");
+  if (!config.credentials && !serverConfig.externalPsks?.length)
+    throw new TypeError("a server needs certificateChain and privateKey (or signer), or externalPsks");
   for (const psk of serverConfig.externalPsks ?? []) checkExternalPsk(psk);
   if (!config.credentials && serverConfig.externalPsks?.some((p) => p.withCertificates)) {
     throw new TypeError("an external PSK withCertificates needs the server's certificateChain and privateKey (or signer) too");

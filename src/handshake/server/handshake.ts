@@ -1,0 +1,513 @@
+import { constantTimeEqual, fail, toHex } from "../../bytes/index.js";
+import { answerKeyShare } from "../../crypto/key-exchange.js";
+import { type CipherSuite, ExtensionType, HELLO_RETRY_REQUEST_RANDOM, HandshakeType, TLS12, TLS13, groupCode } from "../constants.js";
+import type { GroupName } from "../../crypto/provider.js";
+import type { Credentials, ResolvedConfig, ServerConfig } from "../config.js";
+import { certificateVerifyContent } from "../certificate-verify.js";
+import {
+  type Extension,
+  checkExtensionsAllowed,
+  encodeAlpn,
+  encodeCertificateAuthorities,
+  encodeCookie,
+  encodeKeyShareHelloRetry,
+  encodeKeyShareServer,
+  encodeSupportedVersionsServer,
+  encodeU16List,
+  findExtension,
+} from "../extensions.js";
+import type { HandshakeIO, HandshakeResult, Step } from "../handshake-io.js";
+import { EarlySecret, SuiteKdf, type HandshakeSecret, type MasterSecret } from "../key-schedule.js";
+import { type EarlyExporter, deriveEarlyExporter } from "../early-exporter.js";
+import {
+  type ClientHello,
+  type HandshakeMessage,
+  decodeClientHello,
+  decodeFinished,
+  encodeCertificate,
+  encodeCertificateRequest,
+  encodeCertificateVerify,
+  encodeEncryptedExtensions,
+  encodeFinished,
+  encodeServerHello,
+} from "../messages.js";
+import { verificationBudget } from "../peer-verification.js";
+import { type CertificateAsked, checkPeerCertificate, checkPeerCertificateVerify } from "../peer-certificate.js";
+import { PostHandshake } from "../post-handshake.js";
+import { type RecordLimits, negotiateRecordLimitsAsServer } from "../record-size-limit.js";
+import { Transcript } from "../transcript.js";
+import { type AcceptedResumption, newSessionTickets, selectResumption } from "./resumption.js";
+import { type ServerOptions, checkServerOptions } from "./options.js";
+import { PskKeyExchangeMode, encodeSelectedIdentity } from "../psk.js";
+import { acceptEarlyData, maxEarlyDataOf, rejectedEarlyDataLimit } from "./early-data.js";
+import {
+  type HelloRetryChoice,
+  type Negotiated,
+  type ServerAuthentication,
+  checkClientHello,
+  checkSecondClientHello,
+  negotiate,
+  negotiateGroup,
+  negotiateSignatureScheme,
+} from "./negotiation.js";
+import {
+  type Agreement,
+  type ServerFinishedSent,
+  type ServerState,
+  Connected,
+  ExpectCertificate,
+  ExpectCertificateVerify,
+  ExpectClientHello,
+  ExpectEndOfEarlyData,
+  ExpectFinished,
+  ExpectSecondClientHello,
+  Signing,
+} from "./state.js";
+
+/** The handshake keys of §7.1, derived once ServerHello is sent. */
+interface HandshakeKeys {
+  readonly stage: HandshakeSecret;
+  readonly client: Uint8Array;
+  readonly server: Uint8Array;
+}
+
+/** What a state does with the one message it accepts: the next state, or a promise of it while our signer works. */
+type Transition = ServerState | Promise<ServerState>;
+
+/**
+ * The server side of the TLS 1.3 handshake (RFC 8446 §2, §4), in protocol order:
+ * processClientHello, sendHelloRetryRequest, sendServerHello, sendEncryptedExtensions,
+ * sendCertificateRequest, sendServerCertificate, sendServerCertificateVerify, sendServerFinished,
+ * processEndOfEarlyData, processClientCertificate, processClientCertificateVerify,
+ * processClientFinished. The states between them are the types of state.ts.
+ */
+export class ServerHandshake {
+  private state: ServerState = new ExpectClientHello();
+  private readonly transcript: Transcript;
+  private readonly options: ServerOptions;
+  private readonly credentials: Credentials | null;
+
+  constructor(
+    private readonly config: ResolvedConfig,
+    private readonly serverConfig: ServerConfig,
+    private readonly io: HandshakeIO,
+  ) {
+    this.transcript = new Transcript(config.provider);
+    this.options = checkServerOptions(config, serverConfig);
+    this.credentials = config.credentials;
+  }
+
+  /** The current state as the connection drives it: the message types it accepts and what to do with them. */
+  get step(): Step {
+    const s = this.state;
+    if (s instanceof ExpectClientHello || s instanceof ExpectSecondClientHello)
+      return this.expect(s, HandshakeType.client_hello, (m) => this.processClientHello(s, m));
+    if (s instanceof ExpectEndOfEarlyData) return this.expect(s, HandshakeType.end_of_early_data, (m) => this.processEndOfEarlyData(s, m));
+    if (s instanceof ExpectCertificate) return this.expect(s, HandshakeType.certificate, (m) => this.processClientCertificate(s, m));
+    if (s instanceof ExpectCertificateVerify) return this.expect(s, HandshakeType.certificate_verify, (m) => this.processClientCertificateVerify(s, m));
+    if (s instanceof ExpectFinished) return this.expect(s, HandshakeType.finished, (m) => this.processClientFinished(s, m));
+    if (s instanceof Connected) return s.session.step;
+    return { name: s.name, expects: [], handle: () => undefined };
+  }
+
+  /** Whether the client's first message has arrived (until then a record may only be a ClientHello). */
+  get clientHelloReceived(): boolean {
+    return !(this.state instanceof ExpectClientHello);
+  }
+
+  /** A state that accepts one message type; its transition replaces it (Signing meanwhile, when asynchronous). */
+  private expect(state: ServerState, type: number, transition: (m: HandshakeMessage) => Transition): Step {
+    return {
+      name: state.name,
+      expects: [type],
+      handle: (m) => {
+        const next = transition(m);
+        if (!(next instanceof Promise)) {
+          this.state = next;
+          return;
+        }
+        this.state = new Signing();
+        return next.then((s) => {
+          this.state = s;
+        });
+      },
+    };
+  }
+
+  /** §4.1.2 and the negotiation of §4.1.1: the first ClientHello or, after a HelloRetryRequest (§4.1.4), the second. */
+  private processClientHello(state: ExpectClientHello | ExpectSecondClientHello, m: HandshakeMessage): Transition {
+    const retried = state instanceof ExpectSecondClientHello ? state : null;
+    const helloRetry = retried?.helloRetry ?? null;
+    const hello = decodeClientHello(m.body);
+    checkExtensionsAllowed("client_hello", hello.extensions, null, "ClientHello");
+    checkClientHello(hello);
+    if (retried) checkSecondClientHello(retried.firstHello, hello, retried.helloRetry);
+
+    const beforePsk = negotiate(this.config, this.serverConfig, hello, helloRetry);
+    this.transcript.add(m.raw);
+    const resumption = selectResumption(
+      {
+        config: this.config,
+        serverConfig: this.serverConfig,
+        suite: beforePsk.suite,
+        serverName: beforePsk.serverName,
+        clientAuth: this.options.clientAuth,
+        clientHello: m.raw,
+        retry: retried ? { clientHello1: retried.clientHello1, helloRetryRequest: retried.helloRetryRequest } : null,
+      },
+      hello.extensions,
+    );
+    // §4.2.9: psk_ke keys the handshake with the PSK alone: no group, and no key share needed.
+    const { offeredGroups, ...chosen } = beforePsk;
+    let keyExchange: Negotiated["keyExchange"] = null;
+    if (resumption?.mode !== PskKeyExchangeMode.psk_ke) {
+      const exchange = negotiateGroup(this.config, offeredGroups, helloRetry);
+      const clientShare = exchange.clientShare;
+      if (clientShare === undefined) {
+        // A missing share costs a HelloRetryRequest (§4.1.4).
+        // §4.2.10: 0-RTT sent with this ClientHello is rejected by the retry and skipped.
+        if (findExtension(hello.extensions, ExtensionType.early_data) !== undefined) {
+          this.io.skipEarlyData(rejectedEarlyDataLimit(this.serverConfig, resumption?.state ?? null));
+        }
+        return this.sendHelloRetryRequest(hello, m.raw, retried, chosen.suite, exchange.group);
+      }
+      keyExchange = { group: exchange.group, clientShare };
+    }
+    const negotiated: Negotiated = { ...chosen, keyExchange };
+    // §2.2: a PSK handshake is authenticated by the PSK: no certificates, no CertificateRequest (§4.3.2).
+    // RFC 8773 lifts that for an external PSK combined with certificates: the full flight follows.
+    const authentication = resumption !== null && !resumption.withCertificates ? null : negotiateSignatureScheme(this.credentials, hello);
+    const earlyExporter = retried ? null : this.offerEarlyExporter(resumption, negotiated, m.raw);
+    const clientEarlySecret = this.decideEarlyData(hello, m.raw, negotiated, resumption, retried !== null, earlyExporter);
+    const agreement: Agreement = {
+      negotiated,
+      clientRandom: hello.random,
+      helloRetry: retried !== null,
+      resumption,
+      earlyDataAccepted: clientEarlySecret !== null,
+      clientOffersPostHandshakeAuth: findExtension(hello.extensions, ExtensionType.post_handshake_auth) !== undefined,
+    };
+    const recordLimits = negotiateRecordLimitsAsServer(hello.extensions, this.config.recordSizeLimit);
+
+    const keys = this.sendServerHello(hello, agreement, clientEarlySecret, retried?.changeCipherSpecSent ?? false);
+    this.sendEncryptedExtensions(agreement, recordLimits);
+    if (authentication === null) return this.sendServerFinished(agreement, keys, null);
+    const asked = this.options.clientAuth !== "none" ? this.sendCertificateRequest(agreement) : null;
+    this.sendServerCertificate(authentication.credentials);
+    const signed = this.sendServerCertificateVerify(authentication);
+    if (signed) return signed.then(() => this.sendServerFinished(agreement, keys, asked));
+    return this.sendServerFinished(agreement, keys, asked);
+  }
+
+  /** §4.1.4 */
+  private sendHelloRetryRequest(
+    hello: ClientHello,
+    clientHello1: Uint8Array,
+    retried: ExpectSecondClientHello | null,
+    suite: CipherSuite,
+    group: GroupName,
+  ): ExpectSecondClientHello {
+    if (retried) fail("illegal_parameter", `the second ClientHello still has no key share for ${group}`);
+    const cookie = this.config.testHooks.helloRetryCookie?.() ?? this.config.provider.randomBytes(32);
+    const helloRetry: HelloRetryChoice = { suite, group, cookie };
+    this.transcript.replaceWithMessageHash(suite.hash);
+    const retry = encodeServerHello({
+      legacyVersion: TLS12,
+      random: HELLO_RETRY_REQUEST_RANDOM,
+      legacySessionIdEcho: hello.legacySessionId,
+      cipherSuite: suite.code,
+      legacyCompressionMethod: 0,
+      extensions: [
+        { type: ExtensionType.key_share, data: encodeKeyShareHelloRetry(groupCode(group)) },
+        { type: ExtensionType.cookie, data: encodeCookie(cookie) },
+        { type: ExtensionType.supported_versions, data: encodeSupportedVersionsServer(TLS13) },
+      ],
+    });
+    this.transcript.add(retry);
+    this.io.sendHandshake(retry);
+    const changeCipherSpecSent = this.sendChangeCipherSpecOnce(hello, false);
+    return new ExpectSecondClientHello(hello, helloRetry, clientHello1, retry, changeCipherSpecSent);
+  }
+
+  /** §D.4: a client that sent a session id wants the dummy change_cipher_spec after our first message. Returns whether it was sent by now. */
+  private sendChangeCipherSpecOnce(hello: ClientHello, alreadySent: boolean): boolean {
+    if (alreadySent) return true;
+    if (hello.legacySessionId.length === 0) return false;
+    this.io.sendChangeCipherSpec();
+    return true;
+  }
+
+  /** §4.1.3, then the handshake keys of §7.1. */
+  private sendServerHello(hello: ClientHello, a: Agreement, clientEarlySecret: Uint8Array | null, changeCipherSpecSent: boolean): HandshakeKeys {
+    const provider = this.config.provider;
+    const n = a.negotiated;
+    const exchange = n.keyExchange;
+    // §4.2.8: our share answers the client's (for a KEM group it is an encapsulation to it).
+    const share = exchange !== null ? answerKeyShare(provider, exchange.group, exchange.clientShare.keyExchange) : null;
+    if (exchange !== null && !share) fail("illegal_parameter", `the client's ${exchange.group} key share is malformed or not a valid public key`);
+    // §4.2.9: psk_ke uses the PSK alone; the (EC)DHE input to the key schedule is then zeros (§7.1).
+    const sharedSecret = share ? share.sharedSecret : new Uint8Array(n.suite.hash === "SHA-384" ? 48 : 32);
+    const resumption = a.resumption;
+    const serverHello = encodeServerHello({
+      legacyVersion: TLS12,
+      random: provider.randomBytes(32),
+      legacySessionIdEcho: hello.legacySessionId,
+      cipherSuite: n.suite.code,
+      legacyCompressionMethod: 0,
+      extensions: [
+        ...(share && exchange !== null
+          ? [{ type: ExtensionType.key_share, data: encodeKeyShareServer({ group: groupCode(exchange.group), keyExchange: share.publicKey }) }]
+          : []),
+        { type: ExtensionType.supported_versions, data: encodeSupportedVersionsServer(TLS13) },
+        ...(resumption ? [{ type: ExtensionType.pre_shared_key, data: encodeSelectedIdentity(resumption.selectedIdentity) }] : []),
+        // RFC 8773: the empty extension says we combine the external PSK with certificates.
+        ...(resumption?.withCertificates ? [{ type: ExtensionType.tls_cert_with_extern_psk, data: new Uint8Array(0) }] : []),
+      ],
+    });
+    this.transcript.selectHash(n.suite.hash);
+    this.transcript.add(serverHello);
+    this.io.sendHandshake(serverHello);
+    this.sendChangeCipherSpecOnce(hello, changeCipherSpecSent);
+
+    const early = new EarlySecret(new SuiteKdf(provider, n.suite), resumption?.psk);
+    const stage = early.handshakeSecret(sharedSecret);
+    const secrets = stage.trafficSecrets(this.transcript.hash());
+    this.logSecret(a, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", secrets.client);
+    this.logSecret(a, "SERVER_HANDSHAKE_TRAFFIC_SECRET", secrets.server);
+    this.io.setWriteSecret(n.suite, secrets.server, "handshake");
+    if (clientEarlySecret !== null) {
+      // §2.3: the client's 0-RTT records, then its EndOfEarlyData, come under the early traffic key.
+      this.io.setReadSecret(n.suite, clientEarlySecret, "early");
+      this.io.acceptEarlyData(maxEarlyDataOf(this.serverConfig));
+    } else {
+      this.io.setReadSecret(n.suite, secrets.client, "handshake");
+    }
+    return { stage, client: secrets.client, server: secrets.server };
+  }
+
+  /**
+   * §7.1: the early exporter of the PSK we selected, over this ClientHello. Not after a
+   * HelloRetryRequest: the client's early exporter comes from its first ClientHello.
+   */
+  private offerEarlyExporter(resumption: AcceptedResumption | null, n: Negotiated, clientHello: Uint8Array): EarlyExporter | null {
+    if (!resumption) return null;
+    const exporter = deriveEarlyExporter(this.config.provider, n.suite, resumption.psk, clientHello);
+    this.io.setEarlyExporter(exporter);
+    return exporter;
+  }
+
+  /**
+   * §4.2.10: accept the client's 0-RTT data (returning client_early_traffic_secret) or have the
+   * connection skip it (null). Accepting needs a resumed ticket that allows it and passes the
+   * replay and freshness checks of early-data.ts.
+   */
+  private decideEarlyData(
+    hello: ClientHello,
+    clientHello: Uint8Array,
+    n: Negotiated,
+    r: AcceptedResumption | null,
+    afterRetry: boolean,
+    earlyExporter: EarlyExporter | null,
+  ): Uint8Array | null {
+    if (findExtension(hello.extensions, ExtensionType.early_data) === undefined) return null;
+    const accepted =
+      r !== null &&
+      r.state !== null &&
+      acceptEarlyData({
+        config: this.serverConfig,
+        provider: this.config.provider,
+        state: r.state,
+        ticket: r.identity,
+        selectedIdentity: r.selectedIdentity,
+        suiteCode: n.suite.code,
+        alpnProtocol: n.alpnProtocol,
+        ageSkew: r.ageSkew,
+        afterRetry,
+        now: this.config.now().getTime(),
+      });
+    if (!accepted) {
+      this.io.skipEarlyData(rejectedEarlyDataLimit(this.serverConfig, r?.state ?? null));
+      return null;
+    }
+    const early = new EarlySecret(new SuiteKdf(this.config.provider, n.suite), r.psk);
+    const secret = early.clientEarlyTrafficSecret(this.config.provider.hash(n.suite.hash, clientHello));
+    this.logSecretFor(hello.random, "CLIENT_EARLY_TRAFFIC_SECRET", secret);
+    // As OpenSSL does: the early exporter secret is logged when 0-RTT data is accepted.
+    if (earlyExporter) this.logSecretFor(hello.random, "EARLY_EXPORTER_SECRET", earlyExporter.secret);
+    return secret;
+  }
+
+  /** §4.3.1 */
+  private sendEncryptedExtensions(a: Agreement, recordLimits: { limits: RecordLimits; answer: Extension | null } | null): void {
+    const n = a.negotiated;
+    let extensions: Extension[] = [];
+    // RFC 6066 §3: acknowledge the SNI we received with an empty server_name.
+    if (n.serverName !== null) extensions.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
+    // §4.2.10: an empty early_data extension says the 0-RTT data was accepted.
+    if (a.earlyDataAccepted) extensions.push({ type: ExtensionType.early_data, data: new Uint8Array(0) });
+    if (n.alpnProtocol !== null) {
+      extensions.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn([n.alpnProtocol]) });
+    }
+    if (recordLimits?.answer) extensions.push(recordLimits.answer);
+    const hook = this.config.testHooks.extensions;
+    if (hook) extensions = hook("encrypted_extensions", extensions, a.helloRetry);
+    // Our records from EncryptedExtensions on obey the client's limit (RFC 8449 §4).
+    if (recordLimits) this.io.setRecordLimits(recordLimits.limits);
+    this.send(encodeEncryptedExtensions(extensions));
+  }
+
+  /** §4.3.2; returns what we asked the client for, to judge its Certificate by. */
+  private sendCertificateRequest(a: Agreement): CertificateAsked {
+    let extensions: Extension[] = [{ type: ExtensionType.signature_algorithms, data: encodeU16List(this.config.acceptedSchemes.map((s) => s.code)) }];
+    if (this.options.advertiseCertificateAuthorities && this.config.trustAnchors.length > 0) {
+      extensions.push({
+        type: ExtensionType.certificate_authorities,
+        data: encodeCertificateAuthorities(this.config.trustAnchors.map((anchor) => anchor.subject.der)),
+      });
+    }
+    const hook = this.config.testHooks.extensions;
+    if (hook) extensions = hook("certificate_request", extensions, a.helloRetry);
+    const certificateRequestContext = new Uint8Array(0);
+    this.send(encodeCertificateRequest({ certificateRequestContext, extensions }));
+    return {
+      peerRole: "client",
+      context: certificateRequestContext,
+      offeredExtensions: new Set(extensions.map((e) => e.type)),
+      required: this.options.clientAuth === "require",
+      serverName: a.negotiated.serverName,
+      // What the client's certificates may cost us before it has authenticated (limits.maxVerificationCost).
+      budget: verificationBudget(this.config),
+    };
+  }
+
+  /** §4.4.2 */
+  private sendServerCertificate(credentials: Credentials): void {
+    this.send(
+      encodeCertificate({
+        certificateRequestContext: new Uint8Array(0),
+        certificateList: credentials.chain.map((certData) => ({ certData, extensions: [] })),
+      }),
+    );
+  }
+
+  /** §4.4.3; the signer may be asynchronous. */
+  private sendServerCertificateVerify({ credentials, scheme }: ServerAuthentication): void | Promise<void> {
+    const content = certificateVerifyContent("server", this.transcript.hash());
+    const signature = credentials.signer.sign(scheme.name, content);
+    const send = (sig: Uint8Array): void => this.send(encodeCertificateVerify({ algorithm: scheme.code, signature: sig }));
+    if (signature instanceof Uint8Array) return send(signature);
+    return Promise.resolve(signature).then(send);
+  }
+
+  /** §4.4.4, then the application secrets of §7.1; the client's flight comes next (§4.5 first if 0-RTT was accepted). */
+  private sendServerFinished(a: Agreement, keys: HandshakeKeys, asked: CertificateAsked | null): ServerState {
+    const n = a.negotiated;
+    this.send(encodeFinished(keys.stage.kdf.finishedVerifyData(keys.server, this.transcript.hash())));
+    const master = keys.stage.masterSecret();
+    const app = master.applicationSecrets(this.transcript.hash());
+    this.logSecret(a, "CLIENT_TRAFFIC_SECRET_0", app.client);
+    this.logSecret(a, "SERVER_TRAFFIC_SECRET_0", app.server);
+    this.logSecret(a, "EXPORTER_SECRET", app.exporter);
+    this.io.setWriteSecret(n.suite, app.server, "application");
+    const sent: ServerFinishedSent = {
+      agreement: a,
+      master,
+      clientHandshakeSecret: keys.client,
+      clientApplicationSecret: app.client,
+      serverApplicationSecret: app.server,
+      exporterSecret: app.exporter,
+    };
+    // §2.2: a resumed session's client is who the original handshake verified.
+    const r = a.resumption;
+    const clientByPsk = r !== null && !r.withCertificates ? r.client : null;
+    const next = asked === null ? new ExpectFinished(sent, clientByPsk, null) : new ExpectCertificate(sent, asked);
+    return a.earlyDataAccepted ? new ExpectEndOfEarlyData(sent, next) : next;
+  }
+
+  /** §4.5: the client's 0-RTT data ends; its handshake key follows. */
+  private processEndOfEarlyData(state: ExpectEndOfEarlyData, m: HandshakeMessage): ServerState {
+    if (m.body.length !== 0) fail("decode_error", "EndOfEarlyData must be empty");
+    this.transcript.add(m.raw);
+    this.io.setReadSecret(state.sent.agreement.negotiated.suite, state.sent.clientHandshakeSecret, "handshake");
+    return state.next;
+  }
+
+  /** §4.4.2, §4.4.2.4: the client's Certificate answers our CertificateRequest (peer-certificate.ts). */
+  private processClientCertificate(state: ExpectCertificate, m: HandshakeMessage): ServerState {
+    const client = checkPeerCertificate(this.config, m.body, state.asked);
+    this.transcript.add(m.raw);
+    if (client === null) return new ExpectFinished(state.sent, null, null);
+    return new ExpectCertificateVerify(state.sent, state.asked, client);
+  }
+
+  /** §4.4.3 */
+  private processClientCertificateVerify(state: ExpectCertificateVerify, m: HandshakeMessage): ServerState {
+    const scheme = checkPeerCertificateVerify(this.config, m.body, state.asked, state.client, this.transcript.hash());
+    this.transcript.add(m.raw);
+    return new ExpectFinished(state.sent, state.client, scheme);
+  }
+
+  /** §4.4.4 */
+  private processClientFinished(state: ExpectFinished, m: HandshakeMessage): ServerState {
+    const { sent, client } = state;
+    const a = sent.agreement;
+    const n = a.negotiated;
+    const kdf = sent.master.kdf;
+    const verifyData = decodeFinished(m.body, kdf.hashLength);
+    const expected = kdf.finishedVerifyData(sent.clientHandshakeSecret, this.transcript.hash());
+    if (!constantTimeEqual(verifyData, expected)) fail("decrypt_error", "the client's Finished is wrong: the handshake was tampered with");
+    this.transcript.add(m.raw);
+    this.io.setReadSecret(n.suite, sent.clientApplicationSecret, "application");
+
+    const result: HandshakeResult = {
+      version: "TLSv1.3",
+      cipherSuite: n.suite.name,
+      group: n.keyExchange?.group ?? "none (psk_ke)",
+      alpnProtocol: n.alpnProtocol,
+      helloRetry: a.helloRetry,
+      serverName: n.serverName,
+      peerCertificates: client?.chain ?? [],
+      peerIdentity: client?.identity ?? null,
+      peerSignatureScheme: state.clientScheme?.name ?? null,
+      resumed: a.resumption !== null && a.resumption.state !== null,
+      pskIdentity: a.resumption?.externalIdentity ?? null,
+      earlyData: a.earlyDataAccepted ? "accepted" : "none",
+    };
+    const session = new PostHandshake({
+      io: this.io,
+      config: this.config,
+      kdf,
+      suite: n.suite,
+      role: "server",
+      writeSecret: sent.serverApplicationSecret,
+      readSecret: sent.clientApplicationSecret,
+      exporterSecret: sent.exporterSecret,
+      clientRandom: a.clientRandom,
+      postHandshakeAuth: { offered: a.clientOffersPostHandshakeAuth, transcript: this.transcript.fork(), serverName: n.serverName },
+    });
+    this.state = new Connected(session);
+    this.io.complete(result, session);
+    this.sendNewSessionTickets(sent.master, result);
+    return this.state;
+  }
+
+  /** §4.6.1: tickets for resuming this session, sealed with what this handshake established. */
+  private sendNewSessionTickets(master: MasterSecret, result: HandshakeResult): void {
+    const resumptionMasterSecret = master.resumptionMasterSecret(this.transcript.hash());
+    const outcome = { serverName: result.serverName, alpnProtocol: result.alpnProtocol, peerCertificates: result.peerCertificates };
+    for (const ticket of newSessionTickets(this.config, this.serverConfig, master.kdf, resumptionMasterSecret, outcome)) this.io.sendHandshake(ticket);
+  }
+
+  private send(message: Uint8Array): void {
+    this.transcript.add(message);
+    this.io.sendHandshake(message);
+  }
+
+  private logSecret(a: Agreement, label: string, secret: Uint8Array): void {
+    this.logSecretFor(a.clientRandom, label, secret);
+  }
+
+  private logSecretFor(clientRandom: Uint8Array, label: string, secret: Uint8Array): void {
+    this.config.keyLog?.(`${label} ${toHex(clientRandom)} ${toHex(secret)}`);
+  }
+}
