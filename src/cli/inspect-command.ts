@@ -10,16 +10,6 @@ import type { Certificate } from "../index.js";
 import { parseCertificate, pemCertificates, spiffeIdOf, x509SvidProblem } from "../x509/index.js";
 import { type ParsedArgs, UsageError, fileProblem } from "./args.js";
 
-const PURPOSES: Record<string, string> = {
-  "1.3.6.1.5.5.7.3.1": "serverAuth",
-  "1.3.6.1.5.5.7.3.2": "clientAuth",
-  "1.3.6.1.5.5.7.3.3": "codeSigning",
-  "1.3.6.1.5.5.7.3.4": "emailProtection",
-  "1.3.6.1.5.5.7.3.8": "timeStamping",
-  "1.3.6.1.5.5.7.3.9": "OCSPSigning",
-  "2.5.29.37.0": "anyExtendedKeyUsage",
-};
-
 function keyText(cert: Certificate): string {
   const key = cert.publicKey;
   if (key === null) return `unsupported (algorithm ${cert.publicKeyAlgorithmOid})`;
@@ -76,7 +66,8 @@ export function summarize(cert: Certificate, now: Date): CertificateSummary {
     svidProblem: spiffeId === null ? null : x509SvidProblem(cert),
     ca: cert.basicConstraints?.ca === true,
     pathLength: cert.basicConstraints?.pathLen ?? null,
-    purposes: cert.extKeyUsage?.map((oid) => PURPOSES[oid] ?? oid) ?? null,
+    // The parser already names each purpose as OpenSSL prints it (KEY_PURPOSE_NAMES).
+    purposes: cert.extKeyUsage ?? null,
     selfSigned: cert.subject.text === cert.issuer.text,
     sha256: createHash("sha256")
       .update(cert.der)
