@@ -69,7 +69,7 @@ function clientAuthOptions(args: ParsedArgs): Pick<AcceptOptions, "requestCert" 
 function describeClient(connection: SecureConnection): string {
   const psk = connection.handshake.pskIdentity;
   if (psk === null) return describeIdentity(connection.peer);
-  return connection.peer === undefined ? `PSK identity "${psk}"` : `${describeIdentity(connection.peer)} and PSK identity "${psk}" (RFC 8773)`;
+  return connection.peer === null ? `PSK identity "${psk}"` : `${describeIdentity(connection.peer)} and PSK identity "${psk}" (RFC 8773)`;
 }
 
 /** Binds, turning the address problems a user can fix into one line naming --listen. */
@@ -134,7 +134,7 @@ export async function serverCommand(argv: readonly string[], io: CommandIo, stop
         io.stderr(`mutls server: ${at(remote)} accepted: client ${describeClient(connection)}; ${describeHandshake(connection.handshake)}${connection.handshake.resumed ? ", resumed" : ""}${connection.handshake.earlyData === "accepted" ? ", 0-RTT data accepted" : ""}`);
         if (json) io.stdout.write(JSON.stringify({ ok: true, role: "server", remote: at(remote), ...handshakeJson(connection.handshake), peer: identityJson(connection.peer) }) + "\n");
         if (exportRequest) io.stderr(`mutls server: ${at(remote)} ${describeExport(connection, exportRequest)}`);
-        if (postHandshakeAuth && connection.peer === undefined) requestCertificateAfterHandshake(connection, at(remote), io);
+        if (postHandshakeAuth && connection.peer === null) requestCertificateAfterHandshake(connection, at(remote), io);
         const serving = http ? serveHttpIdentity(connection).then((n) => io.stderr(`mutls server: ${at(remote)} answered ${n} HTTP request(s)`)) : serveConnection(connection, echo, io.stdout);
         serving.then(
           () => io.stderr(`mutls server: ${at(remote)} closed cleanly`),
