@@ -1,5 +1,5 @@
 import { AlertDescription, TLSError, UsageError, alertName, concatBytes, fail } from "../bytes/index.js";
-import { ContentType, type CipherSuite, handshakeTypeName } from "../handshake/constants.js";
+import { type CipherSuite, handshakeTypeName } from "../handshake/constants.js";
 import type { ResolvedConfig } from "../handshake/config.js";
 import type { HandshakeIO, HandshakeResult, Step } from "../handshake/handshake-io.js";
 import type { HandshakeMessage } from "../handshake/messages.js";
@@ -9,7 +9,7 @@ import type { PostHandshake } from "../handshake/post-handshake.js";
 import type { PostHandshakeAuthentication } from "../handshake/post-handshake-auth.js";
 import type { PeerIdentity } from "../x509/index.js";
 import { automaticKeyUpdateLimit } from "./key-update-limit.js";
-import { ByteQueue, RecordProtection, RecordReader, RecordWriter } from "../record/index.js";
+import { ByteQueue, ContentType, RecordProtection, RecordReader, RecordWriter } from "../record/index.js";
 import { PeerLimits } from "./limits.js";
 import { HandshakeReassembly } from "./handshake-reassembly.js";
 

@@ -5,7 +5,8 @@
 import { certificateVerifyContent } from "../certificate-verify.js";
 import { selectClientCertificate } from "../certificate-selection.js";
 import type { ResolvedConfig } from "../config.js";
-import { type CertificateRequest, encodeCertificate, encodeCertificateVerify } from "../messages.js";
+import { encodeCertificate, encodeCertificateVerify } from "../messages.js";
+import type { ReceivedCertificateRequest } from "../received-messages.js";
 
 /** The running transcript the flight extends: each message is added before the next is signed or sent. */
 export interface FlightTranscript {
@@ -20,7 +21,7 @@ export interface FlightTranscript {
  */
 export function sendCertificateFlight(
   config: ResolvedConfig,
-  request: CertificateRequest,
+  request: ReceivedCertificateRequest,
   transcript: FlightTranscript,
   sendHandshake: (message: Uint8Array) => void,
 ): void | Promise<void> {
