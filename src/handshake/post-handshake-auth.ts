@@ -137,6 +137,7 @@ export function answerCertificateRequest(
   m: HandshakeMessage,
   currentClientTrafficSecret: () => Uint8Array,
   sendHandshake: (message: Uint8Array) => void,
+  serverName: string | null,
 ): void | Promise<void> {
   const request = decodeCertificateRequest(m.body);
   checkExtensionsAllowed("certificate_request", request.extensions, null, "CertificateRequest");
@@ -154,6 +155,12 @@ export function answerCertificateRequest(
     const finished = encodeFinished(kdf.finishedVerifyData(currentClientTrafficSecret(), transcript.digest()));
     for (const message of [...messages, finished]) sendHandshake(message);
   };
-  const flight = sendCertificateFlight(config, request, { add: (x) => transcript.update(x), hash: () => transcript.digest() }, (x) => messages.push(x));
+  const flight = sendCertificateFlight(
+    config,
+    request,
+    { add: (x) => transcript.update(x), hash: () => transcript.digest() },
+    (x) => messages.push(x),
+    serverName,
+  );
   return flight ? flight.then(finish) : finish();
 }
