@@ -51,7 +51,16 @@ export {
   parseSpiffeId,
   spiffePolicy,
 } from "./x509/index.js";
-export type { PeerAuthorizer, PeerAuthorizationContext, CertificateKeyPair, Limits } from "./handshake/config.js";
+export type {
+  PeerAuthorizer,
+  PeerAuthorizationContext,
+  CertificateKeyPair,
+  Limits,
+  ClientHelloInfo,
+  ServerCertificateSelector,
+  CertificateRequestInfo,
+  ClientCertificateSelector,
+} from "./handshake/config.js";
 export { DEFAULT_LIMITS } from "./handshake/config.js";
 export { MemorySessionStore, encodeSession, decodeSession, type SessionStore, type ResumableSession } from "./handshake/session-store.js";
 export type { ExternalPsk, PskModeName } from "./handshake/external-psk.js";

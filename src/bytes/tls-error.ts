@@ -48,6 +48,11 @@ export type TLSErrorReason =
   | "not_authorized"
   /** The peer made us pass a configured limit or budget (`limits.*`, verification cost); the message names it. */
   | "limit_exceeded"
+  /**
+   * Our own credential hook (`selectCertificate`, `selectClientCertificate`) threw or returned an
+   * unusable chain (internal_error), or a server's had no certificate for the hello (handshake_failure).
+   */
+  | "credential_unavailable"
   /** A failure inside mutls or its crypto provider (internal_error). */
   | "internal_error";
 
