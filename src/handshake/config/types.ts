@@ -48,7 +48,10 @@ export interface CertificateKeyPair {
 }
 
 export interface CommonConfig {
-  /** Crypto implementation; defaults to the pure provider (noble + in-house RSA). */
+  /**
+   * Crypto implementation. The `mutls` entry defaults it to the pure provider (noble + in-house
+   * RSA); `mutls/core` has no default and requires it.
+   */
   readonly provider?: CryptoProvider;
   /** Cipher suites in preference order (default: all three, AES-128-GCM first). */
   readonly cipherSuites?: readonly CipherSuiteName[];
