@@ -1,6 +1,6 @@
 import { UsageError } from "../bytes/index.js";
 import type { CryptoProvider, GroupName } from "../crypto/provider.js";
-import { pureProvider } from "../crypto/pure.js";
+import { missingProvider } from "../crypto/compose.js";
 import { RSA_MAX_MODULUS_BITS, RSA_MIN_MODULUS_BITS } from "../crypto/rsa.js";
 import { CertificateCache } from "./certificate-cache.js";
 import {
@@ -119,7 +119,8 @@ export function resolveConfig(config: CommonConfig): ResolvedConfig {
 }
 
 function resolveConfigNow(config: CommonConfig): ResolvedConfig {
-  const provider = config.provider ?? pureProvider;
+  // The default provider is the entry point's choice (src/default-provider.ts), never the engine's.
+  const provider = config.provider ?? missingProvider;
   const certificateChoices = loadCertificateChoices(config, provider);
   const trustAnchors = config.trustAnchors ? loadCertificates(config.trustAnchors).map((der) => parseCertificate(der)) : [];
   const groups = pick(GROUPS, config.groups ?? DEFAULT_GROUPS, "groups").map((g) => g.name);

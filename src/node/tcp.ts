@@ -2,7 +2,8 @@ import * as net from "node:net";
 import { AlertDescription, TLSError } from "../bytes/index.js";
 import { resolveConfig } from "../handshake/config.js";
 import { type AcceptOptions, type ConnectOptions, serverConfigFrom } from "../transport/options.js";
-import { type SecureConnection, accept, connect } from "../transport/secure-connection.js";
+import { accept, connect, withDefaultConfig } from "../default-provider.js";
+import type { SecureConnection } from "../transport/secure-connection.js";
 import { netTransport } from "./net-transport.js";
 
 export interface TcpConnectOptions extends ConnectOptions {
@@ -67,7 +68,7 @@ export function createMtlsServer(
   onConnection: (connection: SecureConnection, remote: RemoteEndpoint) => void,
 ): MtlsServer {
   // Options that cannot work (a missing key, requestCert without ca) fail here, not per connection.
-  resolveConfig(serverConfigFrom(options));
+  resolveConfig(serverConfigFrom(withDefaultConfig(options)));
   /** What new connections are accepted with; replaced whole by setSecureContext. */
   let current: MtlsServerOptions = options;
   const open = new Set<net.Socket>();
@@ -110,7 +111,7 @@ export function createMtlsServer(
     },
     setSecureContext(update) {
       const next: MtlsServerOptions = { ...current, ...update };
-      resolveConfig(serverConfigFrom(next));
+      resolveConfig(serverConfigFrom(withDefaultConfig(next)));
       current = next;
     },
     async close() {

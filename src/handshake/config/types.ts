@@ -90,7 +90,10 @@ export interface CertificateRequestInfo {
 export type ClientCertificateSelector = (request: CertificateRequestInfo) => CertificateKeyPair | null | Promise<CertificateKeyPair | null>;
 
 export interface CommonConfig {
-  /** Crypto implementation; defaults to the pure provider (noble + in-house RSA). */
+  /**
+   * Crypto implementation. The `mutls` entry defaults it to the pure provider (noble + in-house
+   * RSA); `mutls/core` has no default and requires it.
+   */
   readonly provider?: CryptoProvider;
   /** Cipher suites in preference order (default: all three, AES-128-GCM first). */
   readonly cipherSuites?: readonly CipherSuiteName[];
