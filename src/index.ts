@@ -14,6 +14,7 @@ export type {
 export type { HandshakeResult } from "./handshake/handshake-io.js";
 export type { Signer } from "./handshake/signer.js";
 export { signerFromPrivateKey } from "./handshake/signer.js";
+export { webCryptoSigner, type WebCryptoSignerOptions } from "./transport/webcrypto-signer.js";
 export type { CipherSuiteName, SignatureSchemeName } from "./handshake/constants.js";
 export { TLSError, UsageError, AlertDescription, alertName, type AlertName, type ErrorOrigin, type TLSErrorReason } from "./bytes/index.js";
 export type {
