@@ -85,7 +85,7 @@ function messageOf(e: unknown): string {
 /** A transport that threw: the network or the peer dropped the connection. */
 function transportFailure(e: unknown): TLSError {
   if (e instanceof TLSError) return e;
-  return new TLSError(AlertDescription.internal_error, `the connection failed underneath TLS: ${messageOf(e)}`, "local", "transport_failure");
+  return new TLSError(AlertDescription.internal_error, `the connection failed underneath TLS: ${messageOf(e)}`, "transport");
 }
 
 /**
