@@ -60,7 +60,7 @@ export abstract class Connection {
 
   protected constructor(config: ResolvedConfig) {
     this.config = config;
-    this.peerLimits = new PeerLimits(config.limits, () => config.now().getTime());
+    this.peerLimits = new PeerLimits(config.limits, config.now);
     this.incomingHandshake = new HandshakeReassembly(config.maxHandshakeMessageSize);
     this.io = {
       sendHandshake: (m) => {
@@ -489,12 +489,12 @@ export abstract class Connection {
 
   // ---- keys and output ----
 
-  /** §7.3: per-key cipher state is built once here, not per record. */
+  /** §7.3: the traffic key and IV; the cipher state is built once per key, when its first record needs it (record-protection.ts). */
   private protection(suite: CipherSuite, secret: Uint8Array): RecordProtection {
     const p = this.config.provider;
     const key = hkdfExpandLabel(p, suite.hash, secret, "key", new Uint8Array(0), suite.keyLength);
     const iv = hkdfExpandLabel(p, suite.hash, secret, "iv", new Uint8Array(0), 12);
-    return new RecordProtection(p.aead(suite.aead, key), iv);
+    return RecordProtection.deferred(p, suite.aead, key, iv);
   }
 
   private setReadSecret(suite: CipherSuite, secret: Uint8Array, epoch: Epoch): void {
