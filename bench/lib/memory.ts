@@ -12,6 +12,7 @@
  * handshakes, about 2.5 KB per handshake that no connection holds and dropping none frees. Counted
  * from a baseline, it all fell on whichever side was measured first.
  */
+import { execFileSync } from "node:child_process";
 import type { ClientConnection, ServerConnection } from "../../src/index.js";
 import { benchCredentials } from "./credentials.js";
 import { type Pair, clientConfig, establishedPairFrom, pump, serverConfig, type PairOptions } from "../../test/helpers/pair.js";
@@ -69,4 +70,46 @@ export function measureIdleMemory(count: number, opts: PairOptions = {}, afterDa
     client_idle_bytes: Math.round((clientsOnly - none) / count),
     server_idle_bytes: Math.round((both - clientsOnly) / count),
   };
+}
+
+/** What one fresh process retains for its first mutual handshake (bench/first-handshake.ts), and how long handshakes take. */
+export interface FirstHandshakeMemory {
+  /** Retained beyond module load, under `node --no-lazy --jitless` (mutls's data, not V8's compiled code). */
+  retained_bytes: number;
+  /** The same under plain `node`: V8's bytecode, feedback and optimized code for what ran included. */
+  retained_with_code_bytes: number;
+  /** Plain `node`: the first handshake (tables built, code compiled) and the median of those after it. */
+  first_ms: number;
+  median_ms: number;
+}
+
+/**
+ * V8 compiles a function's bytecode the first time it runs and keeps it, with feedback and
+ * optimized code: about 1.2 MB for everything a first handshake runs, which would count as "retained
+ * by the first handshake". `--no-lazy` compiles all of it at module load (before the baseline) and
+ * `--jitless` builds no optimized code, so what remains is the data the handshake leaves behind
+ * (tables, caches, pools, the configurations and the established pair). On a device running XS the
+ * code is precompiled into flash; the data is what costs RAM.
+ */
+const DATA_ONLY_FLAGS = ["--no-lazy", "--jitless"];
+
+function runFirstHandshake(
+  profile: "default" | "low",
+  flags: readonly string[],
+  handshakes: number,
+): { retained_bytes: number; first_ms: number; median_ms: number } {
+  const child = new URL("./first-handshake.mjs", import.meta.url).pathname;
+  const stdout = execFileSync(process.execPath, ["--expose-gc", ...flags, child, profile, String(handshakes)], {
+    encoding: "utf8",
+    timeout: 300_000,
+    stdio: ["ignore", "pipe", "ignore"],
+  });
+  return JSON.parse(stdout) as { retained_bytes: number; first_ms: number; median_ms: number };
+}
+
+/** The first mutual handshake of a process with `memoryProfile` set to `profile` on both sides. */
+export function measureFirstHandshake(profile: "default" | "low", handshakes: number): FirstHandshakeMemory {
+  const data = runFirstHandshake(profile, DATA_ONLY_FLAGS, 1);
+  const plain = runFirstHandshake(profile, [], handshakes);
+  return { retained_bytes: data.retained_bytes, retained_with_code_bytes: plain.retained_bytes, first_ms: plain.first_ms, median_ms: plain.median_ms };
 }

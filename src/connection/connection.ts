@@ -9,7 +9,7 @@ import type { PostHandshake } from "../handshake/post-handshake.js";
 import type { PostHandshakeAuthentication } from "../handshake/post-handshake-auth.js";
 import type { PeerIdentity } from "../x509/index.js";
 import { automaticKeyUpdateLimit } from "./key-update-limit.js";
-import { ByteQueue, RecordProtection, RecordReader, RecordWriter } from "../record/index.js";
+import { ByteQueue, LOW_MEMORY_FREE_BYTES, RecordProtection, RecordReader, RecordWriter, recordBuffers } from "../record/index.js";
 import { PeerLimits } from "./limits.js";
 import { HandshakeReassembly } from "./handshake-reassembly.js";
 
@@ -60,6 +60,7 @@ export abstract class Connection {
 
   protected constructor(config: ResolvedConfig) {
     this.config = config;
+    if (config.memoryProfile === "low") recordBuffers.limitFree(LOW_MEMORY_FREE_BYTES);
     this.peerLimits = new PeerLimits(config.limits, config.now);
     this.incomingHandshake = new HandshakeReassembly(config.maxHandshakeMessageSize);
     this.io = {

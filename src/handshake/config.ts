@@ -3,6 +3,7 @@ import type { CryptoProvider, GroupName } from "../crypto/provider.js";
 import { pureProvider } from "../crypto/pure.js";
 import { RSA_MAX_MODULUS_BITS, RSA_MIN_MODULUS_BITS } from "../crypto/rsa.js";
 import { CertificateCache } from "./certificate-cache.js";
+import { useSmallCurveTables } from "../crypto/curve-tables.js";
 import {
   type Certificate,
   type CertificateProfile,
@@ -17,7 +18,7 @@ import { type Credentials, loadCertificateChoices, loadCertificates } from "./co
 import { DEFAULT_LIMITS, type Limits, resolveLimits } from "./config/limits.js";
 import { type TestHooks, testHooksOf } from "./config/test-hooks.js";
 import { decodeSpkiPin, loadCrls } from "./config/trust.js";
-import type { ClientConfig, CommonConfig, PeerAuthorizer, PeerVerifier } from "./config/types.js";
+import type { ClientConfig, CommonConfig, MemoryProfile, PeerAuthorizer, PeerVerifier } from "./config/types.js";
 
 /*
  * A configuration resolved: options checked, PEM parsed, keys matched to certificates, trust
@@ -35,6 +36,7 @@ export type {
   CommonConfig,
   ClientConfig,
   ServerConfig,
+  MemoryProfile,
 } from "./config/types.js";
 export type { Credentials } from "./config/credentials.js";
 export { DEFAULT_LIMITS, MAX_EXTENSIONS_PER_BLOCK, type Limits } from "./config/limits.js";
@@ -71,6 +73,7 @@ export interface ResolvedConfig {
   readonly limits: Limits;
   readonly keyUpdateInterval: number | undefined;
   readonly recordSizeLimit: number | null;
+  readonly memoryProfile: MemoryProfile;
   readonly testHooks: TestHooks;
 }
 
@@ -104,6 +107,9 @@ export function resolveConfig(config: CommonConfig): ResolvedConfig {
 
 function resolveConfigNow(config: CommonConfig): ResolvedConfig {
   const provider = config.provider ?? pureProvider;
+  const memoryProfile = checkMemoryProfile(config.memoryProfile);
+  const lowMemory = memoryProfile === "low";
+  if (lowMemory) useSmallCurveTables();
   const certificateChoices = loadCertificateChoices(config, provider);
   const trustAnchors = config.trustAnchors ? loadCertificates(config.trustAnchors).map((der) => parseCertificate(der)) : [];
   const groups = pick(GROUPS, config.groups ?? DEFAULT_GROUPS, "groups").map((g) => g.name);
@@ -119,12 +125,12 @@ function resolveConfigNow(config: CommonConfig): ResolvedConfig {
     credentials: certificateChoices[0] ?? null,
     certificateChoices,
     trustAnchors,
-    preparedTrustAnchors: prepareTrustAnchors(trustAnchors, provider),
+    preparedTrustAnchors: lowMemory ? trustAnchors.map((certificate) => ({ certificate, verifier: null })) : prepareTrustAnchors(trustAnchors, provider),
     crls: loadCrls(config.crls),
     spkiPins: (config.spkiPins ?? []).map(decodeSpkiPin),
     certificateProfile: config.certificateProfile ?? "rfc5280",
     minRsaModulusBits: checkMinRsaModulusBits(config.minRsaModulusBits),
-    peerCertificates: new CertificateCache(),
+    peerCertificates: new CertificateCache(lowMemory ? 0 : undefined),
     authorizePeer: config.authorizePeer ?? null,
     onClientCertificateNotSent: (config as ClientConfig).onClientCertificateNotSent ?? null,
     verifyPeer: config.verifyPeer ?? null,
@@ -136,8 +142,15 @@ function resolveConfigNow(config: CommonConfig): ResolvedConfig {
     limits: resolveLimits(config),
     keyUpdateInterval: checkKeyUpdateInterval(config.keyUpdateInterval),
     recordSizeLimit: checkRecordSizeLimit(config.recordSizeLimit),
+    memoryProfile,
     testHooks: testHooksOf(config),
   };
+}
+
+function checkMemoryProfile(profile: MemoryProfile | undefined): MemoryProfile {
+  if (profile === undefined) return "default";
+  if (profile !== "default" && profile !== "low") throw new UsageError(`memoryProfile must be "default" or "low", not ${JSON.stringify(profile)}`);
+  return profile;
 }
 
 function checkKeyUpdateInterval(records: number | undefined): number | undefined {
