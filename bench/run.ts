@@ -10,7 +10,7 @@ import { measureBundles } from "./lib/bundle-size.js";
 import { measureHandshakeAndFloor } from "./lib/handshake.js";
 import { measureJitless, measureQuickJS, quickjsAvailable, readPackageVersion } from "./lib/interpreters.js";
 import { describeMachine } from "./lib/machine.js";
-import { measureIdleMemory } from "./lib/memory.js";
+import { measureFirstHandshake, measureIdleMemory } from "./lib/memory.js";
 import { measureLoad } from "./lib/load.js";
 import { measureAnchorVerification } from "./lib/anchors.js";
 import { parseOptions } from "./lib/options.js";
@@ -115,6 +115,12 @@ async function main(): Promise<void> {
     const only = { cipherSuites: [suite] } as const;
     memory.suites[suite] = measureIdleMemory(plan.idle, { client: only, server: only });
   }
+  log(`memory: ${plan.idle} pairs idle after one record each way (AES-128-GCM: cipher state built)`);
+  const active = measureIdleMemory(plan.idle, { client: { cipherSuites: ["TLS_AES_128_GCM_SHA256"] }, server: { cipherSuites: ["TLS_AES_128_GCM_SHA256"] } }, true);
+  memory.client_idle_after_data_bytes = active.client_idle_bytes;
+  memory.server_idle_after_data_bytes = active.server_idle_bytes;
+  log("memory: the first mutual handshake of a fresh process, memoryProfile default and low");
+  memory.first_handshake = { default: measureFirstHandshake("default", plan.handshakes), low: measureFirstHandshake("low", plan.handshakes) };
 
   const loadConnections = opts.quick ? 100 : 1000;
   log(`load: ${loadConnections} mutual handshakes over loopback TCP, 50 in flight`);
@@ -202,6 +208,10 @@ function printTable(r: BenchResults): void {
   rows.push(["load handshakes/s, failures, peak RSS", `${r.load.handshakes_per_s}/s, ${r.load.failures}, ${r.load.peak_rss_bytes} B`, "", ""]);
   rows.push(["memory idle client / server", `${r.memory.client_idle_bytes} / ${r.memory.server_idle_bytes} B`, "", ""]);
   rows.push(["memory idle client / server, record_size_limit 512", `${r.memory.client_idle_rsl512_bytes} / ${r.memory.server_idle_rsl512_bytes} B`, "", ""]);
+  rows.push(["memory idle client / server, after one record each way", `${r.memory.client_idle_after_data_bytes ?? "n/a"} / ${r.memory.server_idle_after_data_bytes ?? "n/a"} B`, "", ""]);
+  for (const [profile, f] of Object.entries(r.memory.first_handshake ?? {})) {
+    rows.push([`first handshake, memoryProfile ${profile}: retained (data / with V8 code), first / median ms`, `${f.retained_bytes} / ${f.retained_with_code_bytes} B, ${round(f.first_ms, 1)} / ${round(f.median_ms, 1)} ms`, "", ""]);
+  }
   const b = r.bundle;
   rows.push(["bundle client / server / full / minimal (min+gz)", `${b.client_min_gz} / ${b.server_min_gz} / ${b.full_min_gz} / ${b.minimal_client_min_gz} B`, "", ""]);
   if (r.hostile) {

@@ -1,4 +1,6 @@
 /** The shape of bench/results/latest.json (the schema, plus provenance notes). */
+import type { FirstHandshakeMemory } from "./memory.js";
+
 export interface HandshakeEntry {
   mutls_ms: number;
   floor_ms: number;
@@ -39,6 +41,11 @@ export interface BenchResults {
     server_idle_rsl512_bytes?: number;
     /** The same measure for each cipher suite (client and server both offer only that one). */
     suites?: Record<string, { client_idle_bytes: number; server_idle_bytes: number }>;
+    /** AES-128-GCM, idle after one record each way (the cipher state of both keys built). */
+    client_idle_after_data_bytes?: number;
+    server_idle_after_data_bytes?: number;
+    /** The first mutual handshake of a fresh process, per memoryProfile (bench/first-handshake.ts). */
+    first_handshake?: Record<"default" | "low", FirstHandshakeMemory>;
   };
   bundle: {
     client_min_gz: number;

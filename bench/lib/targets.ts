@@ -77,6 +77,15 @@ export function evaluateTargets(r: Results): Target[] {
   out.push(target("memory.idle_connection_kib", "idle connection, one side, largest over the suites (KiB)", kib(idle), 32, "max", "KiB"));
   const small = r.memory?.client_idle_rsl512_bytes === undefined || r.memory.server_idle_rsl512_bytes === undefined ? undefined : Math.max(r.memory.client_idle_rsl512_bytes, r.memory.server_idle_rsl512_bytes);
   out.push(target("memory.idle_connection_rsl512_kib", "idle connection, one side, record_size_limit 512 (KiB)", kib(small), 8, "max", "KiB"));
+  const active = r.memory?.client_idle_after_data_bytes === undefined || r.memory.server_idle_after_data_bytes === undefined ? undefined : Math.max(r.memory.client_idle_after_data_bytes, r.memory.server_idle_after_data_bytes);
+  out.push(target("memory.idle_after_data_kib", "idle connection after one record each way, one side, AES-128-GCM (KiB)", kib(active), null, "max", "KiB"));
+  // Issue 15: the low-memory profile, heap plus array buffers kept by a fresh process's first mutual
+  // handshake beyond module load (bench/first-handshake.ts), and its handshake time beside the default's.
+  const first = r.memory?.first_handshake;
+  out.push(target("memory.low_memory_first_handshake_kib", "memoryProfile low: retained by the first mutual handshake beyond module load (KiB)", kib(first?.low.retained_bytes), 512, "max", "KiB"));
+  out.push(target("memory.default_first_handshake_kib", "memoryProfile default: retained by the first mutual handshake beyond module load (KiB)", kib(first?.default.retained_bytes), null, "max", "KiB"));
+  out.push(target("memory.low_memory_handshake_ms", "memoryProfile low: mutual P-256 handshake, median (ms)", first?.low.median_ms ?? null, null, "max", "ms"));
+  out.push(target("memory.default_handshake_ms", "memoryProfile default: mutual P-256 handshake, median (ms)", first?.default.median_ms ?? null, null, "max", "ms"));
   // Issue 15 replaces issue 5's 45 KB and 75 KB bundle targets with these.
   const kb = (x: unknown): number | null => (typeof x === "number" ? x / 1000 : null);
   out.push(target("bundle.minimal_client_kb", "bundle, minimal client, min+gzip (KB)", kb(r.bundle?.minimal_client_min_gz), 60, "max", "KB"));

@@ -9,7 +9,7 @@ import type { PostHandshake } from "../handshake/post-handshake.js";
 import type { PostHandshakeAuthentication } from "../handshake/post-handshake-auth.js";
 import type { PeerIdentity } from "../x509/index.js";
 import { automaticKeyUpdateLimit } from "./key-update-limit.js";
-import { ByteQueue, ContentType, RecordProtection, RecordReader, RecordWriter } from "../record/index.js";
+import { ByteQueue, ContentType, LOW_MEMORY_FREE_BYTES, RecordProtection, RecordReader, RecordWriter, recordBuffers } from "../record/index.js";
 import { PeerLimits } from "./limits.js";
 import { HandshakeReassembly } from "./handshake-reassembly.js";
 
@@ -60,7 +60,8 @@ export abstract class Connection {
 
   protected constructor(config: ResolvedConfig) {
     this.config = config;
-    this.peerLimits = new PeerLimits(config.limits, () => config.now().getTime());
+    if (config.memoryProfile === "low") recordBuffers.limitFree(LOW_MEMORY_FREE_BYTES);
+    this.peerLimits = new PeerLimits(config.limits, config.now);
     this.incomingHandshake = new HandshakeReassembly(config.maxHandshakeMessageSize);
     this.io = {
       sendHandshake: (m) => {
@@ -492,12 +493,12 @@ export abstract class Connection {
 
   // ---- keys and output ----
 
-  /** §7.3: per-key cipher state is built once here, not per record. */
+  /** §7.3: the traffic key and IV; the cipher state is built once per key, when its first record needs it (record-protection.ts). */
   private protection(suite: CipherSuite, secret: Uint8Array): RecordProtection {
     const p = this.config.provider;
     const key = hkdfExpandLabel(p, suite.hash, secret, "key", new Uint8Array(0), suite.keyLength);
     const iv = hkdfExpandLabel(p, suite.hash, secret, "iv", new Uint8Array(0), 12);
-    return new RecordProtection(p.aead(suite.aead, key), iv);
+    return RecordProtection.deferred(p, suite.aead, key, iv);
   }
 
   private setReadSecret(suite: CipherSuite, secret: Uint8Array, epoch: Epoch): void {

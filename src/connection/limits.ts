@@ -15,28 +15,35 @@ export class PeerLimits {
   private warningsInARow = 0;
   /** KeyUpdates we asked for (update_requested) and the peer has not yet answered. */
   private keyUpdatesRequested = 0;
-  /** What the peer may still send after the handshake on its own (issue 11 §3; see `Limits`). */
-  private readonly keyUpdates: Allowance;
-  private readonly newSessionTickets: Allowance;
-  private readonly certificateRequests: Allowance;
+  /**
+   * What the peer may still send after the handshake on its own (issue 11 §3; see `Limits`). Each
+   * is made when the first such message arrives: a bucket starts full and never holds more, so one
+   * made then is in the state one made with the connection would be (what data earned before is
+   * capped away), and an idle connection holds none (issue 15).
+   */
+  private keyUpdates: Allowance | null = null;
+  private newSessionTickets: Allowance | null = null;
+  private certificateRequests: Allowance | null = null;
 
-  /** `now`: the configured clock, in milliseconds (the core has no timers). */
+  /** `clock`: the configured clock (the core has no timers); shared, so a connection holds no closure of its own. */
   constructor(
     private readonly limits: Limits,
-    now: () => number,
-  ) {
-    const bytes = limits.bytesPerPostHandshakeMessage;
-    const ms = limits.msPerPostHandshakeMessage;
-    this.keyUpdates = new Allowance(limits.maxKeyUpdates, bytes, ms, now);
-    this.newSessionTickets = new Allowance(limits.maxNewSessionTickets, bytes, ms, now);
-    // Each request costs us a signature, worth far more than any data: earned back by time only.
-    this.certificateRequests = new Allowance(limits.maxCertificateRequests, Infinity, limits.msPerCertificateRequest, now);
+    private readonly clock: () => Date,
+  ) {}
+
+  private allowance(max: number, bytesPerToken: number, msPerToken: number): Allowance {
+    const clock = this.clock;
+    return new Allowance(max, bytesPerToken, msPerToken, () => clock().getTime());
   }
 
   /** Every record the peer sends, before its content is processed. */
   onRecord(type: number, contentLength: number, handshakeComplete: boolean): void {
     if (!handshakeComplete && ++this.recordsBeforeHandshake > this.limits.maxRecordsBeforeHandshake) {
-      fail("unexpected_message", `the peer sent more than ${this.limits.maxRecordsBeforeHandshake} records without completing the handshake (limits.maxRecordsBeforeHandshake)`, "limit_exceeded");
+      fail(
+        "unexpected_message",
+        `the peer sent more than ${this.limits.maxRecordsBeforeHandshake} records without completing the handshake (limits.maxRecordsBeforeHandshake)`,
+        "limit_exceeded",
+      );
     }
     // A dropped change_cipher_spec (§5) carries nothing either.
     const empty = contentLength === 0 || type === ContentType.change_cipher_spec;
@@ -46,8 +53,8 @@ export class PeerLimits {
     }
     if (type !== ContentType.alert) this.warningsInARow = 0;
     if (type === ContentType.application_data && handshakeComplete) {
-      this.keyUpdates.earn(contentLength);
-      this.newSessionTickets.earn(contentLength);
+      this.keyUpdates?.earn(contentLength);
+      this.newSessionTickets?.earn(contentLength);
     }
   }
 
@@ -61,7 +68,11 @@ export class PeerLimits {
   /** Received application data about to be queued behind `waiting` unread bytes. */
   onApplicationData(waiting: number, length: number): void {
     if (waiting + length > this.limits.maxBufferedPlaintext) {
-      fail("internal_error", `more than ${this.limits.maxBufferedPlaintext} bytes of received application data are waiting to be read (limits.maxBufferedPlaintext): call read() between receive() calls, or raise the limit`, "limit_exceeded");
+      fail(
+        "internal_error",
+        `more than ${this.limits.maxBufferedPlaintext} bytes of received application data are waiting to be read (limits.maxBufferedPlaintext): call read() between receive() calls, or raise the limit`,
+        "limit_exceeded",
+      );
     }
   }
 
@@ -80,22 +91,31 @@ export class PeerLimits {
       }
       // Each one rebuilds our read key (the AES-GCM GHASH table is 64 KiB), and with
       // update_requested our write key too.
+      this.keyUpdates ??= this.allowance(this.limits.maxKeyUpdates, this.limits.bytesPerPostHandshakeMessage, this.limits.msPerPostHandshakeMessage);
       if (!this.keyUpdates.take()) this.overAllowance("KeyUpdates", "maxKeyUpdates", this.limits.maxKeyUpdates);
       return;
     }
     if (afterHandshake && message.type === HandshakeType.new_session_ticket) {
       // Each one costs an HKDF derivation and a place in the session store (§4.6.1).
+      this.newSessionTickets ??= this.allowance(
+        this.limits.maxNewSessionTickets,
+        this.limits.bytesPerPostHandshakeMessage,
+        this.limits.msPerPostHandshakeMessage,
+      );
       if (!this.newSessionTickets.take()) this.overAllowance("NewSessionTickets", "maxNewSessionTickets", this.limits.maxNewSessionTickets);
       return;
     }
     if (afterHandshake && message.type === HandshakeType.certificate_request) {
       // §4.6.2: each one makes us sign; a server may ask again, but not without limit.
+      // Each request costs us a signature, worth far more than any data: earned back by time only.
+      this.certificateRequests ??= this.allowance(this.limits.maxCertificateRequests, Infinity, this.limits.msPerCertificateRequest);
       if (!this.certificateRequests.take()) {
         fail(
           "unexpected_message",
           `the peer sent post-handshake CertificateRequests faster than allowed: ${this.limits.maxCertificateRequests} at once, ` +
-            `then one per ${this.limits.msPerCertificateRequest} ms (limits.maxCertificateRequests, limits.msPerCertificateRequest)`, "limit_exceeded",
-);
+            `then one per ${this.limits.msPerCertificateRequest} ms (limits.maxCertificateRequests, limits.msPerCertificateRequest)`,
+          "limit_exceeded",
+        );
       }
     }
     checkMessageShape(message, this.limits);
@@ -105,8 +125,9 @@ export class PeerLimits {
     return fail(
       "unexpected_message",
       `the peer sent ${what} faster than allowed: ${max} at once, then one per ${this.limits.bytesPerPostHandshakeMessage} bytes of application data ` +
-        `or per ${this.limits.msPerPostHandshakeMessage} ms (limits.${limit}, limits.bytesPerPostHandshakeMessage, limits.msPerPostHandshakeMessage)`, "limit_exceeded",
-);
+        `or per ${this.limits.msPerPostHandshakeMessage} ms (limits.${limit}, limits.bytesPerPostHandshakeMessage, limits.msPerPostHandshakeMessage)`,
+      "limit_exceeded",
+    );
   }
 }
 
@@ -147,7 +168,8 @@ function checkExtensionBlock(b: Uint8Array, at: number, limits: Limits, what: st
   const end = Math.min(b.length, at + 2 + ((b[at] << 8) | b[at + 1]));
   let count = 0;
   for (let p = at + 2; p + 4 <= end; p += 4 + ((b[p + 2] << 8) | b[p + 3])) {
-    if (++count > limits.maxExtensions) fail("illegal_parameter", `the peer's ${what} has more than ${limits.maxExtensions} extensions (limits.maxExtensions)`, "limit_exceeded");
+    if (++count > limits.maxExtensions)
+      fail("illegal_parameter", `the peer's ${what} has more than ${limits.maxExtensions} extensions (limits.maxExtensions)`, "limit_exceeded");
   }
 }
 

@@ -87,6 +87,11 @@ export function createProvider(algorithms: ProviderAlgorithms): CryptoProvider {
       const module = signatures.get(signatureKeyType(key)) ?? fail("internal_error", `the "${name}" provider cannot sign with a ${signatureKeyType(key)} key`);
       return signWith(module, algorithm, key, message, context);
     },
+    // Only the modules this provider carries: a composed provider never pulls in another curve.
+    dropPrecomputedTables() {
+      for (const module of signatures.values()) module.dropPrecomputedTables?.();
+      for (const group of groups.values()) group.dropPrecomputedTables?.();
+    },
   };
   compositions.set(provider, algorithms);
   return provider;

@@ -10,6 +10,7 @@ import { randomBytes as nobleRandomBytes } from "@noble/hashes/utils.js";
 import { fail } from "../bytes/index.js";
 import { HYBRID_PRIVATE_KEY_LENGTH, MLKEM768_SEED_LENGTH, X25519MLKEM768, hybridKeyShare } from "./hybrid-key-share.js";
 import type { GroupName, KeyShare } from "./provider.js";
+import { NO_TABLE } from "./signature.js";
 
 /** Wire sizes: RFC 7748 §5 for X25519, RFC 8446 §4.2.8.2 (uncompressed point, 1 + 2*coordinate). */
 const PUBLIC_KEY_LENGTH = { x25519: 32, secp256r1: 65, secp384r1: 97 } as const;
@@ -106,6 +107,8 @@ export interface KeyShareGroup {
   readonly group: GroupName;
   /** A fresh ephemeral key share, with private randomness from noble's CSPRNG (crypto.getRandomValues). */
   generate(): KeyShare;
+  /** The low-memory profile: let go of the curve's base-point table (signature.ts NO_TABLE). */
+  dropPrecomputedTables?(): void;
 }
 
 function checkedLength(group: GroupName, privateKey: Uint8Array): Uint8Array {
@@ -130,8 +133,16 @@ function hybridShare(privateKey: Uint8Array): KeyShare {
 }
 
 export const x25519: KeyShareGroup = { group: "x25519", generate: () => x25519Share(nobleX25519.utils.randomSecretKey()) };
-export const secp256r1: KeyShareGroup = { group: "secp256r1", generate: () => nistShare("secp256r1", p256, p256.utils.randomSecretKey()) };
-export const secp384r1: KeyShareGroup = { group: "secp384r1", generate: () => nistShare("secp384r1", p384, p384.utils.randomSecretKey()) };
+export const secp256r1: KeyShareGroup = {
+  group: "secp256r1",
+  generate: () => nistShare("secp256r1", p256, p256.utils.randomSecretKey()),
+  dropPrecomputedTables: () => p256.Point.BASE.precompute(NO_TABLE),
+};
+export const secp384r1: KeyShareGroup = {
+  group: "secp384r1",
+  generate: () => nistShare("secp384r1", p384, p384.utils.randomSecretKey()),
+  dropPrecomputedTables: () => p384.Point.BASE.precompute(NO_TABLE),
+};
 export const x25519mlkem768: KeyShareGroup = {
   group: X25519MLKEM768,
   generate: () => hybridKeyShare(nobleRandomBytes(MLKEM768_SEED_LENGTH), x25519Share(nobleX25519.utils.randomSecretKey())),

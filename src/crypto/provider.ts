@@ -117,6 +117,13 @@ export interface CryptoProvider {
   sign(algorithm: SignatureAlgorithm, key: PrivateKey, message: Uint8Array): Uint8Array;
 
   /**
+   * The low-memory profile (`memoryProfile: "low"`): let go of precomputed tables (noble's
+   * base-point tables of the curves this provider carries) and build none from now on. Optional:
+   * a provider without such tables (native, WebCrypto) has nothing to drop.
+   */
+  dropPrecomputedTables?(): void;
+
+  /**
    * The operations this provider can also answer later (WebCrypto, a secure element, a KMS). When
    * absent, `asyncOperations(provider)` is the provider itself: every answer is synchronous.
    * The synchronous methods above must keep working whatever this holds, for callers that cannot

@@ -30,7 +30,18 @@ export interface SignatureKeyAlgorithm {
   /** May throw for malformed input; the provider turns that into `false`. */
   verify(algorithm: SignatureAlgorithm, key: PublicKey, message: Uint8Array, signature: Uint8Array, context: SignatureContext): boolean;
   sign(algorithm: SignatureAlgorithm, key: PrivateKey, message: Uint8Array, context: SignatureContext): Uint8Array;
+  /** The low-memory profile: let go of the curve's base-point table and build none (see NO_TABLE). */
+  dropPrecomputedTables?(): void;
 }
+
+/**
+ * noble's "no table" window: @noble/curves precomputes, per process, a table of multiples of a
+ * curve's base point the first time it multiplies it (window 6: 2,080 points for P-256, hundreds
+ * of KiB per curve). Window 1 drops it: each multiplication builds a small window of its own and
+ * lets it go, slower but holding nothing between handshakes. The table belongs to the curve, so
+ * dropping it is process-wide.
+ */
+export const NO_TABLE = 1;
 
 export type EcdsaCurve = typeof p256;
 
@@ -57,6 +68,10 @@ export class EcdsaAlgorithm implements SignatureKeyAlgorithm {
     // fault attacks that work against purely deterministic signing.
     return this.curve.sign(context.hash(algorithm.hash, message), key.d, { prehash: false, format: "der", extraEntropy: context.randomBytes(32) });
   }
+
+  dropPrecomputedTables(): void {
+    this.curve.Point.BASE.precompute(NO_TABLE);
+  }
 }
 
 function cannotSign(algorithm: SignatureAlgorithm, key: PrivateKey): never {
@@ -77,6 +92,9 @@ export const ed25519: SignatureKeyAlgorithm = {
     if (algorithm.kind !== "ed25519" || key.kind !== "ed25519") return cannotSign(algorithm, key);
     if (key.seed.length !== 32) fail("internal_error", "an Ed25519 private key is a 32-byte seed");
     return nobleEd25519.sign(message, key.seed);
+  },
+  dropPrecomputedTables() {
+    nobleEd25519.Point.BASE.precompute(NO_TABLE);
   },
 };
 

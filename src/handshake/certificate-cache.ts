@@ -9,7 +9,8 @@ const MAX_CACHED_DER = 8192;
  * chains and intermediates again and again, and parsing one (asn1js) costs about 0.5 ms, a sixth of
  * a native handshake. Go's crypto/tls shares parsed certificates the same way. Only the parsing is
  * kept: every handshake still validates the chain (signatures, dates, usage, revocation, names,
- * policy) from scratch. Bounded; the least recently used entry goes first. Parsed certificates
+ * policy) from scratch. Bounded; the least recently used entry goes first; a capacity of 0 (the
+ * low-memory profile) caches nothing. Parsed certificates
  * are shared, so applications must treat those they are given as read-only.
  */
 export class CertificateCache {
@@ -18,7 +19,7 @@ export class CertificateCache {
   constructor(private readonly capacity = 64) {}
 
   parse(der: Uint8Array): Certificate {
-    if (der.length > MAX_CACHED_DER) return parseCertificate(der);
+    if (der.length > MAX_CACHED_DER || this.capacity === 0) return parseCertificate(der);
     const key = bytesToAscii(der);
     const hit = this.entries.get(key);
     // The DER is compared too: a parsed certificate handed to an application could have been altered.

@@ -21,6 +21,7 @@ import type {
   ClientCertificateSelector,
   ClientConfig,
   CommonConfig,
+  MemoryProfile,
   PeerAuthorizer,
   PeerVerifier,
   ServerCertificateSelector,
@@ -47,6 +48,7 @@ export type {
   ServerCertificateSelector,
   CertificateRequestInfo,
   ClientCertificateSelector,
+  MemoryProfile,
 } from "./config/types.js";
 export type { Credentials } from "./config/credentials.js";
 export { DEFAULT_LIMITS, MAX_EXTENSIONS_PER_BLOCK, type Limits } from "./config/limits.js";
@@ -87,6 +89,7 @@ export interface ResolvedConfig {
   readonly limits: Limits;
   readonly keyUpdateInterval: number | undefined;
   readonly recordSizeLimit: number | null;
+  readonly memoryProfile: MemoryProfile;
   readonly testHooks: TestHooks;
 }
 
@@ -121,6 +124,9 @@ export function resolveConfig(config: CommonConfig): ResolvedConfig {
 function resolveConfigNow(config: CommonConfig): ResolvedConfig {
   // The default provider is the entry point's choice (src/default-provider.ts), never the engine's.
   const provider = config.provider ?? missingProvider;
+  const memoryProfile = checkMemoryProfile(config.memoryProfile);
+  const lowMemory = memoryProfile === "low";
+  if (lowMemory) provider.dropPrecomputedTables?.();
   const certificateChoices = loadCertificateChoices(config, provider);
   const trustAnchors = config.trustAnchors ? loadCertificates(config.trustAnchors).map((der) => parseCertificate(der)) : [];
   const groups = pick(GROUPS, config.groups ?? DEFAULT_GROUPS, "groups").map((g) => g.name);
@@ -136,12 +142,12 @@ function resolveConfigNow(config: CommonConfig): ResolvedConfig {
     credentials: certificateChoices[0] ?? null,
     certificateChoices,
     trustAnchors,
-    preparedTrustAnchors: prepareTrustAnchors(trustAnchors, provider),
+    preparedTrustAnchors: lowMemory ? trustAnchors.map((certificate) => ({ certificate, verifier: null })) : prepareTrustAnchors(trustAnchors, provider),
     crls: loadCrls(config.crls),
     spkiPins: (config.spkiPins ?? []).map(decodeSpkiPin),
     certificateProfile: config.certificateProfile ?? "rfc5280",
     minRsaModulusBits: checkMinRsaModulusBits(config.minRsaModulusBits),
-    peerCertificates: new CertificateCache(),
+    peerCertificates: new CertificateCache(lowMemory ? 0 : undefined),
     authorizePeer: config.authorizePeer ?? null,
     onClientCertificateNotSent: (config as ClientConfig).onClientCertificateNotSent ?? null,
     selectCertificate: (config as ServerConfig).selectCertificate ?? null,
@@ -155,6 +161,7 @@ function resolveConfigNow(config: CommonConfig): ResolvedConfig {
     limits: resolveLimits(config),
     keyUpdateInterval: checkKeyUpdateInterval(config.keyUpdateInterval),
     recordSizeLimit: checkRecordSizeLimit(config.recordSizeLimit),
+    memoryProfile,
     testHooks: testHooksOf(config),
   };
 }
@@ -166,6 +173,12 @@ function checkClientCertificateHook(config: ClientConfig): ClientCertificateSele
     throw new UsageError("give either selectClientCertificate or certificateChain/certificates, not both");
   }
   return hook;
+}
+
+function checkMemoryProfile(profile: MemoryProfile | undefined): MemoryProfile {
+  if (profile === undefined) return "default";
+  if (profile !== "default" && profile !== "low") throw new UsageError(`memoryProfile must be "default" or "low", not ${JSON.stringify(profile)}`);
+  return profile;
 }
 
 function checkKeyUpdateInterval(records: number | undefined): number | undefined {

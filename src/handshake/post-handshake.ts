@@ -31,6 +31,12 @@ export interface PostHandshakeInit {
   readonly postHandshakeAuth?: { readonly offered: boolean; readonly transcript: HashContext; readonly serverName: string | null };
 }
 
+const NO_RANDOM = new Uint8Array(0);
+/** What each role accepts after the handshake, shared by every connection. */
+const SERVER_EXPECTS: readonly number[] = [HandshakeType.key_update];
+const CLIENT_EXPECTS: readonly number[] = [HandshakeType.key_update, HandshakeType.new_session_ticket];
+const CLIENT_EXPECTS_WITH_AUTH: readonly number[] = [...CLIENT_EXPECTS, HandshakeType.certificate_request];
+
 /**
  * Messages after the handshake (RFC 8446 §4.6): NewSessionTicket (accepted by the client) and
  * KeyUpdate in both directions, plus the exporter (§7.5), which lives as long as the session.
@@ -51,15 +57,22 @@ export class PostHandshake {
   /** Client that offered post_handshake_auth: the handshake transcript each CertificateRequest's answer extends (§4.6.2). */
   private readonly answerableRequests: HashContext | null;
 
-  constructor(private readonly init: PostHandshakeInit) {
+  private readonly init: PostHandshakeInit;
+
+  constructor(init: PostHandshakeInit) {
+    const pha = init.postHandshakeAuth;
+    // An established connection keeps only what it can still use (issue 15): the transcript when
+    // the client offered post_handshake_auth, ClientHello.random when there is a key log.
+    this.init = {
+      ...init,
+      clientRandom: init.config.keyLog ? init.clientRandom : NO_RANDOM,
+      postHandshakeAuth: pha?.offered ? pha : undefined,
+    };
     this.writeSecret = init.writeSecret;
     this.readSecret = init.readSecret;
-    const pha = init.postHandshakeAuth;
     this.answerableRequests = init.role === "client" && pha?.offered ? pha.transcript : null;
-    const expects: number[] = [HandshakeType.key_update];
-    if (init.role === "client") expects.push(HandshakeType.new_session_ticket);
     // §4.6.2: a client that did not offer post_handshake_auth gets unexpected_message for a CertificateRequest.
-    if (this.answerableRequests !== null) expects.push(HandshakeType.certificate_request);
+    const expects = init.role === "server" ? SERVER_EXPECTS : this.answerableRequests !== null ? CLIENT_EXPECTS_WITH_AUTH : CLIENT_EXPECTS;
     this.baseStep = { name: "Connected", expects, handle: (m) => this.processPostHandshake(m) };
   }
 

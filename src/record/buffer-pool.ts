@@ -10,17 +10,34 @@
  */
 export class BufferPool {
   private readonly free = new Map<number, Uint8Array[]>();
-  private freeBytes = 0;
+  private freeByteCount = 0;
   /** Buffers taken and not given back (tests and memory accounting). */
   outstanding = 0;
 
-  constructor(private readonly maxFreeBytes: number) {}
+  constructor(private maxFreeBytes: number) {}
+
+  /** Bytes of free buffers kept for the next taker (tests and memory accounting). */
+  get freeBytes(): number {
+    return this.freeByteCount;
+  }
+
+  /** Keeps at most `maxFreeBytes` of free buffers from now on (never raises the bound), dropping any beyond it. */
+  limitFree(maxFreeBytes: number): void {
+    if (maxFreeBytes >= this.maxFreeBytes) return;
+    this.maxFreeBytes = maxFreeBytes;
+    for (const [size, list] of this.free) {
+      while (list.length > 0 && this.freeByteCount > maxFreeBytes) {
+        list.pop();
+        this.freeByteCount -= size;
+      }
+    }
+  }
 
   take(size: number): Uint8Array {
     this.outstanding++;
     const buffer = this.free.get(size)?.pop();
     if (buffer === undefined) return new Uint8Array(size);
-    this.freeBytes -= size;
+    this.freeByteCount -= size;
     return buffer;
   }
 
@@ -28,16 +45,22 @@ export class BufferPool {
   give(buffer: Uint8Array, used: number): void {
     this.outstanding--;
     buffer.fill(0, 0, Math.min(used, buffer.length));
-    if (this.freeBytes + buffer.length > this.maxFreeBytes) return;
+    if (this.freeByteCount + buffer.length > this.maxFreeBytes) return;
     let list = this.free.get(buffer.length);
     if (list === undefined) {
       list = [];
       this.free.set(buffer.length, list);
     }
     list.push(buffer);
-    this.freeBytes += buffer.length;
+    this.freeByteCount += buffer.length;
   }
 }
 
-/** The pool every connection's record buffers come from: up to 1 MiB of free buffers. */
+/**
+ * The pool every connection's record buffers come from: up to 1 MiB of free buffers, or, once a
+ * connection with the low-memory profile is made, room for one full-size record each way.
+ */
 export const recordBuffers = new BufferPool(1 << 20);
+
+/** Free bytes the pool keeps under the low-memory profile: one reader's and one writer's full-size buffer. */
+export const LOW_MEMORY_FREE_BYTES = 2 * (5 + (1 << 14) + 256);

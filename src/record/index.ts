@@ -4,3 +4,4 @@ export { RecordWriter } from "./record-writer.js";
 export { ByteQueue } from "./byte-queue.js";
 export { RangeCopier, copyBytes } from "./copy-bytes.js";
 export { ContentType } from "./content-type.js";
+export { recordBuffers, LOW_MEMORY_FREE_BYTES } from "./buffer-pool.js";

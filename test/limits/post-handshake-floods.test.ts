@@ -63,8 +63,10 @@ describe("post-handshake floods: KeyUpdate", () => {
     const error = feed(p.server, p.client.takeOutput()!);
     expectLocal(error, "unexpected_message");
     expect(error!.message).toMatch(/KeyUpdates faster than allowed: 32 at once.*limits\.maxKeyUpdates/);
-    // One read key per KeyUpdate accepted: the 32 of the allowance, not the 200 sent.
-    expect(counts.aeadKeys - keysBefore).toBe(MAX_KEY_UPDATES);
+    // One read key per KeyUpdate accepted: the 32 of the allowance, not the 200 sent. The two
+    // application keys the handshake installed are built when first used (record-protection.ts):
+    // the read key by the first record, the write key by the alert.
+    expect(counts.aeadKeys - keysBefore).toBe(MAX_KEY_UPDATES + 2);
     expectAlertOnWire("server", p.serverLog, concat([p.serverWire, p.server.takeOutput()!]), "unexpected_message");
   });
 
@@ -83,8 +85,9 @@ describe("post-handshake floods: KeyUpdate", () => {
     }
     expectLocal(error, "unexpected_message");
     expect(answers).toBe(MAX_KEY_UPDATES);
-    // Our read key for each of the 32, our write key for each answer.
-    expect(counts.aeadKeys - keysBefore).toBe(2 * MAX_KEY_UPDATES);
+    // Our read key for each of the 32, our write key for each answer, and the two application keys
+    // the handshake installed, built when first used (record-protection.ts).
+    expect(counts.aeadKeys - keysBefore).toBe(2 * MAX_KEY_UPDATES + 2);
   });
 
   it("a legitimate pace passes: 40 KeyUpdates over 2.5 MiB, half asking for an answer (as the OpenSSL interop test sends them)", () => {

@@ -70,10 +70,10 @@ describe("post-handshake client authentication", () => {
   it("a client that did not offer it answers a CertificateRequest with unexpected_message", async () => {
     const { client, server } = pair({ postHandshakeAuth: false });
     await pumpMemory(client, server);
-    // Make the server believe it was offered (a broken server would send the request anyway).
-    const session = (server as unknown as { session: { init: { postHandshakeAuth: { offered: boolean } } } }).session;
-    session.init.postHandshakeAuth.offered = true;
-    void server.requestClientCertificate().catch(() => undefined);
+    // A broken server sends the request anyway: a CertificateRequest (context 7,
+    // signature_algorithms ecdsa_secp256r1_sha256) through the server's own handshake output.
+    const request = Uint8Array.of(13, 0, 0, 12, 1, 7, 0, 8, 0, 13, 0, 4, 0, 2, 4, 3);
+    (server as unknown as { io: { sendHandshake(m: Uint8Array): void } }).io.sendHandshake(request);
     let error: unknown;
     try {
       client.receive(server.takeOutput()!);

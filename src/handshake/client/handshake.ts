@@ -355,17 +355,19 @@ export class ClientHandshake {
 
     const result = this.handshakeResult(hs, params, server);
     const resumptionMasterSecret = secrets.master.resumptionMasterSecret(hs.transcript.hash());
-    // Tickets from a PSK-only handshake would carry no server certificate to re-check; we keep none.
-    // The session keeps only what a ticket needs, not the handshake (its transcript, shares, states).
-    const tickets = server.peer
-      ? new SessionTickets(this.config, this.options.sessionStore, {
-          kdf,
-          resumptionMasterSecret,
-          serverName: this.options.serverName,
-          alpnProtocol: params.alpnProtocol,
-          serverCertificates: server.peer.chain,
-        })
-      : null;
+    // Tickets from a PSK-only handshake would carry no server certificate to re-check; we keep none,
+    // nor without a store to keep them in. The session keeps only what a ticket needs, not the
+    // handshake (its transcript, shares, states).
+    const tickets =
+      server.peer && this.options.sessionStore
+        ? new SessionTickets(this.config, this.options.sessionStore, {
+            kdf,
+            resumptionMasterSecret,
+            serverName: this.options.serverName,
+            alpnProtocol: params.alpnProtocol,
+            serverCertificates: server.peer.chain,
+          })
+        : null;
     const post = new ClientSession(
       {
         io: this.io,

@@ -159,8 +159,8 @@ export class SessionTickets {
 /**
  * The client's post-handshake session: NewSessionTickets (§4.6.1) go to the session store, every
  * other post-handshake message to PostHandshake as usual. `tickets` is null when the handshake
- * proved no server certificate (an external PSK alone): such tickets would carry none to re-check,
- * so they are ignored.
+ * proved no server certificate (an external PSK alone; such tickets would carry none to re-check)
+ * or there is no session store: PostHandshake then checks each ticket and keeps nothing.
  */
 export class ClientSession extends PostHandshake {
   constructor(
@@ -176,7 +176,7 @@ export class ClientSession extends PostHandshake {
     return {
       name: base.name,
       expects: base.expects,
-      handle: (m) => (m.type === HandshakeType.new_session_ticket ? tickets?.processNewSessionTicket(m) : base.handle(m)),
+      handle: (m) => (m.type === HandshakeType.new_session_ticket && tickets !== null ? tickets.processNewSessionTicket(m) : base.handle(m)),
     };
   }
 }

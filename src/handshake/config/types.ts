@@ -157,7 +157,18 @@ export interface CommonConfig {
    * the ClientHello or answered in EncryptedExtensions; the connection's buffers shrink to fit.
    */
   readonly recordSizeLimit?: number;
+  /**
+   * "low" for devices (docs/devices.md): no table of curve multiples is kept (process-wide:
+   * noble's base-point tables are per curve), trust anchors get no precomputed verification
+   * tables, peer certificates are parsed every time instead of cached, and the shared pool keeps
+   * few free record buffers. Handshakes are slower; established connections are the same.
+   * Default "default".
+   */
+  readonly memoryProfile?: MemoryProfile;
 }
+
+/** How much a configuration trades memory for speed (CommonConfig.memoryProfile). */
+export type MemoryProfile = "default" | "low";
 
 export interface ClientConfig extends CommonConfig {
   /**
