@@ -20,12 +20,13 @@ import { spawn, spawnSync } from "node:child_process";
 import { randomBytes, X509Certificate } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { clientReportProblems, fail, opensslClientProblems, opensslServerProblems, serverReportProblems } from "./lib/checks.mjs";
 import { startNodeMtlsHttpsServer } from "./lib/https-peer.mjs";
 import { nodeTlsClientEcho } from "./lib/node-tls-client.mjs";
 import { startNodeMtlsEchoServer } from "./lib/peers.mjs";
+import { recipesStage } from "./lib/recipes.mjs";
 import { freePort, killGroup, runEntry as runProcess, tail } from "./lib/processes.mjs";
 import { ensureXsnap, entropyBytes, xsPrelude, xsVersion } from "./lib/xsnap.mjs";
 
@@ -412,6 +413,19 @@ async function main() {
     await server.close();
   }
   await mtlsFetchStage(attempt);
+  const recipeBundle = (file, outfile, options) => bundle(relative(HERE, file), outfile, options);
+  await recipesStage(attempt, {
+    ROOT,
+    BIN,
+    BUILD,
+    CA,
+    SERVER,
+    CLIENT,
+    CLIENT_NAME,
+    CLIENT_X509: FIXTURES.CLIENT_X509,
+    bundle: recipeBundle,
+    deadlineMs: DEADLINE_MS,
+  });
   await attempt("quickjs", checkQuickJS);
   await attempt("xs", checkXs);
 }
