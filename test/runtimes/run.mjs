@@ -425,6 +425,8 @@ async function main() {
     CLIENT_X509: FIXTURES.CLIENT_X509,
     bundle: recipeBundle,
     deadlineMs: DEADLINE_MS,
+    ensureChromium,
+    chromiumPath: CHROMIUM,
   });
   await attempt("quickjs", checkQuickJS);
   await attempt("xs", checkXs);

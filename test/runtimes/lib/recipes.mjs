@@ -7,6 +7,9 @@
  *                             authorize the client certificate; the body printed is its account.
  *   recipe cloudflare-worker  cloudflare-worker.mjs in workerd, its secrets and vars as bindings,
  *                             calls the same https server through connect().
+ *   recipe browser-relay      browser-relay.mjs in a page in headless Chromium, through the
+ *                             `mutls relay` command, to Node's tls echo server (OpenSSL), which
+ *                             must authorize the client certificate and receive the message.
  * Every process started here runs in its own group and is killed when its check ends.
  */
 import { spawn } from "node:child_process";
@@ -14,7 +17,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as tls from "node:tls";
 import { startNodeMtlsHttpsServer } from "./https-peer.mjs";
-import { freePort, killGroup, tail } from "./processes.mjs";
+import { startNodeMtlsEchoServer } from "./peers.mjs";
+import { freePort, killGroup, runEntry, tail } from "./processes.mjs";
 
 /** A process in its own group; `output()` is stdout+stderr so far, `exited` resolves with its code. */
 function startGroup(command, args, cwd) {
@@ -85,6 +89,8 @@ export async function recipesStage(attempt, ctx) {
     }
   });
 
+  await attempt("recipe browser-relay", () => checkBrowserRelay(ctx));
+
   const https = await startNodeMtlsHttpsServer({ ca: CA, ...SERVER });
   /** The one request the https server saw since `before`, held against the client fixture. */
   const checkSeen = (before, path, printed) => {
@@ -154,6 +160,41 @@ export async function recipesStage(attempt, ctx) {
     });
   } finally {
     await https.close();
+  }
+}
+
+async function checkBrowserRelay(ctx) {
+  const { ROOT, BUILD, CA, SERVER, CLIENT, CLIENT_X509 } = ctx;
+  ctx.ensureChromium();
+  await ctx.bundle(join(ROOT, "test/runtimes/entries/recipe-browser-page.mjs"), "recipe-browser-page.js", { alias: { mutls: join(ROOT, "dist/index.js") } });
+  const echo = await startNodeMtlsEchoServer({ ca: CA, ...SERVER });
+  const pagePort = await freePort();
+  const relayArgs = ["relay", "--listen", "127.0.0.1:0", "--to", `127.0.0.1:${echo.port}`, "--origin", `http://127.0.0.1:${pagePort}`, "--json"];
+  const relay = startGroup(process.execPath, [join(ROOT, "dist/cli/mutls.js"), ...relayArgs], ROOT);
+  try {
+    const relayUrl = `${(await waitForOutput(relay, /listening on (ws:\/\/[^ ,]+\/)/))[1]}127.0.0.1:${echo.port}`;
+    const message = `hello from the browser recipe ${Date.now()}\n`;
+    const cfgPath = join(BUILD, "recipe-browser.json");
+    const page = { relayUrl, ca: CA, ...CLIENT, servername: "localhost", message };
+    writeFileSync(cfgPath, JSON.stringify({ chromiumPath: ctx.chromiumPath, timeoutMs: ctx.deadlineMs - 10_000, pagePort, page }));
+    const host = join(ROOT, "test/runtimes/entries/recipe-browser-host.mjs");
+    const { report } = await runEntry(process.execPath, [host, cfgPath, join(BUILD, "recipe-browser-page.js")], { cwd: ROOT, deadlineMs: ctx.deadlineMs });
+    if (report.error) throw new Error(`${report.error}${tail(relay.output())}`);
+    const session = echo.sessions.at(-1);
+    const problems = [];
+    if (report.answer !== message) problems.push(`the page got ${JSON.stringify(report.answer)}, not its message echoed`);
+    if (!/CN=localhost/.test(report.server ?? "")) problems.push(`the page saw server ${report.server}`);
+    if (echo.sessions.length !== 1 || !session.authorized || session.clientFingerprint256 !== CLIENT_X509.fingerprint256)
+      problems.push(`OpenSSL saw ${JSON.stringify(echo.sessions)}`);
+    else if (session.received !== message) problems.push("OpenSSL did not receive the page's message");
+    const closed = await waitForOutput(relay, /^\{.*"closedBy".*\}$/m).catch(() => null);
+    if (!closed || JSON.parse(closed[0]).ok !== true) problems.push(`the relay did not report a clean connection${tail(relay.output())}`);
+    if (problems.length) throw new Error(problems.join("; "));
+    const bytes = JSON.parse(closed[0]);
+    return `browser-relay.mjs in ${report.userAgent.match(/(?:Headless)?Chrome\/[\d.]+/)?.[0] ?? "Chromium"}: through \`mutls relay\` (${bytes.toTarget} B up, ${bytes.toClient} B down, ciphertext only) OpenSSL authorized the client certificate and echoed`;
+  } finally {
+    relay.stop();
+    await echo.close();
   }
 }
 
