@@ -302,6 +302,17 @@ async function checkXs() {
   return `${report.cipherSuite} ${report.group}, client and server both mutls via ${report.api} in ${xsVersion(xsnap)} (xsnap, ${report.entropyUsed} bytes of host entropy) without Node or Web APIs; identities match the fixtures as OpenSSL parses them, echo ok`;
 }
 
+/** A bare-VM entry (bundled with `mutls` from dist/) run in XS with the matrix's config; resolves to its report. */
+async function runInXs(entry, name) {
+  const xsnap = ensureXsnap(ROOT, (line) => console.log(line));
+  await bundle(entry, `${name}.js`, { format: "iife", alias: { mutls: join(DIST, "index.js") } });
+  const { cfg } = writeConfig(name, "memory", {});
+  const prelude = join(BUILD, `${name}.prelude.js`);
+  writeFileSync(prelude, xsPrelude(cfg, entropyBytes(64 * 1024)));
+  const { report } = await runEntry(xsnap, [prelude, join(BUILD, `${name}.js`)], { cwd: HERE });
+  return { report, cfg, engine: xsVersion(xsnap) };
+}
+
 // ---------------------------------------------------------------------------------------------
 // mtlsFetch (issue 14): a GET with a client certificate, in workerd and Deno, to Node's https
 // ---------------------------------------------------------------------------------------------
@@ -427,6 +438,7 @@ async function main() {
     deadlineMs: DEADLINE_MS,
     ensureChromium,
     chromiumPath: CHROMIUM,
+    runInXs: (file, name) => runInXs(relative(HERE, file), name),
   });
   await attempt("quickjs", checkQuickJS);
   await attempt("xs", checkXs);

@@ -10,6 +10,9 @@
  *   recipe browser-relay      browser-relay.mjs in a page in headless Chromium, through the
  *                             `mutls relay` command, to Node's tls echo server (OpenSSL), which
  *                             must authorize the client certificate and receive the message.
+ *   recipe device             device.mjs in Moddable XS (a bare VM) against a mutls gateway in the
+ *                             same VM; the gateway's records are parsed on the wire, and each
+ *                             must obey the 512-byte record_size_limit the device asked for.
  * Every process started here runs in its own group and is killed when its check ends.
  */
 import { spawn } from "node:child_process";
@@ -90,6 +93,21 @@ export async function recipesStage(attempt, ctx) {
   });
 
   await attempt("recipe browser-relay", () => checkBrowserRelay(ctx));
+  await attempt("recipe device", async () => {
+    const { report, cfg, engine } = await ctx.runInXs(join(ROOT, "test/runtimes/entries/recipe-device-main.mjs"), "recipe-device");
+    if (report.error) throw new Error(report.error);
+    const problems = [];
+    // recordSizeLimit counts content bytes; on the wire it is limit + 1, the bound of TLSInnerPlaintext
+    // (content, type byte, padding; RFC 8449 §4). The AEAD tag adds 16 to the record.
+    if (!(report.largestProtectedRecord <= report.limit + 1 + 16))
+      problems.push(`a protected record of ${report.largestProtectedRecord} bytes passed the limit of ${report.limit}`);
+    if (!(report.protectedRecords >= Math.ceil(3000 / report.limit)))
+      problems.push(`only ${report.protectedRecords} protected records carried a 3000-byte answer`);
+    if (!report.answerMatches || !report.answerHead.startsWith(`ack ${cfg.message} from ${spiffeId}`))
+      problems.push(`the device got ${JSON.stringify(report.answerHead)}`);
+    if (problems.length) throw new Error(problems.join("; "));
+    return `device.mjs in ${engine}: ${report.protectedRecords} protected records, none over ${report.largestProtectedRecord} bytes (limit ${report.limit} + type byte + 16-byte tag); the gateway saw the device's SPIFFE ID and the ${report.answerLength}-byte answer arrived whole`;
+  });
 
   const https = await startNodeMtlsHttpsServer({ ca: CA, ...SERVER });
   /** The one request the https server saw since `before`, held against the client fixture. */
