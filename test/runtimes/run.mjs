@@ -20,12 +20,13 @@ import { spawn, spawnSync } from "node:child_process";
 import { randomBytes, X509Certificate } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { clientReportProblems, fail, opensslClientProblems, opensslServerProblems, serverReportProblems } from "./lib/checks.mjs";
 import { startNodeMtlsHttpsServer } from "./lib/https-peer.mjs";
 import { nodeTlsClientEcho } from "./lib/node-tls-client.mjs";
 import { startNodeMtlsEchoServer } from "./lib/peers.mjs";
+import { recipesStage } from "./lib/recipes.mjs";
 import { freePort, killGroup, runEntry as runProcess, tail } from "./lib/processes.mjs";
 import { ensureXsnap, entropyBytes, xsPrelude, xsVersion } from "./lib/xsnap.mjs";
 
@@ -301,6 +302,17 @@ async function checkXs() {
   return `${report.cipherSuite} ${report.group}, client and server both mutls via ${report.api} in ${xsVersion(xsnap)} (xsnap, ${report.entropyUsed} bytes of host entropy) without Node or Web APIs; identities match the fixtures as OpenSSL parses them, echo ok`;
 }
 
+/** A bare-VM entry (bundled with `mutls` from dist/) run in XS with the matrix's config; resolves to its report. */
+async function runInXs(entry, name) {
+  const xsnap = ensureXsnap(ROOT, (line) => console.log(line));
+  await bundle(entry, `${name}.js`, { format: "iife", alias: { mutls: join(DIST, "index.js") } });
+  const { cfg } = writeConfig(name, "memory", {});
+  const prelude = join(BUILD, `${name}.prelude.js`);
+  writeFileSync(prelude, xsPrelude(cfg, entropyBytes(64 * 1024)));
+  const { report } = await runEntry(xsnap, [prelude, join(BUILD, `${name}.js`)], { cwd: HERE });
+  return { report, cfg, engine: xsVersion(xsnap) };
+}
+
 // ---------------------------------------------------------------------------------------------
 // mtlsFetch (issue 14): a GET with a client certificate, in workerd and Deno, to Node's https
 // ---------------------------------------------------------------------------------------------
@@ -412,6 +424,22 @@ async function main() {
     await server.close();
   }
   await mtlsFetchStage(attempt);
+  const recipeBundle = (file, outfile, options) => bundle(relative(HERE, file), outfile, options);
+  await recipesStage(attempt, {
+    ROOT,
+    BIN,
+    BUILD,
+    CA,
+    SERVER,
+    CLIENT,
+    CLIENT_NAME,
+    CLIENT_X509: FIXTURES.CLIENT_X509,
+    bundle: recipeBundle,
+    deadlineMs: DEADLINE_MS,
+    ensureChromium,
+    chromiumPath: CHROMIUM,
+    runInXs: (file, name) => runInXs(relative(HERE, file), name),
+  });
   await attempt("quickjs", checkQuickJS);
   await attempt("xs", checkXs);
 }
