@@ -14,6 +14,7 @@ export type {
 export type { HandshakeResult } from "./handshake/handshake-io.js";
 export type { Signer } from "./handshake/signer.js";
 export { signerFromPrivateKey } from "./handshake/signer.js";
+export { webCryptoSigner, type WebCryptoSignerOptions } from "./transport/webcrypto-signer.js";
 export type { CipherSuiteName, SignatureSchemeName } from "./handshake/constants.js";
 export { TLSError, UsageError, AlertDescription, alertName, type AlertName, type ErrorOrigin, type TLSErrorReason } from "./bytes/index.js";
 export type {
@@ -73,7 +74,16 @@ export {
   parseSpiffeId,
   spiffePolicy,
 } from "./x509/index.js";
-export type { PeerAuthorizer, PeerAuthorizationContext, CertificateKeyPair, Limits } from "./handshake/config.js";
+export type {
+  PeerAuthorizer,
+  PeerAuthorizationContext,
+  CertificateKeyPair,
+  Limits,
+  ClientHelloInfo,
+  ServerCertificateSelector,
+  CertificateRequestInfo,
+  ClientCertificateSelector,
+} from "./handshake/config.js";
 export { DEFAULT_LIMITS } from "./handshake/config.js";
 export { MemorySessionStore, encodeSession, decodeSession, type SessionStore, type ResumableSession } from "./handshake/session-store.js";
 export type { ExternalPsk, PskModeName } from "./handshake/external-psk.js";

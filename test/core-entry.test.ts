@@ -78,9 +78,9 @@ describe("mutls/core", () => {
     pump(pair);
     expect(client.error?.message ?? null).toBeNull();
     expect(client.handshakeComplete && server.handshakeComplete).toBe(true);
-    expect(client.result?.cipherSuite).toBe("TLS_AES_128_GCM_SHA256");
-    expect(client.result?.peerSignatureScheme).toBe("ecdsa_secp256r1_sha256");
-    expect(server.result?.peerCertificates.length).toBeGreaterThan(0);
+    expect(client.handshake?.cipherSuite).toBe("TLS_AES_128_GCM_SHA256");
+    expect(client.handshake?.peerSignatureScheme).toBe("ecdsa_secp256r1_sha256");
+    expect(server.handshake?.peerCertificates.length).toBeGreaterThan(0);
     client.write(new TextEncoder().encode("ping"));
     pump(pair);
     expect(new TextDecoder().decode(server.read() ?? new Uint8Array())).toBe("ping");

@@ -8,12 +8,13 @@ import { describe, expect, it, vi } from "vitest";
 // every `console.log(...); // value` comment must show up in what it printed.
 const root = resolve(import.meta.dirname, "..");
 const readme = readFileSync(join(root, "README.md"), "utf8");
-const documents = [
-  "README.md",
-  ...readdirSync(join(root, "docs"))
+// docs/recipes/ too: its pages quote runtime-specific files in ```javascript blocks, which
+// test/cli/recipes.test.ts and the runtime matrix run; any ```js block there runs here.
+const markdownIn = (dir: string): string[] =>
+  readdirSync(join(root, dir))
     .filter((f) => f.endsWith(".md"))
-    .map((f) => `docs/${f}`),
-];
+    .map((f) => `${dir}/${f}`);
+const documents = ["README.md", ...markdownIn("docs"), ...markdownIn("docs/recipes")];
 const blocks = documents.flatMap((file) => [...readFileSync(join(root, file), "utf8").matchAll(/```js\n([\s\S]*?)```/g)].map((m) => [file, m[1]] as const));
 
 describe("README", () => {

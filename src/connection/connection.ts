@@ -1,5 +1,5 @@
 import { AlertDescription, TLSError, UsageError, alertName, concatBytes, fail } from "../bytes/index.js";
-import { ContentType, type CipherSuite, handshakeTypeName } from "../handshake/constants.js";
+import { type CipherSuite, handshakeTypeName } from "../handshake/constants.js";
 import type { ResolvedConfig } from "../handshake/config.js";
 import type { HandshakeIO, HandshakeResult, Step } from "../handshake/handshake-io.js";
 import type { HandshakeMessage } from "../handshake/messages.js";
@@ -9,7 +9,7 @@ import type { PostHandshake } from "../handshake/post-handshake.js";
 import type { PostHandshakeAuthentication } from "../handshake/post-handshake-auth.js";
 import type { PeerIdentity } from "../x509/index.js";
 import { automaticKeyUpdateLimit } from "./key-update-limit.js";
-import { ByteQueue, RecordProtection, RecordReader, RecordWriter } from "../record/index.js";
+import { ByteQueue, ContentType, RecordProtection, RecordReader, RecordWriter } from "../record/index.js";
 import { PeerLimits } from "./limits.js";
 import { HandshakeReassembly } from "./handshake-reassembly.js";
 
@@ -123,8 +123,11 @@ export abstract class Connection {
 
   // ---- public API ----
 
-  /** Handshake outcome, once this side has completed the handshake. */
-  get result(): HandshakeResult | null {
+  /**
+   * The handshake's outcome once this side has completed it, else null. The same name as
+   * `SecureConnection.handshake` on the transport, which exists only after the handshake.
+   */
+  get handshake(): HandshakeResult | null {
     return this.handshakeResult;
   }
 

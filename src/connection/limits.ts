@@ -1,7 +1,8 @@
 import { fail } from "../bytes/index.js";
 import { Allowance } from "./allowance.js";
 import type { Limits } from "../handshake/config.js";
-import { ContentType, HandshakeType } from "../handshake/constants.js";
+import { HandshakeType } from "../handshake/constants.js";
+import { ContentType } from "../record/index.js";
 import type { HandshakeMessage } from "../handshake/messages.js";
 
 /**

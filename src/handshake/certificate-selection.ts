@@ -5,20 +5,19 @@
  */
 import { toHex } from "../bytes/index.js";
 import { distinguishedNameKeyOf, distinguishedNameText } from "../x509/index.js";
-import { ExtensionType, type SignatureScheme, signatureSchemeByName } from "./constants.js";
+import { type SignatureScheme, signatureSchemeByName } from "./constants.js";
 import type { Credentials } from "./config.js";
-import { type Extension, decodeCertificateAuthorities, decodeU16List, findExtension } from "./extensions.js";
+import type { CertificateRequestExtensions } from "./received-messages.js";
 
 export type ClientCertificateChoice =
   | { readonly credentials: Credentials; readonly scheme: SignatureScheme }
   | { readonly credentials: null; readonly reason: string };
 
 /** The first configured chain that fits the request, or why none does. */
-export function selectClientCertificate(choices: readonly Credentials[], requestExtensions: readonly Extension[]): ClientCertificateChoice {
+export function selectClientCertificate(choices: readonly Credentials[], requestExtensions: CertificateRequestExtensions): ClientCertificateChoice {
   if (choices.length === 0) return { credentials: null, reason: "no client certificate is configured" };
-  const offered = decodeU16List(findExtension(requestExtensions, ExtensionType.signature_algorithms)!, "signature_algorithms extension");
-  const authoritiesData = findExtension(requestExtensions, ExtensionType.certificate_authorities);
-  const authorities = authoritiesData === undefined ? null : decodeCertificateAuthorities(authoritiesData);
+  const offered = requestExtensions.signatureAlgorithms;
+  const authorities = requestExtensions.certificateAuthorities ?? null;
   // RFC 5280 §7.1 name matching, as path building does: the server's CA may be named with
   // another string type or case than the issuer field of our chain. A name that does not parse
   // is kept as its exact bytes.

@@ -17,7 +17,15 @@ import { type Credentials, loadCertificateChoices, loadCertificates } from "./co
 import { DEFAULT_LIMITS, type Limits, resolveLimits } from "./config/limits.js";
 import { type TestHooks, testHooksOf } from "./config/test-hooks.js";
 import { decodeSpkiPin, loadCrls } from "./config/trust.js";
-import type { ClientConfig, CommonConfig, PeerAuthorizer, PeerVerifier } from "./config/types.js";
+import type {
+  ClientCertificateSelector,
+  ClientConfig,
+  CommonConfig,
+  PeerAuthorizer,
+  PeerVerifier,
+  ServerCertificateSelector,
+  ServerConfig,
+} from "./config/types.js";
 
 /*
  * A configuration resolved: options checked, PEM parsed, keys matched to certificates, trust
@@ -35,6 +43,10 @@ export type {
   CommonConfig,
   ClientConfig,
   ServerConfig,
+  ClientHelloInfo,
+  ServerCertificateSelector,
+  CertificateRequestInfo,
+  ClientCertificateSelector,
 } from "./config/types.js";
 export type { Credentials } from "./config/credentials.js";
 export { DEFAULT_LIMITS, MAX_EXTENSIONS_PER_BLOCK, type Limits } from "./config/limits.js";
@@ -61,6 +73,10 @@ export interface ResolvedConfig {
   readonly peerCertificates: CertificateCache;
   readonly authorizePeer: PeerAuthorizer | null;
   readonly onClientCertificateNotSent: ((reason: string) => void) | null;
+  /** ServerConfig.selectCertificate (credential-hooks.ts). */
+  readonly selectCertificate: ServerCertificateSelector | null;
+  /** ClientConfig.selectClientCertificate (credential-hooks.ts). */
+  readonly selectClientCertificate: ClientCertificateSelector | null;
   readonly verifyPeer: PeerVerifier | null;
   /** ClientConfig.isPublicSuffix. */
   readonly isPublicSuffix: ((domain: string) => boolean) | null;
@@ -128,6 +144,8 @@ function resolveConfigNow(config: CommonConfig): ResolvedConfig {
     peerCertificates: new CertificateCache(),
     authorizePeer: config.authorizePeer ?? null,
     onClientCertificateNotSent: (config as ClientConfig).onClientCertificateNotSent ?? null,
+    selectCertificate: (config as ServerConfig).selectCertificate ?? null,
+    selectClientCertificate: checkClientCertificateHook(config as ClientConfig),
     verifyPeer: config.verifyPeer ?? null,
     isPublicSuffix: (config as ClientConfig).isPublicSuffix ?? null,
     now: config.now ?? (() => new Date()),
@@ -139,6 +157,15 @@ function resolveConfigNow(config: CommonConfig): ResolvedConfig {
     recordSizeLimit: checkRecordSizeLimit(config.recordSizeLimit),
     testHooks: testHooksOf(config),
   };
+}
+
+/** The client's hook decides alone which certificate answers a request: configured ones beside it would never be used. */
+function checkClientCertificateHook(config: ClientConfig): ClientCertificateSelector | null {
+  const hook = config.selectClientCertificate ?? null;
+  if (hook !== null && (config.certificateChain !== undefined || config.certificates !== undefined)) {
+    throw new UsageError("give either selectClientCertificate or certificateChain/certificates, not both");
+  }
+  return hook;
 }
 
 function checkKeyUpdateInterval(records: number | undefined): number | undefined {

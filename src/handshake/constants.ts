@@ -58,13 +58,6 @@ export function extensionName(type: number): string {
   return extensionNames.get(type) ?? `extension_${type}`;
 }
 
-export const ContentType = {
-  change_cipher_spec: 20,
-  alert: 21,
-  handshake: 22,
-  application_data: 23,
-} as const;
-
 export const TLS13 = 0x0304;
 export const TLS12 = 0x0303;
 /** SSL 3.0: a Hello whose legacy_version is this or lower is refused (RFC 8446 Appendix D.5). */

@@ -28,13 +28,7 @@ export function readExtensions(r: Reader, what: string, min = 0): Extension[] {
 
 /** The handshake messages that carry extensions (RFC 8446 §4.2 table: CH, SH, HRR, EE, CR, CT, NST). */
 export type ExtensionContext =
-  | "client_hello"
-  | "server_hello"
-  | "hello_retry_request"
-  | "encrypted_extensions"
-  | "certificate_request"
-  | "certificate"
-  | "new_session_ticket";
+  "client_hello" | "server_hello" | "hello_retry_request" | "encrypted_extensions" | "certificate_request" | "certificate" | "new_session_ticket";
 
 const CH = "client_hello";
 const EE = "encrypted_extensions";
@@ -81,12 +75,7 @@ const EXTENSION_CONTEXTS = new Map<number, readonly ExtensionContext[]>([
  * sent is `unsupported_extension` (the HelloRetryRequest cookie is the one exception).
  * Extensions we do not recognise are otherwise ignored, as §4.2 requires.
  */
-export function checkExtensionsAllowed(
-  context: ExtensionContext,
-  extensions: readonly Extension[],
-  requested: ReadonlySet<number> | null,
-  what: string,
-): void {
+export function checkExtensionsAllowed(context: ExtensionContext, extensions: readonly Extension[], requested: ReadonlySet<number> | null, what: string): void {
   for (const e of extensions) {
     const contexts = EXTENSION_CONTEXTS.get(e.type);
     if (contexts && !contexts.includes(context)) fail("illegal_parameter", `${extensionName(e.type)} is not allowed in ${what}`);
@@ -100,11 +89,6 @@ export function writeExtensions(w: Writer, extensions: readonly Extension[]): vo
   w.vector16((w) => {
     for (const e of extensions) w.u16(e.type).vector16((w) => w.bytes(e.data));
   });
-}
-
-export function findExtension(extensions: readonly Extension[], type: number): Uint8Array | undefined {
-  for (const e of extensions) if (e.type === type) return e.data;
-  return undefined;
 }
 
 function encode(body: (w: Writer) => void): Uint8Array {
@@ -265,6 +249,23 @@ export function decodeAlpn(data: Uint8Array): string[] {
   const out: string[] = [];
   while (!list.atEnd) out.push(bytesToAscii(list.vector8(1)));
   return out;
+}
+
+// --- record_size_limit (RFC 8449 §4) ---
+
+/** RFC 8449 §4: "Endpoints MUST NOT send a record_size_limit extension with a value smaller than 64." */
+const MIN_RECORD_SIZE_LIMIT = 64;
+
+export function encodeRecordSizeLimit(limit: number): Uint8Array {
+  return encode((w) => w.u16(limit));
+}
+
+export function decodeRecordSizeLimit(data: Uint8Array): number {
+  const r = new Reader(data, "record_size_limit extension");
+  const value = r.u16();
+  r.expectEnd();
+  if (value < MIN_RECORD_SIZE_LIMIT) fail("illegal_parameter", `the peer's record_size_limit ${value} is below the minimum of 64 (RFC 8449 §4)`);
+  return value;
 }
 
 // --- cookie (§4.2.2) ---

@@ -8,8 +8,8 @@ import type { VerificationBudget } from "../x509/index.js";
 import { certificateVerifyContent, schemeFitsKey } from "./certificate-verify.js";
 import type { ResolvedConfig } from "./config.js";
 import { type SignatureScheme, signatureSchemeByCode } from "./constants.js";
-import { checkExtensionsAllowed } from "./extensions.js";
-import { decodeCertificate, decodeCertificateVerify } from "./messages.js";
+import { decodeCertificateVerify } from "./messages.js";
+import { readCertificate } from "./received-messages.js";
 import { type VerifiedPeer, verifyPeerCertificates } from "./peer-verification.js";
 
 /** What we asked the peer for, and what its Certificate and CertificateVerify may cost us. */
@@ -48,7 +48,8 @@ export function checkPeerCertificate(config: ResolvedConfig, body: Uint8Array, a
 export function checkPeerCertificate(config: ResolvedConfig, body: Uint8Array, asked: CertificateAsked): VerifiedPeer | null;
 export function checkPeerCertificate(config: ResolvedConfig, body: Uint8Array, asked: CertificateAsked): VerifiedPeer | null {
   const { peerRole } = asked;
-  const certificate = decodeCertificate(body);
+  // §4.4.2: each CertificateEntry's extensions must answer the message that asked (checked as it is read).
+  const certificate = readCertificate(body, asked.offeredExtensions);
   if (!bytesEqual(certificate.certificateRequestContext, asked.context)) {
     fail(
       "illegal_parameter",
@@ -59,24 +60,12 @@ export function checkPeerCertificate(config: ResolvedConfig, body: Uint8Array, a
   }
   // §4.4.2.4: "If the server supplies an empty Certificate message, the client MUST abort the
   // handshake with a "decode_error" alert"; a server MAY continue without client authentication.
-  if (certificate.certificateList.length === 0) {
+  if (certificate.certificates.length === 0) {
     if (peerRole === "server") fail("decode_error", "the server sent an empty Certificate message");
     if (asked.required) fail("certificate_required", "this server requires a client certificate; the client sent none");
     return null;
   }
-  // §4.4.2: "Extensions in the Certificate message from the server MUST correspond to ones from the
-  // ClientHello message. Extensions in the Certificate message from the client MUST correspond to
-  // extensions in the CertificateRequest message from the server."
-  for (const entry of certificate.certificateList) {
-    checkExtensionsAllowed("certificate", entry.extensions, asked.offeredExtensions, "CertificateEntry");
-  }
-  return verifyPeerCertificates(
-    config,
-    certificate.certificateList.map((e) => e.certData),
-    peerRole,
-    asked.serverName,
-    asked.budget,
-  );
+  return verifyPeerCertificates(config, certificate.certificates, peerRole, asked.serverName, asked.budget);
 }
 
 /**

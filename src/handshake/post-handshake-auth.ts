@@ -3,9 +3,10 @@ import type { HashContext } from "../crypto/provider.js";
 import { sendCertificateFlight } from "./client/certificate.js";
 import type { ResolvedConfig } from "./config.js";
 import { ExtensionType, HandshakeType, type SignatureScheme } from "./constants.js";
-import { type Extension, checkExtensionsAllowed, encodeCertificateAuthorities, encodeU16List, findExtension } from "./extensions.js";
+import { type Extension, encodeCertificateAuthorities, encodeU16List } from "./extensions.js";
 import type { SuiteKdf } from "./key-schedule.js";
-import { type HandshakeMessage, decodeCertificateRequest, decodeFinished, encodeCertificateRequest, encodeFinished } from "./messages.js";
+import { type HandshakeMessage, decodeFinished, encodeCertificateRequest, encodeFinished } from "./messages.js";
+import { readCertificateRequest } from "./received-messages.js";
 import { type VerifiedPeer, verificationBudget } from "./peer-verification.js";
 import { type CertificateAsked, checkPeerCertificate, checkPeerCertificateVerify } from "./peer-certificate.js";
 
@@ -137,14 +138,12 @@ export function answerCertificateRequest(
   m: HandshakeMessage,
   currentClientTrafficSecret: () => Uint8Array,
   sendHandshake: (message: Uint8Array) => void,
+  serverName: string | null,
 ): void | Promise<void> {
-  const request = decodeCertificateRequest(m.body);
-  checkExtensionsAllowed("certificate_request", request.extensions, null, "CertificateRequest");
+  // §4.3.2: signature_algorithms is required (checked as it is read).
+  const request = readCertificateRequest(m.body);
   // §4.3.2: "[the context] shall be zero length unless used for the post-handshake authentication exchanges".
   if (request.certificateRequestContext.length === 0) fail("illegal_parameter", "a post-handshake CertificateRequest must carry a non-empty context");
-  if (findExtension(request.extensions, ExtensionType.signature_algorithms) === undefined) {
-    fail("missing_extension", "CertificateRequest lacks signature_algorithms");
-  }
   const transcript = handshakeTranscript.clone();
   transcript.update(m.raw);
   // The flight goes out whole, after the (possibly asynchronous) signature: none of it may be
@@ -154,6 +153,12 @@ export function answerCertificateRequest(
     const finished = encodeFinished(kdf.finishedVerifyData(currentClientTrafficSecret(), transcript.digest()));
     for (const message of [...messages, finished]) sendHandshake(message);
   };
-  const flight = sendCertificateFlight(config, request, { add: (x) => transcript.update(x), hash: () => transcript.digest() }, (x) => messages.push(x));
+  const flight = sendCertificateFlight(
+    config,
+    request,
+    { add: (x) => transcript.update(x), hash: () => transcript.digest() },
+    (x) => messages.push(x),
+    serverName,
+  );
   return flight ? flight.then(finish) : finish();
 }

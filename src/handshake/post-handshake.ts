@@ -2,13 +2,13 @@ import { toHex } from "../bytes/index.js";
 import type { CipherSuite } from "./constants.js";
 import { HandshakeType } from "./constants.js";
 import type { ResolvedConfig } from "./config.js";
-import { checkExtensionsAllowed } from "./extensions.js";
 import { exportKeyingMaterial } from "./exporter.js";
 import type { HandshakeIO, Step } from "./handshake-io.js";
 import type { SuiteKdf } from "./key-schedule.js";
 import type { HashContext } from "../crypto/provider.js";
 import { type PostHandshakeAuthentication, ServerCertificateRequest, answerCertificateRequest } from "./post-handshake-auth.js";
-import { type HandshakeMessage, decodeKeyUpdate, decodeNewSessionTicket, encodeKeyUpdate } from "./messages.js";
+import { type HandshakeMessage, decodeKeyUpdate, encodeKeyUpdate } from "./messages.js";
+import { readNewSessionTicket } from "./received-messages.js";
 
 /** What the handshake hands over when it completes (RFC 8446 §4.6, §7.2, §7.5). */
 export interface PostHandshakeInit {
@@ -103,6 +103,7 @@ export class PostHandshake {
         m,
         () => this.writeSecret,
         (x) => this.init.io.sendHandshake(x),
+        this.init.postHandshakeAuth?.serverName ?? null,
       );
     }
     if (this.certificateRequest !== null && m.type !== HandshakeType.key_update) {
@@ -114,7 +115,8 @@ export class PostHandshake {
       return;
     }
     if (m.type === HandshakeType.new_session_ticket) {
-      checkExtensionsAllowed("new_session_ticket", decodeNewSessionTicket(m.body).extensions, null, "NewSessionTicket");
+      // A ticket nobody keeps is still read, so a malformed one fails as it would when kept (§4.6.1).
+      readNewSessionTicket(m.body);
       return;
     }
     this.processKeyUpdate(m);

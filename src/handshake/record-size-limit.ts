@@ -1,11 +1,10 @@
-import { Reader, fail } from "../bytes/index.js";
+import { fail } from "../bytes/index.js";
 import { ExtensionType } from "./constants.js";
-import { type Extension, findExtension } from "./extensions.js";
+import { type Extension, encodeRecordSizeLimit } from "./extensions.js";
+import type { ClientHelloExtensions } from "./received-messages.js";
 
 /** RFC 8449 §4: TLS 1.3's largest TLSInnerPlaintext, 2^14 content bytes plus the content type. */
 const TLS13_MAX_RECORD_SIZE_LIMIT = (1 << 14) + 1;
-/** RFC 8449 §4: "Endpoints MUST NOT send a record_size_limit extension with a value smaller than 64." */
-const MIN_RECORD_SIZE_LIMIT = 64;
 /** RFC 6066 §4: max_fragment_length codes 1-4 mean 2^9, 2^10, 2^11, 2^12 bytes. */
 const MAX_FRAGMENT_LENGTHS = [0, 512, 1024, 2048, 4096];
 
@@ -18,21 +17,9 @@ export interface RecordLimits {
   readonly receive: number | null;
 }
 
-function encodeU16(value: number): Uint8Array {
-  return new Uint8Array([value >>> 8, value & 0xff]);
-}
-
-function decodeRecordSizeLimit(data: Uint8Array): number {
-  const r = new Reader(data, "record_size_limit extension");
-  const value = r.u16();
-  r.expectEnd();
-  if (value < MIN_RECORD_SIZE_LIMIT) fail("illegal_parameter", `the peer's record_size_limit ${value} is below the minimum of 64 (RFC 8449 §4)`);
-  return value;
-}
-
 /** The ClientHello's record_size_limit: our receive limit plus the content type byte (RFC 8449 §4). */
 export function recordSizeLimitOffer(limit: number | null): Extension | null {
-  return limit === null ? null : { type: ExtensionType.record_size_limit, data: encodeU16(limit + 1) };
+  return limit === null ? null : { type: ExtensionType.record_size_limit, data: encodeRecordSizeLimit(limit + 1) };
 }
 
 /**
@@ -40,22 +27,21 @@ export function recordSizeLimitOffer(limit: number | null): Extension | null {
  * offered; we answer it with our own limit (2^14 + 1 when none is configured). A lone
  * max_fragment_length (RFC 6066 §4) is echoed and bounds both directions.
  */
-export function negotiateRecordLimitsAsServer(clientExtensions: readonly Extension[], ourLimit: number | null): { limits: RecordLimits; answer: Extension | null } {
-  const sizeLimit = findExtension(clientExtensions, ExtensionType.record_size_limit);
-  if (sizeLimit !== undefined) {
+export function negotiateRecordLimitsAsServer(
+  offer: Pick<ClientHelloExtensions, "recordSizeLimit" | "maxFragmentLength">,
+  ourLimit: number | null,
+): { limits: RecordLimits; answer: Extension | null } {
+  if (offer.recordSizeLimit !== undefined) {
     // "A server MUST NOT enforce this restriction" on the upper bound: larger values mean 2^14.
-    const peer = Math.min(decodeRecordSizeLimit(sizeLimit), TLS13_MAX_RECORD_SIZE_LIMIT) - 1;
+    const peer = Math.min(offer.recordSizeLimit, TLS13_MAX_RECORD_SIZE_LIMIT) - 1;
     const ours = ourLimit ?? TLS13_MAX_RECORD_SIZE_LIMIT - 1;
     return {
       limits: { send: peer < 1 << 14 ? peer : null, receive: ourLimit },
-      answer: { type: ExtensionType.record_size_limit, data: encodeU16(ours + 1) },
+      answer: { type: ExtensionType.record_size_limit, data: encodeRecordSizeLimit(ours + 1) },
     };
   }
-  const fragment = findExtension(clientExtensions, ExtensionType.max_fragment_length);
-  if (fragment !== undefined) {
-    const r = new Reader(fragment, "max_fragment_length extension");
-    const code = r.u8();
-    r.expectEnd();
+  const code = offer.maxFragmentLength;
+  if (code !== undefined) {
     // RFC 6066 §4: a value outside 1-4 is illegal_parameter.
     if (code < 1 || code > 4) fail("illegal_parameter", `max_fragment_length ${code} is not one of the values 1 to 4 RFC 6066 defines`);
     const length = MAX_FRAGMENT_LENGTHS[code];
@@ -68,10 +54,8 @@ export function negotiateRecordLimitsAsServer(clientExtensions: readonly Extensi
  * Client side: the server's EncryptedExtensions answer to our record_size_limit. Only a
  * negotiated limit counts (RFC 8449 §4), so without an answer neither direction is limited.
  */
-export function recordLimitsFromServer(serverExtensions: readonly Extension[], ourLimit: number | null): RecordLimits {
-  const answer = findExtension(serverExtensions, ExtensionType.record_size_limit);
-  if (answer === undefined) return { send: null, receive: null };
-  const value = decodeRecordSizeLimit(answer);
+export function recordLimitsFromServer(value: number | undefined, ourLimit: number | null): RecordLimits {
+  if (value === undefined) return { send: null, receive: null };
   // RFC 8449 §4: "A client MAY abort the handshake with an illegal_parameter alert" above the version's maximum.
   if (value > TLS13_MAX_RECORD_SIZE_LIMIT) fail("illegal_parameter", `the server's record_size_limit ${value} exceeds TLS 1.3's maximum of 16385`);
   const peer = value - 1;

@@ -16,9 +16,10 @@ export async function connectTcp(options: TcpConnectOptions): Promise<SecureConn
   const socket = net.connect({ host: options.host, port: options.port, allowHalfOpen: true });
   socket.setNoDelay(true);
   await new Promise<void>((resolve, reject) => {
-    const refused = (e: Error): void => {
-      // Every failure is a TLSError; no alert reaches a peer we never reached.
-      reject(new TLSError(AlertDescription.internal_error, `cannot connect to ${options.host}:${options.port}: ${e.message}; is the server running and reachable?`, "local", "transport_failure"));
+    const refused = (e: Error & { code?: string }): void => {
+      // Every failure is a TLSError; origin "transport": no alert reaches a peer we never reached.
+      const why = e.code === "ECONNREFUSED" ? `connection refused, nothing listens there (${e.message})` : e.message;
+      reject(new TLSError(AlertDescription.internal_error, `cannot connect to ${options.host}:${options.port}: ${why}; is the server running and reachable?`, "transport"));
     };
     socket.once("connect", () => {
       socket.off("error", refused);

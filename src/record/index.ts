@@ -3,3 +3,4 @@ export { RecordReader, MAX_PLAINTEXT, MAX_CIPHERTEXT } from "./record-reader.js"
 export { RecordWriter } from "./record-writer.js";
 export { ByteQueue } from "./byte-queue.js";
 export { RangeCopier, copyBytes } from "./copy-bytes.js";
+export { ContentType } from "./content-type.js";

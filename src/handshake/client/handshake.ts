@@ -1,22 +1,12 @@
-import { bytesEqual, constantTimeEqual, fail, toHex } from "../../bytes/index.js";
+import { constantTimeEqual, fail, toHex } from "../../bytes/index.js";
 import type { KeyShare } from "../../crypto/provider.js";
 import type { VerificationBudget } from "../../x509/index.js";
-import { ExtensionType, HELLO_RETRY_REQUEST_RANDOM, HandshakeType, TLS12, cipherSuiteByCode } from "../constants.js";
+import { HandshakeType, TLS12, cipherSuiteByCode } from "../constants.js";
 import type { ClientConfig, ResolvedConfig } from "../config.js";
-import { findExtension } from "../extensions.js";
 import type { HandshakeIO, HandshakeResult, Step } from "../handshake-io.js";
 import { EarlySecret, SuiteKdf, type MasterSecret } from "../key-schedule.js";
 import { deriveEarlyExporter } from "../early-exporter.js";
-import {
-  type CertificateRequest,
-  type HandshakeMessage,
-  type ServerHello,
-  decodeFinished,
-  decodeServerHello,
-  encodeClientHello,
-  encodeFinished,
-  encodeHandshake,
-} from "../messages.js";
+import { type HandshakeMessage, decodeFinished, encodeClientHello, encodeFinished, encodeHandshake } from "../messages.js";
 import { sendCertificateFlight } from "./certificate.js";
 import { clientHelloExtensions } from "./client-hello.js";
 import { type ClientOptions, checkClientOptions } from "./options.js";
@@ -27,7 +17,7 @@ import { type RequiredCertificate, checkPeerCertificate, checkPeerCertificateVer
 import { Transcript } from "../transcript.js";
 import { recordLimitsFromServer } from "../record-size-limit.js";
 import { ClientSession, type OfferedSession, SessionTickets, checkSelectedPsk, externalPskOffer, chooseSessionToOffer, fillBinder } from "./resumption.js";
-import { decodeSelectedIdentity } from "../psk.js";
+import { type ReceivedCertificateRequest, type ReceivedServerHello, readServerHello } from "../received-messages.js";
 import { pskIdentityText } from "../external-psk.js";
 import {
   ExpectCertificate,
@@ -166,17 +156,17 @@ export class ClientHandshake {
   }
 
   private processServerHelloOrRetry(state: ExpectServerHello, m: HandshakeMessage): void {
-    const hello = decodeServerHello(m.body);
+    const hello = readServerHello(m.body, state.sent.extensions);
     checkServerVersion(hello);
-    const isRetry = bytesEqual(hello.random, HELLO_RETRY_REQUEST_RANDOM);
-    if (isRetry && state.retried) fail("unexpected_message", "the server sent a second HelloRetryRequest");
-    if (isRetry) this.processHelloRetryRequest(state, hello, m);
-    else this.processServerHello(state, hello, m);
+    if (hello.kind === "HelloRetryRequest") {
+      if (state.retried) fail("unexpected_message", "the server sent a second HelloRetryRequest");
+      this.processHelloRetryRequest(state, hello, m);
+    } else this.processServerHello(state, hello, m);
   }
 
   /** §4.1.4 */
-  private processHelloRetryRequest(state: ExpectServerHello, hello: ServerHello, m: HandshakeMessage): void {
-    const suite = checkServerHelloFields(hello, "HelloRetryRequest", state.sent);
+  private processHelloRetryRequest(state: ExpectServerHello, hello: Extract<ReceivedServerHello, { kind: "HelloRetryRequest" }>, m: HandshakeMessage): void {
+    const suite = checkServerHelloFields(hello, state.sent);
     const request = checkHelloRetryRequest(
       hello.extensions,
       suite,
@@ -205,13 +195,13 @@ export class ClientHandshake {
   }
 
   /** §4.1.3, then §7.1 handshake keys. */
-  private processServerHello(state: ExpectServerHello, hello: ServerHello, m: HandshakeMessage): void {
-    const suite = checkServerHelloFields(hello, "ServerHello", state.sent);
+  private processServerHello(state: ExpectServerHello, hello: Extract<ReceivedServerHello, { kind: "ServerHello" }>, m: HandshakeMessage): void {
+    const suite = checkServerHelloFields(hello, state.sent);
     if (state.retried && state.retried.request.suite !== suite) {
       fail("illegal_parameter", "ServerHello changed the cipher suite chosen in the HelloRetryRequest");
     }
-    const selectedPsk = findExtension(hello.extensions, ExtensionType.pre_shared_key);
-    const psk = selectedPsk !== undefined ? checkSelectedPsk(state.offer, decodeSelectedIdentity(selectedPsk), suite) : null;
+    const selected = hello.extensions.selectedIdentity;
+    const psk = selected !== undefined ? checkSelectedPsk(state.offer, selected, suite) : null;
     const certificatesWithPsk = checkCertificatesWithPsk(hello.extensions, this.options.pskWithCertificates, psk !== null);
     const { sharedSecret, group } = serverKeyShareSecret(hello.extensions, state.keyShares, suite, psk ? psk.modes : null);
     const transcript = state.transcript;
@@ -257,7 +247,7 @@ export class ClientHandshake {
   private processEncryptedExtensions(state: ExpectEncryptedExtensions, m: HandshakeMessage): void {
     const { hs } = state;
     const { params, extensions } = checkEncryptedExtensions(this.config, m.body, hs, state.earlyDataSent);
-    this.io.setRecordLimits(recordLimitsFromServer(extensions, this.config.recordSizeLimit));
+    this.io.setRecordLimits(recordLimitsFromServer(extensions.recordSizeLimit, this.config.recordSizeLimit));
     hs.transcript.add(m.raw);
     // §2.2: a PSK handshake authenticates by the PSK; Certificate and CertificateRequest are not sent,
     // unless the server combined an external PSK with certificates (RFC 8773).
@@ -285,7 +275,7 @@ export class ClientHandshake {
   /** §4.4.2, §4.4.2.4: the server's Certificate answers our ClientHello (peer-certificate.ts). */
   private processServerCertificate(
     state: ExpectCertificateOrCertificateRequest | ExpectCertificate,
-    request: CertificateRequest | null,
+    request: ReceivedCertificateRequest | null,
     m: HandshakeMessage,
   ): void {
     const asked: RequiredCertificate = {
@@ -350,8 +340,8 @@ export class ClientHandshake {
   }
 
   /** §4.4.2, §4.4.3: our chain and CertificateVerify, or an empty Certificate (certificate.ts). */
-  private sendClientCertificate(hs: Negotiated, request: CertificateRequest): void | Promise<void> {
-    return sendCertificateFlight(this.config, request, hs.transcript, (m) => this.io.sendHandshake(m));
+  private sendClientCertificate(hs: Negotiated, request: ReceivedCertificateRequest): void | Promise<void> {
+    return sendCertificateFlight(this.config, request, hs.transcript, (m) => this.io.sendHandshake(m), this.options.serverName ?? null);
   }
 
   /** §4.4.4, then the connection moves to its post-handshake session (§4.6). */

@@ -1,13 +1,13 @@
 import { TLSError, fail } from "../../bytes/index.js";
 import { type CipherSuite, ExtensionType, HandshakeType, cipherSuiteByCode } from "../constants.js";
 import type { ResolvedConfig } from "../config.js";
-import { type Extension, checkExtensionsAllowed, encodePskModes, findExtension } from "../extensions.js";
+import { type Extension, encodePskModes } from "../extensions.js";
 import type { SuiteKdf } from "../key-schedule.js";
-import { type HandshakeMessage, decodeNewSessionTicket } from "../messages.js";
+import type { HandshakeMessage } from "../messages.js";
+import { readNewSessionTicket } from "../received-messages.js";
 import type { Step } from "../handshake-io.js";
 import { PostHandshake, type PostHandshakeInit } from "../post-handshake.js";
 import { PskKeyExchangeMode, computeBinder, encodeOfferedPsks, transcriptBeforeRetry, truncateClientHello } from "../psk.js";
-import { decodeEarlyDataIndication } from "../early-data-indication.js";
 import { type ExternalPsk, pskIdentityBytes } from "../external-psk.js";
 import { type ResumableSession, type SessionStore, sessionUsable } from "../session-store.js";
 import { type VerifiedPeer, verifyPeerCertificates } from "../peer-verification.js";
@@ -108,10 +108,8 @@ export function storeNewSessionTicket(
     serverCertificates: readonly Uint8Array[];
   },
 ): void {
-  const ticket = decodeNewSessionTicket(body);
-  checkExtensionsAllowed("new_session_ticket", ticket.extensions, null, "NewSessionTicket");
-  const earlyData = findExtension(ticket.extensions, ExtensionType.early_data);
-  const maxEarlyData = earlyData === undefined ? 0 : decodeEarlyDataIndication(earlyData, "new_session_ticket");
+  const ticket = readNewSessionTicket(body);
+  const maxEarlyData = ticket.extensions.maxEarlyDataSize ?? 0;
   if (store === null || ticket.ticketLifetime === 0) return;
   store.put({
     serverName: context.serverName ?? "",

@@ -5,35 +5,25 @@
  */
 import { bytesEqual, fail } from "../../bytes/index.js";
 import type { GroupName, KeyShare } from "../../crypto/provider.js";
-import { type CipherSuite, DOWNGRADE_TLS11, DOWNGRADE_TLS12, ExtensionType, SSL30, TLS13, cipherSuiteByCode, groupByCode, groupCode } from "../constants.js";
-import {
-  type Extension,
-  checkExtensionsAllowed,
-  decodeCookie,
-  decodeKeyShareHelloRetry,
-  decodeKeyShareServer,
-  decodeSupportedVersionsServer,
-  findExtension,
-} from "../extensions.js";
-import type { ServerHello } from "../messages.js";
+import { type CipherSuite, DOWNGRADE_TLS11, DOWNGRADE_TLS12, SSL30, TLS13, cipherSuiteByCode, groupByCode, groupCode } from "../constants.js";
 import { PskKeyExchangeMode } from "../psk.js";
+import type { HelloRetryRequestExtensions, ReceivedServerHello, ServerHelloExtensions } from "../received-messages.js";
 
 /** §4.1.3 and §4.2.1: TLS 1.3 only, and the downgrade sentinels. */
-export function checkServerVersion(hello: ServerHello): void {
+export function checkServerVersion(hello: ReceivedServerHello): void {
   // Appendix D.5: legacy_version 0x0300 or less is protocol_version even beside supported_versions
   // (which otherwise makes us ignore the field, §4.2.1).
   if (hello.legacyVersion <= SSL30) {
     fail("protocol_version", `the server's legacy_version is 0x${hello.legacyVersion.toString(16).padStart(4, "0")} (SSL 3.0 or older)`);
   }
-  const versions = findExtension(hello.extensions, ExtensionType.supported_versions);
-  if (versions === undefined) {
+  const version = hello.selectedVersion;
+  if (version === null) {
     const tail = hello.random.subarray(24);
     if (bytesEqual(tail, DOWNGRADE_TLS12) || bytesEqual(tail, DOWNGRADE_TLS11)) {
       fail("illegal_parameter", "the server's random carries a downgrade sentinel: an attacker may be forcing an older TLS version");
     }
     fail("protocol_version", "the server chose TLS 1.2 or older; mutls speaks only TLS 1.3");
   }
-  const version = decodeSupportedVersionsServer(versions);
   if (version !== TLS13) {
     fail("illegal_parameter", `the server selected version 0x${version.toString(16)}, which we did not offer`);
   }
@@ -46,8 +36,12 @@ export interface ClientHelloSent {
   readonly extensions: ReadonlySet<number>;
 }
 
-/** Checks common to ServerHello and HelloRetryRequest (§4.1.3, §4.1.4); returns the suite selected. */
-export function checkServerHelloFields(hello: ServerHello, what: "ServerHello" | "HelloRetryRequest", sent: ClientHelloSent): CipherSuite {
+/**
+ * Checks common to ServerHello and HelloRetryRequest (§4.1.3, §4.1.4); returns the suite selected.
+ * Their extensions were checked against what we `sent` when they were read (received-messages.ts).
+ */
+export function checkServerHelloFields(hello: ReceivedServerHello, sent: ClientHelloSent): CipherSuite {
+  const what = hello.kind;
   if (!bytesEqual(hello.legacySessionIdEcho, sent.legacySessionId)) {
     fail("illegal_parameter", `${what} legacy_session_id_echo does not match our session id`);
   }
@@ -56,7 +50,6 @@ export function checkServerHelloFields(hello: ServerHello, what: "ServerHello" |
     fail("illegal_parameter", `${what} selected cipher suite 0x${hello.cipherSuite.toString(16)}, which we did not offer`);
   }
   if (hello.legacyCompressionMethod !== 0) fail("illegal_parameter", `${what} selected a compression method`);
-  checkExtensionsAllowed(what === "ServerHello" ? "server_hello" : "hello_retry_request", hello.extensions, sent.extensions, what);
   return suite;
 }
 
@@ -65,13 +58,13 @@ export function checkServerHelloFields(hello: ServerHello, what: "ServerHello" |
  * `pskModes` are the §4.2.9 modes of the PSK the server accepted, or null in a full handshake.
  */
 export function serverKeyShareSecret(
-  extensions: readonly Extension[],
+  extensions: ServerHelloExtensions,
   keyShares: readonly KeyShare[],
   suite: CipherSuite,
   pskModes: readonly number[] | null,
 ): { sharedSecret: Uint8Array; group: GroupName | null } {
-  const shareData = findExtension(extensions, ExtensionType.key_share);
-  if (shareData === undefined) {
+  const share = extensions.keyShare;
+  if (share === undefined) {
     // §4.2.9: only psk_ke, which we must have offered, goes without (EC)DHE.
     if (pskModes === null) fail("missing_extension", "ServerHello has no key_share; we require (EC)DHE");
     // §4.2.11: a PSK accepted without the key_share our psk_key_exchange_modes require is illegal_parameter.
@@ -83,7 +76,6 @@ export function serverKeyShareSecret(
   if (pskModes !== null && !pskModes.includes(PskKeyExchangeMode.psk_dhe_ke)) {
     fail("illegal_parameter", "ServerHello chose psk_dhe_ke, which we did not offer");
   }
-  const share = decodeKeyShareServer(shareData);
   const ours = keyShares.find((k) => groupCode(k.group) === share.group);
   if (!ours) fail("illegal_parameter", "ServerHello key_share is for a group we sent no share for");
   const secret = ours.deriveSharedSecret(share.keyExchange);
@@ -105,17 +97,14 @@ export interface HelloRetry {
  * groups we `sentShares` for; `suite` is the one it selected, already checked.
  */
 export function checkHelloRetryRequest(
-  extensions: readonly Extension[],
+  extensions: HelloRetryRequestExtensions,
   suite: CipherSuite,
   groups: readonly GroupName[],
   sentShares: readonly GroupName[],
 ): HelloRetry {
-  const shareData = findExtension(extensions, ExtensionType.key_share);
-  const cookieData = findExtension(extensions, ExtensionType.cookie);
   let group: GroupName | null = null;
-  if (shareData !== undefined) {
-    const code = decodeKeyShareHelloRetry(shareData);
-    const g = groupByCode(code);
+  if (extensions.selectedGroup !== undefined) {
+    const g = groupByCode(extensions.selectedGroup);
     // §4.2.8: the group must be one we support, and not one we already sent a share for.
     if (!g || !groups.includes(g)) fail("illegal_parameter", "HelloRetryRequest asks for a group we did not offer");
     if (sentShares.includes(g)) {
@@ -123,7 +112,7 @@ export function checkHelloRetryRequest(
     }
     group = g;
   }
-  const cookie = cookieData !== undefined ? decodeCookie(cookieData) : null;
+  const cookie = extensions.cookie ?? null;
   // §4.1.4: an HRR that would not change the ClientHello is illegal.
   if (group === null && cookie === null) fail("illegal_parameter", "HelloRetryRequest would not change the ClientHello");
   return { suite, group, cookie };
@@ -136,9 +125,8 @@ export function checkHelloRetryRequest(
  * Returns whether the combination was negotiated; `pskAccepted` is whether the ServerHello
  * selected our PSK.
  */
-export function checkCertificatesWithPsk(serverHelloExtensions: readonly Extension[], asked: boolean, pskAccepted: boolean): boolean {
-  const data = findExtension(serverHelloExtensions, ExtensionType.tls_cert_with_extern_psk);
-  if (data === undefined) {
+export function checkCertificatesWithPsk(serverHelloExtensions: ServerHelloExtensions, asked: boolean, pskAccepted: boolean): boolean {
+  if (!serverHelloExtensions.certificatesWithExternalPsk) {
     if (!asked) return false;
     fail(
       "handshake_failure",
@@ -147,9 +135,8 @@ export function checkCertificatesWithPsk(serverHelloExtensions: readonly Extensi
         : "the server declined to combine our external PSK with certificates (RFC 8773); this client is configured to require both",
     );
   }
-  if (data.length !== 0) fail("decode_error", "tls_cert_with_extern_psk must be empty (RFC 8773)");
   if (!pskAccepted) fail("missing_extension", "ServerHello has tls_cert_with_extern_psk without pre_shared_key (RFC 8773)");
-  if (findExtension(serverHelloExtensions, ExtensionType.key_share) === undefined) {
+  if (serverHelloExtensions.keyShare === undefined) {
     fail("missing_extension", "ServerHello has tls_cert_with_extern_psk without key_share; RFC 8773 requires psk_dhe_ke");
   }
   return true;

@@ -9,7 +9,7 @@ import type { GroupName, KeyShare } from "../../crypto/provider.js";
 import type { CipherSuite, SignatureScheme } from "../constants.js";
 import type { EarlyExporter } from "../early-exporter.js";
 import type { HandshakeSecret } from "../key-schedule.js";
-import type { CertificateRequest } from "../messages.js";
+import type { ReceivedCertificateRequest } from "../received-messages.js";
 import type { CertificateAsked } from "../peer-certificate.js";
 import type { VerifiedPeer } from "../peer-verification.js";
 import type { Transcript } from "../transcript.js";
@@ -100,7 +100,7 @@ export class ExpectCertificate {
   constructor(
     readonly hs: Negotiated,
     readonly params: ServerParameters,
-    readonly request: CertificateRequest,
+    readonly request: ReceivedCertificateRequest,
   ) {}
 }
 
@@ -110,7 +110,7 @@ export class ExpectCertificateVerify {
   constructor(
     readonly hs: Negotiated,
     readonly params: ServerParameters,
-    readonly request: CertificateRequest | null,
+    readonly request: ReceivedCertificateRequest | null,
     readonly asked: CertificateAsked,
     readonly server: VerifiedPeer,
   ) {}
@@ -122,7 +122,7 @@ export class ExpectFinished {
   constructor(
     readonly hs: Negotiated,
     readonly params: ServerParameters,
-    readonly request: CertificateRequest | null,
+    readonly request: ReceivedCertificateRequest | null,
     readonly server: ServerAuthenticated,
   ) {}
 }

@@ -6,7 +6,6 @@ import type { Credentials, ResolvedConfig, ServerConfig } from "../config.js";
 import { certificateVerifyContent } from "../certificate-verify.js";
 import {
   type Extension,
-  checkExtensionsAllowed,
   encodeAlpn,
   encodeCertificateAuthorities,
   encodeCookie,
@@ -14,15 +13,12 @@ import {
   encodeKeyShareServer,
   encodeSupportedVersionsServer,
   encodeU16List,
-  findExtension,
 } from "../extensions.js";
 import type { HandshakeIO, HandshakeResult, Step } from "../handshake-io.js";
 import { EarlySecret, SuiteKdf, type HandshakeSecret, type MasterSecret } from "../key-schedule.js";
 import { type EarlyExporter, deriveEarlyExporter } from "../early-exporter.js";
 import {
-  type ClientHello,
   type HandshakeMessage,
-  decodeClientHello,
   decodeFinished,
   encodeCertificate,
   encodeCertificateRequest,
@@ -32,6 +28,7 @@ import {
   encodeServerHello,
 } from "../messages.js";
 import { verificationBudget } from "../peer-verification.js";
+import { type ReceivedClientHello, readClientHello } from "../received-messages.js";
 import { type CertificateAsked, checkPeerCertificate, checkPeerCertificateVerify } from "../peer-certificate.js";
 import { PostHandshake } from "../post-handshake.js";
 import { type RecordLimits, negotiateRecordLimitsAsServer } from "../record-size-limit.js";
@@ -40,6 +37,7 @@ import { type AcceptedResumption, newSessionTickets, selectResumption } from "./
 import { type ServerOptions, checkServerOptions } from "./options.js";
 import { PskKeyExchangeMode, encodeSelectedIdentity } from "../psk.js";
 import { acceptEarlyData, maxEarlyDataOf, rejectedEarlyDataLimit } from "./early-data.js";
+import { selectServerCredentials } from "../credential-hooks.js";
 import {
   type HelloRetryChoice,
   type Negotiated,
@@ -138,8 +136,7 @@ export class ServerHandshake {
   private processClientHello(state: ExpectClientHello | ExpectSecondClientHello, m: HandshakeMessage): Transition {
     const retried = state instanceof ExpectSecondClientHello ? state : null;
     const helloRetry = retried?.helloRetry ?? null;
-    const hello = decodeClientHello(m.body);
-    checkExtensionsAllowed("client_hello", hello.extensions, null, "ClientHello");
+    const hello = readClientHello(m.body);
     checkClientHello(hello);
     if (retried) checkSecondClientHello(retried.firstHello, hello, retried.helloRetry);
 
@@ -166,7 +163,7 @@ export class ServerHandshake {
       if (clientShare === undefined) {
         // A missing share costs a HelloRetryRequest (§4.1.4).
         // §4.2.10: 0-RTT sent with this ClientHello is rejected by the retry and skipped.
-        if (findExtension(hello.extensions, ExtensionType.early_data) !== undefined) {
+        if (hello.extensions.earlyData) {
           this.io.skipEarlyData(rejectedEarlyDataLimit(this.serverConfig, resumption?.state ?? null));
         }
         return this.sendHelloRetryRequest(hello, m.raw, retried, chosen.suite, exchange.group);
@@ -176,16 +173,39 @@ export class ServerHandshake {
     const negotiated: Negotiated = { ...chosen, keyExchange };
     // §2.2: a PSK handshake is authenticated by the PSK: no certificates, no CertificateRequest (§4.3.2).
     // RFC 8773 lifts that for an external PSK combined with certificates: the full flight follows.
-    const authentication = resumption !== null && !resumption.withCertificates ? null : negotiateSignatureScheme(this.credentials, hello);
-    const earlyExporter = retried ? null : this.offerEarlyExporter(resumption, negotiated, m.raw);
-    const clientEarlySecret = this.decideEarlyData(hello, m.raw, negotiated, resumption, retried !== null, earlyExporter);
+    if (resumption !== null && !resumption.withCertificates) return this.sendServerFlight(hello, m.raw, negotiated, resumption, retried, null);
+    const hook = this.config.selectCertificate;
+    const credentials = hook
+      ? selectServerCredentials(hook, hello.extensions, negotiated.serverName, this.credentials, this.config.provider)
+      : this.credentials;
+    if (credentials instanceof Promise) {
+      return credentials.then((c) => this.sendServerFlight(hello, m.raw, negotiated, resumption, retried, negotiateSignatureScheme(c, hello)));
+    }
+    return this.sendServerFlight(hello, m.raw, negotiated, resumption, retried, negotiateSignatureScheme(credentials, hello));
+  }
+
+  /**
+   * ServerHello and the rest of our flight (§4.1.3 to §4.4.4), once we know how we authenticate:
+   * by the PSK alone (`authentication` null) or by a certificate, which selectCertificate may have
+   * chosen asynchronously (the connection held the client's input meanwhile).
+   */
+  private sendServerFlight(
+    hello: ReceivedClientHello,
+    clientHello: Uint8Array,
+    negotiated: Negotiated,
+    resumption: AcceptedResumption | null,
+    retried: ExpectSecondClientHello | null,
+    authentication: ServerAuthentication | null,
+  ): Transition {
+    const earlyExporter = retried ? null : this.offerEarlyExporter(resumption, negotiated, clientHello);
+    const clientEarlySecret = this.decideEarlyData(hello, clientHello, negotiated, resumption, retried !== null, earlyExporter);
     const agreement: Agreement = {
       negotiated,
       clientRandom: hello.random,
       helloRetry: retried !== null,
       resumption,
       earlyDataAccepted: clientEarlySecret !== null,
-      clientOffersPostHandshakeAuth: findExtension(hello.extensions, ExtensionType.post_handshake_auth) !== undefined,
+      clientOffersPostHandshakeAuth: hello.extensions.postHandshakeAuth,
     };
     const recordLimits = negotiateRecordLimitsAsServer(hello.extensions, this.config.recordSizeLimit);
 
@@ -201,7 +221,7 @@ export class ServerHandshake {
 
   /** §4.1.4 */
   private sendHelloRetryRequest(
-    hello: ClientHello,
+    hello: ReceivedClientHello,
     clientHello1: Uint8Array,
     retried: ExpectSecondClientHello | null,
     suite: CipherSuite,
@@ -230,7 +250,7 @@ export class ServerHandshake {
   }
 
   /** §D.4: a client that sent a session id wants the dummy change_cipher_spec after our first message. Returns whether it was sent by now. */
-  private sendChangeCipherSpecOnce(hello: ClientHello, alreadySent: boolean): boolean {
+  private sendChangeCipherSpecOnce(hello: ReceivedClientHello, alreadySent: boolean): boolean {
     if (alreadySent) return true;
     if (hello.legacySessionId.length === 0) return false;
     this.io.sendChangeCipherSpec();
@@ -238,7 +258,7 @@ export class ServerHandshake {
   }
 
   /** §4.1.3, then the handshake keys of §7.1. */
-  private sendServerHello(hello: ClientHello, a: Agreement, clientEarlySecret: Uint8Array | null, changeCipherSpecSent: boolean): HandshakeKeys {
+  private sendServerHello(hello: ReceivedClientHello, a: Agreement, clientEarlySecret: Uint8Array | null, changeCipherSpecSent: boolean): HandshakeKeys {
     const provider = this.config.provider;
     const n = a.negotiated;
     const exchange = n.keyExchange;
@@ -302,14 +322,14 @@ export class ServerHandshake {
    * replay and freshness checks of early-data.ts.
    */
   private decideEarlyData(
-    hello: ClientHello,
+    hello: ReceivedClientHello,
     clientHello: Uint8Array,
     n: Negotiated,
     r: AcceptedResumption | null,
     afterRetry: boolean,
     earlyExporter: EarlyExporter | null,
   ): Uint8Array | null {
-    if (findExtension(hello.extensions, ExtensionType.early_data) === undefined) return null;
+    if (!hello.extensions.earlyData) return null;
     const accepted =
       r !== null &&
       r.state !== null &&

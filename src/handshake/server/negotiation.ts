@@ -6,19 +6,10 @@
  */
 import { bytesEqual, constantTimeEqual, fail } from "../../bytes/index.js";
 import type { GroupName } from "../../crypto/provider.js";
-import { type CipherSuite, ExtensionType, SSL30, TLS13, extensionName, groupCode, signatureSchemeByName, type SignatureScheme } from "../constants.js";
+import { type CipherSuite, SSL30, TLS13, groupCode, signatureSchemeByName, type SignatureScheme } from "../constants.js";
 import type { Credentials, ResolvedConfig, ServerConfig } from "../config.js";
-import {
-  type KeyShareEntry,
-  decodeAlpn,
-  decodeCookie,
-  decodeKeyShareClient,
-  decodeServerName,
-  decodeSupportedVersionsClient,
-  decodeU16List,
-  findExtension,
-} from "../extensions.js";
-import type { ClientHello } from "../messages.js";
+import type { KeyShareEntry } from "../extensions.js";
+import type { ReceivedClientHello } from "../received-messages.js";
 import { externalPskHash } from "./resumption.js";
 
 /** What the server decided from the ClientHello (§4.1.1 negotiation). */
@@ -56,7 +47,7 @@ export interface HelloRetryChoice {
 }
 
 /** §4.1.2, §4.2.1, §4.2.11: what every ClientHello must get right before anything is negotiated. */
-export function checkClientHello(hello: ClientHello): void {
+export function checkClientHello(hello: ReceivedClientHello): void {
   // Appendix D.5: a Hello with legacy_version 0x0300 (SSL 3.0) or less MUST be refused with
   // protocol_version, whatever supported_versions says; above that §4.2.1 ignores the field.
   if (hello.legacyVersion <= SSL30) {
@@ -65,27 +56,18 @@ export function checkClientHello(hello: ClientHello): void {
       `the ClientHello's legacy_version is 0x${hello.legacyVersion.toString(16).padStart(4, "0")} (SSL 3.0 or older); TLS 1.3 clients send 0x0303`,
     );
   }
-  const data = findExtension(hello.extensions, ExtensionType.supported_versions);
-  if (data === undefined) fail("protocol_version", "the client offered only TLS 1.2 or older; mutls speaks only TLS 1.3");
-  if (!decodeSupportedVersionsClient(data).includes(TLS13)) {
+  const versions = hello.extensions.supportedVersions;
+  if (versions === undefined) fail("protocol_version", "the client offered only TLS 1.2 or older; mutls speaks only TLS 1.3");
+  if (!versions.includes(TLS13)) {
     fail("protocol_version", "the client's supported_versions does not include TLS 1.3");
   }
   if (hello.legacyCompressionMethods.length !== 1 || hello.legacyCompressionMethods[0] !== 0) {
     fail("illegal_parameter", "a TLS 1.3 ClientHello must offer only the null compression method");
   }
-  // §4.2.6, §4.2.10: in a ClientHello these two say so by being present; their extension_data is empty.
-  for (const type of [ExtensionType.post_handshake_auth, ExtensionType.early_data]) {
-    const data = findExtension(hello.extensions, type);
-    if (data !== undefined && data.length !== 0) fail("decode_error", `the ClientHello's ${extensionName(type)} extension must be empty`);
-  }
-  const preSharedKeyAt = hello.extensions.findIndex((e) => e.type === ExtensionType.pre_shared_key);
-  if (preSharedKeyAt !== -1 && preSharedKeyAt !== hello.extensions.length - 1) {
-    fail("illegal_parameter", "pre_shared_key must be the last ClientHello extension (§4.2.11)");
-  }
 }
 
 /** §4.1.2: after a HelloRetryRequest the client may change only the key share, the cookie and early data. */
-export function checkSecondClientHello(first: ClientHello, hello: ClientHello, retry: HelloRetryChoice): void {
+export function checkSecondClientHello(first: ReceivedClientHello, hello: ReceivedClientHello, retry: HelloRetryChoice): void {
   if (!bytesEqual(first.random, hello.random) || !bytesEqual(first.legacySessionId, hello.legacySessionId)) {
     fail("illegal_parameter", "the second ClientHello changed its random or session id");
   }
@@ -102,17 +84,16 @@ export function checkSecondClientHello(first: ClientHello, hello: ClientHello, r
   if (!hello.cipherSuites.includes(retry.suite.code)) {
     fail("illegal_parameter", "the second ClientHello no longer offers the cipher suite chosen in the HelloRetryRequest");
   }
-  const cookie = findExtension(hello.extensions, ExtensionType.cookie);
-  if (cookie === undefined || !constantTimeEqual(decodeCookie(cookie), retry.cookie)) {
+  const cookie = hello.extensions.cookie;
+  if (cookie === undefined || !constantTimeEqual(cookie, retry.cookie)) {
     fail("illegal_parameter", "the second ClientHello does not echo the HelloRetryRequest cookie");
   }
-  const shares = findExtension(hello.extensions, ExtensionType.key_share);
-  const entries = shares === undefined ? [] : decodeKeyShareClient(shares);
+  const entries = hello.extensions.keyShares ?? [];
   // §4.2.8: exactly one share, for the group the HelloRetryRequest selected.
   if (entries.length !== 1 || entries[0].group !== groupCode(retry.group)) {
     fail("illegal_parameter", `the second ClientHello must carry exactly one key share, for ${retry.group}`);
   }
-  if (findExtension(hello.extensions, ExtensionType.early_data) !== undefined) {
+  if (hello.extensions.earlyData) {
     fail("illegal_parameter", "early_data is not allowed after a HelloRetryRequest (§4.2.10)");
   }
 }
@@ -121,47 +102,41 @@ export function checkSecondClientHello(first: ClientHello, hello: ClientHello, r
  * §4.1.1: suite, SNI and ALPN; a retry keeps the suite it fixed. The group waits for the PSK
  * (`negotiateGroup`): a psk_ke handshake needs none (§4.2.9), so the client may send none.
  */
-export function negotiate(c: ResolvedConfig, serverConfig: ServerConfig, hello: ClientHello, retry: HelloRetryChoice | null): NegotiatedBeforePsk {
+export function negotiate(c: ResolvedConfig, serverConfig: ServerConfig, hello: ReceivedClientHello, retry: HelloRetryChoice | null): NegotiatedBeforePsk {
   const offeredGroups = readOfferedGroups(hello);
   // §4.2.11: an external PSK fixes the hash; prefer a suite that can use it.
-  const pskHash = externalPskHash(serverConfig, hello.extensions);
+  const pskHash = externalPskHash(serverConfig, hello.extensions.preSharedKey);
   const offered = c.cipherSuites.filter((s) => hello.cipherSuites.includes(s.code));
   const suite = retry?.suite ?? offered.find((s) => s.hash === pskHash) ?? offered[0];
   if (!suite) {
     fail("handshake_failure", `no cipher suite in common; we support ${c.cipherSuites.map((s) => s.name).join(", ")}`);
   }
-  const sni = findExtension(hello.extensions, ExtensionType.server_name);
-  const serverName = sni === undefined ? null : decodeServerName(sni);
-  return { suite, alpnProtocol: negotiateAlpn(c, hello), serverName, offeredGroups };
+  return { suite, alpnProtocol: negotiateAlpn(c, hello), serverName: hello.extensions.serverName, offeredGroups };
 }
 
 /**
  * §9.2: supported_groups and key_share come together or not at all, and a ClientHello without
  * pre_shared_key must carry both and signature_algorithms; otherwise missing_extension, before
- * anything is negotiated. Both are decoded and checked
- * even when a psk_ke handshake will not use them.
+ * anything is negotiated. Both are checked even when a psk_ke handshake will not use them.
  */
-function readOfferedGroups(hello: ClientHello): OfferedGroups | null {
-  const groupsData = findExtension(hello.extensions, ExtensionType.supported_groups);
-  const sharesData = findExtension(hello.extensions, ExtensionType.key_share);
-  const offersPsk = findExtension(hello.extensions, ExtensionType.pre_shared_key) !== undefined;
-  if (!offersPsk && findExtension(hello.extensions, ExtensionType.signature_algorithms) === undefined) {
+function readOfferedGroups(hello: ReceivedClientHello): OfferedGroups | null {
+  const { supportedGroups: groups, keyShares: shares } = hello.extensions;
+  const offersPsk = hello.extensions.preSharedKey !== undefined;
+  if (!offersPsk && hello.extensions.signatureAlgorithms === undefined) {
     fail("missing_extension", "the ClientHello lacks signature_algorithms and offers no PSK (§9.2: then it is mandatory)");
   }
-  if (groupsData === undefined && sharesData === undefined) {
+  if (groups === undefined && shares === undefined) {
     if (!offersPsk) {
       fail("missing_extension", "the ClientHello lacks supported_groups and key_share, and offers no PSK: mutls requires (EC)DHE");
     }
     return null;
   }
-  if (groupsData === undefined || sharesData === undefined) {
+  if (groups === undefined || shares === undefined) {
     fail(
       "missing_extension",
-      `the ClientHello has ${groupsData ? "supported_groups but no key_share" : "key_share but no supported_groups"} (§9.2: both or neither)`,
+      `the ClientHello has ${groups ? "supported_groups but no key_share" : "key_share but no supported_groups"} (§9.2: both or neither)`,
     );
   }
-  const groups = decodeU16List(groupsData, "supported_groups extension");
-  const shares = decodeKeyShareClient(sharesData);
   for (const s of shares) {
     if (!groups.includes(s.group)) fail("illegal_parameter", "the ClientHello sent a key share for a group missing from supported_groups");
   }
@@ -191,10 +166,9 @@ export function negotiateGroup(c: ResolvedConfig, offered: OfferedGroups | null,
 }
 
 /** RFC 7301 §3.2: our first protocol the client offers; none in common is fatal. */
-function negotiateAlpn(c: ResolvedConfig, hello: ClientHello): string | null {
-  const alpnData = findExtension(hello.extensions, ExtensionType.application_layer_protocol_negotiation);
-  if (alpnData === undefined || c.alpnProtocols.length === 0) return null;
-  const offered = decodeAlpn(alpnData);
+function negotiateAlpn(c: ResolvedConfig, hello: ReceivedClientHello): string | null {
+  const offered = hello.extensions.alpnProtocols;
+  if (offered === undefined || c.alpnProtocols.length === 0) return null;
   const chosen = c.alpnProtocols.find((p) => offered.includes(p));
   if (chosen === undefined) {
     fail("no_application_protocol", `the client offers ALPN ${offered.join(", ")}; we support ${c.alpnProtocols.join(", ")}`);
@@ -209,11 +183,10 @@ export interface ServerAuthentication {
   readonly scheme: SignatureScheme;
 }
 
-export function negotiateSignatureScheme(credentials: Credentials | null, hello: ClientHello): ServerAuthentication {
+export function negotiateSignatureScheme(credentials: Credentials | null, hello: ReceivedClientHello): ServerAuthentication {
   if (!credentials) fail("handshake_failure", "the client offered no PSK this server knows, and it has no certificate to authenticate with");
-  const schemesData = findExtension(hello.extensions, ExtensionType.signature_algorithms);
-  if (schemesData === undefined) fail("missing_extension", "the ClientHello lacks signature_algorithms (§4.2.3)");
-  const clientSchemes = decodeU16List(schemesData, "signature_algorithms extension");
+  const clientSchemes = hello.extensions.signatureAlgorithms;
+  if (clientSchemes === undefined) fail("missing_extension", "the ClientHello lacks signature_algorithms (§4.2.3)");
   const scheme = credentials.signer.schemes.map((name) => signatureSchemeByName(name)).find((s) => !s.certificateOnly && clientSchemes.includes(s.code));
   if (!scheme) {
     fail("handshake_failure", `the client accepts none of the signature schemes our key can make (${credentials.signer.schemes.join(", ")})`);

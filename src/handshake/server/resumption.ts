@@ -5,11 +5,12 @@ import { encodeEarlyDataIndication } from "../early-data-indication.js";
 import { pskIdentityBytes, pskIdentityText, pskModeCodes } from "../external-psk.js";
 import { type CipherSuite, ExtensionType, HandshakeType, cipherSuiteByCode } from "../constants.js";
 import type { ResolvedConfig, ServerConfig } from "../config.js";
-import { type Extension, findExtension } from "../extensions.js";
+import type { Extension } from "../extensions.js";
 import type { SuiteKdf } from "../key-schedule.js";
 import { encodeHandshake } from "../messages.js";
 import { type VerifiedPeer, verifyPeerCertificates } from "../peer-verification.js";
-import { PskKeyExchangeMode, computeBinder, decodeOfferedPsks, decodePskModes, transcriptBeforeRetry, truncateClientHello } from "../psk.js";
+import { type OfferedPsks, PskKeyExchangeMode, computeBinder, transcriptBeforeRetry, truncateClientHello } from "../psk.js";
+import type { ClientHelloExtensions } from "../received-messages.js";
 import { type TicketState, decodeTicketState, encodeTicketState, ticketKeyringFor } from "../tickets.js";
 
 /** §4.6.1: "Servers MUST NOT use any value greater than 604800 seconds." */
@@ -31,10 +32,9 @@ export function ticketCountOf(serverConfig: ServerConfig): number {
 }
 
 /** The hash of the first offered external PSK this server knows (§4.2.11), to pick a suite that can use it. */
-export function externalPskHash(serverConfig: ServerConfig, extensions: readonly Extension[]): HashName | null {
-  const offered = findExtension(extensions, ExtensionType.pre_shared_key);
+export function externalPskHash(serverConfig: ServerConfig, offered: OfferedPsks | undefined): HashName | null {
   if (offered === undefined || !serverConfig.externalPsks?.length) return null;
-  for (const { identity } of decodeOfferedPsks(offered).identities) {
+  for (const { identity } of offered.identities) {
     const known = serverConfig.externalPsks.find((p) => bytesEqual(pskIdentityBytes(p.identity), identity));
     if (known) return known.hash ?? "SHA-256";
   }
@@ -78,14 +78,12 @@ export interface ResumptionContext {
  * it remembers still pass validation and authorization. The binder of the chosen ticket must
  * verify, or the handshake fails (§4.2.11: "the server MUST validate the binder value").
  */
-export function selectResumption(ctx: ResumptionContext, extensions: readonly Extension[]): AcceptedResumption | null {
-  const offered = findExtension(extensions, ExtensionType.pre_shared_key);
-  if (offered === undefined) return null;
-  const modesData = findExtension(extensions, ExtensionType.psk_key_exchange_modes);
+export function selectResumption(ctx: ResumptionContext, extensions: ClientHelloExtensions): AcceptedResumption | null {
+  const psks = extensions.preSharedKey;
+  if (psks === undefined) return null;
+  const clientModes = extensions.pskKeyExchangeModes;
   // §4.2.9: a client that offers pre_shared_key must say which key exchange modes it allows.
-  if (modesData === undefined) fail("missing_extension", "the ClientHello offers pre_shared_key without psk_key_exchange_modes");
-  const psks = decodeOfferedPsks(offered);
-  const clientModes = decodePskModes(modesData);
+  if (clientModes === undefined) fail("missing_extension", "the ClientHello offers pre_shared_key without psk_key_exchange_modes");
   const prefix = (): Uint8Array =>
     ctx.retry ? transcriptBeforeRetry(ctx.config.provider, ctx.suite.hash, ctx.retry.clientHello1, ctx.retry.helloRetryRequest) : new Uint8Array(0);
   const checkBinder = (i: number, psk: Uint8Array, external: boolean): void => {
@@ -97,7 +95,8 @@ export function selectResumption(ctx: ResumptionContext, extensions: readonly Ex
   // External PSKs first: a device that names its key means it.
   const externalModes = pskModeCodes(ctx.serverConfig.pskKeyExchangeModes);
   const plainMode = externalModes.find((m) => clientModes.includes(m));
-  const certificatesAsked = clientAsksForCertificatesWithPsk(extensions);
+  // RFC 8773: the client's tls_cert_with_extern_psk.
+  const certificatesAsked = extensions.certificatesWithExternalPsk;
   for (let i = 0; i < psks.identities.length; i++) {
     const identity = psks.identities[i].identity;
     const known = (ctx.serverConfig.externalPsks ?? []).find((p) => bytesEqual(pskIdentityBytes(p.identity), identity));
@@ -153,14 +152,6 @@ export function selectResumption(ctx: ResumptionContext, extensions: readonly Ex
     };
   }
   return null;
-}
-
-/** RFC 8773: the client's tls_cert_with_extern_psk, whose extension_data must be empty. */
-function clientAsksForCertificatesWithPsk(extensions: readonly Extension[]): boolean {
-  const data = findExtension(extensions, ExtensionType.tls_cert_with_extern_psk);
-  if (data === undefined) return false;
-  if (data.length !== 0) fail("decode_error", "tls_cert_with_extern_psk must be empty (RFC 8773)");
-  return true;
 }
 
 /** §4.2.11: a PSK belongs to the hash of the suite that made it and may be used with any suite of that hash. */

@@ -7,7 +7,7 @@
  */
 import type { SignatureScheme } from "../constants.js";
 import type { MasterSecret } from "../key-schedule.js";
-import type { ClientHello } from "../messages.js";
+import type { ReceivedClientHello } from "../received-messages.js";
 import type { CertificateAsked } from "../peer-certificate.js";
 import type { VerifiedPeer } from "../peer-verification.js";
 import type { PostHandshake } from "../post-handshake.js";
@@ -23,7 +23,7 @@ export class ExpectClientHello {
 export class ExpectSecondClientHello {
   readonly name = "ExpectSecondClientHello";
   constructor(
-    readonly firstHello: ClientHello,
+    readonly firstHello: ReceivedClientHello,
     readonly helloRetry: HelloRetryChoice,
     /** The first ClientHello and our HelloRetryRequest as sent: PSK binders cover them (§4.2.11.2). */
     readonly clientHello1: Uint8Array,
