@@ -44,6 +44,12 @@ export function providerAlgorithms(provider: CryptoProvider): ProviderAlgorithms
   return compositions.get(provider) ?? null;
 }
 
+/** For a provider that wraps a composed one and computes as it does (pinned.ts). */
+export function shareComposition(wrapper: CryptoProvider, base: CryptoProvider): void {
+  const algorithms = compositions.get(base);
+  if (algorithms !== undefined) compositions.set(wrapper, algorithms);
+}
+
 function byName<K, M>(modules: readonly M[], key: (m: M) => K): Map<K, M> {
   return new Map(modules.map((m) => [key(m), m]));
 }
@@ -84,7 +90,7 @@ export function createProvider(algorithms: ProviderAlgorithms): CryptoProvider {
       return module !== undefined && verifyWith(module, algorithm, key, message, signature, context);
     },
     sign(algorithm, key, message) {
-      const module = signatures.get(signatureKeyType(key)) ?? fail("internal_error", `the "${name}" provider cannot sign with a ${signatureKeyType(key)} key`);
+      const module = signatures.get(signatureKeyType(key)) ?? fail("internal_error", `the "${name}" provider cannot sign with ${signatureKeyType(key)} keys`);
       return signWith(module, algorithm, key, message, context);
     },
     // Only the modules this provider carries: a composed provider never pulls in another curve.

@@ -4,6 +4,7 @@
  * to the base.
  */
 import { fail } from "../bytes/index.js";
+import { shareComposition } from "./compose.js";
 import { keyShareFromPrivateKey } from "./key-share.js";
 import type { CryptoProvider, GroupName, KeyShare, PrivateKey, SignatureAlgorithm } from "./provider.js";
 import { rsaPssSign } from "./rsa.js";
@@ -48,7 +49,7 @@ export function createPinnedProvider(base: CryptoProvider, pins: ProviderPins): 
     return rsaPssSign(algorithm.hash, key, message, salt);
   }
 
-  return {
+  const pinned: CryptoProvider = {
     name: `${base.name}+pinned`,
 
     randomBytes(length: number): Uint8Array {
@@ -81,4 +82,7 @@ export function createPinnedProvider(base: CryptoProvider, pins: ProviderPins): 
     verify: (algorithm, key, message, signature) => base.verify(algorithm, key, message, signature),
     sign,
   };
+  // Its signatures and verifications are the base's, so what the base is composed of holds for it.
+  shareComposition(pinned, base);
+  return pinned;
 }

@@ -30,6 +30,8 @@ export interface SignatureKeyAlgorithm {
   /** May throw for malformed input; the provider turns that into `false`. */
   verify(algorithm: SignatureAlgorithm, key: PublicKey, message: Uint8Array, signature: Uint8Array, context: SignatureContext): boolean;
   sign(algorithm: SignatureAlgorithm, key: PrivateKey, message: Uint8Array, context: SignatureContext): Uint8Array;
+  /** The public half of a private key of this type (to check a key against its certificate). */
+  publicKey(key: PrivateKey): PublicKey;
   /** The low-memory profile: let go of the curve's base-point table and build none (see NO_TABLE). */
   dropPrecomputedTables?(): void;
 }
@@ -69,6 +71,12 @@ export class EcdsaAlgorithm implements SignatureKeyAlgorithm {
     return this.curve.sign(context.hash(algorithm.hash, message), key.d, { prehash: false, format: "der", extraEntropy: context.randomBytes(32) });
   }
 
+  publicKey(key: PrivateKey): PublicKey {
+    if (key.kind !== "ec") return fail("internal_error", `not an EC key: ${String(key.kind)}`);
+    // Also rejects a scalar of zero or not below the group order.
+    return { kind: "ec", curve: this.keyType, point: this.curve.getPublicKey(key.d, false) };
+  }
+
   dropPrecomputedTables(): void {
     this.curve.Point.BASE.precompute(NO_TABLE);
   }
@@ -93,6 +101,10 @@ export const ed25519: SignatureKeyAlgorithm = {
     if (key.seed.length !== 32) fail("internal_error", "an Ed25519 private key is a 32-byte seed");
     return nobleEd25519.sign(message, key.seed);
   },
+  publicKey(key) {
+    if (key.kind !== "ed25519") return fail("internal_error", `not an Ed25519 key: ${String(key.kind)}`);
+    return { kind: "ed25519", key: nobleEd25519.getPublicKey(key.seed) };
+  },
   dropPrecomputedTables() {
     nobleEd25519.Point.BASE.precompute(NO_TABLE);
   },
@@ -115,6 +127,10 @@ export const rsa: SignatureKeyAlgorithm = {
       fail("internal_error", "RSA-PSS salt length must be a non-negative integer");
     }
     return rsaPssSign(algorithm.hash, key, message, context.randomBytes(algorithm.saltLength));
+  },
+  publicKey(key) {
+    if (key.kind !== "rsa") return fail("internal_error", `not an RSA key: ${String(key.kind)}`);
+    return { kind: "rsa", n: key.n, e: key.e, pssOnly: false };
   },
 };
 

@@ -4,7 +4,8 @@ export { parseCertificate, describeCertificate, type Certificate } from "./certi
 export { distinguishedNameKeyOf, distinguishedNameText, sameName, type DistinguishedName } from "./name.js";
 export type { AuthorityKeyIdentifier, BasicConstraints, KeyUsage, SubjectAltName } from "./extensions.js";
 export type { NameConstraints } from "./name-constraints.js";
-export { parsePrivateKey, publicKeyOf, privateKeyMatchesCertificate } from "./private-key.js";
+export { readPrivateKey, privateKeyFitsCertificate } from "./private-key.js";
+export { parsePrivateKey, publicKeyOf, privateKeyMatchesCertificate } from "./public-key.js";
 export { verifyCertificateChain, identityOf, type VerifiedChain, type PeerIdentity, type VerifyOptions } from "./verify.js";
 export { certificateMatchesServerName, dnsNameMatches, isIpAddress, isValidDnsName, isValidHostName, type PublicSuffixCheck } from "./hostname.js";
 export { MIN_RSA_BITS, type LeafKeyUsage, type Purpose } from "./chain-checks.js";

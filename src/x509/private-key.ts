@@ -3,11 +3,17 @@
  * Ed25519 (RFC 8410 §7) or RSA (RFC 8017 §A.1.2); SEC1 "EC PRIVATE KEY" (RFC 5915 §3); and
  * PKCS#1 "RSA PRIVATE KEY". These are local configuration, so failures are `internal_error`
  * with a message that says what to do.
+ *
+ * Nothing here computes on a curve, so the engine (handshake/config) reads keys without pulling
+ * every curve into a bundle: `readPrivateKey` checks an EC scalar's range against the group order
+ * and keeps an embedded public key aside, and `privateKeyFitsCertificate` checks the key against
+ * its certificate with the connection's provider. `parsePrivateKey` (public-key.ts) is the
+ * stand-alone reading, which also derives the public point and checks the embedded one.
  */
-import { ed25519 } from "@noble/curves/ed25519.js";
-import { p256, p384 } from "@noble/curves/nist.js";
 import { bytesEqual, bytesToAscii, fail } from "../bytes/index.js";
-import type { PrivateKey, PublicKey } from "../crypto/provider.js";
+import { providerAlgorithms } from "../crypto/compose.js";
+import type { CryptoProvider, PrivateKey, PublicKey, SignatureAlgorithm } from "../crypto/provider.js";
+import { signatureKeyType } from "../crypto/signature.js";
 import { parseAlgorithmIdentifier } from "./algorithms.js";
 import type { Certificate } from "./certificate.js";
 import { Tag, expectChildren, expectSequence, isContext, isUniversal, malformed, parseDer, type DerContext, type DerNode } from "./der.js";
@@ -21,9 +27,17 @@ const ctx: DerContext = { alert: "internal_error", what: "private key" };
 
 type Curve = "P-256" | "P-384";
 const SCALAR_LENGTH: Record<Curve, number> = { "P-256": 32, "P-384": 48 };
+/** The group orders n (FIPS 186-5 / SP 800-186 §3.2.1.3-4): a private scalar is in [1, n-1]. */
+const ORDER: Record<Curve, bigint> = {
+  "P-256": 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
+  "P-384": 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
+};
 
-function nist(curve: Curve): typeof p256 {
-  return curve === "P-256" ? p256 : p384;
+/** An EC key's public point as written inside it (RFC 5915 §3 publicKey), not yet checked. */
+const embeddedPublicPoints = new WeakMap<PrivateKey, Uint8Array>();
+
+export function embeddedPublicPoint(key: PrivateKey): Uint8Array | null {
+  return embeddedPublicPoints.get(key) ?? null;
 }
 
 function curveFromOid(oid: string): Curve {
@@ -57,22 +71,14 @@ function parseEcPrivateKey(der: Uint8Array, outerCurve: Curve | null): PrivateKe
   // RFC 5915 §3 fixes the length, but some encoders drop leading zeros; restore them.
   const d = new Uint8Array(size);
   d.set(scalar, size - scalar.length);
+  let value = 0n;
+  for (const byte of d) value = (value << 8n) | BigInt(byte);
+  if (value === 0n || value >= ORDER[curve]) {
+    fail("internal_error", `EC private key is not a valid ${curve} scalar (zero or not below the group order)`);
+  }
   const key: PrivateKey = { kind: "ec", curve, d };
-  // Computing the public point also rejects a scalar of zero or not below the group order.
-  const point = ecPublicPoint(key);
-  publicKeys.set(key, { kind: "ec", curve, point });
-  if (embeddedPublic !== null && !bytesEqual(embeddedPublic, point)) {
-    malformed(ctx, "its embedded public key does not belong to its private scalar");
-  }
+  if (embeddedPublic !== null) embeddedPublicPoints.set(key, embeddedPublic);
   return key;
-}
-
-function ecPublicPoint(key: { curve: Curve; d: Uint8Array }): Uint8Array {
-  try {
-    return nist(key.curve).getPublicKey(key.d, false);
-  } catch {
-    return fail("internal_error", `EC private key is not a valid ${key.curve} scalar (zero or not below the group order)`);
-  }
 }
 
 /** RSAPrivateKey (RFC 8017 §A.1.2), two-prime only, checked for internal consistency. */
@@ -147,48 +153,48 @@ function parsePemKey(text: string): PrivateKey {
   return parseKeyDer(block.der, block.label);
 }
 
-/** Parses a private key from PEM text, PEM bytes, or DER bytes. Throws a TLSError (internal_error). */
-export function parsePrivateKey(input: string | Uint8Array): PrivateKey {
+/**
+ * Reads a private key from PEM text, PEM bytes, or DER bytes, without curve arithmetic (see the
+ * top of the file). Throws a TLSError (internal_error).
+ */
+export function readPrivateKey(input: string | Uint8Array): PrivateKey {
   if (typeof input === "string") return parsePemKey(input);
   if (input.length > 0 && input[0] === 0x30) return parseKeyDer(input, null);
   return parsePemKey(bytesToAscii(input));
 }
 
+/** The test message of `privateKeyFitsCertificate`'s signature. */
+const PROBE = /* @__PURE__ */ new Uint8Array([0x6d, 0x75, 0x74, 0x6c, 0x73]);
+
 /**
- * Public halves already computed, by private key. Deriving a point is a scalar multiplication,
- * which parsing does anyway (to validate the scalar); checking the key against its certificate
- * then reuses it instead of paying again.
+ * True when `cert` carries the public key of `key`, judged with `provider`: RSA by modulus and
+ * exponent; an EC or Ed25519 key by its public half, derived by the provider's own signature
+ * module when it is composed (`createProvider`), else by a test signature the certificate's key
+ * must verify (a native provider has no derivation to offer). An EC key's embedded public point
+ * must be the certificate's too.
  */
-const publicKeys = new WeakMap<PrivateKey, PublicKey>();
-
-/** The public half of a private key. */
-export function publicKeyOf(key: PrivateKey): PublicKey {
-  let known = publicKeys.get(key);
-  if (known === undefined) {
-    known = derivePublicKey(key);
-    publicKeys.set(key, known);
-  }
-  return known;
-}
-
-function derivePublicKey(key: PrivateKey): PublicKey {
-  switch (key.kind) {
-    case "ec":
-      return { kind: "ec", curve: key.curve, point: ecPublicPoint(key) };
-    case "ed25519":
-      return { kind: "ed25519", key: ed25519.getPublicKey(key.seed) };
-    case "rsa":
-      return { kind: "rsa", n: key.n, e: key.e, pssOnly: false };
-  }
-}
-
-/** True when `cert` carries the public key of `key` (a configuration sanity check). */
-export function privateKeyMatchesCertificate(key: PrivateKey, cert: Certificate): boolean {
+export function privateKeyFitsCertificate(key: PrivateKey, cert: Certificate, provider: CryptoProvider): boolean {
   const certKey = cert.publicKey;
   if (certKey === null || certKey.kind !== key.kind) return false;
-  const mine = publicKeyOf(key);
-  if (mine.kind === "ec" && certKey.kind === "ec") return mine.curve === certKey.curve && bytesEqual(mine.point, certKey.point);
-  if (mine.kind === "ed25519" && certKey.kind === "ed25519") return bytesEqual(mine.key, certKey.key);
-  if (mine.kind === "rsa" && certKey.kind === "rsa") return mine.n === certKey.n && mine.e === certKey.e;
-  return false;
+  if (key.kind === "rsa" && certKey.kind === "rsa") return key.n === certKey.n && key.e === certKey.e;
+  if (key.kind === "ec" && certKey.kind === "ec") {
+    if (key.curve !== certKey.curve) return false;
+    const embedded = embeddedPublicPoint(key);
+    if (embedded !== null && !bytesEqual(embedded, certKey.point)) return false;
+  }
+  const module = providerAlgorithms(provider)?.signatures.find((s) => s.keyType === signatureKeyType(key));
+  if (module !== undefined) {
+    let mine: PublicKey;
+    try {
+      mine = module.publicKey(key);
+    } catch {
+      // A key object built by hand with an invalid value: it fits no certificate.
+      return false;
+    }
+    if (mine.kind === "ec" && certKey.kind === "ec") return bytesEqual(mine.point, certKey.point);
+    if (mine.kind === "ed25519" && certKey.kind === "ed25519") return bytesEqual(mine.key, certKey.key);
+    return false;
+  }
+  const algorithm: SignatureAlgorithm = key.kind === "ec" ? { kind: "ecdsa", hash: key.curve === "P-256" ? "SHA-256" : "SHA-384" } : { kind: "ed25519" };
+  return provider.verify(algorithm, certKey, PROBE, provider.sign(algorithm, key, PROBE));
 }

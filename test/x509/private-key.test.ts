@@ -5,8 +5,10 @@
 import { createPrivateKey, type JsonWebKey } from "node:crypto";
 import { describe, expect, test } from "vitest";
 import { TLSError } from "../../src/bytes/index.js";
+import { createProvider, ecdsaP256, sha256, aes128gcm, x25519 } from "../../src/crypto/algorithms.js";
 import { pureProvider } from "../../src/crypto/pure.js";
-import { parseCertificate, parsePrivateKey, privateKeyMatchesCertificate, publicKeyOf } from "../../src/x509/index.js";
+import { nativeProvider } from "../../src/node/index.js";
+import { parseCertificate, parsePrivateKey, privateKeyFitsCertificate, privateKeyMatchesCertificate, publicKeyOf, readPrivateKey } from "../../src/x509/index.js";
 import { explicit, int, octets, oid, seq } from "./der-builder.js";
 import { certDer, readFixture, readFixtureBytes } from "./fixtures.js";
 
@@ -89,6 +91,37 @@ describe("privateKeyMatchesCertificate", () => {
       expect(privateKeyMatchesCertificate(server, parseCertificate(certDer(other))), other).toBe(false);
     }
     expect(privateKeyMatchesCertificate(parsePrivateKey(readFixture("keys/rsa.pem")), parseCertificate(certDer("leaf-rsa-pss")))).toBe(false);
+  });
+
+  // The engine's check (handshake/config): the key read without curve arithmetic, judged by the
+  // connection's provider: derived by a composed provider's module, by a test signature under a
+  // native one. It must agree with the stand-alone check above on every pair.
+  const minimal = createProvider({ hashes: [sha256], aeads: [aes128gcm], keyShares: [x25519], signatures: [ecdsaP256] });
+  test.each([
+    ["pure", pureProvider],
+    ["native", nativeProvider],
+  ] as const)("privateKeyFitsCertificate under the %s provider agrees on every pair and every mismatch", (_, provider) => {
+    for (const [keyFile, certName] of pairs) {
+      const key = readPrivateKey(keyFile.endsWith(".der") ? readFixtureBytes(keyFile) : readFixture(keyFile));
+      expect(privateKeyFitsCertificate(key, parseCertificate(certDer(certName)), provider), `${keyFile} ${certName}`).toBe(true);
+    }
+    const server = readPrivateKey(readFixture("keys/server.pem"));
+    for (const other of ["client", "leaf-p384", "leaf-ed25519", "leaf-rsa", "root-ca", "leaf-p521"]) {
+      expect(privateKeyFitsCertificate(server, parseCertificate(certDer(other)), provider), other).toBe(false);
+    }
+  });
+
+  test("a provider composed of ECDSA P-256 alone still judges a P-256 key (by derivation) and an Ed25519 key (by a signature it cannot make)", () => {
+    expect(privateKeyFitsCertificate(readPrivateKey(readFixture("keys/server.pem")), parseCertificate(certDer("server")), minimal)).toBe(true);
+    expect(privateKeyFitsCertificate(readPrivateKey(readFixture("keys/server.pem")), parseCertificate(certDer("client")), minimal)).toBe(false);
+    expect(() => privateKeyFitsCertificate(readPrivateKey(readFixture("keys/ed25519.pem")), parseCertificate(certDer("leaf-ed25519")), minimal)).toThrow("cannot sign with Ed25519 keys");
+  });
+
+  test("a key read without curve arithmetic keeps a wrong embedded public key aside, and it fits no certificate", () => {
+    const der = readFixtureBytes("keys/server.sec1.der").slice();
+    der[der.length - 1] ^= 1;
+    expect(privateKeyFitsCertificate(readPrivateKey(der), parseCertificate(certDer("expired")), pureProvider)).toBe(false);
+    expect(privateKeyFitsCertificate(readPrivateKey(readFixtureBytes("keys/server.sec1.der")), parseCertificate(certDer("expired")), pureProvider)).toBe(true);
   });
 
   test("a parsed key signs what the certificate's key verifies", () => {

@@ -1,6 +1,6 @@
 import type { CryptoProvider } from "../../crypto/provider.js";
 import { UsageError } from "../../bytes/index.js";
-import { type Certificate, parseCertificate, parsePrivateKey, pemCertificates, privateKeyMatchesCertificate } from "../../x509/index.js";
+import { type Certificate, parseCertificate, pemCertificates, privateKeyFitsCertificate, readPrivateKey } from "../../x509/index.js";
 import { type Signer, signerFromPrivateKey } from "../signer.js";
 import type { CertificateKeyPair, CommonConfig } from "./types.js";
 
@@ -36,8 +36,9 @@ export function loadCredentials(config: CertificateKeyPair | CommonConfig, provi
   const leaf = parseCertificate(chain[0]);
   if (config.signer) return { chain, leaf, signer: config.signer, issuerNames: issuerNamesOf(chain, leaf) };
   if (!config.privateKey) throw new UsageError("certificateChain needs privateKey or signer");
-  const key = typeof config.privateKey === "string" || config.privateKey instanceof Uint8Array ? parsePrivateKey(config.privateKey) : config.privateKey;
-  if (!privateKeyMatchesCertificate(key, leaf)) {
+  const key = typeof config.privateKey === "string" || config.privateKey instanceof Uint8Array ? readPrivateKey(config.privateKey) : config.privateKey;
+  // With the connection's provider, so that reading a key pulls no curve into a bundle.
+  if (!privateKeyFitsCertificate(key, leaf, provider)) {
     throw new UsageError(`privateKey does not match the certificate of ${leaf.subject.text}`);
   }
   const pssOnly = leaf.publicKey?.kind === "rsa" && leaf.publicKey.pssOnly;
