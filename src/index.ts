@@ -2,8 +2,7 @@
  * mutls: a sans-I/O TLS 1.3 engine for client and server, built around mutual authentication.
  * The public surface is deliberately small; see README.md for examples.
  */
-export { ClientConnection } from "./connection/client-connection.js";
-export { ServerConnection } from "./connection/server-connection.js";
+export { ClientConnection, ServerConnection, connect, accept, mtlsFetch } from "./default-provider.js";
 export type { Connection } from "./connection/connection.js";
 export type {
   ClientConfig,
@@ -15,6 +14,7 @@ export type {
 export type { HandshakeResult } from "./handshake/handshake-io.js";
 export type { Signer } from "./handshake/signer.js";
 export { signerFromPrivateKey } from "./handshake/signer.js";
+export { webCryptoSigner, type WebCryptoSignerOptions } from "./transport/webcrypto-signer.js";
 export type { CipherSuiteName, SignatureSchemeName } from "./handshake/codec/constants.js";
 export { TLSError, UsageError, AlertDescription, alertName, type AlertName, type ErrorOrigin, type TLSErrorReason } from "./bytes/index.js";
 export type {
@@ -29,6 +29,29 @@ export type {
   SignatureAlgorithm,
 } from "./crypto/provider.js";
 export { pureProvider, createPureProvider, type PureProviderOptions } from "./crypto/pure.js";
+export {
+  createProvider,
+  type ProviderAlgorithms,
+  sha256,
+  sha384,
+  sha512,
+  type HashAlgorithm,
+  aes128gcm,
+  aes256gcm,
+  chacha20poly1305,
+  type AeadCipher,
+  x25519,
+  secp256r1,
+  secp384r1,
+  x25519mlkem768,
+  type KeyShareGroup,
+  ecdsaP256,
+  ecdsaP384,
+  ed25519,
+  rsa,
+  type SignatureKeyAlgorithm,
+  type SignatureKeyType,
+} from "./crypto/algorithms.js";
 export type {
   PeerIdentity,
   Certificate,
@@ -51,7 +74,16 @@ export {
   parseSpiffeId,
   spiffePolicy,
 } from "./x509/index.js";
-export type { PeerAuthorizer, PeerAuthorizationContext, CertificateKeyPair, Limits } from "./handshake/config.js";
+export type {
+  PeerAuthorizer,
+  PeerAuthorizationContext,
+  CertificateKeyPair,
+  Limits,
+  ClientHelloInfo,
+  ServerCertificateSelector,
+  CertificateRequestInfo,
+  ClientCertificateSelector,
+} from "./handshake/config.js";
 export { DEFAULT_LIMITS } from "./handshake/config.js";
 export { MemorySessionStore, encodeSession, decodeSession, type SessionStore, type ResumableSession } from "./handshake/resumption/session-store.js";
 export type { ExternalPsk, PskModeName } from "./handshake/resumption/external-psk.js";
@@ -68,13 +100,12 @@ export { createCertificateSigningRequest, type CertificateSigningRequest, type C
 export type { Transport } from "./transport/transport.js";
 export { webStreamsTransport, webSocketTransport, memoryTransportPair } from "./transport/transport.js";
 export type { WebStreamsPair, WebSocketLike, MemoryTransportOptions } from "./transport/transport.js";
-export { connect, accept, type SecureConnection } from "./transport/secure-connection.js";
+export type { SecureConnection } from "./transport/secure-connection.js";
 export type { ConnectOptions, AcceptOptions, SecureTransportOptions, PemOrDer } from "./transport/options.js";
 export type { ScheduleTimeout } from "./transport/timer.js";
 export type { ReadableStream, WritableStream } from "./transport/stream-types.js";
 
 export {
-  mtlsFetch,
   createConnectionPool,
   ConnectionPool,
   HttpError,

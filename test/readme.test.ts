@@ -4,16 +4,17 @@ import { pathToFileURL } from "node:url";
 import { describe, expect, it, vi } from "vitest";
 
 // The examples of the README and of docs/ must run as written. Each ```js block is imported through
-// vitest's own transform, with the `mutls` import pointed at src/index.ts so no build is needed, and
+// vitest's own transform, with the `mutls` import pointed at src/index.ts (`mutls/core` at src/core.ts) so no build is needed, and
 // every `console.log(...); // value` comment must show up in what it printed.
 const root = resolve(import.meta.dirname, "..");
 const readme = readFileSync(join(root, "README.md"), "utf8");
-const documents = [
-  "README.md",
-  ...readdirSync(join(root, "docs"))
+// docs/recipes/ too: its pages quote runtime-specific files in ```javascript blocks, which
+// test/cli/recipes.test.ts and the runtime matrix run; any ```js block there runs here.
+const markdownIn = (dir: string): string[] =>
+  readdirSync(join(root, dir))
     .filter((f) => f.endsWith(".md"))
-    .map((f) => `docs/${f}`),
-];
+    .map((f) => `${dir}/${f}`);
+const documents = ["README.md", ...markdownIn("docs"), ...markdownIn("docs/recipes")];
 const blocks = documents.flatMap((file) => [...readFileSync(join(root, file), "utf8").matchAll(/```js\n([\s\S]*?)```/g)].map((m) => [file, m[1]] as const));
 
 describe("README", () => {
@@ -43,7 +44,8 @@ describe("README", () => {
     const dir = join(root, "test", ".readme-examples");
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `example-${i}.ts`);
-    writeFileSync(file, code.replace(/from "mutls"/g, `from ${JSON.stringify(join(root, "src/index.ts"))}`));
+    const entries = code.replace(/from "mutls\/core"/g, `from ${JSON.stringify(join(root, "src/core.ts"))}`);
+    writeFileSync(file, entries.replace(/from "mutls"/g, `from ${JSON.stringify(join(root, "src/index.ts"))}`));
     const printed: string[] = [];
     const spy = vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
       printed.push(args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" "));

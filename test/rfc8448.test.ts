@@ -318,7 +318,7 @@ async function replayClient(t: Trace): Promise<Replay> {
   await r.stage("ServerHello", () => feed(record(s, "server", "handshake", serverRecord++)));
   if (n === 7) await r.stage("server change_cipher_spec", () => feed(record(s, "server", "change_cipher_spec")));
   await r.stage("server flight", () => feed(record(s, "server", "handshake", serverRecord++)));
-  await r.stage("complete", () => ({ complete: conn().handshakeComplete, result: conn().result }));
+  await r.stage("complete", () => ({ complete: conn().handshakeComplete, handshake: conn().handshake }));
   if (n === 3) {
     // The client decrypts and accepts the ticket; this replay has no session store to keep it in.
     await r.stage("NewSessionTicket", () => feed(record(s, "server", "handshake", serverRecord++)));
@@ -384,7 +384,7 @@ async function replayServer(t: Trace): Promise<Replay> {
   await r.stage("client flight", () =>
     n === 7 ? feed(record(s, "client", "change_cipher_spec"), record(s, "client", "handshake", clientRecord++)) : feed(record(s, "client", "handshake", clientRecord++)),
   );
-  await r.stage("complete", () => ({ complete: conn().handshakeComplete, result: conn().result }));
+  await r.stage("complete", () => ({ complete: conn().handshakeComplete, handshake: conn().handshake }));
   if (n === 3) {
     await r.stage("read", () => {
       conn().receive(record(s, "client", "application_data"));
@@ -470,10 +470,10 @@ describe.each(SECTIONS)("RFC 8448 section %i", (n) => {
     });
 
     it("completes the handshake and logs the RFC's traffic secrets", () => {
-      const done = r.get<{ complete: boolean; result: { peerIdentity: PeerIdentity | null; cipherSuite: string } | null }>("complete");
+      const done = r.get<{ complete: boolean; handshake: { peerIdentity: PeerIdentity | null; cipherSuite: string } | null }>("complete");
       expect(done.complete).toBe(true);
-      expect(done.result?.cipherSuite).toBe("TLS_AES_128_GCM_SHA256");
-      expect(done.result?.peerIdentity?.subject).toBe(subjectOf(t.serverCertificate));
+      expect(done.handshake?.cipherSuite).toBe("TLS_AES_128_GCM_SHA256");
+      expect(done.handshake?.peerIdentity?.subject).toBe(subjectOf(t.serverCertificate));
       expect([...r.keyLog].sort()).toEqual(t.keyLog);
     });
 
@@ -555,10 +555,10 @@ describe.each(SECTIONS)("RFC 8448 section %i", (n) => {
       // Section 3: the RFC server follows with its NewSessionTicket (sealed under the server
       // application key, sequence 0); sections 5-7 send none.
       expect(r.get<string[]>("client flight")).toEqual(n === 3 ? hexRecords(record(s, "server", "handshake", 2)) : []);
-      const done = r.get<{ complete: boolean; result: { peerIdentity: PeerIdentity | null; cipherSuite: string } | null }>("complete");
+      const done = r.get<{ complete: boolean; handshake: { peerIdentity: PeerIdentity | null; cipherSuite: string } | null }>("complete");
       expect(done.complete).toBe(true);
-      expect(done.result?.cipherSuite).toBe("TLS_AES_128_GCM_SHA256");
-      expect(done.result?.peerIdentity?.subject ?? null).toBe(t.clientCertificate ? subjectOf(t.clientCertificate) : null);
+      expect(done.handshake?.cipherSuite).toBe("TLS_AES_128_GCM_SHA256");
+      expect(done.handshake?.peerIdentity?.subject ?? null).toBe(t.clientCertificate ? subjectOf(t.clientCertificate) : null);
       expect([...r.keyLog].sort()).toEqual(t.keyLog);
     });
 

@@ -1,17 +1,18 @@
 /**
- * Bundle-size entry: a client limited to X25519/P-256 key exchange, AES-128-GCM and ECDSA P-256.
- * The restriction is configuration (names), so what a bundler can drop depends on the provider
- * being composable from per-algorithm modules; bench/README.md explains the result.
+ * Bundle-size entry: a client with one signature algorithm (ECDSA P-256), X25519, AES-128-GCM and
+ * SHA-256, built on the core entry (no default provider) with a provider composed of those modules
+ * alone, so the bundler drops every other algorithm.
  */
-import { ClientConnection } from "../../src/index.js";
+import { ClientConnection, type ClientConfig, aes128gcm, createProvider, ecdsaP256, sha256, x25519 } from "../../src/core.js";
 
-type ClientConfig = ConstructorParameters<typeof ClientConnection>[0];
+const provider = createProvider({ hashes: [sha256], aeads: [aes128gcm], keyShares: [x25519], signatures: [ecdsaP256] });
 
-export function connectMinimal(config: Omit<ClientConfig, "cipherSuites" | "groups" | "signatureSchemes">): ClientConnection {
+export function connectMinimal(config: Omit<ClientConfig, "provider" | "cipherSuites" | "groups" | "signatureSchemes">): ClientConnection {
   return new ClientConnection({
     ...config,
+    provider,
     cipherSuites: ["TLS_AES_128_GCM_SHA256"],
-    groups: ["x25519", "secp256r1"],
+    groups: ["x25519"],
     signatureSchemes: ["ecdsa_secp256r1_sha256"],
   });
 }

@@ -45,6 +45,8 @@ export interface BenchResults {
     server_min_gz: number;
     full_min_gz: number;
     minimal_client_min_gz: number;
+    /** The minimal client with Ed25519 as its signature algorithm (no target). */
+    minimal_client_ed25519_min_gz?: number;
     breakdown?: Record<string, Record<string, number>>;
   };
   interpreters: {

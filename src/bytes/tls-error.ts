@@ -2,9 +2,11 @@ import { AlertDescription, type AlertName, alertName } from "./alert.js";
 
 /**
  * Who raised an error: `local` when this endpoint detected the problem (and sent the alert),
- * `remote` when the peer sent us a fatal alert.
+ * `remote` when the peer sent us a fatal alert, `transport` when the connection underneath TLS
+ * failed (refused, reset, a WebSocket error): then no alert went either way, and `alert` holds
+ * internal_error only because the field needs a value.
  */
-export type ErrorOrigin = "local" | "remote";
+export type ErrorOrigin = "local" | "remote" | "transport";
 
 /**
  * Why a connection failed, as a stable code a program can switch on (the alert says what went on
@@ -48,6 +50,11 @@ export type TLSErrorReason =
   | "not_authorized"
   /** The peer made us pass a configured limit or budget (`limits.*`, verification cost); the message names it. */
   | "limit_exceeded"
+  /**
+   * Our own credential hook (`selectCertificate`, `selectClientCertificate`) threw or returned an
+   * unusable chain (internal_error), or a server's had no certificate for the hello (handshake_failure).
+   */
+  | "credential_unavailable"
   /** A failure inside mutls or its crypto provider (internal_error). */
   | "internal_error";
 
@@ -109,7 +116,7 @@ export class TLSError extends Error {
     super(message);
     this.alert = alert;
     this.origin = origin;
-    this.reason = reason ?? (origin === "remote" ? "peer_alert" : reasonOfAlert(alert));
+    this.reason = reason ?? (origin === "remote" ? "peer_alert" : origin === "transport" ? "transport_failure" : reasonOfAlert(alert));
   }
 
   /** The RFC name of the alert, such as `certificate_required`. */

@@ -174,7 +174,7 @@ export async function clientCommand(argv: readonly string[], io: CommandIo, stop
   const outcome = watch.outcome();
   io.stderr(`mutls client: connected to ${host}:${port}: ${describeHandshake(connection.handshake)}`);
   const psk = connection.handshake.pskIdentity;
-  if (psk !== null && connection.peer !== undefined) io.stderr(`mutls client: server ${describeIdentity(connection.peer)}, verified against --ca, and PSK identity "${psk}" (RFC 8773)`);
+  if (psk !== null && connection.peer !== null) io.stderr(`mutls client: server ${describeIdentity(connection.peer)}, verified against --ca, and PSK identity "${psk}" (RFC 8773)`);
   else if (psk !== null) io.stderr(`mutls client: server authenticated by PSK identity "${psk}"`);
   else io.stderr(`mutls client: server ${describeIdentity(connection.peer)}, verified against --ca`);
   io.stderr(`mutls client: ${describeClientCertificate(outcome, configured, subject)}`);

@@ -23,6 +23,8 @@ export function describeHandshake(result: HandshakeResult): string {
 
 /** "certificate_required (alert from the peer): ..." */
 export function describeError(error: TLSError): string {
+  // A transport failure carries no alert: naming one would send the reader after a TLS problem.
+  if (error.origin === "transport") return `transport failure (no TLS alert): ${error.message}`;
   const who = error.origin === "remote" ? "alert from the peer" : "detected locally";
   return `${error.alertName} (${who}): ${error.message}`;
 }
@@ -58,5 +60,5 @@ export function handshakeJson(result: HandshakeResult): Record<string, unknown> 
 
 /** A TLSError as `--json` prints it. */
 export function errorJson(error: TLSError): Record<string, unknown> {
-  return { alert: error.alertName, origin: error.origin, message: error.message };
+  return { alert: error.origin === "transport" ? null : error.alertName, origin: error.origin, message: error.message };
 }

@@ -6,6 +6,7 @@ import { VERSION } from "../index.js";
 import { type CommandSpec, UsageError, formatHelp, wantsHelp } from "./args.js";
 import { CLIENT_SPEC, clientCommand, type CommandIo } from "./client-command.js";
 import { DemoFailure, runDemo } from "./demo-command.js";
+import { RELAY_SPEC, relayCommand } from "./relay-command.js";
 import { SERVER_SPEC, serverCommand } from "./server-command.js";
 
 const DEMO_SPEC: CommandSpec = {
@@ -21,6 +22,7 @@ usage:
   mutls demo                      a traced mutual TLS handshake on 127.0.0.1 (no set-up needed)
   mutls client HOST:PORT [...]    connect like openssl s_client: summary on stderr, stdin <-> connection
   mutls server --listen H:P [...] serve like openssl s_server: one line per connection on stderr
+  mutls relay --listen H:P --to H:P  WebSocket-to-TCP relay for browsers (ciphertext only)
   mutls cert ca|issue|csr|inspect a development CA, certificates, signing requests, inspection
   mutls --version                 print the version
   mutls help                      print this help
@@ -75,7 +77,7 @@ function help(spec: CommandSpec): number {
   return 0;
 }
 
-const isCommand = (name: string | undefined): boolean => name === "client" || name === "server" || name === "demo";
+const isCommand = (name: string | undefined): boolean => name === "client" || name === "server" || name === "demo" || name === "relay";
 
 async function main(args: string[]): Promise<number> {
   const [command, ...rest] = args;
@@ -101,6 +103,9 @@ async function main(args: string[]): Promise<number> {
       case "server":
         if (wantsHelp(rest)) return help(SERVER_SPEC);
         return await serverCommand(rest, io, stopSignal());
+      case "relay":
+        if (wantsHelp(rest)) return help(RELAY_SPEC);
+        return await relayCommand(rest, io, stopSignal());
       case "cert":
         return await certCommand(rest);
       default:

@@ -2,7 +2,8 @@
  * `mutls server --listen HOST:PORT`, like `openssl s_server`: one stderr line per connection with
  * the client's identity or why it was refused; `--echo` sends application data back, `--http`
  * answers HTTP requests with the client's identity (like `s_server -www`), otherwise data goes to
- * stdout. Runs until SIGINT or SIGTERM. Start-up problems (files, the address) exit 2.
+ * stdout. Runs until SIGINT or SIGTERM. Start-up problems (files, the address) exit 2. New
+ * --cert/--key/--ca files are picked up while it runs (credential-reload.ts).
  */
 import type { Writable } from "node:stream";
 import { TLSError, type AcceptOptions, type SecureConnection } from "../index.js";
@@ -10,6 +11,7 @@ import { createMtlsServer, type MtlsServer, type RemoteEndpoint } from "../node/
 import { type CommandSpec, type ParsedArgs, UsageError, commaList, parseCipherSuites, parseFlags, parseGroups, parseHostPort } from "./args.js";
 import { ALGORITHM_FLAGS, type CommandIo } from "./client-command.js";
 import { credentialFlags } from "./credential-flags.js";
+import { reloadCredentialsOnChange } from "./credential-reload.js";
 import { describeError, describeHandshake, describeIdentity, errorJson, handshakeJson, identityJson } from "./describe.js";
 import { serveHttpIdentity } from "./http-identity.js";
 import { PSK_FLAGS, SERVER_EARLY_DATA_BYTES, SERVER_RESUMPTION_FLAGS, externalPskOption, ticketsOption } from "./resumption-flags.js";
@@ -18,7 +20,7 @@ import { SESSION_FLAGS, describeExport, keyLogOption, parseExport, recordSizeLim
 export const SERVER_SPEC: CommandSpec = {
   name: "server",
   summary:
-    "Serves like openssl s_server: checks --cert/--key/--ca and the address at start-up, then prints one line per connection on stderr (the client's identity, or why it was refused). Data from clients goes to stdout unless --echo or --http. Runs until Ctrl-C or SIGTERM.",
+    "Serves like openssl s_server: checks --cert/--key/--ca and the address at start-up, then prints one line per connection on stderr (the client's identity, or why it was refused). Data from clients goes to stdout unless --echo or --http. Runs until Ctrl-C or SIGTERM. Reloads --cert/--key/--ca when the files change or on SIGHUP, for new connections; a bad new file keeps the old ones, and the log says why.",
   flags: [
     { name: "listen", value: "HOST:PORT", help: "the address to listen on (required; port 0 picks a free port, printed at start)" },
     { name: "cert", value: "FILE", help: "the server's certificate chain (PEM or DER, leaf first)" },
@@ -69,7 +71,7 @@ function clientAuthOptions(args: ParsedArgs): Pick<AcceptOptions, "requestCert" 
 function describeClient(connection: SecureConnection): string {
   const psk = connection.handshake.pskIdentity;
   if (psk === null) return describeIdentity(connection.peer);
-  return connection.peer === undefined ? `PSK identity "${psk}"` : `${describeIdentity(connection.peer)} and PSK identity "${psk}" (RFC 8773)`;
+  return connection.peer === null ? `PSK identity "${psk}"` : `${describeIdentity(connection.peer)} and PSK identity "${psk}" (RFC 8773)`;
 }
 
 /** Binds, turning the address problems a user can fix into one line naming --listen. */
@@ -134,7 +136,7 @@ export async function serverCommand(argv: readonly string[], io: CommandIo, stop
         io.stderr(`mutls server: ${at(remote)} accepted: client ${describeClient(connection)}; ${describeHandshake(connection.handshake)}${connection.handshake.resumed ? ", resumed" : ""}${connection.handshake.earlyData === "accepted" ? ", 0-RTT data accepted" : ""}`);
         if (json) io.stdout.write(JSON.stringify({ ok: true, role: "server", remote: at(remote), ...handshakeJson(connection.handshake), peer: identityJson(connection.peer) }) + "\n");
         if (exportRequest) io.stderr(`mutls server: ${at(remote)} ${describeExport(connection, exportRequest)}`);
-        if (postHandshakeAuth && connection.peer === undefined) requestCertificateAfterHandshake(connection, at(remote), io);
+        if (postHandshakeAuth && connection.peer === null) requestCertificateAfterHandshake(connection, at(remote), io);
         const serving = http ? serveHttpIdentity(connection).then((n) => io.stderr(`mutls server: ${at(remote)} answered ${n} HTTP request(s)`)) : serveConnection(connection, echo, io.stdout);
         serving.then(
           () => io.stderr(`mutls server: ${at(remote)} closed cleanly`),
@@ -149,7 +151,9 @@ export async function serverCommand(argv: readonly string[], io: CommandIo, stop
   }
   const bound = await listenOn(server, listen, host, port);
   io.stderr(`mutls server: listening on ${at(bound)}`);
+  const reloader = reloadCredentialsOnChange(args, files, server, io.stderr);
   await stop;
+  reloader.stop();
   await server.close();
   return 0;
 }

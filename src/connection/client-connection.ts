@@ -6,12 +6,12 @@ import { Connection } from "./connection.js";
 /** A TLS 1.3 client. The ClientHello is queued on construction: call `takeOutput()` first. */
 export class ClientConnection extends Connection {
   /** Null once the handshake is complete: the post-handshake state takes over. */
-  private handshake: ClientHandshake | null;
+  private inProgress: ClientHandshake | null;
 
   constructor(config: ClientConfig) {
     super(resolveConfig(config));
     const handshake = new ClientHandshake(this.config, config, this.io);
-    this.handshake = handshake;
+    this.inProgress = handshake;
     // RFC 8446 §5.1: an initial ClientHello may carry legacy_record_version 0x0301 for old middleboxes.
     this.setPlaintextRecordVersion(0x0301);
     this.start(() => {
@@ -21,13 +21,13 @@ export class ClientConnection extends Connection {
     this.setPlaintextRecordVersion(0x0303);
     // §5.1: only the first ClientHello may carry record version 0x0301; the §D.4
     // change_cipher_spec and 0-RTT records that follow it use 0x0303.
-    // The handshake cannot complete before the server answers, so `handshake` is still current here.
+    // The handshake cannot complete before the server answers, so `inProgress` is still current here.
     this.start(() => handshake.sendEarlyData());
   }
 
   protected get step(): Step {
-    if (this.handshake === null) throw new Error("no handshake step after the handshake completed");
-    return this.handshake.step;
+    if (this.inProgress === null) throw new Error("no handshake step after the handshake completed");
+    return this.inProgress.step;
   }
 
   protected get helloSeen(): boolean {
@@ -35,6 +35,6 @@ export class ClientConnection extends Connection {
   }
 
   protected dropHandshake(): void {
-    this.handshake = null;
+    this.inProgress = null;
   }
 }

@@ -123,8 +123,11 @@ export abstract class Connection {
 
   // ---- public API ----
 
-  /** Handshake outcome, once this side has completed the handshake. */
-  get result(): HandshakeResult | null {
+  /**
+   * The handshake's outcome once this side has completed it, else null. The same name as
+   * `SecureConnection.handshake` on the transport, which exists only after the handshake.
+   */
+  get handshake(): HandshakeResult | null {
     return this.handshakeResult;
   }
 

@@ -7,11 +7,11 @@ import { Connection } from "./connection.js";
 /** A TLS 1.3 server: feed it the client's bytes with `receive()`. */
 export class ServerConnection extends Connection {
   /** Null once the handshake is complete: the post-handshake state takes over. */
-  private handshake: ServerHandshake | null;
+  private inProgress: ServerHandshake | null;
 
   constructor(config: ServerConfig) {
     super(resolveConfig(config));
-    this.handshake = new ServerHandshake(this.config, config, this.io);
+    this.inProgress = new ServerHandshake(this.config, config, this.io);
   }
 
   /** The client offered post_handshake_auth (RFC 8446 §4.2.6): it can be asked for a certificate later. */
@@ -29,15 +29,15 @@ export class ServerConnection extends Connection {
   }
 
   protected get step(): Step {
-    if (this.handshake === null) throw new Error("no handshake step after the handshake completed");
-    return this.handshake.step;
+    if (this.inProgress === null) throw new Error("no handshake step after the handshake completed");
+    return this.inProgress.step;
   }
 
   protected get helloSeen(): boolean {
-    return this.handshake === null || this.handshake.clientHelloReceived;
+    return this.inProgress === null || this.inProgress.clientHelloReceived;
   }
 
   protected dropHandshake(): void {
-    this.handshake = null;
+    this.inProgress = null;
   }
 }

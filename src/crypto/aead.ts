@@ -1,6 +1,7 @@
 /**
  * The TLS 1.3 AEADs (RFC 8446 §5.2, cipher suites of §B.4) behind the in-place `AeadKey`
- * interface, on the in-house AES-GCM and ChaCha20-Poly1305 (gcm.ts, chacha20-poly1305.ts).
+ * interface, on the in-house AES-GCM and ChaCha20-Poly1305 (gcm.ts, chacha20-poly1305.ts), one
+ * module per AEAD so that a composed provider pulls in only the ciphers it names.
  *
  * @noble/ciphers offers only one-shot AEADs: each call expands the AES key, rebuilds the GHASH
  * tables and allocates its output. Here the per-key state is built once, when the traffic key is
@@ -29,7 +30,7 @@ export function aeadKeyLength(algorithm: AeadAlgorithm): number {
 }
 
 /** The in-place cipher under an `AeadKey`: the caller has checked the nonce and the bounds. */
-interface InPlaceAead {
+export interface InPlaceAead {
   seal(nonce: Uint8Array, aad: Uint8Array, buf: Uint8Array, offset: number, length: number): void;
   open(nonce: Uint8Array, aad: Uint8Array, buf: Uint8Array, offset: number, length: number): boolean;
 }
@@ -63,16 +64,29 @@ function checkNonce(nonce: Uint8Array): void {
 }
 
 /**
+ * One TLS 1.3 AEAD (RFC 8446 §B.4), as a module a composed provider may carry (`createProvider`):
+ * `aes128gcm`, `aes256gcm` or `chacha20poly1305`.
+ */
+export interface AeadCipher {
+  readonly algorithm: AeadAlgorithm;
+  /** Expands the key into per-key state (round keys, GHASH table, key words). */
+  expandKey(key: Uint8Array, gcmTables: GcmTableSize): InPlaceAead;
+}
+
+export const aes128gcm: AeadCipher = { algorithm: "AES-128-GCM", expandKey: (key, gcmTables) => new AesGcm(key, gcmTables) };
+export const aes256gcm: AeadCipher = { algorithm: "AES-256-GCM", expandKey: (key, gcmTables) => new AesGcm(key, gcmTables) };
+export const chacha20poly1305: AeadCipher = { algorithm: "CHACHA20-POLY1305", expandKey: (key) => new ChaCha20Poly1305(key) };
+
+/**
  * Binds an AEAD to one traffic key, checking the key once rather than per record. `gcmTables`
  * picks the GHASH table of AES-GCM keys (ghash.ts).
  */
-export function createAeadKey(algorithm: AeadAlgorithm, key: Uint8Array, gcmTables: GcmTableSize = "compact"): AeadKey {
-  const keyLength = aeadKeyLength(algorithm);
+export function bindAeadKey(cipher: AeadCipher, key: Uint8Array, gcmTables: GcmTableSize = "compact"): AeadKey {
+  const keyLength = aeadKeyLength(cipher.algorithm);
   if (key.length !== keyLength) {
-    fail("internal_error", `${algorithm} needs a ${keyLength}-byte key, got ${key.length}`);
+    fail("internal_error", `${cipher.algorithm} needs a ${keyLength}-byte key, got ${key.length}`);
   }
   // The key is consumed here (expanded into round keys / key words), so a caller reusing its key
   // buffer cannot change a live traffic key.
-  const cipher = algorithm === "CHACHA20-POLY1305" ? new ChaCha20Poly1305(key) : new AesGcm(key, gcmTables);
-  return new BoundAeadKey(algorithm, cipher);
+  return new BoundAeadKey(cipher.algorithm, cipher.expandKey(key, gcmTables));
 }

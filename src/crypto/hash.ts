@@ -1,8 +1,10 @@
 /**
- * SHA-2, HMAC and HKDF on @noble/hashes. The provider exposes these through `CryptoProvider`;
- * the RSA code imports them directly because its encodings are defined over a named hash.
+ * SHA-2, HMAC and HKDF on @noble/hashes, one `HashAlgorithm` per hash (`sha256`, `sha384`,
+ * `sha512`) so that a provider composed with `createProvider` carries only the hashes it names.
+ * The functions by name (`hash`, `hmac`, ...) serve the RSA code, whose encodings are defined over
+ * a named hash, and import all three.
  */
-import { sha256, sha384, sha512 } from "@noble/hashes/sha2.js";
+import { sha256 as nobleSha256, sha384 as nobleSha384, sha512 as nobleSha512 } from "@noble/hashes/sha2.js";
 import { hmac as nobleHmac } from "@noble/hashes/hmac.js";
 import { extract, expand } from "@noble/hashes/hkdf.js";
 import type { CHash } from "@noble/hashes/utils.js";
@@ -16,14 +18,35 @@ interface IncrementalHash {
   clone(): IncrementalHash;
 }
 
+/** One hash with what TLS 1.3 builds on it: HMAC (RFC 2104) and HKDF (RFC 5869). */
+export interface HashAlgorithm {
+  readonly name: HashName;
+  hash(data: Uint8Array): Uint8Array;
+  createHash(): HashContext;
+  hmac(key: Uint8Array, data: Uint8Array): Uint8Array;
+  hkdfExtract(salt: Uint8Array, ikm: Uint8Array): Uint8Array;
+  hkdfExpand(prk: Uint8Array, info: Uint8Array, length: number): Uint8Array;
+}
+
+function nobleHashAlgorithm(name: HashName, h: CHash): HashAlgorithm {
+  return {
+    name,
+    hash: (data) => h(data),
+    createHash: () => new NobleHashContext(h.create()),
+    hmac: (key, data) => nobleHmac(h, key, data),
+    hkdfExtract: (salt, ikm) => extract(h, ikm, salt),
+    hkdfExpand: (prk, info, length) => checkedHkdfExpand(name, h, prk, info, length),
+  };
+}
+
 function nobleHash(name: HashName): CHash {
   switch (name) {
     case "SHA-256":
-      return sha256;
+      return nobleSha256;
     case "SHA-384":
-      return sha384;
+      return nobleSha384;
     case "SHA-512":
-      return sha512;
+      return nobleSha512;
     default:
       return fail("internal_error", `unsupported hash ${String(name)}`);
   }
@@ -68,11 +91,19 @@ export function hkdfExtract(name: HashName, salt: Uint8Array, ikm: Uint8Array): 
 
 /** HKDF-Expand, RFC 5869 §2.3: L must not exceed 255*HashLen. */
 export function hkdfExpand(name: HashName, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+  return checkedHkdfExpand(name, nobleHash(name), prk, info, length);
+}
+
+function checkedHkdfExpand(name: HashName, h: CHash, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
   const hLen = hashLength(name);
   if (!Number.isInteger(length) || length < 0 || length > 255 * hLen) {
     fail("internal_error", `HKDF-Expand cannot produce ${length} bytes with ${name}`);
   }
   // RFC 5869 §2.3 requires PRK of at least HashLen octets; a shorter one is a caller bug.
   if (prk.length < hLen) fail("internal_error", `HKDF-Expand PRK is shorter than ${name} output`);
-  return expand(nobleHash(name), prk, info, length);
+  return expand(h, prk, info, length);
 }
+
+export const sha256: HashAlgorithm = /* @__PURE__ */ nobleHashAlgorithm("SHA-256", nobleSha256);
+export const sha384: HashAlgorithm = /* @__PURE__ */ nobleHashAlgorithm("SHA-384", nobleSha384);
+export const sha512: HashAlgorithm = /* @__PURE__ */ nobleHashAlgorithm("SHA-512", nobleSha512);

@@ -1,9 +1,10 @@
 /**
- * Ephemeral (EC)DHE key shares for the groups of RFC 8446 §4.2.7, on @noble/curves.
+ * Ephemeral (EC)DHE key shares for the groups of RFC 8446 §4.2.7, on @noble/curves, one
+ * `KeyShareGroup` per group so that a composed provider pulls in only the curves it names.
  * Peer values are untrusted: every failure becomes `null` so the engine can send
  * `illegal_parameter` (RFC 8446 §4.2.8.2), never an exception from deep inside a curve library.
  */
-import { x25519 } from "@noble/curves/ed25519.js";
+import { x25519 as nobleX25519 } from "@noble/curves/ed25519.js";
 import { p256, p384 } from "@noble/curves/nist.js";
 import { randomBytes as nobleRandomBytes } from "@noble/hashes/utils.js";
 import { fail } from "../bytes/index.js";
@@ -19,7 +20,9 @@ const PRIVATE_KEY_LENGTH: Record<GroupName, number> = {
   [X25519MLKEM768]: HYBRID_PRIVATE_KEY_LENGTH,
 };
 
-function nistCurve(group: "secp256r1" | "secp384r1"): typeof p256 {
+type NistCurve = typeof p256;
+
+function nistCurve(group: "secp256r1" | "secp384r1"): NistCurve {
   return group === "secp256r1" ? p256 : p384;
 }
 
@@ -28,7 +31,7 @@ class X25519KeyShare implements KeyShare {
   readonly publicKey: Uint8Array;
 
   constructor(private readonly privateKey: Uint8Array) {
-    this.publicKey = x25519.getPublicKey(privateKey);
+    this.publicKey = nobleX25519.getPublicKey(privateKey);
   }
 
   deriveSharedSecret(peerPublicKey: Uint8Array): Uint8Array | null {
@@ -36,7 +39,7 @@ class X25519KeyShare implements KeyShare {
     let shared: Uint8Array;
     try {
       // noble rejects the low-order u values up front (they would give the all-zero output).
-      shared = x25519.getSharedSecret(this.privateKey, peerPublicKey);
+      shared = nobleX25519.getSharedSecret(this.privateKey, peerPublicKey);
     } catch {
       return null;
     }
@@ -52,10 +55,11 @@ class NistKeyShare implements KeyShare {
 
   constructor(
     readonly group: "secp256r1" | "secp384r1",
+    private readonly curve: NistCurve,
     private readonly privateKey: Uint8Array,
   ) {
     // RFC 8446 §4.2.8.2: the uncompressed form, 0x04 || X || Y.
-    this.publicKey = nistCurve(group).getPublicKey(privateKey, false);
+    this.publicKey = curve.getPublicKey(privateKey, false);
   }
 
   deriveSharedSecret(peerPublicKey: Uint8Array): Uint8Array | null {
@@ -65,7 +69,7 @@ class NistKeyShare implements KeyShare {
     try {
       // noble decodes the point and checks that it lies on the curve and is not the identity,
       // which is the validation RFC 8446 §4.2.8.2 requires of the receiver.
-      sharedPoint = nistCurve(this.group).getSharedSecret(this.privateKey, peerPublicKey, true);
+      sharedPoint = this.curve.getSharedSecret(this.privateKey, peerPublicKey, true);
     } catch {
       return null;
     }
@@ -81,31 +85,54 @@ class NistKeyShare implements KeyShare {
  * RFC 8448 and by `generateKeyShare`.
  */
 export function keyShareFromPrivateKey(group: GroupName, privateKey: Uint8Array): KeyShare {
-  const expected = PRIVATE_KEY_LENGTH[group];
-  if (expected === undefined) fail("internal_error", `unsupported group ${String(group)}`);
-  if (privateKey.length !== expected) {
-    fail("internal_error", `a ${group} private key is ${expected} bytes, got ${privateKey.length}`);
-  }
-  const own = privateKey.slice();
-  if (group === "x25519") return new X25519KeyShare(own);
-  if (group === X25519MLKEM768) {
-    return hybridKeyShare(own.subarray(0, MLKEM768_SEED_LENGTH), new X25519KeyShare(own.slice(MLKEM768_SEED_LENGTH)));
-  }
-  if (!nistCurve(group).utils.isValidSecretKey(own)) fail("internal_error", `invalid ${group} private key`);
-  return new NistKeyShare(group, own);
-}
-
-/** A fresh ephemeral key share, with private randomness from noble's CSPRNG (crypto.getRandomValues). */
-export function generateKeyShare(group: GroupName): KeyShare {
   switch (group) {
     case "x25519":
-      return keyShareFromPrivateKey(group, x25519.utils.randomSecretKey());
+      return x25519Share(privateKey);
     case "secp256r1":
     case "secp384r1":
-      return keyShareFromPrivateKey(group, nistCurve(group).utils.randomSecretKey());
+      return nistShare(group, nistCurve(group), privateKey);
     case X25519MLKEM768:
-      return hybridKeyShare(nobleRandomBytes(MLKEM768_SEED_LENGTH), keyShareFromPrivateKey("x25519", x25519.utils.randomSecretKey()));
+      return hybridShare(privateKey);
     default:
       return fail("internal_error", `unsupported group ${String(group)}`);
   }
 }
+
+/**
+ * One key exchange group as a module a composed provider may carry (`createProvider`):
+ * `x25519`, `secp256r1`, `secp384r1` or `x25519mlkem768`.
+ */
+export interface KeyShareGroup {
+  readonly group: GroupName;
+  /** A fresh ephemeral key share, with private randomness from noble's CSPRNG (crypto.getRandomValues). */
+  generate(): KeyShare;
+}
+
+function checkedLength(group: GroupName, privateKey: Uint8Array): Uint8Array {
+  const expected = PRIVATE_KEY_LENGTH[group];
+  if (privateKey.length !== expected) fail("internal_error", `a ${group} private key is ${expected} bytes, got ${privateKey.length}`);
+  return privateKey.slice();
+}
+
+function x25519Share(privateKey: Uint8Array): KeyShare {
+  return new X25519KeyShare(checkedLength("x25519", privateKey));
+}
+
+function nistShare(group: "secp256r1" | "secp384r1", curve: NistCurve, privateKey: Uint8Array): KeyShare {
+  const own = checkedLength(group, privateKey);
+  if (!curve.utils.isValidSecretKey(own)) fail("internal_error", `invalid ${group} private key`);
+  return new NistKeyShare(group, curve, own);
+}
+
+function hybridShare(privateKey: Uint8Array): KeyShare {
+  const own = checkedLength(X25519MLKEM768, privateKey);
+  return hybridKeyShare(own.subarray(0, MLKEM768_SEED_LENGTH), new X25519KeyShare(own.slice(MLKEM768_SEED_LENGTH)));
+}
+
+export const x25519: KeyShareGroup = { group: "x25519", generate: () => x25519Share(nobleX25519.utils.randomSecretKey()) };
+export const secp256r1: KeyShareGroup = { group: "secp256r1", generate: () => nistShare("secp256r1", p256, p256.utils.randomSecretKey()) };
+export const secp384r1: KeyShareGroup = { group: "secp384r1", generate: () => nistShare("secp384r1", p384, p384.utils.randomSecretKey()) };
+export const x25519mlkem768: KeyShareGroup = {
+  group: X25519MLKEM768,
+  generate: () => hybridKeyShare(nobleRandomBytes(MLKEM768_SEED_LENGTH), x25519Share(nobleX25519.utils.randomSecretKey())),
+};

@@ -115,6 +115,61 @@ export interface CryptoProvider {
   /** Returns false for a bad signature or a key that does not fit the algorithm; never throws for those. */
   verify(algorithm: SignatureAlgorithm, key: PublicKey, message: Uint8Array, signature: Uint8Array): boolean;
   sign(algorithm: SignatureAlgorithm, key: PrivateKey, message: Uint8Array): Uint8Array;
+
+  /**
+   * The operations this provider can also answer later (WebCrypto, a secure element, a KMS). When
+   * absent, `asyncOperations(provider)` is the provider itself: every answer is synchronous.
+   * The synchronous methods above must keep working whatever this holds, for callers that cannot
+   * wait (the engine's synchronous API).
+   */
+  readonly asynchronous?: AsyncCryptoOperations;
+}
+
+/**
+ * A result the provider may give now or later. A provider that answers at once returns the value
+ * itself, so its caller pays no Promise (issue 13: the synchronous path stays as fast as before).
+ */
+export type MaybePromise<T> = T | Promise<T>;
+
+/** True when an operation answered later. Any thenable counts, so a Promise from another realm does too. */
+export function isPromise<T>(value: MaybePromise<T>): value is Promise<T> {
+  return typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function";
+}
+
+/** A `KeyShare` whose Diffie-Hellman may finish later; a `KeyShare` is one. Same null rule. */
+export interface AsyncKeyShare {
+  readonly group: GroupName;
+  readonly publicKey: Uint8Array;
+  deriveSharedSecret(peerPublicKey: Uint8Array): MaybePromise<Uint8Array | null>;
+}
+
+/**
+ * An `AeadKey` whose calls may finish later; an `AeadKey` is one. Same in-place contract. A call
+ * reads `nonce` and `aad` before it returns, so the caller may reuse those buffers at once; it owns
+ * `buf[offset, offset+length+16)` until the returned Promise settles, and must not touch it meanwhile.
+ */
+export interface AsyncAeadKey {
+  readonly algorithm: AeadAlgorithm;
+  seal(nonce: Uint8Array, aad: Uint8Array, buf: Uint8Array, offset: number, length: number): MaybePromise<void>;
+  open(nonce: Uint8Array, aad: Uint8Array, buf: Uint8Array, offset: number, length: number): MaybePromise<boolean>;
+}
+
+/**
+ * The expensive provider operations in a form that may answer later, with the same meaning and
+ * the same failure values as their synchronous twins on `CryptoProvider` (a `CryptoProvider` is
+ * itself one). Each answers synchronously where it can: an algorithm the runtime lacks falls back
+ * to synchronous code and returns a plain value. A rejected Promise means what a throw means.
+ */
+export interface AsyncCryptoOperations {
+  generateKeyShare(group: GroupName): MaybePromise<AsyncKeyShare>;
+  aead(algorithm: AeadAlgorithm, key: Uint8Array): MaybePromise<AsyncAeadKey>;
+  verify(algorithm: SignatureAlgorithm, key: PublicKey, message: Uint8Array, signature: Uint8Array): MaybePromise<boolean>;
+  sign(algorithm: SignatureAlgorithm, key: PrivateKey, message: Uint8Array): MaybePromise<Uint8Array>;
+}
+
+/** The operations to call when the caller can wait: the provider's asynchronous ones, else the provider itself. */
+export function asyncOperations(provider: CryptoProvider): AsyncCryptoOperations {
+  return provider.asynchronous ?? provider;
 }
 
 export function hashLength(name: HashName): number {

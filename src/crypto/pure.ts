@@ -1,20 +1,16 @@
 /**
- * The pure provider: every primitive in portable TypeScript (noble for hashes, curves and ciphers,
- * in-house BigInt RSA). It runs in any JavaScript runtime with `crypto.getRandomValues`.
+ * The pure provider: every primitive in portable TypeScript (noble for hashes and curves, in-house
+ * AEADs and BigInt RSA), composed from every per-algorithm module. It runs in any JavaScript
+ * runtime with `crypto.getRandomValues`. An application that needs fewer algorithms composes its
+ * own with `createProvider` (compose.ts) and imports only those.
  */
-import { randomBytes as nobleRandomBytes } from "@noble/hashes/utils.js";
-import { fail } from "../bytes/index.js";
-import { createAeadKey } from "./aead.js";
+import { aes128gcm, aes256gcm, chacha20poly1305 } from "./aead.js";
+import { type ProviderAlgorithms, createProvider } from "./compose.js";
 import type { GcmTableSize } from "./ghash.js";
-import { createHash, hash, hkdfExpand, hkdfExtract, hmac } from "./hash.js";
-import { generateKeyShare } from "./key-share.js";
+import { sha256, sha384, sha512 } from "./hash.js";
+import { secp256r1, secp384r1, x25519, x25519mlkem768 } from "./key-share.js";
 import type { CryptoProvider } from "./provider.js";
-import { signMessage, verifySignature } from "./signature.js";
-
-function randomBytes(length: number): Uint8Array {
-  if (!Number.isInteger(length) || length < 0) fail("internal_error", `cannot make ${length} random bytes`);
-  return nobleRandomBytes(length);
-}
+import { ecdsaP256, ecdsaP384, ed25519, rsa } from "./signature.js";
 
 /** Choices for `createPureProvider`. */
 export interface PureProviderOptions {
@@ -25,19 +21,15 @@ export interface PureProviderOptions {
   readonly gcmTables?: GcmTableSize;
 }
 
-export const pureProvider: CryptoProvider = {
+const EVERY_ALGORITHM: ProviderAlgorithms = {
   name: "pure",
-  randomBytes,
-  hash,
-  createHash,
-  hmac,
-  hkdfExtract,
-  hkdfExpand,
-  aead: createAeadKey,
-  generateKeyShare,
-  verify: verifySignature,
-  sign: (algorithm, key, message) => signMessage(algorithm, key, message, randomBytes),
+  hashes: [sha256, sha384, sha512],
+  aeads: [aes128gcm, aes256gcm, chacha20poly1305],
+  keyShares: [x25519, secp256r1, secp384r1, x25519mlkem768],
+  signatures: [ecdsaP256, ecdsaP384, ed25519, rsa],
 };
+
+export const pureProvider: CryptoProvider = /* @__PURE__ */ createProvider(EVERY_ALGORITHM);
 
 /**
  * A pure provider with non-default choices; with no options it is `pureProvider` itself. Build
@@ -47,9 +39,7 @@ export function createPureProvider(options: PureProviderOptions = {}): CryptoPro
   const gcmTables = options.gcmTables ?? "compact";
   if (gcmTables !== "compact" && gcmTables !== "large") throw new TypeError(`gcmTables must be "compact" or "large", not ${String(gcmTables)}`);
   if (gcmTables === "compact") return pureProvider;
-  // A distinct provider: trust anchors under it get no precomputed verification tables
-  // (x509/precomputed-verifier.ts keys them to pureProvider itself).
-  return { ...pureProvider, aead: (algorithm, key) => createAeadKey(algorithm, key, gcmTables) };
+  return createProvider({ ...EVERY_ALGORITHM, gcmTables });
 }
 
 export { keyShareFromPrivateKey } from "./key-share.js";

@@ -1,6 +1,6 @@
 import { UsageError } from "../bytes/index.js";
 import type { CryptoProvider, GroupName } from "../crypto/provider.js";
-import { pureProvider } from "../crypto/pure.js";
+import { missingProvider } from "../crypto/compose.js";
 import { RSA_MAX_MODULUS_BITS, RSA_MIN_MODULUS_BITS } from "../crypto/rsa.js";
 import { CertificateCache } from "./config/certificate-cache.js";
 import {
@@ -17,7 +17,15 @@ import { type Credentials, loadCertificateChoices, loadCertificates } from "./co
 import { DEFAULT_LIMITS, type Limits, resolveLimits } from "./config/limits.js";
 import { type TestHooks, testHooksOf } from "./config/test-hooks.js";
 import { decodeSpkiPin, loadCrls } from "./config/trust.js";
-import type { ClientConfig, CommonConfig, PeerAuthorizer, PeerVerifier } from "./config/types.js";
+import type {
+  ClientCertificateSelector,
+  ClientConfig,
+  CommonConfig,
+  PeerAuthorizer,
+  PeerVerifier,
+  ServerCertificateSelector,
+  ServerConfig,
+} from "./config/types.js";
 
 /*
  * A configuration resolved: options checked, PEM parsed, keys matched to certificates, trust
@@ -35,6 +43,10 @@ export type {
   CommonConfig,
   ClientConfig,
   ServerConfig,
+  ClientHelloInfo,
+  ServerCertificateSelector,
+  CertificateRequestInfo,
+  ClientCertificateSelector,
 } from "./config/types.js";
 export type { Credentials } from "./config/credentials.js";
 export { DEFAULT_LIMITS, MAX_EXTENSIONS_PER_BLOCK, type Limits } from "./config/limits.js";
@@ -61,6 +73,10 @@ export interface ResolvedConfig {
   readonly peerCertificates: CertificateCache;
   readonly authorizePeer: PeerAuthorizer | null;
   readonly onClientCertificateNotSent: ((reason: string) => void) | null;
+  /** ServerConfig.selectCertificate (credential-hooks.ts). */
+  readonly selectCertificate: ServerCertificateSelector | null;
+  /** ClientConfig.selectClientCertificate (credential-hooks.ts). */
+  readonly selectClientCertificate: ClientCertificateSelector | null;
   readonly verifyPeer: PeerVerifier | null;
   /** ClientConfig.isPublicSuffix. */
   readonly isPublicSuffix: ((domain: string) => boolean) | null;
@@ -103,7 +119,8 @@ export function resolveConfig(config: CommonConfig): ResolvedConfig {
 }
 
 function resolveConfigNow(config: CommonConfig): ResolvedConfig {
-  const provider = config.provider ?? pureProvider;
+  // The default provider is the entry point's choice (src/default-provider.ts), never the engine's.
+  const provider = config.provider ?? missingProvider;
   const certificateChoices = loadCertificateChoices(config, provider);
   const trustAnchors = config.trustAnchors ? loadCertificates(config.trustAnchors).map((der) => parseCertificate(der)) : [];
   const groups = pick(GROUPS, config.groups ?? DEFAULT_GROUPS, "groups").map((g) => g.name);
@@ -127,6 +144,8 @@ function resolveConfigNow(config: CommonConfig): ResolvedConfig {
     peerCertificates: new CertificateCache(),
     authorizePeer: config.authorizePeer ?? null,
     onClientCertificateNotSent: (config as ClientConfig).onClientCertificateNotSent ?? null,
+    selectCertificate: (config as ServerConfig).selectCertificate ?? null,
+    selectClientCertificate: checkClientCertificateHook(config as ClientConfig),
     verifyPeer: config.verifyPeer ?? null,
     isPublicSuffix: (config as ClientConfig).isPublicSuffix ?? null,
     now: config.now ?? (() => new Date()),
@@ -138,6 +157,15 @@ function resolveConfigNow(config: CommonConfig): ResolvedConfig {
     recordSizeLimit: checkRecordSizeLimit(config.recordSizeLimit),
     testHooks: testHooksOf(config),
   };
+}
+
+/** The client's hook decides alone which certificate answers a request: configured ones beside it would never be used. */
+function checkClientCertificateHook(config: ClientConfig): ClientCertificateSelector | null {
+  const hook = config.selectClientCertificate ?? null;
+  if (hook !== null && (config.certificateChain !== undefined || config.certificates !== undefined)) {
+    throw new UsageError("give either selectClientCertificate or certificateChain/certificates, not both");
+  }
+  return hook;
 }
 
 function checkKeyUpdateInterval(records: number | undefined): number | undefined {

@@ -1,7 +1,8 @@
 import type { CipherSuite } from "./codec/constants.js";
 import type { PeerIdentity } from "../x509/index.js";
 
-/** What the handshake learned; exposed as `Connection.result`. */
+/** What the handshake learned; exposed as `handshake` on the engine's `Connection` (null until complete) and
+ * on the transport's `SecureConnection`. */
 export interface HandshakeResult {
   readonly version: "TLSv1.3";
   readonly cipherSuite: string;

@@ -138,6 +138,7 @@ export function answerCertificateRequest(
   m: HandshakeMessage,
   currentClientTrafficSecret: () => Uint8Array,
   sendHandshake: (message: Uint8Array) => void,
+  serverName: string | null,
 ): void | Promise<void> {
   // §4.3.2: signature_algorithms is required (checked as it is read).
   const request = readCertificateRequest(m.body);
@@ -152,6 +153,12 @@ export function answerCertificateRequest(
     const finished = encodeFinished(kdf.finishedVerifyData(currentClientTrafficSecret(), transcript.digest()));
     for (const message of [...messages, finished]) sendHandshake(message);
   };
-  const flight = sendCertificateFlight(config, request, { add: (x) => transcript.update(x), hash: () => transcript.digest() }, (x) => messages.push(x));
+  const flight = sendCertificateFlight(
+    config,
+    request,
+    { add: (x) => transcript.update(x), hash: () => transcript.digest() },
+    (x) => messages.push(x),
+    serverName,
+  );
   return flight ? flight.then(finish) : finish();
 }

@@ -103,6 +103,7 @@ export class PostHandshake {
         m,
         () => this.writeSecret,
         (x) => this.init.io.sendHandshake(x),
+        this.init.postHandshakeAuth?.serverName ?? null,
       );
     }
     if (this.certificateRequest !== null && m.type !== HandshakeType.key_update) {

@@ -2,7 +2,8 @@ import * as net from "node:net";
 import { AlertDescription, TLSError } from "../bytes/index.js";
 import { resolveConfig } from "../handshake/config.js";
 import { type AcceptOptions, type ConnectOptions, serverConfigFrom } from "../transport/options.js";
-import { type SecureConnection, accept, connect } from "../transport/secure-connection.js";
+import { accept, connect, withDefaultConfig } from "../default-provider.js";
+import type { SecureConnection } from "../transport/secure-connection.js";
 import { netTransport } from "./net-transport.js";
 
 export interface TcpConnectOptions extends ConnectOptions {
@@ -15,9 +16,10 @@ export async function connectTcp(options: TcpConnectOptions): Promise<SecureConn
   const socket = net.connect({ host: options.host, port: options.port, allowHalfOpen: true });
   socket.setNoDelay(true);
   await new Promise<void>((resolve, reject) => {
-    const refused = (e: Error): void => {
-      // Every failure is a TLSError; no alert reaches a peer we never reached.
-      reject(new TLSError(AlertDescription.internal_error, `cannot connect to ${options.host}:${options.port}: ${e.message}; is the server running and reachable?`, "local", "transport_failure"));
+    const refused = (e: Error & { code?: string }): void => {
+      // Every failure is a TLSError; origin "transport": no alert reaches a peer we never reached.
+      const why = e.code === "ECONNREFUSED" ? `connection refused, nothing listens there (${e.message})` : e.message;
+      reject(new TLSError(AlertDescription.internal_error, `cannot connect to ${options.host}:${options.port}: ${why}; is the server running and reachable?`, "transport"));
     };
     socket.once("connect", () => {
       socket.off("error", refused);
@@ -67,7 +69,7 @@ export function createMtlsServer(
   onConnection: (connection: SecureConnection, remote: RemoteEndpoint) => void,
 ): MtlsServer {
   // Options that cannot work (a missing key, requestCert without ca) fail here, not per connection.
-  resolveConfig(serverConfigFrom(options));
+  resolveConfig(serverConfigFrom(withDefaultConfig(options)));
   /** What new connections are accepted with; replaced whole by setSecureContext. */
   let current: MtlsServerOptions = options;
   const open = new Set<net.Socket>();
@@ -110,7 +112,7 @@ export function createMtlsServer(
     },
     setSecureContext(update) {
       const next: MtlsServerOptions = { ...current, ...update };
-      resolveConfig(serverConfigFrom(next));
+      resolveConfig(serverConfigFrom(withDefaultConfig(next)));
       current = next;
     },
     async close() {

@@ -28,8 +28,8 @@ export interface SecureConnection {
   readonly writable: WritableStream<Uint8Array>;
   /** What the handshake negotiated, and the peer's chain. */
   readonly handshake: HandshakeResult;
-  /** Who the peer proved to be; undefined when it presented no certificate. */
-  readonly peer: PeerIdentity | undefined;
+  /** Who the peer proved to be; null when it presented no certificate (as `handshake.peerIdentity`). */
+  readonly peer: PeerIdentity | null;
   /** The next chunk of application data, or null after the peer's close_notify. */
   read(): Promise<Uint8Array | null>;
   /** Sends application data; resolves when the transport accepted it. */
@@ -47,11 +47,11 @@ export interface SecureConnection {
   exportEarlyKeyingMaterial(length: number, label: string, context?: Uint8Array | null): Uint8Array;
   /**
    * Server only, RFC 8446 §4.6.2: asks the client (which must have offered post_handshake_auth)
-   * for a certificate after the handshake. Resolves with the identity it proves (undefined if it
+   * for a certificate after the handshake. Resolves with the identity it proves (null if it
    * sends none) once its answer arrives, which is read while the application reads; `peer` and
    * `handshake` are updated then.
    */
-  requestClientCertificate(): Promise<PeerIdentity | undefined>;
+  requestClientCertificate(): Promise<PeerIdentity | null>;
   /**
    * Sends close_notify if not yet sent, waits (bounded by `closeTimeoutMs`) for the peer's,
    * discarding unread data, and closes the transport. Never rejects.
@@ -85,7 +85,7 @@ function messageOf(e: unknown): string {
 /** A transport that threw: the network or the peer dropped the connection. */
 function transportFailure(e: unknown): TLSError {
   if (e instanceof TLSError) return e;
-  return new TLSError(AlertDescription.internal_error, `the connection failed underneath TLS: ${messageOf(e)}`, "local", "transport_failure");
+  return new TLSError(AlertDescription.internal_error, `the connection failed underneath TLS: ${messageOf(e)}`, "transport");
 }
 
 /**
@@ -232,13 +232,13 @@ class TransportSession implements SecureConnection {
   // ---- application data ----
 
   get handshake(): HandshakeResult {
-    const result = this.engine.result;
+    const result = this.engine.handshake;
     if (result === null) throw new UsageError("the handshake has not completed");
     return result;
   }
 
-  get peer(): PeerIdentity | undefined {
-    return this.engine.result?.peerIdentity ?? undefined;
+  get peer(): PeerIdentity | null {
+    return this.engine.handshake?.peerIdentity ?? null;
   }
 
   read(): Promise<Uint8Array | null> {
@@ -295,7 +295,7 @@ class TransportSession implements SecureConnection {
     return next;
   }
 
-  requestClientCertificate(): Promise<PeerIdentity | undefined> {
+  requestClientCertificate(): Promise<PeerIdentity | null> {
     const sent = this.writeLock.then(async () => {
       if (this.failure) throw this.failure;
       if (!(this.engine instanceof ServerConnection)) throw new UsageError("only a server can request a client certificate");
@@ -306,7 +306,7 @@ class TransportSession implements SecureConnection {
       return { answer }; // wrapped: the write lock must not wait for the client's answer
     });
     this.writeLock = sent.catch(() => undefined);
-    return sent.then(async ({ answer }) => (await answer) ?? undefined);
+    return sent.then(({ answer }) => answer);
   }
 
   exportKeyingMaterial(length: number, label: string, context?: Uint8Array | null): Uint8Array {

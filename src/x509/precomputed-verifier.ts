@@ -2,20 +2,21 @@
  * ECDSA verification under a trust anchor's key with a precomputed window table of the key's
  * multiples (noble's `point.precompute`), built once per configured anchor. Verifying
  * R = u1·G + u2·Q (FIPS 186-5 §6.4.2) then costs two table-driven multiplications instead of a
- * cold one for Q. Used only with mutls's pure provider, whose ECDSA it reproduces exactly; any
- * other provider verifies as it always does.
+ * cold one for Q. Used only with providers composed by `createProvider` (the pure provider among
+ * them) that carry ECDSA for the key's curve: their ECDSA is the noble curve this reproduces
+ * exactly. Any other provider verifies as it always does.
  */
-import { p256, p384 } from "@noble/curves/nist.js";
 import { toHex } from "../bytes/index.js";
+import { providerAlgorithms } from "../crypto/compose.js";
 import type { CryptoProvider, PublicKey, SignatureAlgorithm } from "../crypto/provider.js";
-import { pureProvider } from "../crypto/pure.js";
+import { EcdsaAlgorithm, type EcdsaCurve } from "../crypto/signature.js";
 import type { Certificate } from "./certificate.js";
 import type { AnchorVerifier } from "./trust-anchor.js";
 
 /** Window size of the table: 2^(W-1) points per ceil(bits/W) windows (about 4,000 points for P-256). */
 const WINDOW = 8;
 
-type Curve = typeof p256;
+type Curve = EcdsaCurve;
 
 function bytesToBigInt(bytes: Uint8Array): bigint {
   let v = 0n;
@@ -76,17 +77,30 @@ function ecdsaVerifier(curve: Curve, key: Extract<PublicKey, { kind: "ec" }>, pr
  * connection, and building a table costs more than one cold verification. Bounded, oldest out.
  */
 const TABLE_CACHE_LIMIT = 64;
-const tableCache = new Map<string, AnchorVerifier | null>();
+const tableCaches = new WeakMap<CryptoProvider, Map<string, AnchorVerifier | null>>();
 
-/** A faster verifier for an anchor's EC key under the pure provider; null when none applies. */
+/** The noble curve of the provider's own ECDSA for `curve`, when it is a composed provider carrying one. */
+function composedEcdsaCurve(provider: CryptoProvider, curve: "P-256" | "P-384"): Curve | null {
+  const module = providerAlgorithms(provider)?.signatures.find((s) => s.keyType === curve);
+  return module instanceof EcdsaAlgorithm ? module.curve : null;
+}
+
+/**
+ * A faster verifier for an anchor's EC key under a composed provider; null when none applies.
+ * Tables are cached per key and provider, since the verifier calls back into the provider.
+ */
 export function precomputedVerifier(anchor: Certificate, provider: CryptoProvider): AnchorVerifier | null {
   const key = anchor.publicKey;
-  if (provider !== pureProvider || key === null || key.kind !== "ec") return null;
+  if (key === null || key.kind !== "ec") return null;
+  const curve = composedEcdsaCurve(provider, key.curve);
+  if (curve === null) return null;
+  const byKey = tableCaches.get(provider) ?? new Map<string, AnchorVerifier | null>();
+  tableCaches.set(provider, byKey);
   const id = `${key.curve}:${toHex(key.point)}`;
-  const cached = tableCache.get(id);
+  const cached = byKey.get(id);
   if (cached !== undefined) return cached;
-  const verifier = ecdsaVerifier(key.curve === "P-256" ? p256 : (p384 as unknown as Curve), key, provider);
-  if (tableCache.size >= TABLE_CACHE_LIMIT) tableCache.delete(tableCache.keys().next().value as string);
-  tableCache.set(id, verifier);
+  const verifier = ecdsaVerifier(curve, key, provider);
+  if (byKey.size >= TABLE_CACHE_LIMIT) byKey.delete(byKey.keys().next().value as string);
+  byKey.set(id, verifier);
   return verifier;
 }

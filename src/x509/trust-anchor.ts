@@ -26,7 +26,8 @@ export function anchorCertificate(a: Certificate | TrustAnchor): TrustAnchor {
 
 /**
  * Prepares anchors for path validation: EC keys get precomputed tables when the provider is
- * mutls's pure one (a native provider is already fast and is used as it is).
+ * composed by `createProvider` (the pure provider among them) with ECDSA for the key's curve; a
+ * native provider is already fast and is used as it is.
  */
 export function prepareTrustAnchors(anchors: readonly Certificate[], provider: CryptoProvider): TrustAnchor[] {
   return anchors.map((certificate) => ({ certificate, verifier: precomputedVerifier(certificate, provider) }));

@@ -116,7 +116,7 @@ describe("Node's tls completes mutual handshakes with dev-CA certificates", { ti
     const node = await outcome;
     expect(node.errors).toEqual([]);
     expect(node.authorized).toBe(true);
-    expect(session.conn.result?.peerIdentity?.dnsNames).toEqual(["localhost"]);
+    expect(session.conn.handshake?.peerIdentity?.dnsNames).toEqual(["localhost"]);
   });
 
   it("Node client → mutls server", async () => {
@@ -133,7 +133,7 @@ describe("Node's tls completes mutual handshakes with dev-CA certificates", { ti
     const { session } = await done;
     expect(node.errors).toEqual([]);
     expect(node.authorized).toBe(true);
-    expect(session.conn.result?.peerIdentity?.spiffeId).toBe("spiffe://dev.example/client");
+    expect(session.conn.handshake?.peerIdentity?.spiffeId).toBe("spiffe://dev.example/client");
   });
 });
 
@@ -146,7 +146,7 @@ test("mintDemoCredentials: a mutual handshake with fresh certificates, and opens
   const client = new ClientConnection({ ...demo.client, serverName: "localhost", trustAnchors: demo.caPem });
   const { errors } = await pumpMemory(client, server);
   expect(errors).toEqual([]);
-  expect(server.result?.peerIdentity?.spiffeId).toBe(demo.clientId);
+  expect(server.handshake?.peerIdentity?.spiffeId).toBe(demo.clientId);
   const ca = write("demo-ca.pem", demo.caPem);
   expect(openssl("verify", "-purpose", "sslserver", "-CAfile", ca, "-verify_hostname", "localhost", write("demo-server.pem", demo.server.certificateChain)).ok).toBe(true);
   expect(openssl("verify", "-purpose", "sslclient", "-CAfile", ca, write("demo-client.pem", demo.client.certificateChain)).ok).toBe(true);

@@ -8,13 +8,14 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { CommandSpec } from "../../src/cli/args.js";
 import { CERT_SPECS } from "../../src/cli/cert-command.js";
 import { CLIENT_SPEC } from "../../src/cli/client-command.js";
+import { RELAY_SPEC } from "../../src/cli/relay-command.js";
 import { SERVER_SPEC } from "../../src/cli/server-command.js";
 import { ROOT, stopAllProcesses } from "../peers/process.js";
 import { runCli } from "./cli-process.js";
 
 afterEach(stopAllProcesses);
 
-const SPECS: CommandSpec[] = [CLIENT_SPEC, SERVER_SPEC, ...CERT_SPECS];
+const SPECS: CommandSpec[] = [CLIENT_SPEC, SERVER_SPEC, RELAY_SPEC, ...CERT_SPECS];
 const DOC = readFileSync(`${ROOT}docs/cli.md`, "utf8");
 
 /** The `--name` flags a help text lists at the start of a line, with the text after them. */
@@ -39,7 +40,7 @@ describe("mutls COMMAND --help", () => {
     expect(demo.code).toBe(0);
     expect(demo.stdout).toContain("usage: mutls demo");
     const top = await runCli(["help"]);
-    for (const command of ["demo", "client", "server", "cert ca|issue|csr|inspect"]) expect(top.stdout).toContain(`mutls ${command}`);
+    for (const command of ["demo", "client", "server", "relay", "cert ca|issue|csr|inspect"]) expect(top.stdout).toContain(`mutls ${command}`);
   });
 
   it("a flag the help does not list is refused in one line that points at --help", async () => {

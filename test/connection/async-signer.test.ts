@@ -63,8 +63,8 @@ describe("asynchronous signers", () => {
     expect(server.handshakeComplete).toBe(true);
     expect(serverLog).toEqual(["ecdsa_secp256r1_sha256"]);
     expect(clientLog).toEqual(["ecdsa_secp256r1_sha256"]);
-    expect(server.result?.peerIdentity?.uris).toEqual(["spiffe://mutls.test/client/p256"]);
-    expect(server.result?.peerSignatureScheme).toBe("ecdsa_secp256r1_sha256");
+    expect(server.handshake?.peerIdentity?.uris).toEqual(["spiffe://mutls.test/client/p256"]);
+    expect(server.handshake?.peerSignatureScheme).toBe("ecdsa_secp256r1_sha256");
   });
 
   it("hold input that arrives while the signature is pending", async () => {

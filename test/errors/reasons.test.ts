@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { TLSError, accept, connect, memoryTransportPair, type TLSErrorReason } from "../../src/index.js";
+import { TLSError, type Transport, accept, connect, memoryTransportPair, type TLSErrorReason } from "../../src/index.js";
 import { CA_PEM, UNTRUSTED_CA_PEM, clientCredential, credential, mutualCredentials, serverCredential } from "../helpers/fixtures.js";
 import { newPair, pump, type PairOptions } from "../helpers/pair.js";
 
@@ -116,6 +116,29 @@ describe("TLSError.reason", () => {
     await d.close();
     expect(timedOut).toBeInstanceOf(TLSError);
     expect((timedOut as TLSError).reason).toBe("timeout");
+  });
+
+  it("a transport that fails underneath TLS: transport_failure, origin transport, and no alert sent on it", async () => {
+    const written: Uint8Array[] = [];
+    let reads = 0;
+    const failing: Transport = {
+      read: () => (reads++ === 0 ? Promise.reject(new Error("read ECONNRESET")) : Promise.resolve(null)),
+      write: (chunk) => {
+        written.push(chunk);
+        return Promise.resolve();
+      },
+      close: () => Promise.resolve(),
+    };
+    const failed = await connect(failing, { servername: "localhost", ca: CA_PEM }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(failed).toBeInstanceOf(TLSError);
+    const error = failed as TLSError;
+    expect([error.origin, error.reason]).toEqual(["transport", "transport_failure"]);
+    expect(error.message).toContain("read ECONNRESET");
+    // Only the ClientHello went out: no alert record (content type 21) followed the failure.
+    expect(written.map((chunk) => chunk[0])).toEqual([22]);
   });
 
   it("the guide (docs/guide.md) documents exactly the reasons of the TLSErrorReason type", () => {

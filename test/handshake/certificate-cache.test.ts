@@ -65,7 +65,7 @@ describe("handshakes sharing configuration objects", () => {
     };
     const first = new ServerConnection(serverConfig);
     expect((await pumpMemory(new ClientConnection(clientConfig), first)).errors).toEqual([]);
-    expect(first.result?.peerIdentity).not.toBeNull();
+    expect(first.handshake?.peerIdentity).not.toBeNull();
 
     now = new Date("2126-01-01T00:00:00Z");
     const second = new ServerConnection(serverConfig);

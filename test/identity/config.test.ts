@@ -31,7 +31,7 @@ describe("several client certificates", () => {
     const notSent: string[] = [];
     const { s, errors } = await handshake({ certificates: [pair(STRANGER), pair(GOOD)], onClientCertificateNotSent: (r) => notSent.push(r) });
     expect(errors).toEqual([]);
-    expect(Buffer.from(s.result!.peerCertificates[0]).equals(Buffer.from(GOOD.certDer))).toBe(true);
+    expect(Buffer.from(s.handshake!.peerCertificates[0]).equals(Buffer.from(GOOD.certDer))).toBe(true);
     expect(notSent).toEqual([]);
   });
 

@@ -251,7 +251,7 @@ describe("RFC 5280 §7.1 elsewhere: CRL issuers and certificate_authorities", ()
     const { errors } = await pumpMemory(c, s);
     expect(notSent).toEqual([]);
     expect(errors.map((e) => e.error.message)).toEqual([]);
-    expect(s.result?.peerIdentity?.dnsNames).toEqual(["client.example"]);
+    expect(s.handshake?.peerIdentity?.dnsNames).toEqual(["client.example"]);
   });
 });
 

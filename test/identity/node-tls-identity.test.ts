@@ -67,7 +67,7 @@ async function ourServerAgainstNodeClient(client: Issued, config: Partial<Server
   const options: tls.ConnectionOptions = { servername: "localhost", ca: root.certPem, cert: chainOf(client, issuerOf(client)), key: client.keyPem, minVersion: "TLSv1.3" };
   const node = await nodeClient(port, options);
   const { session, value } = await done;
-  return { error: value, node, identity: session.conn.result?.peerIdentity ?? null };
+  return { error: value, node, identity: session.conn.handshake?.peerIdentity ?? null };
 }
 
 async function ourClientAgainstNodeServer(

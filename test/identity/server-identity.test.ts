@@ -38,7 +38,7 @@ describe("a client with trustAnchors needs a server name, or an explicit other w
   test("checkServerIdentity: false accepts any certificate the anchors issued (the explicit opt-out)", async () => {
     const { c, errors } = await handshake({ trustAnchors: CA_PEM, checkServerIdentity: false });
     expect(errors).toEqual([]);
-    expect(c.result?.serverName).toBeNull();
+    expect(c.handshake?.serverName).toBeNull();
   });
 
   test("authorizePeer checks identity another way: no name needed, and its verdict holds", async () => {
@@ -55,7 +55,7 @@ describe("a client with trustAnchors needs a server name, or an explicit other w
   test("an external PSK alone authenticates the server: no name needed", async () => {
     const { c, errors } = await handshake({ externalPsk: PSK }, { externalPsks: [PSK] });
     expect(errors).toEqual([]);
-    expect(c.result?.serverName).toBeNull();
+    expect(c.handshake?.serverName).toBeNull();
   });
 
   test("an external PSK with trustAnchors may fall back to a certificate: then a name is needed", () => {
@@ -83,8 +83,8 @@ describe("serverName must be a name that can be sent and matched (RFC 6066 §3)"
   test("a trailing dot and upper case are normalised (sent and matched as localhost)", async () => {
     const { c, s, errors } = await handshake({ trustAnchors: CA_PEM, serverName: "LocalHost." });
     expect(errors).toEqual([]);
-    expect(c.result?.serverName).toBe("localhost");
-    expect(s.result?.serverName).toBe("localhost");
+    expect(c.handshake?.serverName).toBe("localhost");
+    expect(s.handshake?.serverName).toBe("localhost");
   });
 
   test("an A-label is accepted", () => {

@@ -21,7 +21,7 @@ import {
 import { nodeClient, nodeServerOnce, type NodeOutcome } from "../helpers/node-tls.js";
 import { connectToNode, serveOnce, type ClientConfig, type ServerConfig } from "../helpers/pump.js";
 
-type Result = NonNullable<ClientConnection["result"]>;
+type Result = NonNullable<ClientConnection["handshake"]>;
 
 const FROM_MUTLS = "hello from mutls";
 const FROM_NODE = "hello from node";
@@ -103,7 +103,7 @@ async function mutlsClientToNodeServer(s: ClientScenario): Promise<{ result: Res
     session.destroy();
   }
   const node = await outcome;
-  const result = session.conn.result;
+  const result = session.conn.handshake;
   if (result === null) throw new Error("handshake complete but result is null");
 
   expect(node.errors).toEqual([]);
@@ -179,7 +179,7 @@ async function nodeClientToMutlsServer(s: ServerScenario): Promise<{ result: Res
   });
   const node = await nodeClient(port, nodeClientOptions(s), { send: FROM_NODE, expect: FROM_MUTLS.length });
   const { session, value: received } = await done;
-  const result = session.conn.result;
+  const result = session.conn.handshake;
   if (result === null) throw new Error("handshake complete but result is null");
 
   expect(node.errors).toEqual([]);

@@ -75,6 +75,6 @@ describe("§6.2 after a fatal alert the connection refuses everything", () => {
     const x = exchange(p.client, p.server, { toServer: (b) => tap.rewrite(b, onType(HandshakeType.certificate_verify, flipLastByte)) });
     expect(x.serverError).toBeInstanceOf(TLSError);
     expect(p.server.handshakeComplete).toBe(false);
-    expect(p.server.result).toBeNull();
+    expect(p.server.handshake).toBeNull();
   });
 });

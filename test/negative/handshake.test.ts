@@ -302,7 +302,7 @@ describe("§4.1.4 HelloRetryRequest", () => {
     const p = hrrPair();
     const x = exchange(p.client, p.server);
     expect([x.clientError, x.serverError]).toEqual([null, null]);
-    expect(p.client.result?.helloRetry).toBe(true);
+    expect(p.client.handshake?.helloRetry).toBe(true);
   });
   const hrrGroup = (code: number) =>
     editServerHello((sh) => ({ ...sh, extensions: withExtensionData(sh.extensions, ExtensionType.key_share, encodeKeyShareHelloRetry(code)) }));
@@ -432,7 +432,7 @@ describe("RFC 6066 §3 server_name: a HostName is an ASCII DNS name without a tr
     it(`server: a host_name with ${what} gets illegal_parameter`, () => {
       const pair = ticketPair();
       expectEditRejected("client", withSni(sni(...bytes)), "illegal_parameter", pair);
-      expect(pair.server.result).toBeNull();
+      expect(pair.server.handshake).toBeNull();
     });
   }
 
@@ -450,6 +450,6 @@ describe("RFC 6066 §3 server_name: a HostName is an ASCII DNS name without a tr
     const x = exchange(pair.client, pair.server);
     expect(x.serverError).toBeNull();
     expect(x.clientError).toBeNull();
-    expect(pair.server.result?.serverName).toBe("localhost");
+    expect(pair.server.handshake?.serverName).toBe("localhost");
   });
 });

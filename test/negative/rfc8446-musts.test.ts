@@ -58,9 +58,9 @@ describe("§9.2 / §4.2.9: a psk_ke ClientHello needs no supported_groups or key
     expect(types(clientHello.extensions)).not.toContain(ExtensionType.supported_groups);
     expect(types(clientHello.extensions)).not.toContain(ExtensionType.key_share);
     expect(types(serverHello.extensions)).toEqual([ExtensionType.supported_versions, ExtensionType.pre_shared_key]);
-    expect(p.server.result!.group).toBe("none (psk_ke)");
-    expect(p.client.result!.group).toBe("none (psk_ke)");
-    expect(p.server.result!.pskIdentity).toBe("sensor-4");
+    expect(p.server.handshake!.group).toBe("none (psk_ke)");
+    expect(p.client.handshake!.group).toBe("none (psk_ke)");
+    expect(p.server.handshake!.pskIdentity).toBe("sensor-4");
   });
 
   it("gets missing_extension when the server allows only psk_dhe_ke (the PSK cannot key it alone)", () => {
@@ -98,7 +98,7 @@ describe("§9.2 / §4.2.9: a psk_ke ClientHello needs no supported_groups or key
     const p = pair(["psk_ke"], onlyUnknownGroup);
     const x = exchange(p.client, p.server);
     expect([x.clientError, x.serverError]).toEqual([null, null]);
-    expect(p.server.result!.group).toBe("none (psk_ke)");
+    expect(p.server.handshake!.group).toBe("none (psk_ke)");
   });
 });
 
@@ -153,7 +153,7 @@ describe("§4.2.10: rejected 0-RTT data is skipped only while records fail to op
     const { client, server } = rejectingSetup({ retry: false });
     const x = exchange(client, server, { toServer: appendTo(0, [counted(500), counted(MAX - early.length - 500)]) });
     expect([x.clientError, x.serverError]).toEqual([null, null]);
-    expect(client.result!.earlyData).toBe("rejected");
+    expect(client.handshake!.earlyData).toBe("rejected");
   });
 
   it("without a HelloRetryRequest: one byte past max_early_data_size of records that fail to open is bad_record_mac", () => {
@@ -167,7 +167,7 @@ describe("§4.2.10: rejected 0-RTT data is skipped only while records fail to op
     const { client, server } = rejectingSetup({ retry: true });
     const x = exchange(client, server, { toServer: appendTo(0, [counted(MAX - early.length)]) });
     expect([x.clientError, x.serverError]).toEqual([null, null]);
-    expect([server.result!.helloRetry, client.result!.earlyData]).toEqual([true, "rejected"]);
+    expect([server.handshake!.helloRetry, client.handshake!.earlyData]).toEqual([true, "rejected"]);
   });
 
   it("after a HelloRetryRequest: 0-RTT records past max_early_data_size get unexpected_message", () => {

@@ -374,8 +374,8 @@ describe.each(PAIRINGS)("in-memory mutual handshake, $name", ({ client: clientPr
     const { errors } = await pumpMemory(client, server);
     expect(errors).toEqual([]);
     expect(client.handshakeComplete && server.handshakeComplete).toBe(true);
-    const cr = client.result!;
-    const sr = server.result!;
+    const cr = client.handshake!;
+    const sr = server.handshake!;
     expect(cr.cipherSuite).toBe(sr.cipherSuite);
     expect(cr.group).toBe(sr.group);
     if (v.expectSuite) expect(cr.cipherSuite).toBe(v.expectSuite);
@@ -449,9 +449,9 @@ describe(`native provider ↔ Node tls (OpenSSL ${process.versions.openssl}) ove
     expect(node.errors).toEqual([]);
     expect(node.authorized).toBe(true);
     expect(node.received).toBe("from mutls");
-    expect(session.conn.result?.cipherSuite).toBe(node.cipher);
+    expect(session.conn.handshake?.cipherSuite).toBe(node.cipher);
     if (suite) expect(node.cipher).toBe(suite);
-    expect(session.conn.result?.peerSignatureScheme).toBe(SCHEME_FOR_KEY[type]);
+    expect(session.conn.handshake?.peerSignatureScheme).toBe(SCHEME_FOR_KEY[type]);
   });
 
   it.each(cases)("Node client → mutls server (native): $label", async ({ type, suite }) => {
@@ -478,9 +478,9 @@ describe(`native provider ↔ Node tls (OpenSSL ${process.versions.openssl}) ove
     expect(node.authorized).toBe(true);
     expect(node.received).toBe("from mutls");
     expect(value).toBe("from node");
-    expect(session.conn.result?.cipherSuite).toBe(node.cipher);
+    expect(session.conn.handshake?.cipherSuite).toBe(node.cipher);
     if (suite) expect(node.cipher).toBe(suite);
-    expect(session.conn.result?.peerIdentity?.uris).toEqual([clientSpiffeId(type)]);
+    expect(session.conn.handshake?.peerIdentity?.uris).toEqual([clientSpiffeId(type)]);
   });
 
   it.each(GROUPS)("Node client → mutls server (native), key exchange over %s", async (group) => {
@@ -500,6 +500,6 @@ describe(`native provider ↔ Node tls (OpenSSL ${process.versions.openssl}) ove
     const { session } = await done;
     expect(node.errors).toEqual([]);
     expect(node.received).toBe("x");
-    expect(session.conn.result?.group).toBe(group);
+    expect(session.conn.handshake?.group).toBe(group);
   });
 });

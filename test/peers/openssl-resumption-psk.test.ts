@@ -174,7 +174,7 @@ describe(`external PSK with OpenSSL (${OPENSSL_VERSION})`, () => {
     const socket = await rawConnect(port);
     const { ourError, fromPeer } = await relay(client, socket, (b) => b, () => client.handshakeComplete);
     expect(ourError).toBeNull();
-    expect(client.result!.group).toBe("none (psk_ke)");
+    expect(client.handshake!.group).toBe("none (psk_ke)");
     const serverHello = decodeServerHello(splitHandshakes(splitRecords(fromPeer).records[0].subarray(5)).messages[0].subarray(4));
     const types = serverHello.extensions.map((e) => e.type);
     expect(types).toContain(ExtensionType.pre_shared_key);

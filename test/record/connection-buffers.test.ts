@@ -18,7 +18,7 @@ async function establishedPair(suite: (typeof SUITES)[number]) {
   const { client, server } = newPair(mutualCredentials("p256"), { cipherSuites: [suite] });
   await pumpMemory(client, server);
   expect(client.handshakeComplete && server.handshakeComplete).toBe(true);
-  expect(client.result?.cipherSuite).toBe(suite);
+  expect(client.handshake?.cipherSuite).toBe(suite);
   return { client, server };
 }
 

@@ -43,7 +43,7 @@ describe("an established client connection", () => {
     const c = new ClientConnection({ serverName: "localhost", trustAnchors: CA_PEM, sessionStore: store });
     const { errors } = await pumpMemory(c, s);
     expect(errors).toEqual([]);
-    expect(c.result?.resumed).toBe(false);
+    expect(c.handshake?.resumed).toBe(false);
     const objects = reachable(c);
     expect(objects.filter((o) => o instanceof Transcript)).toEqual([]);
     expect(objects.filter((o) => stateClasses.some((k) => o instanceof k)).map((o) => o.constructor.name)).toEqual([]);

@@ -39,8 +39,8 @@ describe("0-RTT between our client and server", () => {
     await connect(sc, clientConfig(store));
     const { s, c, errors } = await connect(sc, clientConfig(store, { earlyData: bytes("GET /idempotent\n") }));
     expect(errors).toEqual([]);
-    expect(c.result!.earlyData).toBe("accepted");
-    expect(s.result!.earlyData).toBe("accepted");
+    expect(c.handshake!.earlyData).toBe("accepted");
+    expect(s.handshake!.earlyData).toBe("accepted");
     expect(s.earlyDataReceived).toBe(16);
     expect(text(s.read())).toBe("GET /idempotent\n");
     c.write(bytes("after"));
@@ -56,14 +56,14 @@ describe("0-RTT between our client and server", () => {
     const one = new MemorySessionStore();
     one.put(ticket);
     const first = await connect(sc, clientConfig(one, { earlyData: bytes("pay 10") }));
-    expect(first.s.result!.earlyData).toBe("accepted");
+    expect(first.s.handshake!.earlyData).toBe("accepted");
     const again = new MemorySessionStore();
     again.put(ticket);
     const replay = await connect(sc, clientConfig(again, { earlyData: bytes("pay 10") }));
     expect(replay.errors).toEqual([]);
-    expect(replay.c.result!.resumed).toBe(true);
-    expect(replay.c.result!.earlyData).toBe("rejected");
-    expect(replay.s.result!.earlyData).toBe("none");
+    expect(replay.c.handshake!.resumed).toBe(true);
+    expect(replay.c.handshake!.earlyData).toBe("rejected");
+    expect(replay.s.handshake!.earlyData).toBe("none");
     expect(replay.s.earlyDataReceived).toBe(0);
     expect(replay.s.read()).toBeNull();
   });
@@ -73,8 +73,8 @@ describe("0-RTT between our client and server", () => {
     const sc = serverConfig({ maxEarlyData: 0 });
     await connect(sc, clientConfig(store));
     const { c, s } = await connect(sc, clientConfig(store, { earlyData: bytes("x") }));
-    expect(c.result!.earlyData).toBe("none"); // the ticket did not allow it, so nothing was sent
-    expect(s.result!.resumed).toBe(true);
+    expect(c.handshake!.earlyData).toBe("none"); // the ticket did not allow it, so nothing was sent
+    expect(s.handshake!.resumed).toBe(true);
   });
 
   it("is rejected after a HelloRetryRequest; the handshake still completes", async () => {
@@ -84,8 +84,8 @@ describe("0-RTT between our client and server", () => {
     await connect(sc, cc());
     const { c, s, errors } = await connect(sc, cc({ earlyData: bytes("early") }));
     expect(errors).toEqual([]);
-    expect(c.result!.helloRetry).toBe(true);
-    expect(c.result!.earlyData).toBe("rejected");
+    expect(c.handshake!.helloRetry).toBe(true);
+    expect(c.handshake!.earlyData).toBe("rejected");
     expect(s.read()).toBeNull();
   });
 
@@ -108,6 +108,6 @@ describe("0-RTT between our client and server", () => {
     const sc = serverConfig({ maxEarlyData: 8 });
     await connect(sc, clientConfig(store));
     const { c } = await connect(sc, clientConfig(store, { earlyData: bytes("123456789") }));
-    expect(c.result!.earlyData).toBe("none");
+    expect(c.handshake!.earlyData).toBe("none");
   });
 });

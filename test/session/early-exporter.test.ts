@@ -123,7 +123,7 @@ describe("early exporter between our client and server", () => {
     const serverValues = CASES.map(([l, ctx, n]) => toHex(s.exportEarlyKeyingMaterial(n, l, ctx)));
     expect(serverValues).toEqual(clientValues);
     expect((await pumpMemory(c, s)).errors).toEqual([]);
-    expect(c.result!.earlyData).toBe("accepted");
+    expect(c.handshake!.earlyData).toBe("accepted");
     expect(CASES.map(([l, ctx, n]) => toHex(s.exportEarlyKeyingMaterial(n, l, ctx)))).toEqual(clientValues);
     expect(new Set(clientValues).size).toBe(CASES.length - 1); // undefined and empty context agree (§7.5)
     // A different secret from the regular exporter's.
@@ -145,7 +145,7 @@ describe("early exporter between our client and server", () => {
     const s = new ServerConnection(serverConfig({ externalPsks: [{ identity: "device-9", key }], keyLog: (l) => log.push(l) }));
     const c = new ClientConnection({ serverName: "localhost", externalPsk: { identity: "device-9", key }, keyLog: (l) => log.push(l) });
     expect((await pumpMemory(c, s)).errors).toEqual([]);
-    expect(s.result!.pskIdentity).toBe("device-9");
+    expect(s.handshake!.pskIdentity).toBe("device-9");
     for (const [l, ctx, n] of CASES) expect(toHex(s.exportEarlyKeyingMaterial(n, l, ctx))).toBe(toHex(c.exportEarlyKeyingMaterial(n, l, ctx)));
     expect(logged(log, "EARLY_EXPORTER_SECRET")).toEqual([]);
   });
@@ -159,8 +159,8 @@ describe("early exporter between our client and server", () => {
     const s = new ServerConnection(sc);
     expect(c.exportEarlyKeyingMaterial(16, "EXPERIMENTAL x")).toHaveLength(16);
     expect((await pumpMemory(c, s)).errors).toEqual([]);
-    expect(c.result!.helloRetry).toBe(true);
-    expect(c.result!.resumed).toBe(true);
+    expect(c.handshake!.helloRetry).toBe(true);
+    expect(c.handshake!.resumed).toBe(true);
     expect(() => c.exportEarlyKeyingMaterial(16, "EXPERIMENTAL x")).toThrow(/HelloRetryRequest/);
     expect(() => s.exportEarlyKeyingMaterial(16, "EXPERIMENTAL x")).toThrow(/HelloRetryRequest/);
   });

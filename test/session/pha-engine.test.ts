@@ -30,7 +30,7 @@ describe("post-handshake client authentication", () => {
   it("asks an established client for its certificate and updates the peer identity", async () => {
     const { client, server } = pair();
     expect((await pumpMemory(client, server)).errors).toEqual([]);
-    expect(server.result?.peerIdentity).toBeNull();
+    expect(server.handshake?.peerIdentity).toBeNull();
     expect(server.peerOffersPostHandshakeAuth).toBe(true);
     client.write(new TextEncoder().encode("before"));
     const identity = server.requestClientCertificate();
@@ -38,8 +38,8 @@ describe("post-handshake client authentication", () => {
     expect((await pumpMemory(client, server)).errors).toEqual([]);
     const proved = await identity;
     expect(proved?.uris).toEqual([clientUri()]);
-    expect(server.result?.peerIdentity?.uris).toEqual([clientUri()]);
-    expect(server.result?.peerSignatureScheme).toBe("ed25519");
+    expect(server.handshake?.peerIdentity?.uris).toEqual([clientUri()]);
+    expect(server.handshake?.peerSignatureScheme).toBe("ed25519");
     expect(server.clientAuthenticationPending).toBe(false);
     // The connection carries on, and a second request works too (its own context and transcript).
     const again = server.requestClientCertificate();
@@ -57,7 +57,7 @@ describe("post-handshake client authentication", () => {
     const identity = server.requestClientCertificate();
     expect((await pumpMemory(client, server)).errors).toEqual([]);
     expect(await identity).toBeNull();
-    expect(server.result?.peerIdentity).toBeNull();
+    expect(server.handshake?.peerIdentity).toBeNull();
   });
 
   it("refuses to ask a client that did not offer post_handshake_auth (§4.6.2)", async () => {
@@ -125,6 +125,6 @@ describe("post-handshake client authentication", () => {
     // The Finished that follows must be keyed by secret_1, the one the server now reads with.
     server.receive(client.takeOutput()!);
     expect((await identity)?.uris).toEqual([clientUri()]);
-    expect(server.result?.peerSignatureScheme).toBe("ed25519");
+    expect(server.handshake?.peerSignatureScheme).toBe("ed25519");
   });
 });

@@ -93,8 +93,8 @@ describe("X25519MLKEM768 between our client and server", () => {
       { groups: [HYBRID, "x25519"], provider: clientProvider },
     );
     expect(errors).toEqual([]);
-    expect(c.result!.group).toBe(HYBRID);
-    expect(s.result!.group).toBe(HYBRID);
+    expect(c.handshake!.group).toBe(HYBRID);
+    expect(s.handshake!.group).toBe(HYBRID);
     // draft §3: the codepoint 0x11EC; 1184 + 32 bytes from the client, 1088 + 32 from the server.
     expect(keyShareEntries(clientHellos[0], true).map((e) => [e.group, e.keyExchange.length])).toEqual([[0x11ec, 1216]]);
     expect(keyShareEntries(serverHellos[0], false).map((e) => [e.group, e.keyExchange.length])).toEqual([[0x11ec, 1120]]);
@@ -111,8 +111,8 @@ describe("X25519MLKEM768 between our client and server", () => {
     expect(errors).toEqual([]);
     expect(clientHellos.length).toBe(2);
     expect(keyShareEntries(clientHellos[1], true).map((e) => [e.group, e.keyExchange.length])).toEqual([[0x11ec, 1216]]);
-    expect(c.result!.group).toBe(HYBRID);
-    expect(s.result!.group).toBe(HYBRID);
+    expect(c.handshake!.group).toBe(HYBRID);
+    expect(s.handshake!.group).toBe(HYBRID);
   });
 
   it("a client that sent only a hybrid share retries with x25519 for a classical server", async () => {
@@ -120,14 +120,14 @@ describe("X25519MLKEM768 between our client and server", () => {
     expect(errors).toEqual([]);
     expect(clientHellos.length).toBe(2);
     expect(keyShareEntries(clientHellos[0], true).map((e) => e.group)).toEqual([0x11ec]);
-    expect(c.result!.group).toBe("x25519");
-    expect(s.result!.group).toBe("x25519");
+    expect(c.handshake!.group).toBe("x25519");
+    expect(s.handshake!.group).toBe("x25519");
   });
 
   it("is not offered by default", async () => {
     const { c, errors } = await handshake({ groups: [HYBRID] }, {});
     expect(errors.map((e) => e.error.alertName)).toContain("handshake_failure");
-    expect(c.result).toBeFalsy();
+    expect(c.handshake).toBeFalsy();
   });
 
   it("a client share of the wrong length is illegal_parameter (draft §3, RFC 8446 §4.2.8)", async () => {

@@ -116,13 +116,13 @@ describe("RFC 8773: an external PSK combined with certificates", () => {
     );
     expect(errors).toEqual([]);
     // Both proofs are in the result: the PSK's name and the verified certificates.
-    expect(c.result!.pskIdentity).toBe("gateway-7");
-    expect(s.result!.pskIdentity).toBe("gateway-7");
-    expect(c.result!.peerIdentity!.dnsNames).toContain("localhost");
-    expect(s.result!.peerCertificates.length).toBeGreaterThan(0);
-    expect(s.result!.peerSignatureScheme).toBe("ed25519");
-    expect(c.result!.peerSignatureScheme).toBe("ecdsa_secp256r1_sha256");
-    expect(c.result!.resumed).toBe(false);
+    expect(c.handshake!.pskIdentity).toBe("gateway-7");
+    expect(s.handshake!.pskIdentity).toBe("gateway-7");
+    expect(c.handshake!.peerIdentity!.dnsNames).toContain("localhost");
+    expect(s.handshake!.peerCertificates.length).toBeGreaterThan(0);
+    expect(s.handshake!.peerSignatureScheme).toBe("ed25519");
+    expect(c.handshake!.peerSignatureScheme).toBe("ecdsa_secp256r1_sha256");
+    expect(c.handshake!.resumed).toBe(false);
 
     const clientHello = clientSent[0];
     const serverHello = clientReceived[0];
@@ -153,9 +153,9 @@ describe("RFC 8773: an external PSK combined with certificates", () => {
     const { s, c, errors, clientReceived } = await handshake({ ...serverBase, externalPsks: [PSK] }, { ...clientBase, externalPsk: PSK });
     expect(errors).toEqual([]);
     expect(clientReceived.slice(1, 5).map((m) => m[0])).toEqual([8, 11, 15, 20]);
-    expect(c.result!.pskIdentity).toBe("gateway-7");
-    expect(c.result!.peerCertificates.length).toBeGreaterThan(0);
-    expect(s.result!.peerCertificates).toEqual([]);
+    expect(c.handshake!.pskIdentity).toBe("gateway-7");
+    expect(c.handshake!.peerCertificates.length).toBeGreaterThan(0);
+    expect(s.handshake!.peerCertificates).toEqual([]);
   });
 
   it("keeps the combination through a HelloRetryRequest", async () => {
@@ -164,11 +164,11 @@ describe("RFC 8773: an external PSK combined with certificates", () => {
       { ...clientBase, externalPsk: PSK, groups: ["x25519", "secp256r1"], keyShareGroups: ["x25519"] },
     );
     expect(errors).toEqual([]);
-    expect(c.result!.helloRetry).toBe(true);
-    expect(c.result!.group).toBe("secp256r1");
+    expect(c.handshake!.helloRetry).toBe(true);
+    expect(c.handshake!.group).toBe("secp256r1");
     expect(helloExtensions(clientSent.filter((m) => m[0] === 1)[1]).has(EXT_CERT_WITH_EXTERN_PSK)).toBe(true);
-    expect(s.result!.pskIdentity).toBe("gateway-7");
-    expect(s.result!.peerCertificates.length).toBeGreaterThan(0);
+    expect(s.handshake!.pskIdentity).toBe("gateway-7");
+    expect(s.handshake!.peerCertificates.length).toBeGreaterThan(0);
   });
 
   it("client: refuses a server that accepts the PSK alone (handshake_failure)", async () => {
@@ -179,7 +179,7 @@ describe("RFC 8773: an external PSK combined with certificates", () => {
     const local = errors.find((e) => e.origin === "local")!;
     expect(local.alertName).toBe("handshake_failure");
     expect(local.message).toContain("without certificates");
-    expect(c.result).toBeNull();
+    expect(c.handshake).toBeNull();
   });
 
   it("client: refuses a server that falls back to certificates alone (handshake_failure)", async () => {
@@ -196,9 +196,9 @@ describe("RFC 8773: an external PSK combined with certificates", () => {
     );
     expect(errors).toEqual([]);
     expect(helloExtensions(clientReceived[0]).has(41)).toBe(false);
-    expect(s.result!.pskIdentity).toBeNull();
-    expect(s.result!.peerCertificates.length).toBeGreaterThan(0);
-    expect(c.result!.peerCertificates.length).toBeGreaterThan(0);
+    expect(s.handshake!.pskIdentity).toBeNull();
+    expect(s.handshake!.peerCertificates.length).toBeGreaterThan(0);
+    expect(c.handshake!.peerCertificates.length).toBeGreaterThan(0);
   });
 
   it("server: a plain PSK answers a client that asks for the combination without it", async () => {
@@ -211,7 +211,7 @@ describe("RFC 8773: an external PSK combined with certificates", () => {
     // ... and the client refused, as configured; the server heard why.
     const remote = errors.find((e) => e.origin === "remote")!;
     expect(remote.alertName).toBe("handshake_failure");
-    expect(s.result).toBeNull();
+    expect(s.handshake).toBeNull();
   });
 
   it("rejects configurations that cannot work", () => {
@@ -227,7 +227,7 @@ describe("RFC 8773: an external PSK combined with certificates", () => {
     const server = new ServerConnection({ ...serverBase, clientAuth: "require", externalPsks: [PSK] });
     const client = new ClientConnection({ ...clientBase, externalPsk: PSK, keyLog: (l) => keyLog.push(l) });
     pumpRecorded(client, server, pcap);
-    expect(client.result?.pskIdentity).toBe("gateway-7");
+    expect(client.handshake?.pskIdentity).toBe("gateway-7");
     const dir = mkdtempSync(join(tmpdir(), "mutls-8773-"));
     dirs.push(dir);
     const pcapPath = join(dir, "session.pcap");

@@ -41,10 +41,10 @@ describe("external PSKs between our client and server", () => {
       { serverName: "localhost", externalPsk: { identity: "device-17", key: KEY } },
     );
     expect(errors).toEqual([]);
-    expect(s.result!.pskIdentity).toBe("device-17");
-    expect(c.result!.pskIdentity).toBe("device-17");
-    expect(c.result!.group).toBe("x25519");
-    expect(c.result!.peerCertificates).toEqual([]);
+    expect(s.handshake!.pskIdentity).toBe("device-17");
+    expect(c.handshake!.pskIdentity).toBe("device-17");
+    expect(c.handshake!.group).toBe("x25519");
+    expect(c.handshake!.peerCertificates).toEqual([]);
     expect(serverSent).not.toContain(11); // no Certificate
     const ch = hellos[0];
     expect(ch.subarray(ch.length - 32)).toEqual(nodeExternalBinder(KEY, ch.subarray(0, ch.length - 35)));
@@ -59,8 +59,8 @@ describe("external PSKs between our client and server", () => {
       { externalPsk: { identity: "device-17", key: KEY }, pskKeyExchangeModes: ["psk_ke"] },
     );
     expect(errors).toEqual([]);
-    expect(s.result!.group).toBe("none (psk_ke)");
-    expect(c.result!.group).toBe("none (psk_ke)");
+    expect(s.handshake!.group).toBe("none (psk_ke)");
+    expect(c.handshake!.group).toBe("none (psk_ke)");
   });
 
   it("work with a SHA-384 PSK and a SHA-384 suite", async () => {
@@ -70,7 +70,7 @@ describe("external PSKs between our client and server", () => {
       { externalPsk: { identity: "big", key, hash: "SHA-384" } },
     );
     expect(errors).toEqual([]);
-    expect(c.result!.cipherSuite).toBe("TLS_AES_256_GCM_SHA384");
+    expect(c.handshake!.cipherSuite).toBe("TLS_AES_256_GCM_SHA384");
   });
 
   it("refuse a client holding a different key for the identity (decrypt_error)", async () => {
@@ -88,8 +88,8 @@ describe("external PSKs between our client and server", () => {
       { serverName: "localhost", trustAnchors: CA_PEM, externalPsk: { identity: "device-17", key: KEY } },
     );
     expect(withCert.errors).toEqual([]);
-    expect(withCert.c.result!.pskIdentity).toBeNull();
-    expect(withCert.c.result!.peerIdentity!.dnsNames).toContain("localhost");
+    expect(withCert.c.handshake!.pskIdentity).toBeNull();
+    expect(withCert.c.handshake!.peerIdentity!.dnsNames).toContain("localhost");
     const withoutCert = await handshake({ externalPsks: [{ identity: "other", key: KEY }] }, { externalPsk: { identity: "device-17", key: KEY } });
     expect(withoutCert.errors[0].error.alertName).toBe("handshake_failure");
   });

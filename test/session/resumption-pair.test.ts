@@ -89,23 +89,23 @@ describe("resumption between our client and server", () => {
     const sc = serverConfig();
     const first = await handshake(sc, clientConfig(store));
     expect(first.errors).toEqual([]);
-    expect(first.c.result!.resumed).toBe(false);
+    expect(first.c.handshake!.resumed).toBe(false);
     expect(store.size).toBe(2);
 
     const second = await handshake(sc, clientConfig(store));
     expect(second.errors).toEqual([]);
-    expect(second.c.result!.resumed).toBe(true);
-    expect(second.s.result!.resumed).toBe(true);
+    expect(second.c.handshake!.resumed).toBe(true);
+    expect(second.s.handshake!.resumed).toBe(true);
     // §2.2: no Certificate (11), CertificateVerify (15) or CertificateRequest (13) in a PSK handshake.
     for (const type of [11, 13, 15]) {
       expect(second.sent.server).not.toContain(type);
       expect(second.sent.client).not.toContain(type);
     }
     // The identities proven by the original certificates survive resumption.
-    expect(second.s.result!.peerIdentity!.spiffeId).toBe("spiffe://mutls.test/client/p256");
-    expect(second.s.result!.peerCertificates[0]).toEqual(client.certDer);
-    expect(second.c.result!.peerIdentity!.dnsNames).toEqual(first.c.result!.peerIdentity!.dnsNames);
-    expect(second.c.result!.peerCertificates[0]).toEqual(server.certDer);
+    expect(second.s.handshake!.peerIdentity!.spiffeId).toBe("spiffe://mutls.test/client/p256");
+    expect(second.s.handshake!.peerCertificates[0]).toEqual(client.certDer);
+    expect(second.c.handshake!.peerIdentity!.dnsNames).toEqual(first.c.handshake!.peerIdentity!.dnsNames);
+    expect(second.c.handshake!.peerCertificates[0]).toEqual(server.certDer);
     // One ticket consumed (§C.4), two new ones from the resumed handshake.
     expect(store.size).toBe(3);
 
@@ -122,7 +122,7 @@ describe("resumption between our client and server", () => {
     const peek = new MemorySessionStore();
     peek.put(session);
     const second = await handshake(sc, clientConfig(peek));
-    expect(second.c.result!.resumed).toBe(true);
+    expect(second.c.handshake!.resumed).toBe(true);
     const ch = second.clientHellos[0];
     const truncated = ch.subarray(0, ch.length - 35); // binders list: u16 length, u8 length, 32 bytes
     expect(ch.subarray(ch.length - 35, ch.length - 32)).toEqual(new Uint8Array([0, 33, 32]));
@@ -134,12 +134,12 @@ describe("resumption between our client and server", () => {
     const sc = serverConfig({ groups: ["x25519"] });
     const cc = clientConfig(store, { groups: ["secp256r1", "x25519"], keyShareGroups: ["secp256r1"] });
     const first = await handshake(sc, cc);
-    expect(first.c.result!.helloRetry).toBe(true);
+    expect(first.c.handshake!.helloRetry).toBe(true);
     const second = await handshake(sc, cc);
     expect(second.errors).toEqual([]);
-    expect(second.c.result!.helloRetry).toBe(true);
-    expect(second.s.result!.resumed).toBe(true);
-    expect(second.c.result!.resumed).toBe(true);
+    expect(second.c.handshake!.helloRetry).toBe(true);
+    expect(second.s.handshake!.resumed).toBe(true);
+    expect(second.c.handshake!.resumed).toBe(true);
   });
 
   it("refuses a ClientHello whose binder was altered (decrypt_error)", async () => {
@@ -168,7 +168,7 @@ describe("resumption between our client and server", () => {
     // The client's clock says expired: it does not offer the ticket.
     const later = Date.now() + 61_000;
     const clientSide = await handshake(sc, clientConfig(store, { now: () => new Date(later) }));
-    expect(clientSide.c.result!.resumed).toBe(false);
+    expect(clientSide.c.handshake!.resumed).toBe(false);
     expect(clientSide.sent.server).toContain(11);
     // That handshake's new tickets reached the client at `later`. The server's clock says they
     // expired; the client's does not, so it offers one and the server declines it.
@@ -177,8 +177,8 @@ describe("resumption between our client and server", () => {
     expect(serverSide.errors).toEqual([]);
     expect(offersPsk(serverSide.clientHellos[0])).toBe(true);
     expect(offersPsk(clientSide.clientHellos[0])).toBe(false);
-    expect(serverSide.s.result!.resumed).toBe(false);
-    expect(serverSide.c.result!.resumed).toBe(false);
+    expect(serverSide.s.handshake!.resumed).toBe(false);
+    expect(serverSide.c.handshake!.resumed).toBe(false);
   });
 
   it("applies the current authorization policy to a resumed client", async () => {

@@ -70,7 +70,7 @@ describe("Finished and binders go through the constant-time compare", () => {
     const { client, server } = pairFrom(clientSide, serverSide);
     const x = exchange(client, server);
     expect(x.clientError ?? x.serverError).toBeNull();
-    expect(client.result?.resumed).toBe(true);
+    expect(client.handshake?.resumed).toBe(true);
     // §4.2.11: pre_shared_key is the ClientHello's last extension and the binder its last bytes.
     const helloLength = (x.clientWire[3] << 8) | x.clientWire[4];
     const binder = x.clientWire.subarray(5 + helloLength - 32, 5 + helloLength);

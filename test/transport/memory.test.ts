@@ -47,6 +47,26 @@ describe("connect/accept over the memory pair", () => {
     await Promise.all([client.close(), server.close()]);
   });
 
+  it("says null, as the engine does, where no peer certificate was presented or given later", async () => {
+    const [a, b] = memoryTransportPair();
+    const [client, server] = await Promise.all([
+      connect(a, { ...clientOptions(), cert: undefined, key: undefined, config: { postHandshakeAuth: true } }),
+      accept(b, serverOptions("p256", { requestCert: false })),
+    ]);
+    expect(server.peer).toBeNull();
+    expect(server.handshake.peerIdentity).toBeNull();
+    // RFC 8446 §4.6.2: a client without a certificate answers with an empty Certificate.
+    const asked = server.requestClientCertificate();
+    await server.write(text("after the request"));
+    // The client answers the request while it reads; the server reads the answer the same way.
+    expect(str(await client.read())).toBe("after the request");
+    await client.write(text("answered"));
+    expect(str(await server.read())).toBe("answered");
+    expect(await asked).toBeNull();
+    expect(server.peer).toBeNull();
+    await Promise.all([client.close(), server.close()]);
+  });
+
   it("accepts PEM and DER given as bytes, and a certificate list", async () => {
     const c = clientCredential("ed25519");
     const s = serverCredential("rsa2048");

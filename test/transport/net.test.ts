@@ -69,7 +69,7 @@ describe("connectTcp against a Node tls server", () => {
     await client.close();
   });
 
-  it("reports a port nobody listens on as a TLSError", async () => {
+  it("reports a port nobody listens on as a TLSError of the transport, with no alert either way", async () => {
     const closed = net.createServer();
     const port = await listenNode(closed);
     await new Promise((resolve) => closed.close(resolve));
@@ -78,7 +78,9 @@ describe("connectTcp against a Node tls server", () => {
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(TLSError);
-    expect((error as TLSError).message).toMatch(/cannot connect to 127\.0\.0\.1:\d+: .*ECONNREFUSED/);
+    expect((error as TLSError).message).toMatch(/cannot connect to 127\.0\.0\.1:\d+: connection refused, nothing listens there .*ECONNREFUSED/);
+    expect((error as TLSError).reason).toBe("transport_failure");
+    expect((error as TLSError).origin).toBe("transport");
   });
 
   it("times out a server that never answers", async () => {

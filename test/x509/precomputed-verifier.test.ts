@@ -4,7 +4,8 @@
  */
 import { generateKeyPairSync, randomBytes, sign } from "node:crypto";
 import { describe, expect, test } from "vitest";
-import { pureProvider } from "../../src/crypto/pure.js";
+import { aes128gcm, createProvider, ecdsaP256, ed25519, sha256, x25519 } from "../../src/crypto/algorithms.js";
+import { createPureProvider, pureProvider } from "../../src/crypto/pure.js";
 import type { HashName } from "../../src/crypto/provider.js";
 import { parseCertificate, prepareTrustAnchors, verifyCertificateChain } from "../../src/x509/index.js";
 import { certDer } from "./fixtures.js";
@@ -90,4 +91,15 @@ test("tables are built once per key and shared by later configs", () => {
 test("only the pure provider gets tables (another provider verifies its own way)", () => {
   const other = { ...pureProvider };
   expect(prepareTrustAnchors([parseCertificate(certDer("root-ca"))], other)[0].verifier).toBeNull();
+});
+
+test("a provider composed with ECDSA for the anchor's curve gets tables too (the large-table pure provider, a minimal composition)", () => {
+  const root = parseCertificate(certDer("root-ca"));
+  const minimal = createProvider({ hashes: [sha256], aeads: [aes128gcm], keyShares: [x25519], signatures: [ecdsaP256] });
+  for (const provider of [createPureProvider({ gcmTables: "large" }), minimal]) {
+    expect(prepareTrustAnchors([root], provider)[0].verifier).not.toBeNull();
+  }
+  // Without ECDSA on the anchor's curve there is no curve to build a table on.
+  const noEcdsa = createProvider({ hashes: [sha256], aeads: [aes128gcm], keyShares: [x25519], signatures: [ed25519] });
+  expect(prepareTrustAnchors([root], noEcdsa)[0].verifier).toBeNull();
 });

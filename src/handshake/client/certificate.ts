@@ -3,7 +3,8 @@
  * when one of the configured chains fits the CertificateRequest.
  */
 import { certificateVerifyContent } from "../signer.js";
-import { selectClientCertificate } from "../certificate-selection.js";
+import type { ClientCertificateChoice } from "../certificate-selection.js";
+import { selectClientCredentials } from "../credential-hooks.js";
 import type { ResolvedConfig } from "../config.js";
 import { encodeCertificate, encodeCertificateVerify } from "../codec/messages.js";
 import type { ReceivedCertificateRequest } from "../codec/received-messages.js";
@@ -17,16 +18,29 @@ export interface FlightTranscript {
 /**
  * §4.4.2 and §4.4.3: answer a CertificateRequest with our chain and a CertificateVerify, or an
  * empty Certificate when we have no certificate whose key fits the server's signature_algorithms.
- * The signer may be asynchronous; then so is the CertificateVerify.
+ * The certificate hook and the signer may be asynchronous; then so is the flight.
  */
 export function sendCertificateFlight(
   config: ResolvedConfig,
   request: ReceivedCertificateRequest,
   transcript: FlightTranscript,
   sendHandshake: (message: Uint8Array) => void,
+  serverName: string | null,
 ): void | Promise<void> {
-  // §4.4.2.3: pick the configured chain that fits signature_algorithms and certificate_authorities.
-  const choice = selectClientCertificate(config.certificateChoices, request.extensions);
+  // §4.4.2.3: the chain that fits signature_algorithms and certificate_authorities, chosen from
+  // the configured ones or by selectClientCertificate (possibly later: credential-hooks.ts).
+  const choice = selectClientCredentials(config.selectClientCertificate, config.certificateChoices, request.extensions, serverName, config.provider);
+  if (choice instanceof Promise) return choice.then((settled) => sendCertificateAndVerify(config, request, transcript, sendHandshake, settled));
+  return sendCertificateAndVerify(config, request, transcript, sendHandshake, choice);
+}
+
+function sendCertificateAndVerify(
+  config: ResolvedConfig,
+  request: ReceivedCertificateRequest,
+  transcript: FlightTranscript,
+  sendHandshake: (message: Uint8Array) => void,
+  choice: ClientCertificateChoice,
+): void | Promise<void> {
   const credentials = choice.credentials;
   const scheme = choice.credentials !== null ? choice.scheme : undefined;
   if (choice.credentials === null) config.onClientCertificateNotSent?.(choice.reason);

@@ -341,7 +341,7 @@ export class ClientHandshake {
 
   /** §4.4.2, §4.4.3: our chain and CertificateVerify, or an empty Certificate (certificate.ts). */
   private sendClientCertificate(hs: Negotiated, request: ReceivedCertificateRequest): void | Promise<void> {
-    return sendCertificateFlight(this.config, request, hs.transcript, (m) => this.io.sendHandshake(m));
+    return sendCertificateFlight(this.config, request, hs.transcript, (m) => this.io.sendHandshake(m), this.options.serverName ?? null);
   }
 
   /** §4.4.4, then the connection moves to its post-handshake session (§4.6). */

@@ -29,7 +29,10 @@ export class CertificateCache {
     }
     // A malformed certificate throws here and is never cached.
     const parsed = parseCertificate(der);
-    if (this.entries.size >= this.capacity) this.entries.delete(this.entries.keys().next().value!);
+    if (this.entries.size >= this.capacity) {
+      const oldest = this.entries.keys().next();
+      if (oldest.done !== true) this.entries.delete(oldest.value);
+    }
     this.entries.set(key, parsed);
     return parsed;
   }

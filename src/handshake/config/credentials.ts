@@ -25,7 +25,8 @@ export function loadCertificates(input: string | readonly Uint8Array[]): Uint8Ar
   return typeof input === "string" ? pemCertificates(input) : [...input];
 }
 
-function loadCredentials(config: CertificateKeyPair | CommonConfig, provider: CryptoProvider): Credentials | null {
+/** One chain and its key (or signer) as Credentials, the key checked against the leaf; null when there is no chain. */
+export function loadCredentials(config: CertificateKeyPair | CommonConfig, provider: CryptoProvider): Credentials | null {
   if (!config.certificateChain) {
     if (config.privateKey || config.signer) throw new UsageError("a private key or signer was given without certificateChain");
     return null;

@@ -47,8 +47,53 @@ export interface CertificateKeyPair {
   readonly signer?: Signer;
 }
 
+/**
+ * What a server's certificate hook learns from the ClientHello (RFC 8446 §4.1.2), to choose the
+ * chain it answers with, as Go's GetCertificate and rustls's ResolvesServerCert do.
+ */
+export interface ClientHelloInfo {
+  /** The name the client asked for (SNI, RFC 6066 §3), or null when it sent none. */
+  readonly serverName: string | null;
+  /** The client's signature_algorithms (§4.2.3) that mutls supports, in the client's order. */
+  readonly signatureSchemes: readonly SignatureSchemeName[];
+  /** The ALPN protocols the client offered (RFC 7301), in its order; empty when it offered none. */
+  readonly alpnProtocols: readonly string[];
+}
+
+/**
+ * Server: chooses the certificate chain and key for one handshake (ServerConfig.selectCertificate).
+ * Returns a pair, null to fall back to the configured certificateChain (or to fail with
+ * handshake_failure when there is none), or a Promise of either; the handshake waits for it.
+ */
+export type ServerCertificateSelector = (hello: ClientHelloInfo) => CertificateKeyPair | null | Promise<CertificateKeyPair | null>;
+
+/** What a client's certificate hook learns from the server's CertificateRequest (RFC 8446 §4.3.2). */
+export interface CertificateRequestInfo {
+  /**
+   * certificate_authorities (§4.2.4): the DER distinguished names of the CAs whose certificates the
+   * server accepts, in its order; empty when it named none (then any chain may do).
+   */
+  readonly certificateAuthorities: readonly Uint8Array[];
+  /** The same names as text ("CN=mutls test CA, O=mutls"), for logs and simple matching; "" for a name that does not parse. */
+  readonly certificateAuthorityNames: readonly string[];
+  /** The request's signature_algorithms (§4.2.3) that mutls supports, in the server's order. */
+  readonly signatureSchemes: readonly SignatureSchemeName[];
+  /** ClientConfig.serverName, the server we are talking to (null when not given). */
+  readonly serverName: string | null;
+}
+
+/**
+ * Client: chooses the certificate chain and key that answer a CertificateRequest, during the
+ * handshake or after it (ClientConfig.selectClientCertificate). Returns a pair, null to send no
+ * certificate, or a Promise of either; the handshake waits for it.
+ */
+export type ClientCertificateSelector = (request: CertificateRequestInfo) => CertificateKeyPair | null | Promise<CertificateKeyPair | null>;
+
 export interface CommonConfig {
-  /** Crypto implementation; defaults to the pure provider (noble + in-house RSA). */
+  /**
+   * Crypto implementation. The `mutls` entry defaults it to the pure provider (noble + in-house
+   * RSA); `mutls/core` has no default and requires it.
+   */
   readonly provider?: CryptoProvider;
   /** Cipher suites in preference order (default: all three, AES-128-GCM first). */
   readonly cipherSuites?: readonly CipherSuiteName[];
@@ -141,6 +186,13 @@ export interface ClientConfig extends CommonConfig {
    * server's CertificateRequest (signature_algorithms, certificate_authorities) is sent.
    */
   readonly certificates?: readonly CertificateKeyPair[];
+  /**
+   * Chooses the client certificate per CertificateRequest, from the CAs the server names and the
+   * schemes it accepts (see ClientCertificateSelector). Replaces certificateChain and
+   * certificates: give one or the other. Return the same pair object for the same chain: each
+   * new object is parsed and checked once, the first time it is returned.
+   */
+  readonly selectClientCertificate?: ClientCertificateSelector;
   /** Told why no client certificate was sent when the server asked for one and none fits. */
   readonly onClientCertificateNotSent?: (reason: string) => void;
   /** Groups to send key shares for in the first ClientHello (default: the first of `groups`). */
@@ -172,6 +224,13 @@ export interface ClientConfig extends CommonConfig {
 }
 
 export interface ServerConfig extends CommonConfig {
+  /**
+   * Chooses the certificate per handshake, from the client's SNI and signature schemes (see
+   * ServerCertificateSelector); null falls back to certificateChain. It is not called for a
+   * handshake a PSK authenticates alone (resumption). Return the same pair object for the same
+   * chain: each new object is parsed and checked once, the first time it is returned.
+   */
+  readonly selectCertificate?: ServerCertificateSelector;
   /** Whether to ask for a client certificate (default "none"). */
   readonly clientAuth?: ClientAuthMode;
   /** Send the trust anchors' names in CertificateRequest.certificate_authorities (default: when at most 16 anchors). */

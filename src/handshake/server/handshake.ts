@@ -37,6 +37,7 @@ import { type AcceptedResumption, newSessionTickets, selectResumption } from "./
 import { type ServerOptions, checkServerOptions } from "./options.js";
 import { PskKeyExchangeMode, encodeSelectedIdentity } from "../codec/psk-extensions.js";
 import { acceptEarlyData, maxEarlyDataOf, rejectedEarlyDataLimit } from "./early-data.js";
+import { selectServerCredentials } from "../credential-hooks.js";
 import {
   type HelloRetryChoice,
   type Negotiated,
@@ -172,9 +173,32 @@ export class ServerHandshake {
     const negotiated: Negotiated = { ...chosen, keyExchange };
     // §2.2: a PSK handshake is authenticated by the PSK: no certificates, no CertificateRequest (§4.3.2).
     // RFC 8773 lifts that for an external PSK combined with certificates: the full flight follows.
-    const authentication = resumption !== null && !resumption.withCertificates ? null : negotiateSignatureScheme(this.credentials, hello);
-    const earlyExporter = retried ? null : this.offerEarlyExporter(resumption, negotiated, m.raw);
-    const clientEarlySecret = this.decideEarlyData(hello, m.raw, negotiated, resumption, retried !== null, earlyExporter);
+    if (resumption !== null && !resumption.withCertificates) return this.sendServerFlight(hello, m.raw, negotiated, resumption, retried, null);
+    const hook = this.config.selectCertificate;
+    const credentials = hook
+      ? selectServerCredentials(hook, hello.extensions, negotiated.serverName, this.credentials, this.config.provider)
+      : this.credentials;
+    if (credentials instanceof Promise) {
+      return credentials.then((c) => this.sendServerFlight(hello, m.raw, negotiated, resumption, retried, negotiateSignatureScheme(c, hello)));
+    }
+    return this.sendServerFlight(hello, m.raw, negotiated, resumption, retried, negotiateSignatureScheme(credentials, hello));
+  }
+
+  /**
+   * ServerHello and the rest of our flight (§4.1.3 to §4.4.4), once we know how we authenticate:
+   * by the PSK alone (`authentication` null) or by a certificate, which selectCertificate may have
+   * chosen asynchronously (the connection held the client's input meanwhile).
+   */
+  private sendServerFlight(
+    hello: ReceivedClientHello,
+    clientHello: Uint8Array,
+    negotiated: Negotiated,
+    resumption: AcceptedResumption | null,
+    retried: ExpectSecondClientHello | null,
+    authentication: ServerAuthentication | null,
+  ): Transition {
+    const earlyExporter = retried ? null : this.offerEarlyExporter(resumption, negotiated, clientHello);
+    const clientEarlySecret = this.decideEarlyData(hello, clientHello, negotiated, resumption, retried !== null, earlyExporter);
     const agreement: Agreement = {
       negotiated,
       clientRandom: hello.random,

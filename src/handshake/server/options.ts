@@ -20,11 +20,13 @@ export function checkServerOptions(config: ResolvedConfig, serverConfig: ServerC
   if (!["none", "request", "require"].includes(clientAuth)) {
     throw new TypeError(`clientAuth must be "none", "request" or "require", not "${clientAuth}"`);
   }
-  if (!config.credentials && !serverConfig.externalPsks?.length)
-    throw new TypeError("a server needs certificateChain and privateKey (or signer), or externalPsks");
+  // selectCertificate may supply every handshake's certificate (credential-hooks.ts).
+  const certificates = config.credentials !== null || config.selectCertificate !== null;
+  if (!certificates && !serverConfig.externalPsks?.length)
+    throw new TypeError("a server needs certificateChain and privateKey (or signer), selectCertificate, or externalPsks");
   for (const psk of serverConfig.externalPsks ?? []) checkExternalPsk(psk);
-  if (!config.credentials && serverConfig.externalPsks?.some((p) => p.withCertificates)) {
-    throw new TypeError("an external PSK withCertificates needs the server's certificateChain and privateKey (or signer) too");
+  if (!certificates && serverConfig.externalPsks?.some((p) => p.withCertificates)) {
+    throw new TypeError("an external PSK withCertificates needs the server's certificateChain and privateKey (or signer), or selectCertificate, too");
   }
   pskModeCodes(serverConfig.pskKeyExchangeModes);
   maxEarlyDataOf(serverConfig);

@@ -1,0 +1,108 @@
+/**
+ * The core entry (`mutls/core`, src/core.ts): no default provider, so a browser bundle of a client
+ * built on it with a composed provider carries only the algorithms it composed, and such a client
+ * completes a mutual handshake with a server on the full pure provider.
+ */
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import { describe, expect, it } from "vitest";
+import * as core from "../src/core.js";
+import { ServerConnection } from "../src/index.js";
+import { mutualCredentials } from "./helpers/fixtures.js";
+import { pump, serverConfig } from "./helpers/pair.js";
+
+/** The source files (and packages) that end up with bytes in a browser bundle of `entry`, with those bytes. */
+async function bundledInputs(entry: string): Promise<Map<string, number>> {
+  const result = await build({
+    entryPoints: [fileURLToPath(new URL(entry, import.meta.url))],
+    bundle: true,
+    minify: true,
+    platform: "browser",
+    format: "esm",
+    write: false,
+    metafile: true,
+    logLevel: "silent",
+  });
+  const bytes = new Map<string, number>();
+  for (const output of Object.values(result.metafile.outputs)) {
+    for (const [path, info] of Object.entries(output.inputs)) if (info.bytesInOutput > 0) bytes.set(path, info.bytesInOutput);
+  }
+  return bytes;
+}
+
+/**
+ * What a client of ECDSA P-256, X25519, AES-128-GCM and SHA-256 must not carry. (rsa.ts and
+ * hybrid-key-share.ts still give it a few constants, the RSA size limits and the hybrid group's
+ * name, under 200 bytes minified: their code is what must be gone.)
+ */
+const NOT_COMPOSED = ["src/crypto/pure.ts", "src/crypto/chacha20.ts", "src/crypto/poly1305.ts", "@noble/post-quantum", "src/ca/", "src/node/"];
+const CONSTANTS_ONLY = ["src/crypto/rsa.ts", "src/crypto/hybrid-key-share.ts"];
+
+describe("mutls/core", () => {
+  it("bundles for the browser without Node built-ins and without the algorithms the client did not compose", async () => {
+    // esbuild cannot resolve node:* for the browser, so a Node import anywhere fails the build.
+    const inputs = await bundledInputs("../bench/bundle/minimal-client.ts");
+    const paths = [...inputs.keys()];
+    expect(paths.some((p) => p.endsWith("src/core.ts"))).toBe(true);
+    expect(paths.filter((p) => p.startsWith("node:") || NOT_COMPOSED.some((name) => p.includes(name)))).toEqual([]);
+    for (const name of CONSTANTS_ONLY) expect(inputs.get(name) ?? 0, name).toBeLessThan(200);
+    expect(paths.filter((p) => p.includes("src/crypto/gcm.ts") || p.includes("src/crypto/compose.ts")).length).toBe(2);
+  });
+
+  it("the same check finds every algorithm in a bundle of the `mutls` entry, whose default is the pure provider", async () => {
+    const inputs = await bundledInputs("../bench/bundle/full.ts");
+    for (const name of ["src/crypto/pure.ts", "src/crypto/chacha20.ts", "@noble/post-quantum"]) {
+      expect(
+        [...inputs.keys()].some((p) => p.includes(name)),
+        name,
+      ).toBe(true);
+    }
+    expect(inputs.get("src/crypto/rsa.ts")).toBeGreaterThan(1000);
+  });
+
+  it("a client on a provider of ECDSA P-256, X25519, AES-128-GCM and SHA-256 alone completes a mutual handshake with a pure-provider server", () => {
+    const creds = mutualCredentials("p256");
+    const provider = core.createProvider({ hashes: [core.sha256], aeads: [core.aes128gcm], keyShares: [core.x25519], signatures: [core.ecdsaP256] });
+    const client = new core.ClientConnection({
+      provider,
+      serverName: "localhost",
+      trustAnchors: creds.ca,
+      certificateChain: creds.clientCert,
+      privateKey: creds.clientKey,
+      cipherSuites: ["TLS_AES_128_GCM_SHA256"],
+      groups: ["x25519"],
+      signatureSchemes: ["ecdsa_secp256r1_sha256"],
+    });
+    const server = new ServerConnection(serverConfig(creds));
+    const pair = { client, server };
+    pump(pair);
+    expect(client.error?.message ?? null).toBeNull();
+    expect(client.handshakeComplete && server.handshakeComplete).toBe(true);
+    expect(client.handshake?.cipherSuite).toBe("TLS_AES_128_GCM_SHA256");
+    expect(client.handshake?.peerSignatureScheme).toBe("ecdsa_secp256r1_sha256");
+    expect(server.handshake?.peerCertificates.length).toBeGreaterThan(0);
+    client.write(new TextEncoder().encode("ping"));
+    pump(pair);
+    expect(new TextDecoder().decode(server.read() ?? new Uint8Array())).toBe("ping");
+  });
+
+  it("a composed provider carries nothing else: an algorithm it lacks fails, a signature by a key it lacks does not verify", () => {
+    const provider = core.createProvider({
+      name: "minimal",
+      hashes: [core.sha256],
+      aeads: [core.aes128gcm],
+      keyShares: [core.x25519],
+      signatures: [core.ecdsaP256],
+    });
+    expect(() => provider.hash("SHA-384", new Uint8Array(1))).toThrow('the "minimal" provider has no SHA-384');
+    expect(() => provider.aead("CHACHA20-POLY1305", new Uint8Array(32))).toThrow("has no CHACHA20-POLY1305");
+    expect(() => provider.generateKeyShare("secp256r1")).toThrow("has no group secp256r1");
+    expect(provider.verify({ kind: "ed25519" }, { kind: "ed25519", key: new Uint8Array(32) }, new Uint8Array(1), new Uint8Array(64))).toBe(false);
+  });
+
+  it("a core connection without a provider fails and names the option", () => {
+    const creds = mutualCredentials("p256");
+    const config = { serverName: "localhost", trustAnchors: creds.ca } as unknown as core.ClientConfig;
+    expect(() => new core.ClientConnection(config)).toThrow("mutls/core needs config.provider");
+  });
+});
