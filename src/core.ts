@@ -37,7 +37,7 @@ export type { ClientAuthMode, PeerVerifier, PeerVerificationContext } from "./ha
 export type { HandshakeResult } from "./handshake/handshake-io.js";
 export type { Signer } from "./handshake/signer.js";
 export { signerFromPrivateKey } from "./handshake/signer.js";
-export type { CipherSuiteName, SignatureSchemeName } from "./handshake/constants.js";
+export type { CipherSuiteName, SignatureSchemeName } from "./handshake/codec/constants.js";
 export { TLSError, UsageError, AlertDescription, alertName, type AlertName, type ErrorOrigin, type TLSErrorReason } from "./bytes/index.js";
 export type { CryptoProvider, GroupName, HashName, AeadAlgorithm, AeadKey, KeyShare, PublicKey, PrivateKey, SignatureAlgorithm } from "./crypto/provider.js";
 export {
@@ -87,8 +87,8 @@ export {
 } from "./x509/index.js";
 export type { PeerAuthorizer, PeerAuthorizationContext, CertificateKeyPair, Limits } from "./handshake/config.js";
 export { DEFAULT_LIMITS } from "./handshake/config.js";
-export { MemorySessionStore, encodeSession, decodeSession, type SessionStore, type ResumableSession } from "./handshake/session-store.js";
-export type { ExternalPsk, PskModeName } from "./handshake/external-psk.js";
+export { MemorySessionStore, encodeSession, decodeSession, type SessionStore, type ResumableSession } from "./handshake/resumption/session-store.js";
+export type { ExternalPsk, PskModeName } from "./handshake/resumption/external-psk.js";
 export type { Transport } from "./transport/transport.js";
 export { webStreamsTransport, webSocketTransport, memoryTransportPair } from "./transport/transport.js";
 export type { WebStreamsPair, WebSocketLike, MemoryTransportOptions } from "./transport/transport.js";

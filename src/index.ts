@@ -15,7 +15,7 @@ export type { HandshakeResult } from "./handshake/handshake-io.js";
 export type { Signer } from "./handshake/signer.js";
 export { signerFromPrivateKey } from "./handshake/signer.js";
 export { webCryptoSigner, type WebCryptoSignerOptions } from "./transport/webcrypto-signer.js";
-export type { CipherSuiteName, SignatureSchemeName } from "./handshake/constants.js";
+export type { CipherSuiteName, SignatureSchemeName } from "./handshake/codec/constants.js";
 export { TLSError, UsageError, AlertDescription, alertName, type AlertName, type ErrorOrigin, type TLSErrorReason } from "./bytes/index.js";
 export type {
   CryptoProvider,
@@ -85,8 +85,8 @@ export type {
   ClientCertificateSelector,
 } from "./handshake/config.js";
 export { DEFAULT_LIMITS } from "./handshake/config.js";
-export { MemorySessionStore, encodeSession, decodeSession, type SessionStore, type ResumableSession } from "./handshake/session-store.js";
-export type { ExternalPsk, PskModeName } from "./handshake/external-psk.js";
+export { MemorySessionStore, encodeSession, decodeSession, type SessionStore, type ResumableSession } from "./handshake/resumption/session-store.js";
+export type { ExternalPsk, PskModeName } from "./handshake/resumption/external-psk.js";
 export {
   createCertificateAuthority,
   issueCertificate,

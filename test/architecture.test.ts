@@ -48,6 +48,15 @@ describe("the import checker on synthetic files", () => {
     expect(rulesBroken("x509/crl.ts", facts("../connection/connection.js"))).toHaveLength(1);
   });
 
+  it("keeps handshake/codec/ free of the rest of handshake/", () => {
+    expect(rulesBroken("handshake/codec/messages.ts", facts("./extensions.js", "../../bytes/index.js", "../../x509/index.js"))).toEqual([]);
+    expect(rulesBroken("handshake/codec/messages.ts", facts("../key-schedule.js", "../client/state.js"))).toEqual([
+      "../key-schedule.js: handshake/codec/ imports nothing else of handshake/",
+      "../client/state.js: handshake/codec/ imports nothing else of handshake/",
+    ]);
+    expect(rulesBroken("handshake/client/handshake.ts", facts("../codec/messages.js"))).toEqual([]);
+  });
+
   it("lets crypto/ import only bytes/", () => {
     expect(rulesBroken("crypto/aead.ts", facts("../record/record-protection.js", "../x509/index.js", "../bytes/index.js"))).toHaveLength(2);
   });

@@ -34,8 +34,8 @@ import { ClientConnection, ServerConnection, TLSError } from "../src/index.js";
 import { AlertDescription, concatBytes, toHex } from "../src/bytes/index.js";
 import { createPinnedProvider, pureProvider } from "../src/crypto/pure.js";
 import type { GroupName, SignatureAlgorithm } from "../src/crypto/provider.js";
-import { ExtensionType, extensionName, signatureSchemeByCode, signatureSchemeByName, type SignatureSchemeName } from "../src/handshake/constants.js";
-import type { Extension } from "../src/handshake/extensions.js";
+import { ExtensionType, extensionName, signatureSchemeByCode, signatureSchemeByName, type SignatureSchemeName } from "../src/handshake/codec/constants.js";
+import type { Extension } from "../src/handshake/codec/extensions.js";
 import type { PeerIdentity } from "../src/x509/index.js";
 import { parseCertificate } from "../src/x509/index.js";
 import {

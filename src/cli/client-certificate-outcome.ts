@@ -5,7 +5,7 @@
  * (ClientConfig.onClientCertificateNotSent: no configured chain fits the server's
  * signature_algorithms or certificate_authorities).
  */
-import { HandshakeType } from "../handshake/constants.js";
+import { HandshakeType } from "../handshake/codec/constants.js";
 
 export interface ClientCertificateOutcome {
   /** The server asked for a certificate during the handshake. */

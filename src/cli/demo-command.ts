@@ -3,7 +3,7 @@
  * authenticated TLS 1.3 handshake over real TCP, exchange a message each way, close with
  * close_notify, and print the handshake message by message: who sent what, and what it proved.
  */
-import { HandshakeType, handshakeTypeName } from "../handshake/constants.js";
+import { HandshakeType, handshakeTypeName } from "../handshake/codec/constants.js";
 import { type HandshakeResult, type SecureConnection, TLSError, VERSION } from "../index.js";
 import { connectTcp, createMtlsServer } from "../node/index.js";
 import { mintDemoCredentials } from "../ca/index.js";

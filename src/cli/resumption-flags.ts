@@ -4,9 +4,9 @@
  * `mutls server --tickets N`, and `--psk-identity ID --psk HEX` on both.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { MemorySessionStore, type ResumableSession, type SessionStore, decodeSession, encodeSession } from "../handshake/session-store.js";
+import { MemorySessionStore, type ResumableSession, type SessionStore, decodeSession, encodeSession } from "../handshake/resumption/session-store.js";
 import { AlertDescription, TLSError } from "../index.js";
-import type { ExternalPsk } from "../handshake/external-psk.js";
+import type { ExternalPsk } from "../handshake/resumption/external-psk.js";
 import { type FlagSpec, type ParsedArgs, UsageError, fileProblem } from "./args.js";
 
 export const CLIENT_RESUMPTION_FLAGS: readonly FlagSpec[] = [

@@ -1,9 +1,9 @@
 import { AlertDescription, TLSError, UsageError, alertName, concatBytes, fail } from "../bytes/index.js";
-import { type CipherSuite, handshakeTypeName } from "../handshake/constants.js";
+import { type CipherSuite, handshakeTypeName } from "../handshake/codec/constants.js";
 import type { ResolvedConfig } from "../handshake/config.js";
 import type { HandshakeIO, HandshakeResult, Step } from "../handshake/handshake-io.js";
-import type { HandshakeMessage } from "../handshake/messages.js";
-import { type EarlyExporter, exportEarlyKeyingMaterial } from "../handshake/early-exporter.js";
+import type { HandshakeMessage } from "../handshake/codec/messages.js";
+import { type EarlyExporter, exportEarlyKeyingMaterial } from "../handshake/resumption/early-exporter.js";
 import { hkdfExpandLabel } from "../handshake/key-schedule.js";
 import type { PostHandshake } from "../handshake/post-handshake.js";
 import type { PostHandshakeAuthentication } from "../handshake/post-handshake-auth.js";

@@ -1,6 +1,6 @@
 import { fail } from "../bytes/index.js";
-import { handshakeTypeName } from "../handshake/constants.js";
-import { type HandshakeMessage, checkHandshakeLength } from "../handshake/messages.js";
+import { handshakeTypeName } from "../handshake/codec/constants.js";
+import { type HandshakeMessage, checkHandshakeLength } from "../handshake/codec/messages.js";
 
 /**
  * Joins handshake record fragments into messages (RFC 8446 §5.1: a message may span records, and

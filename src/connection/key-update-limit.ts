@@ -1,4 +1,4 @@
-import type { CipherSuite } from "../handshake/constants.js";
+import type { CipherSuite } from "../handshake/codec/constants.js";
 
 /**
  * RFC 8446 §5.5: "For AES-GCM, up to 2^24.5 full-size records (about 24 million) may be

@@ -1,9 +1,9 @@
 import { fail } from "../bytes/index.js";
 import { Allowance } from "./allowance.js";
 import type { Limits } from "../handshake/config.js";
-import { HandshakeType } from "../handshake/constants.js";
+import { HandshakeType } from "../handshake/codec/constants.js";
 import { ContentType } from "../record/index.js";
-import type { HandshakeMessage } from "../handshake/messages.js";
+import type { HandshakeMessage } from "../handshake/codec/messages.js";
 
 /**
  * Counts what a peer makes us do, record by record, against the configured `Limits` (issue 7).

@@ -5,9 +5,9 @@
  */
 import { toHex } from "../bytes/index.js";
 import { distinguishedNameKeyOf, distinguishedNameText } from "../x509/index.js";
-import { type SignatureScheme, signatureSchemeByName } from "./constants.js";
+import { type SignatureScheme, signatureSchemeByName } from "./codec/constants.js";
 import type { Credentials } from "./config.js";
-import type { CertificateRequestExtensions } from "./received-messages.js";
+import type { CertificateRequestExtensions } from "./codec/received-messages.js";
 
 export type ClientCertificateChoice =
   | { readonly credentials: Credentials; readonly scheme: SignatureScheme }

@@ -2,7 +2,7 @@ import { UsageError } from "../bytes/index.js";
 import type { CryptoProvider, GroupName } from "../crypto/provider.js";
 import { missingProvider } from "../crypto/compose.js";
 import { RSA_MAX_MODULUS_BITS, RSA_MIN_MODULUS_BITS } from "../crypto/rsa.js";
-import { CertificateCache } from "./certificate-cache.js";
+import { CertificateCache } from "./config/certificate-cache.js";
 import {
   type Certificate,
   type CertificateProfile,
@@ -12,7 +12,7 @@ import {
   parseCertificate,
   prepareTrustAnchors,
 } from "../x509/index.js";
-import { CIPHER_SUITES, type CipherSuite, DEFAULT_GROUPS, GROUPS, SIGNATURE_SCHEMES, type SignatureScheme } from "./constants.js";
+import { CIPHER_SUITES, type CipherSuite, DEFAULT_GROUPS, GROUPS, SIGNATURE_SCHEMES, type SignatureScheme } from "./codec/constants.js";
 import { type Credentials, loadCertificateChoices, loadCertificates } from "./config/credentials.js";
 import { DEFAULT_LIMITS, type Limits, resolveLimits } from "./config/limits.js";
 import { type TestHooks, testHooksOf } from "./config/test-hooks.js";

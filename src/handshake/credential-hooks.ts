@@ -9,11 +9,11 @@
 import { AlertDescription, TLSError, fail } from "../bytes/index.js";
 import type { CryptoProvider } from "../crypto/provider.js";
 import { distinguishedNameText } from "../x509/index.js";
-import { type SignatureSchemeName, signatureSchemeByCode, signatureSchemeByName } from "./constants.js";
+import { type SignatureSchemeName, signatureSchemeByCode, signatureSchemeByName } from "./codec/constants.js";
 import { type Credentials, loadCredentials } from "./config/credentials.js";
 import type { CertificateKeyPair, CertificateRequestInfo, ClientHelloInfo } from "./config/types.js";
 import { type ClientCertificateChoice, selectClientCertificate } from "./certificate-selection.js";
-import type { CertificateRequestExtensions, ClientHelloExtensions } from "./received-messages.js";
+import type { CertificateRequestExtensions, ClientHelloExtensions } from "./codec/received-messages.js";
 
 /** A hook's answer, now or later. */
 type Answer = CertificateKeyPair | null | Promise<CertificateKeyPair | null>;

@@ -1,6 +1,6 @@
 import { asciiBytes } from "../bytes/index.js";
 import type { CryptoProvider } from "../crypto/provider.js";
-import type { CipherSuite } from "./constants.js";
+import type { CipherSuite } from "./codec/constants.js";
 import { hkdfExpandLabel } from "./key-schedule.js";
 
 /** HKDF-Expand-Label writes "tls13 " + label into a one-byte length (RFC 8446 §7.1). */

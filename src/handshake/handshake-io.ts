@@ -1,4 +1,4 @@
-import type { CipherSuite } from "./constants.js";
+import type { CipherSuite } from "./codec/constants.js";
 import type { PeerIdentity } from "../x509/index.js";
 
 /** What the handshake learned; exposed as `handshake` on the engine's `Connection` (null until complete) and
@@ -62,12 +62,12 @@ export interface HandshakeIO {
    */
   skipEarlyData(maxEarlyDataSize: number): void;
   /** The early exporter (§7.5) for the PSK in use; null takes it back (the client after a HelloRetryRequest). */
-  setEarlyExporter(exporter: import("./early-exporter.js").EarlyExporter | null): void;
+  setEarlyExporter(exporter: import("./resumption/early-exporter.js").EarlyExporter | null): void;
 }
 
 /** One explicit handshake state: the message types it accepts and what to do with them. */
 export interface Step {
   readonly name: string;
   readonly expects: readonly number[];
-  readonly handle: (message: import("./messages.js").HandshakeMessage) => void | Promise<void>;
+  readonly handle: (message: import("./codec/messages.js").HandshakeMessage) => void | Promise<void>;
 }

@@ -1,7 +1,7 @@
 import { Writer, asciiBytes } from "../bytes/index.js";
 import type { CryptoProvider, HashName } from "../crypto/provider.js";
 import { hashLength } from "../crypto/provider.js";
-import type { CipherSuite } from "./constants.js";
+import type { CipherSuite } from "./codec/constants.js";
 
 /** RFC 8446 §7.1 HKDF-Expand-Label. */
 export function hkdfExpandLabel(

@@ -5,11 +5,11 @@
  */
 import { bytesEqual, fail } from "../bytes/index.js";
 import type { VerificationBudget } from "../x509/index.js";
-import { certificateVerifyContent, schemeFitsKey } from "./certificate-verify.js";
+import { certificateVerifyContent, schemeFitsKey } from "./signer.js";
 import type { ResolvedConfig } from "./config.js";
-import { type SignatureScheme, signatureSchemeByCode } from "./constants.js";
-import { decodeCertificateVerify } from "./messages.js";
-import { readCertificate } from "./received-messages.js";
+import { type SignatureScheme, signatureSchemeByCode } from "./codec/constants.js";
+import { decodeCertificateVerify } from "./codec/messages.js";
+import { readCertificate } from "./codec/received-messages.js";
 import { type VerifiedPeer, verifyPeerCertificates } from "./peer-verification.js";
 
 /** What we asked the peer for, and what its Certificate and CertificateVerify may cost us. */

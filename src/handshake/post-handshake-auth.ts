@@ -2,11 +2,11 @@ import { constantTimeEqual, fail } from "../bytes/index.js";
 import type { HashContext } from "../crypto/provider.js";
 import { sendCertificateFlight } from "./client/certificate.js";
 import type { ResolvedConfig } from "./config.js";
-import { ExtensionType, HandshakeType, type SignatureScheme } from "./constants.js";
-import { type Extension, encodeCertificateAuthorities, encodeU16List } from "./extensions.js";
+import { ExtensionType, HandshakeType, type SignatureScheme } from "./codec/constants.js";
+import { type Extension, encodeCertificateAuthorities, encodeU16List } from "./codec/extensions.js";
 import type { SuiteKdf } from "./key-schedule.js";
-import { type HandshakeMessage, decodeFinished, encodeCertificateRequest, encodeFinished } from "./messages.js";
-import { readCertificateRequest } from "./received-messages.js";
+import { type HandshakeMessage, decodeFinished, encodeCertificateRequest, encodeFinished } from "./codec/messages.js";
+import { readCertificateRequest } from "./codec/received-messages.js";
 import { type VerifiedPeer, verificationBudget } from "./peer-verification.js";
 import { type CertificateAsked, checkPeerCertificate, checkPeerCertificateVerify } from "./peer-certificate.js";
 

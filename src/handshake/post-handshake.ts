@@ -1,14 +1,14 @@
 import { toHex } from "../bytes/index.js";
-import type { CipherSuite } from "./constants.js";
-import { HandshakeType } from "./constants.js";
+import type { CipherSuite } from "./codec/constants.js";
+import { HandshakeType } from "./codec/constants.js";
 import type { ResolvedConfig } from "./config.js";
 import { exportKeyingMaterial } from "./exporter.js";
 import type { HandshakeIO, Step } from "./handshake-io.js";
 import type { SuiteKdf } from "./key-schedule.js";
 import type { HashContext } from "../crypto/provider.js";
 import { type PostHandshakeAuthentication, ServerCertificateRequest, answerCertificateRequest } from "./post-handshake-auth.js";
-import { type HandshakeMessage, decodeKeyUpdate, encodeKeyUpdate } from "./messages.js";
-import { readNewSessionTicket } from "./received-messages.js";
+import { type HandshakeMessage, decodeKeyUpdate, encodeKeyUpdate } from "./codec/messages.js";
+import { readNewSessionTicket } from "./codec/received-messages.js";
 
 /** What the handshake hands over when it completes (RFC 8446 §4.6, §7.2, §7.5). */
 export interface PostHandshakeInit {

@@ -1,7 +1,7 @@
 import { fail } from "../bytes/index.js";
-import { ExtensionType } from "./constants.js";
-import { type Extension, encodeRecordSizeLimit } from "./extensions.js";
-import type { ClientHelloExtensions } from "./received-messages.js";
+import { ExtensionType } from "./codec/constants.js";
+import { type Extension, encodeRecordSizeLimit } from "./codec/extensions.js";
+import type { ClientHelloExtensions } from "./codec/received-messages.js";
 
 /** RFC 8449 §4: TLS 1.3's largest TLSInnerPlaintext, 2^14 content bytes plus the content type. */
 const TLS13_MAX_RECORD_SIZE_LIMIT = (1 << 14) + 1;

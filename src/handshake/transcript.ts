@@ -1,6 +1,6 @@
 import type { CryptoProvider, HashContext, HashName } from "../crypto/provider.js";
-import { HandshakeType } from "./constants.js";
-import { encodeHandshake } from "./messages.js";
+import { HandshakeType } from "./codec/constants.js";
+import { encodeHandshake } from "./codec/messages.js";
 
 /**
  * The running transcript hash (RFC 8446 §4.4.1). The hash is only known once the cipher suite is

@@ -9,7 +9,7 @@ import { UsageError, fail } from "../bytes/index.js";
 import type { SignatureAlgorithm } from "../crypto/provider.js";
 import { type SubtleLike, type WebCryptoKey, signWithCryptoKey, signatureAlgorithmOfKey } from "../crypto/webcrypto/index.js";
 import { runtimeSubtle } from "../crypto/webcrypto/subtle.js";
-import { SIGNATURE_SCHEMES, type SignatureScheme, type SignatureSchemeName, signatureSchemeByName } from "../handshake/constants.js";
+import { SIGNATURE_SCHEMES, type SignatureScheme, type SignatureSchemeName, signatureSchemeByName } from "../handshake/codec/constants.js";
 import type { Signer } from "../handshake/signer.js";
 
 export interface WebCryptoSignerOptions {

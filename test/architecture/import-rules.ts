@@ -21,6 +21,10 @@ export const FORBIDDEN_IMPORTS: readonly { from: Layer; to: Layer; rule: string 
   { from: "x509", to: "record", rule: "x509/ never imports record/" },
 ];
 
+/** The handshake's wire codec: it imports nothing else of handshake/, so it knows no handshake logic. */
+const CODEC = "handshake/codec/";
+const CODEC_RULE = "handshake/codec/ imports nothing else of handshake/";
+
 /** The layers that may use Node: everything else is the runtime-neutral core (no node:*, no Buffer). */
 export const NODE_LAYERS: readonly Layer[] = ["node", "cli"];
 
@@ -108,6 +112,7 @@ export function checkFile(file: string, facts: SourceFacts, dependencies: Readon
     }
     const forbidden = FORBIDDEN_IMPORTS.find((f) => f.from === from && f.to === to);
     if (forbidden) report(line, specifier, forbidden.rule);
+    else if (file.startsWith(CODEC) && to === "handshake" && !target.startsWith(CODEC)) report(line, specifier, CODEC_RULE);
   }
   return violations;
 }

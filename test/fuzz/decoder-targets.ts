@@ -3,8 +3,8 @@
  * §4), the extension decoders (§4.2) and the X.509 / PEM / key / CRL parsers.
  */
 import { pureProvider } from "../../src/crypto/pure.js";
-import * as ext from "../../src/handshake/extensions.js";
-import * as msg from "../../src/handshake/messages.js";
+import * as ext from "../../src/handshake/codec/extensions.js";
+import * as msg from "../../src/handshake/codec/messages.js";
 import { RecordProtection, RecordReader } from "../../src/record/index.js";
 import { decodePem, parseCertificate, parseCertificateRevocationList, parsePrivateKey, pemCertificates, verifyCertificateChain } from "../../src/x509/index.js";
 import { CA_PEM, KEY_TYPES, credential } from "../helpers/fixtures.js";

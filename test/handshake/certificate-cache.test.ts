@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { ClientConnection, ServerConnection, TLSError } from "../../src/index.js";
-import { CertificateCache } from "../../src/handshake/certificate-cache.js";
+import { CertificateCache } from "../../src/handshake/config/certificate-cache.js";
 import { CA_PEM, clientCredential, pemToDer, serverCredential } from "../helpers/fixtures.js";
 import { type ClientConfig, type ServerConfig, pumpMemory } from "../helpers/pump.js";
 

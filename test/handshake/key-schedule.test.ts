@@ -7,9 +7,9 @@ import { describe, expect, it } from "vitest";
 import { toHex } from "../../src/bytes/index.js";
 import type { CryptoProvider } from "../../src/crypto/provider.js";
 import { keyShareFromPrivateKey, pureProvider } from "../../src/crypto/pure.js";
-import { CIPHER_SUITES, HandshakeType } from "../../src/handshake/constants.js";
+import { CIPHER_SUITES, HandshakeType } from "../../src/handshake/codec/constants.js";
 import { EarlySecret, SuiteKdf, hkdfExpandLabel } from "../../src/handshake/key-schedule.js";
-import { encodeFinished } from "../../src/handshake/messages.js";
+import { encodeFinished } from "../../src/handshake/codec/messages.js";
 import { Transcript } from "../../src/handshake/transcript.js";
 import { type Rfc8448Section, construct, item, itemOf, loadSection, handshakeMessages, step } from "../helpers/rfc8448.js";
 

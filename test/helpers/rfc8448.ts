@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import type { Rfc8448Section, Rfc8448Step } from "../../vectors/rfc8448/extract.mjs";
 import { Reader, Writer, concatBytes, fromHex, toHex } from "../../src/bytes/index.js";
 import { pureProvider } from "../../src/crypto/pure.js";
-import { type Extension, readExtensions, writeExtensions } from "../../src/handshake/extensions.js";
+import { type Extension, readExtensions, writeExtensions } from "../../src/handshake/codec/extensions.js";
 import { splitHandshakes } from "./framing.js";
 
 export type { Rfc8448Section, Rfc8448Step };

@@ -3,7 +3,7 @@
  * engine's message codec: the codec's encoders are checked byte for byte against RFC 8448 elsewhere,
  * and what is under test here is how the receiving state machine reacts.
  */
-import type { Extension } from "../../src/handshake/extensions.js";
+import type { Extension } from "../../src/handshake/codec/extensions.js";
 import {
   type CertificateMessage,
   type ClientHello,
@@ -18,7 +18,7 @@ import {
   encodeClientHello,
   encodeEncryptedExtensions,
   encodeServerHello,
-} from "../../src/handshake/messages.js";
+} from "../../src/handshake/codec/messages.js";
 import { HandshakeType, type HandshakeEdit } from "../helpers/scripted-peer.js";
 import { handshakeMessage } from "../helpers/framing.js";
 

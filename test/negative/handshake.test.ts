@@ -4,8 +4,8 @@
 // which detected it sent it (once, fatal, read back from the wire) and that the other side
 // received it as a remote error.
 import { describe, expect, it } from "vitest";
-import { DOWNGRADE_TLS11, DOWNGRADE_TLS12, ExtensionType, TLS12 } from "../../src/handshake/constants.js";
-import { decodeServerName, encodeKeyShareHelloRetry, encodeSupportedVersionsClient, encodeSupportedVersionsServer } from "../../src/handshake/extensions.js";
+import { DOWNGRADE_TLS11, DOWNGRADE_TLS12, ExtensionType, TLS12 } from "../../src/handshake/codec/constants.js";
+import { decodeServerName, encodeKeyShareHelloRetry, encodeSupportedVersionsClient, encodeSupportedVersionsServer } from "../../src/handshake/codec/extensions.js";
 import { ContentType, HandshakeType, type HandshakeEdit, Tap, exchange } from "../helpers/scripted-peer.js";
 import { handshakeMessage } from "../helpers/framing.js";
 import {

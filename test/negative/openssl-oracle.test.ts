@@ -7,8 +7,8 @@ import * as net from "node:net";
 import * as tls from "node:tls";
 import { afterEach, describe, expect, it } from "vitest";
 import { AlertDescription } from "../../src/index.js";
-import { ExtensionType, extensionName } from "../../src/handshake/constants.js";
-import { encodeKeyShareHelloRetry, encodeSupportedVersionsClient } from "../../src/handshake/extensions.js";
+import { ExtensionType, extensionName } from "../../src/handshake/codec/constants.js";
+import { encodeKeyShareHelloRetry, encodeSupportedVersionsClient } from "../../src/handshake/codec/extensions.js";
 import { CA_PEM, clientCredential, serverCredential } from "../helpers/fixtures.js";
 import {
   ContentType,

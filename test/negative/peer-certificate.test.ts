@@ -3,8 +3,8 @@
 // post-handshake authentication (RFC 8446 §4.6.2). Each case is injected into a real exchange by
 // the scripted peer and must get the alert the RFC prescribes, the same on all three paths.
 import { describe, expect, it } from "vitest";
-import { ExtensionType } from "../../src/handshake/constants.js";
-import type { Extension } from "../../src/handshake/extensions.js";
+import { ExtensionType } from "../../src/handshake/codec/constants.js";
+import type { Extension } from "../../src/handshake/codec/extensions.js";
 import { HandshakeType, type HandshakeEdit, Tap, exchange } from "../helpers/scripted-peer.js";
 import { concat, handshakeMessage } from "../helpers/framing.js";
 import { body, editCertificate, onType } from "./edits.js";

@@ -2,12 +2,12 @@
 // their siblings: each test sends exactly the offending ClientHello, ServerHello or record
 // through the scripted peer and asserts the alert the RFC prescribes, sent once, on the wire.
 import { describe, expect, it } from "vitest";
-import { ExtensionType, extensionName } from "../../src/handshake/constants.js";
-import type { Extension } from "../../src/handshake/extensions.js";
-import type { ClientHello } from "../../src/handshake/messages.js";
-import { decodeClientHello, decodeServerHello } from "../../src/handshake/messages.js";
+import { ExtensionType, extensionName } from "../../src/handshake/codec/constants.js";
+import type { Extension } from "../../src/handshake/codec/extensions.js";
+import type { ClientHello } from "../../src/handshake/codec/messages.js";
+import { decodeClientHello, decodeServerHello } from "../../src/handshake/codec/messages.js";
 import { ClientConnection, ServerConnection } from "../../src/index.js";
-import { MemorySessionStore } from "../../src/handshake/session-store.js";
+import { MemorySessionStore } from "../../src/handshake/resumption/session-store.js";
 import { CA_PEM, serverCredential } from "../helpers/fixtures.js";
 import { ContentType, HandshakeType, KeyLog, Tap, exchange } from "../helpers/scripted-peer.js";
 import { concat, handshakeMessage, plaintextRecord, splitHandshakes, splitRecords } from "../helpers/framing.js";

@@ -1,5 +1,5 @@
 /**
- * Every handshake decoder (src/handshake/messages.ts, extensions.ts) fed mutations of the real
+ * Every handshake decoder (src/handshake/codec/messages.ts, extensions.ts) fed mutations of the real
  * messages of a captured handshake, and plain noise: it either returns or throws a TLSError whose
  * alert RFC 8446 allows for a malformed structure (decode_error, or illegal_parameter for §4.2
  * duplicates and the like). Never a RangeError, TypeError or a silent over-read.
@@ -8,8 +8,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Reader } from "../../src/bytes/index.js";
 import { TLSError } from "../../src/index.js";
-import * as ext from "../../src/handshake/extensions.js";
-import * as msg from "../../src/handshake/messages.js";
+import * as ext from "../../src/handshake/codec/extensions.js";
+import * as msg from "../../src/handshake/codec/messages.js";
 import { HandshakeType } from "../helpers/scripted-peer.js";
 import { mutated, params } from "./arbitraries.js";
 import { golden } from "./golden.js";

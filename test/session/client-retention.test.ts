@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { ClientConnection, ServerConnection } from "../../src/index.js";
-import { MemorySessionStore } from "../../src/handshake/session-store.js";
+import { MemorySessionStore } from "../../src/handshake/resumption/session-store.js";
 import { Transcript } from "../../src/handshake/transcript.js";
 import * as states from "../../src/handshake/client/state.js";
 import { SessionTickets } from "../../src/handshake/client/resumption.js";

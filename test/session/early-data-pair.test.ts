@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { ClientConnection, ServerConnection } from "../../src/index.js";
-import { MemorySessionStore } from "../../src/handshake/session-store.js";
+import { MemorySessionStore } from "../../src/handshake/resumption/session-store.js";
 import { CA_PEM, serverCredential } from "../helpers/fixtures.js";
 import { type ClientConfig, type ServerConfig, pumpMemory } from "../helpers/pump.js";
 

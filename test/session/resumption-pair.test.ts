@@ -6,7 +6,7 @@
 import { createHash, createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { ClientConnection, ServerConnection, TLSError } from "../../src/index.js";
-import { MemorySessionStore, type ResumableSession } from "../../src/handshake/session-store.js";
+import { MemorySessionStore, type ResumableSession } from "../../src/handshake/resumption/session-store.js";
 import { CA_PEM, clientCredential, serverCredential } from "../helpers/fixtures.js";
 import { type ClientConfig, type ServerConfig, pumpMemory } from "../helpers/pump.js";
 

@@ -8,10 +8,11 @@ import { toHex } from "../../src/bytes/index.js";
 import { pureProvider } from "../../src/crypto/pure.js";
 import { storeNewSessionTicket } from "../../src/handshake/client/resumption.js";
 import { resolveConfig } from "../../src/handshake/config.js";
-import { cipherSuiteByCode } from "../../src/handshake/constants.js";
+import { cipherSuiteByCode } from "../../src/handshake/codec/constants.js";
 import { SuiteKdf } from "../../src/handshake/key-schedule.js";
-import { computeBinder, decodeOfferedPsks, truncateClientHello } from "../../src/handshake/psk.js";
-import { MemorySessionStore } from "../../src/handshake/session-store.js";
+import { decodeOfferedPsks } from "../../src/handshake/codec/psk-extensions.js";
+import { computeBinder, truncateClientHello } from "../../src/handshake/resumption/psk.js";
+import { MemorySessionStore } from "../../src/handshake/resumption/session-store.js";
 import { construct, item, itemOf, loadSection, step } from "../helpers/rfc8448.js";
 
 const suite = cipherSuiteByCode(0x1301)!;

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { pureProvider } from "../../src/crypto/pure.js";
-import { TicketKeyring, decodeTicketState, encodeTicketState } from "../../src/handshake/tickets.js";
+import { TicketKeyring, decodeTicketState, encodeTicketState } from "../../src/handshake/resumption/tickets.js";
 import { StrikeRegister } from "../../src/handshake/server/early-data.js";
 
 const HOUR = 3_600_000;

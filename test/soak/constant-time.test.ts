@@ -18,7 +18,7 @@ vi.mock("../../src/bytes/constant-time.js", async (importOriginal) => {
   };
 });
 
-const { MemorySessionStore } = await import("../../src/handshake/session-store.js");
+const { MemorySessionStore } = await import("../../src/handshake/resumption/session-store.js");
 const { mutualCredentials } = await import("../helpers/fixtures.js");
 const { newPair, pairFrom, clientConfig, serverConfig } = await import("../helpers/pair.js");
 const { ContentType, KeyLog, Tap, exchange } = await import("../helpers/scripted-peer.js");

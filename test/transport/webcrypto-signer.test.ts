@@ -11,7 +11,7 @@ import { TLSError, UsageError } from "../../src/bytes/index.js";
 import type { PublicKey } from "../../src/crypto/provider.js";
 import { pureProvider } from "../../src/crypto/pure.js";
 import type { WebCryptoKey } from "../../src/crypto/webcrypto/index.js";
-import { signatureSchemeByName } from "../../src/handshake/constants.js";
+import { signatureSchemeByName } from "../../src/handshake/codec/constants.js";
 import { ClientConnection, ServerConnection } from "../../src/index.js";
 import { webCryptoSigner } from "../../src/transport/webcrypto-signer.js";
 import { CA_PEM, type KeyType, clientCredential, pemToDer, serverCredential } from "../helpers/fixtures.js";

@@ -2,12 +2,12 @@
  * The client's certificate flight (RFC 8446 §4.4.2, §4.4.3): Certificate, then CertificateVerify
  * when one of the configured chains fits the CertificateRequest.
  */
-import { certificateVerifyContent } from "../certificate-verify.js";
+import { certificateVerifyContent } from "../signer.js";
 import type { ClientCertificateChoice } from "../certificate-selection.js";
 import { selectClientCredentials } from "../credential-hooks.js";
 import type { ResolvedConfig } from "../config.js";
-import { encodeCertificate, encodeCertificateVerify } from "../messages.js";
-import type { ReceivedCertificateRequest } from "../received-messages.js";
+import { encodeCertificate, encodeCertificateVerify } from "../codec/messages.js";
+import type { ReceivedCertificateRequest } from "../codec/received-messages.js";
 
 /** The running transcript the flight extends: each message is added before the next is signed or sent. */
 export interface FlightTranscript {

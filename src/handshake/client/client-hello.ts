@@ -3,7 +3,7 @@
  * HelloRetryRequest, in the order the server reads it.
  */
 import type { KeyShare } from "../../crypto/provider.js";
-import { ExtensionType, TLS13, groupCode } from "../constants.js";
+import { ExtensionType, TLS13, groupCode } from "../codec/constants.js";
 import type { ResolvedConfig } from "../config.js";
 import {
   type Extension,
@@ -13,7 +13,7 @@ import {
   encodeServerName,
   encodeSupportedVersionsClient,
   encodeU16List,
-} from "../extensions.js";
+} from "../codec/extensions.js";
 import { isIpAddress } from "../../x509/index.js";
 import { recordSizeLimitOffer } from "../record-size-limit.js";
 import { type OfferedSession, pskExtensions } from "./resumption.js";

@@ -1,12 +1,12 @@
 import { constantTimeEqual, fail, toHex } from "../../bytes/index.js";
 import type { KeyShare } from "../../crypto/provider.js";
 import type { VerificationBudget } from "../../x509/index.js";
-import { HandshakeType, TLS12, cipherSuiteByCode } from "../constants.js";
+import { HandshakeType, TLS12, cipherSuiteByCode } from "../codec/constants.js";
 import type { ClientConfig, ResolvedConfig } from "../config.js";
 import type { HandshakeIO, HandshakeResult, Step } from "../handshake-io.js";
 import { EarlySecret, SuiteKdf, type MasterSecret } from "../key-schedule.js";
-import { deriveEarlyExporter } from "../early-exporter.js";
-import { type HandshakeMessage, decodeFinished, encodeClientHello, encodeFinished, encodeHandshake } from "../messages.js";
+import { deriveEarlyExporter } from "../resumption/early-exporter.js";
+import { type HandshakeMessage, decodeFinished, encodeClientHello, encodeFinished, encodeHandshake } from "../codec/messages.js";
 import { sendCertificateFlight } from "./certificate.js";
 import { clientHelloExtensions } from "./client-hello.js";
 import { type ClientOptions, checkClientOptions } from "./options.js";
@@ -17,8 +17,8 @@ import { type RequiredCertificate, checkPeerCertificate, checkPeerCertificateVer
 import { Transcript } from "../transcript.js";
 import { recordLimitsFromServer } from "../record-size-limit.js";
 import { ClientSession, type OfferedSession, SessionTickets, checkSelectedPsk, externalPskOffer, chooseSessionToOffer, fillBinder } from "./resumption.js";
-import { type ReceivedCertificateRequest, type ReceivedServerHello, readServerHello } from "../received-messages.js";
-import { pskIdentityText } from "../external-psk.js";
+import { type ReceivedCertificateRequest, type ReceivedServerHello, readServerHello } from "../codec/received-messages.js";
+import { pskIdentityText } from "../resumption/external-psk.js";
 import {
   ExpectCertificate,
   ExpectCertificateOrCertificateRequest,

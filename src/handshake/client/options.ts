@@ -5,9 +5,9 @@
 import type { GroupName } from "../../crypto/provider.js";
 import type { ClientConfig, ResolvedConfig } from "../config.js";
 import { sniHostName } from "./client-hello.js";
-import { type ExternalPsk, checkExternalPsk, pskModeCodes } from "../external-psk.js";
-import { PskKeyExchangeMode } from "../psk.js";
-import type { SessionStore } from "../session-store.js";
+import { type ExternalPsk, checkExternalPsk, pskModeCodes } from "../resumption/external-psk.js";
+import { PskKeyExchangeMode } from "../codec/psk-extensions.js";
+import type { SessionStore } from "../resumption/session-store.js";
 import { isIpAddress, isValidHostName } from "../../x509/index.js";
 
 export interface ClientOptions {

@@ -1,15 +1,16 @@
 import { TLSError, fail } from "../../bytes/index.js";
-import { type CipherSuite, ExtensionType, HandshakeType, cipherSuiteByCode } from "../constants.js";
+import { type CipherSuite, ExtensionType, HandshakeType, cipherSuiteByCode } from "../codec/constants.js";
 import type { ResolvedConfig } from "../config.js";
-import { type Extension, encodePskModes } from "../extensions.js";
+import type { Extension } from "../codec/extensions.js";
 import type { SuiteKdf } from "../key-schedule.js";
-import type { HandshakeMessage } from "../messages.js";
-import { readNewSessionTicket } from "../received-messages.js";
+import type { HandshakeMessage } from "../codec/messages.js";
+import { readNewSessionTicket } from "../codec/received-messages.js";
 import type { Step } from "../handshake-io.js";
 import { PostHandshake, type PostHandshakeInit } from "../post-handshake.js";
-import { PskKeyExchangeMode, computeBinder, encodeOfferedPsks, transcriptBeforeRetry, truncateClientHello } from "../psk.js";
-import { type ExternalPsk, pskIdentityBytes } from "../external-psk.js";
-import { type ResumableSession, type SessionStore, sessionUsable } from "../session-store.js";
+import { PskKeyExchangeMode, encodeOfferedPsks, encodePskModes } from "../codec/psk-extensions.js";
+import { computeBinder, transcriptBeforeRetry, truncateClientHello } from "../resumption/psk.js";
+import { type ExternalPsk, pskIdentityBytes } from "../resumption/external-psk.js";
+import { type ResumableSession, type SessionStore, sessionUsable } from "../resumption/session-store.js";
 import { type VerifiedPeer, verifyPeerCertificates } from "../peer-verification.js";
 
 /** A PSK the client offers in its ClientHello (RFC 8446 §4.2.11): a ticket, or an external PSK. */

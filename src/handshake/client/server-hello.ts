@@ -5,9 +5,9 @@
  */
 import { bytesEqual, fail } from "../../bytes/index.js";
 import type { GroupName, KeyShare } from "../../crypto/provider.js";
-import { type CipherSuite, DOWNGRADE_TLS11, DOWNGRADE_TLS12, SSL30, TLS13, cipherSuiteByCode, groupByCode, groupCode } from "../constants.js";
-import { PskKeyExchangeMode } from "../psk.js";
-import type { HelloRetryRequestExtensions, ReceivedServerHello, ServerHelloExtensions } from "../received-messages.js";
+import { type CipherSuite, DOWNGRADE_TLS11, DOWNGRADE_TLS12, SSL30, TLS13, cipherSuiteByCode, groupByCode, groupCode } from "../codec/constants.js";
+import { PskKeyExchangeMode } from "../codec/psk-extensions.js";
+import type { HelloRetryRequestExtensions, ReceivedServerHello, ServerHelloExtensions } from "../codec/received-messages.js";
 
 /** §4.1.3 and §4.2.1: TLS 1.3 only, and the downgrade sentinels. */
 export function checkServerVersion(hello: ReceivedServerHello): void {

@@ -4,7 +4,12 @@
  */
 import { fail } from "../../bytes/index.js";
 import type { ResolvedConfig } from "../config.js";
-import { type EncryptedExtensionsFields, type ReceivedCertificateRequest, readCertificateRequest, readEncryptedExtensions } from "../received-messages.js";
+import {
+  type EncryptedExtensionsFields,
+  type ReceivedCertificateRequest,
+  readCertificateRequest,
+  readEncryptedExtensions,
+} from "../codec/received-messages.js";
 import type { Negotiated, ServerParameters } from "./state.js";
 
 /**

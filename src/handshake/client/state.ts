@@ -6,10 +6,10 @@
  * ServerHello on, as a HandshakeSecret stage of the key schedule.
  */
 import type { GroupName, KeyShare } from "../../crypto/provider.js";
-import type { CipherSuite, SignatureScheme } from "../constants.js";
-import type { EarlyExporter } from "../early-exporter.js";
+import type { CipherSuite, SignatureScheme } from "../codec/constants.js";
+import type { EarlyExporter } from "../resumption/early-exporter.js";
 import type { HandshakeSecret } from "../key-schedule.js";
-import type { ReceivedCertificateRequest } from "../received-messages.js";
+import type { ReceivedCertificateRequest } from "../codec/received-messages.js";
 import type { CertificateAsked } from "../peer-certificate.js";
 import type { VerifiedPeer } from "../peer-verification.js";
 import type { Transcript } from "../transcript.js";

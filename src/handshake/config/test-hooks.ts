@@ -1,4 +1,4 @@
-import type { Extension } from "../extensions.js";
+import type { Extension } from "../codec/extensions.js";
 
 /**
  * Hooks for replaying published traces (RFC 8448) byte for byte: they let a test add the

@@ -1,8 +1,8 @@
 import type { CryptoProvider, GroupName, PrivateKey } from "../../crypto/provider.js";
 import type { Certificate, CertificateProfile, PeerIdentity } from "../../x509/index.js";
-import type { CipherSuiteName, SignatureSchemeName } from "../constants.js";
-import type { ExternalPsk, PskModeName } from "../external-psk.js";
-import type { SessionStore } from "../session-store.js";
+import type { CipherSuiteName, SignatureSchemeName } from "../codec/constants.js";
+import type { ExternalPsk, PskModeName } from "../resumption/external-psk.js";
+import type { SessionStore } from "../resumption/session-store.js";
 import type { Signer } from "../signer.js";
 import type { Limits } from "./limits.js";
 

@@ -1,7 +1,7 @@
 import { toHex } from "../../bytes/index.js";
 import type { CryptoProvider } from "../../crypto/provider.js";
 import type { ServerConfig } from "../config.js";
-import type { TicketState } from "../tickets.js";
+import type { TicketState } from "../resumption/tickets.js";
 
 /**
  * 0-RTT policy on the server (RFC 8446 §2.3, §4.2.10, §8). Early data is accepted only when the

@@ -1,9 +1,9 @@
 import { constantTimeEqual, fail, toHex } from "../../bytes/index.js";
 import { answerKeyShare } from "../../crypto/key-exchange.js";
-import { type CipherSuite, ExtensionType, HELLO_RETRY_REQUEST_RANDOM, HandshakeType, TLS12, TLS13, groupCode } from "../constants.js";
+import { type CipherSuite, ExtensionType, HELLO_RETRY_REQUEST_RANDOM, HandshakeType, TLS12, TLS13, groupCode } from "../codec/constants.js";
 import type { GroupName } from "../../crypto/provider.js";
 import type { Credentials, ResolvedConfig, ServerConfig } from "../config.js";
-import { certificateVerifyContent } from "../certificate-verify.js";
+import { certificateVerifyContent } from "../signer.js";
 import {
   type Extension,
   encodeAlpn,
@@ -13,10 +13,10 @@ import {
   encodeKeyShareServer,
   encodeSupportedVersionsServer,
   encodeU16List,
-} from "../extensions.js";
+} from "../codec/extensions.js";
 import type { HandshakeIO, HandshakeResult, Step } from "../handshake-io.js";
 import { EarlySecret, SuiteKdf, type HandshakeSecret, type MasterSecret } from "../key-schedule.js";
-import { type EarlyExporter, deriveEarlyExporter } from "../early-exporter.js";
+import { type EarlyExporter, deriveEarlyExporter } from "../resumption/early-exporter.js";
 import {
   type HandshakeMessage,
   decodeFinished,
@@ -26,16 +26,16 @@ import {
   encodeEncryptedExtensions,
   encodeFinished,
   encodeServerHello,
-} from "../messages.js";
+} from "../codec/messages.js";
 import { verificationBudget } from "../peer-verification.js";
-import { type ReceivedClientHello, readClientHello } from "../received-messages.js";
+import { type ReceivedClientHello, readClientHello } from "../codec/received-messages.js";
 import { type CertificateAsked, checkPeerCertificate, checkPeerCertificateVerify } from "../peer-certificate.js";
 import { PostHandshake } from "../post-handshake.js";
 import { type RecordLimits, negotiateRecordLimitsAsServer } from "../record-size-limit.js";
 import { Transcript } from "../transcript.js";
 import { type AcceptedResumption, newSessionTickets, selectResumption } from "./resumption.js";
 import { type ServerOptions, checkServerOptions } from "./options.js";
-import { PskKeyExchangeMode, encodeSelectedIdentity } from "../psk.js";
+import { PskKeyExchangeMode, encodeSelectedIdentity } from "../codec/psk-extensions.js";
 import { acceptEarlyData, maxEarlyDataOf, rejectedEarlyDataLimit } from "./early-data.js";
 import { selectServerCredentials } from "../credential-hooks.js";
 import {

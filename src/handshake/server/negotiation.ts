@@ -6,10 +6,10 @@
  */
 import { bytesEqual, constantTimeEqual, fail } from "../../bytes/index.js";
 import type { GroupName } from "../../crypto/provider.js";
-import { type CipherSuite, SSL30, TLS13, groupCode, signatureSchemeByName, type SignatureScheme } from "../constants.js";
+import { type CipherSuite, SSL30, TLS13, groupCode, signatureSchemeByName, type SignatureScheme } from "../codec/constants.js";
 import type { Credentials, ResolvedConfig, ServerConfig } from "../config.js";
-import type { KeyShareEntry } from "../extensions.js";
-import type { ReceivedClientHello } from "../received-messages.js";
+import type { KeyShareEntry } from "../codec/extensions.js";
+import type { ReceivedClientHello } from "../codec/received-messages.js";
 import { externalPskHash } from "./resumption.js";
 
 /** What the server decided from the ClientHello (§4.1.1 negotiation). */

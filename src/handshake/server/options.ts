@@ -4,7 +4,7 @@
  */
 import type { ClientAuthMode, ResolvedConfig, ServerConfig } from "../config.js";
 import { maxEarlyDataOf } from "./early-data.js";
-import { checkExternalPsk, pskModeCodes } from "../external-psk.js";
+import { checkExternalPsk, pskModeCodes } from "../resumption/external-psk.js";
 import { ticketCountOf, ticketLifetimeOf } from "./resumption.js";
 
 export interface ServerOptions {

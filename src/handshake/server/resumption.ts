@@ -1,17 +1,18 @@
 import { TLSError, Writer, bytesEqual, constantTimeEqual, fail } from "../../bytes/index.js";
 import type { HashName } from "../../crypto/provider.js";
 import { maxEarlyDataOf } from "./early-data.js";
-import { encodeEarlyDataIndication } from "../early-data-indication.js";
-import { pskIdentityBytes, pskIdentityText, pskModeCodes } from "../external-psk.js";
-import { type CipherSuite, ExtensionType, HandshakeType, cipherSuiteByCode } from "../constants.js";
+import { encodeEarlyDataIndication } from "../codec/psk-extensions.js";
+import { pskIdentityBytes, pskIdentityText, pskModeCodes } from "../resumption/external-psk.js";
+import { type CipherSuite, ExtensionType, HandshakeType, cipherSuiteByCode } from "../codec/constants.js";
 import type { ResolvedConfig, ServerConfig } from "../config.js";
-import type { Extension } from "../extensions.js";
+import type { Extension } from "../codec/extensions.js";
 import type { SuiteKdf } from "../key-schedule.js";
-import { encodeHandshake } from "../messages.js";
+import { encodeHandshake } from "../codec/messages.js";
 import { type VerifiedPeer, verifyPeerCertificates } from "../peer-verification.js";
-import { type OfferedPsks, PskKeyExchangeMode, computeBinder, transcriptBeforeRetry, truncateClientHello } from "../psk.js";
-import type { ClientHelloExtensions } from "../received-messages.js";
-import { type TicketState, decodeTicketState, encodeTicketState, ticketKeyringFor } from "../tickets.js";
+import { type OfferedPsks, PskKeyExchangeMode } from "../codec/psk-extensions.js";
+import { computeBinder, transcriptBeforeRetry, truncateClientHello } from "../resumption/psk.js";
+import type { ClientHelloExtensions } from "../codec/received-messages.js";
+import { type TicketState, decodeTicketState, encodeTicketState, ticketKeyringFor } from "../resumption/tickets.js";
 
 /** §4.6.1: "Servers MUST NOT use any value greater than 604800 seconds." */
 const MAX_TICKET_LIFETIME = 604800;

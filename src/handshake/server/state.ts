@@ -5,9 +5,9 @@
  * CertificateVerify (when asked for) have led to. handshake.ts moves from one to the next; a
  * transition consumes the old state and returns the new one.
  */
-import type { SignatureScheme } from "../constants.js";
+import type { SignatureScheme } from "../codec/constants.js";
 import type { MasterSecret } from "../key-schedule.js";
-import type { ReceivedClientHello } from "../received-messages.js";
+import type { ReceivedClientHello } from "../codec/received-messages.js";
 import type { CertificateAsked } from "../peer-certificate.js";
 import type { VerifiedPeer } from "../peer-verification.js";
 import type { PostHandshake } from "../post-handshake.js";

@@ -1,9 +1,28 @@
-import { Reader, Writer, concatBytes, fail } from "../bytes/index.js";
-import type { CryptoProvider, HashName } from "../crypto/provider.js";
-import { HandshakeType } from "./constants.js";
-import { EarlySecret, SuiteKdf } from "./key-schedule.js";
-import type { CipherSuite } from "./constants.js";
-import { encodeHandshake } from "./messages.js";
+/**
+ * The wire forms of the PSK extensions (RFC 8446 §4.2.9, §4.2.10, §4.2.11): psk_key_exchange_modes,
+ * early_data and pre_shared_key. What they key (binders, tickets) is in resumption/.
+ */
+import { Reader, Writer, fail } from "../../bytes/index.js";
+
+/**
+ * RFC 8446 §4.2.10 early_data: empty in ClientHello and EncryptedExtensions; in a
+ * NewSessionTicket it carries max_early_data_size, the most 0-RTT bytes the ticket allows.
+ */
+export function encodeEarlyDataIndication(maxEarlyDataSize?: number): Uint8Array {
+  return maxEarlyDataSize === undefined ? new Uint8Array(0) : new Writer(4).u32(maxEarlyDataSize).finish();
+}
+
+/** Returns max_early_data_size for a NewSessionTicket, 0 for the empty forms. */
+export function decodeEarlyDataIndication(data: Uint8Array, context: "new_session_ticket" | "client_hello" | "encrypted_extensions"): number {
+  if (context !== "new_session_ticket") {
+    if (data.length !== 0) fail("decode_error", `the early_data extension in ${context} must be empty`);
+    return 0;
+  }
+  const r = new Reader(data, "early_data extension");
+  const max = r.u32();
+  r.expectEnd();
+  return max;
+}
 
 /** RFC 8446 §4.2.9 PskKeyExchangeMode. */
 export const PskKeyExchangeMode = { psk_ke: 0, psk_dhe_ke: 1 } as const;
@@ -18,6 +37,10 @@ export interface PskIdentity {
 export interface OfferedPsks {
   readonly identities: readonly PskIdentity[];
   readonly binders: readonly Uint8Array[];
+}
+
+export function encodePskModes(modes: readonly number[]): Uint8Array {
+  return new Writer(1 + modes.length).vector8((w) => modes.forEach((m) => w.u8(m))).finish();
 }
 
 export function decodePskModes(data: Uint8Array): number[] {
@@ -58,38 +81,4 @@ export function decodeSelectedIdentity(data: Uint8Array): number {
   const index = r.u16();
   r.expectEnd();
   return index;
-}
-
-/** Bytes the binders list takes at the end of a ClientHello: u16 length, then a u8-prefixed binder each. */
-export function bindersLength(binders: readonly Uint8Array[]): number {
-  return 2 + binders.reduce((n, b) => n + 1 + b.length, 0);
-}
-
-/**
- * §4.2.11.2: the ClientHello up to and excluding the binders list. pre_shared_key is the last
- * extension and the binders list its last field, so this is a prefix of the encoded message.
- */
-export function truncateClientHello(clientHello: Uint8Array, binders: readonly Uint8Array[]): Uint8Array {
-  return clientHello.subarray(0, clientHello.length - bindersLength(binders));
-}
-
-/**
- * The messages that come before a ClientHello in the binder transcript (§4.2.11.2): none for the
- * first ClientHello; after a HelloRetryRequest, message_hash(ClientHello1) and the HRR (§4.4.1).
- */
-export function transcriptBeforeRetry(provider: CryptoProvider, hash: HashName, clientHello1: Uint8Array, helloRetryRequest: Uint8Array): Uint8Array {
-  return concatBytes(encodeHandshake(HandshakeType.message_hash, provider.hash(hash, clientHello1)), helloRetryRequest);
-}
-
-/** §4.2.11.2, §7.1: binder = HMAC(finished_key(binder_key), Transcript-Hash(prefix || truncated ClientHello)). */
-export function computeBinder(
-  provider: CryptoProvider,
-  suite: CipherSuite,
-  psk: Uint8Array,
-  external: boolean,
-  prefix: Uint8Array,
-  truncatedClientHello: Uint8Array,
-): Uint8Array {
-  const early = new EarlySecret(new SuiteKdf(provider, suite), psk);
-  return early.kdf.finishedVerifyData(early.binderKey(external), provider.hash(suite.hash, concatBytes(prefix, truncatedClientHello)));
 }

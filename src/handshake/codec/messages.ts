@@ -1,4 +1,4 @@
-import { Reader, Writer, fail } from "../bytes/index.js";
+import { Reader, Writer, fail } from "../../bytes/index.js";
 import { HandshakeType, handshakeTypeName } from "./constants.js";
 import { type Extension, readExtensions, writeExtensions } from "./extensions.js";
 

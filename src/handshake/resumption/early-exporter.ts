@@ -1,7 +1,7 @@
-import type { CryptoProvider } from "../crypto/provider.js";
-import type { CipherSuite } from "./constants.js";
-import { exportKeyingMaterial } from "./exporter.js";
-import { EarlySecret, SuiteKdf } from "./key-schedule.js";
+import type { CryptoProvider } from "../../crypto/provider.js";
+import type { CipherSuite } from "../codec/constants.js";
+import { exportKeyingMaterial } from "../exporter.js";
+import { EarlySecret, SuiteKdf } from "../key-schedule.js";
 
 /**
  * RFC 8446 §7.5 early exporter: the §7.5 exporter over early_exporter_master_secret, which the

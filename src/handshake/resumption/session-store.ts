@@ -1,4 +1,4 @@
-import { Reader, Writer, asciiBytes, bytesToAscii, fail } from "../bytes/index.js";
+import { Reader, Writer, asciiBytes, bytesToAscii, fail } from "../../bytes/index.js";
 
 /**
  * A ticket the client may resume with (RFC 8446 §4.6.1), with what the client needs to use it:

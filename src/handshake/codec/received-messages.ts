@@ -4,9 +4,8 @@
  * of where each extension may appear is applied there too, so the handshake steps only ever see
  * extensions their message may carry, already decoded.
  */
-import { bytesEqual, fail } from "../bytes/index.js";
+import { bytesEqual, fail } from "../../bytes/index.js";
 import { ExtensionType, HELLO_RETRY_REQUEST_RANDOM, SSL30, TLS13 } from "./constants.js";
-import { decodeEarlyDataIndication } from "./early-data-indication.js";
 import {
   type Extension,
   type KeyShareEntry,
@@ -31,7 +30,7 @@ import {
   decodeNewSessionTicket,
   decodeServerHello,
 } from "./messages.js";
-import { type OfferedPsks, decodeOfferedPsks, decodePskModes, decodeSelectedIdentity } from "./psk.js";
+import { type OfferedPsks, decodeEarlyDataIndication, decodeOfferedPsks, decodePskModes, decodeSelectedIdentity } from "./psk-extensions.js";
 
 /** Each extension's data by type (readExtensions has refused duplicates). */
 function byType(extensions: readonly Extension[]): Map<number, Uint8Array> {

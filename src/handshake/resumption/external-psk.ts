@@ -1,6 +1,6 @@
-import { asciiBytes, toHex, UsageError } from "../bytes/index.js";
-import type { HashName } from "../crypto/provider.js";
-import { PskKeyExchangeMode } from "./psk.js";
+import { asciiBytes, toHex, UsageError } from "../../bytes/index.js";
+import type { HashName } from "../../crypto/provider.js";
+import { PskKeyExchangeMode } from "../codec/psk-extensions.js";
 
 /**
  * An external pre-shared key (RFC 8446 §2.2, §4.2.11) for devices without certificates: both

@@ -1,5 +1,5 @@
-import { Reader, Writer, asciiBytes, bytesToAscii } from "../bytes/index.js";
-import type { AeadKey, CryptoProvider } from "../crypto/provider.js";
+import { Reader, Writer, asciiBytes, bytesToAscii } from "../../bytes/index.js";
+import type { AeadKey, CryptoProvider } from "../../crypto/provider.js";
 
 /**
  * Stateless session tickets (RFC 8446 §4.6.1, §C.4): the server keeps nothing per session. All it

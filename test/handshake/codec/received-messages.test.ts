@@ -1,17 +1,17 @@
 // Reading handshake messages into typed extension fields (received-messages.ts), checked against
 // the values RFC 8448's traces carry, and RFC 8446 §4.2's placement table applied at decode time.
 import { describe, expect, it } from "vitest";
-import { TLSError } from "../../src/bytes/index.js";
-import { ExtensionType } from "../../src/handshake/constants.js";
-import type { Extension } from "../../src/handshake/extensions.js";
+import { TLSError } from "../../../src/bytes/index.js";
+import { ExtensionType } from "../../../src/handshake/codec/constants.js";
+import type { Extension } from "../../../src/handshake/codec/extensions.js";
 import {
   readCertificateRequest,
   readClientHello,
   readEncryptedExtensions,
   readNewSessionTicket,
   readServerHello,
-} from "../../src/handshake/received-messages.js";
-import { construct, itemOf, loadSection, messageExtensions, withExtensions } from "../helpers/rfc8448.js";
+} from "../../../src/handshake/codec/received-messages.js";
+import { construct, itemOf, loadSection, messageExtensions, withExtensions } from "../../helpers/rfc8448.js";
 
 const body = (message: Uint8Array): Uint8Array => message.subarray(4);
 const s3 = loadSection(3);

@@ -1,5 +1,5 @@
-import { bytesEqual, bytesToAscii } from "../bytes/index.js";
-import { type Certificate, parseCertificate } from "../x509/index.js";
+import { bytesEqual, bytesToAscii } from "../../bytes/index.js";
+import { type Certificate, parseCertificate } from "../../x509/index.js";
 
 /** Certificates larger than this are parsed every time, so the cache stays small whatever peers send. */
 const MAX_CACHED_DER = 8192;

@@ -1,5 +1,5 @@
-import { Reader, Writer, fail, asciiBytes, bytesToAscii } from "../bytes/index.js";
-import { isIpAddress, isValidHostName } from "../x509/index.js";
+import { Reader, Writer, fail, asciiBytes, bytesToAscii } from "../../bytes/index.js";
+import { isIpAddress, isValidHostName } from "../../x509/index.js";
 import { ExtensionType, extensionName } from "./constants.js";
 
 /** One extension as it appears on the wire (RFC 8446 §4.2); `data` is the raw extension_data. */
@@ -279,12 +279,6 @@ export function decodeCookie(data: Uint8Array): Uint8Array {
   const cookie = r.vector16(1);
   r.expectEnd();
   return cookie;
-}
-
-// --- psk_key_exchange_modes (§4.2.9) ---
-
-export function encodePskModes(modes: readonly number[]): Uint8Array {
-  return encode((w) => w.vector8((w) => modes.forEach((m) => w.u8(m))));
 }
 
 // --- certificate_authorities (§4.2.4): DistinguishedName authorities<3..2^16-1> ---

@@ -1,4 +1,4 @@
-import type { AeadAlgorithm, GroupName, HashName, SignatureAlgorithm } from "../crypto/provider.js";
+import type { AeadAlgorithm, GroupName, HashName, SignatureAlgorithm } from "../../crypto/provider.js";
 
 /** RFC 8446 §4: handshake message types. */
 export const HandshakeType = {
