@@ -1,7 +1,7 @@
 /**
  * mutls/core: the engine with no default crypto provider. Every connection names its `provider`,
  * composed from the algorithms it negotiates (`createProvider`), so a bundle carries only those.
- * The rest of the surface is `mutls`'s (index.ts), less the development CA.
+ * index.ts (`mutls`) is this surface plus the default provider and the development CA.
  */
 import { ClientConnection as EngineClientConnection } from "./connection/client-connection.js";
 import { ServerConnection as EngineServerConnection } from "./connection/server-connection.js";
@@ -37,6 +37,7 @@ export type { ClientAuthMode, PeerVerifier, PeerVerificationContext } from "./ha
 export type { HandshakeResult } from "./handshake/handshake-io.js";
 export type { Signer } from "./handshake/signer.js";
 export { signerFromPrivateKey } from "./handshake/signer.js";
+export { webCryptoSigner, type WebCryptoSignerOptions } from "./transport/webcrypto-signer.js";
 export type { CipherSuiteName, SignatureSchemeName } from "./handshake/codec/constants.js";
 export { TLSError, UsageError, AlertDescription, alertName, type AlertName, type ErrorOrigin, type TLSErrorReason } from "./bytes/index.js";
 export type { CryptoProvider, GroupName, HashName, AeadAlgorithm, AeadKey, KeyShare, PublicKey, PrivateKey, SignatureAlgorithm } from "./crypto/provider.js";
@@ -85,7 +86,16 @@ export {
   parseSpiffeId,
   spiffePolicy,
 } from "./x509/index.js";
-export type { PeerAuthorizer, PeerAuthorizationContext, CertificateKeyPair, Limits } from "./handshake/config.js";
+export type {
+  PeerAuthorizer,
+  PeerAuthorizationContext,
+  CertificateKeyPair,
+  Limits,
+  ClientHelloInfo,
+  ServerCertificateSelector,
+  CertificateRequestInfo,
+  ClientCertificateSelector,
+} from "./handshake/config.js";
 export { DEFAULT_LIMITS } from "./handshake/config.js";
 export { MemorySessionStore, encodeSession, decodeSession, type SessionStore, type ResumableSession } from "./handshake/resumption/session-store.js";
 export type { ExternalPsk, PskModeName } from "./handshake/resumption/external-psk.js";
