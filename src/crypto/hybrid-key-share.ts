@@ -10,8 +10,9 @@
  * illegal_parameter as the draft requires for a bad length or a failed FIPS 203 §7.2 key check.
  */
 import { ml_kem768 } from "@noble/post-quantum/ml-kem.js";
-import { fail } from "../bytes/index.js";
-import type { KeyShare } from "./provider.js";
+import { concatBytes, fail } from "../bytes/index.js";
+import { andThen } from "./maybe-promise.js";
+import type { AsyncKeyShare, KeyShare, MaybePromise } from "./provider.js";
 
 export const X25519MLKEM768 = "X25519MLKEM768" as const;
 
@@ -20,53 +21,53 @@ const X25519_LENGTH = 32;
 const MLKEM768_ENCAPSULATION_KEY_LENGTH = 1184;
 const MLKEM768_CIPHERTEXT_LENGTH = 1088;
 export const MLKEM768_SEED_LENGTH = 64;
-const MLKEM768_MESSAGE_LENGTH = 32;
+export const MLKEM768_MESSAGE_LENGTH = 32;
 
 export const HYBRID_CLIENT_SHARE_LENGTH = MLKEM768_ENCAPSULATION_KEY_LENGTH + X25519_LENGTH;
 export const HYBRID_SERVER_SHARE_LENGTH = MLKEM768_CIPHERTEXT_LENGTH + X25519_LENGTH;
 /** The private input of a pinned hybrid share: the ML-KEM d||z seed, then the X25519 scalar. */
 export const HYBRID_PRIVATE_KEY_LENGTH = MLKEM768_SEED_LENGTH + X25519_LENGTH;
 
-function concat(first: Uint8Array, second: Uint8Array): Uint8Array {
-  const out = new Uint8Array(first.length + second.length);
-  out.set(first, 0);
-  out.set(second, first.length);
-  return out;
-}
-
-/** The client's hybrid share: an ML-KEM-768 key pair and an X25519 share from the caller's provider. */
-class HybridClientKeyShare implements KeyShare {
+/**
+ * The client's hybrid share: an ML-KEM-768 key pair and an X25519 share from the caller's provider.
+ * The X25519 half may answer later (an asynchronous provider, issue 13); `andThen` keeps a
+ * synchronous share's answer synchronous.
+ */
+class HybridClientKeyShare implements AsyncKeyShare {
   readonly group = X25519MLKEM768;
   readonly publicKey: Uint8Array;
   private readonly decapsulationKey: Uint8Array;
 
   constructor(
     mlKemSeed: Uint8Array,
-    private readonly x25519: KeyShare,
+    private readonly x25519: AsyncKeyShare,
   ) {
     const pair = ml_kem768.keygen(mlKemSeed);
     this.decapsulationKey = pair.secretKey;
-    this.publicKey = concat(pair.publicKey, x25519.publicKey);
+    this.publicKey = concatBytes(pair.publicKey, x25519.publicKey);
   }
 
   /** Decapsulates the server's ciphertext and completes the X25519 exchange. */
-  deriveSharedSecret(serverShare: Uint8Array): Uint8Array | null {
+  deriveSharedSecret(serverShare: Uint8Array): MaybePromise<Uint8Array | null> {
     if (serverShare.length !== HYBRID_SERVER_SHARE_LENGTH) return null;
     const cipherText = serverShare.subarray(0, MLKEM768_CIPHERTEXT_LENGTH);
-    const x25519Secret = this.x25519.deriveSharedSecret(serverShare.subarray(MLKEM768_CIPHERTEXT_LENGTH));
-    if (x25519Secret === null) return null;
-    // FIPS 203 §7.3: decapsulation uses implicit rejection; a forged ciphertext yields an unrelated
-    // secret, which surfaces as a Finished/AEAD failure rather than an oracle here.
-    const mlKemSecret = ml_kem768.decapsulate(cipherText, this.decapsulationKey);
-    return concat(mlKemSecret, x25519Secret);
+    return andThen(this.x25519.deriveSharedSecret(serverShare.subarray(MLKEM768_CIPHERTEXT_LENGTH)), (x25519Secret) => {
+      if (x25519Secret === null) return null;
+      // FIPS 203 §7.3: decapsulation uses implicit rejection; a forged ciphertext yields an unrelated
+      // secret, which surfaces as a Finished/AEAD failure rather than an oracle here.
+      return concatBytes(ml_kem768.decapsulate(cipherText, this.decapsulationKey), x25519Secret);
+    });
   }
 }
 
 /**
  * A client hybrid share from a 64-byte ML-KEM seed (FIPS 203 ML-KEM.KeyGen_internal d||z) and an
- * X25519 share made by the provider, so native X25519 and pinned keys keep working.
+ * X25519 share made by the provider, so native X25519, WebCrypto's and pinned keys keep working.
+ * Synchronous when the X25519 share is.
  */
-export function hybridKeyShare(mlKemSeed: Uint8Array, x25519: KeyShare): KeyShare {
+export function hybridKeyShare(mlKemSeed: Uint8Array, x25519: KeyShare): KeyShare;
+export function hybridKeyShare(mlKemSeed: Uint8Array, x25519: AsyncKeyShare): AsyncKeyShare;
+export function hybridKeyShare(mlKemSeed: Uint8Array, x25519: AsyncKeyShare): AsyncKeyShare {
   if (mlKemSeed.length !== MLKEM768_SEED_LENGTH) fail("internal_error", `an ML-KEM-768 seed is ${MLKEM768_SEED_LENGTH} bytes`);
   if (x25519.group !== "x25519") fail("internal_error", "the classical half of X25519MLKEM768 must be an x25519 share");
   return new HybridClientKeyShare(mlKemSeed, x25519);
@@ -84,21 +85,24 @@ export interface EncapsulatedKeyShare {
  * Returns null for a wrong length, an encapsulation key that fails the FIPS 203 §7.2 modulus
  * check, or an X25519 value that is invalid.
  */
-export function encapsulateHybridKeyShare(clientShare: Uint8Array, x25519: KeyShare, message: Uint8Array): EncapsulatedKeyShare | null {
+export function encapsulateHybridKeyShare(clientShare: Uint8Array, x25519: KeyShare, message: Uint8Array): EncapsulatedKeyShare | null;
+export function encapsulateHybridKeyShare(clientShare: Uint8Array, x25519: AsyncKeyShare, message: Uint8Array): MaybePromise<EncapsulatedKeyShare | null>;
+export function encapsulateHybridKeyShare(clientShare: Uint8Array, x25519: AsyncKeyShare, message: Uint8Array): MaybePromise<EncapsulatedKeyShare | null> {
   if (clientShare.length !== HYBRID_CLIENT_SHARE_LENGTH) return null;
   if (message.length !== MLKEM768_MESSAGE_LENGTH) fail("internal_error", `ML-KEM encapsulation needs ${MLKEM768_MESSAGE_LENGTH} random bytes`);
   const encapsulationKey = clientShare.subarray(0, MLKEM768_ENCAPSULATION_KEY_LENGTH);
-  const x25519Secret = x25519.deriveSharedSecret(clientShare.subarray(MLKEM768_ENCAPSULATION_KEY_LENGTH));
-  if (x25519Secret === null) return null;
-  let encapsulated: { cipherText: Uint8Array; sharedSecret: Uint8Array };
-  try {
-    // noble runs the FIPS 203 §7.2 input check (ByteEncode(ByteDecode(ek)) == ek) and throws on failure.
-    encapsulated = ml_kem768.encapsulate(encapsulationKey, message);
-  } catch {
-    return null;
-  }
-  return {
-    publicKey: concat(encapsulated.cipherText, x25519.publicKey),
-    sharedSecret: concat(encapsulated.sharedSecret, x25519Secret),
-  };
+  return andThen(x25519.deriveSharedSecret(clientShare.subarray(MLKEM768_ENCAPSULATION_KEY_LENGTH)), (x25519Secret) => {
+    if (x25519Secret === null) return null;
+    let encapsulated: { cipherText: Uint8Array; sharedSecret: Uint8Array };
+    try {
+      // noble runs the FIPS 203 §7.2 input check (ByteEncode(ByteDecode(ek)) == ek) and throws on failure.
+      encapsulated = ml_kem768.encapsulate(encapsulationKey, message);
+    } catch {
+      return null;
+    }
+    return {
+      publicKey: concatBytes(encapsulated.cipherText, x25519.publicKey),
+      sharedSecret: concatBytes(encapsulated.sharedSecret, x25519Secret),
+    };
+  });
 }

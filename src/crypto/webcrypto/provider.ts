@@ -12,8 +12,7 @@
  * runtime lacks answers synchronously through the fallback, without a Promise. A synchronous
  * factory would have to detect on first use and so return a Promise even for those.
  */
-import { asyncHybridKeyShare } from "../async-key-exchange.js";
-import { MLKEM768_SEED_LENGTH, X25519MLKEM768 } from "../hybrid-key-share.js";
+import { MLKEM768_SEED_LENGTH, X25519MLKEM768, hybridKeyShare } from "../hybrid-key-share.js";
 import { andThen } from "../maybe-promise.js";
 import type { AeadAlgorithm, AsyncAeadKey, AsyncCryptoOperations, AsyncKeyShare, CryptoProvider, GroupName, MaybePromise } from "../provider.js";
 import { pureProvider } from "../pure.js";
@@ -48,7 +47,7 @@ function asynchronousOperations(subtle: SubtleLike, native: ReadonlySet<WebCrypt
     if (group === X25519MLKEM768) {
       // The ML-KEM-768 half is noble's (no runtime has it in WebCrypto); the X25519 half is native where it can be.
       const seed = fallback.randomBytes(MLKEM768_SEED_LENGTH);
-      return andThen(generateKeyShare("x25519"), (x25519) => asyncHybridKeyShare(seed, x25519));
+      return andThen(generateKeyShare("x25519"), (x25519) => hybridKeyShare(seed, x25519));
     }
     if ((group === "x25519" || group === "secp256r1" || group === "secp384r1") && native.has(ECDHE_ALGORITHM[group])) {
       return generateWebCryptoKeyShare(subtle, group);
