@@ -5,6 +5,7 @@
  * can hold mtlsFetch's result against it.
  */
 import * as https from "node:https";
+import { listenOnLoopback } from "./peers.mjs";
 
 /** Starts the server on 127.0.0.1 and an ephemeral port. */
 export async function startNodeMtlsHttpsServer({ ca, cert, key }) {
@@ -32,17 +33,5 @@ export async function startNodeMtlsHttpsServer({ ca, cert, key }) {
     socket.on("close", () => sockets.delete(socket));
   });
   server.on("tlsClientError", (error) => failures.push(String(error.message)));
-  await new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", resolve);
-  });
-  return {
-    port: server.address().port,
-    requests,
-    failures,
-    close() {
-      for (const socket of sockets) socket.destroy();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
+  return { ...(await listenOnLoopback(server, sockets)), requests, failures };
 }

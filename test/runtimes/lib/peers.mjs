@@ -43,14 +43,20 @@ export async function startNodeMtlsEchoServer({ ca, cert, key }) {
   });
   const failures = [];
   server.on("tlsClientError", (error) => failures.push(String(error.message)));
+  return { ...(await listenOnLoopback(server, sockets)), sessions, failures };
+}
+
+/**
+ * Listens on 127.0.0.1 and an ephemeral port; `close()` destroys the `sockets` still open (the
+ * caller tracks them) and resolves once the server has closed.
+ */
+export async function listenOnLoopback(server, sockets) {
   await new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", resolve);
   });
   return {
     port: server.address().port,
-    sessions,
-    failures,
     close() {
       for (const socket of sockets) socket.destroy();
       return new Promise((resolve) => server.close(() => resolve()));
