@@ -42,9 +42,17 @@ function ignore(): void {
   // A Promise whose rejection is reported elsewhere (at its turn, or through the connection's failure).
 }
 
-interface SealJob {
-  /** Records laid out for sealing (header room, content, type byte, tag room); empty for a key change. */
+/** Records laid out for sealing (header room, content, type byte, tag room), as views of one buffer. */
+interface LaidOut {
+  readonly buffer: Uint8Array;
   readonly records: Uint8Array[];
+}
+
+const NOTHING: LaidOut = { buffer: new Uint8Array(0), records: [] };
+
+interface SealJob {
+  /** Nothing for a key change. */
+  readonly laidOut: LaidOut;
   readonly applicationData: boolean;
   readonly keys: TrafficKeys | null;
   readonly resolve: (sealed: Promise<Uint8Array> | Uint8Array) => void;
@@ -145,28 +153,35 @@ export class AsyncRecords {
   }
 
   private enqueueOutgoing(item: OutgoingRecord): Promise<Uint8Array> {
-    if (item.keys !== undefined) return this.enqueue([], false, item.keys);
+    if (item.keys !== undefined) return this.enqueue(NOTHING, false, item.keys);
     return this.enqueue(this.layOut(item.contentType, item.content), false, null);
   }
 
-  /** TLSInnerPlaintext records of at most `maxFragment` content bytes, each in its own buffer (§5.1, §5.2; no padding). */
-  private layOut(contentType: number, data: Uint8Array): Uint8Array[] {
+  /**
+   * TLSInnerPlaintext records of at most `maxFragment` content bytes (§5.1, §5.2; no padding), laid
+   * out back to back in one buffer, so the sealed records go to the transport as they are.
+   */
+  private layOut(contentType: number, data: Uint8Array): LaidOut {
     const max = this.handover.maxFragment;
+    const count = Math.max(1, Math.ceil(data.length / max));
+    const buffer = new Uint8Array(data.length + count * (RECORD_HEADER_LENGTH + 1 + AEAD_TAG_LENGTH));
     const records: Uint8Array[] = [];
     let offset = 0;
+    let at = 0;
     do {
       const n = Math.min(max, data.length - offset);
-      const record = new Uint8Array(RECORD_HEADER_LENGTH + n + 1 + AEAD_TAG_LENGTH);
-      record.set(data.subarray(offset, offset + n), RECORD_HEADER_LENGTH);
-      record[RECORD_HEADER_LENGTH + n] = contentType;
-      records.push(record);
+      const length = RECORD_HEADER_LENGTH + n + 1 + AEAD_TAG_LENGTH;
+      buffer.set(data.subarray(offset, offset + n), at + RECORD_HEADER_LENGTH);
+      buffer[at + RECORD_HEADER_LENGTH + n] = contentType;
+      records.push(buffer.subarray(at, at + length));
       offset += n;
+      at += length;
     } while (offset < data.length);
-    return records;
+    return { buffer, records };
   }
 
-  private enqueue(records: Uint8Array[], applicationData: boolean, keys: TrafficKeys | null): Promise<Uint8Array> {
-    const sealed = new Promise<Uint8Array>((resolve, reject) => this.jobs.push({ records, applicationData, keys, resolve, reject }));
+  private enqueue(laidOut: LaidOut, applicationData: boolean, keys: TrafficKeys | null): Promise<Uint8Array> {
+    const sealed = new Promise<Uint8Array>((resolve, reject) => this.jobs.push({ laidOut, applicationData, keys, resolve, reject }));
     if (!this.sealing) {
       this.sealing = true;
       void this.serveJobs();
@@ -184,14 +199,16 @@ export class AsyncRecords {
           job.resolve(NO_BYTES);
         } else {
           const sealed: Promise<Uint8Array>[] = [];
-          for (const record of job.records) {
+          const { buffer, records } = job.laidOut;
+          for (const record of records) {
             // §5.5: the KeyUpdate itself is the old key's last record.
             if (job.applicationData && this.sealedUnderKey >= this.handover.recordsPerWriteKey - 1) await this.updateWriteKey(sealed);
             const ready = this.writeProtection.whenReady();
             if (ready !== null) await ready;
             sealed.push(this.seal(record));
           }
-          job.resolve(sealed.length === 1 ? sealed[0] : Promise.all(sealed).then((records) => concatBytes(...records)));
+          // The records fill `buffer` unless a KeyUpdate went between them.
+          job.resolve(sealed.length === records.length ? Promise.all(sealed).then(() => buffer) : Promise.all(sealed).then((parts) => concatBytes(...parts)));
         }
       } catch (e) {
         job.reject(e);
@@ -215,7 +232,7 @@ export class AsyncRecords {
     this.sendKeyUpdate();
     for (const item of this.handover.takeOutgoing() ?? []) {
       if (item.keys !== undefined) await this.changeWriteKey(item.keys);
-      else for (const record of this.layOut(item.contentType, item.content)) sealed.push(this.seal(record));
+      else for (const record of this.layOut(item.contentType, item.content).records) sealed.push(this.seal(record));
     }
   }
 
