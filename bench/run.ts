@@ -24,6 +24,7 @@ import { writeReadmeTable } from "./lib/readme-table.js";
 import { sampleMutlsNative, sampleNodeTls } from "./lib/tcp.js";
 import { measureRecordThroughput } from "./records.js";
 import { measureXsHandshakeMs, measureXsMetered } from "./lib/xs.js";
+import { measureWebCryptoRecords } from "./lib/webcrypto-records.js";
 
 const opts = parseOptions(process.argv.slice(2));
 const started = now();
@@ -127,6 +128,16 @@ async function main(): Promise<void> {
   const load = await measureLoad(loadConnections, 50);
   log(`load: ${load.handshakes_per_s} handshakes/s, ${load.failures} failed, peak RSS ${load.peak_rss_bytes} B, retained after close ${load.retained_after_close_bytes} B`);
 
+  log("webcrypto: AES-128-GCM 16 KiB records through connect()/accept(), WebCrypto and pure");
+  let webcryptoRecords: NonNullable<BenchResults["webcrypto_records"]>;
+  try {
+    const figures = await measureWebCryptoRecords(opts.quick ? 4 : 16, plan.rounds);
+    log(`webcrypto: ${figures.webcrypto_MBps} MB/s, pure ${figures.pure_MBps} MB/s`);
+    webcryptoRecords = figures;
+  } catch (e) {
+    webcryptoRecords = { note: `not measured: ${(e as Error).message}` };
+  }
+
   log("hostile flights: the worst Certificate flight within the limits, against normal handshakes");
   const hostile = await measureHostileFlights(opts.quick ? HOSTILE_QUICK : HOSTILE_FULL, log);
   log(`hostile flights: victim ${hostile.to_server.victim_ms} ms (server), ${hostile.to_client.victim_ms} ms (client) vs ${hostile.normal_handshake_ms} ms per normal handshake`);
@@ -175,6 +186,7 @@ async function main(): Promise<void> {
     bundle: { ...bundles.sizes, breakdown: bundles.breakdown },
     interpreters,
     hostile,
+    webcrypto_records: webcryptoRecords,
     xs,
     duration_s: 0,
   };

@@ -17,6 +17,7 @@ import { webCryptoProvider } from "../src/crypto/webcrypto/index.js";
 import { AsyncRecordProtection } from "../src/record/async-record-protection.js";
 import { RecordProtection } from "../src/record/record-protection.js";
 import { median, now, round } from "./lib/stats.js";
+import { measureWebCryptoRecords } from "./lib/webcrypto-records.js";
 
 const rounds = Number(process.argv[2] ?? 7);
 const provider = await webCryptoProvider();
@@ -101,3 +102,9 @@ const webMs = await timeOf(3, webRecords);
 const pureMs = await timeOf(1, pureRecords);
 const mb = (ms: number) => round((RECORDS * RECORD) / 1e6 / (ms / 1000), 1);
 console.log(`${"AES-128-GCM 16 KiB seal+open".padEnd(34)} webcrypto ${mb(webMs)} MB/s   pure ${mb(pureMs)} MB/s   webcrypto/pure ${round(pureMs / webMs, 2)}x`);
+
+// The same records through connect()/accept() (issue 13's webcrypto.aes128gcm_16k_vs_pure).
+const transported = await measureWebCryptoRecords(16, rounds, provider);
+console.log(
+  `${"AES-128-GCM 16 KiB, connect/accept".padEnd(34)} webcrypto ${transported.webcrypto_MBps} MB/s   pure ${transported.pure_MBps} MB/s   webcrypto/pure ${round(transported.webcrypto_MBps / transported.pure_MBps, 2)}x`,
+);
