@@ -53,6 +53,7 @@ export {
   chacha20poly1305,
   type AeadCipher,
   x25519,
+  x25519Compact,
   secp256r1,
   secp384r1,
   x25519mlkem768,

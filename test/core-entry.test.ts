@@ -31,11 +31,21 @@ async function bundledInputs(entry: string): Promise<Map<string, number>> {
 }
 
 /**
- * What a client of ECDSA P-256, X25519, AES-128-GCM and SHA-256 must not carry. (rsa.ts and
+ * What a client of ECDSA P-256, X25519 (x25519Compact: no Edwards code), AES-128-GCM and SHA-256
+ * must not carry. (rsa.ts and
  * hybrid-key-share.ts still give it a few constants, the RSA size limits and the hybrid group's
  * name, under 200 bytes minified: their code is what must be gone.)
  */
-const NOT_COMPOSED = ["src/crypto/pure.ts", "src/crypto/chacha20.ts", "src/crypto/poly1305.ts", "@noble/post-quantum", "src/ca/", "src/node/"];
+const NOT_COMPOSED = [
+  "src/crypto/pure.ts",
+  "src/crypto/chacha20.ts",
+  "src/crypto/poly1305.ts",
+  "@noble/post-quantum",
+  "src/ca/",
+  "src/node/",
+  "asn1js",
+  "@noble/curves/abstract/edwards.js",
+];
 const CONSTANTS_ONLY = ["src/crypto/rsa.ts", "src/crypto/hybrid-key-share.ts"];
 
 describe("mutls/core", () => {
