@@ -1,5 +1,6 @@
 /**
- * The `mutls` entry's default: connections made without `config.provider` use the pure provider.
+ * The `mutls` entry's defaults: connections made without `config.provider` use the pure provider,
+ * and CRL checking (`crlChecking`) is always available.
  * The default is chosen here, at the entry point, and not in the engine, so that the core entry
  * (`mutls/core`, core.ts) imports no provider at all and a bundle carries only the algorithms the
  * application composes (crypto/compose.ts).
@@ -7,7 +8,9 @@
 import { ClientConnection as EngineClientConnection } from "./connection/client-connection.js";
 import { ServerConnection as EngineServerConnection } from "./connection/server-connection.js";
 import type { CryptoProvider } from "./crypto/provider.js";
+import type { CrlChecking } from "./x509/crl.js";
 import { pureProvider } from "./crypto/pure.js";
+import { crlChecking } from "./x509/crl.js";
 import type { ClientConfig, ServerConfig } from "./handshake/config.js";
 import { type MtlsRequestInit, mtlsFetch as engineMtlsFetch } from "./http/fetch.js";
 import type { ResponseLike, RequestLike } from "./http/fetch-types.js";
@@ -32,14 +35,19 @@ function cached<T extends object>(original: T, fill: (original: T) => T): T {
   return copy;
 }
 
-/** `config` itself when it names a provider, else a copy of it with the pure provider. */
-export function withDefaultProvider<C extends { readonly provider?: CryptoProvider }>(config: C): C {
-  return config.provider !== undefined ? config : cached(config, (c) => ({ ...c, provider: pureProvider }));
+type Defaulted = { readonly provider?: CryptoProvider; readonly crlChecking?: CrlChecking };
+
+/** Whether `config` already names everything the entry would default. */
+const complete = (config: Defaulted | undefined): boolean => config?.provider !== undefined && config.crlChecking !== undefined;
+
+/** `config` itself when it names a provider and CRL checking, else a copy of it with the pure provider and crlChecking. */
+export function withDefaultProvider<C extends Defaulted>(config: C): C {
+  return complete(config) ? config : cached(config, (c) => ({ ...c, provider: c.provider ?? pureProvider, crlChecking: c.crlChecking ?? crlChecking }));
 }
 
-/** connect()/accept()/mtlsFetch() options whose engine config has a provider. */
+/** connect()/accept()/mtlsFetch() options whose engine config has a provider and CRL checking. */
 export function withDefaultConfig<O extends { readonly config?: ClientConfig | ServerConfig }>(options: O): O {
-  if (options.config?.provider !== undefined) return options;
+  if (complete(options.config)) return options;
   return cached(options, (o) => ({ ...o, config: withDefaultProvider(o.config ?? NO_CONFIG) }));
 }
 
@@ -74,6 +82,6 @@ export function mtlsFetch(input: string | { readonly href: string } | RequestLik
   const config = init?.config;
   return engineMtlsFetch(
     input,
-    config?.provider !== undefined || typeof init !== "object" || init === null ? init : { ...init, config: withDefaultProvider(config ?? NO_CONFIG) },
+    complete(config) || typeof init !== "object" || init === null ? init : { ...init, config: withDefaultProvider(config ?? NO_CONFIG) },
   );
 }
