@@ -77,6 +77,7 @@ export async function serveOneEcho(mutls, streams, cfg) {
   return {
     api: "accept(webStreamsTransport)",
     clientUris: secure.peer?.uris ?? [],
+    cipherSuite: secure.handshake.cipherSuite,
     group: secure.handshake.group,
     peerSignatureScheme: secure.handshake.peerSignatureScheme,
     clientLeafHex: toHex(secure.handshake.peerCertificates[0]),

@@ -74,6 +74,7 @@ function serverRole() {
         const seen = {
           api: "mutls/node createMtlsServer",
           clientUris: secure.peer?.uris ?? [],
+          cipherSuite: secure.handshake.cipherSuite,
           group: secure.handshake.group,
           peerSignatureScheme: secure.handshake.peerSignatureScheme,
           clientLeafHex: toHex(secure.handshake.peerCertificates[0]),

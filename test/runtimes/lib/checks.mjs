@@ -106,22 +106,51 @@ export function webCryptoProblems(report) {
   if (group && p.native.includes(group) && !called("deriveBits", group)) problems.push(`${group} is native here but the handshake derived no ${report.group} secret through crypto.subtle`);
   const scheme = SCHEME_ALGORITHM[report.peerSignatureScheme];
   if (scheme && p.native.includes(scheme) && !called("verify", scheme)) problems.push(`${scheme} is native here but the handshake verified the peer's ${report.peerSignatureScheme} signature without crypto.subtle`);
+  // Records: the asynchronous record pipeline came with the handshake result's `provider` field
+  // (issue 13); from then on an AES-GCM connection must seal and open through crypto.subtle.
+  const records = Object.keys(recordCalls(p));
+  if (p.reported !== null && /^TLS_AES_\d+_GCM_/.test(report.cipherSuite ?? "") && p.native.includes("AES-GCM") && !records.some((k) => k === "encrypt AES-GCM" || k === "decrypt AES-GCM")) {
+    problems.push(`AES-GCM is native here but the ${report.cipherSuite} records were sealed and opened without crypto.subtle`);
+  }
   return problems;
 }
 
-/** "deriveBits X25519, verify ECDSA ×2" from a count of subtle calls. */
+/** The subtle calls that do the work (key derivation, signatures, AEAD), not key import and export. */
+const WORK = ["deriveBits", "sign", "verify", "encrypt", "decrypt"];
+
+/** "deriveBits X25519, verify ECDSA ×2" from a count of subtle calls, the work calls only. */
 function callList(calls) {
-  const entries = Object.entries(calls ?? {});
+  const entries = Object.entries(calls ?? {})
+    .filter(([k]) => WORK.includes(k.split(" ")[0]))
+    .sort(([a], [b]) => WORK.indexOf(a.split(" ")[0]) - WORK.indexOf(b.split(" ")[0]) || a.localeCompare(b));
   return entries.length ? entries.map(([k, n]) => (n > 1 ? `${k} ×${n}` : k)).join(", ") : "none";
 }
 
-/** The provider, for a PASS line: which algorithms are native and what each role's handshake called. */
+/** The calls made after the handshake: the records (and close_notify) of the connection. */
+function recordCalls(p) {
+  const after = {};
+  for (const [k, n] of Object.entries(p.connectionCalls ?? {})) {
+    const more = n - (p.handshakeCalls?.[k] ?? 0);
+    if (more > 0) after[k] = more;
+  }
+  return after;
+}
+
+/**
+ * The provider, for a PASS line: which algorithms are native, and the crypto.subtle work each
+ * role's handshake, then its records, did (one list when every role did the same).
+ */
 export function describeProvider(reports) {
   const p = reports.find((r) => r.provider)?.provider;
   if (!p || p.pinned === null) {
     const named = nameOf(p?.name);
     return named ? `provider ${named}` : "the entry's default provider";
   }
-  const roles = reports.map((r) => `${r.role} handshake: ${callList(r.provider.handshakeCalls)}`);
-  return `provider webcrypto (crypto.subtle: ${p.native.join(", ") || "nothing"}; pure fallback: ${p.fallback.join(", ") || "none"}; subtle calls in the ${roles.join("; ")})`;
+  const native = p.fallback.length === 0 ? `all ${p.native.length} probed algorithms native` : `native: ${p.native.join(", ") || "nothing"}; pure fallback: ${p.fallback.join(", ")}`;
+  const per = (what, pick) => {
+    const lists = reports.map((r) => callList(pick(r.provider)));
+    if (lists.every((l) => l === lists[0])) return `${what} ${lists[0]}${reports.length > 1 ? " (each role)" : ""}`;
+    return reports.map((r, i) => `${r.role} ${what} ${lists[i]}`).join(", ");
+  };
+  return `provider webcrypto (${native}; crypto.subtle work: ${per("handshake", (x) => x.handshakeCalls)}; ${per("records", recordCalls)})`;
 }
