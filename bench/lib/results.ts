@@ -75,15 +75,12 @@ export interface BenchResults {
    * Issue 13: the WebCrypto provider. `native`: what it found in Node's crypto.subtle. `p256`: one
    * mutual P-256 handshake over loopback TCP, both sides in this process, sampled in the same ABBA
    * rounds (bench/lib/tcp.ts). `workerd`: the same handshake inside workerd (bench/lib/workerd.ts).
-   * `aes128gcm_16k`: AES-128-GCM 16 KiB records through connect()/accept() over a memory pair
-   * (the asynchronous record pipeline's measure; null until it is measured).
    */
   webcrypto?: {
     native: readonly string[];
     p256: { node_tls_ms: number; webcrypto_ms: number; pure_ms: number; native_ms: number } | null;
     workerd: import("./workerd.js").WorkerdHandshakeFigures | null;
     workerd_note?: string;
-    aes128gcm_16k?: { webcrypto_MBps: number; pure_MBps: number } | null;
   };
   /** Every issue's targets with this run's values (bench/lib/targets.ts): the README table and the chart read these. */
   targets?: import("./targets.js").Target[];
