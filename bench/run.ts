@@ -27,6 +27,7 @@ import { webCryptoProvider } from "../src/crypto/webcrypto/index.js";
 import { measureWorkerdHandshakes, workerdAvailable } from "./lib/workerd.js";
 import { measureRecordThroughput } from "./records.js";
 import { measureXsHandshakeMs, measureXsMetered } from "./lib/xs.js";
+import { measureWebCryptoRecords } from "./lib/webcrypto-records.js";
 
 const opts = parseOptions(process.argv.slice(2));
 const started = now();
@@ -153,6 +154,16 @@ async function main(): Promise<void> {
   const load = await measureLoad(loadConnections, 50);
   log(`load: ${load.handshakes_per_s} handshakes/s, ${load.failures} failed, peak RSS ${load.peak_rss_bytes} B, retained after close ${load.retained_after_close_bytes} B`);
 
+  log("webcrypto: AES-128-GCM 16 KiB records through connect()/accept(), WebCrypto and pure");
+  let webcryptoRecords: NonNullable<BenchResults["webcrypto_records"]>;
+  try {
+    const figures = await measureWebCryptoRecords(opts.quick ? 4 : 16, plan.rounds);
+    log(`webcrypto: ${figures.webcrypto_MBps} MB/s, pure ${figures.pure_MBps} MB/s`);
+    webcryptoRecords = figures;
+  } catch (e) {
+    webcryptoRecords = { note: `not measured: ${(e as Error).message}` };
+  }
+
   log("hostile flights: the worst Certificate flight within the limits, against normal handshakes");
   const hostile = await measureHostileFlights(opts.quick ? HOSTILE_QUICK : HOSTILE_FULL, log);
   log(`hostile flights: victim ${hostile.to_server.victim_ms} ms (server), ${hostile.to_client.victim_ms} ms (client) vs ${hostile.normal_handshake_ms} ms per normal handshake`);
@@ -201,6 +212,7 @@ async function main(): Promise<void> {
     bundle: { ...bundles.sizes, breakdown: bundles.breakdown },
     interpreters,
     hostile,
+    webcrypto_records: webcryptoRecords,
     xs,
     webcrypto,
     duration_s: 0,
@@ -249,6 +261,8 @@ function printTable(r: BenchResults): void {
     const w = r.webcrypto.p256;
     rows.push(["handshake p256 over TCP: node tls / webcrypto / pure / native", `${w.node_tls_ms} / ${w.webcrypto_ms} / ${w.pure_ms} / ${w.native_ms} ms`, "", ""]);
   }
+  const wr = r.webcrypto_records;
+  if (wr && "webcrypto_MBps" in wr) rows.push(["AES-128-GCM 16 KiB via connect/accept MB/s: webcrypto / pure", `${wr.webcrypto_MBps} / ${wr.pure_MBps}`, "", ""]);
   if (r.webcrypto?.workerd) rows.push(["handshake p256 in workerd: webcrypto / pure", `${r.webcrypto.workerd.webcrypto_ms} / ${r.webcrypto.workerd.pure_ms} ms`, "", ""]);
   if (r.xs) rows.push(["Moddable XS handshake / metered handshake / metered 1 MiB records", `${r.xs.handshake_ms ?? "n/a"} ms / ${r.xs.metered_handshake ?? "n/a"} / ${r.xs.metered_mib_records ?? "n/a"}`, "", ""]);
   rows.push(["interpreters jitless / quickjs handshake", `${r.interpreters.jitless_handshake_ms ?? "n/a"} / ${r.interpreters.quickjs_handshake_ms ?? "n/a"} ms`, "", ""]);

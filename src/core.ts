@@ -34,7 +34,7 @@ export const accept: (transport: Transport, options: AcceptOptions) => Promise<S
 export const mtlsFetch: (input: string | { readonly href: string } | RequestLike, init: MtlsRequestInit) => Promise<ResponseLike> = engineMtlsFetch;
 export type { Connection } from "./connection/connection.js";
 export type { ClientAuthMode, PeerVerifier, PeerVerificationContext } from "./handshake/config.js";
-export type { HandshakeResult } from "./handshake/handshake-io.js";
+export type { ConnectionHandshakeResult as HandshakeResult } from "./handshake/handshake-io.js";
 export type { Signer } from "./handshake/signer.js";
 export { signerFromPrivateKey } from "./handshake/signer.js";
 export { webCryptoSigner, type WebCryptoSignerOptions } from "./transport/webcrypto-signer.js";

@@ -1,5 +1,11 @@
 /**
- * The `mutls` entry's default: connections made without `config.provider` use the pure provider.
+ * The `mutls` entry's defaults for connections made without `config.provider` (issue 13: the
+ * fastest provider the runtime has). `connect()`, `accept()` and `mtlsFetch()` use the WebCrypto
+ * provider where the runtime has `crypto.subtle` (its AES-GCM records go through the transport's
+ * asynchronous pipeline), detected once per runtime, and the pure provider elsewhere. The engine's
+ * synchronous classes keep the pure provider: they cannot wait for WebCrypto. In Node, the
+ * package's Node entry (node/entry.ts) makes the same functions default to the native provider.
+ *
  * The default is chosen here, at the entry point, and not in the engine, so that the core entry
  * (`mutls/core`, core.ts) imports no provider at all and a bundle carries only the algorithms the
  * application composes (crypto/compose.ts).
@@ -8,6 +14,8 @@ import { ClientConnection as EngineClientConnection } from "./connection/client-
 import { ServerConnection as EngineServerConnection } from "./connection/server-connection.js";
 import type { CryptoProvider } from "./crypto/provider.js";
 import { pureProvider } from "./crypto/pure.js";
+import { webCryptoProvider } from "./crypto/webcrypto/provider.js";
+import { runtimeSubtle } from "./crypto/webcrypto/subtle.js";
 import type { ClientConfig, ServerConfig } from "./handshake/config.js";
 import { type MtlsRequestInit, mtlsFetch as engineMtlsFetch } from "./http/fetch.js";
 import type { ResponseLike, RequestLike } from "./http/fetch-types.js";
@@ -16,31 +24,56 @@ import { type SecureConnection, accept as engineAccept, connect as engineConnect
 import type { Transport } from "./transport/transport.js";
 
 /**
- * Configs with the default filled in, by the caller's object: an engine config is resolved once per
- * object (handshake/config.ts), and a server's ticket keys live with it, so the same object must
- * always map to the same copy.
+ * Configs with a default provider filled in, by provider and by the caller's object: an engine
+ * config is resolved once per object (handshake/config.ts), and a server's ticket keys live with
+ * it, so the same object must always map to the same copy for the same provider.
  */
-const withDefault = new WeakMap<object, object>();
+const withDefault = new WeakMap<CryptoProvider, WeakMap<object, object>>();
 const NO_CONFIG = {};
 
-function cached<T extends object>(original: T, fill: (original: T) => T): T {
-  let copy = withDefault.get(original) as T | undefined;
+function cached<T extends object>(provider: CryptoProvider, original: T, fill: (original: T) => T): T {
+  let copies = withDefault.get(provider);
+  if (copies === undefined) {
+    copies = new WeakMap();
+    withDefault.set(provider, copies);
+  }
+  let copy = copies.get(original) as T | undefined;
   if (copy === undefined) {
     copy = fill(original);
-    withDefault.set(original, copy);
+    copies.set(original, copy);
   }
   return copy;
 }
 
-/** `config` itself when it names a provider, else a copy of it with the pure provider. */
-export function withDefaultProvider<C extends { readonly provider?: CryptoProvider }>(config: C): C {
-  return config.provider !== undefined ? config : cached(config, (c) => ({ ...c, provider: pureProvider }));
+/** `config` itself when it names a provider, else a copy of it with `provider` (the pure provider by default). */
+export function withDefaultProvider<C extends { readonly provider?: CryptoProvider }>(config: C, provider: CryptoProvider = pureProvider): C {
+  return config.provider !== undefined ? config : cached(provider, config, (c) => ({ ...c, provider }));
 }
 
-/** connect()/accept()/mtlsFetch() options whose engine config has a provider. */
-export function withDefaultConfig<O extends { readonly config?: ClientConfig | ServerConfig }>(options: O): O {
+/** connect()/accept()/mtlsFetch() options whose engine config has a provider (`provider` when it names none). */
+export function withDefaultConfig<O extends { readonly config?: ClientConfig | ServerConfig }>(options: O, provider: CryptoProvider = pureProvider): O {
   if (options.config?.provider !== undefined) return options;
-  return cached(options, (o) => ({ ...o, config: withDefaultProvider(o.config ?? NO_CONFIG) }));
+  return cached(provider, options, (o) => ({ ...o, config: withDefaultProvider(o.config ?? NO_CONFIG, provider) }));
+}
+
+/** `mtlsFetch`'s init with `provider` when its config names none. */
+export function withDefaultInit(init: MtlsRequestInit, provider: CryptoProvider): MtlsRequestInit {
+  // A fresh init per request is usual; the config copy is kept by the caller's config object, so
+  // the connection pool still sees the same TLS options from one request to the next.
+  const config = init?.config;
+  if (config?.provider !== undefined || typeof init !== "object" || init === null) return init;
+  return { ...init, config: withDefaultProvider(config ?? NO_CONFIG, provider) };
+}
+
+let runtimeDefault: Promise<CryptoProvider> | null = null;
+
+/**
+ * The transport's default in this runtime: the WebCrypto provider where `crypto.subtle` exists
+ * (created once: its detection probes each algorithm), else the pure provider.
+ */
+export function runtimeDefaultProvider(): Promise<CryptoProvider> {
+  runtimeDefault ??= runtimeSubtle() === null ? Promise.resolve(pureProvider) : webCryptoProvider().catch((): CryptoProvider => pureProvider);
+  return runtimeDefault;
 }
 
 /** A TLS 1.3 client. The ClientHello is queued on construction: call `takeOutput()` first. */
@@ -58,22 +91,19 @@ export class ServerConnection extends EngineServerConnection {
 }
 
 /** Runs a TLS 1.3 client handshake over `transport`; resolves once it completes. */
-export function connect(transport: Transport, options: ConnectOptions): Promise<SecureConnection> {
-  return engineConnect(transport, withDefaultConfig(options));
+export async function connect(transport: Transport, options: ConnectOptions): Promise<SecureConnection> {
+  if (options.config?.provider !== undefined) return engineConnect(transport, options);
+  return engineConnect(transport, withDefaultConfig(options, await runtimeDefaultProvider()));
 }
 
 /** Runs a TLS 1.3 server handshake over `transport`; resolves once it completes. */
-export function accept(transport: Transport, options: AcceptOptions): Promise<SecureConnection> {
-  return engineAccept(transport, withDefaultConfig(options));
+export async function accept(transport: Transport, options: AcceptOptions): Promise<SecureConnection> {
+  if (options.config?.provider !== undefined) return engineAccept(transport, options);
+  return engineAccept(transport, withDefaultConfig(options, await runtimeDefaultProvider()));
 }
 
 /** `fetch` over HTTP/1.1 on a mutls connection (http/fetch.ts). */
-export function mtlsFetch(input: string | { readonly href: string } | RequestLike, init: MtlsRequestInit): Promise<ResponseLike> {
-  // A fresh init per request is usual; the config copy is kept by the caller's config object, so
-  // the connection pool still sees the same TLS options from one request to the next.
-  const config = init?.config;
-  return engineMtlsFetch(
-    input,
-    config?.provider !== undefined || typeof init !== "object" || init === null ? init : { ...init, config: withDefaultProvider(config ?? NO_CONFIG) },
-  );
+export async function mtlsFetch(input: string | { readonly href: string } | RequestLike, init: MtlsRequestInit): Promise<ResponseLike> {
+  if (init?.config?.provider !== undefined) return engineMtlsFetch(input, init);
+  return engineMtlsFetch(input, withDefaultInit(init, await runtimeDefaultProvider()));
 }

@@ -38,6 +38,8 @@ export function renderReadmeTables(r: Partial<BenchResults>): string {
     lines.push(`| P-256 handshake over loopback TCP, same rounds: Node \`tls\` · mutls WebCrypto · mutls pure · mutls native | ${ms(web.p256.node_tls_ms)} · ${ms(web.p256.webcrypto_ms)} · ${ms(web.p256.pure_ms)} · ${ms(web.p256.native_ms)} |`);
   }
   if (web?.workerd) lines.push(`| P-256 handshake in workerd ${web.workerd.workerd ?? ""}: mutls WebCrypto · mutls pure | ${ms(web.workerd.webcrypto_ms)} · ${ms(web.workerd.pure_ms)} |`);
+  const wr = r.webcrypto_records;
+  if (wr && "webcrypto_MBps" in wr) lines.push(`| AES-128-GCM records @16 KiB through \`connect()\`/\`accept()\`, MB/s: WebCrypto · pure | ${wr.webcrypto_MBps} · ${wr.pure_MBps} |`);
   if (web) lines.push(`| WebCrypto provider: native in Node's \`crypto.subtle\` | ${web.native.join(", ") || "nothing"} |`);
   for (const [suite, sizes] of Object.entries(r.records ?? {})) {
     const x = sizes["16384"];

@@ -64,6 +64,8 @@ export interface BenchResults {
   };
   /** The worst Certificate flight within the limits, against a normal handshake (bench/hostile-flights.ts). */
   hostile?: import("../hostile-flights.js").HostileFigures;
+  /** Issue 13: AES-128-GCM 16 KiB records through connect()/accept() over a memory pair, WebCrypto and pure (bench/lib/webcrypto-records.ts). */
+  webcrypto_records?: import("./webcrypto-records.js").WebCryptoRecordFigures | { readonly note: string };
   /** mutls in Moddable XS (bench/lib/xs.ts): null where it could not be measured, with `note` saying why. */
   xs?: {
     handshake_ms: number | null;

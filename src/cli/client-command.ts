@@ -6,7 +6,8 @@
  */
 import * as net from "node:net";
 import type { Readable, Writable } from "node:stream";
-import { TLSError, connect, type SecureConnection } from "../index.js";
+import { TLSError, type SecureConnection } from "../index.js";
+import { connect } from "../node/native-default.js";
 import { netTransport } from "../node/index.js";
 import { type CommandSpec, type FlagSpec, UsageError, commaList, parseCipherSuites, parseFlags, parseGroups, parseHostPort } from "./args.js";
 import { type ClientCertificateOutcome, describeClientCertificate, watchClientCertificate } from "./client-certificate-outcome.js";

@@ -95,6 +95,8 @@ describe("--json", () => {
       serverName: "localhost",
       peer: { dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"] },
       clientCertificate: { requested: true, sent: true, heldBackReason: null },
+      // The CLI runs in Node: the native provider is the default there (issue 13).
+      provider: "native",
     });
     client.endStdin();
     await client.waitForExit();

@@ -24,6 +24,7 @@ import { KEY_TYPES, mutualCredentials } from "../helpers/fixtures.js";
 import { splitRecords } from "../helpers/framing.js";
 import { clientConfig, serverConfig, type ClientConfig, type ServerConfig } from "../helpers/pair.js";
 import { pumpMemory } from "../helpers/pump.js";
+import { MemorySessionStore } from "../../src/handshake/resumption/session-store.js";
 
 const hex = toHex;
 
@@ -260,6 +261,28 @@ describe("a provider that answers later", () => {
     expect(new TextDecoder().decode(server.read()!)).toBe("ping");
   });
 
+  it("resumes with 0-RTT: the waited-for ClientHello keeps record version 0x0301, its early data follows (RFC 8446 §5.1, §2.3)", async () => {
+    const creds = mutualCredentials("p256");
+    const provider = laterProvider(nextTurn);
+    const store = new MemorySessionStore();
+    const sc: ServerConfig = { ...serverConfig(creds, { provider }), tickets: 1, maxEarlyData: 1024 };
+    const cc = (extra: Partial<ClientConfig>): ClientConfig => ({ ...clientConfig(creds, { provider }), sessionStore: store, ...extra });
+    const first = await pumpMemory(new ClientConnection(cc({})), new ServerConnection(sc));
+    expect(first.errors).toEqual([]);
+
+    const client = new ClientConnection(cc({ earlyData: new TextEncoder().encode("early") }));
+    await client.pending;
+    const { records } = splitRecords(client.takeOutput()!);
+    // ClientHello (0x0301), the §D.4 change_cipher_spec, then the early data under the early key.
+    expect(records.map((r) => hex(r.subarray(0, 3)))).toEqual(["160301", "140303", "170303"]);
+    const server = new ServerConnection(sc);
+    for (const r of records) server.receive(r);
+    const { errors } = await pumpMemory(client, server);
+    expect(errors).toEqual([]);
+    expect(server.handshake?.earlyData).toBe("accepted");
+    expect(new TextDecoder().decode(server.read()!)).toBe("early");
+  });
+
   it("holds the server's flight while the client derives, then processes it in order", async () => {
     const creds = mutualCredentials("p256");
     const gate = new Gate();
@@ -450,6 +473,16 @@ describe("hostile input on both paths (pure provider: synchronous; WebCrypto pro
   const subtle = globalThis.crypto.subtle as unknown as SubtleLike;
   beforeAll(async () => {
     web = await webCryptoProvider();
+  });
+
+  it("the WebCrypto provider refuses a private key that does not fit its certificate, as the pure one does", () => {
+    const creds = mutualCredentials("p256");
+    for (const provider of [pureProvider, web]) {
+      expect(() => new ServerConnection({ ...serverConfig(creds, { provider }), privateKey: creds.clientKey })).toThrow(
+        /privateKey does not match the certificate/,
+      );
+      expect(() => new ServerConnection(serverConfig(creds, { provider }))).not.toThrow();
+    }
   });
 
   /** Twin providers: the same pins, one answering synchronously, one on crypto.subtle (pinned keys imported into it). */
