@@ -11,7 +11,7 @@ import type { ResolvedConfig } from "./config.js";
 import { type SignatureScheme, signatureSchemeByCode } from "./codec/constants.js";
 import { decodeCertificateVerify } from "./codec/messages.js";
 import { readCertificate } from "./codec/received-messages.js";
-import { type VerifiedPeer, verifyPeerCertificates } from "./peer-verification.js";
+import { type VerifiedPeer, verifyPeerCertificates, verifyPeerCertificatesAsync } from "./peer-verification.js";
 
 /** What we asked the peer for, and what its Certificate and CertificateVerify may cost us. */
 export interface CertificateAsked {
@@ -48,6 +48,28 @@ export type RequiredCertificate = CertificateAsked & { readonly required: true }
 export function checkPeerCertificate(config: ResolvedConfig, body: Uint8Array, asked: RequiredCertificate): VerifiedPeer;
 export function checkPeerCertificate(config: ResolvedConfig, body: Uint8Array, asked: CertificateAsked): VerifiedPeer | null;
 export function checkPeerCertificate(config: ResolvedConfig, body: Uint8Array, asked: CertificateAsked): VerifiedPeer | null {
+  const chain = readPeerCertificate(body, asked);
+  if (chain === null) return null;
+  return verifyPeerCertificates(config, chain, asked.peerRole, asked.serverName, asked.budget);
+}
+
+/**
+ * `checkPeerCertificate` with the chain's signatures on the provider's asynchronous `verify`
+ * (issue 13, x509/async-verify.ts): the same checks, alerts and budget in the same order; the
+ * answer itself when the provider answers at once (always for a provider without `asynchronous`),
+ * else a Promise of it. The handshake uses this one; post-handshake authentication, which cannot
+ * wait, keeps `checkPeerCertificate`.
+ */
+export function checkPeerCertificateAsync(config: ResolvedConfig, body: Uint8Array, asked: RequiredCertificate): MaybePromise<VerifiedPeer>;
+export function checkPeerCertificateAsync(config: ResolvedConfig, body: Uint8Array, asked: CertificateAsked): MaybePromise<VerifiedPeer | null>;
+export function checkPeerCertificateAsync(config: ResolvedConfig, body: Uint8Array, asked: CertificateAsked): MaybePromise<VerifiedPeer | null> {
+  const chain = readPeerCertificate(body, asked);
+  if (chain === null) return null;
+  return verifyPeerCertificatesAsync(config, chain, asked.peerRole, asked.serverName, asked.budget);
+}
+
+/** §4.4.2, §4.4.2.4: the Certificate's chain, checked against what we asked; null for an allowed empty one. */
+function readPeerCertificate(body: Uint8Array, asked: CertificateAsked): readonly Uint8Array[] | null {
   const { peerRole } = asked;
   // §4.4.2: each CertificateEntry's extensions must answer the message that asked (checked as it is read).
   const certificate = readCertificate(body, asked.offeredExtensions);
@@ -66,7 +88,7 @@ export function checkPeerCertificate(config: ResolvedConfig, body: Uint8Array, a
     if (asked.required) fail("certificate_required", "this server requires a client certificate; the client sent none");
     return null;
   }
-  return verifyPeerCertificates(config, certificate.certificates, peerRole, asked.serverName, asked.budget);
+  return certificate.certificates;
 }
 
 /**

@@ -1,6 +1,16 @@
 import { AlertDescription, TLSError } from "../bytes/index.js";
-import { type Certificate, type PeerIdentity, VerificationBudget, verifyChainWith } from "../x509/index.js";
-import type { ResolvedConfig } from "./config.js";
+import { andThen } from "../crypto/maybe-promise.js";
+import type { MaybePromise } from "../crypto/provider.js";
+import {
+  type Certificate,
+  type PeerIdentity,
+  type VerifiedChain,
+  type VerifyOptions,
+  VerificationBudget,
+  verifyChainWith,
+  verifyChainWithAsync,
+} from "../x509/index.js";
+import type { PeerVerifier, ResolvedConfig } from "./config.js";
 
 export interface VerifiedPeer {
   readonly chain: readonly Uint8Array[];
@@ -33,36 +43,86 @@ export function verifyPeerCertificates(
   budget: VerificationBudget = verificationBudget(config),
 ): VerifiedPeer {
   const now = config.now();
-  let peer: VerifiedPeer;
-  if (config.verifyPeer) {
-    budget.chargeParse(chain[0].length, "parsing the leaf certificate");
-    const identity = config.verifyPeer(chain, { peerRole, serverName, now });
-    peer = { chain, leaf: config.peerCertificates.parse(chain[0]), identity };
-  } else {
-    const verified = verifyChainWith(
-      {
-        chain,
-        trustAnchors: config.preparedTrustAnchors,
-        now,
-        provider: config.provider,
-        purpose: peerRole === "server" ? "serverAuth" : "clientAuth",
-        serverName: peerRole === "server" && serverName !== null ? serverName : undefined,
-        profile: config.certificateProfile,
-        isPublicSuffix: config.isPublicSuffix ?? undefined,
-        crls: config.crls,
-        spkiPins: config.spkiPins,
-        maxSignatureChecks: config.limits.maxSignatureChecks,
-        maxPathCandidates: config.limits.maxPathCandidates,
-        budget,
-        minRsaModulusBits: config.minRsaModulusBits,
-        parseCertificate: (der) => config.peerCertificates.parse(der),
-      },
-      config.crlChecking?.check ?? null,
-    );
-    peer = { chain, leaf: verified.leaf, identity: verified.identity };
-  }
+  if (config.verifyPeer) return customVerified(config, config.verifyPeer, chain, peerRole, serverName, budget, now);
+  const verified = verifyChainWith(chainOptions(config, chain, peerRole, serverName, budget, now), config.crlChecking?.check ?? null);
+  return pathVerified(config, chain, verified, peerRole, serverName, now);
+}
+
+/**
+ * verifyPeerCertificates with the chain's signatures on the provider's asynchronous `verify`
+ * (x509/async-verify.ts, issue 13): the same checks, alerts and budget, in the same order (the
+ * application's verifyPeer and authorizePeer still run after path validation); the VerifiedPeer
+ * itself when the provider answers at once, else a Promise of it.
+ */
+export function verifyPeerCertificatesAsync(
+  config: ResolvedConfig,
+  chain: readonly Uint8Array[],
+  peerRole: "server" | "client",
+  serverName: string | null,
+  budget: VerificationBudget,
+): MaybePromise<VerifiedPeer> {
+  const now = config.now();
+  if (config.verifyPeer) return customVerified(config, config.verifyPeer, chain, peerRole, serverName, budget, now);
+  const verified = verifyChainWithAsync(chainOptions(config, chain, peerRole, serverName, budget, now), config.crlChecking?.check ?? null);
+  return andThen(verified, (v) => pathVerified(config, chain, v, peerRole, serverName, now));
+}
+
+/** The application's own verifier (config.verifyPeer), then its authorization policy. */
+function customVerified(
+  config: ResolvedConfig,
+  verifyPeer: PeerVerifier,
+  chain: readonly Uint8Array[],
+  peerRole: "server" | "client",
+  serverName: string | null,
+  budget: VerificationBudget,
+  now: Date,
+): VerifiedPeer {
+  budget.chargeParse(chain[0].length, "parsing the leaf certificate");
+  const identity = verifyPeer(chain, { peerRole, serverName, now });
+  const peer = { chain, leaf: config.peerCertificates.parse(chain[0]), identity };
   authorizePeer(config, peer, peerRole, serverName, now);
   return peer;
+}
+
+/** A validated path, then the application's authorization policy. */
+function pathVerified(
+  config: ResolvedConfig,
+  chain: readonly Uint8Array[],
+  verified: VerifiedChain,
+  peerRole: "server" | "client",
+  serverName: string | null,
+  now: Date,
+): VerifiedPeer {
+  const peer = { chain, leaf: verified.leaf, identity: verified.identity };
+  authorizePeer(config, peer, peerRole, serverName, now);
+  return peer;
+}
+
+function chainOptions(
+  config: ResolvedConfig,
+  chain: readonly Uint8Array[],
+  peerRole: "server" | "client",
+  serverName: string | null,
+  budget: VerificationBudget,
+  now: Date,
+): VerifyOptions {
+  return {
+    chain,
+    trustAnchors: config.preparedTrustAnchors,
+    now,
+    provider: config.provider,
+    purpose: peerRole === "server" ? "serverAuth" : "clientAuth",
+    serverName: peerRole === "server" && serverName !== null ? serverName : undefined,
+    profile: config.certificateProfile,
+    isPublicSuffix: config.isPublicSuffix ?? undefined,
+    crls: config.crls,
+    spkiPins: config.spkiPins,
+    maxSignatureChecks: config.limits.maxSignatureChecks,
+    maxPathCandidates: config.limits.maxPathCandidates,
+    budget,
+    minRsaModulusBits: config.minRsaModulusBits,
+    parseCertificate: (der) => config.peerCertificates.parse(der),
+  };
 }
 
 function authorizePeer(config: ResolvedConfig, peer: VerifiedPeer, peerRole: "server" | "client", serverName: string | null, now: Date): void {

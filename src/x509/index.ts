@@ -6,6 +6,7 @@ export type { AuthorityKeyIdentifier, BasicConstraints, KeyUsage, SubjectAltName
 export type { NameConstraints } from "./name-constraints.js";
 export { readPrivateKey, privateKeyFitsCertificate } from "./private-key.js";
 export { parsePrivateKey, publicKeyOf, privateKeyMatchesCertificate } from "./public-key.js";
+export { verifyChainWithAsync } from "./async-verify.js";
 export { verifyCertificateChain, verifyChainWith, identityOf, type VerifiedChain, type PeerIdentity, type VerifyOptions } from "./verify.js";
 export { certificateMatchesServerName, dnsNameMatches, isIpAddress, isValidDnsName, isValidHostName, type PublicSuffixCheck } from "./hostname.js";
 export { MIN_RSA_BITS, type LeafKeyUsage, type Purpose } from "./chain-checks.js";

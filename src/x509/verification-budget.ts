@@ -55,6 +55,14 @@ export class VerificationBudget {
     this.spent += units;
   }
 
+  /**
+   * Back to `used` units (a value `used` had earlier): for work that is redone, so that it is
+   * charged once. async-verify.ts redoes an optimistic path search this way.
+   */
+  rewindTo(used: number): void {
+    if (used >= 0 && used <= this.spent) this.spent = used;
+  }
+
   chargeSignature(algorithm: SignatureAlgorithm, key: PublicKey, what: string): void {
     this.charge(signatureVerificationCost(algorithm, key), what);
   }

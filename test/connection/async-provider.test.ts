@@ -13,6 +13,7 @@
  *   (Node's crypto.subtle), are fed the same malformed key share or bad CertificateVerify.
  */
 import { createPrivateKey, sign as nodeSign } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { ClientConnection, ServerConnection, TLSError, type CryptoProvider, type GroupName, type Signer } from "../../src/index.js";
 import { toHex } from "../../src/bytes/index.js";
@@ -202,8 +203,10 @@ describe("a provider that answers at once", () => {
     );
     expect(run).toEqual({ pendingSeen: 0, promiseCalls: 0, complete: true });
     // Both shares (the hybrid's server share is its X25519 half), both Diffie-Hellmans (the
-    // server's inside answerKeyShare), both CertificateVerify checks and both signatures.
-    expect(calls).toEqual({ generateKeyShare: 2, deriveSharedSecret: 2, verify: 2, sign: 2 });
+    // server's inside answerKeyShare), both CertificateVerify checks, the signature on each
+    // side's leaf by the CA (x509/async-verify.ts: the chain goes through `verify` too, answered
+    // synchronously here) and both signatures.
+    expect(calls).toEqual({ generateKeyShare: 2, deriveSharedSecret: 2, verify: 4, sign: 2 });
   });
 
   it.each(KEY_TYPES)("mutual %s certificates and a HelloRetryRequest: no Promise, no pending", (keyType) => {
@@ -213,6 +216,26 @@ describe("a provider that answers at once", () => {
       serverConfig(creds, { provider: pureProvider, server: { groups: ["secp384r1"] } }),
     );
     expect(run).toEqual({ pendingSeen: 0, promiseCalls: 0, complete: true });
+  });
+
+  it("chains through an intermediate on both sides, pure provider and a provider answering at once: no Promise, no pending", () => {
+    const fixture = (rel: string): string => readFileSync(new URL(`../fixtures/x509/${rel}`, import.meta.url), "utf8");
+    const intermediate = fixture("certs/intermediate-ca.pem");
+    const creds = {
+      ca: fixture("certs/root-ca.pem"),
+      serverCert: fixture("certs/server.pem") + intermediate,
+      serverKey: fixture("keys/server.pem"),
+      clientCert: fixture("certs/client.pem") + intermediate,
+      clientKey: fixture("keys/client.pem"),
+    };
+    for (const provider of [pureProvider, countingProvider({})]) {
+      const run = runSynchronously(clientConfig(creds, { provider }), serverConfig(creds, { provider }));
+      expect(run).toEqual({ pendingSeen: 0, promiseCalls: 0, complete: true });
+    }
+    // Two chain signatures per side (leaf by intermediate, intermediate by root) and the CertificateVerify.
+    const calls: Record<string, number> = {};
+    expect(runSynchronously(clientConfig(creds, { provider: countingProvider(calls) }), serverConfig(creds, { provider: pureProvider })).complete).toBe(true);
+    expect(calls.verify).toBe(3);
   });
 
   it("the same count sees the Promises of a provider that answers later (the checks above can fail)", () => {
@@ -303,14 +326,14 @@ describe("a provider that answers later", () => {
     expect(client.takeOutput()).toBeNull();
     expect(client.handshakeComplete).toBe(false);
 
-    // Derivation, then the server's CertificateVerify, then our signature: each waits in turn.
+    // Derivation, then the server's chain, then its CertificateVerify, then our signature: each waits in turn.
     const waits: number[] = [];
     while (client.pending !== null) {
       waits.push(gate.waiting);
       gate.release();
       await client.pending;
     }
-    expect(waits).toEqual([1, 1, 1]);
+    expect(waits).toEqual([1, 1, 1, 1]);
     expect(client.handshakeComplete).toBe(true);
     server.receive(client.takeOutput()!);
     expect(server.handshakeComplete).toBe(true);

@@ -19,8 +19,8 @@ import {
   serverKeyShareSecret,
 } from "./server-hello.js";
 import { checkCertificateRequest, checkEncryptedExtensions } from "./server-parameters.js";
-import { verificationBudget } from "../peer-verification.js";
-import { type RequiredCertificate, checkPeerCertificate, checkPeerCertificateVerifyAsync } from "../peer-certificate.js";
+import { type VerifiedPeer, verificationBudget } from "../peer-verification.js";
+import { type RequiredCertificate, checkPeerCertificateAsync, checkPeerCertificateVerifyAsync } from "../peer-certificate.js";
 import { Transcript } from "../transcript.js";
 import { recordLimitsFromServer } from "../record-size-limit.js";
 import { ClientSession, type OfferedSession, SessionTickets, checkSelectedPsk, externalPskOffer, chooseSessionToOffer, fillBinder } from "./resumption.js";
@@ -325,7 +325,7 @@ export class ClientHandshake {
     state: ExpectCertificateOrCertificateRequest | ExpectCertificate,
     request: ReceivedCertificateRequest | null,
     m: HandshakeMessage,
-  ): void {
+  ): void | Promise<void> {
     const asked: RequiredCertificate = {
       peerRole: "server",
       context: new Uint8Array(0),
@@ -334,7 +334,20 @@ export class ClientHandshake {
       serverName: this.options.serverName,
       budget: this.verificationBudget,
     };
-    const server = checkPeerCertificate(this.config, m.body, asked);
+    // The provider may verify the chain's signatures asynchronously (issue 13).
+    const server = checkPeerCertificateAsync(this.config, m.body, asked);
+    if (isPromise(server)) return server.then((s) => this.serverCertificateChecked(state, request, asked, m, s));
+    this.serverCertificateChecked(state, request, asked, m, server);
+  }
+
+  /** The rest of processServerCertificate, once the chain is validated. */
+  private serverCertificateChecked(
+    state: ExpectCertificateOrCertificateRequest | ExpectCertificate,
+    request: ReceivedCertificateRequest | null,
+    asked: RequiredCertificate,
+    m: HandshakeMessage,
+    server: VerifiedPeer,
+  ): void {
     state.hs.transcript.add(m.raw);
     const next = new ExpectCertificateVerify(state.hs, state.params, request, asked, server);
     this.step = { name: next.name, expects: [HandshakeType.certificate_verify], handle: (msg) => this.processServerCertificateVerify(next, msg) };

@@ -37,9 +37,9 @@ import {
   encodeFinished,
   encodeServerHello,
 } from "../codec/messages.js";
-import { verificationBudget } from "../peer-verification.js";
+import { type VerifiedPeer, verificationBudget } from "../peer-verification.js";
 import { type ReceivedClientHello, readClientHello } from "../codec/received-messages.js";
-import { type CertificateAsked, checkPeerCertificate, checkPeerCertificateVerifyAsync } from "../peer-certificate.js";
+import { type CertificateAsked, checkPeerCertificateAsync, checkPeerCertificateVerifyAsync } from "../peer-certificate.js";
 import { PostHandshake } from "../post-handshake.js";
 import { type RecordLimits, negotiateRecordLimitsAsServer } from "../record-size-limit.js";
 import { Transcript } from "../transcript.js";
@@ -502,8 +502,15 @@ export class ServerHandshake {
   }
 
   /** §4.4.2, §4.4.2.4: the client's Certificate answers our CertificateRequest (peer-certificate.ts). */
-  private processClientCertificate(state: ExpectCertificate, m: HandshakeMessage): ServerState {
-    const client = checkPeerCertificate(this.config, m.body, state.asked);
+  private processClientCertificate(state: ExpectCertificate, m: HandshakeMessage): Transition {
+    // The provider may verify the chain's signatures asynchronously (issue 13).
+    const client = checkPeerCertificateAsync(this.config, m.body, state.asked);
+    if (isPromise(client)) return client.then((c) => this.clientCertificateChecked(state, m, c));
+    return this.clientCertificateChecked(state, m, client);
+  }
+
+  /** The rest of processClientCertificate, once the chain is validated (or allowed to be empty). */
+  private clientCertificateChecked(state: ExpectCertificate, m: HandshakeMessage, client: VerifiedPeer | null): ServerState {
     this.transcript.add(m.raw);
     if (client === null) return new ExpectFinished(state.sent, null, null);
     return new ExpectCertificateVerify(state.sent, state.asked, client);
