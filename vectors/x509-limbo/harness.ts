@@ -14,6 +14,7 @@ import {
   type Certificate,
   type KeyUsage,
   type Purpose,
+  type VerifyOptions,
 } from "../../src/x509/index.js";
 
 export interface LimboPeerName {
@@ -97,30 +98,36 @@ function missingPeerName(identity: { dnsNames: readonly string[]; ipAddresses: r
   return null;
 }
 
+/** The VerifyOptions a case maps to (on the pure provider); throws a TLSError for inputs that do not parse. */
+export function limboVerifyOptions(c: LimboCase, now: Date = new Date(), options: LimboOptions = {}): VerifyOptions {
+  const anchors: Certificate[] = certificatesOf(c.trusted_certs).map((der) => parseCertificate(der));
+  const crls = (c.crls ?? []).flatMap((pem) => decodePem(pem).filter((b) => b.label === "X509 CRL")).map((b) => parseCertificateRevocationList(b.der));
+  const server = c.validation_kind === "SERVER";
+  return {
+    chain: [...pemCertificates(c.peer_certificate), ...certificatesOf(c.untrusted_intermediates)],
+    trustAnchors: anchors,
+    now: c.validation_time === null ? now : new Date(c.validation_time),
+    provider: pureProvider,
+    purpose: purposeOf(c),
+    serverName: server && c.expected_peer_name !== null && c.expected_peer_name.kind !== "RFC822" ? c.expected_peer_name.value : undefined,
+    // limbo counts intermediates; so does maxIntermediates (self-issued ones excepted, as in RFC 5280).
+    maxIntermediates: c.max_chain_depth ?? undefined,
+    maxDepth: c.max_chain_depth === null ? undefined : Math.max(8, c.max_chain_depth + 2),
+    // Each namespace states the rules of its profile: webpki:: cases follow the CA/B Forum BRs.
+    profile: c.id.startsWith("webpki::") ? "webpki" : "rfc5280",
+    crls,
+    leafKeyUsage: c.key_usage as readonly (keyof KeyUsage)[],
+    isPublicSuffix: options.isPublicSuffix,
+  };
+}
+
 /** Runs one case; never throws for a certificate problem (that is a FAILURE result). */
 export function runLimboCase(c: LimboCase, now: Date = new Date(), options: LimboOptions = {}): LimboResult {
   const skip = skipReason(c, options);
   if (skip !== null) return { id: c.id, actual_result: "SKIPPED", context: skip };
   try {
-    const anchors: Certificate[] = certificatesOf(c.trusted_certs).map((der) => parseCertificate(der));
-    const crls = (c.crls ?? []).flatMap((pem) => decodePem(pem).filter((b) => b.label === "X509 CRL")).map((b) => parseCertificateRevocationList(b.der));
     const server = c.validation_kind === "SERVER";
-    const verified = verifyCertificateChain({
-      chain: [...pemCertificates(c.peer_certificate), ...certificatesOf(c.untrusted_intermediates)],
-      trustAnchors: anchors,
-      now: c.validation_time === null ? now : new Date(c.validation_time),
-      provider: pureProvider,
-      purpose: purposeOf(c),
-      serverName: server && c.expected_peer_name !== null && c.expected_peer_name.kind !== "RFC822" ? c.expected_peer_name.value : undefined,
-      // limbo counts intermediates; so does maxIntermediates (self-issued ones excepted, as in RFC 5280).
-      maxIntermediates: c.max_chain_depth ?? undefined,
-      maxDepth: c.max_chain_depth === null ? undefined : Math.max(8, c.max_chain_depth + 2),
-      // Each namespace states the rules of its profile: webpki:: cases follow the CA/B Forum BRs.
-      profile: c.id.startsWith("webpki::") ? "webpki" : "rfc5280",
-      crls,
-      leafKeyUsage: c.key_usage as readonly (keyof KeyUsage)[],
-      isPublicSuffix: options.isPublicSuffix,
-    });
+    const verified = verifyCertificateChain(limboVerifyOptions(c, now, options));
     if (!server) {
       const missing = missingPeerName(verified.identity, c.expected_peer_names ?? []);
       if (missing !== null) return { id: c.id, actual_result: "FAILURE", context: missing };
