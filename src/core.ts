@@ -38,6 +38,14 @@ export type { ConnectionHandshakeResult as HandshakeResult } from "./handshake/h
 export type { Signer } from "./handshake/signer.js";
 export { signerFromPrivateKey } from "./handshake/signer.js";
 export { webCryptoSigner, type WebCryptoSignerOptions } from "./transport/webcrypto-signer.js";
+/**
+ * The WebCrypto provider (issue 13): key shares, signatures and AES-GCM on the runtime's
+ * `crypto.subtle` where it has them, `options.fallback` (by default the pure provider) for the rest.
+ * Asynchronous because each algorithm is probed once up front; build it once and share it:
+ * `new ClientConnection({ provider: await webCryptoProvider(), ... })`. Handshake steps then wait
+ * on `crypto.subtle` (`Connection.pending`); `provider.webCryptoAlgorithms` lists what runs natively.
+ */
+export { webCryptoProvider, type WebCryptoProvider, type WebCryptoProviderOptions, type WebCryptoAlgorithm } from "./crypto/webcrypto/index.js";
 export type { CipherSuiteName, SignatureSchemeName } from "./handshake/codec/constants.js";
 export { TLSError, UsageError, AlertDescription, alertName, type AlertName, type ErrorOrigin, type TLSErrorReason } from "./bytes/index.js";
 export type { CryptoProvider, GroupName, HashName, AeadAlgorithm, AeadKey, KeyShare, PublicKey, PrivateKey, SignatureAlgorithm } from "./crypto/provider.js";
@@ -53,6 +61,7 @@ export {
   chacha20poly1305,
   type AeadCipher,
   x25519,
+  x25519Compact,
   secp256r1,
   secp384r1,
   x25519mlkem768,
@@ -69,6 +78,7 @@ export type {
   Certificate,
   CertificateProfile,
   CertificateRevocationList,
+  CrlChecking,
   TrustAnchor,
   SpiffeId,
   SpiffePolicyOptions,
@@ -80,6 +90,7 @@ export {
   parsePrivateKey,
   pemCertificates,
   parseCertificateRevocationList,
+  crlChecking,
   verifyCertificateChain,
   prepareTrustAnchors,
   spkiSha256,

@@ -5,6 +5,8 @@
  * asynchronous pipeline), detected once per runtime, and the pure provider elsewhere. The engine's
  * synchronous classes keep the pure provider: they cannot wait for WebCrypto. In Node, the
  * package's Node entry (node/entry.ts) makes the same functions default to the native provider.
+ * Every connection made through this entry also gets CRL checking (`crlChecking`), which
+ * `mutls/core` leaves out unless a config names it.
  *
  * The default is chosen here, at the entry point, and not in the engine, so that the core entry
  * (`mutls/core`, core.ts) imports no provider at all and a bundle carries only the algorithms the
@@ -16,6 +18,7 @@ import type { CryptoProvider } from "./crypto/provider.js";
 import { pureProvider } from "./crypto/pure.js";
 import { webCryptoProvider } from "./crypto/webcrypto/provider.js";
 import { runtimeSubtle } from "./crypto/webcrypto/subtle.js";
+import { type CrlChecking, crlChecking } from "./x509/crl.js";
 import type { ClientConfig, ServerConfig } from "./handshake/config.js";
 import { type MtlsRequestInit, mtlsFetch as engineMtlsFetch } from "./http/fetch.js";
 import type { ResponseLike, RequestLike } from "./http/fetch-types.js";
@@ -45,23 +48,31 @@ function cached<T extends object>(provider: CryptoProvider, original: T, fill: (
   return copy;
 }
 
-/** `config` itself when it names a provider, else a copy of it with `provider` (the pure provider by default). */
-export function withDefaultProvider<C extends { readonly provider?: CryptoProvider }>(config: C, provider: CryptoProvider = pureProvider): C {
-  return config.provider !== undefined ? config : cached(provider, config, (c) => ({ ...c, provider }));
+type Defaulted = { readonly provider?: CryptoProvider; readonly crlChecking?: CrlChecking };
+
+/** Whether `config` already names everything the entry would default. */
+const complete = (config: Defaulted | undefined): boolean => config?.provider !== undefined && config.crlChecking !== undefined;
+
+/**
+ * `config` itself when it names a provider and CRL checking, else a copy of it with what it lacks:
+ * `provider` (the pure provider by default) and `crlChecking`.
+ */
+export function withDefaultProvider<C extends Defaulted>(config: C, provider: CryptoProvider = pureProvider): C {
+  return complete(config) ? config : cached(provider, config, (c) => ({ ...c, provider: c.provider ?? provider, crlChecking: c.crlChecking ?? crlChecking }));
 }
 
-/** connect()/accept()/mtlsFetch() options whose engine config has a provider (`provider` when it names none). */
+/** connect()/accept()/mtlsFetch() options whose engine config has a provider (`provider` when it names none) and CRL checking. */
 export function withDefaultConfig<O extends { readonly config?: ClientConfig | ServerConfig }>(options: O, provider: CryptoProvider = pureProvider): O {
-  if (options.config?.provider !== undefined) return options;
+  if (complete(options.config)) return options;
   return cached(provider, options, (o) => ({ ...o, config: withDefaultProvider(o.config ?? NO_CONFIG, provider) }));
 }
 
-/** `mtlsFetch`'s init with `provider` when its config names none. */
+/** `mtlsFetch`'s init with `provider` when its config names none, and CRL checking. */
 export function withDefaultInit(init: MtlsRequestInit, provider: CryptoProvider): MtlsRequestInit {
   // A fresh init per request is usual; the config copy is kept by the caller's config object, so
   // the connection pool still sees the same TLS options from one request to the next.
   const config = init?.config;
-  if (config?.provider !== undefined || typeof init !== "object" || init === null) return init;
+  if (typeof init !== "object" || init === null || complete(config)) return init;
   return { ...init, config: withDefaultProvider(config ?? NO_CONFIG, provider) };
 }
 
@@ -92,18 +103,18 @@ export class ServerConnection extends EngineServerConnection {
 
 /** Runs a TLS 1.3 client handshake over `transport`; resolves once it completes. */
 export async function connect(transport: Transport, options: ConnectOptions): Promise<SecureConnection> {
-  if (options.config?.provider !== undefined) return engineConnect(transport, options);
+  if (options.config?.provider !== undefined) return engineConnect(transport, withDefaultConfig(options));
   return engineConnect(transport, withDefaultConfig(options, await runtimeDefaultProvider()));
 }
 
 /** Runs a TLS 1.3 server handshake over `transport`; resolves once it completes. */
 export async function accept(transport: Transport, options: AcceptOptions): Promise<SecureConnection> {
-  if (options.config?.provider !== undefined) return engineAccept(transport, options);
+  if (options.config?.provider !== undefined) return engineAccept(transport, withDefaultConfig(options));
   return engineAccept(transport, withDefaultConfig(options, await runtimeDefaultProvider()));
 }
 
 /** `fetch` over HTTP/1.1 on a mutls connection (http/fetch.ts). */
 export async function mtlsFetch(input: string | { readonly href: string } | RequestLike, init: MtlsRequestInit): Promise<ResponseLike> {
-  if (init?.config?.provider !== undefined) return engineMtlsFetch(input, init);
+  if (init?.config?.provider !== undefined) return engineMtlsFetch(input, withDefaultInit(init, init.config.provider));
   return engineMtlsFetch(input, withDefaultInit(init, await runtimeDefaultProvider()));
 }

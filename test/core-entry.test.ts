@@ -3,11 +3,12 @@
  * built on it with a composed provider carries only the algorithms it composed, and such a client
  * completes a mutual handshake with a server on the full pure provider.
  */
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
 import * as core from "../src/core.js";
-import { ServerConnection } from "../src/index.js";
+import { ClientConnection as MutlsClientConnection, ServerConnection } from "../src/index.js";
 import { mutualCredentials } from "./helpers/fixtures.js";
 import { pump, serverConfig } from "./helpers/pair.js";
 
@@ -31,11 +32,22 @@ async function bundledInputs(entry: string): Promise<Map<string, number>> {
 }
 
 /**
- * What a client of ECDSA P-256, X25519, AES-128-GCM and SHA-256 must not carry. (rsa.ts and
+ * What a client of ECDSA P-256, X25519 (x25519Compact: no Edwards code), AES-128-GCM and SHA-256
+ * must not carry, nor CRL checking, which it does not configure. (rsa.ts and
  * hybrid-key-share.ts still give it a few constants, the RSA size limits and the hybrid group's
  * name, under 200 bytes minified: their code is what must be gone.)
  */
-const NOT_COMPOSED = ["src/crypto/pure.ts", "src/crypto/chacha20.ts", "src/crypto/poly1305.ts", "@noble/post-quantum", "src/ca/", "src/node/"];
+const NOT_COMPOSED = [
+  "src/crypto/pure.ts",
+  "src/crypto/chacha20.ts",
+  "src/crypto/poly1305.ts",
+  "@noble/post-quantum",
+  "src/ca/",
+  "src/node/",
+  "asn1js",
+  "@noble/curves/abstract/edwards.js",
+  "src/x509/crl.ts",
+];
 const CONSTANTS_ONLY = ["src/crypto/rsa.ts", "src/crypto/hybrid-key-share.ts"];
 
 describe("mutls/core", () => {
@@ -104,5 +116,29 @@ describe("mutls/core", () => {
     const creds = mutualCredentials("p256");
     const config = { serverName: "localhost", trustAnchors: creds.ca } as unknown as core.ClientConfig;
     expect(() => new core.ClientConnection(config)).toThrow("mutls/core needs config.provider");
+  });
+
+  it("CRLs are a module in the core: `crls` without `crlChecking` is a UsageError, with it the CRLs are read", () => {
+    const suite = JSON.parse(readFileSync(new URL("../vectors/x509-limbo/x509-limbo.json", import.meta.url), "utf8")) as { testcases: { crls: string[] }[] };
+    const crlPem = suite.testcases.flatMap((c) => c.crls)[0];
+    const creds = mutualCredentials("p256");
+    const provider = core.createProvider({ hashes: [core.sha256], aeads: [core.aes128gcm], keyShares: [core.x25519], signatures: [core.ecdsaP256] });
+    const base = {
+      provider,
+      serverName: "localhost",
+      trustAnchors: creds.ca,
+      groups: ["x25519"],
+      signatureSchemes: ["ecdsa_secp256r1_sha256"],
+      cipherSuites: ["TLS_AES_128_GCM_SHA256"],
+    } as const;
+    expect(() => new core.ClientConnection({ ...base, crls: crlPem })).toThrow(core.UsageError);
+    expect(() => new core.ClientConnection({ ...base, crls: crlPem })).toThrow("pass crlChecking");
+    expect(() => new core.ClientConnection({ ...base, crls: crlPem, crlChecking: core.crlChecking })).not.toThrow();
+    // The `mutls` entry supplies the module, whether or not the config names its own provider.
+    expect(() => new MutlsClientConnection({ ...base, crls: crlPem })).not.toThrow();
+    // The module is what reads them: a corrupt CRL fails in its parser.
+    expect(() => new core.ClientConnection({ ...base, crls: [Uint8Array.of(0x30, 0x03, 0x02, 0x01, 0x00)], crlChecking: core.crlChecking })).toThrow(
+      core.TLSError,
+    );
   });
 });

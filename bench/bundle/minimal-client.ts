@@ -1,11 +1,12 @@
 /**
  * Bundle-size entry: a client with one signature algorithm (ECDSA P-256), X25519, AES-128-GCM and
  * SHA-256, built on the core entry (no default provider) with a provider composed of those modules
- * alone, so the bundler drops every other algorithm.
+ * alone, so the bundler drops every other algorithm. X25519 is `x25519Compact`, the ladder without
+ * noble's Edwards code and tables, as a device that counts bytes would compose it.
  */
-import { ClientConnection, type ClientConfig, aes128gcm, createProvider, ecdsaP256, sha256, x25519 } from "../../src/core.js";
+import { ClientConnection, type ClientConfig, aes128gcm, createProvider, ecdsaP256, sha256, x25519Compact } from "../../src/core.js";
 
-const provider = createProvider({ hashes: [sha256], aeads: [aes128gcm], keyShares: [x25519], signatures: [ecdsaP256] });
+const provider = createProvider({ hashes: [sha256], aeads: [aes128gcm], keyShares: [x25519Compact], signatures: [ecdsaP256] });
 
 export function connectMinimal(config: Omit<ClientConfig, "provider" | "cipherSuites" | "groups" | "signatureSchemes">): ClientConnection {
   return new ClientConnection({

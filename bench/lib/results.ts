@@ -73,6 +73,17 @@ export interface BenchResults {
     metered_mib_records: number | null;
     note?: string;
   };
+  /**
+   * Issue 13: the WebCrypto provider. `native`: what it found in Node's crypto.subtle. `p256`: one
+   * mutual P-256 handshake over loopback TCP, both sides in this process, sampled in the same ABBA
+   * rounds (bench/lib/tcp.ts). `workerd`: the same handshake inside workerd (bench/lib/workerd.ts).
+   */
+  webcrypto?: {
+    native: readonly string[];
+    p256: { node_tls_ms: number; webcrypto_ms: number; pure_ms: number; native_ms: number } | null;
+    workerd: import("./workerd.js").WorkerdHandshakeFigures | null;
+    workerd_note?: string;
+  };
   /** Every issue's targets with this run's values (bench/lib/targets.ts): the README table and the chart read these. */
   targets?: import("./targets.js").Target[];
   duration_s: number;

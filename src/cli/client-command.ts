@@ -136,7 +136,7 @@ export async function clientCommand(argv: readonly string[], io: CommandIo, stop
   } catch (e) {
     const message = `cannot connect to ${host}:${port}: ${describeConnectError(e, host, port)}`;
     io.stderr(`mutls client: ${message}`);
-    if (json) writeJson(io, { ok: false, role: "client", server: `${host}:${port}`, error: { alert: null, origin: "tcp", message } });
+    if (json) writeJson(io, { ok: false, role: "client", server: `${host}:${port}`, error: { alert: null, origin: "transport", message } });
     return 1;
   }
   const firstBytes = keepFirstBytes(socket);

@@ -45,7 +45,10 @@ interface HandedOver {
   readKeys: TrafficKeys | null;
 }
 
-/** Input held while an asynchronous signer runs; a peer that floods us meanwhile is cut off. */
+/**
+ * Input held while a handshake step waits (an asynchronous signer or provider, a credential
+ * hook); a peer that floods us meanwhile is cut off.
+ */
 const MAX_QUEUED_INPUT = 1 << 18;
 
 /**
@@ -100,10 +103,14 @@ export abstract class Connection {
     this.incomingHandshake = new HandshakeReassembly(config.maxHandshakeMessageSize);
     this.io = {
       sendHandshake: (m) => {
+        // A step that finishes after close() or a fatal error (it waited on a Promise meanwhile)
+        // sends nothing: §6.1, nothing follows our close_notify, and §6.2, nothing our fatal alert.
+        if (this.outputClosed) return;
         this.config.onHandshakeMessage?.("sent", m);
         this.outgoingHandshake.push(m);
       },
       sendChangeCipherSpec: () => {
+        if (this.outputClosed) return;
         this.flushHandshake();
         this.writer.write(ContentType.change_cipher_spec, new Uint8Array([1]));
       },
@@ -136,6 +143,7 @@ export abstract class Connection {
         this.reader.skipEarlyData(maxEarlyDataSize);
       },
       sendEarlyData: (data) => {
+        if (this.outputClosed) return;
         this.flushHandshake();
         this.writer.write(ContentType.application_data, data);
       },
@@ -176,7 +184,13 @@ export abstract class Connection {
     return this.handshakeResult !== null;
   }
 
-  /** Set while an asynchronous signer runs: await it, then call `takeOutput()`. Rejects with the TLSError if the handshake fails meanwhile. */
+  /**
+   * Set while a handshake step waits on a Promise (an asynchronous signer, credential hook or
+   * crypto provider; a client's ClientHello may wait from construction on): await it, then call
+   * `takeOutput()`. Input received meanwhile is held and processed in order afterwards. Rejects
+   * with the TLSError if the handshake fails meanwhile. Null whenever every step so far answered
+   * synchronously, as with the pure and native providers.
+   */
   get pending(): Promise<void> | null {
     return this.pendingWork;
   }
@@ -376,7 +390,7 @@ export abstract class Connection {
   private queueInput(data: Uint8Array, offset: number, end: number): void {
     this.queuedBytes += end - offset;
     if (this.queuedBytes > MAX_QUEUED_INPUT) {
-      this.guard(() => fail("internal_error", `more than ${MAX_QUEUED_INPUT} bytes arrived while our signature was pending`));
+      this.guard(() => fail("internal_error", `more than ${MAX_QUEUED_INPUT} bytes arrived while a handshake step was pending`));
     }
     this.queuedInput.push(data.slice(offset, end));
   }
@@ -465,7 +479,7 @@ export abstract class Connection {
     throw new TLSError(description, `the peer refused the connection with a ${alertName(description)} alert`, "remote");
   }
 
-  /** Hands each complete handshake message to the current state, stopping while a signature is pending. */
+  /** Hands each complete handshake message to the current state, stopping while a step is pending. */
   private processHandshakeMessages(): void {
     while (!this.pendingWork) {
       // A message the current state does not expect is unexpected_message from its first byte,
@@ -494,11 +508,17 @@ export abstract class Connection {
     if (work) this.waitFor(work);
   }
 
-  /** An asynchronous signer is running: hold input until it settles, then carry on. */
+  /**
+   * A step waits on a Promise: hold input until it settles, then carry on in order. A rejection
+   * is what a throw from the step would have been: the same TLSError and alert (a non-TLSError
+   * becomes internal_error). If the connection failed meanwhile (held input over its bound), the
+   * step's late result is dropped and `pending` rejects with that failure.
+   */
   private waitFor(work: Promise<void>): void {
-    this.pendingWork = work.then(
+    const pending = work.then(
       () => {
         this.pendingWork = null;
+        if (this.failure) throw this.failure;
         this.guard(() => this.resume());
       },
       (e: unknown) => {
@@ -508,6 +528,10 @@ export abstract class Connection {
         });
       },
     );
+    // The failure is also `error` and the next call's throw: an application that closes or drops
+    // the connection instead of awaiting `pending` must not get an unhandled rejection.
+    pending.catch(() => undefined);
+    this.pendingWork = pending;
   }
 
   private resume(): void {
@@ -683,16 +707,29 @@ export abstract class Connection {
     const waiters = this.clientAuthenticationWaiters;
     this.clientAuthenticationWaiters = [];
     for (const w of waiters) w.reject(this.failure);
-    if (error.origin === "local" && !this.alertSent) {
+    // After our close_notify nothing more goes out (§6.1), not even the alert of a step that failed later.
+    if (error.origin === "local" && !this.alertSent && !this.closeSent) {
       this.alertSent = true;
       this.sendAlert(error.alert);
     }
     return this.failure;
   }
 
-  /** Subclasses use this to start the handshake inside the error guard. */
-  protected start(work: () => void): void {
-    this.guard(work);
+  /**
+   * Subclasses use this to start the handshake inside the error guard. When `work` waits on a
+   * Promise (a client's asynchronous key shares) the connection waits with it, then runs `then`.
+   */
+  protected start(work: () => void | Promise<void>, then?: () => void): void {
+    this.guard(() => {
+      const started = work();
+      if (started) this.waitFor(then ? started.then(then) : started);
+      else then?.();
+    });
+  }
+
+  /** After close() or a fatal error no handshake message goes out. */
+  private get outputClosed(): boolean {
+    return this.closeSent || this.failure !== null;
   }
 
   protected setPlaintextRecordVersion(version: number): void {

@@ -27,12 +27,18 @@ function nistCurve(group: "secp256r1" | "secp384r1"): NistCurve {
   return group === "secp256r1" ? p256 : p384;
 }
 
-class X25519KeyShare implements KeyShare {
+/** What an X25519 share needs of noble's RFC 7748 function: `nobleX25519`, or the ladder alone (x25519-compact.ts). */
+export type X25519Function = Pick<typeof nobleX25519, "getPublicKey" | "getSharedSecret">;
+
+export class X25519KeyShare implements KeyShare {
   readonly group = "x25519";
   readonly publicKey: Uint8Array;
 
-  constructor(private readonly privateKey: Uint8Array) {
-    this.publicKey = nobleX25519.getPublicKey(privateKey);
+  constructor(
+    private readonly privateKey: Uint8Array,
+    private readonly x25519Function: X25519Function,
+  ) {
+    this.publicKey = x25519Function.getPublicKey(privateKey);
   }
 
   deriveSharedSecret(peerPublicKey: Uint8Array): Uint8Array | null {
@@ -40,7 +46,7 @@ class X25519KeyShare implements KeyShare {
     let shared: Uint8Array;
     try {
       // noble rejects the low-order u values up front (they would give the all-zero output).
-      shared = nobleX25519.getSharedSecret(this.privateKey, peerPublicKey);
+      shared = this.x25519Function.getSharedSecret(this.privateKey, peerPublicKey);
     } catch {
       return null;
     }
@@ -118,7 +124,7 @@ function checkedLength(group: GroupName, privateKey: Uint8Array): Uint8Array {
 }
 
 function x25519Share(privateKey: Uint8Array): KeyShare {
-  return new X25519KeyShare(checkedLength("x25519", privateKey));
+  return new X25519KeyShare(checkedLength("x25519", privateKey), nobleX25519);
 }
 
 function nistShare(group: "secp256r1" | "secp384r1", curve: NistCurve, privateKey: Uint8Array): KeyShare {
@@ -129,7 +135,7 @@ function nistShare(group: "secp256r1" | "secp384r1", curve: NistCurve, privateKe
 
 function hybridShare(privateKey: Uint8Array): KeyShare {
   const own = checkedLength(X25519MLKEM768, privateKey);
-  return hybridKeyShare(own.subarray(0, MLKEM768_SEED_LENGTH), new X25519KeyShare(own.slice(MLKEM768_SEED_LENGTH)));
+  return hybridKeyShare(own.subarray(0, MLKEM768_SEED_LENGTH), new X25519KeyShare(own.slice(MLKEM768_SEED_LENGTH), nobleX25519));
 }
 
 export const x25519: KeyShareGroup = { group: "x25519", generate: () => x25519Share(nobleX25519.utils.randomSecretKey()) };

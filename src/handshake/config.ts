@@ -7,6 +7,7 @@ import {
   type Certificate,
   type CertificateProfile,
   type CertificateRevocationList,
+  type CrlChecking,
   MIN_RSA_BITS,
   type TrustAnchor,
   parseCertificate,
@@ -68,6 +69,8 @@ export interface ResolvedConfig {
   /** Every configured certificate/key pair, in preference order (credentials is the first). */
   readonly certificateChoices: readonly Credentials[];
   readonly crls: readonly CertificateRevocationList[];
+  /** config.crlChecking; null when the entry point supplied none (mutls/core without CRLs). */
+  readonly crlChecking: CrlChecking | null;
   readonly spkiPins: readonly Uint8Array[];
   readonly certificateProfile: CertificateProfile;
   readonly minRsaModulusBits: number;
@@ -143,7 +146,8 @@ function resolveConfigNow(config: CommonConfig): ResolvedConfig {
     certificateChoices,
     trustAnchors,
     preparedTrustAnchors: lowMemory ? trustAnchors.map((certificate) => ({ certificate, verifier: null })) : prepareTrustAnchors(trustAnchors, provider),
-    crls: loadCrls(config.crls),
+    crls: loadCrls(config.crls, config.crlChecking ?? null),
+    crlChecking: config.crlChecking ?? null,
     spkiPins: (config.spkiPins ?? []).map(decodeSpkiPin),
     certificateProfile: config.certificateProfile ?? "rfc5280",
     minRsaModulusBits: checkMinRsaModulusBits(config.minRsaModulusBits),

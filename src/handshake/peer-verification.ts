@@ -1,5 +1,5 @@
 import { AlertDescription, TLSError } from "../bytes/index.js";
-import { type Certificate, type PeerIdentity, VerificationBudget, verifyCertificateChain } from "../x509/index.js";
+import { type Certificate, type PeerIdentity, VerificationBudget, verifyChainWith } from "../x509/index.js";
 import type { ResolvedConfig } from "./config.js";
 
 export interface VerifiedPeer {
@@ -39,23 +39,26 @@ export function verifyPeerCertificates(
     const identity = config.verifyPeer(chain, { peerRole, serverName, now });
     peer = { chain, leaf: config.peerCertificates.parse(chain[0]), identity };
   } else {
-    const verified = verifyCertificateChain({
-      chain,
-      trustAnchors: config.preparedTrustAnchors,
-      now,
-      provider: config.provider,
-      purpose: peerRole === "server" ? "serverAuth" : "clientAuth",
-      serverName: peerRole === "server" && serverName !== null ? serverName : undefined,
-      profile: config.certificateProfile,
-      isPublicSuffix: config.isPublicSuffix ?? undefined,
-      crls: config.crls,
-      spkiPins: config.spkiPins,
-      maxSignatureChecks: config.limits.maxSignatureChecks,
-      maxPathCandidates: config.limits.maxPathCandidates,
-      budget,
-      minRsaModulusBits: config.minRsaModulusBits,
-      parseCertificate: (der) => config.peerCertificates.parse(der),
-    });
+    const verified = verifyChainWith(
+      {
+        chain,
+        trustAnchors: config.preparedTrustAnchors,
+        now,
+        provider: config.provider,
+        purpose: peerRole === "server" ? "serverAuth" : "clientAuth",
+        serverName: peerRole === "server" && serverName !== null ? serverName : undefined,
+        profile: config.certificateProfile,
+        isPublicSuffix: config.isPublicSuffix ?? undefined,
+        crls: config.crls,
+        spkiPins: config.spkiPins,
+        maxSignatureChecks: config.limits.maxSignatureChecks,
+        maxPathCandidates: config.limits.maxPathCandidates,
+        budget,
+        minRsaModulusBits: config.minRsaModulusBits,
+        parseCertificate: (der) => config.peerCertificates.parse(der),
+      },
+      config.crlChecking?.check ?? null,
+    );
     peer = { chain, leaf: verified.leaf, identity: verified.identity };
   }
   authorizePeer(config, peer, peerRole, serverName, now);

@@ -152,6 +152,13 @@ class TransportSession implements SecureConnection {
   }
 
   private async runHandshake(): Promise<void> {
+    // A client on an asynchronous provider writes its ClientHello once its key shares exist: the
+    // engine is `pending` from construction until then.
+    try {
+      while (this.engine.pending !== null) await this.engine.pending;
+    } catch (e) {
+      throw await this.fail(e);
+    }
     this.flush();
     while (!this.engine.handshakeComplete) await this.receiveOnce();
     // Our last flight (the client's Finished) must have reached the transport before we report success.

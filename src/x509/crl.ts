@@ -213,3 +213,16 @@ export function checkRevocation(
   }
   return null;
 }
+
+/**
+ * CRL checking as a module for the engine's `crlChecking` option: what reads the configured
+ * `crls` and checks a path against them. The `mutls` entry passes it by default; with
+ * `mutls/core` a configuration that names `crls` passes it too, and one without CRLs leaves it
+ * out, so a bundle does not carry CRL parsing and checking it never uses.
+ */
+export interface CrlChecking {
+  readonly parse: (der: Uint8Array) => CertificateRevocationList;
+  readonly check: typeof checkRevocation;
+}
+
+export const crlChecking: CrlChecking = { parse: parseCertificateRevocationList, check: checkRevocation };

@@ -6,12 +6,12 @@ export type { AuthorityKeyIdentifier, BasicConstraints, KeyUsage, SubjectAltName
 export type { NameConstraints } from "./name-constraints.js";
 export { readPrivateKey, privateKeyFitsCertificate } from "./private-key.js";
 export { parsePrivateKey, publicKeyOf, privateKeyMatchesCertificate } from "./public-key.js";
-export { verifyCertificateChain, identityOf, type VerifiedChain, type PeerIdentity, type VerifyOptions } from "./verify.js";
+export { verifyCertificateChain, verifyChainWith, identityOf, type VerifiedChain, type PeerIdentity, type VerifyOptions } from "./verify.js";
 export { certificateMatchesServerName, dnsNameMatches, isIpAddress, isValidDnsName, isValidHostName, type PublicSuffixCheck } from "./hostname.js";
 export { MIN_RSA_BITS, type LeafKeyUsage, type Purpose } from "./chain-checks.js";
 export { DEFAULT_VERIFICATION_COST, VerificationBudget } from "./verification-budget.js";
 export type { CertificateProfile } from "./profile-checks.js";
-export { parseCertificateRevocationList, type CertificateRevocationList, type RevokedEntry } from "./crl.js";
+export { parseCertificateRevocationList, crlChecking, type CrlChecking, type CertificateRevocationList, type RevokedEntry } from "./crl.js";
 export { spkiSha256 } from "./spki-pin.js";
 export { prepareTrustAnchors, type TrustAnchor, type AnchorVerifier } from "./trust-anchor.js";
 export { parseSpiffeId, spiffeIdOf, spiffeIdMatches, spiffePolicy, x509SvidProblem, type SpiffeId, type SpiffePolicyOptions, type SpiffeAuthorizationContext } from "./spiffe.js";

@@ -8,7 +8,7 @@ import { AlertDescription, TLSError, bytesEqual, fail } from "../bytes/index.js"
 import type { CryptoProvider } from "../crypto/provider.js";
 import { describeCertificate, displayName, parseCertificate, type Certificate } from "./certificate.js";
 import { MIN_RSA_BITS, certificateError, checkIssuer, checkKeyStrength, checkLeaf, checkSignature, type LeafKeyUsage, type Purpose } from "./chain-checks.js";
-import { checkRevocation, type CertificateRevocationList } from "./crl.js";
+import { type CertificateRevocationList, type CrlChecking, crlChecking } from "./crl.js";
 import { certificateMatchesServerName, type PublicSuffixCheck } from "./hostname.js";
 import { sameName } from "./name.js";
 import { checkPathNameConstraints } from "./name-constraint-checks.js";
@@ -101,6 +101,9 @@ function isSelfIssued(cert: Certificate): boolean {
   return sameName(cert.subject, cert.issuer);
 }
 
+/** How revocation is checked: `crlChecking`, or null when the engine was configured without it (then `crls` must be empty). */
+type RevocationCheck = CrlChecking["check"] | null;
+
 class PathBuilder {
   private signaturesLeft: number;
   private pathsLeft: number;
@@ -115,6 +118,7 @@ class PathBuilder {
     private readonly maxDepth: number,
     private readonly maxIntermediates: number,
     private readonly budget: VerificationBudget,
+    private readonly checkRevocation: RevocationCheck,
   ) {
     this.profile = opts.profile ?? "rfc5280";
     this.signaturesLeft = opts.maxSignatureChecks ?? SIGNATURE_BUDGET;
@@ -170,8 +174,10 @@ class PathBuilder {
     if (nc !== null) return nc;
     const crls = this.opts.crls ?? [];
     if (crls.length > 0) {
+      // verifyPeerChain's caller refuses crls without the module when the configuration is read.
+      if (this.checkRevocation === null) return certificateError("internal_error", "CRLs were given without the crlChecking module");
       for (let i = 0; i < path.length; i++) {
-        const revoked = checkRevocation(path[i], path[i + 1] ?? anchor, crls, this.opts.provider);
+        const revoked = this.checkRevocation(path[i], path[i + 1] ?? anchor, crls, this.opts.provider);
         if (revoked !== null) return revoked;
       }
     }
@@ -267,6 +273,15 @@ function checkServerName(leaf: Certificate, serverName: string, isPublicSuffix: 
  * bad_certificate or unsupported_certificate.
  */
 export function verifyCertificateChain(opts: VerifyOptions): VerifiedChain {
+  return verifyChainWith(opts, crlChecking.check);
+}
+
+/**
+ * verifyCertificateChain with revocation checking passed in: the engine calls this with its
+ * configuration's `crlChecking` module (null without one), so a bundle of a connection configured
+ * without CRLs does not carry crl.ts.
+ */
+export function verifyChainWith(opts: VerifyOptions, checkRevocation: RevocationCheck): VerifiedChain {
   if (opts.chain.length === 0) fail("bad_certificate", "the peer's certificate chain is empty");
   const maxDepth = opts.maxDepth ?? 8;
   const maxIntermediates = opts.maxIntermediates ?? 6;
@@ -291,7 +306,7 @@ export function verifyCertificateChain(opts: VerifyOptions): VerifiedChain {
     // Weak keys are refused in CA-issued chains; a pinned certificate is trusted as configured.
     const weak = checkKeyStrength(leaf, opts.minRsaModulusBits ?? MIN_RSA_BITS);
     if (weak !== null) throw weak;
-    const builder = new PathBuilder(intermediates, anchors, opts, maxDepth, maxIntermediates, budget);
+    const builder = new PathBuilder(intermediates, anchors, opts, maxDepth, maxIntermediates, budget, checkRevocation);
     const found = builder.extend([leaf]);
     if (found === null) throw builder.failure();
     ({ path, anchor } = found);

@@ -8,6 +8,7 @@
 import { describe, expect, it } from "vitest";
 import { TLSError, bytesEqual, fromHex, toHex } from "../../src/bytes/index.js";
 import { keyShareFromPrivateKey } from "../../src/crypto/key-share.js";
+import { compactX25519Share } from "../../src/crypto/x25519-compact.js";
 import {
   type AeadAlgorithm,
   type CryptoProvider,
@@ -431,6 +432,13 @@ describe("Wycheproof key exchange with raw public values (x25519_test.json, ecdh
     { file: "ecdh_secp256r1_ecpoint_test.json", group: "secp256r1", run: 355 },
     { file: "ecdh_secp384r1_ecpoint_test.json", group: "secp384r1", run: 790 },
   ] as const;
+  it("x25519Compact (the ladder without noble's Edwards tables): X25519", SLOW, () => {
+    const tally = newTally();
+    for (const group of loadWycheproof<WycheproofGroup<DhTest> & { curve: string }>("x25519_test.json", "XDH").testGroups) {
+      runKeyShare((_, privateKey) => compactX25519Share(privateKey), "x25519", group.tests, x25519Expectation, tally);
+    }
+    expectTally(tally, { run: 518 });
+  });
   for (const { name, keyShareFor } of PROVIDERS) {
     it(`${name}: X25519`, SLOW, () => {
       const tally = newTally();

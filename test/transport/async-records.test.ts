@@ -278,6 +278,25 @@ async function expectSameWire(script: readonly Op[], seed: number, options: RunO
   expect(Buffer.compare(tested.serverWire, reference.serverWire)).toBe(0);
 }
 
+describe("connect() and accept() on the WebCrypto provider end to end", () => {
+  // Without seeded key shares the client's ClientHello waits on crypto.subtle's key generation:
+  // connect() must wait for the engine's pending work before its first flush, or nothing is sent.
+  it("completes a mutual P-256 handshake whose key shares come from crypto.subtle, then exchanges data", async () => {
+    const [a, b] = memoryTransportPair();
+    const [client, server] = await Promise.all([
+      connect(a, clientOptions("p256", { config: { provider: web, groups: ["secp256r1"] } })),
+      accept(b, serverOptions("p256", { config: { provider: web } })),
+    ]);
+    expect([client.handshake.provider, server.handshake.provider]).toEqual(["webcrypto", "webcrypto"]);
+    expect(client.handshake.group).toBe("secp256r1");
+    const data = bytesFromSeed(7, 40_000);
+    const [, got] = await Promise.all([client.write(data), readExactly(server, data.length)]);
+    expect(Buffer.compare(got, data)).toBe(0);
+    await client.close();
+    await server.close();
+  });
+});
+
 describe("the asynchronous pipeline keeps the engine's rules", () => {
   it("rekeys on its own before keyUpdateInterval records, as Connection.write does (RFC 8446 §5.5)", async () => {
     const script: Op[] = [

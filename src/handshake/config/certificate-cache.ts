@@ -6,8 +6,8 @@ const MAX_CACHED_DER = 8192;
 
 /**
  * Parsed peer certificates by their DER, for one configuration: a server meets the same client
- * chains and intermediates again and again, and parsing one (asn1js) costs about 0.5 ms, a sixth of
- * a native handshake. Go's crypto/tls shares parsed certificates the same way. Only the parsing is
+ * chains and intermediates again and again, and parsing one costs about 60 µs for the fixtures'
+ * certificates (0.4 ms before der.ts's own reader replaced asn1js). Go's crypto/tls shares parsed certificates the same way. Only the parsing is
  * kept: every handshake still validates the chain (signatures, dates, usage, revocation, names,
  * policy) from scratch. Bounded; the least recently used entry goes first; a capacity of 0 (the
  * low-memory profile) caches nothing. Parsed certificates

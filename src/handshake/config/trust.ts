@@ -1,5 +1,5 @@
 import { UsageError } from "../../bytes/index.js";
-import { type CertificateRevocationList, decodePem, parseCertificateRevocationList } from "../../x509/index.js";
+import { type CertificateRevocationList, type CrlChecking, decodePem } from "../../x509/index.js";
 
 /*
  * What the trust decision reads besides the anchors: SPKI pins and certificate revocation lists.
@@ -19,13 +19,14 @@ export function decodeSpkiPin(pin: string | Uint8Array): Uint8Array {
   return block;
 }
 
-export function loadCrls(input: string | readonly Uint8Array[] | undefined): CertificateRevocationList[] {
+export function loadCrls(input: string | readonly Uint8Array[] | undefined, crlChecking: CrlChecking | null): CertificateRevocationList[] {
   if (input === undefined) return [];
+  if (crlChecking === null) throw new UsageError('config.crls needs the CRL module: pass crlChecking (import { crlChecking } from "mutls/core")');
   const ders =
     typeof input === "string"
       ? decodePem(input)
           .filter((b) => b.label === "X509 CRL")
           .map((b) => b.der)
       : [...input];
-  return ders.map((der) => parseCertificateRevocationList(der));
+  return ders.map((der) => crlChecking.parse(der));
 }

@@ -1,5 +1,5 @@
 import type { CryptoProvider, GroupName, PrivateKey } from "../../crypto/provider.js";
-import type { Certificate, CertificateProfile, PeerIdentity } from "../../x509/index.js";
+import type { Certificate, CertificateProfile, CrlChecking, PeerIdentity } from "../../x509/index.js";
 import type { CipherSuiteName, SignatureSchemeName } from "../codec/constants.js";
 import type { ExternalPsk, PskModeName } from "../resumption/external-psk.js";
 import type { SessionStore } from "../resumption/session-store.js";
@@ -120,6 +120,12 @@ export interface CommonConfig {
   readonly authorizePeer?: PeerAuthorizer;
   /** Certificate revocation lists (PEM "X509 CRL" blocks or DER); a revoked certificate on the peer's path is refused. */
   readonly crls?: string | readonly Uint8Array[];
+  /**
+   * The module that reads `crls` and checks paths against them (`crlChecking`). The `mutls` entry
+   * supplies it; with `mutls/core`, pass it when you give `crls`, so that a bundle without CRLs does
+   * not carry their code. `crls` without it is a UsageError.
+   */
+  readonly crlChecking?: CrlChecking;
   /**
    * SHA-256 digests of SubjectPublicKeyInfo (32 bytes, or 64 hex digits, or base64). With
    * trustAnchors, some certificate of the peer's validated path must match one; without them,
