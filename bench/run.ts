@@ -21,17 +21,21 @@ import { median, now, round } from "./lib/stats.js";
 import { evaluateTargets, formatLimit, formatValue } from "./lib/targets.js";
 import { HOSTILE_FULL, HOSTILE_QUICK, measureHostileFlights } from "./hostile-flights.js";
 import { writeReadmeTable } from "./lib/readme-table.js";
-import { sampleMutlsNative, sampleNodeTls } from "./lib/tcp.js";
+import { type Sampler, sampleInterleaved, sampleMutlsNative, sampleMutlsTcp, sampleNodeTls } from "./lib/tcp.js";
+import { pureProvider } from "../src/crypto/pure.js";
+import { webCryptoProvider } from "../src/crypto/webcrypto/index.js";
+import { measureWorkerdHandshakes, workerdAvailable } from "./lib/workerd.js";
 import { measureRecordThroughput } from "./records.js";
 import { measureXsHandshakeMs, measureXsMetered } from "./lib/xs.js";
+import { measureWebCryptoRecords } from "./lib/webcrypto-records.js";
 
 const opts = parseOptions(process.argv.slice(2));
 const started = now();
 const RESULTS = new URL("./results/", new URL("../", import.meta.url));
 
 const plan = opts.quick
-  ? { handshakes: 12, warmup: 3, tcp: 20, tcpWarmup: 5, rounds: 5, recordMs: 500, gcMib: 32, idle: 30, jitless: 3, quickjs: 1, quickjsDeadlineMs: 60_000 }
-  : { handshakes: 60, warmup: 8, tcp: 100, tcpWarmup: 20, rounds: 5, recordMs: 2500, gcMib: 256, idle: 200, jitless: 10, quickjs: 5, quickjsDeadlineMs: 300_000 };
+  ? { handshakes: 12, warmup: 3, tcp: 20, tcpWarmup: 5, rounds: 5, recordMs: 500, gcMib: 32, idle: 30, jitless: 3, quickjs: 1, quickjsDeadlineMs: 60_000, workerdRounds: 5, workerdPerRequest: 4 }
+  : { handshakes: 60, warmup: 8, tcp: 100, tcpWarmup: 20, rounds: 5, recordMs: 2500, gcMib: 256, idle: 200, jitless: 10, quickjs: 5, quickjsDeadlineMs: 300_000, workerdRounds: 12, workerdPerRequest: 8 };
 /** Data per record-throughput sample, scaled so small records do not take minutes. */
 const recordMib: Record<number, number> = opts.quick ? { 64: 0.125, 1024: 1, 16384: 4 } : { 64: 1, 1024: 8, 16384: 32 };
 
@@ -47,18 +51,28 @@ async function main(): Promise<void> {
   const bundles = await measureBundles();
 
   const handshake = {} as Record<"p256" | "ed25519", HandshakeEntry>;
+  // Issue 13: the WebCrypto provider (Node's crypto.subtle; its algorithms detected once, as a
+  // long-lived process would) in the same P-256 rounds as Node's tls and the native provider.
+  const web = await webCryptoProvider();
+  const webcrypto: NonNullable<BenchResults["webcrypto"]> = { native: web.webCryptoAlgorithms, p256: null, workerd: null };
   for (const type of ["p256", "ed25519"] as const) {
     log(`handshake ${type}: mutls (pure, in memory) interleaved with the noble floor`);
     const pure = measureHandshakeAndFloor(type, plan.handshakes, plan.warmup);
-    log(`handshake ${type}: Node tls and mutls+native over loopback TCP`);
-    const nodeSamples: number[] = [];
-    const nativeSamples: number[] = [];
-    for (let round = 0; round < plan.rounds; round++) {
-      nodeSamples.push(...(await sampleNodeTls(type, plan.tcp / plan.rounds, round === 0 ? plan.tcpWarmup : 1)));
-      nativeSamples.push(...(await sampleMutlsNative(type, plan.tcp / plan.rounds, round === 0 ? plan.tcpWarmup : 1)));
+    const samplers: Record<string, Sampler> = {
+      node_tls: (n, w) => sampleNodeTls(type, n, w),
+      native: (n, w) => sampleMutlsNative(type, n, w),
+    };
+    if (type === "p256") {
+      samplers.webcrypto = (n, w) => sampleMutlsTcp(type, web, n, w);
+      samplers.pure = (n, w) => sampleMutlsTcp(type, pureProvider, n, w);
     }
-    const nodeTls = median(nodeSamples);
-    const native = median(nativeSamples);
+    log(`handshake ${type}: over loopback TCP, ABBA rounds: Node tls, mutls with the ${Object.keys(samplers).slice(1).join(", ")} provider${type === "p256" ? "s" : ""}`);
+    const tcp = await sampleInterleaved(samplers, plan.rounds, plan.tcp / plan.rounds, plan.tcpWarmup);
+    const nodeTls = median(tcp.node_tls);
+    const native = median(tcp.native);
+    if (type === "p256") {
+      webcrypto.p256 = { node_tls_ms: round(nodeTls), webcrypto_ms: round(median(tcp.webcrypto)), pure_ms: round(median(tcp.pure)), native_ms: round(native) };
+    }
     handshake[type] = {
       mutls_ms: round(pure.mutls_ms),
       floor_ms: round(pure.floor_ms),
@@ -97,6 +111,19 @@ async function main(): Promise<void> {
     gc[suite] = { mib: plan.gcMib, scavenges: g.scavenges, heap_growth_bytes: g.heap_growth_bytes };
   }
 
+  if (workerdAvailable()) {
+    log(`webcrypto: workerd, ${plan.workerdRounds} ABBA rounds of ${plan.workerdPerRequest} mutual P-256 handshakes per request, WebCrypto and pure`);
+    try {
+      const w = await measureWorkerdHandshakes(plan.workerdRounds, plan.workerdPerRequest);
+      webcrypto.workerd = { ...w, webcrypto_ms: round(w.webcrypto_ms), pure_ms: round(w.pure_ms), request_ms: round(w.request_ms) };
+    } catch (e) {
+      webcrypto.workerd_note = `not measured: ${(e as Error).message}`;
+    }
+  } else {
+    webcrypto.workerd_note = "not measured: workerd is installed with the runtime matrix (cd test/runtimes && npm ci, or npm run test:runtimes once)";
+  }
+  if (webcrypto.workerd_note !== undefined) log(`webcrypto: workerd ${webcrypto.workerd_note}`);
+
   log("x509: chain verification under a cold and a prepared trust anchor");
   const x509 = measureAnchorVerification(plan.handshakes * 2, plan.warmup);
   x509.chain_verify_cold_ms = round(x509.chain_verify_cold_ms);
@@ -126,6 +153,16 @@ async function main(): Promise<void> {
   log(`load: ${loadConnections} mutual handshakes over loopback TCP, 50 in flight`);
   const load = await measureLoad(loadConnections, 50);
   log(`load: ${load.handshakes_per_s} handshakes/s, ${load.failures} failed, peak RSS ${load.peak_rss_bytes} B, retained after close ${load.retained_after_close_bytes} B`);
+
+  log("webcrypto: AES-128-GCM 16 KiB records through connect()/accept(), WebCrypto and pure");
+  let webcryptoRecords: NonNullable<BenchResults["webcrypto_records"]>;
+  try {
+    const figures = await measureWebCryptoRecords(opts.quick ? 4 : 16, plan.rounds);
+    log(`webcrypto: ${figures.webcrypto_MBps} MB/s, pure ${figures.pure_MBps} MB/s`);
+    webcryptoRecords = figures;
+  } catch (e) {
+    webcryptoRecords = { note: `not measured: ${(e as Error).message}` };
+  }
 
   log("hostile flights: the worst Certificate flight within the limits, against normal handshakes");
   const hostile = await measureHostileFlights(opts.quick ? HOSTILE_QUICK : HOSTILE_FULL, log);
@@ -175,7 +212,9 @@ async function main(): Promise<void> {
     bundle: { ...bundles.sizes, breakdown: bundles.breakdown },
     interpreters,
     hostile,
+    webcrypto_records: webcryptoRecords,
     xs,
+    webcrypto,
     duration_s: 0,
   };
   results.targets = evaluateTargets(results);
@@ -218,6 +257,13 @@ function printTable(r: BenchResults): void {
     const h = r.hostile;
     rows.push([`hostile flight (${h.flight.certificates} certs, ${h.flight.message_bytes} B): victim server / client / normal handshake`, `${h.to_server.victim_ms} / ${h.to_client.victim_ms} / ${h.normal_handshake_ms} ms`, "", ""]);
   }
+  if (r.webcrypto?.p256) {
+    const w = r.webcrypto.p256;
+    rows.push(["handshake p256 over TCP: node tls / webcrypto / pure / native", `${w.node_tls_ms} / ${w.webcrypto_ms} / ${w.pure_ms} / ${w.native_ms} ms`, "", ""]);
+  }
+  const wr = r.webcrypto_records;
+  if (wr && "webcrypto_MBps" in wr) rows.push(["AES-128-GCM 16 KiB via connect/accept MB/s: webcrypto / pure", `${wr.webcrypto_MBps} / ${wr.pure_MBps}`, "", ""]);
+  if (r.webcrypto?.workerd) rows.push(["handshake p256 in workerd: webcrypto / pure", `${r.webcrypto.workerd.webcrypto_ms} / ${r.webcrypto.workerd.pure_ms} ms`, "", ""]);
   if (r.xs) rows.push(["Moddable XS handshake / metered handshake / metered 1 MiB records", `${r.xs.handshake_ms ?? "n/a"} ms / ${r.xs.metered_handshake ?? "n/a"} / ${r.xs.metered_mib_records ?? "n/a"}`, "", ""]);
   rows.push(["interpreters jitless / quickjs handshake", `${r.interpreters.jitless_handshake_ms ?? "n/a"} / ${r.interpreters.quickjs_handshake_ms ?? "n/a"} ms`, "", ""]);
   for (const t of r.targets ?? evaluateTargets(r)) {

@@ -1,11 +1,13 @@
 /**
  * The WebCrypto provider (Node's `crypto.subtle`) against the pure provider, operation by
- * operation, as issue 13's phase 1 stands: the engine does not call the asynchronous operations
- * yet, so this measures the provider alone, not a handshake.
+ * operation, then in whole handshakes:
  *   - P-256 key exchange: a fresh share and one shared secret (what each side of a handshake does);
  *   - ECDSA P-256: one signature and one verification with in-memory keys;
  *   - AES-128-GCM, 16 KiB records: AsyncRecordProtection with 8 records in flight against the
- *     synchronous RecordProtection (each record sealed, then opened).
+ *     synchronous RecordProtection (each record sealed, then opened), and through connect()/accept();
+ *   - the mutual P-256 handshake over loopback TCP (Node's tls, WebCrypto, pure; ABBA rounds, as
+ *     `npm run bench` measures the `webcrypto.p256_*` targets), and inside workerd when the runtime
+ *     matrix is installed (`webcrypto.workerd_handshake_vs_pure`).
  * Each line prints both medians and the ratio WebCrypto / pure (time) or pure / WebCrypto (speed up).
  *
  * `node bench/build.mjs && node bench/.out/webcrypto.mjs [rounds]`
@@ -17,6 +19,9 @@ import { webCryptoProvider } from "../src/crypto/webcrypto/index.js";
 import { AsyncRecordProtection } from "../src/record/async-record-protection.js";
 import { RecordProtection } from "../src/record/record-protection.js";
 import { median, now, round } from "./lib/stats.js";
+import { sampleInterleaved, sampleMutlsTcp, sampleNodeTls } from "./lib/tcp.js";
+import { measureWebCryptoRecords } from "./lib/webcrypto-records.js";
+import { measureWorkerdHandshakes, workerdAvailable } from "./lib/workerd.js";
 
 const rounds = Number(process.argv[2] ?? 7);
 const provider = await webCryptoProvider();
@@ -101,3 +106,31 @@ const webMs = await timeOf(3, webRecords);
 const pureMs = await timeOf(1, pureRecords);
 const mb = (ms: number) => round((RECORDS * RECORD) / 1e6 / (ms / 1000), 1);
 console.log(`${"AES-128-GCM 16 KiB seal+open".padEnd(34)} webcrypto ${mb(webMs)} MB/s   pure ${mb(pureMs)} MB/s   webcrypto/pure ${round(pureMs / webMs, 2)}x`);
+
+// The same records through connect()/accept() (issue 13's webcrypto.aes128gcm_16k_vs_pure).
+const transported = await measureWebCryptoRecords(16, rounds, provider);
+console.log(
+  `${"AES-128-GCM 16 KiB, connect/accept".padEnd(34)} webcrypto ${transported.webcrypto_MBps} MB/s   pure ${transported.pure_MBps} MB/s   webcrypto/pure ${round(transported.webcrypto_MBps / transported.pure_MBps, 2)}x`,
+);
+
+// The mutual P-256 handshake, both sides in this process, over loopback TCP.
+const tcp = await sampleInterleaved(
+  {
+    node_tls: (n, w) => sampleNodeTls("p256", n, w),
+    webcrypto: (n, w) => sampleMutlsTcp("p256", provider, n, w),
+    pure: (n, w) => sampleMutlsTcp("p256", pureProvider, n, w),
+  },
+  rounds,
+  10,
+  5,
+);
+const [nodeTls, webHandshake, pureHandshake] = [median(tcp.node_tls), median(tcp.webcrypto), median(tcp.pure)];
+line("P-256 mTLS handshake over TCP", webHandshake, pureHandshake);
+console.log(`${"".padEnd(34)} node tls ${round(nodeTls, 3)} ms   webcrypto/node tls ${round(webHandshake / nodeTls, 3)}`);
+if (workerdAvailable()) {
+  const w = await measureWorkerdHandshakes(rounds, 8);
+  line(`P-256 mTLS handshake in workerd ${w.workerd ?? ""}`, w.webcrypto_ms, w.pure_ms);
+  console.log(`${"".padEnd(34)} workerd's crypto.subtle: ${w.native.join(", ")}`);
+} else {
+  console.log("workerd: not installed (cd test/runtimes && npm ci)");
+}

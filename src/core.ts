@@ -34,10 +34,18 @@ export const accept: (transport: Transport, options: AcceptOptions) => Promise<S
 export const mtlsFetch: (input: string | { readonly href: string } | RequestLike, init: MtlsRequestInit) => Promise<ResponseLike> = engineMtlsFetch;
 export type { Connection } from "./connection/connection.js";
 export type { ClientAuthMode, PeerVerifier, PeerVerificationContext } from "./handshake/config.js";
-export type { HandshakeResult } from "./handshake/handshake-io.js";
+export type { ConnectionHandshakeResult as HandshakeResult } from "./handshake/handshake-io.js";
 export type { Signer } from "./handshake/signer.js";
 export { signerFromPrivateKey } from "./handshake/signer.js";
 export { webCryptoSigner, type WebCryptoSignerOptions } from "./transport/webcrypto-signer.js";
+/**
+ * The WebCrypto provider (issue 13): key shares, signatures and AES-GCM on the runtime's
+ * `crypto.subtle` where it has them, `options.fallback` (by default the pure provider) for the rest.
+ * Asynchronous because each algorithm is probed once up front; build it once and share it:
+ * `new ClientConnection({ provider: await webCryptoProvider(), ... })`. Handshake steps then wait
+ * on `crypto.subtle` (`Connection.pending`); `provider.webCryptoAlgorithms` lists what runs natively.
+ */
+export { webCryptoProvider, type WebCryptoProvider, type WebCryptoProviderOptions, type WebCryptoAlgorithm } from "./crypto/webcrypto/index.js";
 export type { CipherSuiteName, SignatureSchemeName } from "./handshake/codec/constants.js";
 export { TLSError, UsageError, AlertDescription, alertName, type AlertName, type ErrorOrigin, type TLSErrorReason } from "./bytes/index.js";
 export type { CryptoProvider, GroupName, HashName, AeadAlgorithm, AeadKey, KeyShare, PublicKey, PrivateKey, SignatureAlgorithm } from "./crypto/provider.js";

@@ -1,6 +1,13 @@
 /**
- * The `mutls` entry's defaults: connections made without `config.provider` use the pure provider,
- * and CRL checking (`crlChecking`) is always available.
+ * The `mutls` entry's defaults for connections made without `config.provider` (issue 13: the
+ * fastest provider the runtime has). `connect()`, `accept()` and `mtlsFetch()` use the WebCrypto
+ * provider where the runtime has `crypto.subtle` (its AES-GCM records go through the transport's
+ * asynchronous pipeline), detected once per runtime, and the pure provider elsewhere. The engine's
+ * synchronous classes keep the pure provider: they cannot wait for WebCrypto. In Node, the
+ * package's Node entry (node/entry.ts) makes the same functions default to the native provider.
+ * Every connection made through this entry also gets CRL checking (`crlChecking`), which
+ * `mutls/core` leaves out unless a config names it.
+ *
  * The default is chosen here, at the entry point, and not in the engine, so that the core entry
  * (`mutls/core`, core.ts) imports no provider at all and a bundle carries only the algorithms the
  * application composes (crypto/compose.ts).
@@ -8,9 +15,10 @@
 import { ClientConnection as EngineClientConnection } from "./connection/client-connection.js";
 import { ServerConnection as EngineServerConnection } from "./connection/server-connection.js";
 import type { CryptoProvider } from "./crypto/provider.js";
-import type { CrlChecking } from "./x509/crl.js";
 import { pureProvider } from "./crypto/pure.js";
-import { crlChecking } from "./x509/crl.js";
+import { webCryptoProvider } from "./crypto/webcrypto/provider.js";
+import { runtimeSubtle } from "./crypto/webcrypto/subtle.js";
+import { type CrlChecking, crlChecking } from "./x509/crl.js";
 import type { ClientConfig, ServerConfig } from "./handshake/config.js";
 import { type MtlsRequestInit, mtlsFetch as engineMtlsFetch } from "./http/fetch.js";
 import type { ResponseLike, RequestLike } from "./http/fetch-types.js";
@@ -19,18 +27,23 @@ import { type SecureConnection, accept as engineAccept, connect as engineConnect
 import type { Transport } from "./transport/transport.js";
 
 /**
- * Configs with the default filled in, by the caller's object: an engine config is resolved once per
- * object (handshake/config.ts), and a server's ticket keys live with it, so the same object must
- * always map to the same copy.
+ * Configs with a default provider filled in, by provider and by the caller's object: an engine
+ * config is resolved once per object (handshake/config.ts), and a server's ticket keys live with
+ * it, so the same object must always map to the same copy for the same provider.
  */
-const withDefault = new WeakMap<object, object>();
+const withDefault = new WeakMap<CryptoProvider, WeakMap<object, object>>();
 const NO_CONFIG = {};
 
-function cached<T extends object>(original: T, fill: (original: T) => T): T {
-  let copy = withDefault.get(original) as T | undefined;
+function cached<T extends object>(provider: CryptoProvider, original: T, fill: (original: T) => T): T {
+  let copies = withDefault.get(provider);
+  if (copies === undefined) {
+    copies = new WeakMap();
+    withDefault.set(provider, copies);
+  }
+  let copy = copies.get(original) as T | undefined;
   if (copy === undefined) {
     copy = fill(original);
-    withDefault.set(original, copy);
+    copies.set(original, copy);
   }
   return copy;
 }
@@ -40,15 +53,38 @@ type Defaulted = { readonly provider?: CryptoProvider; readonly crlChecking?: Cr
 /** Whether `config` already names everything the entry would default. */
 const complete = (config: Defaulted | undefined): boolean => config?.provider !== undefined && config.crlChecking !== undefined;
 
-/** `config` itself when it names a provider and CRL checking, else a copy of it with the pure provider and crlChecking. */
-export function withDefaultProvider<C extends Defaulted>(config: C): C {
-  return complete(config) ? config : cached(config, (c) => ({ ...c, provider: c.provider ?? pureProvider, crlChecking: c.crlChecking ?? crlChecking }));
+/**
+ * `config` itself when it names a provider and CRL checking, else a copy of it with what it lacks:
+ * `provider` (the pure provider by default) and `crlChecking`.
+ */
+export function withDefaultProvider<C extends Defaulted>(config: C, provider: CryptoProvider = pureProvider): C {
+  return complete(config) ? config : cached(provider, config, (c) => ({ ...c, provider: c.provider ?? provider, crlChecking: c.crlChecking ?? crlChecking }));
 }
 
-/** connect()/accept()/mtlsFetch() options whose engine config has a provider and CRL checking. */
-export function withDefaultConfig<O extends { readonly config?: ClientConfig | ServerConfig }>(options: O): O {
+/** connect()/accept()/mtlsFetch() options whose engine config has a provider (`provider` when it names none) and CRL checking. */
+export function withDefaultConfig<O extends { readonly config?: ClientConfig | ServerConfig }>(options: O, provider: CryptoProvider = pureProvider): O {
   if (complete(options.config)) return options;
-  return cached(options, (o) => ({ ...o, config: withDefaultProvider(o.config ?? NO_CONFIG) }));
+  return cached(provider, options, (o) => ({ ...o, config: withDefaultProvider(o.config ?? NO_CONFIG, provider) }));
+}
+
+/** `mtlsFetch`'s init with `provider` when its config names none, and CRL checking. */
+export function withDefaultInit(init: MtlsRequestInit, provider: CryptoProvider): MtlsRequestInit {
+  // A fresh init per request is usual; the config copy is kept by the caller's config object, so
+  // the connection pool still sees the same TLS options from one request to the next.
+  const config = init?.config;
+  if (typeof init !== "object" || init === null || complete(config)) return init;
+  return { ...init, config: withDefaultProvider(config ?? NO_CONFIG, provider) };
+}
+
+let runtimeDefault: Promise<CryptoProvider> | null = null;
+
+/**
+ * The transport's default in this runtime: the WebCrypto provider where `crypto.subtle` exists
+ * (created once: its detection probes each algorithm), else the pure provider.
+ */
+export function runtimeDefaultProvider(): Promise<CryptoProvider> {
+  runtimeDefault ??= runtimeSubtle() === null ? Promise.resolve(pureProvider) : webCryptoProvider().catch((): CryptoProvider => pureProvider);
+  return runtimeDefault;
 }
 
 /** A TLS 1.3 client. The ClientHello is queued on construction: call `takeOutput()` first. */
@@ -66,22 +102,19 @@ export class ServerConnection extends EngineServerConnection {
 }
 
 /** Runs a TLS 1.3 client handshake over `transport`; resolves once it completes. */
-export function connect(transport: Transport, options: ConnectOptions): Promise<SecureConnection> {
-  return engineConnect(transport, withDefaultConfig(options));
+export async function connect(transport: Transport, options: ConnectOptions): Promise<SecureConnection> {
+  if (options.config?.provider !== undefined) return engineConnect(transport, withDefaultConfig(options));
+  return engineConnect(transport, withDefaultConfig(options, await runtimeDefaultProvider()));
 }
 
 /** Runs a TLS 1.3 server handshake over `transport`; resolves once it completes. */
-export function accept(transport: Transport, options: AcceptOptions): Promise<SecureConnection> {
-  return engineAccept(transport, withDefaultConfig(options));
+export async function accept(transport: Transport, options: AcceptOptions): Promise<SecureConnection> {
+  if (options.config?.provider !== undefined) return engineAccept(transport, withDefaultConfig(options));
+  return engineAccept(transport, withDefaultConfig(options, await runtimeDefaultProvider()));
 }
 
 /** `fetch` over HTTP/1.1 on a mutls connection (http/fetch.ts). */
-export function mtlsFetch(input: string | { readonly href: string } | RequestLike, init: MtlsRequestInit): Promise<ResponseLike> {
-  // A fresh init per request is usual; the config copy is kept by the caller's config object, so
-  // the connection pool still sees the same TLS options from one request to the next.
-  const config = init?.config;
-  return engineMtlsFetch(
-    input,
-    complete(config) || typeof init !== "object" || init === null ? init : { ...init, config: withDefaultProvider(config ?? NO_CONFIG) },
-  );
+export async function mtlsFetch(input: string | { readonly href: string } | RequestLike, init: MtlsRequestInit): Promise<ResponseLike> {
+  if (init?.config?.provider !== undefined) return engineMtlsFetch(input, withDefaultInit(init, init.config.provider));
+  return engineMtlsFetch(input, withDefaultInit(init, await runtimeDefaultProvider()));
 }

@@ -16,6 +16,10 @@
 // - Tickets: the NewSessionTicket's age_add, nonce and opaque ticket are the RFC server's own
 //   choices; the newSessionTicket test hook pins them, so byte equality proves its lifetime, the
 //   early_data extension, the encoding and the record (application key, sequence 0).
+// - Providers: each section replays twice, on the pure provider (every step synchronous: `pending`
+//   is never set) and on the WebCrypto provider (Node's crypto.subtle), whose key shares are the
+//   RFC's private keys imported into crypto.subtle (the pinned provider's asyncKeyShare), so the
+//   key exchanges and the CertificateVerify checks wait on Promises; the bytes must not change.
 // - Certificates: the RFC's certificates are self-signed with no SAN, so each side pins the peer's
 //   exact DER (verifyPeer) and the clock is set inside their validity (2016-2026).
 // - Extensions: the RFC's peers send extensions this engine does not produce itself
@@ -33,7 +37,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ClientConnection, ServerConnection, TLSError } from "../src/index.js";
 import { AlertDescription, concatBytes, toHex } from "../src/bytes/index.js";
 import { createPinnedProvider, pureProvider } from "../src/crypto/pure.js";
-import type { GroupName, SignatureAlgorithm } from "../src/crypto/provider.js";
+import type { CryptoProvider, GroupName, SignatureAlgorithm } from "../src/crypto/provider.js";
+import { keyShareFromPrivateKey } from "../src/crypto/key-share.js";
+import { type SubtleLike, webCryptoKeyShareFromPrivateKey, webCryptoProvider } from "../src/crypto/webcrypto/index.js";
 import { ExtensionType, extensionName, signatureSchemeByCode, signatureSchemeByName, type SignatureSchemeName } from "../src/handshake/codec/constants.js";
 import type { Extension } from "../src/handshake/codec/extensions.js";
 import type { PeerIdentity } from "../src/x509/index.js";
@@ -61,6 +67,20 @@ type Conn = ClientConnection | ServerConnection;
 type Section = 3 | 5 | 6 | 7;
 
 const SECTIONS: readonly Section[] = [3, 5, 6, 7];
+type ProviderName = "pure" | "webcrypto";
+const PROVIDERS: readonly ProviderName[] = ["pure", "webcrypto"];
+
+/** The base provider of a replay and, for WebCrypto, the RFC's private keys imported into crypto.subtle. */
+async function replayProvider(name: ProviderName, random: Uint8Array[], keyShares: Partial<Record<GroupName, Uint8Array[]>>): Promise<CryptoProvider> {
+  if (name === "pure") return createPinnedProvider(pureProvider, { random, keyShares });
+  const subtle = globalThis.crypto.subtle as unknown as SubtleLike;
+  return createPinnedProvider(await webCryptoProvider(), {
+    random,
+    keyShares,
+    asyncKeyShare: (group, privateKey) =>
+      group === "X25519MLKEM768" ? keyShareFromPrivateKey(group, privateKey) : webCryptoKeyShareFromPrivateKey(subtle, group, privateKey),
+  });
+}
 const hex = toHex;
 const NOW = () => new Date("2019-01-01T00:00:00Z");
 /** The RFC client offers TLS_AES_128_GCM_SHA256, TLS_CHACHA20_POLY1305_SHA256, TLS_AES_256_GCM_SHA384. */
@@ -229,14 +249,15 @@ function extensionHook(t: Trace, problems: string[]) {
 // Driving a connection through the trace
 // ---------------------------------------------------------------------------------------------
 
-/** Takes all output, awaiting an asynchronous signer if one runs (bounded). */
-async function drain(conn: Conn): Promise<Uint8Array> {
+/** Takes all output, awaiting a pending step if one runs (bounded); each wait is counted for the replay's current stage. */
+async function drain(conn: Conn, r: Replay): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   for (let i = 0; i < 16; i++) {
     const out = conn.takeOutput();
     if (out) parts.push(out.slice());
     const pending = conn.pending;
     if (!pending) break;
+    r.countWait();
     await pending;
   }
   return concatBytes(...parts);
@@ -258,9 +279,17 @@ class Replay {
   readonly keyLog: string[] = [];
   readonly extensionProblems: string[] = [];
   readonly signerLog: string[] = [];
+  /** How often each stage found the connection pending (a step waiting on a Promise). */
+  readonly waits = new Map<string, number>();
+  private current = "";
+
+  countWait(): void {
+    this.waits.set(this.current, (this.waits.get(this.current) ?? 0) + 1);
+  }
 
   async stage(name: string, run: () => unknown): Promise<void> {
     if (this.failure) return;
+    this.current = name;
     try {
       this.observed.set(name, await run());
     } catch (e) {
@@ -280,15 +309,12 @@ class Replay {
 }
 
 /** The client engine against the RFC's server records. */
-async function replayClient(t: Trace): Promise<Replay> {
+async function replayClient(t: Trace, providerName: ProviderName): Promise<Replay> {
   const { s, n } = t;
   const r = new Replay();
   const config: ClientConfig = withTestHooks<ClientConfig>(
     {
-    provider: createPinnedProvider(pureProvider, {
-      random: n === 7 ? [t.clientRandom, t.sessionId] : [t.clientRandom],
-      keyShares: t.clientKeyShares,
-    }),
+    provider: await replayProvider(providerName, n === 7 ? [t.clientRandom, t.sessionId] : [t.clientRandom], t.clientKeyShares),
     serverName: "server",
     middleboxCompat: n === 7,
     cipherSuites: RFC_CLIENT_SUITES,
@@ -306,12 +332,12 @@ async function replayClient(t: Trace): Promise<Replay> {
 
   await r.stage("ClientHello", async () => {
     r.conn = new ClientConnection(config);
-    return records(await drain(r.conn));
+    return records(await drain(r.conn, r));
   });
   const conn = () => r.conn!;
   const feed = async (bytes: Uint8Array) => {
     conn().receive(bytes);
-    return records(await drain(conn()));
+    return records(await drain(conn(), r));
   };
   let serverRecord = 0;
   if (n === 5) await r.stage("HelloRetryRequest", () => feed(record(s, "server", "handshake", serverRecord++)));
@@ -324,7 +350,7 @@ async function replayClient(t: Trace): Promise<Replay> {
     await r.stage("NewSessionTicket", () => feed(record(s, "server", "handshake", serverRecord++)));
     await r.stage("write", async () => {
       conn().write(payload(s, "client", "application_data"));
-      return records(await drain(conn()));
+      return records(await drain(conn(), r));
     });
     await r.stage("read", () => {
       conn().receive(record(s, "server", "application_data"));
@@ -335,22 +361,22 @@ async function replayClient(t: Trace): Promise<Replay> {
   }
   await r.stage("close", async () => {
     conn().close();
-    return records(await drain(conn()));
+    return records(await drain(conn(), r));
   });
   await r.stage("peer close", async () => {
     conn().receive(record(s, "server", "alert"));
-    return { peerClosed: conn().peerClosed, output: records(await drain(conn())) };
+    return { peerClosed: conn().peerClosed, output: records(await drain(conn(), r)) };
   });
   return r;
 }
 
 /** The server engine against the RFC's client records. */
-async function replayServer(t: Trace): Promise<Replay> {
+async function replayServer(t: Trace, providerName: ProviderName): Promise<Replay> {
   const { s, n } = t;
   const r = new Replay();
   const config: ServerConfig = withTestHooks<ServerConfig>(
     {
-    provider: createPinnedProvider(pureProvider, { random: [t.serverRandom], keyShares: t.serverKeyShares }),
+    provider: await replayProvider(providerName, [t.serverRandom], t.serverKeyShares),
     // Section 5: the server supports only P-256, so the client's x25519 share forces a HelloRetryRequest.
     groups: n === 5 ? ["secp256r1"] : ["x25519", "secp256r1", "secp384r1"],
     now: NOW,
@@ -371,12 +397,12 @@ async function replayServer(t: Trace): Promise<Replay> {
   );
   await r.stage("construct", async () => {
     r.conn = new ServerConnection(config);
-    return records(await drain(r.conn));
+    return records(await drain(r.conn, r));
   });
   const conn = () => r.conn!;
   const feed = async (...bytes: Uint8Array[]) => {
     for (const b of bytes) conn().receive(b);
-    return records(await drain(conn()));
+    return records(await drain(conn(), r));
   };
   let clientRecord = 0;
   if (n === 5) await r.stage("first ClientHello", () => feed(record(s, "client", "handshake", clientRecord++)));
@@ -394,16 +420,16 @@ async function replayServer(t: Trace): Promise<Replay> {
     });
     await r.stage("write", async () => {
       conn().write(payload(s, "server", "application_data"));
-      return records(await drain(conn()));
+      return records(await drain(conn(), r));
     });
   }
   await r.stage("peer close", async () => {
     conn().receive(record(s, "client", "alert"));
-    return { peerClosed: conn().peerClosed, output: records(await drain(conn())) };
+    return { peerClosed: conn().peerClosed, output: records(await drain(conn(), r)) };
   });
   await r.stage("close", async () => {
     conn().close();
-    return records(await drain(conn()));
+    return records(await drain(conn(), r));
   });
   return r;
 }
@@ -425,7 +451,7 @@ function rfcTicket(s: Rfc8448Section): { ticketAgeAdd: number; nonce: Uint8Array
 
 const TIMEOUT = 30_000;
 
-describe.each(SECTIONS)("RFC 8448 section %i", (n) => {
+describe.each(PROVIDERS.flatMap((p) => SECTIONS.map((n) => [n, p] as const)))("RFC 8448 section %i, %s provider", (n, providerName) => {
   const t = trace(n);
   const { s } = t;
   const hexRecords = (...recs: Uint8Array[]) => recs.map(hex);
@@ -433,7 +459,7 @@ describe.each(SECTIONS)("RFC 8448 section %i", (n) => {
   describe("client role", () => {
     let r: Replay;
     beforeAll(async () => {
-      r = await replayClient(t);
+      r = await replayClient(t, providerName);
     }, TIMEOUT);
 
     it("first ClientHello record equals the RFC's (record version 0x0301)", () => {
@@ -489,6 +515,19 @@ describe.each(SECTIONS)("RFC 8448 section %i", (n) => {
       expect(r.extensionProblems).toEqual([]);
     });
 
+    if (providerName === "pure") {
+      it("answers every step synchronously: `pending` is never set", () => {
+        r.get("peer close");
+        expect(Object.fromEntries(r.waits)).toEqual({});
+      });
+    } else {
+      it("waits on crypto.subtle for its key share(s), the server's key share and the server's CertificateVerify", () => {
+        r.get("peer close");
+        const waited = [...r.waits.keys()];
+        expect(waited).toEqual(expect.arrayContaining(["ClientHello", "ServerHello", "server flight", ...(n === 5 ? ["HelloRetryRequest"] : [])]));
+      });
+    }
+
     if (n === 3) {
       it("accepts the NewSessionTicket without sending anything", () => {
         expect(r.get<string[]>("NewSessionTicket")).toEqual([]);
@@ -515,7 +554,7 @@ describe.each(SECTIONS)("RFC 8448 section %i", (n) => {
   describe("server role", () => {
     let r: Replay;
     beforeAll(async () => {
-      r = await replayServer(t);
+      r = await replayServer(t, providerName);
     }, TIMEOUT);
 
     it("sends nothing before the ClientHello", () => {
@@ -566,6 +605,18 @@ describe.each(SECTIONS)("RFC 8448 section %i", (n) => {
       r.get("ClientHello");
       expect(r.extensionProblems).toEqual([]);
     });
+
+    if (providerName === "pure") {
+      it("answers every step synchronously: `pending` is never set", () => {
+        r.get("close");
+        expect(Object.fromEntries(r.waits)).toEqual({});
+      });
+    } else {
+      it("waits on crypto.subtle for its key share (and the client's CertificateVerify)", () => {
+        r.get("close");
+        expect([...r.waits.keys()].sort()).toEqual(["ClientHello", ...(n === 6 ? ["client flight"] : [])].sort());
+      });
+    }
 
     if (n === 3) {
       // The RFC server's application data and alert records follow its NewSessionTicket (server

@@ -33,6 +33,14 @@ export function renderReadmeTables(r: Partial<BenchResults>): string {
       lines.push(`| ${name} handshake: mutls pure · floor · precomputed floor · Node \`tls\` · mutls native | ${ms(h.mutls_ms)} · ${ms(h.floor_ms)} · ${ms(h.floor_precomputed_ms)} · ${ms(h.node_tls_ms)} · ${ms(h.mutls_native_ms)} |`);
     }
   }
+  const web = r.webcrypto;
+  if (web?.p256) {
+    lines.push(`| P-256 handshake over loopback TCP, same rounds: Node \`tls\` · mutls WebCrypto · mutls pure · mutls native | ${ms(web.p256.node_tls_ms)} · ${ms(web.p256.webcrypto_ms)} · ${ms(web.p256.pure_ms)} · ${ms(web.p256.native_ms)} |`);
+  }
+  if (web?.workerd) lines.push(`| P-256 handshake in workerd ${web.workerd.workerd ?? ""}: mutls WebCrypto · mutls pure | ${ms(web.workerd.webcrypto_ms)} · ${ms(web.workerd.pure_ms)} |`);
+  const wr = r.webcrypto_records;
+  if (wr && "webcrypto_MBps" in wr) lines.push(`| AES-128-GCM records @16 KiB through \`connect()\`/\`accept()\`, MB/s: WebCrypto · pure | ${wr.webcrypto_MBps} · ${wr.pure_MBps} |`);
+  if (web) lines.push(`| WebCrypto provider: native in Node's \`crypto.subtle\` | ${web.native.join(", ") || "nothing"} |`);
   for (const [suite, sizes] of Object.entries(r.records ?? {})) {
     const x = sizes["16384"];
     if (x) lines.push(`| ${suiteLabel(suite)} records @16 KiB, MB/s: mutls · noble one-shot · node:crypto | ${x.mutls_MBps} · ${x.noble_oneshot_MBps} · ${x.node_MBps} |`);

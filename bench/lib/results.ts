@@ -64,12 +64,25 @@ export interface BenchResults {
   };
   /** The worst Certificate flight within the limits, against a normal handshake (bench/hostile-flights.ts). */
   hostile?: import("../hostile-flights.js").HostileFigures;
+  /** Issue 13: AES-128-GCM 16 KiB records through connect()/accept() over a memory pair, WebCrypto and pure (bench/lib/webcrypto-records.ts). */
+  webcrypto_records?: import("./webcrypto-records.js").WebCryptoRecordFigures | { readonly note: string };
   /** mutls in Moddable XS (bench/lib/xs.ts): null where it could not be measured, with `note` saying why. */
   xs?: {
     handshake_ms: number | null;
     metered_handshake: number | null;
     metered_mib_records: number | null;
     note?: string;
+  };
+  /**
+   * Issue 13: the WebCrypto provider. `native`: what it found in Node's crypto.subtle. `p256`: one
+   * mutual P-256 handshake over loopback TCP, both sides in this process, sampled in the same ABBA
+   * rounds (bench/lib/tcp.ts). `workerd`: the same handshake inside workerd (bench/lib/workerd.ts).
+   */
+  webcrypto?: {
+    native: readonly string[];
+    p256: { node_tls_ms: number; webcrypto_ms: number; pure_ms: number; native_ms: number } | null;
+    workerd: import("./workerd.js").WorkerdHandshakeFigures | null;
+    workerd_note?: string;
   };
   /** Every issue's targets with this run's values (bench/lib/targets.ts): the README table and the chart read these. */
   targets?: import("./targets.js").Target[];

@@ -97,6 +97,16 @@ export function evaluateTargets(r: Results): Target[] {
   out.push(target("xs.handshake_ms", "Moddable XS (xsnap): mutual P-256 handshake, median (ms)", r.xs?.handshake_ms ?? null, null, "max", "ms"));
   out.push(target("xs.metered_handshake", "Moddable XS: metered steps of one mutual P-256 handshake", r.xs?.metered_handshake ?? null, null, "max", "count"));
   out.push(target("xs.metered_mib_records", "Moddable XS: metered steps of 1 MiB of AES-128-GCM records", r.xs?.metered_mib_records ?? null, null, "max", "count"));
+  // Issue 13 (WebCrypto provider): handshake time ratios in one run, and the records' speed-up.
+  const web = r.webcrypto;
+  out.push(target("webcrypto.p256_vs_node_tls", "P-256 mTLS handshake over TCP, WebCrypto provider (Node's crypto.subtle) / Node tls", ratio(web?.p256?.webcrypto_ms, web?.p256?.node_tls_ms), 1.5, "max", "ratio"));
+  out.push(target("webcrypto.p256_vs_pure", "P-256 mTLS handshake over TCP, WebCrypto provider / pure provider", ratio(web?.p256?.webcrypto_ms, web?.p256?.pure_ms), 0.25, "max", "ratio"));
+  // Issue 13: AES-128-GCM 16 KiB records through connect()/accept(), WebCrypto (the transport's asynchronous pipeline) / pure.
+  const wr = r.webcrypto_records;
+  const webMBps = wr !== undefined && "webcrypto_MBps" in wr ? wr.webcrypto_MBps : undefined;
+  const pureMBps = wr !== undefined && "pure_MBps" in wr ? wr.pure_MBps : undefined;
+  out.push(target("webcrypto.aes128gcm_16k_vs_pure", "AES-128-GCM 16 KiB records through connect()/accept(), WebCrypto / pure throughput", ratio(webMBps, pureMBps), 5, "min", "ratio"));
+  out.push(target("webcrypto.workerd_handshake_vs_pure", "P-256 mTLS handshake in workerd, WebCrypto provider / pure provider", ratio(web?.workerd?.webcrypto_ms, web?.workerd?.pure_ms), 0.3, "max", "ratio"));
   return out;
 }
 

@@ -1,13 +1,15 @@
 /**
- * handshake.<type>.{node_tls_ms, mutls_native_ms}: one complete mutual handshake over loopback TCP,
- * client and server in this process, fresh TCP connection each time (TCP connect included for
- * both). Node's `tls` (OpenSSL) against itself, and mutls with the native provider against
- * itself, wired to node:net sockets directly. Nagle is off on every socket so neither side waits
- * on delayed ACKs. Every wait is bounded and every socket and server is closed. run.ts alternates
- * the two in rounds and takes the median of all samples, so load changes hit both alike.
+ * handshake.<type>.{node_tls_ms, mutls_native_ms} and webcrypto.p256.*: one complete mutual
+ * handshake over loopback TCP, client and server in this process, fresh TCP connection each time
+ * (TCP connect included for all). Node's `tls` (OpenSSL) against itself, and mutls with a given
+ * provider (native, WebCrypto, pure) against itself, wired to node:net sockets directly. Nagle is
+ * off on every socket so neither side waits on delayed ACKs. Every wait is bounded and every socket
+ * and server is closed. run.ts alternates them in rounds (ABBA) and takes the median of all
+ * samples, so load changes hit each alike.
  */
 import * as net from "node:net";
 import * as tls from "node:tls";
+import type { CryptoProvider } from "../../src/crypto/provider.js";
 import { nativeProvider } from "../../src/node/index.js";
 import { ClientConnection, ServerConnection } from "../../src/index.js";
 import { benchCredentials, type BenchKeyType } from "./credentials.js";
@@ -81,12 +83,31 @@ export async function sampleNodeTls(type: BenchKeyType, iterations: number, warm
   return samples;
 }
 
-/** Feeds socket bytes to a mutls connection and writes its output back; resolves when the handshake completes. */
+/** Bound on the take-output / await-pending steps of one flush. */
+const MAX_FLUSH_STEPS = 64;
+
+/**
+ * Feeds socket bytes to a mutls connection and writes its output back; resolves when the handshake
+ * completes. A provider that answers synchronously never leaves `pending` set, so this path costs
+ * no Promise per step; an asynchronous one (WebCrypto) sets it while the engine waits, and the
+ * output it then produces is written when it settles. Bytes that arrive meanwhile go to `receive`
+ * as usual: the engine holds them until it resumes.
+ */
 function drive(conn: ClientConnection | ServerConnection, socket: net.Socket): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const flush = (): void => {
-      const out = conn.takeOutput();
-      if (out !== null) socket.write(out.slice());
+      for (let step = 0; step < MAX_FLUSH_STEPS; step++) {
+        const out = conn.takeOutput();
+        if (out !== null) socket.write(out.slice());
+        if (conn.error !== null) return reject(conn.error);
+        const pending = conn.pending;
+        if (pending !== null) {
+          pending.then(flush, flush);
+          return;
+        }
+        if (out === null) break;
+      }
+      if (conn.handshakeComplete) resolve();
     };
     socket.on("data", (chunk: Buffer) => {
       try {
@@ -97,7 +118,6 @@ function drive(conn: ClientConnection | ServerConnection, socket: net.Socket): P
         return;
       }
       flush();
-      if (conn.handshakeComplete) resolve();
     });
     socket.once("error", reject);
     socket.once("close", () => reject(new Error("socket closed before the handshake completed")));
@@ -106,11 +126,16 @@ function drive(conn: ClientConnection | ServerConnection, socket: net.Socket): P
 }
 
 /** Samples (ms) of `iterations` mutls+native handshakes after `warmup` unrecorded ones. */
-export async function sampleMutlsNative(type: BenchKeyType, iterations: number, warmup: number): Promise<number[]> {
+export function sampleMutlsNative(type: BenchKeyType, iterations: number, warmup: number): Promise<number[]> {
+  return sampleMutlsTcp(type, nativeProvider, iterations, warmup);
+}
+
+/** Samples (ms) of `iterations` mutls handshakes with `provider` on both sides, after `warmup` unrecorded ones. */
+export async function sampleMutlsTcp(type: BenchKeyType, provider: CryptoProvider, iterations: number, warmup: number): Promise<number[]> {
   const creds = benchCredentials(type);
   // Built once, as a server or client process would (Node's tls side builds its SecureContext once too).
-  const serverCfg = serverConfig(creds, { provider: nativeProvider });
-  const clientCfg = clientConfig(creds, { provider: nativeProvider });
+  const serverCfg = serverConfig(creds, { provider });
+  const clientCfg = clientConfig(creds, { provider });
   let onServerConnection: ((socket: net.Socket) => void) | null = null;
   const server = net.createServer({ noDelay: true }, (socket) => onServerConnection?.(socket));
   const port = await listen(server);
@@ -133,7 +158,7 @@ export async function sampleMutlsNative(type: BenchKeyType, iterations: number, 
         socket.once("connect", () => drive(new ClientConnection(clientCfg), socket).then(resolve, reject));
       });
       try {
-        await withTimeout("mutls native handshake", Promise.all([clientSide, serverSide]));
+        await withTimeout(`mutls handshake (${provider.name} provider)`, Promise.all([clientSide, serverSide]));
         if (i >= warmup) samples.push(now() - t0);
       } finally {
         for (const s of sockets) s.destroy();
@@ -141,6 +166,30 @@ export async function sampleMutlsNative(type: BenchKeyType, iterations: number, 
     }
   } finally {
     await closeServer(server);
+  }
+  return samples;
+}
+
+/** A sampler: `iterations` recorded samples (ms) after `warmup` unrecorded ones. */
+export type Sampler = (iterations: number, warmup: number) => Promise<number[]>;
+
+/**
+ * Every sampler in `rounds` rounds of `perRound` samples, in ABBA order (the order reverses every
+ * round), so a change of load on the machine hits each alike. The first round of each also warms
+ * up `warmup` times; later rounds once (a fresh server and config each call).
+ */
+export async function sampleInterleaved<K extends string>(
+  samplers: Record<K, Sampler>,
+  rounds: number,
+  perRound: number,
+  warmup: number,
+): Promise<Record<K, number[]>> {
+  const names = Object.keys(samplers) as K[];
+  const samples = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<K, number[]>;
+  for (let round = 0; round < rounds; round++) {
+    for (const name of round % 2 === 0 ? names : [...names].reverse()) {
+      samples[name].push(...(await samplers[name](perRound, round === 0 ? warmup : 1)));
+    }
   }
   return samples;
 }

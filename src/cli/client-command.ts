@@ -6,7 +6,8 @@
  */
 import * as net from "node:net";
 import type { Readable, Writable } from "node:stream";
-import { TLSError, connect, type SecureConnection } from "../index.js";
+import { TLSError, type SecureConnection } from "../index.js";
+import { connect } from "../node/native-default.js";
 import { netTransport } from "../node/index.js";
 import { type CommandSpec, type FlagSpec, UsageError, commaList, parseCipherSuites, parseFlags, parseGroups, parseHostPort } from "./args.js";
 import { type ClientCertificateOutcome, describeClientCertificate, watchClientCertificate } from "./client-certificate-outcome.js";
@@ -135,7 +136,7 @@ export async function clientCommand(argv: readonly string[], io: CommandIo, stop
   } catch (e) {
     const message = `cannot connect to ${host}:${port}: ${describeConnectError(e, host, port)}`;
     io.stderr(`mutls client: ${message}`);
-    if (json) writeJson(io, { ok: false, role: "client", server: `${host}:${port}`, error: { alert: null, origin: "tcp", message } });
+    if (json) writeJson(io, { ok: false, role: "client", server: `${host}:${port}`, error: { alert: null, origin: "transport", message } });
     return 1;
   }
   const firstBytes = keepFirstBytes(socket);

@@ -15,10 +15,10 @@ export function describeIdentity(identity: PeerIdentity | null | undefined): str
   return parts.join("; ");
 }
 
-/** "TLSv1.3 TLS_AES_128_GCM_SHA256, group x25519 after a HelloRetryRequest, ALPN h2" */
+/** "TLSv1.3 TLS_AES_128_GCM_SHA256, group x25519 after a HelloRetryRequest, ALPN h2, native crypto" */
 export function describeHandshake(result: HandshakeResult): string {
   const retry = result.helloRetry ? " after a HelloRetryRequest" : "";
-  return `${result.version} ${result.cipherSuite}, group ${result.group}${retry}, ALPN ${result.alpnProtocol ?? "none"}`;
+  return `${result.version} ${result.cipherSuite}, group ${result.group}${retry}, ALPN ${result.alpnProtocol ?? "none"}, ${result.provider} crypto`;
 }
 
 /** "certificate_required (alert from the peer): ..." */
@@ -55,6 +55,7 @@ export function handshakeJson(result: HandshakeResult): Record<string, unknown> 
     resumed: result.resumed,
     pskIdentity: result.pskIdentity,
     earlyData: result.earlyData,
+    provider: result.provider,
   };
 }
 

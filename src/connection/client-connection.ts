@@ -12,17 +12,24 @@ export class ClientConnection extends Connection {
     super(resolveConfig(config));
     const handshake = new ClientHandshake(this.config, config, this.io);
     this.inProgress = handshake;
+    // The key shares may come from an asynchronous provider: the ClientHello then goes out once
+    // they exist, and `pending` is set until then.
+    this.start(
+      () => handshake.sendClientHello(),
+      () => this.sendFirstFlight(handshake),
+    );
+  }
+
+  /** The ClientHello's record, then any 0-RTT data after it. */
+  private sendFirstFlight(handshake: ClientHandshake): void {
     // RFC 8446 §5.1: an initial ClientHello may carry legacy_record_version 0x0301 for old middleboxes.
     this.setPlaintextRecordVersion(0x0301);
-    this.start(() => {
-      handshake.sendClientHello();
-      this.flushHandshake();
-    });
-    this.setPlaintextRecordVersion(0x0303);
+    this.flushHandshake();
     // §5.1: only the first ClientHello may carry record version 0x0301; the §D.4
     // change_cipher_spec and 0-RTT records that follow it use 0x0303.
+    this.setPlaintextRecordVersion(0x0303);
     // The handshake cannot complete before the server answers, so `inProgress` is still current here.
-    this.start(() => handshake.sendEarlyData());
+    handshake.sendEarlyData();
   }
 
   protected get step(): Step {

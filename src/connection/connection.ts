@@ -1,7 +1,7 @@
 import { AlertDescription, TLSError, UsageError, alertName, concatBytes, fail } from "../bytes/index.js";
 import { type CipherSuite, handshakeTypeName } from "../handshake/codec/constants.js";
 import type { ResolvedConfig } from "../handshake/config.js";
-import type { HandshakeIO, HandshakeResult, Step } from "../handshake/handshake-io.js";
+import type { ConnectionHandshakeResult, HandshakeIO, Step } from "../handshake/handshake-io.js";
 import type { HandshakeMessage } from "../handshake/codec/messages.js";
 import { type EarlyExporter, exportEarlyKeyingMaterial } from "../handshake/resumption/early-exporter.js";
 import { hkdfExpandLabel } from "../handshake/key-schedule.js";
@@ -9,13 +9,46 @@ import type { PostHandshake } from "../handshake/post-handshake.js";
 import type { PostHandshakeAuthentication } from "../handshake/post-handshake-auth.js";
 import type { PeerIdentity } from "../x509/index.js";
 import { automaticKeyUpdateLimit } from "./key-update-limit.js";
-import { ByteQueue, ContentType, LOW_MEMORY_FREE_BYTES, RecordProtection, RecordReader, RecordWriter, recordBuffers } from "../record/index.js";
+import {
+  ByteQueue,
+  ContentType,
+  LOW_MEMORY_FREE_BYTES,
+  RECORD_HEADER_LENGTH,
+  RecordProtection,
+  RecordReader,
+  RecordWriter,
+  innerContentLength,
+  recordBuffers,
+} from "../record/index.js";
+import {
+  type ApplicationTrafficKeys,
+  type OutgoingRecord,
+  type RecordHandover,
+  type TrafficKeys,
+  applicationTrafficKeys,
+  handOverRecords,
+} from "./record-handover.js";
 import { PeerLimits } from "./limits.js";
 import { HandshakeReassembly } from "./handshake-reassembly.js";
 
 type Epoch = "plaintext" | "early" | "handshake" | "application";
 
-/** Input held while an asynchronous signer runs; a peer that floods us meanwhile is cut off. */
+/** The secret a traffic key comes from (§7.3), kept so the keys can be handed to the transport. */
+interface TrafficSecret {
+  readonly suite: CipherSuite;
+  readonly secret: Uint8Array;
+}
+
+/** Records protected by the transport (record-handover.ts): what the engine queued for it. */
+interface HandedOver {
+  outgoing: OutgoingRecord[];
+  readKeys: TrafficKeys | null;
+}
+
+/**
+ * Input held while a handshake step waits (an asynchronous signer or provider, a credential
+ * hook); a peer that floods us meanwhile is cut off.
+ */
 const MAX_QUEUED_INPUT = 1 << 18;
 
 /**
@@ -39,7 +72,7 @@ export abstract class Connection {
   private failure: TLSError | null = null;
   private alertSent = false;
   private pendingWork: Promise<void> | null = null;
-  private handshakeResult: HandshakeResult | null = null;
+  private handshakeResult: ConnectionHandshakeResult | null = null;
   /** After the handshake: KeyUpdate, exporters and other post-handshake messages (RFC 8446 §4.6). */
   private session: PostHandshake | null = null;
   /** Waiting for the client's answer to our post-handshake CertificateRequest (§4.6.2). */
@@ -57,6 +90,11 @@ export abstract class Connection {
   private closeSent = false;
   /** What the peer may make us hold or do (config `limits`). */
   private readonly peerLimits: PeerLimits;
+  /** The current traffic secrets, for handing the keys to the transport. */
+  private readTraffic: TrafficSecret | null = null;
+  private writeTraffic: TrafficSecret | null = null;
+  /** Set once the transport protects the records (record-handover.ts). */
+  private handedOver: HandedOver | null = null;
 
   protected constructor(config: ResolvedConfig) {
     this.config = config;
@@ -65,21 +103,30 @@ export abstract class Connection {
     this.incomingHandshake = new HandshakeReassembly(config.maxHandshakeMessageSize);
     this.io = {
       sendHandshake: (m) => {
+        // A step that finishes after close() or a fatal error (it waited on a Promise meanwhile)
+        // sends nothing: §6.1, nothing follows our close_notify, and §6.2, nothing our fatal alert.
+        if (this.outputClosed) return;
         this.config.onHandshakeMessage?.("sent", m);
         this.outgoingHandshake.push(m);
       },
       sendChangeCipherSpec: () => {
+        if (this.outputClosed) return;
         this.flushHandshake();
         this.writer.write(ContentType.change_cipher_spec, new Uint8Array([1]));
       },
       setReadSecret: (suite, secret, epoch) => this.setReadSecret(suite, secret, epoch),
       setWriteSecret: (suite, secret) => {
         this.flushHandshake();
+        this.writeTraffic = { suite, secret };
+        if (this.handedOver !== null) {
+          this.handedOver.outgoing.push({ keys: this.trafficKeys(this.writeTraffic, 0) });
+          return;
+        }
         this.writer.protection = this.protection(suite, secret);
         this.writer.recordsSealed = 0;
       },
       complete: (result, session) => {
-        this.handshakeResult = result;
+        this.handshakeResult = { ...result, provider: this.config.provider.name };
         this.session = session;
         session.onClientAuthenticated = (outcome) => this.applyClientAuthentication(outcome);
         this.recordsPerKey = automaticKeyUpdateLimit(session.suite, this.config.keyUpdateInterval);
@@ -96,6 +143,7 @@ export abstract class Connection {
         this.reader.skipEarlyData(maxEarlyDataSize);
       },
       sendEarlyData: (data) => {
+        if (this.outputClosed) return;
         this.flushHandshake();
         this.writer.write(ContentType.application_data, data);
       },
@@ -128,7 +176,7 @@ export abstract class Connection {
    * The handshake's outcome once this side has completed it, else null. The same name as
    * `SecureConnection.handshake` on the transport, which exists only after the handshake.
    */
-  get handshake(): HandshakeResult | null {
+  get handshake(): ConnectionHandshakeResult | null {
     return this.handshakeResult;
   }
 
@@ -136,7 +184,13 @@ export abstract class Connection {
     return this.handshakeResult !== null;
   }
 
-  /** Set while an asynchronous signer runs: await it, then call `takeOutput()`. Rejects with the TLSError if the handshake fails meanwhile. */
+  /**
+   * Set while a handshake step waits on a Promise (an asynchronous signer, credential hook or
+   * crypto provider; a client's ClientHello may wait from construction on): await it, then call
+   * `takeOutput()`. Input received meanwhile is held and processed in order afterwards. Rejects
+   * with the TLSError if the handshake fails meanwhile. Null whenever every step so far answered
+   * synchronously, as with the pure and native providers.
+   */
   get pending(): Promise<void> | null {
     return this.pendingWork;
   }
@@ -198,6 +252,7 @@ export abstract class Connection {
     if (this.failure) throw this.failure;
     if (!this.handshakeComplete) throw new Error("write() before the handshake completed");
     if (this.closeSent) throw new Error("write() after close()");
+    if (this.handedOver !== null) throw new Error("write(): the transport protects this connection's records");
     this.flushHandshake();
     if (offset < 0 || length < 0 || offset + length > data.length) throw new RangeError("write(): offset and length must lie inside data");
     // Not `guard(() => ...)`: a closure per call would be garbage on the bulk path.
@@ -335,7 +390,7 @@ export abstract class Connection {
   private queueInput(data: Uint8Array, offset: number, end: number): void {
     this.queuedBytes += end - offset;
     if (this.queuedBytes > MAX_QUEUED_INPUT) {
-      this.guard(() => fail("internal_error", `more than ${MAX_QUEUED_INPUT} bytes arrived while our signature was pending`));
+      this.guard(() => fail("internal_error", `more than ${MAX_QUEUED_INPUT} bytes arrived while a handshake step was pending`));
     }
     this.queuedInput.push(data.slice(offset, end));
   }
@@ -347,14 +402,15 @@ export abstract class Connection {
       offset = this.reader.feed(data, offset, end);
       if (!this.reader.ready) continue;
       if (this.reader.openRecord()) {
-        this.processRecord(this.reader.contentType, this.reader.buffer, this.reader.contentOffset, this.reader.contentLength);
+        const encrypted = this.reader.protection !== null && this.reader.buffer[0] === ContentType.application_data;
+        this.processRecord(this.reader.contentType, this.reader.buffer, this.reader.contentOffset, this.reader.contentLength, encrypted);
       }
       this.reader.reset();
     }
   }
 
-  private processRecord(type: number, buf: Uint8Array, at: number, length: number): void {
-    const encrypted = this.reader.protection !== null && buf[0] === ContentType.application_data;
+  /** One record's content, opened; `encrypted`: it came under keys (outer type application_data). */
+  private processRecord(type: number, buf: Uint8Array, at: number, length: number, encrypted: boolean): void {
     this.peerLimits.onRecord(type, length, this.handshakeComplete);
     // §5.1: a handshake message may not be interleaved with other record types.
     if (type !== ContentType.handshake && this.incomingHandshake.partial) {
@@ -423,7 +479,7 @@ export abstract class Connection {
     throw new TLSError(description, `the peer refused the connection with a ${alertName(description)} alert`, "remote");
   }
 
-  /** Hands each complete handshake message to the current state, stopping while a signature is pending. */
+  /** Hands each complete handshake message to the current state, stopping while a step is pending. */
   private processHandshakeMessages(): void {
     while (!this.pendingWork) {
       // A message the current state does not expect is unexpected_message from its first byte,
@@ -452,11 +508,17 @@ export abstract class Connection {
     if (work) this.waitFor(work);
   }
 
-  /** An asynchronous signer is running: hold input until it settles, then carry on. */
+  /**
+   * A step waits on a Promise: hold input until it settles, then carry on in order. A rejection
+   * is what a throw from the step would have been: the same TLSError and alert (a non-TLSError
+   * becomes internal_error). If the connection failed meanwhile (held input over its bound), the
+   * step's late result is dropped and `pending` rejects with that failure.
+   */
   private waitFor(work: Promise<void>): void {
-    this.pendingWork = work.then(
+    const pending = work.then(
       () => {
         this.pendingWork = null;
+        if (this.failure) throw this.failure;
         this.guard(() => this.resume());
       },
       (e: unknown) => {
@@ -466,6 +528,10 @@ export abstract class Connection {
         });
       },
     );
+    // The failure is also `error` and the next call's throw: an application that closes or drops
+    // the connection instead of awaiting `pending` must not get an unhandled rejection.
+    pending.catch(() => undefined);
+    this.pendingWork = pending;
   }
 
   private resume(): void {
@@ -504,8 +570,20 @@ export abstract class Connection {
   private setReadSecret(suite: CipherSuite, secret: Uint8Array, epoch: Epoch): void {
     // §5.1: handshake messages must not span a key change.
     if (this.incomingHandshake.partial) fail("unexpected_message", "a handshake message spans a key change");
-    this.reader.protection = this.protection(suite, secret);
+    this.readTraffic = { suite, secret };
     this.readEpoch = epoch;
+    // Handed over, the reader only frames records (its protection, still set, sizes them); the transport opens them.
+    if (this.handedOver !== null) this.handedOver.readKeys = this.trafficKeys(this.readTraffic, 0);
+    else this.reader.protection = this.protection(suite, secret);
+  }
+
+  /** §7.3 key and IV of a traffic secret, for the transport. */
+  private trafficKeys(traffic: TrafficSecret, sequence: number): TrafficKeys {
+    const p = this.config.provider;
+    const { suite, secret } = traffic;
+    const key = hkdfExpandLabel(p, suite.hash, secret, "key", new Uint8Array(0), suite.keyLength);
+    const iv = hkdfExpandLabel(p, suite.hash, secret, "iv", new Uint8Array(0), 12);
+    return { algorithm: suite.aead, key, iv, sequence };
   }
 
   /** Frames the queued handshake messages under the current write keys. */
@@ -513,14 +591,102 @@ export abstract class Connection {
     if (this.outgoingHandshake.length === 0) return;
     const messages = this.outgoingHandshake;
     this.outgoingHandshake = [];
-    this.writer.write(ContentType.handshake, messages.length === 1 ? messages[0] : concatBytes(...messages));
+    this.queueRecords(ContentType.handshake, messages.length === 1 ? messages[0] : concatBytes(...messages));
   }
 
   private sendAlert(description: number): void {
     this.flushHandshake();
     // §6: closure alerts are warnings; error alerts are fatal.
     const level = description === AlertDescription.close_notify || description === AlertDescription.user_canceled ? 1 : 2;
-    this.writer.write(ContentType.alert, new Uint8Array([level, description]));
+    this.queueRecords(ContentType.alert, new Uint8Array([level, description]));
+  }
+
+  /** Records the engine sends on its own: sealed here, or queued for the transport once it protects the records. */
+  private queueRecords(contentType: number, content: Uint8Array): void {
+    if (this.handedOver !== null) this.handedOver.outgoing.push({ contentType, content });
+    else this.writer.write(contentType, content);
+  }
+
+  // ---- records protected by the transport (record-handover.ts; internal) ----
+
+  /**
+   * The current application traffic keys, their next sequence numbers and the provider's
+   * asynchronous operations, after the handshake; null (nothing derived) when the provider has no
+   * asynchronous operations, so the records stay on the synchronous path.
+   */
+  [applicationTrafficKeys](): ApplicationTrafficKeys | null {
+    const operations = this.config.provider.asynchronous;
+    if (operations === undefined) return null;
+    const read = this.readTraffic;
+    const write = this.writeTraffic;
+    if (!this.handshakeComplete || read === null || write === null) throw new Error("no application traffic keys before the handshake completes");
+    return {
+      operations,
+      read: this.trafficKeys(read, this.reader.protection?.sequenceNumber ?? 0),
+      write: this.trafficKeys(write, this.writer.protection?.sequenceNumber ?? 0),
+    };
+  }
+
+  /**
+   * From now on the transport seals and opens the records (record-handover.ts). The engine's
+   * output must have been taken (`takeOutput`) and its received data read first.
+   */
+  [handOverRecords](): RecordHandover {
+    if (!this.handshakeComplete) throw new Error("records are handed over only after the handshake");
+    this.flushHandshake();
+    if (this.writer.pending > 0) throw new Error("take the engine's output before handing its records over");
+    const state: HandedOver = (this.handedOver ??= { outgoing: [], readKeys: null });
+    const reader = this.reader;
+    const writerOf = this.writer;
+    return {
+      feed: (data, offset, end) => {
+        if (this.failure) throw this.failure;
+        // §6.1: data after close_notify is ignored.
+        if (this.closeReceived) return end;
+        try {
+          return reader.feed(data, offset, end);
+        } catch (e) {
+          throw this.abort(e);
+        }
+      },
+      takeRecord: () => (reader.ready ? reader.takeRecord() : null),
+      receiveInnerPlaintext: (record, innerLength) => {
+        if (this.failure) throw this.failure;
+        if (this.closeReceived) return;
+        try {
+          const length = innerContentLength(record, RECORD_HEADER_LENGTH, innerLength, reader.maxContentLength);
+          this.processRecord(record[RECORD_HEADER_LENGTH + length], record, RECORD_HEADER_LENGTH, length, true);
+        } catch (e) {
+          throw this.abort(e);
+        }
+      },
+      receivePlaintextRecord: (record) => {
+        if (this.failure) throw this.failure;
+        if (this.closeReceived) return;
+        this.guard(() => this.processRecord(record[0], record, RECORD_HEADER_LENGTH, record.length - RECORD_HEADER_LENGTH, false));
+      },
+      inputProcessed: () => {
+        if (this.failure) throw this.failure;
+        this.guard(() => this.session?.answerKeyUpdate());
+      },
+      takeReadKeys: () => {
+        const keys = state.readKeys;
+        state.readKeys = null;
+        return keys;
+      },
+      takeOutgoing: () => {
+        this.flushHandshake();
+        if (state.outgoing.length === 0) return null;
+        const outgoing = state.outgoing;
+        state.outgoing = [];
+        return outgoing;
+      },
+      get maxFragment() {
+        return writerOf.maxFragment;
+      },
+      recordsPerWriteKey: this.recordsPerKey,
+      fail: (error) => this.abort(error),
+    };
   }
 
   /** Runs `work`; on failure records the error, queues our alert once, and rethrows one TLSError. */
@@ -541,16 +707,29 @@ export abstract class Connection {
     const waiters = this.clientAuthenticationWaiters;
     this.clientAuthenticationWaiters = [];
     for (const w of waiters) w.reject(this.failure);
-    if (error.origin === "local" && !this.alertSent) {
+    // After our close_notify nothing more goes out (§6.1), not even the alert of a step that failed later.
+    if (error.origin === "local" && !this.alertSent && !this.closeSent) {
       this.alertSent = true;
       this.sendAlert(error.alert);
     }
     return this.failure;
   }
 
-  /** Subclasses use this to start the handshake inside the error guard. */
-  protected start(work: () => void): void {
-    this.guard(work);
+  /**
+   * Subclasses use this to start the handshake inside the error guard. When `work` waits on a
+   * Promise (a client's asynchronous key shares) the connection waits with it, then runs `then`.
+   */
+  protected start(work: () => void | Promise<void>, then?: () => void): void {
+    this.guard(() => {
+      const started = work();
+      if (started) this.waitFor(then ? started.then(then) : started);
+      else then?.();
+    });
+  }
+
+  /** After close() or a fatal error no handshake message goes out. */
+  private get outputClosed(): boolean {
+    return this.closeSent || this.failure !== null;
   }
 
   protected setPlaintextRecordVersion(version: number): void {

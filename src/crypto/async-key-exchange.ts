@@ -12,22 +12,23 @@ import {
   encapsulateHybridKeyShare,
 } from "./hybrid-key-share.js";
 import { andThen } from "./maybe-promise.js";
-import type { AsyncCryptoOperations, GroupName, MaybePromise } from "./provider.js";
+import type { AsyncCryptoOperations, CryptoProvider, GroupName, MaybePromise } from "./provider.js";
 
 /**
  * The server's key_exchange value and the shared secret, or null when the client's value is
- * invalid (illegal_parameter). `randomBytes` gives the 32 bytes of ML-KEM.Encaps randomness.
+ * invalid (illegal_parameter). `random.randomBytes` gives the 32 bytes of ML-KEM.Encaps randomness
+ * (a provider, so the engine passes its own without binding a function per handshake).
  */
 export function answerKeyShareAsync(
   operations: AsyncCryptoOperations,
-  randomBytes: (length: number) => Uint8Array,
+  random: Pick<CryptoProvider, "randomBytes">,
   group: GroupName,
   clientShare: Uint8Array,
 ): MaybePromise<EncapsulatedKeyShare | null> {
   if (group === X25519MLKEM768) {
     // A share of the wrong length costs no randomness and no key generation.
     if (clientShare.length !== HYBRID_CLIENT_SHARE_LENGTH) return null;
-    const message = randomBytes(MLKEM768_MESSAGE_LENGTH);
+    const message = random.randomBytes(MLKEM768_MESSAGE_LENGTH);
     return andThen(operations.generateKeyShare("x25519"), (x25519) => encapsulateHybridKeyShare(clientShare, x25519, message));
   }
   return andThen(operations.generateKeyShare(group), (share) =>

@@ -1,8 +1,12 @@
 import type { CipherSuite } from "./codec/constants.js";
 import type { PeerIdentity } from "../x509/index.js";
 
-/** What the handshake learned; exposed as `handshake` on the engine's `Connection` (null until complete) and
- * on the transport's `SecureConnection`. */
+/**
+ * What the handshake learned, as the handshake steps fill it in. The connections expose it with the
+ * provider added (`ConnectionHandshakeResult`, which the entry points export as `HandshakeResult`)
+ * as `handshake` on the engine's `Connection` (null until complete) and on the transport's
+ * `SecureConnection`.
+ */
 export interface HandshakeResult {
   readonly version: "TLSv1.3";
   readonly cipherSuite: string;
@@ -32,6 +36,15 @@ export interface HandshakeResult {
    * the client sent early data the server discarded: the application must send it again.
    */
   readonly earlyData: "accepted" | "rejected" | "none";
+}
+
+/**
+ * What a connection reports (`Connection.handshake`, `SecureConnection.handshake`; exported as
+ * `HandshakeResult`): the handshake's outcome and the crypto provider it ran on.
+ */
+export interface ConnectionHandshakeResult extends HandshakeResult {
+  /** The crypto provider's `name` ("pure", "native", "webcrypto", or a custom provider's). */
+  readonly provider: string;
 }
 
 /**

@@ -4,6 +4,7 @@
  * authentication (§4.6.2) are all judged here, so the three cannot drift apart.
  */
 import { bytesEqual, fail } from "../bytes/index.js";
+import { type MaybePromise, type PublicKey, asyncOperations, isPromise } from "../crypto/provider.js";
 import type { VerificationBudget } from "../x509/index.js";
 import { certificateVerifyContent, schemeFitsKey } from "./signer.js";
 import type { ResolvedConfig } from "./config.js";
@@ -73,6 +74,7 @@ export function checkPeerCertificate(config: ResolvedConfig, body: Uint8Array, a
  * its Certificate) with the key of the certificate `peer` proved. The scheme must be one we
  * offered and fit the key (illegal_parameter), the verification is charged to `asked.budget`
  * first, and the signature over the peer role's context string must verify (decrypt_error).
+ * Synchronous: the provider's own `verify` (post-handshake authentication, which cannot wait).
  */
 export function checkPeerCertificateVerify(
   config: ResolvedConfig,
@@ -81,6 +83,45 @@ export function checkPeerCertificateVerify(
   peer: VerifiedPeer,
   transcriptHash: Uint8Array,
 ): SignatureScheme {
+  const signed = readCertificateVerify(config, body, asked, peer, transcriptHash);
+  const { scheme } = signed;
+  return signatureChecked(config.provider.verify(scheme.algorithm, signed.key, signed.content, signed.signature), scheme, asked.peerRole);
+}
+
+/**
+ * `checkPeerCertificateVerify` through the provider's asynchronous operations (issue 13): the same
+ * checks and alerts, and the scheme itself when the provider answers at once, else a Promise of it.
+ */
+export function checkPeerCertificateVerifyAsync(
+  config: ResolvedConfig,
+  body: Uint8Array,
+  asked: CertificateAsked,
+  peer: VerifiedPeer,
+  transcriptHash: Uint8Array,
+): MaybePromise<SignatureScheme> {
+  const signed = readCertificateVerify(config, body, asked, peer, transcriptHash);
+  const { scheme } = signed;
+  const valid = asyncOperations(config.provider).verify(scheme.algorithm, signed.key, signed.content, signed.signature);
+  if (isPromise(valid)) return valid.then((v) => signatureChecked(v, scheme, asked.peerRole));
+  return signatureChecked(valid, scheme, asked.peerRole);
+}
+
+/** A CertificateVerify whose scheme and key passed, ready to verify. */
+interface SignedContent {
+  readonly scheme: SignatureScheme;
+  readonly key: PublicKey;
+  readonly content: Uint8Array;
+  readonly signature: Uint8Array;
+}
+
+/** Everything of §4.4.3 before the signature itself; charges the verification to the budget. */
+function readCertificateVerify(
+  config: ResolvedConfig,
+  body: Uint8Array,
+  asked: CertificateAsked,
+  peer: VerifiedPeer,
+  transcriptHash: Uint8Array,
+): SignedContent {
   const { peerRole } = asked;
   const { algorithm, signature } = decodeCertificateVerify(body);
   const scheme = signatureSchemeByCode(algorithm);
@@ -96,7 +137,12 @@ export function checkPeerCertificateVerify(
     fail("illegal_parameter", `${peerRole} used ${scheme.name}, which does not fit its certificate's ${key.kind} key`);
   }
   asked.budget.chargeSignature(scheme.algorithm, key, `the ${peerRole}'s CertificateVerify signature`);
-  if (!config.provider.verify(scheme.algorithm, key, certificateVerifyContent(peerRole, transcriptHash), signature)) {
+  return { scheme, key, content: certificateVerifyContent(peerRole, transcriptHash), signature };
+}
+
+/** §4.4.3: "If the verification fails, the receiver MUST terminate the handshake with a "decrypt_error" alert." */
+function signatureChecked(valid: boolean, scheme: SignatureScheme, peerRole: "server" | "client"): SignatureScheme {
+  if (!valid) {
     fail(
       "decrypt_error",
       `the ${peerRole}'s CertificateVerify signature is invalid: it does not hold the certificate's private key, or the handshake was tampered with`,

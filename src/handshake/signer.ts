@@ -3,7 +3,7 @@
  * key can sign with, and whether the peer's scheme fits its certificate's key.
  */
 import { asciiBytes, concatBytes, fail } from "../bytes/index.js";
-import type { CryptoProvider, PrivateKey, PublicKey } from "../crypto/provider.js";
+import { type CryptoProvider, type PrivateKey, type PublicKey, asyncOperations } from "../crypto/provider.js";
 import { type SignatureScheme, type SignatureSchemeName, signatureSchemeByName } from "./codec/constants.js";
 
 /**
@@ -58,14 +58,19 @@ export function schemesForKey(key: PublicKey | PrivateKey, pssOnly = false): Sig
   }
 }
 
-/** A synchronous signer over a private key held in memory, using the provider. */
+/**
+ * A signer over a private key held in memory, through the provider's asynchronous operations
+ * (issue 13): synchronous with the pure and native providers, a Promise where the provider signs
+ * later (WebCrypto).
+ */
 export function signerFromPrivateKey(key: PrivateKey, provider: CryptoProvider, pssOnly = false): Signer {
   const schemes = schemesForKey(key, pssOnly);
+  const operations = asyncOperations(provider);
   return {
     schemes,
     sign(scheme, message) {
       if (!schemes.includes(scheme)) fail("internal_error", `this key cannot sign with ${scheme}`);
-      return provider.sign(signatureSchemeByName(scheme).algorithm, key, message);
+      return operations.sign(signatureSchemeByName(scheme).algorithm, key, message);
     },
   };
 }

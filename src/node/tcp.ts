@@ -2,7 +2,7 @@ import * as net from "node:net";
 import { AlertDescription, TLSError } from "../bytes/index.js";
 import { resolveConfig } from "../handshake/config.js";
 import { type AcceptOptions, type ConnectOptions, serverConfigFrom } from "../transport/options.js";
-import { accept, connect, withDefaultConfig } from "../default-provider.js";
+import { accept, connect, withNativeDefault } from "./native-default.js";
 import type { SecureConnection } from "../transport/secure-connection.js";
 import { netTransport } from "./net-transport.js";
 
@@ -69,7 +69,7 @@ export function createMtlsServer(
   onConnection: (connection: SecureConnection, remote: RemoteEndpoint) => void,
 ): MtlsServer {
   // Options that cannot work (a missing key, requestCert without ca) fail here, not per connection.
-  resolveConfig(serverConfigFrom(withDefaultConfig(options)));
+  resolveConfig(serverConfigFrom(withNativeDefault(options)));
   /** What new connections are accepted with; replaced whole by setSecureContext. */
   let current: MtlsServerOptions = options;
   const open = new Set<net.Socket>();
@@ -112,7 +112,7 @@ export function createMtlsServer(
     },
     setSecureContext(update) {
       const next: MtlsServerOptions = { ...current, ...update };
-      resolveConfig(serverConfigFrom(withDefaultConfig(next)));
+      resolveConfig(serverConfigFrom(withNativeDefault(next)));
       current = next;
     },
     async close() {

@@ -28,14 +28,20 @@ export class AsyncRecordProtection {
 
   /**
    * `maxInFlight` is the depth the caller should keep (`whenReady`); it does not refuse records.
+   * `firstSequence` is the sequence number of the first record: not 0 when the key was already
+   * used synchronously (the transport takes keys over from the engine after the handshake, when
+   * the server may have sealed its NewSessionTickets under them).
    */
   constructor(
     private readonly aead: AsyncAeadKey,
     private readonly iv: Uint8Array,
     readonly maxInFlight = 8,
+    firstSequence = 0,
   ) {
     if (iv.length !== 12) fail("internal_error", "a TLS 1.3 record IV is 12 bytes");
     if (!Number.isInteger(maxInFlight) || maxInFlight < 1) throw new RangeError(`maxInFlight must be a positive integer, not ${maxInFlight}`);
+    if (!Number.isSafeInteger(firstSequence) || firstSequence < 0) throw new RangeError(`firstSequence must be a sequence number, not ${firstSequence}`);
+    this.sequence = firstSequence;
   }
 
   /** Records submitted whose result has not been handed back yet. */

@@ -108,6 +108,11 @@ export class RecordProtection {
     for (let i = 0; i < RECORD_HEADER_LENGTH; i++) this.state[AAD_AT + i] = buf[at + i];
   }
 
+  /** Records sealed or opened so far under this key: the next record's sequence number (§5.3). */
+  get sequenceNumber(): number {
+    return this.sequence;
+  }
+
   /**
    * Seals the TLSInnerPlaintext already at `buf[at+5, at+5+innerLength)` and writes the record
    * header before it. Returns the whole record's length.

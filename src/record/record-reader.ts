@@ -12,6 +12,23 @@ const CONTENT_CHANGE_CIPHER_SPEC = 20;
 const CONTENT_APPLICATION_DATA = 23;
 
 /**
+ * The content length of the decrypted TLSInnerPlaintext at `buf[at, at+inner)`, its padding
+ * stripped (RFC 8446 §5.4); the content type is the byte after the content. Shared by the
+ * engine's synchronous reader and the transport's asynchronous pipeline, so both apply the same rules.
+ */
+export function innerContentLength(buf: Uint8Array, at: number, inner: number, maxContent: number): number {
+  // §5.4: "the full encoded TLSInnerPlaintext MUST NOT exceed 2^14 + 1 octets", padding included.
+  if (inner > maxContent + 1) fail("record_overflow", `decrypted a ${inner}-byte inner plaintext; the limit is ${maxContent + 1}, padding included`);
+  // §5.4: the content type is the last non-zero byte; all-zero plaintext is unexpected_message.
+  let end = at + inner;
+  while (end > at && buf[end - 1] === 0) end--;
+  if (end === at) fail("unexpected_message", "an encrypted record has no content type (all padding)");
+  const contentLength = end - 1 - at;
+  if (contentLength > maxContent) fail("record_overflow", `decrypted a ${contentLength}-byte record; the limit is ${maxContent}`);
+  return contentLength;
+}
+
+/**
  * Assembles one record at a time from arbitrary input chunks into a buffer it owns, then opens it
  * in place (RFC 8446 §5). Memory is bounded by one maximum-size record whatever the peer sends,
  * and between records it holds none: the buffer comes from the shared pool (buffer-pool.ts) when a
@@ -122,16 +139,14 @@ export class RecordReader {
     }
     // "Once a record is deprotected successfully, it is treated as the start of the client's second flight."
     this.earlyDataToSkip = -1;
-    // §5.4: "the full encoded TLSInnerPlaintext MUST NOT exceed 2^14 + 1 octets", padding included.
-    if (inner > this.maxContent + 1) fail("record_overflow", `decrypted a ${inner}-byte inner plaintext; the limit is ${this.maxContent + 1}, padding included`);
-    // §5.4: the content type is the last non-zero byte; all-zero plaintext is unexpected_message.
-    let end = RECORD_HEADER_LENGTH + inner;
-    while (end > RECORD_HEADER_LENGTH && this.buf[end - 1] === 0) end--;
-    if (end === RECORD_HEADER_LENGTH) fail("unexpected_message", "an encrypted record has no content type (all padding)");
-    this.contentType = this.buf[end - 1];
-    this.contentLength = end - 1 - RECORD_HEADER_LENGTH;
-    if (this.contentLength > this.maxContent) fail("record_overflow", `decrypted a ${this.contentLength}-byte record; the limit is ${this.maxContent}`);
+    this.contentLength = innerContentLength(this.buf, RECORD_HEADER_LENGTH, inner, this.maxContent);
+    this.contentType = this.buf[RECORD_HEADER_LENGTH + this.contentLength];
     return true;
+  }
+
+  /** Largest record content accepted now: 2^14, or the negotiated record_size_limit. */
+  get maxContentLength(): number {
+    return this.maxContent;
   }
 
   /**
@@ -156,6 +171,16 @@ export class RecordReader {
     if (payload > this.earlyDataToSkip) return false;
     this.earlyDataToSkip -= payload;
     return true;
+  }
+
+  /**
+   * The buffered record (header and ciphertext) as a new array, and the reader ready for the next:
+   * for the transport's asynchronous pipeline, which holds several records at once.
+   */
+  takeRecord(): Uint8Array {
+    const record = this.buf.slice(0, RECORD_HEADER_LENGTH + this.recordLength);
+    this.reset();
+    return record;
   }
 
   /** Ready for the next record; the buffer goes back to the pool. */

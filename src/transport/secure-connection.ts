@@ -1,7 +1,7 @@
 import { AlertDescription, TLSError, UsageError } from "../bytes/index.js";
 import { ClientConnection } from "../connection/client-connection.js";
 import { ServerConnection } from "../connection/server-connection.js";
-import type { HandshakeResult } from "../handshake/handshake-io.js";
+import type { ConnectionHandshakeResult as HandshakeResult } from "../handshake/handshake-io.js";
 import type { PeerIdentity } from "../x509/index.js";
 import {
   type AcceptOptions,
@@ -12,6 +12,7 @@ import {
   clientConfigFrom,
   serverConfigFrom,
 } from "./options.js";
+import { AsyncRecords } from "./async-records.js";
 import { type ReadableStream, type WritableStream, streamConstructors } from "./stream-types.js";
 import { type ScheduleTimeout, globalScheduleTimeout, withDeadline } from "./timer.js";
 import type { Transport } from "./transport.js";
@@ -107,6 +108,11 @@ class TransportSession implements SecureConnection {
   private closing: Promise<void> | null = null;
   private readableStream: ReadableStream<Uint8Array> | null = null;
   private writableStream: WritableStream<Uint8Array> | null = null;
+  /**
+   * The asynchronous record pipeline (async-records.ts), once the handshake is done, when the
+   * provider protects records asynchronously; null keeps the engine's synchronous records.
+   */
+  private records: AsyncRecords | null = null;
 
   constructor(
     private readonly engine: Engine,
@@ -134,10 +140,19 @@ class TransportSession implements SecureConnection {
   }
 
   private async runHandshake(): Promise<void> {
+    // A client on an asynchronous provider writes its ClientHello once its key shares exist: the
+    // engine is `pending` from construction until then.
+    try {
+      while (this.engine.pending !== null) await this.engine.pending;
+    } catch (e) {
+      throw await this.fail(e);
+    }
     this.flush();
     while (!this.engine.handshakeComplete) await this.receiveOnce();
     // Our last flight (the client's Finished) must have reached the transport before we report success.
     await this.flushChecked();
+    const engine = this.engine;
+    this.records = await AsyncRecords.start(engine, () => engine.keyUpdate(false));
   }
 
   // ---- moving bytes ----
@@ -185,18 +200,27 @@ class TransportSession implements SecureConnection {
 
   /** Queues the engine's output on the write chain. The returned promise never rejects. */
   private flush(): Promise<void> {
-    const output = this.engine.takeOutput();
-    if (output !== null) {
-      const transport = this.transport;
-      this.writeChain = this.writeChain.then(async () => {
-        if (this.writeError !== null) return;
-        try {
-          await transport.write(output);
-        } catch (e) {
-          this.writeError = e;
-        }
-      });
+    if (this.records !== null) {
+      const sealed = this.records.sealEngineOutput();
+      return sealed === null ? this.writeChain : this.queueWrite(sealed);
     }
+    const output = this.engine.takeOutput();
+    return output === null ? this.writeChain : this.queueWrite(output);
+  }
+
+  /** Appends bytes (sealed later, for the asynchronous pipeline) to the ordered write chain; never rejects. */
+  private queueWrite(output: Uint8Array | Promise<Uint8Array>): Promise<void> {
+    const transport = this.transport;
+    // A seal that fails is reported through writeError, or not at all once the connection has failed.
+    if (output instanceof Promise) output.catch(() => undefined);
+    this.writeChain = this.writeChain.then(async () => {
+      if (this.writeError !== null) return;
+      try {
+        await transport.write(await output);
+      } catch (e) {
+        this.writeError = e;
+      }
+    });
     return this.writeChain;
   }
 
@@ -257,7 +281,33 @@ class TransportSession implements SecureConnection {
         if (this.writeClosed) await this.closeTransport();
         return null;
       }
-      await this.receiveOnce();
+      if (this.records === null) await this.receiveOnce();
+      else await this.receiveRecord(this.records);
+    }
+  }
+
+  /** The asynchronous pipeline: processes the next record in order, reading a chunk from the transport when none waits. */
+  private async receiveRecord(records: AsyncRecords): Promise<void> {
+    try {
+      if (await records.processNext(this.engine)) {
+        this.flush();
+        return;
+      }
+    } catch (e) {
+      throw await this.fail(e);
+    }
+    let chunk: Uint8Array | null;
+    try {
+      chunk = await this.transport.read();
+    } catch (e) {
+      throw await this.fail(transportFailure(e));
+    }
+    if (this.failure) throw this.failure;
+    if (chunk === null) throw await this.fail(this.endOfTransportError());
+    try {
+      records.receive(chunk);
+    } catch (e) {
+      throw await this.fail(e);
     }
   }
 
@@ -270,6 +320,7 @@ class TransportSession implements SecureConnection {
   private async writeNow(data: Uint8Array): Promise<void> {
     if (this.failure) throw this.failure;
     if (this.writeClosed) throw new UsageError("write() after close_notify was sent");
+    if (this.records !== null) return this.writeSealedLater(this.records, data);
     for (let at = 0; at < data.length; at += WRITE_SLICE) {
       try {
         this.engine.write(data.subarray(at, Math.min(data.length, at + WRITE_SLICE)));
@@ -278,6 +329,29 @@ class TransportSession implements SecureConnection {
       }
       await this.flushChecked();
     }
+  }
+
+  /**
+   * The asynchronous pipeline's write: each slice is laid out and queued for sealing at once, and
+   * the next slice waits only for the one before it to reach the transport, so sealing one slice
+   * overlaps sending the previous one while at most two slices are held.
+   */
+  private async writeSealedLater(records: AsyncRecords, data: Uint8Array): Promise<void> {
+    try {
+      records.answerKeyUpdate();
+    } catch (e) {
+      throw await this.fail(e);
+    }
+    this.flush();
+    let previous: Promise<void> | null = null;
+    for (let at = 0; at < data.length; at += WRITE_SLICE) {
+      const sent = this.queueWrite(records.sealApplicationData(data.subarray(at, Math.min(data.length, at + WRITE_SLICE))));
+      if (previous !== null) await previous;
+      if (this.writeError !== null) throw await this.fail(transportFailure(this.writeError));
+      previous = sent;
+    }
+    if (previous !== null) await previous;
+    if (this.writeError !== null) throw await this.fail(transportFailure(this.writeError));
   }
 
   keyUpdate(requestPeerUpdate = false): Promise<void> {
@@ -329,6 +403,11 @@ class TransportSession implements SecureConnection {
   private async sendCloseNotify(): Promise<void> {
     if (this.writeClosed || this.failure) return;
     this.writeClosed = true;
+    try {
+      this.records?.answerKeyUpdate();
+    } catch (e) {
+      throw await this.fail(e);
+    }
     this.engine.close();
     await this.flushChecked();
     try {

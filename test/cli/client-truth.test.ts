@@ -32,7 +32,7 @@ describe("peers that do not speak TLS, and no peer at all", () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`connection refused: nothing listens on 127.0.0.1:${port}`);
     expect(run.stderr + run.stdout).not.toContain("internal_error");
-    expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, error: { alert: null, origin: "tcp" } });
+    expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, error: { alert: null, origin: "transport" } });
   });
 });
 
@@ -95,6 +95,8 @@ describe("--json", () => {
       serverName: "localhost",
       peer: { dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"] },
       clientCertificate: { requested: true, sent: true, heldBackReason: null },
+      // The CLI runs in Node: the native provider is the default there (issue 13).
+      provider: "native",
     });
     client.endStdin();
     await client.waitForExit();

@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { HandshakeResult, TLSError } from "../../src/index.js";
+import { type CryptoProvider, type HandshakeResult, type TLSError, webCryptoProvider } from "../../src/index.js";
 import { createMtlsServer, type MtlsServer } from "../../src/node/index.js";
 import { serverCredential } from "../helpers/fixtures.js";
 
@@ -31,7 +31,7 @@ afterEach(async () => {
 });
 
 /** A mutls HTTPS server preferring the hybrid group; it answers every request with a tiny page. */
-async function httpsServer(): Promise<{ port: number; handshakes: HandshakeResult[]; refusals: TLSError[] }> {
+async function httpsServer(provider?: CryptoProvider): Promise<{ port: number; handshakes: HandshakeResult[]; refusals: TLSError[] }> {
   const served = { port: 0, handshakes: [] as HandshakeResult[], refusals: [] as TLSError[] };
   const credential = serverCredential("p256");
   const server = createMtlsServer(
@@ -39,7 +39,7 @@ async function httpsServer(): Promise<{ port: number; handshakes: HandshakeResul
       cert: credential.certPem,
       key: credential.keyPem,
       ALPNProtocols: ["http/1.1"],
-      config: { groups: ["X25519MLKEM768", "x25519"] },
+      config: { groups: ["X25519MLKEM768", "x25519"], ...(provider ? { provider } : {}) },
       onHandshakeError: (e) => served.refusals.push(e),
     },
     (connection) => {
@@ -93,6 +93,23 @@ describe.skipIf(!HAVE_CHROMIUM)("headless Chromium → mutls server over X25519M
       expect(run.stdout).toContain(BODY_TEXT);
       expect(served.handshakes.length).toBeGreaterThan(0);
       expect(served.handshakes.map((h) => h.group)).toContain("X25519MLKEM768");
+      expect(served.handshakes.every((h) => h.group === "X25519MLKEM768")).toBe(true);
+    },
+    CHROMIUM_TIMEOUT_MS + 10_000,
+  );
+
+  // Issue 13: the same with the WebCrypto provider, whose server share takes its X25519 half from
+  // crypto.subtle (answerKeyShareAsync) and whose CertificateVerify is signed there.
+  it(
+    "with the WebCrypto provider: loads the page over the hybrid group",
+    async () => {
+      const provider = await webCryptoProvider();
+      expect(provider.webCryptoAlgorithms).toEqual(expect.arrayContaining(["X25519", "ECDSA P-256"]));
+      const served = await httpsServer(provider);
+      const run = await chromiumDumpDom(`https://127.0.0.1:${served.port}/`);
+      if (!run.stdout.includes(BODY_TEXT)) console.log(run.stderr.slice(-3000), served.refusals.map((e) => e.message));
+      expect(run.stdout).toContain(BODY_TEXT);
+      expect(served.handshakes.length).toBeGreaterThan(0);
       expect(served.handshakes.every((h) => h.group === "X25519MLKEM768")).toBe(true);
     },
     CHROMIUM_TIMEOUT_MS + 10_000,

@@ -22,7 +22,15 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSy
 import { createRequire } from "node:module";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { clientReportProblems, fail, opensslClientProblems, opensslServerProblems, serverReportProblems } from "./lib/checks.mjs";
+import {
+  clientReportProblems,
+  describeProvider,
+  fail,
+  opensslClientProblems,
+  opensslServerProblems,
+  serverReportProblems,
+  webCryptoProblems,
+} from "./lib/checks.mjs";
 import { startNodeMtlsHttpsServer } from "./lib/https-peer.mjs";
 import { nodeTlsClientEcho } from "./lib/node-tls-client.mjs";
 import { startNodeMtlsEchoServer } from "./lib/peers.mjs";
@@ -130,44 +138,59 @@ function writeConfig(runtime, role, extra) {
     timeoutMs: DEADLINE_MS - 10_000,
     ...extra,
   };
-  const path = join(BUILD, `${runtime}.${role}.json`);
+  const path = join(BUILD, `${runtime.replaceAll(" ", "-")}.${role}.json`);
   writeFileSync(path, JSON.stringify(cfg));
   return { path, cfg, message };
 }
 
+/** Provider problems, followed by what the provider detected and called, so a FAIL line shows it. */
+const withProviderDetail = (problems, report) => (problems.length && report.provider ? [...problems, describeProvider([report])] : problems);
+
 /**
  * The runtime as a client of the Node tls mTLS echo server. `start(cfgPath, cfg)` resolves to the
- * runtime's report. Returns a summary of what was proven.
+ * runtime's report. `provider` "webcrypto" pins webCryptoProvider() (entries/provider.mjs), and the
+ * report must then show it used crypto.subtle (lib/checks.mjs). Returns a summary of what was
+ * proven and the report.
  */
-async function checkClientRole(runtime, server, start) {
-  const { path, cfg, message } = writeConfig(runtime, "client", { port: server.port, chromiumPath: CHROMIUM });
+async function checkClientRole(runtime, server, start, provider) {
+  const { path, cfg, message } = writeConfig(runtime, "client", { port: server.port, chromiumPath: CHROMIUM, provider });
   const before = server.sessions.length;
   const report = await start(path, cfg);
   if (report.error) throw new Error(`client: ${report.error}`);
   // The report comes once the client saw the server's close; the server's own 'end' event may
   // trail it by a moment (bounded wait, no timing asserted).
   for (let i = 0; i < SETTLE_POLLS && !server.sessions.slice(before).every((s) => s.endedByPeer); i++) await sleep(50);
-  fail([...clientReportProblems(report, message, FIXTURES), ...opensslServerProblems(server.sessions.slice(before), report, message, FIXTURES)], "client");
-  return `client ${report.cipherSuite} ${report.group} via ${report.api}`;
+  const providerChecks = provider === "webcrypto" ? withProviderDetail(webCryptoProblems(report), { ...report, role: "client" }) : [];
+  fail(
+    [...clientReportProblems(report, message, FIXTURES), ...opensslServerProblems(server.sessions.slice(before), report, message, FIXTURES), ...providerChecks],
+    "client",
+  );
+  return { text: `client ${report.cipherSuite} ${report.group} via ${report.api}`, report: { ...report, role: "client" } };
 }
 
 /** The runtime as an mTLS echo server; Node's tls client (OpenSSL) connects with a client certificate. */
-async function checkServerRole(runtime, command, args) {
-  const { path, cfg, message } = writeConfig(runtime, "server", {});
+async function checkServerRole(runtime, command, args, provider) {
+  const { path, cfg, message } = writeConfig(runtime, "server", { provider });
   const { report, listening } = await runEntry(command, [...args, "server", path], {
     onListening: (port) =>
       nodeTlsClientEcho({ port, ca: CA, cert: CLIENT.cert, key: CLIENT.key, servername: "localhost", message, timeoutMs: cfg.timeoutMs / 2 }),
   });
   if (!listening) throw new Error(`server: ${report.error ?? "never listened"}`);
-  fail([...opensslClientProblems(listening, message, FIXTURES), ...(report.error ? [report.error] : serverReportProblems(report, FIXTURES))], "server");
-  return `server ${listening.cipher} via ${report.api}`;
+  const reportChecks = report.error
+    ? [report.error]
+    : [
+        ...serverReportProblems(report, FIXTURES),
+        ...(provider === "webcrypto" ? withProviderDetail(webCryptoProblems(report), { ...report, role: "server" }) : []),
+      ];
+  fail([...opensslClientProblems(listening, message, FIXTURES), ...reportChecks], "server");
+  return { text: `server ${listening.cipher} via ${report.api}`, report: { ...report, role: "server" } };
 }
 
-/** A runtime whose entry takes `client|server CONFIG`: both roles. */
-async function checkBothRoles(runtime, server, command, args) {
-  const client = await checkClientRole(runtime, server, async (cfgPath) => (await runEntry(command, [...args, "client", cfgPath])).report);
-  const served = await checkServerRole(runtime, command, args);
-  return `mutual auth verified by OpenSSL both ways, echo ok: ${client}; ${served}`;
+/** A runtime whose entry takes `client|server CONFIG`: both roles, on `provider` (undefined: the entry's default). */
+async function checkBothRoles(runtime, server, command, args, provider) {
+  const client = await checkClientRole(runtime, server, async (cfgPath) => (await runEntry(command, [...args, "client", cfgPath])).report, provider);
+  const served = await checkServerRole(runtime, command, args, provider);
+  return `mutual auth verified by OpenSSL both ways, echo ok: ${client.text}; ${served.text}; ${describeProvider([client.report, served.report])}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -199,18 +222,23 @@ async function checkWorkerd(server) {
   mkdirSync(dir, { recursive: true });
   // ./config.json stays a separate module: workerd loads it as the JSON module the config embeds.
   await bundle("entries/workerd/worker.mjs", "workerd/worker.js", { external: ["cloudflare:sockets", "./config.json"] });
-  const client = await checkClientRole("workerd", server, async (_cfgPath, cfg) => {
-    writeFileSync(join(dir, "config.json"), JSON.stringify(cfg));
-    for (let attempt = 1; attempt <= 3; attempt++) {
-      const port = await freePort();
-      const template = readFileSync(join(HERE, "entries/workerd/config.capnp.template"), "utf8");
-      writeFileSync(join(dir, "config.capnp"), template.replaceAll("@PORT@", String(port)));
-      const report = await askWorker(dir, port);
-      if (!report.retry) return report;
-    }
-    return { error: "workerd could not bind a loopback port in 3 attempts" };
-  });
-  return `mutual auth verified by OpenSSL, echo ok: ${client} (cloudflare:sockets connect())`;
+  const client = await checkClientRole(
+    "workerd",
+    server,
+    async (_cfgPath, cfg) => {
+      writeFileSync(join(dir, "config.json"), JSON.stringify(cfg));
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        const port = await freePort();
+        const template = readFileSync(join(HERE, "entries/workerd/config.capnp.template"), "utf8");
+        writeFileSync(join(dir, "config.capnp"), template.replaceAll("@PORT@", String(port)));
+        const report = await askWorker(dir, port);
+        if (!report.retry) return report;
+      }
+      return { error: "workerd could not bind a loopback port in 3 attempts" };
+    },
+    "webcrypto",
+  );
+  return `mutual auth verified by OpenSSL, echo ok: ${client.text} (cloudflare:sockets connect()); ${describeProvider([client.report])}`;
 }
 
 /** Starts workerd, asks the Worker for one check over HTTP, stops workerd. */
@@ -261,9 +289,20 @@ async function checkChromium(server) {
     "chromium",
     server,
     async (cfgPath) => (await runEntry(process.execPath, [join(HERE, "entries/chromium-host.mjs"), cfgPath, BUILD])).report,
+    "webcrypto",
   );
-  return `mutual auth verified by OpenSSL, echo ok: ${client} through a WebSocket-to-TCP relay`;
+  return `mutual auth verified by OpenSSL, echo ok: ${client.text} through a WebSocket-to-TCP relay; ${describeProvider([client.report])}`;
 }
+
+/**
+ * A bare VM has no crypto.subtle (its hostApis are checked), so mutls runs on the pure provider
+ * there; once the handshake result names its provider, it must say so.
+ */
+function bareVmProviderProblems(report) {
+  const named = typeof report.provider === "string" ? report.provider : (report.provider?.name ?? null);
+  return report.provider == null || named === "pure" ? [] : [`the handshake result names provider ${JSON.stringify(report.provider)}, expected pure`];
+}
+const BARE_VM_PROVIDER = "provider pure (no crypto.subtle in the VM)";
 
 async function checkQuickJS() {
   await bundle("entries/bare-vm-main.mjs", "quickjs.js", { format: "iife" });
@@ -273,8 +312,8 @@ async function checkQuickJS() {
   const problems = [...clientReportProblems(report, message, FIXTURES), ...serverReportProblems(report, FIXTURES)];
   const present = Object.entries(report.hostApis ?? {}).filter(([, type]) => type !== "undefined");
   if (!report.hostApis || present.length) problems.push(`the VM was not bare: ${JSON.stringify(report.hostApis)}`);
-  fail(problems, "memory");
-  return `${report.cipherSuite} ${report.group}, client and server both mutls via ${report.api} in a VM without Node or Web APIs; identities match the fixtures as OpenSSL parses them, echo ok`;
+  fail([...problems, ...bareVmProviderProblems(report)], "memory");
+  return `${report.cipherSuite} ${report.group}, client and server both mutls via ${report.api} in a VM without Node or Web APIs; identities match the fixtures as OpenSSL parses them, echo ok; ${BARE_VM_PROVIDER}`;
 }
 
 /** What a bare VM must not offer: the runner checks every one of these is "undefined". */
@@ -298,8 +337,8 @@ async function checkXs() {
   const present = WEB_AND_NODE_APIS.filter((name) => report.hostApis?.[name] !== "undefined");
   if (!report.hostApis || present.length) problems.push(`the VM was not bare: ${JSON.stringify(report.hostApis)}`);
   if (!(report.entropyUsed > 0)) problems.push("the handshake drew no bytes from the host's crypto.getRandomValues");
-  fail(problems, "memory");
-  return `${report.cipherSuite} ${report.group}, client and server both mutls via ${report.api} in ${xsVersion(xsnap)} (xsnap, ${report.entropyUsed} bytes of host entropy) without Node or Web APIs; identities match the fixtures as OpenSSL parses them, echo ok`;
+  fail([...problems, ...bareVmProviderProblems(report)], "memory");
+  return `${report.cipherSuite} ${report.group}, client and server both mutls via ${report.api} in ${xsVersion(xsnap)} (xsnap, ${report.entropyUsed} bytes of host entropy) without Node or Web APIs; identities match the fixtures as OpenSSL parses them, echo ok; ${BARE_VM_PROVIDER}`;
 }
 
 /** A bare-VM entry (bundled with `mutls` from dist/) run in XS with the matrix's config; resolves to its report. */
@@ -415,9 +454,10 @@ async function main() {
   const server = await startNodeMtlsEchoServer({ ca: CA, ...SERVER });
   try {
     await attempt("node", () => checkBothRoles("node", server, ...node([])));
+    await attempt("node webcrypto", () => checkBothRoles("node webcrypto", server, ...node([]), "webcrypto"));
     await attempt("node-jitless", () => checkBothRoles("node-jitless", server, ...node(["--jitless"])));
-    await attempt("deno", () => checkBothRoles("deno", server, ...deno));
-    await attempt("bun", () => checkBothRoles("bun", server, ...bun));
+    await attempt("deno", () => checkBothRoles("deno", server, ...deno, "webcrypto"));
+    await attempt("bun", () => checkBothRoles("bun", server, ...bun, "webcrypto"));
     await attempt("workerd", () => checkWorkerd(server));
     await attempt("chromium", () => checkChromium(server));
   } finally {

@@ -4,6 +4,7 @@
  * need the public key computed first.
  */
 import { p256, p384 } from "@noble/curves/nist.js";
+import type { PrivateKey } from "../provider.js";
 
 const BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
@@ -67,6 +68,24 @@ export function ecPrivateJwk(
 ): { kty: string; crv: string; d: string; x: string; y: string } {
   const n = COORDINATE_LENGTH[curve];
   return { kty: "EC", crv: curve, d: base64url(d), x: base64url(point.subarray(1, 1 + n)), y: base64url(point.subarray(1 + n)) };
+}
+
+/** An RSA public key as a JWK (RFC 7518 §6.3.1). */
+export function rsaPublicJwk(key: { readonly n: bigint; readonly e: bigint }): { kty: string; n: string; e: string } {
+  return { kty: "RSA", n: base64url(bigintBytes(key.n)), e: base64url(bigintBytes(key.e)) };
+}
+
+/** An RSA private key with its CRT members as a JWK (RFC 7518 §6.3.2). */
+export function rsaPrivateJwk(key: Extract<PrivateKey, { kind: "rsa" }>): Record<string, string> & { kty: string } {
+  return {
+    ...rsaPublicJwk(key),
+    d: base64url(bigintBytes(key.d)),
+    p: base64url(bigintBytes(key.p)),
+    q: base64url(bigintBytes(key.q)),
+    dp: base64url(bigintBytes(key.dp)),
+    dq: base64url(bigintBytes(key.dq)),
+    qi: base64url(bigintBytes(key.qinv)),
+  };
 }
 
 /** An uncompressed SEC 1 point (0x04 || X || Y) as a public JWK; null for any other form. */

@@ -13,6 +13,7 @@
  * factory would have to detect on first use and so return a Promise even for those.
  */
 import { MLKEM768_SEED_LENGTH, X25519MLKEM768, hybridKeyShare } from "../hybrid-key-share.js";
+import { shareComposition } from "../compose.js";
 import { andThen } from "../maybe-promise.js";
 import type { AeadAlgorithm, AsyncAeadKey, AsyncCryptoOperations, AsyncKeyShare, CryptoProvider, GroupName, MaybePromise } from "../provider.js";
 import { pureProvider } from "../pure.js";
@@ -79,7 +80,7 @@ export async function webCryptoProvider(options: WebCryptoProviderOptions = {}):
   const subtle = options.subtle ?? runtimeSubtle();
   const native: ReadonlySet<WebCryptoAlgorithm> = subtle === null ? new Set() : await detectWebCrypto(subtle);
   const asynchronous: AsyncCryptoOperations = subtle === null ? fallback : asynchronousOperations(subtle, native, fallback);
-  return {
+  const provider: WebCryptoProvider = {
     name: "webcrypto",
     randomBytes: (length) => fallback.randomBytes(length),
     hash: (name, data) => fallback.hash(name, data),
@@ -94,4 +95,10 @@ export async function webCryptoProvider(options: WebCryptoProviderOptions = {}):
     asynchronous,
     webCryptoAlgorithms: [...native],
   };
+  // Its synchronous signatures and verifications are the fallback's, so what the fallback is
+  // composed of holds for them: certificate chains then verify with the precomputed anchor
+  // tables, and a private key is matched to its certificate by derivation, not a test signature
+  // (x509/precomputed-verifier.ts, x509/private-key.ts), as on the pure provider.
+  shareComposition(provider, fallback);
+  return provider;
 }

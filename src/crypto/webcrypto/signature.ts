@@ -9,7 +9,7 @@ import { AlertDescription, TLSError, toHex } from "../../bytes/index.js";
 import type { CryptoProvider, MaybePromise, PrivateKey, PublicKey, SignatureAlgorithm } from "../provider.js";
 import { bitLength, isUsableRsaPublicKey } from "../rsa.js";
 import type { WebCryptoAlgorithm } from "./detect.js";
-import { ED25519_PKCS8_PREFIX, base64url, bigintBytes, bytesOf, ecPrivateJwk, ecPublicJwk, ecdsaDerToRaw, ecdsaRawToDer, withPrefix } from "./encoding.js";
+import { ED25519_PKCS8_PREFIX, bytesOf, ecPrivateJwk, ecPublicJwk, ecdsaDerToRaw, ecdsaRawToDer, rsaPrivateJwk, rsaPublicJwk, withPrefix } from "./encoding.js";
 import type { SubtleLike, WebCryptoKey, WebCryptoParams } from "./subtle.js";
 
 /**
@@ -18,13 +18,6 @@ import type { SubtleLike, WebCryptoKey, WebCryptoParams } from "./subtle.js";
  * imported once. Bounded; the oldest goes first. Private keys are kept per key object.
  */
 const PUBLIC_KEY_CACHE_SIZE = 256;
-
-type RsaPublic = Extract<PublicKey, { kind: "rsa" }>;
-type RsaPrivate = Extract<PrivateKey, { kind: "rsa" }>;
-
-function rsaJwk(key: RsaPublic | RsaPrivate): { kty: string; n: string; e: string } {
-  return { kty: "RSA", n: base64url(bigintBytes(key.n)), e: base64url(bigintBytes(key.e)) };
-}
 
 export class WebCryptoSignatures {
   private readonly publicKeys = new Map<string, Promise<WebCryptoKey>>();
@@ -69,7 +62,7 @@ export class WebCryptoSignatures {
         if (!this.native.has(name)) break;
         // A WebCrypto RSA key is bound to one padding and one hash at import.
         const id = `${name}:${algorithm.hash}:${key.n.toString(16)}:${key.e.toString(16)}`;
-        const imported = this.publicKey(id, () => this.subtle.importKey("jwk", rsaJwk(key), { name, hash: algorithm.hash }, true, ["verify"]));
+        const imported = this.publicKey(id, () => this.subtle.importKey("jwk", rsaPublicJwk(key), { name, hash: algorithm.hash }, true, ["verify"]));
         const params = algorithm.kind === "rsa-pss" ? { name, saltLength: algorithm.saltLength } : { name };
         return this.verifyNative(imported, params, signature, algorithm, key, message, signature);
       }
@@ -171,16 +164,4 @@ export class WebCryptoSignatures {
       throw new TLSError(AlertDescription.internal_error, `signing with WebCrypto failed: ${detail}`);
     });
   }
-}
-
-function rsaPrivateJwk(key: RsaPrivate): Record<string, string> & { kty: string } {
-  return {
-    ...rsaJwk(key),
-    d: base64url(bigintBytes(key.d)),
-    p: base64url(bigintBytes(key.p)),
-    q: base64url(bigintBytes(key.q)),
-    dp: base64url(bigintBytes(key.dp)),
-    dq: base64url(bigintBytes(key.dq)),
-    qi: base64url(bigintBytes(key.qinv)),
-  };
 }

@@ -2,7 +2,7 @@
  * What the client's ClientHello offers (RFC 8446 §4.1.2): its extension list, first or after a
  * HelloRetryRequest, in the order the server reads it.
  */
-import type { KeyShare } from "../../crypto/provider.js";
+import type { AsyncKeyShare } from "../../crypto/provider.js";
 import { ExtensionType, TLS13, groupCode } from "../codec/constants.js";
 import type { ResolvedConfig } from "../config.js";
 import {
@@ -29,7 +29,7 @@ export interface ClientHelloOffer {
   readonly earlyData: boolean;
   /** The server_name to send (sniHostName), if any. */
   readonly sniName: string | null;
-  readonly keyShares: readonly KeyShare[];
+  readonly keyShares: readonly AsyncKeyShare[];
   /** RFC 8773: the external PSK is offered only combined with certificates. */
   readonly pskWithCertificates: boolean;
   readonly postHandshakeAuth: boolean;

@@ -1,7 +1,7 @@
 import { constantTimeEqual, fail, toHex } from "../../bytes/index.js";
-import type { KeyShare } from "../../crypto/provider.js";
+import { type AsyncCryptoOperations, type AsyncKeyShare, type GroupName, type MaybePromise, asyncOperations, isPromise } from "../../crypto/provider.js";
 import type { VerificationBudget } from "../../x509/index.js";
-import { HandshakeType, TLS12, cipherSuiteByCode } from "../codec/constants.js";
+import { type CipherSuite, HandshakeType, type SignatureScheme, TLS12, cipherSuiteByCode } from "../codec/constants.js";
 import type { ClientConfig, ResolvedConfig } from "../config.js";
 import type { HandshakeIO, HandshakeResult, Step } from "../handshake-io.js";
 import { EarlySecret, SuiteKdf, type MasterSecret } from "../key-schedule.js";
@@ -10,10 +10,17 @@ import { type HandshakeMessage, decodeFinished, encodeClientHello, encodeFinishe
 import { sendCertificateFlight } from "./certificate.js";
 import { clientHelloExtensions } from "./client-hello.js";
 import { type ClientOptions, checkClientOptions } from "./options.js";
-import { checkCertificatesWithPsk, checkHelloRetryRequest, checkServerHelloFields, checkServerVersion, serverKeyShareSecret } from "./server-hello.js";
+import {
+  type KeyExchangeOutcome,
+  checkCertificatesWithPsk,
+  checkHelloRetryRequest,
+  checkServerHelloFields,
+  checkServerVersion,
+  serverKeyShareSecret,
+} from "./server-hello.js";
 import { checkCertificateRequest, checkEncryptedExtensions } from "./server-parameters.js";
 import { verificationBudget } from "../peer-verification.js";
-import { type RequiredCertificate, checkPeerCertificate, checkPeerCertificateVerify } from "../peer-certificate.js";
+import { type RequiredCertificate, checkPeerCertificate, checkPeerCertificateVerifyAsync } from "../peer-certificate.js";
 import { Transcript } from "../transcript.js";
 import { recordLimitsFromServer } from "../record-size-limit.js";
 import { ClientSession, type OfferedSession, SessionTickets, checkSelectedPsk, externalPskOffer, chooseSessionToOffer, fillBinder } from "./resumption.js";
@@ -62,13 +69,23 @@ export class ClientHandshake {
     this.options = checkClientOptions(config, clientConfig);
   }
 
-  /** RFC 8446 §4.1.2 */
-  sendClientHello(): void {
+  /**
+   * RFC 8446 §4.1.2. The key shares come from the provider's asynchronous operations (issue 13):
+   * when one answers later the ClientHello waits for it, and the connection with it.
+   */
+  sendClientHello(): void | Promise<void> {
     const provider = this.config.provider;
     const random = provider.randomBytes(32);
     // §D.4: a non-empty session id asks middleboxes to treat this as a TLS 1.2 resumption.
     const legacySessionId = this.options.middleboxCompat ? provider.randomBytes(32) : new Uint8Array(0);
-    const keyShares = this.options.keyShareGroups.map((g) => provider.generateKeyShare(g));
+    const keyShares = generateKeyShares(asyncOperations(provider), this.options.keyShareGroups);
+    if (isPromise(keyShares)) return keyShares.then((shares) => this.writeFirstClientHello(random, legacySessionId, shares));
+    this.writeFirstClientHello(random, legacySessionId, keyShares);
+  }
+
+  /** The rest of sendClientHello, once the key shares exist. */
+  private writeFirstClientHello(random: Uint8Array, legacySessionId: Uint8Array, keyShares: readonly AsyncKeyShare[]): void {
+    const provider = this.config.provider;
     const { externalPsk, pskModes, sessionStore } = this.options;
     const offer = externalPsk ? externalPskOffer(this.config, externalPsk, pskModes) : chooseSessionToOffer(this.config, sessionStore, this.options.serverName);
     const session = offer?.session;
@@ -119,7 +136,7 @@ export class ClientHandshake {
     transcript: Transcript,
     random: Uint8Array,
     legacySessionId: Uint8Array,
-    keyShares: readonly KeyShare[],
+    keyShares: readonly AsyncKeyShare[],
     offer: OfferedSession | null,
     earlyData: boolean,
     retried: Retried | null,
@@ -155,17 +172,22 @@ export class ClientHandshake {
     return { message, extensions: new Set(extensions.map((e) => e.type)) };
   }
 
-  private processServerHelloOrRetry(state: ExpectServerHello, m: HandshakeMessage): void {
+  private processServerHelloOrRetry(state: ExpectServerHello, m: HandshakeMessage): void | Promise<void> {
     const hello = readServerHello(m.body, state.sent.extensions);
     checkServerVersion(hello);
     if (hello.kind === "HelloRetryRequest") {
       if (state.retried) fail("unexpected_message", "the server sent a second HelloRetryRequest");
-      this.processHelloRetryRequest(state, hello, m);
-    } else this.processServerHello(state, hello, m);
+      return this.processHelloRetryRequest(state, hello, m);
+    }
+    return this.processServerHello(state, hello, m);
   }
 
   /** §4.1.4 */
-  private processHelloRetryRequest(state: ExpectServerHello, hello: Extract<ReceivedServerHello, { kind: "HelloRetryRequest" }>, m: HandshakeMessage): void {
+  private processHelloRetryRequest(
+    state: ExpectServerHello,
+    hello: Extract<ReceivedServerHello, { kind: "HelloRetryRequest" }>,
+    m: HandshakeMessage,
+  ): void | Promise<void> {
     const suite = checkServerHelloFields(hello, state.sent);
     const request = checkHelloRetryRequest(
       hello.extensions,
@@ -186,7 +208,21 @@ export class ClientHandshake {
     const transcript = state.transcript;
     transcript.replaceWithMessageHash(suite.hash);
     transcript.add(m.raw);
-    const keyShares = request.group ? [this.config.provider.generateKeyShare(request.group)] : state.keyShares;
+    if (request.group === null) return this.sendSecondClientHello(state, retried, offer, earlyData, state.keyShares);
+    const share = asyncOperations(this.config.provider).generateKeyShare(request.group);
+    if (isPromise(share)) return share.then((s) => this.sendSecondClientHello(state, retried, offer, earlyData, [s]));
+    this.sendSecondClientHello(state, retried, offer, earlyData, [share]);
+  }
+
+  /** The rest of processHelloRetryRequest (§4.1.2's second ClientHello), once its key share exists. */
+  private sendSecondClientHello(
+    state: ExpectServerHello,
+    retried: Retried,
+    offer: OfferedSession | null,
+    earlyData: ExpectServerHello["earlyData"],
+    keyShares: readonly AsyncKeyShare[],
+  ): void {
+    const transcript = state.transcript;
     this.sendChangeCipherSpecOnce();
     const { extensions } = this.writeClientHello(transcript, state.random, state.sent.legacySessionId, keyShares, offer, false, retried, state.clientHello1);
     const sent = { ...state.sent, extensions };
@@ -194,8 +230,12 @@ export class ClientHandshake {
     this.step = { name: next.name, expects: [HandshakeType.server_hello], handle: (msg) => this.processServerHelloOrRetry(next, msg) };
   }
 
-  /** §4.1.3, then §7.1 handshake keys. */
-  private processServerHello(state: ExpectServerHello, hello: Extract<ReceivedServerHello, { kind: "ServerHello" }>, m: HandshakeMessage): void {
+  /** §4.1.3, then §7.1 handshake keys; our share's Diffie-Hellman may answer later (issue 13). */
+  private processServerHello(
+    state: ExpectServerHello,
+    hello: Extract<ReceivedServerHello, { kind: "ServerHello" }>,
+    m: HandshakeMessage,
+  ): void | Promise<void> {
     const suite = checkServerHelloFields(hello, state.sent);
     if (state.retried && state.retried.request.suite !== suite) {
       fail("illegal_parameter", "ServerHello changed the cipher suite chosen in the HelloRetryRequest");
@@ -203,10 +243,18 @@ export class ClientHandshake {
     const selected = hello.extensions.selectedIdentity;
     const psk = selected !== undefined ? checkSelectedPsk(state.offer, selected, suite) : null;
     const certificatesWithPsk = checkCertificatesWithPsk(hello.extensions, this.options.pskWithCertificates, psk !== null);
-    const { sharedSecret, group } = serverKeyShareSecret(hello.extensions, state.keyShares, suite, psk ? psk.modes : null);
+    const exchanged = serverKeyShareSecret(hello.extensions, state.keyShares, suite, psk ? psk.modes : null);
+    const accepted: AcceptedServerHello = { suite, psk, certificatesWithPsk, raw: m.raw };
+    if (isPromise(exchanged)) return exchanged.then((e) => this.enterHandshakeKeys(state, accepted, e));
+    this.enterHandshakeKeys(state, accepted, exchanged);
+  }
+
+  /** The rest of processServerHello, once the (EC)DHE secret is known: §7.1's handshake secrets. */
+  private enterHandshakeKeys(state: ExpectServerHello, accepted: AcceptedServerHello, { sharedSecret, group }: KeyExchangeOutcome): void {
+    const { suite, psk, certificatesWithPsk } = accepted;
     const transcript = state.transcript;
     transcript.selectHash(suite.hash);
-    transcript.add(m.raw);
+    transcript.add(accepted.raw);
 
     // §7.1: Early Secret from the PSK (or zeros), then the Handshake Secret with the (EC)DHE input.
     const keys = new EarlySecret(new SuiteKdf(this.config.provider, suite), psk?.psk).handshakeSecret(sharedSecret);
@@ -292,10 +340,16 @@ export class ClientHandshake {
     this.step = { name: next.name, expects: [HandshakeType.certificate_verify], handle: (msg) => this.processServerCertificateVerify(next, msg) };
   }
 
-  /** §4.4.3 */
-  private processServerCertificateVerify(state: ExpectCertificateVerify, m: HandshakeMessage): void {
+  /** §4.4.3; the provider may verify asynchronously (issue 13). */
+  private processServerCertificateVerify(state: ExpectCertificateVerify, m: HandshakeMessage): void | Promise<void> {
+    const scheme = checkPeerCertificateVerifyAsync(this.config, m.body, state.asked, state.server, state.hs.transcript.hash());
+    if (isPromise(scheme)) return scheme.then((s) => this.serverCertificateVerified(state, m, s));
+    this.serverCertificateVerified(state, m, scheme);
+  }
+
+  /** The rest of processServerCertificateVerify, once the signature holds. */
+  private serverCertificateVerified(state: ExpectCertificateVerify, m: HandshakeMessage, scheme: SignatureScheme): void {
     const { hs } = state;
-    const scheme = checkPeerCertificateVerify(this.config, m.body, state.asked, state.server, hs.transcript.hash());
     hs.transcript.add(m.raw);
     this.expectFinished(new ExpectFinished(hs, state.params, state.request, { peer: state.server, scheme }));
   }
@@ -408,6 +462,21 @@ export class ClientHandshake {
   private logSecret(random: Uint8Array, label: string, secret: Uint8Array): void {
     this.config.keyLog?.(`${label} ${toHex(random)} ${toHex(secret)}`);
   }
+}
+
+/** What processServerHello checked before the (EC)DHE secret, for the rest of the step. */
+interface AcceptedServerHello {
+  readonly suite: CipherSuite;
+  readonly psk: OfferedSession | null;
+  readonly certificatesWithPsk: boolean;
+  /** The ServerHello as it enters the transcript. */
+  readonly raw: Uint8Array;
+}
+
+/** Our key shares, one per group: all at once, or a Promise of all when any answers later. */
+function generateKeyShares(operations: AsyncCryptoOperations, groups: readonly GroupName[]): MaybePromise<AsyncKeyShare[]> {
+  const shares = groups.map((g) => operations.generateKeyShare(g));
+  return shares.some(isPromise) ? Promise.all(shares) : (shares as AsyncKeyShare[]);
 }
 
 /** §7.1: what the server's Finished unlocks. */

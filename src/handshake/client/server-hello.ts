@@ -4,7 +4,7 @@
  * for, and whether an external PSK was combined with certificates (RFC 8773).
  */
 import { bytesEqual, fail } from "../../bytes/index.js";
-import type { GroupName, KeyShare } from "../../crypto/provider.js";
+import { type AsyncKeyShare, type GroupName, type MaybePromise, isPromise } from "../../crypto/provider.js";
 import { type CipherSuite, DOWNGRADE_TLS11, DOWNGRADE_TLS12, SSL30, TLS13, cipherSuiteByCode, groupByCode, groupCode } from "../codec/constants.js";
 import { PskKeyExchangeMode } from "../codec/psk-extensions.js";
 import type { HelloRetryRequestExtensions, ReceivedServerHello, ServerHelloExtensions } from "../codec/received-messages.js";
@@ -53,16 +53,23 @@ export function checkServerHelloFields(hello: ReceivedServerHello, sent: ClientH
   return suite;
 }
 
+/** The (EC)DHE input to the key schedule and its group (null: psk_ke, no (EC)DHE). */
+export interface KeyExchangeOutcome {
+  readonly sharedSecret: Uint8Array;
+  readonly group: GroupName | null;
+}
+
 /**
  * The (EC)DHE input to the key schedule from the ServerHello's key_share and the shares we sent.
  * `pskModes` are the §4.2.9 modes of the PSK the server accepted, or null in a full handshake.
+ * A Promise only when our share's provider derives asynchronously; the checks and alerts are the same.
  */
 export function serverKeyShareSecret(
   extensions: ServerHelloExtensions,
-  keyShares: readonly KeyShare[],
+  keyShares: readonly AsyncKeyShare[],
   suite: CipherSuite,
   pskModes: readonly number[] | null,
-): { sharedSecret: Uint8Array; group: GroupName | null } {
+): MaybePromise<KeyExchangeOutcome> {
   const share = extensions.keyShare;
   if (share === undefined) {
     // §4.2.9: only psk_ke, which we must have offered, goes without (EC)DHE.
@@ -79,8 +86,13 @@ export function serverKeyShareSecret(
   const ours = keyShares.find((k) => groupCode(k.group) === share.group);
   if (!ours) fail("illegal_parameter", "ServerHello key_share is for a group we sent no share for");
   const secret = ours.deriveSharedSecret(share.keyExchange);
-  if (!secret) fail("illegal_parameter", `the server's ${ours.group} key share is not a valid public key`);
-  return { sharedSecret: secret, group: ours.group };
+  if (isPromise(secret)) return secret.then((s) => sharedSecretChecked(s, ours.group));
+  return sharedSecretChecked(secret, ours.group);
+}
+
+function sharedSecretChecked(secret: Uint8Array | null, group: GroupName): KeyExchangeOutcome {
+  if (!secret) fail("illegal_parameter", `the server's ${group} key share is not a valid public key`);
+  return { sharedSecret: secret, group };
 }
 
 /** What the HelloRetryRequest asked for. */

@@ -5,7 +5,7 @@
  * authenticated (by certificate or by PSK), and the handshake traffic secrets exist only from the
  * ServerHello on, as a HandshakeSecret stage of the key schedule.
  */
-import type { GroupName, KeyShare } from "../../crypto/provider.js";
+import type { AsyncKeyShare, GroupName } from "../../crypto/provider.js";
 import type { CipherSuite, SignatureScheme } from "../codec/constants.js";
 import type { EarlyExporter } from "../resumption/early-exporter.js";
 import type { HandshakeSecret } from "../key-schedule.js";
@@ -29,7 +29,7 @@ export class ExpectServerHello {
     readonly transcript: Transcript,
     readonly random: Uint8Array,
     readonly sent: ClientHelloSent,
-    readonly keyShares: readonly KeyShare[],
+    readonly keyShares: readonly AsyncKeyShare[],
     /** The PSK offered (§4.2.11), if any. */
     readonly offer: OfferedSession | null,
     readonly clientHello1: Uint8Array,

@@ -1,7 +1,17 @@
 import { constantTimeEqual, fail, toHex } from "../../bytes/index.js";
-import { answerKeyShare } from "../../crypto/key-exchange.js";
-import { type CipherSuite, ExtensionType, HELLO_RETRY_REQUEST_RANDOM, HandshakeType, TLS12, TLS13, groupCode } from "../codec/constants.js";
-import type { GroupName } from "../../crypto/provider.js";
+import { answerKeyShareAsync } from "../../crypto/async-key-exchange.js";
+import type { EncapsulatedKeyShare } from "../../crypto/hybrid-key-share.js";
+import {
+  type CipherSuite,
+  type SignatureScheme,
+  ExtensionType,
+  HELLO_RETRY_REQUEST_RANDOM,
+  HandshakeType,
+  TLS12,
+  TLS13,
+  groupCode,
+} from "../codec/constants.js";
+import { type GroupName, type MaybePromise, asyncOperations, isPromise } from "../../crypto/provider.js";
 import type { Credentials, ResolvedConfig, ServerConfig } from "../config.js";
 import { certificateVerifyContent } from "../signer.js";
 import {
@@ -29,7 +39,7 @@ import {
 } from "../codec/messages.js";
 import { verificationBudget } from "../peer-verification.js";
 import { type ReceivedClientHello, readClientHello } from "../codec/received-messages.js";
-import { type CertificateAsked, checkPeerCertificate, checkPeerCertificateVerify } from "../peer-certificate.js";
+import { type CertificateAsked, checkPeerCertificate, checkPeerCertificateVerifyAsync } from "../peer-certificate.js";
 import { PostHandshake } from "../post-handshake.js";
 import { type RecordLimits, negotiateRecordLimitsAsServer } from "../record-size-limit.js";
 import { Transcript } from "../transcript.js";
@@ -59,8 +69,18 @@ import {
   ExpectEndOfEarlyData,
   ExpectFinished,
   ExpectSecondClientHello,
-  Signing,
+  Waiting,
 } from "./state.js";
+
+/** What sendServerFlight decided before our key share, for the rest of the flight. */
+interface ServerFlight {
+  readonly hello: ReceivedClientHello;
+  readonly agreement: Agreement;
+  readonly clientEarlySecret: Uint8Array | null;
+  readonly changeCipherSpecSent: boolean;
+  readonly recordLimits: ReturnType<typeof negotiateRecordLimitsAsServer>;
+  readonly authentication: ServerAuthentication | null;
+}
 
 /** The handshake keys of §7.1, derived once ServerHello is sent. */
 interface HandshakeKeys {
@@ -69,8 +89,11 @@ interface HandshakeKeys {
   readonly server: Uint8Array;
 }
 
-/** What a state does with the one message it accepts: the next state, or a promise of it while our signer works. */
-type Transition = ServerState | Promise<ServerState>;
+/**
+ * What a state does with the one message it accepts: the next state, or a promise of it while our
+ * signer, the certificate hook or an asynchronous provider works.
+ */
+type Transition = MaybePromise<ServerState>;
 
 /**
  * The server side of the TLS 1.3 handshake (RFC 8446 §2, §4), in protocol order:
@@ -113,18 +136,18 @@ export class ServerHandshake {
     return !(this.state instanceof ExpectClientHello);
   }
 
-  /** A state that accepts one message type; its transition replaces it (Signing meanwhile, when asynchronous). */
+  /** A state that accepts one message type; its transition replaces it (Waiting meanwhile, when asynchronous). */
   private expect(state: ServerState, type: number, transition: (m: HandshakeMessage) => Transition): Step {
     return {
       name: state.name,
       expects: [type],
       handle: (m) => {
         const next = transition(m);
-        if (!(next instanceof Promise)) {
+        if (!isPromise(next)) {
           this.state = next;
           return;
         }
-        this.state = new Signing();
+        this.state = new Waiting();
         return next.then((s) => {
           this.state = s;
         });
@@ -208,8 +231,30 @@ export class ServerHandshake {
       clientOffersPostHandshakeAuth: hello.extensions.postHandshakeAuth,
     };
     const recordLimits = negotiateRecordLimitsAsServer(hello.extensions, this.config.recordSizeLimit);
+    const flight: ServerFlight = {
+      hello,
+      agreement,
+      clientEarlySecret,
+      changeCipherSpecSent: retried?.changeCipherSpecSent ?? false,
+      recordLimits,
+      authentication,
+    };
 
-    const keys = this.sendServerHello(hello, agreement, clientEarlySecret, retried?.changeCipherSpecSent ?? false);
+    // §4.2.8: our share answers the client's (for a KEM group it is an encapsulation to it), through
+    // the provider's asynchronous operations (issue 13).
+    const exchange = agreement.negotiated.keyExchange;
+    const share =
+      exchange !== null
+        ? answerKeyShareAsync(asyncOperations(this.config.provider), this.config.provider, exchange.group, exchange.clientShare.keyExchange)
+        : null;
+    if (isPromise(share)) return share.then((s) => this.sendServerFlightWithShare(flight, s));
+    return this.sendServerFlightWithShare(flight, share);
+  }
+
+  /** The rest of sendServerFlight, once our key share (null for psk_ke or a malformed client share) is known. */
+  private sendServerFlightWithShare(flight: ServerFlight, share: EncapsulatedKeyShare | null): Transition {
+    const { agreement, recordLimits, authentication } = flight;
+    const keys = this.sendServerHello(flight.hello, agreement, share, flight.clientEarlySecret, flight.changeCipherSpecSent);
     this.sendEncryptedExtensions(agreement, recordLimits);
     if (authentication === null) return this.sendServerFinished(agreement, keys, null);
     const asked = this.options.clientAuth !== "none" ? this.sendCertificateRequest(agreement) : null;
@@ -257,13 +302,17 @@ export class ServerHandshake {
     return true;
   }
 
-  /** §4.1.3, then the handshake keys of §7.1. */
-  private sendServerHello(hello: ReceivedClientHello, a: Agreement, clientEarlySecret: Uint8Array | null, changeCipherSpecSent: boolean): HandshakeKeys {
+  /** §4.1.3, then the handshake keys of §7.1; `share` answers the client's key share (sendServerFlight). */
+  private sendServerHello(
+    hello: ReceivedClientHello,
+    a: Agreement,
+    share: EncapsulatedKeyShare | null,
+    clientEarlySecret: Uint8Array | null,
+    changeCipherSpecSent: boolean,
+  ): HandshakeKeys {
     const provider = this.config.provider;
     const n = a.negotiated;
     const exchange = n.keyExchange;
-    // §4.2.8: our share answers the client's (for a KEM group it is an encapsulation to it).
-    const share = exchange !== null ? answerKeyShare(provider, exchange.group, exchange.clientShare.keyExchange) : null;
     if (exchange !== null && !share) fail("illegal_parameter", `the client's ${exchange.group} key share is malformed or not a valid public key`);
     // §4.2.9: psk_ke uses the PSK alone; the (EC)DHE input to the key schedule is then zeros (§7.1).
     const sharedSecret = share ? share.sharedSecret : new Uint8Array(n.suite.hash === "SHA-384" ? 48 : 32);
@@ -460,9 +509,15 @@ export class ServerHandshake {
     return new ExpectCertificateVerify(state.sent, state.asked, client);
   }
 
-  /** §4.4.3 */
-  private processClientCertificateVerify(state: ExpectCertificateVerify, m: HandshakeMessage): ServerState {
-    const scheme = checkPeerCertificateVerify(this.config, m.body, state.asked, state.client, this.transcript.hash());
+  /** §4.4.3; the provider may verify asynchronously (issue 13). */
+  private processClientCertificateVerify(state: ExpectCertificateVerify, m: HandshakeMessage): Transition {
+    const scheme = checkPeerCertificateVerifyAsync(this.config, m.body, state.asked, state.client, this.transcript.hash());
+    if (isPromise(scheme)) return scheme.then((s) => this.clientCertificateVerified(state, m, s));
+    return this.clientCertificateVerified(state, m, scheme);
+  }
+
+  /** The rest of processClientCertificateVerify, once the signature holds. */
+  private clientCertificateVerified(state: ExpectCertificateVerify, m: HandshakeMessage, scheme: SignatureScheme): ServerState {
     this.transcript.add(m.raw);
     return new ExpectFinished(state.sent, state.client, scheme);
   }

@@ -57,9 +57,13 @@ export interface ServerFinishedSent {
   readonly exporterSecret: Uint8Array;
 }
 
-/** Our signer is at work (§4.4.3): no message of the client's is expected until our flight is out. */
-export class Signing {
-  readonly name = "Signing";
+/**
+ * A step waits on an answer that comes later: our signer (§4.4.3), the certificate hook, or the
+ * provider's key exchange or signature verification (issue 13). No message of the client's is
+ * expected until the step has finished; the connection holds its input meanwhile.
+ */
+export class Waiting {
+  readonly name = "Waiting";
 }
 
 /** §4.5: 0-RTT data was accepted; the client ends it with EndOfEarlyData, then uses its handshake key. */
@@ -110,4 +114,4 @@ export class Connected {
 }
 
 export type ServerState =
-  ExpectClientHello | ExpectSecondClientHello | Signing | ExpectEndOfEarlyData | ExpectCertificate | ExpectCertificateVerify | ExpectFinished | Connected;
+  ExpectClientHello | ExpectSecondClientHello | Waiting | ExpectEndOfEarlyData | ExpectCertificate | ExpectCertificateVerify | ExpectFinished | Connected;

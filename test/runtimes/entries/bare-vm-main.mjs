@@ -67,6 +67,8 @@ async function run() {
     clientLeafHex: toHex(server.handshake.peerCertificates[0]),
     echoed: fromAscii(echoed),
     sawCleanEnd: end === null,
+    // The provider the handshake result names, where it names one (the default, no config.provider here).
+    provider: client.handshake.provider ?? null,
   };
 }
 

@@ -5,8 +5,10 @@
  *   handshake with the runner's mTLS echo server, one message and its echo, close_notify both ways;
  * - serveOneEcho: accept(webStreamsTransport(...)) requiring a client certificate, echoing until
  *   the client's close_notify.
- * Each reports what it saw so the runner can hold it against what OpenSSL saw on the other side.
+ * Each reports what it saw so the runner can hold it against what OpenSSL saw on the other side,
+ * and the provider it ran on (provider.mjs: `cfg.provider` "webcrypto" pins webCryptoProvider()).
  */
+import { pinnedProvider } from "./provider.mjs";
 
 /** Upper bound on reads while waiting for the echo. */
 const MAX_READS = 1000;
@@ -18,6 +20,7 @@ const MAX_READS = 1000;
  */
 export async function mutualEcho(mutls, wire, cfg) {
   if (typeof mutls.connect !== "function") throw new Error("the built package exports no connect()");
+  const pinned = await pinnedProvider(mutls, cfg);
   const transport = wire.webSocket ? mutls.webSocketTransport(wire.webSocket) : mutls.webStreamsTransport(wire.streams);
   const secure = await mutls.connect(transport, {
     ca: cfg.ca,
@@ -25,7 +28,9 @@ export async function mutualEcho(mutls, wire, cfg) {
     key: cfg.key,
     servername: cfg.servername,
     rejectUnauthorized: true,
+    ...(pinned.config ? { config: pinned.config } : {}),
   });
+  const handshakeCalls = pinned.snapshot();
   const message = new TextEncoder().encode(cfg.message);
   const writer = secure.writable.getWriter();
   const reader = secure.readable.getReader();
@@ -40,10 +45,12 @@ export async function mutualEcho(mutls, wire, cfg) {
     api: wire.webSocket ? "connect(webSocketTransport)" : "connect(webStreamsTransport)",
     cipherSuite: secure.handshake.cipherSuite,
     group: secure.handshake.group,
+    peerSignatureScheme: secure.handshake.peerSignatureScheme,
     serverDnsNames: secure.peer?.dnsNames ?? [],
     serverLeafHex: toHex(secure.handshake.peerCertificates[0]),
     echoed: new TextDecoder().decode(echoed),
     sawCleanEnd: done,
+    provider: pinned.describe(secure, handshakeCalls),
   };
 }
 
@@ -53,13 +60,16 @@ export async function mutualEcho(mutls, wire, cfg) {
  */
 export async function serveOneEcho(mutls, streams, cfg) {
   if (typeof mutls.accept !== "function") throw new Error("the built package exports no accept()");
+  const pinned = await pinnedProvider(mutls, cfg);
   const secure = await mutls.accept(mutls.webStreamsTransport(streams), {
     ca: cfg.ca,
     cert: cfg.serverCert,
     key: cfg.serverKey,
     requestCert: true,
     rejectUnauthorized: true,
+    ...(pinned.config ? { config: pinned.config } : {}),
   });
+  const handshakeCalls = pinned.snapshot();
   // The readable ends at the client's close_notify; pipeTo then closes the writable, which sends
   // ours (RFC 8446 §6.1).
   await secure.readable.pipeTo(secure.writable);
@@ -67,7 +77,11 @@ export async function serveOneEcho(mutls, streams, cfg) {
   return {
     api: "accept(webStreamsTransport)",
     clientUris: secure.peer?.uris ?? [],
+    cipherSuite: secure.handshake.cipherSuite,
+    group: secure.handshake.group,
+    peerSignatureScheme: secure.handshake.peerSignatureScheme,
     clientLeafHex: toHex(secure.handshake.peerCertificates[0]),
+    provider: pinned.describe(secure, handshakeCalls),
   };
 }
 

@@ -4,14 +4,19 @@
  *   node node.mjs client CONFIG   connectTcp() to the runner's Node tls server, echo, close
  *   node node.mjs server CONFIG   createMtlsServer() requiring a client certificate; prints
  *                                 `LISTENING <port>`, serves one echo connection, then stops
+ * With `"provider": "webcrypto"` in CONFIG both roles run on webCryptoProvider() over Node's own
+ * crypto.subtle (provider.mjs); otherwise on mutls/node's default.
  * Prints one `RESULT {json}` line.
  */
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
+import { pinnedProvider } from "./provider.mjs";
 
 const [role, cfgPath] = process.argv.slice(2);
 const cfg = JSON.parse(readFileSync(cfgPath, "utf8"));
 const { connectTcp, createMtlsServer } = await import(pathToFileURL(cfg.distDir + "/node/index.js").href);
+const pinned = await pinnedProvider(await import(pathToFileURL(cfg.distDir + "/index.js").href), cfg);
+const withProvider = pinned.config ? { config: pinned.config } : {};
 const toHex = (bytes) => (bytes ? Buffer.from(bytes).toString("hex") : null);
 const MAX_READS = 1000;
 
@@ -23,7 +28,9 @@ async function clientRole() {
     ca: cfg.ca,
     cert: cfg.cert,
     key: cfg.key,
+    ...withProvider,
   });
+  const handshakeCalls = pinned.snapshot();
   const message = Buffer.from(cfg.message, "latin1");
   await secure.write(message);
   const echoed = [];
@@ -40,10 +47,12 @@ async function clientRole() {
     api: "mutls/node connectTcp",
     cipherSuite: secure.handshake.cipherSuite,
     group: secure.handshake.group,
+    peerSignatureScheme: secure.handshake.peerSignatureScheme,
     serverDnsNames: secure.peer?.dnsNames ?? [],
     serverLeafHex: toHex(secure.handshake.peerCertificates[0]),
     echoed: Buffer.concat(echoed).toString("latin1"),
     sawCleanEnd: end === null,
+    provider: pinned.describe(secure, handshakeCalls),
   };
 }
 
@@ -58,11 +67,16 @@ function serverRole() {
         requestCert: true,
         rejectUnauthorized: true,
         onHandshakeError: (error) => handshakeErrors.push(error.message),
+        ...withProvider,
       },
       async (secure) => {
+        const handshakeCalls = pinned.snapshot();
         const seen = {
           api: "mutls/node createMtlsServer",
           clientUris: secure.peer?.uris ?? [],
+          cipherSuite: secure.handshake.cipherSuite,
+          group: secure.handshake.group,
+          peerSignatureScheme: secure.handshake.peerSignatureScheme,
           clientLeafHex: toHex(secure.handshake.peerCertificates[0]),
           handshakeErrors,
         };
@@ -73,6 +87,7 @@ function serverRole() {
         } catch (error) {
           seen.echoError = String(error.message);
         }
+        seen.provider = pinned.describe(secure, handshakeCalls);
         await server.close();
         resolve(seen);
       },

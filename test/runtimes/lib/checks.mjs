@@ -65,3 +65,92 @@ export function opensslClientProblems(c, message, { SERVER_X509 }) {
 export function fail(problems, role) {
   if (problems.length) throw new Error(`${role}: ${problems.join("; ")}`);
 }
+
+/** The WebCrypto algorithm a negotiated group or signature scheme runs on (src/crypto/webcrypto/detect.ts's names). */
+const GROUP_ALGORITHM = { x25519: "X25519", X25519MLKEM768: "X25519", secp256r1: "ECDH P-256", secp384r1: "ECDH P-384" };
+const SCHEME_ALGORITHM = {
+  ecdsa_secp256r1_sha256: "ECDSA P-256",
+  ecdsa_secp384r1_sha384: "ECDSA P-384",
+  ed25519: "Ed25519",
+  rsa_pss_rsae_sha256: "RSA-PSS",
+  rsa_pss_rsae_sha384: "RSA-PSS",
+  rsa_pss_rsae_sha512: "RSA-PSS",
+  rsa_pss_pss_sha256: "RSA-PSS",
+  rsa_pss_pss_sha384: "RSA-PSS",
+  rsa_pss_pss_sha512: "RSA-PSS",
+};
+/** The WebCrypto algorithm name a subtle call carries for each detected algorithm. */
+const SUBTLE_NAME = { X25519: "X25519", "ECDH P-256": "ECDH", "ECDH P-384": "ECDH", "ECDSA P-256": "ECDSA", "ECDSA P-384": "ECDSA", Ed25519: "Ed25519", "RSA-PSS": "RSA-PSS" };
+/** Every WebCrypto implementation has these (W3C Web Cryptography API); their absence means detection failed. */
+const UNIVERSAL = ["AES-GCM", "ECDH P-256", "ECDSA P-256"];
+
+const nameOf = (reported) => (typeof reported === "string" ? reported : (reported?.name ?? null));
+
+/**
+ * One role's report on a pinned WebCrypto provider (entries/provider.mjs): the provider must be
+ * WebCrypto, its detection must have found what every WebCrypto has, and the handshake must have
+ * called crypto.subtle for the key exchange and the peer's signature whenever detection says the
+ * runtime does that algorithm natively (a detected algorithm the handshake then ran in JavaScript
+ * would be a provider that claims native speed without using it).
+ */
+export function webCryptoProblems(report) {
+  const p = report.provider;
+  if (!p || p.pinned !== "webcrypto") return ["the entry did not pin the WebCrypto provider"];
+  const problems = [];
+  if (p.name !== "webcrypto") problems.push(`the provider is ${JSON.stringify(p.name)}, not webcrypto`);
+  if (p.reported !== null && nameOf(p.reported) !== "webcrypto") problems.push(`the handshake result names provider ${JSON.stringify(p.reported)}`);
+  const missing = UNIVERSAL.filter((a) => !p.native.includes(a));
+  if (missing.length) problems.push(`detection found no ${missing.join(", ")} in crypto.subtle`);
+  const called = (method, algorithm) => Object.keys(p.handshakeCalls ?? {}).some((k) => k === `${method} ${SUBTLE_NAME[algorithm]}`);
+  const group = GROUP_ALGORITHM[report.group];
+  if (group && p.native.includes(group) && !called("deriveBits", group)) problems.push(`${group} is native here but the handshake derived no ${report.group} secret through crypto.subtle`);
+  const scheme = SCHEME_ALGORITHM[report.peerSignatureScheme];
+  if (scheme && p.native.includes(scheme) && !called("verify", scheme)) problems.push(`${scheme} is native here but the handshake verified the peer's ${report.peerSignatureScheme} signature without crypto.subtle`);
+  // Records: the asynchronous record pipeline came with the handshake result's `provider` field
+  // (issue 13); from then on an AES-GCM connection must seal and open through crypto.subtle.
+  const records = Object.keys(recordCalls(p));
+  if (p.reported !== null && /^TLS_AES_\d+_GCM_/.test(report.cipherSuite ?? "") && p.native.includes("AES-GCM") && !records.some((k) => k === "encrypt AES-GCM" || k === "decrypt AES-GCM")) {
+    problems.push(`AES-GCM is native here but the ${report.cipherSuite} records were sealed and opened without crypto.subtle`);
+  }
+  return problems;
+}
+
+/** The subtle calls that do the work (key derivation, signatures, AEAD), not key import and export. */
+const WORK = ["deriveBits", "sign", "verify", "encrypt", "decrypt"];
+
+/** "deriveBits X25519, verify ECDSA ×2" from a count of subtle calls, the work calls only. */
+function callList(calls) {
+  const entries = Object.entries(calls ?? {})
+    .filter(([k]) => WORK.includes(k.split(" ")[0]))
+    .sort(([a], [b]) => WORK.indexOf(a.split(" ")[0]) - WORK.indexOf(b.split(" ")[0]) || a.localeCompare(b));
+  return entries.length ? entries.map(([k, n]) => (n > 1 ? `${k} ×${n}` : k)).join(", ") : "none";
+}
+
+/** The calls made after the handshake: the records (and close_notify) of the connection. */
+function recordCalls(p) {
+  const after = {};
+  for (const [k, n] of Object.entries(p.connectionCalls ?? {})) {
+    const more = n - (p.handshakeCalls?.[k] ?? 0);
+    if (more > 0) after[k] = more;
+  }
+  return after;
+}
+
+/**
+ * The provider, for a PASS line: which algorithms are native, and the crypto.subtle work each
+ * role's handshake, then its records, did (one list when every role did the same).
+ */
+export function describeProvider(reports) {
+  const p = reports.find((r) => r.provider)?.provider;
+  if (!p || p.pinned === null) {
+    const named = nameOf(p?.name);
+    return named ? `provider ${named}` : "the entry's default provider";
+  }
+  const native = p.fallback.length === 0 ? `all ${p.native.length} probed algorithms native` : `native: ${p.native.join(", ") || "nothing"}; pure fallback: ${p.fallback.join(", ")}`;
+  const per = (what, pick) => {
+    const lists = reports.map((r) => callList(pick(r.provider)));
+    if (lists.every((l) => l === lists[0])) return `${what} ${lists[0]}${reports.length > 1 ? " (each role)" : ""}`;
+    return reports.map((r, i) => `${r.role} ${what} ${lists[i]}`).join(", ");
+  };
+  return `provider webcrypto (${native}; crypto.subtle work: ${per("handshake", (x) => x.handshakeCalls)}; ${per("records", recordCalls)})`;
+}
