@@ -284,11 +284,14 @@ export class AsyncRecords {
   }
 
   /**
-   * Processes the next record in order, submitting more as room frees up. Returns false when
-   * none is in flight or waiting (read from the transport then). Throws the connection's TLSError.
+   * Processes the next record in order, submitting more as room frees up, and asking for the next
+   * chunk (`readAhead`, which hands it to `receive`) while records are in flight. Returns false
+   * when none is in flight or waiting (read from the transport then). Throws the connection's TLSError.
    */
-  async processNext(engine: Connection): Promise<boolean> {
+  async processNext(engine: Connection, readAhead: () => void): Promise<boolean> {
     this.submitRecords();
+    // Room for more records and none framed: the next chunk may be read while these open.
+    if (this.chunk === null && this.opening.length > 0 && this.opening.length < DEPTH) readAhead();
     const job = this.opening[0];
     if (job === undefined) return false;
     let innerLength: number | null;

@@ -62,6 +62,13 @@ export interface SecureConnection {
 
 type Engine = ClientConnection | ServerConnection;
 
+/** How a chunk read ahead ended: taken into the pipeline, the end of the transport, or a failure. */
+type ReadAhead =
+  | { readonly kind: "received" }
+  | { readonly kind: "end" }
+  | { readonly kind: "transport"; readonly error: unknown }
+  | { readonly kind: "refused"; readonly error: unknown };
+
 /** Largest slice of one `write` sealed before waiting for the transport: four full records. */
 const WRITE_SLICE = 4 * (1 << 14);
 
@@ -113,6 +120,11 @@ class TransportSession implements SecureConnection {
    * provider protects records asynchronously; null keeps the engine's synchronous records.
    */
   private records: AsyncRecords | null = null;
+  /**
+   * The asynchronous pipeline's next chunk, read while the application reads and records are in
+   * flight, so the next chunk's records open while these are processed; one at a time.
+   */
+  private readAhead: Promise<ReadAhead> | null = null;
 
   constructor(
     private readonly engine: Engine,
@@ -289,12 +301,22 @@ class TransportSession implements SecureConnection {
   /** The asynchronous pipeline: processes the next record in order, reading a chunk from the transport when none waits. */
   private async receiveRecord(records: AsyncRecords): Promise<void> {
     try {
-      if (await records.processNext(this.engine)) {
+      if (await records.processNext(this.engine, () => this.startReadAhead(records))) {
         this.flush();
         return;
       }
     } catch (e) {
       throw await this.fail(e);
+    }
+    const ahead = this.readAhead;
+    if (ahead !== null) {
+      const outcome = await ahead;
+      this.readAhead = null;
+      if (this.failure) throw this.failure;
+      if (outcome.kind === "end") throw await this.fail(this.endOfTransportError());
+      if (outcome.kind === "transport") throw await this.fail(transportFailure(outcome.error));
+      if (outcome.kind === "refused") throw await this.fail(outcome.error);
+      return;
     }
     let chunk: Uint8Array | null;
     try {
@@ -309,6 +331,23 @@ class TransportSession implements SecureConnection {
     } catch (e) {
       throw await this.fail(e);
     }
+  }
+
+  /** Reads the next chunk into the pipeline in the background; its outcome is judged in order, by `receiveRecord`. */
+  private startReadAhead(records: AsyncRecords): void {
+    if (this.readAhead !== null || this.failure) return;
+    this.readAhead = this.transport.read().then(
+      (chunk): ReadAhead => {
+        if (chunk === null) return { kind: "end" };
+        try {
+          records.receive(chunk);
+          return { kind: "received" };
+        } catch (error) {
+          return { kind: "refused", error };
+        }
+      },
+      (error: unknown): ReadAhead => ({ kind: "transport", error }),
+    );
   }
 
   write(data: Uint8Array): Promise<void> {
