@@ -22,6 +22,7 @@
  * A provider without `asynchronous` (pure, native) takes `verifyChainWith` directly: no oracle,
  * no Promise.
  */
+import { bytesEqual, toHex } from "../bytes/index.js";
 import type { CryptoProvider, MaybePromise, PublicKey, SignatureAlgorithm } from "../crypto/provider.js";
 import { isPromise } from "../crypto/provider.js";
 import type { Certificate } from "./certificate.js";
@@ -89,19 +90,62 @@ export function verifyChainWithAsync(opts: VerifyOptions, checkRevocation: CrlCh
   }
   if (asked.length === 0) return settled(outcome);
 
-  const again = (): VerifiedChain => {
+  /** The synchronous search again; `known` answers the questions already verified, so they are not verified twice. */
+  const again = (known: readonly boolean[] = []): VerifiedChain => {
     budget.rewindTo(start);
-    return verifyChainWith(real, checkRevocation);
+    const provider = known.length === 0 ? opts.provider : answeringProvider(opts.provider, asked, known);
+    return verifyChainWith({ ...real, provider }, checkRevocation);
   };
-  const judge = (answers: readonly boolean[]): VerifiedChain => (answers.every((valid) => valid) ? settled(outcome) : again());
+  const judge = (answers: readonly boolean[]): VerifiedChain => (answers.every((valid) => valid) ? settled(outcome) : again(answers));
   let answers: MaybePromise<boolean>[];
   try {
     answers = asked.map((s) => operations.verify(s.algorithm, s.key, s.message, s.signature));
   } catch {
     return again();
   }
-  if (answers.some(isPromise)) return Promise.all(answers).then(judge, again);
+  if (answers.some(isPromise)) return Promise.all(answers).then(judge, () => again());
   return judge(answers as boolean[]);
+}
+
+/**
+ * The provider for the search redone after a failed signature: a question the optimistic search
+ * asked is answered with its verified answer (the asynchronous `verify`'s, which has the
+ * synchronous one's meaning), any other is verified synchronously. So the redone search costs its
+ * path work and only the signatures the first did not reach.
+ */
+function answeringProvider(provider: CryptoProvider, asked: readonly AskedSignature[], answers: readonly boolean[]): CryptoProvider {
+  const bySignature = new Map<string, number[]>();
+  asked.forEach((s, i) => {
+    const key = toHex(s.signature);
+    bySignature.set(key, [...(bySignature.get(key) ?? []), i]);
+  });
+  const answering = Object.create(provider) as CryptoProvider & { verify: CryptoProvider["verify"] };
+  answering.verify = (algorithm, key, message, signature) => {
+    for (const i of bySignature.get(toHex(signature)) ?? []) {
+      const s = asked[i];
+      if (sameAlgorithm(s.algorithm, algorithm) && samePublicKey(s.key, key) && bytesEqual(s.message, message)) return answers[i];
+    }
+    return provider.verify(algorithm, key, message, signature);
+  };
+  return answering;
+}
+
+function sameAlgorithm(a: SignatureAlgorithm, b: SignatureAlgorithm): boolean {
+  if (a.kind !== b.kind) return false;
+  if (a.kind === "ed25519") return true;
+  if (a.hash !== (b as typeof a).hash) return false;
+  return a.kind !== "rsa-pss" || a.saltLength === (b as typeof a).saltLength;
+}
+
+function samePublicKey(a: PublicKey, b: PublicKey): boolean {
+  switch (a.kind) {
+    case "ec":
+      return b.kind === "ec" && a.curve === b.curve && bytesEqual(a.point, b.point);
+    case "ed25519":
+      return b.kind === "ed25519" && bytesEqual(a.key, b.key);
+    case "rsa":
+      return b.kind === "rsa" && a.n === b.n && a.e === b.e && a.pssOnly === b.pssOnly;
+  }
 }
 
 function withoutVerifier(anchor: Certificate | TrustAnchor): Certificate {
