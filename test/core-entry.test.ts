@@ -33,7 +33,8 @@ async function bundledInputs(entry: string): Promise<Map<string, number>> {
 
 /**
  * What a client of ECDSA P-256, X25519 (x25519Compact: no Edwards code), AES-128-GCM and SHA-256
- * must not carry, nor CRL checking, which it does not configure. (rsa.ts and
+ * must not carry, nor CRL checking or client resumption (tickets, external PSKs, 0-RTT), which it
+ * does not configure. (rsa.ts and
  * hybrid-key-share.ts still give it a few constants, the RSA size limits and the hybrid group's
  * name, under 200 bytes minified: their code is what must be gone.)
  */
@@ -47,6 +48,9 @@ const NOT_COMPOSED = [
   "asn1js",
   "@noble/curves/abstract/edwards.js",
   "src/x509/crl.ts",
+  "src/handshake/client/resumption.ts",
+  "src/handshake/resumption/psk.ts",
+  "src/handshake/resumption/external-psk.ts",
 ];
 const CONSTANTS_ONLY = ["src/crypto/rsa.ts", "src/crypto/hybrid-key-share.ts"];
 
@@ -140,5 +144,59 @@ describe("mutls/core", () => {
     expect(() => new core.ClientConnection({ ...base, crls: [Uint8Array.of(0x30, 0x03, 0x02, 0x01, 0x00)], crlChecking: core.crlChecking })).toThrow(
       core.TLSError,
     );
+  });
+
+  it("client resumption is a module in the core: tickets, external PSKs and early data without `clientResumption` are a UsageError", () => {
+    const creds = mutualCredentials("p256");
+    const provider = core.createProvider({ hashes: [core.sha256], aeads: [core.aes128gcm], keyShares: [core.x25519], signatures: [core.ecdsaP256] });
+    const base = {
+      provider,
+      serverName: "localhost",
+      trustAnchors: creds.ca,
+      groups: ["x25519"],
+      signatureSchemes: ["ecdsa_secp256r1_sha256"],
+      cipherSuites: ["TLS_AES_128_GCM_SHA256"],
+    } as const;
+    const asks = [
+      { sessionStore: new core.MemorySessionStore() },
+      { externalPsk: { identity: "client-1", key: new Uint8Array(32) } },
+      { pskKeyExchangeModes: ["psk_dhe_ke"] as const },
+      { earlyData: new TextEncoder().encode("GET /") },
+    ];
+    for (const ask of asks) {
+      expect(() => new core.ClientConnection({ ...base, ...ask }), Object.keys(ask)[0]).toThrow(core.UsageError);
+      expect(() => new core.ClientConnection({ ...base, ...ask }), Object.keys(ask)[0]).toThrow("pass clientResumption");
+      expect(() => new core.ClientConnection({ ...base, ...ask, clientResumption: core.clientResumption }), Object.keys(ask)[0]).not.toThrow();
+      // The `mutls` entry supplies the module, whether or not the config names its own provider.
+      expect(() => new MutlsClientConnection({ ...base, ...ask }), Object.keys(ask)[0]).not.toThrow();
+    }
+  });
+
+  it("a core client with `clientResumption` and a session store resumes with a ticket from a pure-provider server", () => {
+    const creds = mutualCredentials("p256");
+    const provider = core.createProvider({ hashes: [core.sha256], aeads: [core.aes128gcm], keyShares: [core.x25519], signatures: [core.ecdsaP256] });
+    const sessionStore = new core.MemorySessionStore();
+    // The server keeps one config object across connections: its ticket keys belong to it.
+    const server = { ...serverConfig(creds), tickets: 1 };
+    const connect = () => {
+      const client = new core.ClientConnection({
+        provider,
+        serverName: "localhost",
+        trustAnchors: creds.ca,
+        certificateChain: creds.clientCert,
+        privateKey: creds.clientKey,
+        cipherSuites: ["TLS_AES_128_GCM_SHA256"],
+        groups: ["x25519"],
+        signatureSchemes: ["ecdsa_secp256r1_sha256"],
+        sessionStore,
+        clientResumption: core.clientResumption,
+      });
+      const pair = { client, server: new ServerConnection(server) };
+      pump(pair);
+      expect(client.error?.message ?? null).toBeNull();
+      return client;
+    };
+    expect(connect().handshake?.resumed).toBe(false);
+    expect(connect().handshake?.resumed).toBe(true);
   });
 });

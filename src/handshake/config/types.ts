@@ -3,6 +3,7 @@ import type { Certificate, CertificateProfile, CrlChecking, PeerIdentity } from 
 import type { CipherSuiteName, SignatureSchemeName } from "../codec/constants.js";
 import type { ExternalPsk, PskModeName } from "../resumption/external-psk.js";
 import type { SessionStore } from "../resumption/session-store.js";
+import type { ClientResumption } from "../client/resumption.js";
 import type { Signer } from "../signer.js";
 import type { Limits } from "./limits.js";
 
@@ -236,6 +237,13 @@ export interface ClientConfig extends CommonConfig {
    * requests. `result.earlyData` says whether the server accepted it; if "rejected", send it again.
    */
   readonly earlyData?: Uint8Array;
+  /**
+   * The module behind `sessionStore`, `externalPsk`, `pskKeyExchangeModes` and `earlyData`
+   * (`clientResumption`). The `mutls` entry supplies it; with `mutls/core`, pass it when you use
+   * any of them, so that a bundle without resumption does not carry its code. Any of them
+   * without it is a UsageError.
+   */
+  readonly clientResumption?: ClientResumption;
   /** Offer post_handshake_auth (RFC 8446 §4.2.6), so the server may ask for our certificate later. */
   readonly postHandshakeAuth?: boolean;
 }
