@@ -58,6 +58,7 @@ export function verifyPeerCertificates(
         parseCertificate: (der) => config.peerCertificates.parse(der),
       },
       config.crlChecking?.check ?? null,
+      config.nameConstraintChecking?.check ?? null,
     );
     peer = { chain, leaf: verified.leaf, identity: verified.identity };
   }

@@ -1,5 +1,5 @@
 import type { CryptoProvider, GroupName, PrivateKey } from "../../crypto/provider.js";
-import type { Certificate, CertificateProfile, CrlChecking, PeerIdentity } from "../../x509/index.js";
+import type { Certificate, CertificateProfile, CrlChecking, NameConstraintChecking, PeerIdentity } from "../../x509/index.js";
 import type { CipherSuiteName, SignatureSchemeName } from "../codec/constants.js";
 import type { ExternalPsk, PskModeName } from "../resumption/external-psk.js";
 import type { SessionStore } from "../resumption/session-store.js";
@@ -127,6 +127,13 @@ export interface CommonConfig {
    * not carry their code. `crls` without it is a UsageError.
    */
   readonly crlChecking?: CrlChecking;
+  /**
+   * The module that checks name constraints (RFC 5280 §4.2.1.10) on the peer's path
+   * (`nameConstraintChecking`). The `mutls` entry supplies it; with `mutls/core`, leave it out only
+   * if your CAs carry no name constraints: without it a path on which a CA or trust anchor
+   * constrains names is refused (unsupported_certificate), never accepted unchecked.
+   */
+  readonly nameConstraintChecking?: NameConstraintChecking;
   /**
    * SHA-256 digests of SubjectPublicKeyInfo (32 bytes, or 64 hex digits, or base64). With
    * trustAnchors, some certificate of the peer's validated path must match one; without them,
