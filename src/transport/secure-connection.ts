@@ -338,7 +338,12 @@ class TransportSession implements SecureConnection {
     if (this.readAhead !== null || this.failure) return;
     this.readAhead = this.transport.read().then(
       (chunk): ReadAhead => {
-        if (chunk === null) return { kind: "end" };
+        if (chunk === null) {
+          // Judged in order by receiveRecord; known at once, so that our close_notify can tell
+          // that the peer's side of the transport is gone (sendCloseNotify).
+          this.transportEnded = true;
+          return { kind: "end" };
+        }
         try {
           records.receive(chunk);
           return { kind: "received" };
@@ -448,6 +453,17 @@ class TransportSession implements SecureConnection {
       throw await this.fail(e);
     }
     this.engine.close();
+    if (this.writeError === null) {
+      await this.flush();
+      // §6.1: the peer closed first (its close_notify, then the end of the transport) and the runtime
+      // shut the socket with the end of its read side (Deno's conn.readable does, and the pipeline's
+      // read-ahead can reach that end before we answer). Everything before our close_notify was
+      // written, so nothing is lost: only the close_notify has nowhere to go.
+      if (this.writeError !== null && this.engine.peerClosed && this.transportEnded) {
+        await this.closeTransport();
+        return;
+      }
+    }
     await this.flushChecked();
     try {
       await this.transport.closeWrite?.();

@@ -455,4 +455,40 @@ describe("failures, backpressure and close in the asynchronous pipeline", () => 
     expect(await client.read()).toBeNull();
     await client.close();
   });
+
+  // Deno's conn.readable closes the whole socket when it reaches the end of the input; the
+  // pipeline's read-ahead can reach it before the application answers the peer's close_notify.
+  it("closes cleanly when the peer closed first and the socket went with its read side", async () => {
+    const [a, b] = memoryTransportPair();
+    let ended = false;
+    const likeDeno: Transport = {
+      read: async () => {
+        const chunk = await b.read();
+        if (chunk === null) ended = true;
+        return chunk;
+      },
+      write: (chunk) => (ended ? Promise.reject(new Error("the stream's underlying resource was closed")) : b.write(chunk)),
+      closeWrite: () => (ended ? Promise.reject(new Error("the stream's underlying resource was closed")) : (b.closeWrite?.() ?? Promise.resolve())),
+      close: () => b.close(),
+    };
+    const [client, server] = await Promise.all([
+      connect(a, clientOptions("p256", { config: { provider: pureProvider } })),
+      accept(likeDeno, serverOptions("p256", { config: { provider: web } })),
+    ]);
+    const data = bytesFromSeed(10, 100_000);
+    const reading = (async () => {
+      const got: Uint8Array[] = [];
+      for (let chunk = await server.read(); chunk !== null; chunk = await server.read()) got.push(chunk);
+      return Buffer.concat(got);
+    })();
+    await client.write(data);
+    await client.closeWrite();
+    expect(Buffer.compare(await reading, data)).toBe(0);
+    await settle();
+    // The peer is gone; our close_notify has nowhere to go, and that is not a failure (RFC 8446 §6.1).
+    expect(ended).toBe(true);
+    await expect(server.closeWrite()).resolves.toBeUndefined();
+    await server.close();
+    await client.close();
+  });
 });
