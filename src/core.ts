@@ -79,6 +79,7 @@ export type {
   CertificateProfile,
   CertificateRevocationList,
   CrlChecking,
+  NameConstraintChecking,
   TrustAnchor,
   SpiffeId,
   SpiffePolicyOptions,
@@ -91,6 +92,7 @@ export {
   pemCertificates,
   parseCertificateRevocationList,
   crlChecking,
+  nameConstraintChecking,
   verifyCertificateChain,
   prepareTrustAnchors,
   spkiSha256,
@@ -110,6 +112,7 @@ export type {
 export { DEFAULT_LIMITS } from "./handshake/config.js";
 export { MemorySessionStore, encodeSession, decodeSession, type SessionStore, type ResumableSession } from "./handshake/resumption/session-store.js";
 export type { ExternalPsk, PskModeName } from "./handshake/resumption/external-psk.js";
+export { clientResumption, type ClientResumption } from "./handshake/client/resumption.js";
 export type { Transport } from "./transport/transport.js";
 export { webStreamsTransport, webSocketTransport, memoryTransportPair } from "./transport/transport.js";
 export type { WebStreamsPair, WebSocketLike, MemoryTransportOptions } from "./transport/transport.js";

@@ -5,8 +5,9 @@
  * asynchronous pipeline), detected once per runtime, and the pure provider elsewhere. The engine's
  * synchronous classes keep the pure provider: they cannot wait for WebCrypto. In Node, the
  * package's Node entry (node/entry.ts) makes the same functions default to the native provider.
- * Every connection made through this entry also gets CRL checking (`crlChecking`), which
- * `mutls/core` leaves out unless a config names it.
+ * Every connection made through this entry also gets CRL checking (`crlChecking`), name-constraint
+ * checking (`nameConstraintChecking`) and client resumption (`clientResumption`: tickets, external
+ * PSKs, 0-RTT), which `mutls/core` leaves out unless a config names them.
  *
  * The default is chosen here, at the entry point, and not in the engine, so that the core entry
  * (`mutls/core`, core.ts) imports no provider at all and a bundle carries only the algorithms the
@@ -19,6 +20,8 @@ import { pureProvider } from "./crypto/pure.js";
 import { webCryptoProvider } from "./crypto/webcrypto/provider.js";
 import { runtimeSubtle } from "./crypto/webcrypto/subtle.js";
 import { type CrlChecking, crlChecking } from "./x509/crl.js";
+import { type NameConstraintChecking, nameConstraintChecking } from "./x509/name-constraint-checks.js";
+import { type ClientResumption, clientResumption } from "./handshake/client/resumption.js";
 import type { ClientConfig, ServerConfig } from "./handshake/config.js";
 import { type MtlsRequestInit, mtlsFetch as engineMtlsFetch } from "./http/fetch.js";
 import type { ResponseLike, RequestLike } from "./http/fetch-types.js";
@@ -48,17 +51,32 @@ function cached<T extends object>(provider: CryptoProvider, original: T, fill: (
   return copy;
 }
 
-type Defaulted = { readonly provider?: CryptoProvider; readonly crlChecking?: CrlChecking };
+type Defaulted = {
+  readonly provider?: CryptoProvider;
+  readonly crlChecking?: CrlChecking;
+  readonly clientResumption?: ClientResumption;
+  readonly nameConstraintChecking?: NameConstraintChecking;
+};
 
 /** Whether `config` already names everything the entry would default. */
-const complete = (config: Defaulted | undefined): boolean => config?.provider !== undefined && config.crlChecking !== undefined;
+const complete = (config: Defaulted | undefined): boolean =>
+  config?.provider !== undefined && config.crlChecking !== undefined && config.clientResumption !== undefined && config.nameConstraintChecking !== undefined;
 
 /**
  * `config` itself when it names a provider and CRL checking, else a copy of it with what it lacks:
  * `provider` (the pure provider by default) and `crlChecking`.
  */
 export function withDefaultProvider<C extends Defaulted>(config: C, provider: CryptoProvider = pureProvider): C {
-  return complete(config) ? config : cached(provider, config, (c) => ({ ...c, provider: c.provider ?? provider, crlChecking: c.crlChecking ?? crlChecking }));
+  return complete(config)
+    ? config
+    : cached(provider, config, (c) => ({
+        ...c,
+        provider: c.provider ?? provider,
+        crlChecking: c.crlChecking ?? crlChecking,
+        // A server config carries it too, unused: the entry cannot tell the two apart, and it costs nothing.
+        clientResumption: c.clientResumption ?? clientResumption,
+        nameConstraintChecking: c.nameConstraintChecking ?? nameConstraintChecking,
+      }));
 }
 
 /** connect()/accept()/mtlsFetch() options whose engine config has a provider (`provider` when it names none) and CRL checking. */

@@ -9,6 +9,9 @@ import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
 import * as core from "../src/core.js";
 import { ClientConnection as MutlsClientConnection, ServerConnection } from "../src/index.js";
+import { resolveConfig } from "../src/handshake/config.js";
+import { withDefaultProvider } from "../src/default-provider.js";
+import { verifyPeerCertificates } from "../src/handshake/peer-verification.js";
 import { mutualCredentials } from "./helpers/fixtures.js";
 import { pump, serverConfig } from "./helpers/pair.js";
 
@@ -33,7 +36,8 @@ async function bundledInputs(entry: string): Promise<Map<string, number>> {
 
 /**
  * What a client of ECDSA P-256, X25519 (x25519Compact: no Edwards code), AES-128-GCM and SHA-256
- * must not carry, nor CRL checking, which it does not configure. (rsa.ts and
+ * must not carry, nor CRL checking, name-constraint checking or client resumption (tickets,
+ * external PSKs, 0-RTT), which it does not configure. (rsa.ts and
  * hybrid-key-share.ts still give it a few constants, the RSA size limits and the hybrid group's
  * name, under 200 bytes minified: their code is what must be gone.)
  */
@@ -47,6 +51,10 @@ const NOT_COMPOSED = [
   "asn1js",
   "@noble/curves/abstract/edwards.js",
   "src/x509/crl.ts",
+  "src/handshake/client/resumption.ts",
+  "src/handshake/resumption/psk.ts",
+  "src/handshake/resumption/external-psk.ts",
+  "src/x509/name-constraint-checks.ts",
 ];
 const CONSTANTS_ONLY = ["src/crypto/rsa.ts", "src/crypto/hybrid-key-share.ts"];
 
@@ -140,5 +148,111 @@ describe("mutls/core", () => {
     expect(() => new core.ClientConnection({ ...base, crls: [Uint8Array.of(0x30, 0x03, 0x02, 0x01, 0x00)], crlChecking: core.crlChecking })).toThrow(
       core.TLSError,
     );
+  });
+
+  it("client resumption is a module in the core: tickets, external PSKs and early data without `clientResumption` are a UsageError", () => {
+    const creds = mutualCredentials("p256");
+    const provider = core.createProvider({ hashes: [core.sha256], aeads: [core.aes128gcm], keyShares: [core.x25519], signatures: [core.ecdsaP256] });
+    const base = {
+      provider,
+      serverName: "localhost",
+      trustAnchors: creds.ca,
+      groups: ["x25519"],
+      signatureSchemes: ["ecdsa_secp256r1_sha256"],
+      cipherSuites: ["TLS_AES_128_GCM_SHA256"],
+    } as const;
+    const asks = [
+      { sessionStore: new core.MemorySessionStore() },
+      { externalPsk: { identity: "client-1", key: new Uint8Array(32) } },
+      { pskKeyExchangeModes: ["psk_dhe_ke"] as const },
+      { earlyData: new TextEncoder().encode("GET /") },
+    ];
+    for (const ask of asks) {
+      expect(() => new core.ClientConnection({ ...base, ...ask }), Object.keys(ask)[0]).toThrow(core.UsageError);
+      expect(() => new core.ClientConnection({ ...base, ...ask }), Object.keys(ask)[0]).toThrow("pass clientResumption");
+      expect(() => new core.ClientConnection({ ...base, ...ask, clientResumption: core.clientResumption }), Object.keys(ask)[0]).not.toThrow();
+      // The `mutls` entry supplies the module, whether or not the config names its own provider.
+      expect(() => new MutlsClientConnection({ ...base, ...ask }), Object.keys(ask)[0]).not.toThrow();
+    }
+  });
+
+  it("a core client with `clientResumption` and a session store resumes with a ticket from a pure-provider server", () => {
+    const creds = mutualCredentials("p256");
+    const provider = core.createProvider({ hashes: [core.sha256], aeads: [core.aes128gcm], keyShares: [core.x25519], signatures: [core.ecdsaP256] });
+    const sessionStore = new core.MemorySessionStore();
+    // The server keeps one config object across connections: its ticket keys belong to it.
+    const server = { ...serverConfig(creds), tickets: 1 };
+    const connect = () => {
+      const client = new core.ClientConnection({
+        provider,
+        serverName: "localhost",
+        trustAnchors: creds.ca,
+        certificateChain: creds.clientCert,
+        privateKey: creds.clientKey,
+        cipherSuites: ["TLS_AES_128_GCM_SHA256"],
+        groups: ["x25519"],
+        signatureSchemes: ["ecdsa_secp256r1_sha256"],
+        sessionStore,
+        clientResumption: core.clientResumption,
+      });
+      const pair = { client, server: new ServerConnection(server) };
+      pump(pair);
+      expect(client.error?.message ?? null).toBeNull();
+      return client;
+    };
+    expect(connect().handshake?.resumed).toBe(false);
+    expect(connect().handshake?.resumed).toBe(true);
+  });
+
+  describe("name constraints are a module in the core: without `nameConstraintChecking` a constrained path is refused, with it judged", () => {
+    type LimboCase = {
+      id: string;
+      trusted_certs: string[];
+      untrusted_intermediates: string[];
+      peer_certificate: string;
+      expected_peer_name: { value: string };
+    };
+    const suite = JSON.parse(readFileSync(new URL("../vectors/x509-limbo/x509-limbo.json", import.meta.url), "utf8")) as { testcases: LimboCase[] };
+    const limbo = (id: string): LimboCase => suite.testcases.find((c) => c.id === id) as LimboCase;
+    const provider = core.createProvider({ hashes: [core.sha256], aeads: [core.aes128gcm], keyShares: [core.x25519], signatures: [core.ecdsaP256] });
+    /** The server chain of a limbo case judged as a `mutls/core` client configured with `modules` would judge it. */
+    const judge = (c: LimboCase, modules: { nameConstraintChecking?: core.NameConstraintChecking }): string => {
+      const config = resolveConfig({ provider, trustAnchors: c.trusted_certs.join("\n"), ...modules });
+      const chain = [c.peer_certificate, ...c.untrusted_intermediates].flatMap((pem) => core.pemCertificates(pem));
+      try {
+        verifyPeerCertificates(config, chain, "server", c.expected_peer_name.value);
+        return "accepted";
+      } catch (e) {
+        if (!(e instanceof core.TLSError)) throw e;
+        return `${core.alertName(e.alert)}: ${e.message}`;
+      }
+    };
+    // x509-limbo: root -> ICA (excluded subtree: an otherName form) -> EE without such a name: valid.
+    const valid = limbo("rfc5280::nc::nc-forbids-othername-noop");
+    // x509-limbo: root -> ICA (excluded: bar.example.com) -> EE (SAN *.example.com), for bar.example.com: invalid.
+    const violating = limbo("rfc5280::nc::nc-forbids-dnsname-wildcard-san");
+
+    it("with the module, the constraints are applied as x509-limbo expects", () => {
+      expect(judge(valid, { nameConstraintChecking: core.nameConstraintChecking })).toBe("accepted");
+      expect(judge(violating, { nameConstraintChecking: core.nameConstraintChecking })).toMatch(/^bad_certificate: .*violates the name constraint/);
+      // The `mutls` entry supplies the module, as to every configuration.
+      const { nameConstraintChecking } = withDefaultProvider<core.ClientConfig>({ provider });
+      expect(nameConstraintChecking).toBe(core.nameConstraintChecking);
+      expect(judge(violating, { nameConstraintChecking })).toMatch(/^bad_certificate: .*violates the name constraint/);
+    });
+
+    it("without it, both chains are refused as carrying a constraint mutls cannot check (RFC 5280 §4.2), never accepted", () => {
+      for (const c of [valid, violating]) {
+        const verdict = judge(c, {});
+        expect(verdict, c.id).toMatch(/^unsupported_certificate: .*has name constraints/);
+        expect(verdict, c.id).toContain("pass nameConstraintChecking");
+      }
+    });
+
+    it("a chain without name constraints does not need the module", () => {
+      const creds = mutualCredentials("p256");
+      const config = resolveConfig({ provider, trustAnchors: creds.ca });
+      expect(verifyPeerCertificates(config, core.pemCertificates(creds.serverCert), "server", "localhost").leaf).toBeDefined();
+    });
   });
 });

@@ -8,6 +8,7 @@ import {
   type CertificateProfile,
   type CertificateRevocationList,
   type CrlChecking,
+  type NameConstraintChecking,
   MIN_RSA_BITS,
   type TrustAnchor,
   parseCertificate,
@@ -71,6 +72,8 @@ export interface ResolvedConfig {
   readonly crls: readonly CertificateRevocationList[];
   /** config.crlChecking; null when the entry point supplied none (mutls/core without CRLs). */
   readonly crlChecking: CrlChecking | null;
+  /** config.nameConstraintChecking; null when the entry point supplied none (then paths with name constraints are refused). */
+  readonly nameConstraintChecking: NameConstraintChecking | null;
   readonly spkiPins: readonly Uint8Array[];
   readonly certificateProfile: CertificateProfile;
   readonly minRsaModulusBits: number;
@@ -148,6 +151,7 @@ function resolveConfigNow(config: CommonConfig): ResolvedConfig {
     preparedTrustAnchors: lowMemory ? trustAnchors.map((certificate) => ({ certificate, verifier: null })) : prepareTrustAnchors(trustAnchors, provider),
     crls: loadCrls(config.crls, config.crlChecking ?? null),
     crlChecking: config.crlChecking ?? null,
+    nameConstraintChecking: config.nameConstraintChecking ?? null,
     spkiPins: (config.spkiPins ?? []).map(decodeSpkiPin),
     certificateProfile: config.certificateProfile ?? "rfc5280",
     minRsaModulusBits: checkMinRsaModulusBits(config.minRsaModulusBits),

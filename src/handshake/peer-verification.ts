@@ -44,7 +44,11 @@ export function verifyPeerCertificates(
 ): VerifiedPeer {
   const now = config.now();
   if (config.verifyPeer) return customVerified(config, config.verifyPeer, chain, peerRole, serverName, budget, now);
-  const verified = verifyChainWith(chainOptions(config, chain, peerRole, serverName, budget, now), config.crlChecking?.check ?? null);
+  const verified = verifyChainWith(
+    chainOptions(config, chain, peerRole, serverName, budget, now),
+    config.crlChecking?.check ?? null,
+    config.nameConstraintChecking?.check ?? null,
+  );
   return pathVerified(config, chain, verified, peerRole, serverName, now);
 }
 
@@ -63,7 +67,11 @@ export function verifyPeerCertificatesAsync(
 ): MaybePromise<VerifiedPeer> {
   const now = config.now();
   if (config.verifyPeer) return customVerified(config, config.verifyPeer, chain, peerRole, serverName, budget, now);
-  const verified = verifyChainWithAsync(chainOptions(config, chain, peerRole, serverName, budget, now), config.crlChecking?.check ?? null);
+  const verified = verifyChainWithAsync(
+    chainOptions(config, chain, peerRole, serverName, budget, now),
+    config.crlChecking?.check ?? null,
+    config.nameConstraintChecking?.check ?? null,
+  );
   return andThen(verified, (v) => pathVerified(config, chain, v, peerRole, serverName, now));
 }
 

@@ -29,6 +29,7 @@ import type { Certificate } from "./certificate.js";
 import type { CrlChecking } from "./crl.js";
 import { type TrustAnchor, anchorCertificate } from "./trust-anchor.js";
 import { VerificationBudget } from "./verification-budget.js";
+import type { NameConstraintChecking } from "./name-constraint-checks.js";
 import { type VerifiedChain, type VerifyOptions, verifyChainWith } from "./verify.js";
 
 /** One signature the optimistic search asked about. */
@@ -64,9 +65,13 @@ function optimisticProvider(provider: CryptoProvider, asked: AskedSignature[]): 
  * the same VerifiedChain or the same TLSError, now when every verification answers at once,
  * else as a Promise.
  */
-export function verifyChainWithAsync(opts: VerifyOptions, checkRevocation: CrlChecking["check"] | null): MaybePromise<VerifiedChain> {
+export function verifyChainWithAsync(
+  opts: VerifyOptions,
+  checkRevocation: CrlChecking["check"] | null,
+  checkNames: NameConstraintChecking["check"] | null = null,
+): MaybePromise<VerifiedChain> {
   const operations = opts.provider.asynchronous;
-  if (operations === undefined) return verifyChainWith(opts, checkRevocation);
+  if (operations === undefined) return verifyChainWith(opts, checkRevocation, checkNames);
   // Both searches charge one budget; the second starts where the first did.
   const budget = opts.budget ?? new VerificationBudget();
   const real: VerifyOptions = { ...opts, budget };
@@ -83,6 +88,7 @@ export function verifyChainWithAsync(opts: VerifyOptions, checkRevocation: CrlCh
           trustAnchors: opts.trustAnchors.map(withoutVerifier),
         },
         checkRevocation,
+        checkNames,
       ),
     };
   } catch (error) {
@@ -94,7 +100,7 @@ export function verifyChainWithAsync(opts: VerifyOptions, checkRevocation: CrlCh
   const again = (known: readonly boolean[] = []): VerifiedChain => {
     budget.rewindTo(start);
     const provider = known.length === 0 ? opts.provider : answeringProvider(opts.provider, asked, known);
-    return verifyChainWith({ ...real, provider }, checkRevocation);
+    return verifyChainWith({ ...real, provider }, checkRevocation, checkNames);
   };
   const judge = (answers: readonly boolean[]): VerifiedChain => (answers.every((valid) => valid) ? settled(outcome) : again(answers));
   let answers: MaybePromise<boolean>[];

@@ -4,6 +4,7 @@ export { parseCertificate, describeCertificate, type Certificate } from "./certi
 export { distinguishedNameKeyOf, distinguishedNameText, sameName, type DistinguishedName } from "./name.js";
 export type { AuthorityKeyIdentifier, BasicConstraints, KeyUsage, SubjectAltName } from "./extensions.js";
 export type { NameConstraints } from "./name-constraints.js";
+export { nameConstraintChecking, type NameConstraintChecking } from "./name-constraint-checks.js";
 export { readPrivateKey, privateKeyFitsCertificate } from "./private-key.js";
 export { parsePrivateKey, publicKeyOf, privateKeyMatchesCertificate } from "./public-key.js";
 export { verifyChainWithAsync } from "./async-verify.js";

@@ -146,3 +146,15 @@ export function checkPathNameConstraints(path: readonly Certificate[], anchor: C
   }
   return null;
 }
+
+/**
+ * Name-constraint checking as a module for the engine's `nameConstraintChecking` option: the
+ * `mutls` entry supplies it to every configuration; a `mutls/core` configuration that leaves it
+ * out refuses every path on which a certificate constrains names (verify.ts), so a bundle that
+ * never meets name constraints does not carry their matching code.
+ */
+export interface NameConstraintChecking {
+  readonly check: typeof checkPathNameConstraints;
+}
+
+export const nameConstraintChecking: NameConstraintChecking = { check: checkPathNameConstraints };

@@ -11,7 +11,7 @@ import { MIN_RSA_BITS, certificateError, checkIssuer, checkKeyStrength, checkLea
 import { type CertificateRevocationList, type CrlChecking, crlChecking } from "./crl.js";
 import { certificateMatchesServerName, type PublicSuffixCheck } from "./hostname.js";
 import { sameName } from "./name.js";
-import { checkPathNameConstraints } from "./name-constraint-checks.js";
+import { type NameConstraintChecking, nameConstraintChecking } from "./name-constraint-checks.js";
 import { checkCertificateProfile, type CertificateProfile } from "./profile-checks.js";
 import { spiffeIdOf } from "./spiffe.js";
 import { checkSpkiPins } from "./spki-pin.js";
@@ -119,6 +119,8 @@ class PathBuilder {
     private readonly maxIntermediates: number,
     private readonly budget: VerificationBudget,
     private readonly checkRevocation: RevocationCheck,
+    /** `nameConstraintChecking`, or null when the engine was configured without it (then a path with name constraints is refused). */
+    private readonly checkNames: NameConstraintChecking["check"] | null = null,
   ) {
     this.profile = opts.profile ?? "rfc5280";
     this.signaturesLeft = opts.maxSignatureChecks ?? SIGNATURE_BUDGET;
@@ -170,7 +172,7 @@ class PathBuilder {
 
   /** The checks that need the whole path: name constraints, revocation, pins. */
   private checkCompletePath(path: readonly Certificate[], anchor: Certificate): TLSError | null {
-    const nc = checkPathNameConstraints(path, anchor);
+    const nc = this.checkNames ? this.checkNames(path, anchor) : refuseNameConstraints(path, anchor);
     if (nc !== null) return nc;
     const crls = this.opts.crls ?? [];
     if (crls.length > 0) {
@@ -268,12 +270,26 @@ function checkServerName(leaf: Certificate, serverName: string, isPublicSuffix: 
 }
 
 /**
+ * Without the name-constraint module a constraint cannot be checked, and RFC 5280 §4.2 says a
+ * certificate whose critical extension is not processed MUST be rejected (§4.2.1.10 makes
+ * nameConstraints critical; a non-critical one is refused too, never skipped).
+ */
+function refuseNameConstraints(path: readonly Certificate[], anchor: Certificate): TLSError | null {
+  const ca = [...path.slice(1), anchor].find((c) => c.nameConstraints !== null);
+  if (ca === undefined) return null;
+  return certificateError(
+    "unsupported_certificate",
+    `certificate ${describeCertificate(ca)} has name constraints, which this configuration cannot check: pass nameConstraintChecking (import { nameConstraintChecking } from "mutls/core")`,
+  );
+}
+
+/**
  * Validates a peer's certificate chain. Returns the path and the peer's identity, or throws a
  * TLSError whose alert the engine sends: certificate_expired, certificate_revoked, unknown_ca,
  * bad_certificate or unsupported_certificate.
  */
 export function verifyCertificateChain(opts: VerifyOptions): VerifiedChain {
-  return verifyChainWith(opts, crlChecking.check);
+  return verifyChainWith(opts, crlChecking.check, nameConstraintChecking.check);
 }
 
 /**
@@ -281,7 +297,7 @@ export function verifyCertificateChain(opts: VerifyOptions): VerifiedChain {
  * configuration's `crlChecking` module (null without one), so a bundle of a connection configured
  * without CRLs does not carry crl.ts.
  */
-export function verifyChainWith(opts: VerifyOptions, checkRevocation: RevocationCheck): VerifiedChain {
+export function verifyChainWith(opts: VerifyOptions, checkRevocation: RevocationCheck, checkNames: NameConstraintChecking["check"] | null = null): VerifiedChain {
   if (opts.chain.length === 0) fail("bad_certificate", "the peer's certificate chain is empty");
   const maxDepth = opts.maxDepth ?? 8;
   const maxIntermediates = opts.maxIntermediates ?? 6;
@@ -306,7 +322,7 @@ export function verifyChainWith(opts: VerifyOptions, checkRevocation: Revocation
     // Weak keys are refused in CA-issued chains; a pinned certificate is trusted as configured.
     const weak = checkKeyStrength(leaf, opts.minRsaModulusBits ?? MIN_RSA_BITS);
     if (weak !== null) throw weak;
-    const builder = new PathBuilder(intermediates, anchors, opts, maxDepth, maxIntermediates, budget, checkRevocation);
+    const builder = new PathBuilder(intermediates, anchors, opts, maxDepth, maxIntermediates, budget, checkRevocation, checkNames);
     const found = builder.extend([leaf]);
     if (found === null) throw builder.failure();
     ({ path, anchor } = found);

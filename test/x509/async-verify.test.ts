@@ -13,6 +13,7 @@ import { pureProvider } from "../../src/crypto/pure.js";
 import { isPromise, type CryptoProvider } from "../../src/crypto/provider.js";
 import { type WebCryptoProvider, webCryptoProvider } from "../../src/crypto/webcrypto/index.js";
 import { crlChecking } from "../../src/x509/crl.js";
+import { nameConstraintChecking } from "../../src/x509/name-constraint-checks.js";
 import { VerificationBudget, verifyCertificateChain, verifyChainWithAsync, type VerifiedChain, type VerifyOptions } from "../../src/x509/index.js";
 import { limboVerifyOptions, runLimboCase, type LimboSuite } from "../../vectors/x509-limbo/harness.js";
 
@@ -70,7 +71,7 @@ describe("verifyChainWithAsync gives verifyCertificateChain's verdict on every x
       const expected = verdictOf(() => verifyCertificateChain(syncOptions), syncBudget);
       const asyncBudget = new VerificationBudget(1000);
       const asyncOptions = optionsOf(c, web, asyncBudget)!;
-      const actual = await verdictOf(() => verifyChainWithAsync(asyncOptions, crlChecking.check), asyncBudget);
+      const actual = await verdictOf(() => verifyChainWithAsync(asyncOptions, crlChecking.check, nameConstraintChecking.check), asyncBudget);
       expect({ id: c.id, ...actual }).toEqual({ id: c.id, ...expected });
       if (expected.alert !== undefined) failures++;
       compared++;
@@ -91,7 +92,7 @@ describe("verifyChainWithAsync gives verifyCertificateChain's verdict on every x
         const expected = verdictOf(() => verifyCertificateChain(o1), b1);
         const b2 = new VerificationBudget(limit);
         const o2 = optionsOf(c, atOnce, b2)!;
-        const result = verdictOf(() => verifyChainWithAsync(o2, crlChecking.check), b2);
+        const result = verdictOf(() => verifyChainWithAsync(o2, crlChecking.check, nameConstraintChecking.check), b2);
         expect(isPromise(result)).toBe(false);
         expect({ id: c.id, limit, ...(result as Verdict) }).toEqual({ id: c.id, limit, ...expected });
       }

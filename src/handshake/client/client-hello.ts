@@ -16,7 +16,7 @@ import {
 } from "../codec/extensions.js";
 import { isIpAddress } from "../../x509/index.js";
 import { recordSizeLimitOffer } from "../record-size-limit.js";
-import { type OfferedSession, pskExtensions } from "./resumption.js";
+import type { OfferedSession } from "./resumption.js";
 
 /** RFC 6066 §3: literal IP addresses are not permitted in SNI. */
 export function sniHostName(serverName: string | null): string | null {
@@ -37,6 +37,8 @@ export interface ClientHelloOffer {
   readonly cookie: Uint8Array | null;
   /** The PSK we offer (§4.2.11), if any. */
   readonly psk: OfferedSession | null;
+  /** Its psk_key_exchange_modes and pre_shared_key extensions (the resumption module's), placeholder binder included. */
+  readonly pskExtensions: readonly Extension[] | null;
 }
 
 /** The ClientHello's extensions; `retry` is true for the second ClientHello (§4.1.2). */
@@ -64,5 +66,5 @@ export function clientHelloExtensions(config: ResolvedConfig, offer: ClientHello
   if (offer.cookie) exts.push({ type: ExtensionType.cookie, data: encodeCookie(offer.cookie) });
   const hooked = config.testHooks.extensions ? config.testHooks.extensions("client_hello", exts, retry) : exts;
   // §4.2.11: pre_shared_key must be the last extension, after anything a hook adds.
-  return offer.psk ? [...hooked, ...pskExtensions(offer.psk, config.now().getTime())] : hooked;
+  return offer.pskExtensions ? [...hooked, ...offer.pskExtensions] : hooked;
 }

@@ -5,7 +5,6 @@ import { type CipherSuite, HandshakeType, type SignatureScheme, TLS12, cipherSui
 import type { ClientConfig, ResolvedConfig } from "../config.js";
 import type { HandshakeIO, HandshakeResult, Step } from "../handshake-io.js";
 import { EarlySecret, SuiteKdf, type MasterSecret } from "../key-schedule.js";
-import { deriveEarlyExporter } from "../resumption/early-exporter.js";
 import { type HandshakeMessage, decodeFinished, encodeClientHello, encodeFinished, encodeHandshake } from "../codec/messages.js";
 import { sendCertificateFlight } from "./certificate.js";
 import { clientHelloExtensions } from "./client-hello.js";
@@ -14,6 +13,7 @@ import {
   type KeyExchangeOutcome,
   checkCertificatesWithPsk,
   checkHelloRetryRequest,
+  checkSelectedPsk,
   checkServerHelloFields,
   checkServerVersion,
   serverKeyShareSecret,
@@ -23,9 +23,9 @@ import { type VerifiedPeer, verificationBudget } from "../peer-verification.js";
 import { type RequiredCertificate, checkPeerCertificateAsync, checkPeerCertificateVerifyAsync } from "../peer-certificate.js";
 import { Transcript } from "../transcript.js";
 import { recordLimitsFromServer } from "../record-size-limit.js";
-import { ClientSession, type OfferedSession, SessionTickets, checkSelectedPsk, externalPskOffer, chooseSessionToOffer, fillBinder } from "./resumption.js";
+import type { OfferedSession } from "./resumption.js";
+import { PostHandshake, type PostHandshakeInit } from "../post-handshake.js";
 import { type ReceivedCertificateRequest, type ReceivedServerHello, readServerHello } from "../codec/received-messages.js";
-import { pskIdentityText } from "../resumption/external-psk.js";
 import {
   ExpectCertificate,
   ExpectCertificateOrCertificateRequest,
@@ -86,8 +86,13 @@ export class ClientHandshake {
   /** The rest of sendClientHello, once the key shares exist. */
   private writeFirstClientHello(random: Uint8Array, legacySessionId: Uint8Array, keyShares: readonly AsyncKeyShare[]): void {
     const provider = this.config.provider;
-    const { externalPsk, pskModes, sessionStore } = this.options;
-    const offer = externalPsk ? externalPskOffer(this.config, externalPsk, pskModes) : chooseSessionToOffer(this.config, sessionStore, this.options.serverName);
+    const { externalPsk, pskModes, sessionStore, resumption } = this.options;
+    // Without the resumption module (mutls/core) the options hold no PSK, store or early data to offer.
+    const offer = !resumption
+      ? null
+      : externalPsk
+        ? resumption.externalOffer(this.config, externalPsk, pskModes)
+        : resumption.ticketOffer(this.config, sessionStore, this.options.serverName);
     const session = offer?.session;
     const early = this.options.earlyData;
     const earlyData = early && session && session.maxEarlyData >= early.length ? "sent" : "none";
@@ -103,7 +108,7 @@ export class ClientHandshake {
       null,
     );
     // §7.1: the early exporter of the (only, so first) PSK we offer; the one 0-RTT data would use.
-    const earlyExporter = offer ? deriveEarlyExporter(provider, offer.suite, offer.psk, clientHello1) : null;
+    const earlyExporter = offer && resumption ? resumption.earlyExporter(provider, offer.suite, offer.psk, clientHello1) : null;
     if (earlyExporter) this.io.setEarlyExporter(earlyExporter);
     const sent = { legacySessionId, cipherSuites: this.config.cipherSuites, extensions };
     const state = new ExpectServerHello(transcript, random, sent, keyShares, offer, clientHello1, earlyData, earlyExporter, null);
@@ -152,6 +157,7 @@ export class ClientHandshake {
         postHandshakeAuth: this.options.postHandshakeAuth,
         cookie: retried?.request.cookie ?? null,
         psk: offer,
+        pskExtensions: offer && this.options.resumption ? this.options.resumption.extensions(offer, this.config.now().getTime()) : null,
       },
       retried !== null,
     );
@@ -163,9 +169,9 @@ export class ClientHandshake {
       legacyCompressionMethods: new Uint8Array([0]),
       extensions,
     });
-    if (offer) {
+    if (offer && this.options.resumption) {
       const retryMessages = retried && clientHello1 ? { clientHello1, helloRetryRequest: retried.helloRetryRequest } : null;
-      fillBinder(this.config, offer, message, retryMessages);
+      this.options.resumption.fillBinder(this.config, offer, message, retryMessages);
     }
     transcript.add(message);
     this.io.sendHandshake(message);
@@ -422,34 +428,31 @@ export class ClientHandshake {
 
     const result = this.handshakeResult(hs, params, server);
     const resumptionMasterSecret = secrets.master.resumptionMasterSecret(hs.transcript.hash());
+    const init: PostHandshakeInit = {
+      io: this.io,
+      config: this.config,
+      kdf,
+      suite: hs.suite,
+      role: "client",
+      writeSecret: secrets.client,
+      readSecret: secrets.server,
+      exporterSecret: secrets.exporter,
+      clientRandom: hs.random,
+      postHandshakeAuth: { offered: this.options.postHandshakeAuth, transcript: hs.transcript.fork(), serverName: this.options.serverName },
+    };
     // Tickets from a PSK-only handshake would carry no server certificate to re-check; we keep none,
     // nor without a store to keep them in. The session keeps only what a ticket needs, not the
     // handshake (its transcript, shares, states).
-    const tickets =
-      server.peer && this.options.sessionStore
-        ? new SessionTickets(this.config, this.options.sessionStore, {
-            kdf,
-            resumptionMasterSecret,
-            serverName: this.options.serverName,
-            alpnProtocol: params.alpnProtocol,
-            serverCertificates: server.peer.chain,
-          })
-        : null;
-    const post = new ClientSession(
-      {
-        io: this.io,
-        config: this.config,
-        kdf,
-        suite: hs.suite,
-        role: "client",
-        writeSecret: secrets.client,
-        readSecret: secrets.server,
-        exporterSecret: secrets.exporter,
-        clientRandom: hs.random,
-        postHandshakeAuth: { offered: this.options.postHandshakeAuth, transcript: hs.transcript.fork(), serverName: this.options.serverName },
-      },
-      tickets,
-    );
+    const resumption = this.options.resumption;
+    const post = resumption
+      ? resumption.session(init, this.config, server.peer ? this.options.sessionStore : null, {
+          kdf,
+          resumptionMasterSecret,
+          serverName: this.options.serverName,
+          alpnProtocol: params.alpnProtocol,
+          serverCertificates: server.peer?.chain ?? [],
+        })
+      : new PostHandshake(init);
     this.step = post.step;
     this.io.complete(result, post);
   }
@@ -468,7 +471,7 @@ export class ClientHandshake {
       peerSignatureScheme: server.scheme?.name ?? null,
       resumed: hs.psk !== null && hs.psk.session !== null,
       earlyData: params.earlyData,
-      pskIdentity: external && hs.psk ? pskIdentityText(hs.psk.identity) : null,
+      pskIdentity: external && hs.psk && this.options.resumption ? this.options.resumption.identityText(hs.psk.identity) : null,
     };
   }
 

@@ -5,8 +5,10 @@
 import type { GroupName } from "../../crypto/provider.js";
 import type { ClientConfig, ResolvedConfig } from "../config.js";
 import { sniHostName } from "./client-hello.js";
-import { type ExternalPsk, checkExternalPsk, pskModeCodes } from "../resumption/external-psk.js";
+import type { ExternalPsk } from "../resumption/external-psk.js";
 import { PskKeyExchangeMode } from "../codec/psk-extensions.js";
+import type { ClientResumption } from "./resumption.js";
+import { UsageError } from "../../bytes/index.js";
 import type { SessionStore } from "../resumption/session-store.js";
 import { isIpAddress, isValidHostName } from "../../x509/index.js";
 
@@ -28,6 +30,8 @@ export interface ClientOptions {
   readonly sessionStore: SessionStore | null;
   /** §2.3: the 0-RTT data to send, if any. */
   readonly earlyData: Uint8Array | null;
+  /** config.clientResumption; null when the entry point supplied none (mutls/core without resumption). */
+  readonly resumption: ClientResumption | null;
 }
 
 /**
@@ -52,9 +56,15 @@ export function checkClientOptions(config: ResolvedConfig, clientConfig: ClientC
   const sniName = sniHostName(serverName);
   const middleboxCompat = clientConfig.middleboxCompat ?? true;
   const postHandshakeAuth = clientConfig.postHandshakeAuth ?? false;
-  if (clientConfig.externalPsk) checkExternalPsk(clientConfig.externalPsk);
-  const externalPsk = clientConfig.externalPsk ?? null;
-  const pskModes = pskModeCodes(clientConfig.pskKeyExchangeModes);
+  const resumption = clientConfig.clientResumption ?? null;
+  const { externalPsk: psk, sessionStore, earlyData, pskKeyExchangeModes } = clientConfig;
+  if (resumption === null && (psk !== undefined || sessionStore !== undefined || earlyData !== undefined || pskKeyExchangeModes !== undefined)) {
+    throw new UsageError(
+      'sessionStore, externalPsk, pskKeyExchangeModes and earlyData need the client resumption module: pass clientResumption (import { clientResumption } from "mutls/core")',
+    );
+  }
+  const externalPsk = psk ?? null;
+  const pskModes = resumption ? resumption.pskModes(clientConfig) : [];
   const pskWithCertificates = externalPsk?.withCertificates === true;
   if (pskWithCertificates && !pskModes.includes(PskKeyExchangeMode.psk_dhe_ke)) {
     throw new TypeError("an external PSK withCertificates needs the psk_dhe_ke mode (RFC 8773)");
@@ -86,7 +96,8 @@ export function checkClientOptions(config: ResolvedConfig, clientConfig: ClientC
     pskModes,
     pskWithCertificates,
     keyShareGroups,
-    sessionStore: clientConfig.sessionStore ?? null,
-    earlyData: clientConfig.earlyData && clientConfig.earlyData.length > 0 ? clientConfig.earlyData : null,
+    sessionStore: sessionStore ?? null,
+    earlyData: earlyData && earlyData.length > 0 ? earlyData : null,
+    resumption,
   };
 }

@@ -1,4 +1,6 @@
-import { TLSError, fail } from "../../bytes/index.js";
+import { TLSError } from "../../bytes/index.js";
+import type { ClientConfig } from "../config.js";
+import { deriveEarlyExporter } from "../resumption/early-exporter.js";
 import { type CipherSuite, ExtensionType, HandshakeType, cipherSuiteByCode } from "../codec/constants.js";
 import type { ResolvedConfig } from "../config.js";
 import type { Extension } from "../codec/extensions.js";
@@ -9,7 +11,7 @@ import type { Step } from "../handshake-io.js";
 import { PostHandshake, type PostHandshakeInit } from "../post-handshake.js";
 import { PskKeyExchangeMode, encodeOfferedPsks, encodePskModes } from "../codec/psk-extensions.js";
 import { computeBinder, transcriptBeforeRetry, truncateClientHello } from "../resumption/psk.js";
-import { type ExternalPsk, pskIdentityBytes } from "../resumption/external-psk.js";
+import { type ExternalPsk, checkExternalPsk, pskIdentityBytes, pskIdentityText, pskModeCodes } from "../resumption/external-psk.js";
 import { type ResumableSession, type SessionStore, sessionUsable } from "../resumption/session-store.js";
 import { type VerifiedPeer, verifyPeerCertificates } from "../peer-verification.js";
 
@@ -126,14 +128,6 @@ export function storeNewSessionTicket(
   });
 }
 
-/** §4.2.11: what the client checks when the ServerHello accepts its PSK. */
-export function checkSelectedPsk(offer: OfferedSession | null, selected: number, suite: CipherSuite): OfferedSession {
-  if (offer === null) fail("unsupported_extension", "ServerHello selected a PSK, but we offered none");
-  if (selected !== 0) fail("illegal_parameter", `ServerHello selected PSK identity ${selected}; we offered only one`);
-  if (suite.hash !== offer.suite.hash) fail("illegal_parameter", "ServerHello selected a cipher suite whose hash does not match the resumed session's");
-  return offer;
-}
-
 /**
  * What a NewSessionTicket (§4.6.1) needs to become a stored session, and nothing more: the
  * post-handshake session holds this, never the handshake that produced it.
@@ -181,3 +175,38 @@ export class ClientSession extends PostHandshake {
     };
   }
 }
+
+/**
+ * The client's resumption module (RFC 8446 §2.2, §2.3, §4.2.11, §4.6.1): session tickets,
+ * external PSKs and 0-RTT data. The `mutls` entry supplies it as `config.clientResumption`;
+ * with `mutls/core`, a client that asks for none of them can leave it out and its bundle then
+ * carries none of this code. Every member is internal; the object is passed as is.
+ */
+export interface ClientResumption {
+  /** Checks `externalPsk` (TypeError) and returns the §4.2.9 mode codes of `pskKeyExchangeModes`. */
+  readonly pskModes: (clientConfig: ClientConfig) => number[];
+  readonly externalOffer: typeof externalPskOffer;
+  readonly ticketOffer: typeof chooseSessionToOffer;
+  readonly extensions: typeof pskExtensions;
+  readonly fillBinder: typeof fillBinder;
+  readonly earlyExporter: typeof deriveEarlyExporter;
+  readonly identityText: typeof pskIdentityText;
+  /** The post-handshake session, which keeps tickets in `store` (null: reads them and keeps none). */
+  readonly session: (init: PostHandshakeInit, config: ResolvedConfig, store: SessionStore | null, context: TicketContext) => PostHandshake;
+}
+
+type TicketContext = ConstructorParameters<typeof SessionTickets>[2];
+
+export const clientResumption: ClientResumption = {
+  pskModes: (clientConfig) => {
+    if (clientConfig.externalPsk) checkExternalPsk(clientConfig.externalPsk);
+    return pskModeCodes(clientConfig.pskKeyExchangeModes);
+  },
+  externalOffer: externalPskOffer,
+  ticketOffer: chooseSessionToOffer,
+  extensions: pskExtensions,
+  fillBinder,
+  earlyExporter: deriveEarlyExporter,
+  identityText: pskIdentityText,
+  session: (init, config, store, context) => new ClientSession(init, store ? new SessionTickets(config, store, context) : null),
+};

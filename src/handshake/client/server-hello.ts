@@ -7,6 +7,7 @@ import { bytesEqual, fail } from "../../bytes/index.js";
 import { type AsyncKeyShare, type GroupName, type MaybePromise, isPromise } from "../../crypto/provider.js";
 import { type CipherSuite, DOWNGRADE_TLS11, DOWNGRADE_TLS12, SSL30, TLS13, cipherSuiteByCode, groupByCode, groupCode } from "../codec/constants.js";
 import { PskKeyExchangeMode } from "../codec/psk-extensions.js";
+import type { OfferedSession } from "./resumption.js";
 import type { HelloRetryRequestExtensions, ReceivedServerHello, ServerHelloExtensions } from "../codec/received-messages.js";
 
 /** §4.1.3 and §4.2.1: TLS 1.3 only, and the downgrade sentinels. */
@@ -152,4 +153,12 @@ export function checkCertificatesWithPsk(serverHelloExtensions: ServerHelloExten
     fail("missing_extension", "ServerHello has tls_cert_with_extern_psk without key_share; RFC 8773 requires psk_dhe_ke");
   }
   return true;
+}
+
+/** §4.2.11: what the client checks when the ServerHello accepts its PSK. */
+export function checkSelectedPsk(offer: OfferedSession | null, selected: number, suite: CipherSuite): OfferedSession {
+  if (offer === null) fail("unsupported_extension", "ServerHello selected a PSK, but we offered none");
+  if (selected !== 0) fail("illegal_parameter", `ServerHello selected PSK identity ${selected}; we offered only one`);
+  if (suite.hash !== offer.suite.hash) fail("illegal_parameter", "ServerHello selected a cipher suite whose hash does not match the resumed session's");
+  return offer;
 }

@@ -1,8 +1,9 @@
 import type { CryptoProvider, GroupName, PrivateKey } from "../../crypto/provider.js";
-import type { Certificate, CertificateProfile, CrlChecking, PeerIdentity } from "../../x509/index.js";
+import type { Certificate, CertificateProfile, CrlChecking, NameConstraintChecking, PeerIdentity } from "../../x509/index.js";
 import type { CipherSuiteName, SignatureSchemeName } from "../codec/constants.js";
 import type { ExternalPsk, PskModeName } from "../resumption/external-psk.js";
 import type { SessionStore } from "../resumption/session-store.js";
+import type { ClientResumption } from "../client/resumption.js";
 import type { Signer } from "../signer.js";
 import type { Limits } from "./limits.js";
 
@@ -127,6 +128,13 @@ export interface CommonConfig {
    */
   readonly crlChecking?: CrlChecking;
   /**
+   * The module that checks name constraints (RFC 5280 §4.2.1.10) on the peer's path
+   * (`nameConstraintChecking`). The `mutls` entry supplies it; with `mutls/core`, leave it out only
+   * if your CAs carry no name constraints: without it a path on which a CA or trust anchor
+   * constrains names is refused (unsupported_certificate), never accepted unchecked.
+   */
+  readonly nameConstraintChecking?: NameConstraintChecking;
+  /**
    * SHA-256 digests of SubjectPublicKeyInfo (32 bytes, or 64 hex digits, or base64). With
    * trustAnchors, some certificate of the peer's validated path must match one; without them,
    * the peer's leaf must (pinning without a CA).
@@ -236,6 +244,13 @@ export interface ClientConfig extends CommonConfig {
    * requests. `result.earlyData` says whether the server accepted it; if "rejected", send it again.
    */
   readonly earlyData?: Uint8Array;
+  /**
+   * The module behind `sessionStore`, `externalPsk`, `pskKeyExchangeModes` and `earlyData`
+   * (`clientResumption`). The `mutls` entry supplies it; with `mutls/core`, pass it when you use
+   * any of them, so that a bundle without resumption does not carry its code. Any of them
+   * without it is a UsageError.
+   */
+  readonly clientResumption?: ClientResumption;
   /** Offer post_handshake_auth (RFC 8446 §4.2.6), so the server may ask for our certificate later. */
   readonly postHandshakeAuth?: boolean;
 }
