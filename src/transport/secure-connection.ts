@@ -171,6 +171,18 @@ class TransportSession implements SecureConnection {
 
   /** Reads one chunk from the transport into the engine and sends whatever the engine answers. */
   private async receiveOnce(): Promise<void> {
+    const chunk = await this.readChunk();
+    try {
+      this.engine.receive(chunk);
+      while (this.engine.pending !== null) await this.engine.pending;
+    } catch (e) {
+      throw await this.fail(e);
+    }
+    this.flush();
+  }
+
+  /** The transport's next chunk; its failure, or its end before close_notify, fails the connection. */
+  private async readChunk(): Promise<Uint8Array> {
     let chunk: Uint8Array | null;
     try {
       chunk = await this.transport.read();
@@ -179,13 +191,7 @@ class TransportSession implements SecureConnection {
     }
     if (this.failure) throw this.failure;
     if (chunk === null) throw await this.fail(this.endOfTransportError());
-    try {
-      this.engine.receive(chunk);
-      while (this.engine.pending !== null) await this.engine.pending;
-    } catch (e) {
-      throw await this.fail(e);
-    }
-    this.flush();
+    return chunk;
   }
 
   /** RFC 8446 §6.1: only close_notify ends the data; a transport that just stops may have been truncated. */
@@ -318,14 +324,7 @@ class TransportSession implements SecureConnection {
       if (outcome.kind === "refused") throw await this.fail(outcome.error);
       return;
     }
-    let chunk: Uint8Array | null;
-    try {
-      chunk = await this.transport.read();
-    } catch (e) {
-      throw await this.fail(transportFailure(e));
-    }
-    if (this.failure) throw this.failure;
-    if (chunk === null) throw await this.fail(this.endOfTransportError());
+    const chunk = await this.readChunk();
     try {
       records.receive(chunk);
     } catch (e) {
