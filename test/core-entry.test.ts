@@ -11,7 +11,7 @@ import * as core from "../src/core.js";
 import { ClientConnection as MutlsClientConnection, ServerConnection } from "../src/index.js";
 import { resolveConfig } from "../src/handshake/config.js";
 import { withDefaultProvider } from "../src/default-provider.js";
-import { verifyPeerCertificates } from "../src/handshake/peer-verification.js";
+import { verificationBudget, verifyPeerCertificates, verifyPeerCertificatesAsync } from "../src/handshake/peer-verification.js";
 import { mutualCredentials } from "./helpers/fixtures.js";
 import { pump, serverConfig } from "./helpers/pair.js";
 
@@ -247,6 +247,30 @@ describe("mutls/core", () => {
         expect(verdict, c.id).toMatch(/^unsupported_certificate: .*has name constraints/);
         expect(verdict, c.id).toContain("pass nameConstraintChecking");
       }
+    });
+
+    // The WebCrypto provider takes the asynchronous path (x509/async-verify.ts): the chain's
+    // signatures on crypto.subtle, the search answered optimistically first. It must carry the
+    // module to that search, or a constrained chain would be refused through `mutls`.
+    it("on the asynchronous path (WebCrypto provider) the module is applied the same way", async () => {
+      const web = await core.webCryptoProvider();
+      const judgeAsync = async (c: LimboCase, modules: { nameConstraintChecking?: core.NameConstraintChecking }): Promise<string> => {
+        const config = resolveConfig({ provider: web, trustAnchors: c.trusted_certs.join("\n"), ...modules });
+        const chain = [c.peer_certificate, ...c.untrusted_intermediates].flatMap((pem) => core.pemCertificates(pem));
+        try {
+          await verifyPeerCertificatesAsync(config, chain, "server", c.expected_peer_name.value, verificationBudget(config));
+          return "accepted";
+        } catch (e) {
+          if (!(e instanceof core.TLSError)) throw e;
+          return `${core.alertName(e.alert)}: ${e.message}`;
+        }
+      };
+      const modules = { nameConstraintChecking: core.nameConstraintChecking };
+      for (const c of [valid, violating]) {
+        expect(await judgeAsync(c, modules), c.id).toBe(judge(c, modules));
+        expect(await judgeAsync(c, {}), c.id).toBe(judge(c, {}));
+      }
+      expect(await judgeAsync(valid, modules)).toBe("accepted");
     });
 
     it("a chain without name constraints does not need the module", () => {
