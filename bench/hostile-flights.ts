@@ -24,7 +24,16 @@
  */
 import { X509Certificate } from "node:crypto";
 import { writeFileSync } from "node:fs";
-import { ClientConnection, type CryptoProvider, DEFAULT_LIMITS, ServerConnection, TLSError, parseCertificate, pureProvider } from "../src/index.js";
+import {
+  ClientConnection,
+  type CryptoProvider,
+  DEFAULT_LIMITS,
+  ServerConnection,
+  TLSError,
+  parseCertificate,
+  pureProvider,
+  webCryptoProvider,
+} from "../src/index.js";
 import { benchCredentials } from "./lib/credentials.js";
 import {
   HOSTILE_OID_ARC_BITS,
@@ -87,6 +96,24 @@ export interface HostileFigures {
   to_client: HostileDirection;
   /** The larger of the two directions' vs_handshake: target hostile.worst_flight_vs_handshake. */
   worst_flight_vs_handshake: number;
+  /** The same flight against victims on the WebCrypto provider, where the runtime has crypto.subtle. */
+  webcrypto: HostileWebCryptoFigures | null;
+}
+
+/**
+ * The worst flight (the shape calibrated on the pure provider) against victims on the WebCrypto
+ * provider (Node's crypto.subtle), interleaved with normal mutual handshakes with both sides on
+ * it. The victim's time is its own calls plus the waits on its `pending` work (the signature
+ * checks run on the runtime's threads, and the victim's connection waits for them), from its first
+ * call to its verdict; the attacker (pure provider) is not counted. The verdict must be the pure
+ * victim's: the asynchronous chain search gives the synchronous one's answer by construction.
+ */
+export interface HostileWebCryptoFigures {
+  /** Median of the interleaved normal handshakes, both sides WebCrypto, wall time, ms. */
+  normal_handshake_ms: number;
+  to_server: { victim_ms: number; vs_handshake: number; verdict: string };
+  to_client: { victim_ms: number; vs_handshake: number; verdict: string };
+  worst_flight_vs_handshake: number;
 }
 
 interface Exchange {
@@ -124,6 +151,42 @@ function exchange(makeClient: () => ClientConnection, makeServer: () => ServerCo
     const toClient = timed(s, () => server.takeOutput());
     if (toClient) timed(c, () => client.receive(toClient));
     if (!toServer && !toClient) break;
+  }
+  return { clientMs: c.ms, serverMs: s.ms, clientError: c.error, serverError: s.error };
+}
+
+/** Waits out `conn`'s pending work (an asynchronous provider's), adding the wait to `time.ms`. */
+async function settle(time: { ms: number; error: TLSError | null }, conn: ClientConnection | ServerConnection): Promise<void> {
+  for (let step = 0; step < 64 && conn.pending !== null; step++) {
+    const t0 = now();
+    await conn.pending.catch(() => undefined);
+    time.ms += now() - t0;
+  }
+  if (conn.pending !== null) throw new Error("a connection kept waiting on its provider");
+  if (time.error === null && conn.error !== null) time.error = conn.error;
+}
+
+/** exchange() for connections whose provider answers later: each side's waits count as its time. */
+async function exchangeAsync(makeClient: () => ClientConnection, makeServer: () => ServerConnection): Promise<Exchange> {
+  const s = { ms: 0, error: null as TLSError | null };
+  const c = { ms: 0, error: null as TLSError | null };
+  const server = timed(s, makeServer);
+  const client = timed(c, makeClient);
+  if (server === null || client === null) throw new Error(`could not start a connection: ${(s.error ?? c.error)?.message}`);
+  for (let round = 0; round < 100 && s.error === null && c.error === null; round++) {
+    await settle(c, client);
+    const toServer = c.error === null ? timed(c, () => client.takeOutput()) : null;
+    if (toServer) {
+      timed(s, () => server.receive(toServer));
+      await settle(s, server);
+    }
+    if (s.error !== null || c.error !== null) break;
+    const toClient = timed(s, () => server.takeOutput());
+    if (toClient) {
+      timed(c, () => client.receive(toClient));
+      await settle(c, client);
+    }
+    if (!toServer && !toClient && client.pending === null && server.pending === null) break;
   }
   return { clientMs: c.ms, serverMs: s.ms, clientError: c.error, serverError: s.error };
 }
@@ -196,6 +259,65 @@ function toClient(s: Setup, flight: HostileFlight): { ms: number; verdict: strin
   const x = exchange(() => new ClientConnection(s.victimClient), attackerServer(s, flight));
   if (x.serverError !== null && x.clientError === null) throw new Error(`the attacking server failed first: ${x.serverError.message}`);
   return { ms: x.clientMs, verdict: verdictOf(x.clientError, "client"), verifications: s.victimCount.verifications };
+}
+
+/** The worst flight against WebCrypto victims, `rounds` times, interleaved with WebCrypto handshakes. */
+async function measureWebCryptoVictims(
+  s: Setup,
+  flightOf: () => HostileFlight,
+  rounds: number,
+  pureVerdicts: { server: string; client: string },
+): Promise<HostileWebCryptoFigures | null> {
+  if (globalThis.crypto?.subtle === undefined) return null;
+  const provider = await webCryptoProvider();
+  const creds = benchCredentials("p256");
+  const victimServer = serverConfig(creds, { provider });
+  const victimClient = clientConfig(creds, { provider });
+  const normalOnce = async (): Promise<number> => {
+    const t0 = now();
+    const x = await exchangeAsync(
+      () => new ClientConnection(victimClient),
+      () => new ServerConnection(victimServer),
+    );
+    if (x.clientError !== null || x.serverError !== null) throw new Error(`normal WebCrypto handshake failed: ${(x.clientError ?? x.serverError)?.message}`);
+    return now() - t0;
+  };
+  const sameVerdict = (verdict: string, pure: string, victim: string): string => {
+    if (verdict.split(":")[0] !== pure.split(":")[0]) throw new Error(`the WebCrypto ${victim} ended with ${verdict}, the pure one with ${pure}`);
+    return verdict;
+  };
+  const normals: number[] = [];
+  const server: number[] = [];
+  const client: number[] = [];
+  let verdicts = { server: "", client: "" };
+  for (let i = 0; i < 2; i++) await normalOnce(); // warm-up: key imports, caches
+  for (let i = 0; i < rounds; i++) {
+    const flight = flightOf();
+    normals.push(await normalOnce());
+    const h1 = await exchangeAsync(attackerClient(s, flight), () => new ServerConnection(victimServer));
+    normals.push(await normalOnce());
+    const h2 = await exchangeAsync(() => new ClientConnection(victimClient), attackerServer(s, flight));
+    server.push(h1.serverMs);
+    client.push(h2.clientMs);
+    verdicts = {
+      server: sameVerdict(verdictOf(h1.serverError, "WebCrypto server"), pureVerdicts.server, "server"),
+      client: sameVerdict(verdictOf(h2.clientError, "WebCrypto client"), pureVerdicts.client, "client"),
+    };
+  }
+  const normalMs = median(normals);
+  const direction = (samples: number[], verdict: string) => ({
+    victim_ms: round(median(samples)),
+    vs_handshake: round(median(samples) / normalMs, 2),
+    verdict,
+  });
+  const toServerFigures = direction(server, verdicts.server);
+  const toClientFigures = direction(client, verdicts.client);
+  return {
+    normal_handshake_ms: round(normalMs),
+    to_server: toServerFigures,
+    to_client: toClientFigures,
+    worst_flight_vs_handshake: Math.max(toServerFigures.vs_handshake, toClientFigures.vs_handshake),
+  };
 }
 
 function normal(s: Setup): Exchange & { totalMs: number } {
@@ -309,6 +431,8 @@ export async function measureHostileFlights(plan: HostilePlan, log: (line: strin
   });
   const toServerFigures = direction(server, normalServer, verdicts.server, verifications.server);
   const toClientFigures = direction(client, normalClient, verdicts.client, verifications.client);
+  log(`hostile: the same flight against WebCrypto victims, ${Math.max(3, Math.ceil(rounds / 2))} rounds`);
+  const webcrypto = await measureWebCryptoVictims(s, () => flightOf(shape), Math.max(3, Math.ceil(rounds / 2)), verdicts);
   return {
     flight: {
       certificates: shape.candidates + 1,
@@ -328,6 +452,7 @@ export async function measureHostileFlights(plan: HostilePlan, log: (line: strin
     to_server: toServerFigures,
     to_client: toClientFigures,
     worst_flight_vs_handshake: Math.max(toServerFigures.vs_handshake, toClientFigures.vs_handshake),
+    webcrypto,
   };
 }
 

@@ -256,6 +256,10 @@ function printTable(r: BenchResults): void {
   if (r.hostile) {
     const h = r.hostile;
     rows.push([`hostile flight (${h.flight.certificates} certs, ${h.flight.message_bytes} B): victim server / client / normal handshake`, `${h.to_server.victim_ms} / ${h.to_client.victim_ms} / ${h.normal_handshake_ms} ms`, "", ""]);
+    if (h.webcrypto) {
+      const w = h.webcrypto;
+      rows.push(["hostile flight, WebCrypto victims: server / client / normal handshake", `${w.to_server.victim_ms} / ${w.to_client.victim_ms} / ${w.normal_handshake_ms} ms`, "", ""]);
+    }
   }
   if (r.webcrypto?.p256) {
     const w = r.webcrypto.p256;

@@ -63,6 +63,10 @@ export function renderReadmeTables(r: Partial<BenchResults>): string {
     lines.push(
       `| Worst hostile Certificate flight (${h.flight.certificates} certificates, ${h.flight.message_bytes.toLocaleString("en")} bytes, RSA ${h.flight.rsa_modulus_bits} with e = ${h.flight.rsa_public_exponent}): victim server · victim client · normal handshake | ${ms(h.to_server.victim_ms)} · ${ms(h.to_client.victim_ms)} · ${ms(h.normal_handshake_ms)} |`,
     );
+    if (h.webcrypto) {
+      const w = h.webcrypto;
+      lines.push(`| The same flight, victims on the WebCrypto provider: victim server · victim client · normal WebCrypto handshake | ${ms(w.to_server.victim_ms)} · ${ms(w.to_client.victim_ms)} · ${ms(w.normal_handshake_ms)} |`);
+    }
   }
   return lines.join("\n");
 }
