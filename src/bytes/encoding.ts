@@ -1,6 +1,10 @@
-/** Hex and ASCII helpers that need no runtime APIs (no Buffer, no TextEncoder). */
+/** Hex, base64 and ASCII helpers that need no runtime APIs (no Buffer, no TextEncoder, no btoa). */
 
 const HEX = "0123456789abcdef";
+/** RFC 4648 §4 alphabet; x509/pem.ts decodes with it. */
+export const BASE64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+/** RFC 4648 §5: the URL- and filename-safe alphabet. */
+const BASE64URL_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 export function toHex(bytes: Uint8Array): string {
   let s = "";
@@ -15,6 +19,24 @@ export function fromHex(hex: string): Uint8Array {
   const out = new Uint8Array(clean.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.substr(i * 2, 2), 16);
   return out;
+}
+
+/**
+ * Base64 (RFC 4648 §4) with padding, as PEM writes it; with `url`, unpadded base64url (§5), as
+ * JWK members are written (RFC 7515 §2).
+ */
+export function encodeBase64(bytes: Uint8Array, url = false): string {
+  const alphabet = url ? BASE64URL_ALPHABET : BASE64_ALPHABET;
+  const pad = url ? "" : "=";
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 3) {
+    const n = bytes.length - i;
+    const group = (bytes[i] << 16) | ((n > 1 ? bytes[i + 1] : 0) << 8) | (n > 2 ? bytes[i + 2] : 0);
+    s += alphabet[(group >> 18) & 63] + alphabet[(group >> 12) & 63];
+    s += n > 1 ? alphabet[(group >> 6) & 63] : pad;
+    s += n > 2 ? alphabet[group & 63] : pad;
+  }
+  return s;
 }
 
 /** Encodes a string of 7-bit ASCII (TLS labels, host names). */

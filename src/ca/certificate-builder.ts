@@ -5,17 +5,10 @@
  */
 import type { CryptoProvider, PrivateKey } from "../crypto/provider.js";
 import { parseIpAddress } from "../x509/ip-address.js";
+import { OID } from "../x509/oids.js";
 import * as a from "./asn1.js";
 import { signingFor } from "./keys.js";
 
-export const EXT = {
-  subjectKeyIdentifier: "2.5.29.14",
-  keyUsage: "2.5.29.15",
-  subjectAltName: "2.5.29.17",
-  basicConstraints: "2.5.29.19",
-  authorityKeyIdentifier: "2.5.29.35",
-  extKeyUsage: "2.5.29.37",
-};
 const EKU = { serverAuth: "1.3.6.1.5.5.7.3.1", clientAuth: "1.3.6.1.5.5.7.3.2" };
 /** RFC 5280 §4.2.1.3 bit numbers. */
 const KU = { digitalSignature: 0, keyCertSign: 5, cRLSign: 6 };
@@ -82,14 +75,14 @@ export function buildCertificate(template: CertificateTemplate, issuerKey: Priva
   const ski = keyIdentifier(template.subjectPublicKeyInfo, provider);
   const keyUsage = template.ca ? [KU.keyCertSign, KU.cRLSign] : [KU.digitalSignature];
   const extensions: a.Asn[] = [
-    extension(EXT.basicConstraints, true, template.ca ? a.seq(a.bool(true)) : a.seq()),
-    extension(EXT.keyUsage, true, a.namedBits(keyUsage)),
+    extension(OID.basicConstraints, true, template.ca ? a.seq(a.bool(true)) : a.seq()),
+    extension(OID.keyUsage, true, a.namedBits(keyUsage)),
   ];
-  if (template.purposes.length > 0) extensions.push(extension(EXT.extKeyUsage, false, a.seq(...template.purposes.map((p) => a.oid(EKU[p])))));
+  if (template.purposes.length > 0) extensions.push(extension(OID.extKeyUsage, false, a.seq(...template.purposes.map((p) => a.oid(EKU[p])))));
   const { dns, ip, uri, email } = template.names;
-  if (dns.length + ip.length + uri.length + email.length > 0) extensions.push(extension(EXT.subjectAltName, false, subjectAltName(template.names)));
-  extensions.push(extension(EXT.subjectKeyIdentifier, false, a.octets(ski)));
-  extensions.push(extension(EXT.authorityKeyIdentifier, false, a.seq(a.contextPrimitive(0, template.authorityKeyId ?? ski))));
+  if (dns.length + ip.length + uri.length + email.length > 0) extensions.push(extension(OID.subjectAltName, false, subjectAltName(template.names)));
+  extensions.push(extension(OID.subjectKeyIdentifier, false, a.octets(ski)));
+  extensions.push(extension(OID.authorityKeyIdentifier, false, a.seq(a.contextPrimitive(0, template.authorityKeyId ?? ski))));
   const tbs = a.encode(
     a.seq(
       a.contextConstructed(0, a.small(2)),

@@ -6,8 +6,9 @@
 import type { CryptoProvider, PrivateKey } from "../crypto/provider.js";
 import { pureProvider } from "../crypto/pure.js";
 import { encodePem, isValidDnsName, parsePrivateKey } from "../x509/index.js";
+import { OID } from "../x509/oids.js";
 import * as a from "./asn1.js";
-import { EXT, type SubjectNames, distinguishedName, extension, subjectAltName } from "./certificate-builder.js";
+import { type SubjectNames, distinguishedName, extension, subjectAltName } from "./certificate-builder.js";
 import { signingFor, subjectPublicKeyInfo } from "./keys.js";
 
 /** PKCS#9 extensionRequest (RFC 2985 §5.4.2): the extensions the subject asks the CA to include. */
@@ -41,7 +42,7 @@ export function createCertificateSigningRequest(options: CertificateSigningReque
   for (const d of names.dns) if (!isValidDnsName(d, true)) throw new TypeError(`"${d}" is not a valid DNS name`);
   const anyName = names.dns.length + names.ip.length + names.uri.length + names.email.length > 0;
   // RFC 2986 §4.1: attributes [0] IMPLICIT SET OF Attribute; an empty set when no names are asked for.
-  const attributes = anyName ? [a.seq(a.oid(EXTENSION_REQUEST), a.set(a.seq(extension(EXT.subjectAltName, false, subjectAltName(names)))))] : [];
+  const attributes = anyName ? [a.seq(a.oid(EXTENSION_REQUEST), a.set(a.seq(extension(OID.subjectAltName, false, subjectAltName(names)))))] : [];
   const info = a.encode(a.seq(a.small(0), a.raw(distinguishedName(options.name)), a.raw(subjectPublicKeyInfo(key)), a.contextConstructed(0, ...attributes)));
   const signing = signingFor(key);
   const signature = provider.sign(signing.algorithm, key, info);

@@ -6,23 +6,13 @@ import { ed25519 } from "@noble/curves/ed25519.js";
 import { p256, p384 } from "@noble/curves/nist.js";
 import type { CryptoProvider, PrivateKey, SignatureAlgorithm } from "../crypto/provider.js";
 import { publicKeyOf } from "../x509/index.js";
+import { OID } from "../x509/oids.js";
 import * as a from "./asn1.js";
 import { generateRsaKey } from "./rsa-keygen.js";
 
 export type KeyType = "p256" | "p384" | "ed25519" | "rsa2048";
 
 export const KEY_TYPES: readonly KeyType[] = ["p256", "p384", "ed25519", "rsa2048"];
-
-const OIDS = {
-  ecPublicKey: "1.2.840.10045.2.1",
-  prime256v1: "1.2.840.10045.3.1.7",
-  secp384r1: "1.3.132.0.34",
-  ed25519: "1.3.101.112",
-  rsaEncryption: "1.2.840.113549.1.1.1",
-  ecdsaWithSHA256: "1.2.840.10045.4.3.2",
-  ecdsaWithSHA384: "1.2.840.10045.4.3.3",
-  sha256WithRSAEncryption: "1.2.840.113549.1.1.11",
-};
 
 /** The algorithm a key signs certificates with, and its AlgorithmIdentifier (RFC 5758, RFC 8410, RFC 4055). */
 export interface CertificateSigning {
@@ -34,12 +24,12 @@ export function signingFor(key: PrivateKey): CertificateSigning {
   switch (key.kind) {
     case "ec":
       return key.curve === "P-256"
-        ? { algorithm: { kind: "ecdsa", hash: "SHA-256" }, identifier: () => a.seq(a.oid(OIDS.ecdsaWithSHA256)) }
-        : { algorithm: { kind: "ecdsa", hash: "SHA-384" }, identifier: () => a.seq(a.oid(OIDS.ecdsaWithSHA384)) };
+        ? { algorithm: { kind: "ecdsa", hash: "SHA-256" }, identifier: () => a.seq(a.oid(OID.ecdsaWithSHA256)) }
+        : { algorithm: { kind: "ecdsa", hash: "SHA-384" }, identifier: () => a.seq(a.oid(OID.ecdsaWithSHA384)) };
     case "ed25519":
-      return { algorithm: { kind: "ed25519" }, identifier: () => a.seq(a.oid(OIDS.ed25519)) };
+      return { algorithm: { kind: "ed25519" }, identifier: () => a.seq(a.oid(OID.ed25519)) };
     case "rsa":
-      return { algorithm: { kind: "rsa-pkcs1", hash: "SHA-256" }, identifier: () => a.seq(a.oid(OIDS.sha256WithRSAEncryption), a.nul()) };
+      return { algorithm: { kind: "rsa-pkcs1", hash: "SHA-256" }, identifier: () => a.seq(a.oid(OID.sha256WithRSAEncryption), a.nul()) };
   }
 }
 
@@ -48,11 +38,11 @@ export function subjectPublicKeyInfo(key: PrivateKey): Uint8Array {
   const pub = publicKeyOf(key);
   switch (pub.kind) {
     case "ec":
-      return a.encode(a.seq(a.seq(a.oid(OIDS.ecPublicKey), a.oid(pub.curve === "P-256" ? OIDS.prime256v1 : OIDS.secp384r1)), a.bits(pub.point)));
+      return a.encode(a.seq(a.seq(a.oid(OID.ecPublicKey), a.oid(pub.curve === "P-256" ? OID.prime256v1 : OID.secp384r1)), a.bits(pub.point)));
     case "ed25519":
-      return a.encode(a.seq(a.seq(a.oid(OIDS.ed25519)), a.bits(pub.key)));
+      return a.encode(a.seq(a.seq(a.oid(OID.ed25519)), a.bits(pub.key)));
     case "rsa":
-      return a.encode(a.seq(a.seq(a.oid(OIDS.rsaEncryption), a.nul()), a.bits(a.encode(a.seq(a.bigint(pub.n), a.bigint(pub.e))))));
+      return a.encode(a.seq(a.seq(a.oid(OID.rsaEncryption), a.nul()), a.bits(a.encode(a.seq(a.bigint(pub.n), a.bigint(pub.e))))));
   }
 }
 
@@ -63,16 +53,16 @@ export function pkcs8(key: PrivateKey): Uint8Array {
       const curve = key.curve === "P-256" ? p256 : p384;
       // RFC 5915 §3 ECPrivateKey { version 1, privateKey, [1] publicKey }; the curve is in the outer AlgorithmIdentifier.
       const ecPrivateKey = a.seq(a.small(1), a.octets(key.d), a.contextConstructed(1, a.bits(curve.getPublicKey(key.d, false))));
-      const algorithm = a.seq(a.oid(OIDS.ecPublicKey), a.oid(key.curve === "P-256" ? OIDS.prime256v1 : OIDS.secp384r1));
+      const algorithm = a.seq(a.oid(OID.ecPublicKey), a.oid(key.curve === "P-256" ? OID.prime256v1 : OID.secp384r1));
       return a.encode(a.seq(a.small(0), algorithm, a.octets(a.encode(ecPrivateKey))));
     }
     case "ed25519":
       // RFC 8410 §7: the key is an OCTET STRING inside the privateKey OCTET STRING.
-      return a.encode(a.seq(a.small(0), a.seq(a.oid(OIDS.ed25519)), a.octets(a.encode(a.octets(key.seed)))));
+      return a.encode(a.seq(a.small(0), a.seq(a.oid(OID.ed25519)), a.octets(a.encode(a.octets(key.seed)))));
     case "rsa": {
       // RFC 8017 §A.1.2 RSAPrivateKey, version 0 (two primes).
       const rsa = a.seq(a.small(0), ...[key.n, key.e, key.d, key.p, key.q, key.dp, key.dq, key.qinv].map(a.bigint));
-      return a.encode(a.seq(a.small(0), a.seq(a.oid(OIDS.rsaEncryption), a.nul()), a.octets(a.encode(rsa))));
+      return a.encode(a.seq(a.small(0), a.seq(a.oid(OID.rsaEncryption), a.nul()), a.octets(a.encode(rsa))));
     }
   }
 }

@@ -4,6 +4,7 @@
  * with enough rounds for 1024-bit candidates (FIPS 186-5 Table B.1: 5 rounds suffice; 40 are run).
  * BigInt arithmetic is not constant-time: use these keys for development, not production.
  */
+import { invert } from "@noble/curves/abstract/modular.js";
 import type { CryptoProvider, PrivateKey } from "../crypto/provider.js";
 import { modPow, os2ip } from "../crypto/rsa.js";
 
@@ -53,18 +54,6 @@ function randomPrime(bits: number, provider: CryptoProvider): bigint {
   throw new Error("RSA key generation found no prime; is the random source broken?");
 }
 
-function modInverse(a: bigint, m: bigint): bigint {
-  let [oldR, r] = [a % m, m];
-  let [oldS, s] = [1n, 0n];
-  while (r !== 0n) {
-    const q = oldR / r;
-    [oldR, r] = [r, oldR - q * r];
-    [oldS, s] = [s, oldS - q * s];
-  }
-  if (oldR !== 1n) throw new Error("internal: no modular inverse");
-  return ((oldS % m) + m) % m;
-}
-
 export function generateRsaKey(modulusBits: number, provider: CryptoProvider): PrivateKey {
   for (;;) {
     const p = randomPrime(modulusBits / 2, provider);
@@ -73,8 +62,8 @@ export function generateRsaKey(modulusBits: number, provider: CryptoProvider): P
     const n = p * q;
     if (n.toString(2).length !== modulusBits) continue;
     const lambda = ((p - 1n) * (q - 1n)) / gcd(p - 1n, q - 1n);
-    const d = modInverse(E, lambda);
-    return { kind: "rsa", n, e: E, d, p, q, dp: d % (p - 1n), dq: d % (q - 1n), qinv: modInverse(q, p) };
+    const d = invert(E, lambda);
+    return { kind: "rsa", n, e: E, d, p, q, dp: d % (p - 1n), dq: d % (q - 1n), qinv: invert(q, p) };
   }
 }
 

@@ -5,7 +5,7 @@
  * RFC 1421 header lines ("Proc-Type: 4,ENCRYPTED") are returned so callers can recognise
  * legacy encrypted keys.
  */
-import { fail } from "../bytes/index.js";
+import { BASE64_ALPHABET, encodeBase64, fail } from "../bytes/index.js";
 
 export interface PemBlock {
   readonly label: string;
@@ -14,9 +14,8 @@ export interface PemBlock {
   readonly headers: Readonly<Record<string, string>>;
 }
 
-const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const DECODE = new Int16Array(128).fill(-1);
-for (let i = 0; i < ALPHABET.length; i++) DECODE[ALPHABET.charCodeAt(i)] = i;
+for (let i = 0; i < BASE64_ALPHABET.length; i++) DECODE[BASE64_ALPHABET.charCodeAt(i)] = i;
 
 /** Strict RFC 4648 §4 base64 with padding; whitespace between characters is allowed. */
 export function decodeBase64(text: string, what = "base64 data"): Uint8Array {
@@ -44,18 +43,6 @@ export function decodeBase64(text: string, what = "base64 data"): Uint8Array {
     for (let k = 0; k < keep; k++) out[at++] = bytes[k];
   }
   return out;
-}
-
-export function encodeBase64(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 3) {
-    const n = bytes.length - i;
-    const group = (bytes[i] << 16) | ((n > 1 ? bytes[i + 1] : 0) << 8) | (n > 2 ? bytes[i + 2] : 0);
-    s += ALPHABET[(group >> 18) & 63] + ALPHABET[(group >> 12) & 63];
-    s += n > 1 ? ALPHABET[(group >> 6) & 63] : "=";
-    s += n > 2 ? ALPHABET[group & 63] : "=";
-  }
-  return s;
 }
 
 const BEGIN = /^-----BEGIN ([\x21-\x2c\x2e-\x7e](?:[\x21-\x2c\x2e-\x7e -]*[\x21-\x2c\x2e-\x7e])?)?-----\s*$/;

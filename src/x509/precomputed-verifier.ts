@@ -18,30 +18,13 @@ const WINDOW = 8;
 
 type Curve = EcdsaCurve;
 
-function bytesToBigInt(bytes: Uint8Array): bigint {
-  let v = 0n;
-  for (const b of bytes) v = (v << 8n) | BigInt(b);
-  return v;
-}
-
 /** FIPS 186-5 §6.4.2 step 2-3 (SEC 1 §4.1.4 step 5): the leftmost bits of the digest, as an integer mod n. */
 function digestToScalar(digest: Uint8Array, n: bigint): bigint {
   const nBits = n.toString(2).length;
-  let e = bytesToBigInt(digest);
+  let e = BigInt("0x" + toHex(digest));
   const excess = digest.length * 8 - nBits;
   if (excess > 0) e >>= BigInt(excess);
   return e % n;
-}
-
-function modInverse(a: bigint, n: bigint): bigint {
-  let [oldR, r] = [a % n, n];
-  let [oldS, s] = [1n, 0n];
-  while (r !== 0n) {
-    const q = oldR / r;
-    [oldR, r] = [r, oldR - q * r];
-    [oldS, s] = [s, oldS - q * s];
-  }
-  return ((oldS % n) + n) % n;
 }
 
 function ecdsaVerifier(curve: Curve, key: Extract<PublicKey, { kind: "ec" }>, provider: CryptoProvider): AnchorVerifier | null {
@@ -60,7 +43,7 @@ function ecdsaVerifier(curve: Curve, key: Extract<PublicKey, { kind: "ec" }>, pr
       const { r, s } = curve.Signature.fromBytes(signature, "der");
       if (r <= 0n || r >= n || s <= 0n || s >= n) return false;
       const e = digestToScalar(provider.hash(algorithm.hash, message), n);
-      const w = modInverse(s, n);
+      const w = curve.Point.Fn.inv(s);
       const u1 = (e * w) % n;
       const u2 = (r * w) % n;
       const point = curve.Point.BASE.multiplyUnsafe(u1).add(q.multiplyUnsafe(u2));

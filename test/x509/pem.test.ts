@@ -1,7 +1,7 @@
 /** PEM and base64 against Node's Buffer base64 and OpenSSL's DER output. */
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { TLSError } from "../../src/bytes/index.js";
+import { TLSError, encodeBase64 } from "../../src/bytes/index.js";
 import { decodePem, encodePem, pemCertificates } from "../../src/x509/index.js";
 import { readFixture, readFixtureBytes } from "./fixtures.js";
 
@@ -45,6 +45,15 @@ describe("decodePem", () => {
         const [block] = decodePem(pem);
         expect(block.label).toBe("TEST");
         expect(hex(block.der)).toBe(hex(bytes));
+      }),
+    );
+  });
+
+  test("base64 and unpadded base64url (the JWK form the WebCrypto provider writes) agree with Buffer for any bytes", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 100 }), (bytes) => {
+        expect(encodeBase64(bytes)).toBe(Buffer.from(bytes).toString("base64"));
+        expect(encodeBase64(bytes, true)).toBe(Buffer.from(bytes).toString("base64url"));
       }),
     );
   });

@@ -4,26 +4,12 @@
  * need the public key computed first.
  */
 import { p256, p384 } from "@noble/curves/nist.js";
+import { encodeBase64 } from "../../bytes/index.js";
 import type { PrivateKey } from "../provider.js";
-
-const BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /** Unpadded base64url, RFC 4648 §5, as JWK members are written (RFC 7515 §2). */
 export function base64url(bytes: Uint8Array): string {
-  let out = "";
-  let i = 0;
-  for (; i + 2 < bytes.length; i += 3) {
-    const v = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
-    out += BASE64URL[v >> 18] + BASE64URL[(v >> 12) & 63] + BASE64URL[(v >> 6) & 63] + BASE64URL[v & 63];
-  }
-  if (i + 1 === bytes.length) {
-    const v = bytes[i] << 16;
-    out += BASE64URL[v >> 18] + BASE64URL[(v >> 12) & 63];
-  } else if (i + 2 === bytes.length) {
-    const v = (bytes[i] << 16) | (bytes[i + 1] << 8);
-    out += BASE64URL[v >> 18] + BASE64URL[(v >> 12) & 63] + BASE64URL[(v >> 6) & 63];
-  }
-  return out;
+  return encodeBase64(bytes, true);
 }
 
 /** A non-negative integer as minimal big-endian bytes (JWK RSA members, RFC 7518 §6.3: no leading zero). */

@@ -1,61 +1,59 @@
 import type { AeadAlgorithm, GroupName, HashName, SignatureAlgorithm } from "../../crypto/provider.js";
 
 /** RFC 8446 §4: handshake message types. */
-export const HandshakeType = {
-  client_hello: 1,
-  server_hello: 2,
-  new_session_ticket: 4,
-  end_of_early_data: 5,
-  encrypted_extensions: 8,
-  certificate: 11,
-  certificate_request: 13,
-  certificate_verify: 15,
-  finished: 20,
-  key_update: 24,
-  message_hash: 254,
-} as const;
+export enum HandshakeType {
+  client_hello = 1,
+  server_hello = 2,
+  new_session_ticket = 4,
+  end_of_early_data = 5,
+  encrypted_extensions = 8,
+  certificate = 11,
+  certificate_request = 13,
+  certificate_verify = 15,
+  finished = 20,
+  key_update = 24,
+  message_hash = 254,
+}
 
-const handshakeTypeNames = new Map<number, string>(Object.entries(HandshakeType).map(([k, v]) => [v, k]));
 export function handshakeTypeName(type: number): string {
-  return handshakeTypeNames.get(type) ?? `handshake_type_${type}`;
+  return (HandshakeType as Record<number, string | undefined>)[type] ?? `handshake_type_${type}`;
 }
 
 /** RFC 8446 §4.2 extension types (and the RFCs that define the rest). */
-export const ExtensionType = {
-  server_name: 0,
-  max_fragment_length: 1,
-  status_request: 5,
-  supported_groups: 10,
-  ec_point_formats: 11,
-  signature_algorithms: 13,
-  use_srtp: 14,
-  heartbeat: 15,
-  application_layer_protocol_negotiation: 16,
-  signed_certificate_timestamp: 18,
-  client_certificate_type: 19,
-  server_certificate_type: 20,
-  padding: 21,
-  extended_master_secret: 23,
-  record_size_limit: 28,
+export enum ExtensionType {
+  server_name = 0,
+  max_fragment_length = 1,
+  status_request = 5,
+  supported_groups = 10,
+  ec_point_formats = 11,
+  signature_algorithms = 13,
+  use_srtp = 14,
+  heartbeat = 15,
+  application_layer_protocol_negotiation = 16,
+  signed_certificate_timestamp = 18,
+  client_certificate_type = 19,
+  server_certificate_type = 20,
+  padding = 21,
+  extended_master_secret = 23,
+  record_size_limit = 28,
   /** RFC 8773: authenticate with certificates while an external PSK feeds the key schedule. */
-  tls_cert_with_extern_psk: 33,
-  session_ticket: 35,
-  pre_shared_key: 41,
-  early_data: 42,
-  supported_versions: 43,
-  cookie: 44,
-  psk_key_exchange_modes: 45,
-  certificate_authorities: 47,
-  oid_filters: 48,
-  post_handshake_auth: 49,
-  signature_algorithms_cert: 50,
-  key_share: 51,
-  renegotiation_info: 0xff01,
-} as const;
+  tls_cert_with_extern_psk = 33,
+  session_ticket = 35,
+  pre_shared_key = 41,
+  early_data = 42,
+  supported_versions = 43,
+  cookie = 44,
+  psk_key_exchange_modes = 45,
+  certificate_authorities = 47,
+  oid_filters = 48,
+  post_handshake_auth = 49,
+  signature_algorithms_cert = 50,
+  key_share = 51,
+  renegotiation_info = 0xff01,
+}
 
-const extensionNames = new Map<number, string>(Object.entries(ExtensionType).map(([k, v]) => [v, k]));
 export function extensionName(type: number): string {
-  return extensionNames.get(type) ?? `extension_${type}`;
+  return (ExtensionType as Record<number, string | undefined>)[type] ?? `extension_${type}`;
 }
 
 export const TLS13 = 0x0304;
