@@ -116,6 +116,7 @@ export { MemorySessionStore, encodeSession, decodeSession, type SessionStore, ty
 export type { ExternalPsk, PskModeName } from "./handshake/resumption/external-psk.js";
 export { clientResumption, type ClientResumption } from "./handshake/client/resumption.js";
 export { credentialHooks, type CredentialHooks } from "./handshake/credential-hooks.js";
+export { postHandshakeAuthentication, type PostHandshakeAuthModule } from "./handshake/post-handshake-auth.js";
 export type { Transport } from "./transport/transport.js";
 export { webStreamsTransport, webSocketTransport, memoryTransportPair } from "./transport/transport.js";
 export type { WebStreamsPair, WebSocketLike, MemoryTransportOptions } from "./transport/transport.js";

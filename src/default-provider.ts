@@ -7,8 +7,9 @@
  * package's Node entry (node/entry.ts) makes the same functions default to the native provider.
  * Every connection made through this entry also gets CRL checking (`crlChecking`), name-constraint
  * checking (`nameConstraintChecking`), client resumption (`clientResumption`: tickets, external
- * PSKs, 0-RTT), PEM/DER private-key reading (`privateKeyReading`) and the credential hooks
- * (`credentialHooks`), which `mutls/core` leaves out unless a config names them.
+ * PSKs, 0-RTT), PEM/DER private-key reading (`privateKeyReading`), the credential hooks
+ * (`credentialHooks`) and post-handshake authentication (`postHandshakeAuthentication`), which
+ * `mutls/core` leaves out unless a config names them.
  *
  * The default is chosen here, at the entry point, and not in the engine, so that the core entry
  * (`mutls/core`, core.ts) imports no provider at all and a bundle carries only the algorithms the
@@ -25,6 +26,7 @@ import { type NameConstraintChecking, nameConstraintChecking } from "./x509/name
 import { type PrivateKeyReading, privateKeyReading } from "./x509/private-key.js";
 import { type ClientResumption, clientResumption } from "./handshake/client/resumption.js";
 import { type CredentialHooks, credentialHooks } from "./handshake/credential-hooks.js";
+import { type PostHandshakeAuthModule, postHandshakeAuthentication } from "./handshake/post-handshake-auth.js";
 import type { ClientConfig, ServerConfig } from "./handshake/config.js";
 import { type MtlsRequestInit, mtlsFetch as engineMtlsFetch } from "./http/fetch.js";
 import type { ResponseLike, RequestLike } from "./http/fetch-types.js";
@@ -61,6 +63,7 @@ type Defaulted = {
   readonly nameConstraintChecking?: NameConstraintChecking;
   readonly privateKeyReading?: PrivateKeyReading;
   readonly credentialHooks?: CredentialHooks;
+  readonly postHandshakeAuthentication?: PostHandshakeAuthModule;
 };
 
 /** Whether `config` already names everything the entry would default. */
@@ -70,7 +73,8 @@ const complete = (config: Defaulted | undefined): boolean =>
   config.clientResumption !== undefined &&
   config.nameConstraintChecking !== undefined &&
   config.privateKeyReading !== undefined &&
-  config.credentialHooks !== undefined;
+  config.credentialHooks !== undefined &&
+  config.postHandshakeAuthentication !== undefined;
 
 /**
  * `config` itself when it names a provider and every optional module, else a copy of it with what
@@ -88,6 +92,7 @@ export function withDefaultProvider<C extends Defaulted>(config: C, provider: Cr
         nameConstraintChecking: c.nameConstraintChecking ?? nameConstraintChecking,
         privateKeyReading: c.privateKeyReading ?? privateKeyReading,
         credentialHooks: c.credentialHooks ?? credentialHooks,
+        postHandshakeAuthentication: c.postHandshakeAuthentication ?? postHandshakeAuthentication,
       }));
 }
 

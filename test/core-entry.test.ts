@@ -14,6 +14,7 @@ import { withDefaultProvider } from "../src/default-provider.js";
 import { verificationBudget, verifyPeerCertificates, verifyPeerCertificatesAsync } from "../src/handshake/peer-verification.js";
 import { mutualCredentials } from "./helpers/fixtures.js";
 import { pump, serverConfig } from "./helpers/pair.js";
+import { pumpMemory } from "./helpers/pump.js";
 
 /** The source files (and packages) that end up with bytes in a browser bundle of `entry`, with those bytes. */
 async function bundledInputs(entry: string): Promise<Map<string, number>> {
@@ -37,8 +38,8 @@ async function bundledInputs(entry: string): Promise<Map<string, number>> {
 /**
  * What a client of ECDSA P-256, X25519 (x25519Compact: no Edwards code), AES-128-GCM and SHA-256
  * must not carry, nor CRL checking, name-constraint checking, client resumption (tickets,
- * external PSKs, 0-RTT), PEM/DER private-key reading or the credential hooks, which it does not
- * configure. (rsa.ts and
+ * external PSKs, 0-RTT), PEM/DER private-key reading, the credential hooks or post-handshake
+ * authentication, which it does not configure. (rsa.ts and
  * hybrid-key-share.ts still give it a few constants, the RSA size limits and the hybrid group's
  * name, under 200 bytes minified: their code is what must be gone.)
  */
@@ -58,6 +59,7 @@ const NOT_COMPOSED = [
   "src/x509/name-constraint-checks.ts",
   "src/x509/private-key.ts",
   "src/handshake/credential-hooks.ts",
+  "src/handshake/post-handshake-auth.ts",
 ];
 const CONSTANTS_ONLY = ["src/crypto/rsa.ts", "src/crypto/hybrid-key-share.ts"];
 
@@ -315,6 +317,60 @@ describe("mutls/core", () => {
       expect(() => pump({ client, server })).toThrow(core.TLSError);
       expect(client.error?.alert).toBe(core.AlertDescription.internal_error);
       expect(client.error?.message).toContain("pass privateKeyReading");
+    });
+  });
+
+  describe("post-handshake authentication is a module in the core", () => {
+    const creds = mutualCredentials("p256");
+    const provider = core.createProvider({ hashes: [core.sha256], aeads: [core.aes128gcm], keyShares: [core.x25519], signatures: [core.ecdsaP256] });
+    const clientBase = {
+      provider,
+      serverName: "localhost",
+      trustAnchors: creds.ca,
+      certificateChain: creds.clientCert,
+      privateKey: core.parsePrivateKey(creds.clientKey),
+      groups: ["x25519"],
+      signatureSchemes: ["ecdsa_secp256r1_sha256"],
+      cipherSuites: ["TLS_AES_128_GCM_SHA256"],
+    } as const;
+    const serverBase = { ...serverConfig(creds), provider, clientAuth: "none", privateKey: core.parsePrivateKey(creds.serverKey) } as const;
+    const clientUris = core.parseCertificate(core.pemCertificates(creds.clientCert)[0]).subjectAltName?.uri;
+
+    it("a client's postHandshakeAuth without `postHandshakeAuthentication` is a UsageError", () => {
+      const client = { ...clientBase, postHandshakeAuth: true };
+      expect(() => new core.ClientConnection(client)).toThrow(core.UsageError);
+      expect(() => new core.ClientConnection(client)).toThrow(
+        "postHandshakeAuth needs the post-handshake authentication module: pass postHandshakeAuthentication",
+      );
+      expect(() => new core.ClientConnection({ ...client, postHandshakeAuthentication: core.postHandshakeAuthentication })).not.toThrow();
+      expect(() => new MutlsClientConnection(client)).not.toThrow();
+      // Not offering it needs no module.
+      expect(() => new core.ClientConnection(clientBase)).not.toThrow();
+    });
+
+    it("with the module, a core client answers a core server's request after the handshake; without it the server's call is a UsageError", async () => {
+      const client = new core.ClientConnection({ ...clientBase, postHandshakeAuth: true, postHandshakeAuthentication: core.postHandshakeAuthentication });
+      const server = new core.ServerConnection(serverBase);
+      expect((await pumpMemory(client, server)).errors).toEqual([]);
+      expect(server.peerOffersPostHandshakeAuth).toBe(true);
+      expect(() => server.requestClientCertificate()).toThrow(core.UsageError);
+      expect(() => server.requestClientCertificate()).toThrow("pass postHandshakeAuthentication");
+
+      const client2 = new core.ClientConnection({ ...clientBase, postHandshakeAuth: true, postHandshakeAuthentication: core.postHandshakeAuthentication });
+      const server2 = new core.ServerConnection({ ...serverBase, postHandshakeAuthentication: core.postHandshakeAuthentication });
+      expect((await pumpMemory(client2, server2)).errors).toEqual([]);
+      expect(server2.handshake?.peerIdentity).toBeNull();
+      const identity = server2.requestClientCertificate();
+      expect((await pumpMemory(client2, server2)).errors).toEqual([]);
+      expect((await identity)?.uris).toEqual(clientUris);
+    });
+
+    it("a core client that did not offer it refuses a post-handshake CertificateRequest with unexpected_message (§4.6.2), as through `mutls`", async () => {
+      const client = new core.ClientConnection(clientBase);
+      const server = new core.ServerConnection({ ...serverBase, postHandshakeAuthentication: core.postHandshakeAuthentication });
+      expect((await pumpMemory(client, server)).errors).toEqual([]);
+      expect(server.peerOffersPostHandshakeAuth).toBe(false);
+      expect(() => server.requestClientCertificate()).toThrow(/did not offer post_handshake_auth/);
     });
   });
 

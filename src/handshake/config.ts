@@ -18,6 +18,7 @@ import {
 import { CIPHER_SUITES, type CipherSuite, DEFAULT_GROUPS, GROUPS, SIGNATURE_SCHEMES, type SignatureScheme } from "./codec/constants.js";
 import { type Credentials, loadCertificateChoices, loadCertificates } from "./config/credentials.js";
 import type { CredentialHooks } from "./credential-hooks.js";
+import type { PostHandshakeAuthModule } from "./post-handshake-auth.js";
 import { DEFAULT_LIMITS, type Limits, resolveLimits } from "./config/limits.js";
 import { type TestHooks, testHooksOf } from "./config/test-hooks.js";
 import { decodeSpkiPin, loadCrls } from "./config/trust.js";
@@ -80,6 +81,8 @@ export interface ResolvedConfig {
   readonly privateKeyReading: PrivateKeyReading | null;
   /** config.credentialHooks; never null when selectCertificate or selectClientCertificate is set. */
   readonly credentialHooks: CredentialHooks | null;
+  /** config.postHandshakeAuthentication; null when the entry point supplied none (then a client offers no post_handshake_auth). */
+  readonly postHandshakeAuthentication: PostHandshakeAuthModule | null;
   readonly spkiPins: readonly Uint8Array[];
   readonly certificateProfile: CertificateProfile;
   readonly minRsaModulusBits: number;
@@ -160,6 +163,7 @@ function resolveConfigNow(config: CommonConfig): ResolvedConfig {
     nameConstraintChecking: config.nameConstraintChecking ?? null,
     privateKeyReading: config.privateKeyReading ?? null,
     credentialHooks: checkCredentialHooks(config),
+    postHandshakeAuthentication: config.postHandshakeAuthentication ?? null,
     spkiPins: (config.spkiPins ?? []).map(decodeSpkiPin),
     certificateProfile: config.certificateProfile ?? "rfc5280",
     minRsaModulusBits: checkMinRsaModulusBits(config.minRsaModulusBits),

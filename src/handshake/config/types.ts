@@ -6,6 +6,7 @@ import type { SessionStore } from "../resumption/session-store.js";
 import type { ClientResumption } from "../client/resumption.js";
 import type { Signer } from "../signer.js";
 import type { CredentialHooks } from "../credential-hooks.js";
+import type { PostHandshakeAuthModule } from "../post-handshake-auth.js";
 import type { Limits } from "./limits.js";
 
 /*
@@ -128,6 +129,13 @@ export interface CommonConfig {
    * hook, so that a bundle without hooks does not carry their code. A hook without it is a UsageError.
    */
   readonly credentialHooks?: CredentialHooks;
+  /**
+   * The module behind post-handshake authentication (RFC 8446 §4.6.2, `postHandshakeAuthentication`):
+   * a client's `postHandshakeAuth`, a server's `requestClientCertificate()`. The `mutls` entry
+   * supplies it; with `mutls/core`, pass it to use either, so that a bundle without them does not
+   * carry its code. `postHandshakeAuth` without it is a UsageError, and so is the server's call.
+   */
+  readonly postHandshakeAuthentication?: PostHandshakeAuthModule;
   /** CAs the peer's certificate must chain to: PEM text (several certificates allowed) or DER. */
   readonly trustAnchors?: string | readonly Uint8Array[];
   /** Replaces path validation; see PeerVerifier. */
