@@ -80,6 +80,7 @@ export type {
   CertificateRevocationList,
   CrlChecking,
   NameConstraintChecking,
+  PrivateKeyReading,
   TrustAnchor,
   SpiffeId,
   SpiffePolicyOptions,
@@ -89,6 +90,7 @@ export type {
 export {
   parseCertificate,
   parsePrivateKey,
+  privateKeyReading,
   pemCertificates,
   parseCertificateRevocationList,
   crlChecking,
@@ -113,6 +115,8 @@ export { DEFAULT_LIMITS } from "./handshake/config.js";
 export { MemorySessionStore, encodeSession, decodeSession, type SessionStore, type ResumableSession } from "./handshake/resumption/session-store.js";
 export type { ExternalPsk, PskModeName } from "./handshake/resumption/external-psk.js";
 export { clientResumption, type ClientResumption } from "./handshake/client/resumption.js";
+export { credentialHooks, type CredentialHooks } from "./handshake/credential-hooks.js";
+export { postHandshakeAuthentication, type PostHandshakeAuthModule } from "./handshake/post-handshake-auth.js";
 export type { Transport } from "./transport/transport.js";
 export { webStreamsTransport, webSocketTransport, memoryTransportPair } from "./transport/transport.js";
 export type { WebStreamsPair, WebSocketLike, MemoryTransportOptions } from "./transport/transport.js";

@@ -6,8 +6,10 @@
  * synchronous classes keep the pure provider: they cannot wait for WebCrypto. In Node, the
  * package's Node entry (node/entry.ts) makes the same functions default to the native provider.
  * Every connection made through this entry also gets CRL checking (`crlChecking`), name-constraint
- * checking (`nameConstraintChecking`) and client resumption (`clientResumption`: tickets, external
- * PSKs, 0-RTT), which `mutls/core` leaves out unless a config names them.
+ * checking (`nameConstraintChecking`), client resumption (`clientResumption`: tickets, external
+ * PSKs, 0-RTT), PEM/DER private-key reading (`privateKeyReading`), the credential hooks
+ * (`credentialHooks`) and post-handshake authentication (`postHandshakeAuthentication`), which
+ * `mutls/core` leaves out unless a config names them.
  *
  * The default is chosen here, at the entry point, and not in the engine, so that the core entry
  * (`mutls/core`, core.ts) imports no provider at all and a bundle carries only the algorithms the
@@ -21,7 +23,10 @@ import { webCryptoProvider } from "./crypto/webcrypto/provider.js";
 import { runtimeSubtle } from "./crypto/webcrypto/subtle.js";
 import { type CrlChecking, crlChecking } from "./x509/crl.js";
 import { type NameConstraintChecking, nameConstraintChecking } from "./x509/name-constraint-checks.js";
+import { type PrivateKeyReading, privateKeyReading } from "./x509/private-key.js";
 import { type ClientResumption, clientResumption } from "./handshake/client/resumption.js";
+import { type CredentialHooks, credentialHooks } from "./handshake/credential-hooks.js";
+import { type PostHandshakeAuthModule, postHandshakeAuthentication } from "./handshake/post-handshake-auth.js";
 import type { ClientConfig, ServerConfig } from "./handshake/config.js";
 import { type MtlsRequestInit, mtlsFetch as engineMtlsFetch } from "./http/fetch.js";
 import type { ResponseLike, RequestLike } from "./http/fetch-types.js";
@@ -56,15 +61,24 @@ type Defaulted = {
   readonly crlChecking?: CrlChecking;
   readonly clientResumption?: ClientResumption;
   readonly nameConstraintChecking?: NameConstraintChecking;
+  readonly privateKeyReading?: PrivateKeyReading;
+  readonly credentialHooks?: CredentialHooks;
+  readonly postHandshakeAuthentication?: PostHandshakeAuthModule;
 };
 
 /** Whether `config` already names everything the entry would default. */
 const complete = (config: Defaulted | undefined): boolean =>
-  config?.provider !== undefined && config.crlChecking !== undefined && config.clientResumption !== undefined && config.nameConstraintChecking !== undefined;
+  config?.provider !== undefined &&
+  config.crlChecking !== undefined &&
+  config.clientResumption !== undefined &&
+  config.nameConstraintChecking !== undefined &&
+  config.privateKeyReading !== undefined &&
+  config.credentialHooks !== undefined &&
+  config.postHandshakeAuthentication !== undefined;
 
 /**
- * `config` itself when it names a provider and CRL checking, else a copy of it with what it lacks:
- * `provider` (the pure provider by default) and `crlChecking`.
+ * `config` itself when it names a provider and every optional module, else a copy of it with what
+ * it lacks: `provider` (the pure provider by default) and the modules.
  */
 export function withDefaultProvider<C extends Defaulted>(config: C, provider: CryptoProvider = pureProvider): C {
   return complete(config)
@@ -76,6 +90,9 @@ export function withDefaultProvider<C extends Defaulted>(config: C, provider: Cr
         // A server config carries it too, unused: the entry cannot tell the two apart, and it costs nothing.
         clientResumption: c.clientResumption ?? clientResumption,
         nameConstraintChecking: c.nameConstraintChecking ?? nameConstraintChecking,
+        privateKeyReading: c.privateKeyReading ?? privateKeyReading,
+        credentialHooks: c.credentialHooks ?? credentialHooks,
+        postHandshakeAuthentication: c.postHandshakeAuthentication ?? postHandshakeAuthentication,
       }));
 }
 

@@ -14,6 +14,7 @@ import { withDefaultProvider } from "../src/default-provider.js";
 import { verificationBudget, verifyPeerCertificates, verifyPeerCertificatesAsync } from "../src/handshake/peer-verification.js";
 import { mutualCredentials } from "./helpers/fixtures.js";
 import { pump, serverConfig } from "./helpers/pair.js";
+import { pumpMemory } from "./helpers/pump.js";
 
 /** The source files (and packages) that end up with bytes in a browser bundle of `entry`, with those bytes. */
 async function bundledInputs(entry: string): Promise<Map<string, number>> {
@@ -36,8 +37,9 @@ async function bundledInputs(entry: string): Promise<Map<string, number>> {
 
 /**
  * What a client of ECDSA P-256, X25519 (x25519Compact: no Edwards code), AES-128-GCM and SHA-256
- * must not carry, nor CRL checking, name-constraint checking or client resumption (tickets,
- * external PSKs, 0-RTT), which it does not configure. (rsa.ts and
+ * must not carry, nor CRL checking, name-constraint checking, client resumption (tickets,
+ * external PSKs, 0-RTT), PEM/DER private-key reading, the credential hooks or post-handshake
+ * authentication, which it does not configure. (rsa.ts and
  * hybrid-key-share.ts still give it a few constants, the RSA size limits and the hybrid group's
  * name, under 200 bytes minified: their code is what must be gone.)
  */
@@ -55,6 +57,9 @@ const NOT_COMPOSED = [
   "src/handshake/resumption/psk.ts",
   "src/handshake/resumption/external-psk.ts",
   "src/x509/name-constraint-checks.ts",
+  "src/x509/private-key.ts",
+  "src/handshake/credential-hooks.ts",
+  "src/handshake/post-handshake-auth.ts",
 ];
 const CONSTANTS_ONLY = ["src/crypto/rsa.ts", "src/crypto/hybrid-key-share.ts"];
 
@@ -88,7 +93,8 @@ describe("mutls/core", () => {
       serverName: "localhost",
       trustAnchors: creds.ca,
       certificateChain: creds.clientCert,
-      privateKey: creds.clientKey,
+      // As a device keeps it (bench/bundle/minimal-client.ts): the scalar, no PEM to read.
+      privateKey: core.parsePrivateKey(creds.clientKey),
       cipherSuites: ["TLS_AES_128_GCM_SHA256"],
       groups: ["x25519"],
       signatureSchemes: ["ecdsa_secp256r1_sha256"],
@@ -189,6 +195,7 @@ describe("mutls/core", () => {
         trustAnchors: creds.ca,
         certificateChain: creds.clientCert,
         privateKey: creds.clientKey,
+        privateKeyReading: core.privateKeyReading,
         cipherSuites: ["TLS_AES_128_GCM_SHA256"],
         groups: ["x25519"],
         signatureSchemes: ["ecdsa_secp256r1_sha256"],
@@ -202,6 +209,169 @@ describe("mutls/core", () => {
     };
     expect(connect().handshake?.resumed).toBe(false);
     expect(connect().handshake?.resumed).toBe(true);
+  });
+
+  it("private-key reading is a module in the core: a PEM or DER key without `privateKeyReading` is a UsageError, a parsed key needs none", () => {
+    const creds = mutualCredentials("p256");
+    const provider = core.createProvider({ hashes: [core.sha256], aeads: [core.aes128gcm], keyShares: [core.x25519], signatures: [core.ecdsaP256] });
+    const base = {
+      provider,
+      serverName: "localhost",
+      trustAnchors: creds.ca,
+      groups: ["x25519"],
+      signatureSchemes: ["ecdsa_secp256r1_sha256"],
+      cipherSuites: ["TLS_AES_128_GCM_SHA256"],
+    } as const;
+    const der = core.pemCertificates(creds.clientKey.replace(/PRIVATE KEY/g, "CERTIFICATE"))[0];
+    const asks = [
+      { certificateChain: creds.clientCert, privateKey: creds.clientKey },
+      { certificateChain: creds.clientCert, privateKey: der },
+      { certificates: [{ certificateChain: creds.clientCert, privateKey: creds.clientKey }] },
+    ];
+    for (const [i, ask] of asks.entries()) {
+      expect(() => new core.ClientConnection({ ...base, ...ask }), `#${i}`).toThrow(core.UsageError);
+      expect(() => new core.ClientConnection({ ...base, ...ask }), `#${i}`).toThrow("pass privateKeyReading");
+      expect(() => new core.ClientConnection({ ...base, ...ask, privateKeyReading: core.privateKeyReading }), `#${i}`).not.toThrow();
+      // The `mutls` entry supplies the module, whether or not the config names its own provider.
+      expect(() => new MutlsClientConnection({ ...base, ...ask }), `#${i}`).not.toThrow();
+    }
+    // The module is what reads keys: a corrupt one fails in its parser, and a key of another certificate is refused.
+    expect(
+      () =>
+        new core.ClientConnection({
+          ...base,
+          certificateChain: creds.clientCert,
+          privateKey: Uint8Array.of(0x30, 0x00),
+          privateKeyReading: core.privateKeyReading,
+        }),
+    ).toThrow(core.TLSError);
+    expect(
+      () => new core.ClientConnection({ ...base, certificateChain: creds.clientCert, privateKey: creds.serverKey, privateKeyReading: core.privateKeyReading }),
+    ).toThrow("privateKey does not match");
+    // A parsed key is checked against its certificate without the module.
+    expect(() => new core.ClientConnection({ ...base, certificateChain: creds.clientCert, privateKey: core.parsePrivateKey(creds.serverKey) })).toThrow(
+      "privateKey does not match",
+    );
+    expect(() => new core.ClientConnection({ ...base, certificateChain: creds.clientCert, privateKey: core.parsePrivateKey(creds.clientKey) })).not.toThrow();
+    // The server's configuration follows the same rule.
+    const server = { provider, certificateChain: creds.serverCert, privateKey: creds.serverKey };
+    expect(() => new core.ServerConnection(server)).toThrow("pass privateKeyReading");
+    expect(() => new core.ServerConnection({ ...server, privateKeyReading: core.privateKeyReading })).not.toThrow();
+  });
+
+  describe("the credential hooks are a module in the core", () => {
+    const creds = mutualCredentials("p256");
+    const provider = core.createProvider({ hashes: [core.sha256], aeads: [core.aes128gcm], keyShares: [core.x25519], signatures: [core.ecdsaP256] });
+    const clientBase = {
+      provider,
+      serverName: "localhost",
+      trustAnchors: creds.ca,
+      groups: ["x25519"],
+      signatureSchemes: ["ecdsa_secp256r1_sha256"],
+      cipherSuites: ["TLS_AES_128_GCM_SHA256"],
+    } as const;
+    const clientPair = { certificateChain: creds.clientCert, privateKey: core.parsePrivateKey(creds.clientKey) };
+
+    it("a hook without `credentialHooks` is a UsageError, on either side", () => {
+      const client = { ...clientBase, selectClientCertificate: () => clientPair };
+      expect(() => new core.ClientConnection(client)).toThrow(core.UsageError);
+      expect(() => new core.ClientConnection(client)).toThrow("selectClientCertificate needs the credential hooks module: pass credentialHooks");
+      expect(() => new core.ClientConnection({ ...client, credentialHooks: core.credentialHooks })).not.toThrow();
+      expect(() => new MutlsClientConnection(client)).not.toThrow();
+      const server = {
+        provider,
+        selectCertificate: () => null,
+        privateKeyReading: core.privateKeyReading,
+        certificateChain: creds.serverCert,
+        privateKey: creds.serverKey,
+      };
+      expect(() => new core.ServerConnection(server)).toThrow("selectCertificate needs the credential hooks module: pass credentialHooks");
+      expect(() => new core.ServerConnection({ ...server, credentialHooks: core.credentialHooks })).not.toThrow();
+      expect(() => new ServerConnection(server)).not.toThrow();
+    });
+
+    it("with the module, a core client's hook answers the server's CertificateRequest", () => {
+      let asked: core.CertificateRequestInfo | null = null;
+      const client = new core.ClientConnection({
+        ...clientBase,
+        credentialHooks: core.credentialHooks,
+        selectClientCertificate: (request) => {
+          asked = request;
+          return clientPair;
+        },
+      });
+      const server = new ServerConnection(serverConfig(creds));
+      pump({ client, server });
+      expect(client.error?.message ?? null).toBeNull();
+      expect(asked).not.toBeNull();
+      expect(server.handshake?.peerIdentity?.uris).toEqual(core.parseCertificate(core.pemCertificates(creds.clientCert)[0]).subjectAltName?.uri);
+    });
+
+    it("a hook's PEM key needs `privateKeyReading` too: without it the handshake fails with internal_error naming the module", () => {
+      const client = new core.ClientConnection({
+        ...clientBase,
+        credentialHooks: core.credentialHooks,
+        selectClientCertificate: () => ({ certificateChain: creds.clientCert, privateKey: creds.clientKey }),
+      });
+      const server = new ServerConnection(serverConfig(creds));
+      expect(() => pump({ client, server })).toThrow(core.TLSError);
+      expect(client.error?.alert).toBe(core.AlertDescription.internal_error);
+      expect(client.error?.message).toContain("pass privateKeyReading");
+    });
+  });
+
+  describe("post-handshake authentication is a module in the core", () => {
+    const creds = mutualCredentials("p256");
+    const provider = core.createProvider({ hashes: [core.sha256], aeads: [core.aes128gcm], keyShares: [core.x25519], signatures: [core.ecdsaP256] });
+    const clientBase = {
+      provider,
+      serverName: "localhost",
+      trustAnchors: creds.ca,
+      certificateChain: creds.clientCert,
+      privateKey: core.parsePrivateKey(creds.clientKey),
+      groups: ["x25519"],
+      signatureSchemes: ["ecdsa_secp256r1_sha256"],
+      cipherSuites: ["TLS_AES_128_GCM_SHA256"],
+    } as const;
+    const serverBase = { ...serverConfig(creds), provider, clientAuth: "none", privateKey: core.parsePrivateKey(creds.serverKey) } as const;
+    const clientUris = core.parseCertificate(core.pemCertificates(creds.clientCert)[0]).subjectAltName?.uri;
+
+    it("a client's postHandshakeAuth without `postHandshakeAuthentication` is a UsageError", () => {
+      const client = { ...clientBase, postHandshakeAuth: true };
+      expect(() => new core.ClientConnection(client)).toThrow(core.UsageError);
+      expect(() => new core.ClientConnection(client)).toThrow(
+        "postHandshakeAuth needs the post-handshake authentication module: pass postHandshakeAuthentication",
+      );
+      expect(() => new core.ClientConnection({ ...client, postHandshakeAuthentication: core.postHandshakeAuthentication })).not.toThrow();
+      expect(() => new MutlsClientConnection(client)).not.toThrow();
+      // Not offering it needs no module.
+      expect(() => new core.ClientConnection(clientBase)).not.toThrow();
+    });
+
+    it("with the module, a core client answers a core server's request after the handshake; without it the server's call is a UsageError", async () => {
+      const client = new core.ClientConnection({ ...clientBase, postHandshakeAuth: true, postHandshakeAuthentication: core.postHandshakeAuthentication });
+      const server = new core.ServerConnection(serverBase);
+      expect((await pumpMemory(client, server)).errors).toEqual([]);
+      expect(server.peerOffersPostHandshakeAuth).toBe(true);
+      expect(() => server.requestClientCertificate()).toThrow(core.UsageError);
+      expect(() => server.requestClientCertificate()).toThrow("pass postHandshakeAuthentication");
+
+      const client2 = new core.ClientConnection({ ...clientBase, postHandshakeAuth: true, postHandshakeAuthentication: core.postHandshakeAuthentication });
+      const server2 = new core.ServerConnection({ ...serverBase, postHandshakeAuthentication: core.postHandshakeAuthentication });
+      expect((await pumpMemory(client2, server2)).errors).toEqual([]);
+      expect(server2.handshake?.peerIdentity).toBeNull();
+      const identity = server2.requestClientCertificate();
+      expect((await pumpMemory(client2, server2)).errors).toEqual([]);
+      expect((await identity)?.uris).toEqual(clientUris);
+    });
+
+    it("a core client that did not offer it refuses a post-handshake CertificateRequest with unexpected_message (§4.6.2), as through `mutls`", async () => {
+      const client = new core.ClientConnection(clientBase);
+      const server = new core.ServerConnection({ ...serverBase, postHandshakeAuthentication: core.postHandshakeAuthentication });
+      expect((await pumpMemory(client, server)).errors).toEqual([]);
+      expect(server.peerOffersPostHandshakeAuth).toBe(false);
+      expect(() => server.requestClientCertificate()).toThrow(/did not offer post_handshake_auth/);
+    });
   });
 
   describe("name constraints are a module in the core: without `nameConstraintChecking` a constrained path is refused, with it judged", () => {

@@ -5,8 +5,9 @@
  * The memory it saves is measured by the bench (bench/first-handshake.ts), never asserted here.
  */
 import { describe, expect, it } from "vitest";
-import { UsageError, pureProvider } from "../src/index.js";
+import { UsageError } from "../src/index.js";
 import { resolveConfig } from "../src/handshake/config.js";
+import { withDefaultProvider } from "../src/default-provider.js";
 import { BufferPool, LOW_MEMORY_FREE_BYTES, recordBuffers } from "../src/record/buffer-pool.js";
 import { mutualCredentials } from "./helpers/fixtures.js";
 import { type Pair, clientConfig, establishedPair, pump, serverConfig } from "./helpers/pair.js";
@@ -42,9 +43,9 @@ describe("memoryProfile: low", () => {
   }
 
   it("prepares no trust-anchor tables and caches no parsed peer certificate", () => {
-    // resolveConfig is the engine's: the default provider is the entry point's, so name it here.
-    const lowConfig = resolveConfig({ ...serverConfig(creds, { server: low }), provider: pureProvider });
-    const defaultConfig = resolveConfig({ ...serverConfig(creds), provider: pureProvider });
+    // resolveConfig is the engine's: the default provider and modules are the entry point's, so take them from it.
+    const lowConfig = resolveConfig(withDefaultProvider(serverConfig(creds, { server: low })));
+    const defaultConfig = resolveConfig(withDefaultProvider(serverConfig(creds)));
     expect(lowConfig.preparedTrustAnchors.map((a) => a.verifier)).toEqual([null]);
     // The bench's anchor is a P-256 CA: under the pure provider it gets a precomputed verifier by default.
     expect(defaultConfig.preparedTrustAnchors[0].verifier).not.toBeNull();

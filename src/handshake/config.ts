@@ -9,6 +9,7 @@ import {
   type CertificateRevocationList,
   type CrlChecking,
   type NameConstraintChecking,
+  type PrivateKeyReading,
   MIN_RSA_BITS,
   type TrustAnchor,
   parseCertificate,
@@ -16,6 +17,8 @@ import {
 } from "../x509/index.js";
 import { CIPHER_SUITES, type CipherSuite, DEFAULT_GROUPS, GROUPS, SIGNATURE_SCHEMES, type SignatureScheme } from "./codec/constants.js";
 import { type Credentials, loadCertificateChoices, loadCertificates } from "./config/credentials.js";
+import type { CredentialHooks } from "./credential-hooks.js";
+import type { PostHandshakeAuthModule } from "./post-handshake-auth.js";
 import { DEFAULT_LIMITS, type Limits, resolveLimits } from "./config/limits.js";
 import { type TestHooks, testHooksOf } from "./config/test-hooks.js";
 import { decodeSpkiPin, loadCrls } from "./config/trust.js";
@@ -74,6 +77,12 @@ export interface ResolvedConfig {
   readonly crlChecking: CrlChecking | null;
   /** config.nameConstraintChecking; null when the entry point supplied none (then paths with name constraints are refused). */
   readonly nameConstraintChecking: NameConstraintChecking | null;
+  /** config.privateKeyReading; null when the entry point supplied none (then keys are given parsed, or as signers). */
+  readonly privateKeyReading: PrivateKeyReading | null;
+  /** config.credentialHooks; never null when selectCertificate or selectClientCertificate is set. */
+  readonly credentialHooks: CredentialHooks | null;
+  /** config.postHandshakeAuthentication; null when the entry point supplied none (then a client offers no post_handshake_auth). */
+  readonly postHandshakeAuthentication: PostHandshakeAuthModule | null;
   readonly spkiPins: readonly Uint8Array[];
   readonly certificateProfile: CertificateProfile;
   readonly minRsaModulusBits: number;
@@ -152,6 +161,9 @@ function resolveConfigNow(config: CommonConfig): ResolvedConfig {
     crls: loadCrls(config.crls, config.crlChecking ?? null),
     crlChecking: config.crlChecking ?? null,
     nameConstraintChecking: config.nameConstraintChecking ?? null,
+    privateKeyReading: config.privateKeyReading ?? null,
+    credentialHooks: checkCredentialHooks(config),
+    postHandshakeAuthentication: config.postHandshakeAuthentication ?? null,
     spkiPins: (config.spkiPins ?? []).map(decodeSpkiPin),
     certificateProfile: config.certificateProfile ?? "rfc5280",
     minRsaModulusBits: checkMinRsaModulusBits(config.minRsaModulusBits),
@@ -172,6 +184,16 @@ function resolveConfigNow(config: CommonConfig): ResolvedConfig {
     memoryProfile,
     testHooks: testHooksOf(config),
   };
+}
+
+/** The credential hooks' module, required with either hook (a `mutls/core` configuration may leave both out). */
+function checkCredentialHooks(config: CommonConfig): CredentialHooks | null {
+  const hooks = config.credentialHooks ?? null;
+  const hook = (config as ServerConfig).selectCertificate !== undefined ? "selectCertificate" : (config as ClientConfig).selectClientCertificate !== undefined ? "selectClientCertificate" : null;
+  if (hook !== null && hooks === null) {
+    throw new UsageError(`${hook} needs the credential hooks module: pass credentialHooks (import { credentialHooks } from "mutls/core")`);
+  }
+  return hooks;
 }
 
 /** The client's hook decides alone which certificate answers a request: configured ones beside it would never be used. */

@@ -5,14 +5,17 @@
  * how its answer becomes the Credentials the handshake signs with. A hook may answer with a
  * Promise; the caller then returns that Promise as its step's pending work, and the connection
  * holds input until it settles, as it does for an asynchronous signer.
+ *
+ * The engine reaches this file only through the `credentialHooks` module (config.credentialHooks),
+ * which the `mutls` entry supplies; a `mutls/core` configuration without hooks does not carry it.
  */
 import { AlertDescription, TLSError, fail } from "../bytes/index.js";
 import type { CryptoProvider } from "../crypto/provider.js";
-import { distinguishedNameText } from "../x509/index.js";
+import { type PrivateKeyReading, distinguishedNameText } from "../x509/index.js";
 import { type SignatureSchemeName, signatureSchemeByCode, signatureSchemeByName } from "./codec/constants.js";
 import { type Credentials, loadCredentials } from "./config/credentials.js";
 import type { CertificateKeyPair, CertificateRequestInfo, ClientHelloInfo } from "./config/types.js";
-import { type ClientCertificateChoice, selectClientCertificate } from "./certificate-selection.js";
+import type { ClientCertificateChoice } from "./certificate-selection.js";
 import type { CertificateRequestExtensions, ClientHelloExtensions } from "./codec/received-messages.js";
 
 /** A hook's answer, now or later. */
@@ -24,12 +27,12 @@ type Answer = CertificateKeyPair | null | Promise<CertificateKeyPair | null>;
  */
 const loadedPairs = new WeakMap<CertificateKeyPair, { readonly provider: CryptoProvider; readonly credentials: Credentials }>();
 
-function credentialsOfPair(hook: string, pair: CertificateKeyPair, provider: CryptoProvider): Credentials {
+function credentialsOfPair(hook: string, pair: CertificateKeyPair, provider: CryptoProvider, reading: PrivateKeyReading | null): Credentials {
   const loaded = loadedPairs.get(pair);
   if (loaded !== undefined && loaded.provider === provider) return loaded.credentials;
   let credentials: Credentials | null;
   try {
-    credentials = loadCredentials(pair, provider);
+    credentials = loadCredentials(pair, provider, reading);
   } catch (e) {
     throw hookFailed(hook, e, "returned an unusable certificate");
   }
@@ -79,6 +82,7 @@ export function selectServerCredentials(
   serverName: string | null,
   configured: Credentials | null,
   provider: CryptoProvider,
+  reading: PrivateKeyReading | null,
 ): Credentials | Promise<Credentials> {
   const hello: ClientHelloInfo = {
     serverName,
@@ -86,7 +90,7 @@ export function selectServerCredentials(
     alpnProtocols: helloExtensions.alpnProtocols ?? [],
   };
   return ask("selectCertificate", hook, hello, (pair) => {
-    if (pair !== null) return credentialsOfPair("selectCertificate", pair, provider);
+    if (pair !== null) return credentialsOfPair("selectCertificate", pair, provider, reading);
     if (configured !== null) return configured;
     const forName = serverName === null ? "a client that sent no server name" : `"${serverName}"`;
     return fail("handshake_failure", `selectCertificate has no certificate for ${forName}, and no certificateChain is configured`, "credential_unavailable");
@@ -94,19 +98,18 @@ export function selectServerCredentials(
 }
 
 /**
- * Client, RFC 8446 §4.4.2.3: the chain that answers a CertificateRequest. Without a hook, the
- * first configured chain that fits it (certificate-selection.ts); with one, the chain it returns,
- * which must sign with one of the request's signature_algorithms (else handshake_failure, as Go
- * does), or none when it returns null.
+ * Client, RFC 8446 §4.4.2.3: the chain that answers a CertificateRequest, as
+ * ClientConfig.selectClientCertificate returns it: it must sign with one of the request's
+ * signature_algorithms (else handshake_failure, as Go does); none when it returns null. Without a
+ * hook, the client takes the first configured chain that fits (certificate-selection.ts).
  */
 export function selectClientCredentials(
-  hook: ((request: CertificateRequestInfo) => Answer) | null,
-  configured: readonly Credentials[],
+  hook: (request: CertificateRequestInfo) => Answer,
   requestExtensions: CertificateRequestExtensions,
   serverName: string | null,
   provider: CryptoProvider,
+  reading: PrivateKeyReading | null,
 ): ClientCertificateChoice | Promise<ClientCertificateChoice> {
-  if (hook === null) return selectClientCertificate(configured, requestExtensions);
   const certificateAuthorities = requestExtensions.certificateAuthorities ?? [];
   const signatureSchemes = schemeNames(requestExtensions.signatureAlgorithms);
   const request: CertificateRequestInfo = {
@@ -117,7 +120,7 @@ export function selectClientCredentials(
   };
   return ask("selectClientCertificate", hook, request, (pair): ClientCertificateChoice => {
     if (pair === null) return { credentials: null, reason: "no client certificate was sent: selectClientCertificate chose none" };
-    const credentials = credentialsOfPair("selectClientCertificate", pair, provider);
+    const credentials = credentialsOfPair("selectClientCertificate", pair, provider, reading);
     const scheme = credentials.signer.schemes.map((name) => signatureSchemeByName(name)).find((s) => !s.certificateOnly && signatureSchemes.includes(s.name));
     if (scheme === undefined) {
       fail(
@@ -128,3 +131,15 @@ export function selectClientCredentials(
     return { credentials, scheme };
   });
 }
+
+/**
+ * The credential hooks as a module for the engine's `credentialHooks` option: what turns the
+ * answers of `selectCertificate` (server) and `selectClientCertificate` (client) into credentials.
+ */
+export interface CredentialHooks {
+  readonly selectServer: typeof selectServerCredentials;
+  readonly selectClient: typeof selectClientCredentials;
+}
+
+/** The module the `mutls` entry supplies; `mutls/core` users pass it with either hook. */
+export const credentialHooks: CredentialHooks = { selectServer: selectServerCredentials, selectClient: selectClientCredentials };

@@ -162,3 +162,20 @@ export function answerCertificateRequest(
   );
   return flight ? flight.then(finish) : finish();
 }
+
+/**
+ * Post-handshake authentication (RFC 8446 §4.6.2) as a module for the engine's
+ * `postHandshakeAuthentication` option: the client's answer to a CertificateRequest after the
+ * handshake, and the server's request. The `mutls` entry supplies it to every configuration;
+ * a `mutls/core` client passes it with `postHandshakeAuth: true`, a server to call
+ * `requestClientCertificate()`.
+ */
+export interface PostHandshakeAuthModule {
+  readonly answer: typeof answerCertificateRequest;
+  readonly request: typeof ServerCertificateRequest.send;
+}
+
+export const postHandshakeAuthentication: PostHandshakeAuthModule = {
+  answer: answerCertificateRequest,
+  request: (config, kdf, handshake, sendHandshake) => ServerCertificateRequest.send(config, kdf, handshake, sendHandshake),
+};

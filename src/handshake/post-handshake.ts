@@ -1,4 +1,3 @@
-import { toHex } from "../bytes/index.js";
 import type { CipherSuite } from "./codec/constants.js";
 import { HandshakeType } from "./codec/constants.js";
 import type { ResolvedConfig } from "./config.js";
@@ -6,7 +5,8 @@ import { exportKeyingMaterial } from "./exporter.js";
 import type { HandshakeIO, Step } from "./handshake-io.js";
 import type { SuiteKdf } from "./key-schedule.js";
 import type { HashContext } from "../crypto/provider.js";
-import { type PostHandshakeAuthentication, ServerCertificateRequest, answerCertificateRequest } from "./post-handshake-auth.js";
+import { UsageError, toHex } from "../bytes/index.js";
+import type { PostHandshakeAuthentication, ServerCertificateRequest } from "./post-handshake-auth.js";
 import { type HandshakeMessage, decodeKeyUpdate, encodeKeyUpdate } from "./codec/messages.js";
 import { readNewSessionTicket } from "./codec/received-messages.js";
 
@@ -70,7 +70,8 @@ export class PostHandshake {
     };
     this.writeSecret = init.writeSecret;
     this.readSecret = init.readSecret;
-    this.answerableRequests = init.role === "client" && pha?.offered ? pha.transcript : null;
+    // The client offers post_handshake_auth only with the module (client/options.ts).
+    this.answerableRequests = init.role === "client" && pha?.offered && init.config.postHandshakeAuthentication !== null ? pha.transcript : null;
     // §4.6.2: a client that did not offer post_handshake_auth gets unexpected_message for a CertificateRequest.
     const expects = init.role === "server" ? SERVER_EXPECTS : this.answerableRequests !== null ? CLIENT_EXPECTS_WITH_AUTH : CLIENT_EXPECTS;
     this.baseStep = { name: "Connected", expects, handle: (m) => this.processPostHandshake(m) };
@@ -99,7 +100,13 @@ export class PostHandshake {
     if (this.init.role !== "server") throw new Error("only a server requests a client certificate");
     if (!pha?.offered) throw new Error("the client did not offer post_handshake_auth, so it cannot be asked for a certificate after the handshake");
     if (this.certificateRequest) throw new Error("a post-handshake certificate request is already waiting for the client's answer");
-    this.certificateRequest = ServerCertificateRequest.send(this.init.config, this.init.kdf, pha, (m) => this.init.io.sendHandshake(m));
+    const auth = this.init.config.postHandshakeAuthentication;
+    if (auth === null) {
+      throw new UsageError(
+        'requestClientCertificate() needs the post-handshake authentication module: pass postHandshakeAuthentication (import { postHandshakeAuthentication } from "mutls/core") in the server config',
+      );
+    }
+    this.certificateRequest = auth.request(this.init.config, this.init.kdf, pha, (m) => this.init.io.sendHandshake(m));
   }
 
   get suite(): CipherSuite {
@@ -108,8 +115,9 @@ export class PostHandshake {
 
   private processPostHandshake(m: HandshakeMessage): void | Promise<void> {
     const transcript = this.answerableRequests;
-    if (m.type === HandshakeType.certificate_request && transcript !== null) {
-      return answerCertificateRequest(
+    const auth = this.init.config.postHandshakeAuthentication;
+    if (m.type === HandshakeType.certificate_request && transcript !== null && auth !== null) {
+      return auth.answer(
         this.init.config,
         this.init.kdf,
         transcript,

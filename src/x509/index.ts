@@ -5,7 +5,8 @@ export { distinguishedNameKeyOf, distinguishedNameText, sameName, type Distingui
 export type { AuthorityKeyIdentifier, BasicConstraints, KeyUsage, SubjectAltName } from "./extensions.js";
 export type { NameConstraints } from "./name-constraints.js";
 export { nameConstraintChecking, type NameConstraintChecking } from "./name-constraint-checks.js";
-export { readPrivateKey, privateKeyFitsCertificate } from "./private-key.js";
+export { readPrivateKey, privateKeyReading, type PrivateKeyReading } from "./private-key.js";
+export { privateKeyFitsCertificate } from "./key-fit.js";
 export { parsePrivateKey, publicKeyOf, privateKeyMatchesCertificate } from "./public-key.js";
 export { verifyChainWithAsync } from "./async-verify.js";
 export { verifyCertificateChain, verifyChainWith, identityOf, type VerifiedChain, type PeerIdentity, type VerifyOptions } from "./verify.js";

@@ -6,20 +6,21 @@
  *
  * Nothing here computes on a curve, so the engine (handshake/config) reads keys without pulling
  * every curve into a bundle: `readPrivateKey` checks an EC scalar's range against the group order
- * and keeps an embedded public key aside, and `privateKeyFitsCertificate` checks the key against
- * its certificate with the connection's provider. `parsePrivateKey` (public-key.ts) is the
- * stand-alone reading, which also derives the public point and checks the embedded one.
+ * and keeps an embedded public key aside, and `privateKeyFitsCertificate` (key-fit.ts) checks the
+ * key against its certificate with the connection's provider. `parsePrivateKey` (public-key.ts) is
+ * the stand-alone reading, which also derives the public point and checks the embedded one.
+ *
+ * The engine reaches this file only through the `privateKeyReading` module (config.privateKeyReading),
+ * so a `mutls/core` bundle whose keys are given parsed (or as a signer) does not carry it.
  */
-import { bytesEqual, bytesToAscii, fail } from "../bytes/index.js";
-import { providerAlgorithms } from "../crypto/compose.js";
-import type { CryptoProvider, PrivateKey, PublicKey, SignatureAlgorithm } from "../crypto/provider.js";
-import { signatureKeyType } from "../crypto/signature.js";
+import { bytesToAscii, fail } from "../bytes/index.js";
+import type { PrivateKey } from "../crypto/provider.js";
 import { parseAlgorithmIdentifier } from "./algorithms.js";
-import type { Certificate } from "./certificate.js";
 import { Tag, expectChildren, expectSequence, isContext, isUniversal, malformed, parseDer, type DerContext, type DerNode } from "./der.js";
 import { readBigInt, readOctetAlignedBits, readOctetString, readOid, readSmallInt } from "./der-values.js";
 import { OID } from "./oids.js";
 import { decodePem } from "./pem.js";
+import { setEmbeddedPublicPoint } from "./key-fit.js";
 
 const ENCRYPTED = "encrypted private keys are not supported; decrypt it first with openssl pkey";
 const KEY_LABELS = ["PRIVATE KEY", "EC PRIVATE KEY", "RSA PRIVATE KEY", "ENCRYPTED PRIVATE KEY"];
@@ -32,13 +33,6 @@ const ORDER: Record<Curve, bigint> = {
   "P-256": 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
   "P-384": 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
 };
-
-/** An EC key's public point as written inside it (RFC 5915 §3 publicKey), not yet checked. */
-const embeddedPublicPoints = new WeakMap<PrivateKey, Uint8Array>();
-
-export function embeddedPublicPoint(key: PrivateKey): Uint8Array | null {
-  return embeddedPublicPoints.get(key) ?? null;
-}
 
 function curveFromOid(oid: string): Curve {
   if (oid === OID.prime256v1) return "P-256";
@@ -77,7 +71,7 @@ function parseEcPrivateKey(der: Uint8Array, outerCurve: Curve | null): PrivateKe
     fail("internal_error", `EC private key is not a valid ${curve} scalar (zero or not below the group order)`);
   }
   const key: PrivateKey = { kind: "ec", curve, d };
-  if (embeddedPublic !== null) embeddedPublicPoints.set(key, embeddedPublic);
+  if (embeddedPublic !== null) setEmbeddedPublicPoint(key, embeddedPublic);
   return key;
 }
 
@@ -163,38 +157,13 @@ export function readPrivateKey(input: string | Uint8Array): PrivateKey {
   return parsePemKey(bytesToAscii(input));
 }
 
-/** The test message of `privateKeyFitsCertificate`'s signature. */
-const PROBE = /* @__PURE__ */ new Uint8Array([0x6d, 0x75, 0x74, 0x6c, 0x73]);
+/** Reading PEM/DER private keys, as a module for the engine's `privateKeyReading` option. */
+export interface PrivateKeyReading {
+  readonly read: (input: string | Uint8Array) => PrivateKey;
+}
 
 /**
- * True when `cert` carries the public key of `key`, judged with `provider`: RSA by modulus and
- * exponent; an EC or Ed25519 key by its public half, derived by the provider's own signature
- * module when it is composed (`createProvider`), else by a test signature the certificate's key
- * must verify (a native provider has no derivation to offer). An EC key's embedded public point
- * must be the certificate's too.
+ * The module the `mutls` entry supplies to every configuration; `mutls/core` users pass it when
+ * they give `privateKey` as PEM or DER (a parsed key or a signer needs no reading).
  */
-export function privateKeyFitsCertificate(key: PrivateKey, cert: Certificate, provider: CryptoProvider): boolean {
-  const certKey = cert.publicKey;
-  if (certKey === null || certKey.kind !== key.kind) return false;
-  if (key.kind === "rsa" && certKey.kind === "rsa") return key.n === certKey.n && key.e === certKey.e;
-  if (key.kind === "ec" && certKey.kind === "ec") {
-    if (key.curve !== certKey.curve) return false;
-    const embedded = embeddedPublicPoint(key);
-    if (embedded !== null && !bytesEqual(embedded, certKey.point)) return false;
-  }
-  const module = providerAlgorithms(provider)?.signatures.find((s) => s.keyType === signatureKeyType(key));
-  if (module !== undefined) {
-    let mine: PublicKey;
-    try {
-      mine = module.publicKey(key);
-    } catch {
-      // A key object built by hand with an invalid value: it fits no certificate.
-      return false;
-    }
-    if (mine.kind === "ec" && certKey.kind === "ec") return bytesEqual(mine.point, certKey.point);
-    if (mine.kind === "ed25519" && certKey.kind === "ed25519") return bytesEqual(mine.key, certKey.key);
-    return false;
-  }
-  const algorithm: SignatureAlgorithm = key.kind === "ec" ? { kind: "ecdsa", hash: key.curve === "P-256" ? "SHA-256" : "SHA-384" } : { kind: "ed25519" };
-  return provider.verify(algorithm, certKey, PROBE, provider.sign(algorithm, key, PROBE));
-}
+export const privateKeyReading: PrivateKeyReading = { read: readPrivateKey };

@@ -10,7 +10,8 @@ import type { PrivateKey, PublicKey } from "../crypto/provider.js";
 import { ecdsaP256, ecdsaP384, ed25519, rsa } from "../crypto/signature.js";
 import type { Certificate } from "./certificate.js";
 import { malformed } from "./der.js";
-import { embeddedPublicPoint, readPrivateKey } from "./private-key.js";
+import { embeddedPublicPoint } from "./key-fit.js";
+import { readPrivateKey } from "./private-key.js";
 
 /**
  * Public halves already computed, by private key. Deriving a point is a scalar multiplication,

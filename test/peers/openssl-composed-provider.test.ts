@@ -50,7 +50,14 @@ describe("mutls/core client with a minimal composed provider -> openssl s_server
       ca: pem(CA),
       cert: pem(cert("client-p256")),
       key: pem(key("client-p256")),
-      config: { provider, cipherSuites: ["TLS_AES_128_GCM_SHA256"], groups: ["x25519"], signatureSchemes: ["ecdsa_secp256r1_sha256"] },
+      // The key is PEM: the core reads it with the privateKeyReading module.
+      config: {
+        provider,
+        privateKeyReading: core.privateKeyReading,
+        cipherSuites: ["TLS_AES_128_GCM_SHA256"],
+        groups: ["x25519"],
+        signatureSchemes: ["ecdsa_secp256r1_sha256"],
+      },
     });
     expect(connection.handshake.cipherSuite).toBe("TLS_AES_128_GCM_SHA256");
     expect(connection.handshake.group).toBe("x25519");

@@ -3,8 +3,7 @@
  * when one of the configured chains fits the CertificateRequest.
  */
 import { certificateVerifyContent } from "../signer.js";
-import type { ClientCertificateChoice } from "../certificate-selection.js";
-import { selectClientCredentials } from "../credential-hooks.js";
+import { type ClientCertificateChoice, selectClientCertificate } from "../certificate-selection.js";
 import type { ResolvedConfig } from "../config.js";
 import { encodeCertificate, encodeCertificateVerify } from "../codec/messages.js";
 import type { ReceivedCertificateRequest } from "../codec/received-messages.js";
@@ -28,8 +27,13 @@ export function sendCertificateFlight(
   serverName: string | null,
 ): void | Promise<void> {
   // §4.4.2.3: the chain that fits signature_algorithms and certificate_authorities, chosen from
-  // the configured ones or by selectClientCertificate (possibly later: credential-hooks.ts).
-  const choice = selectClientCredentials(config.selectClientCertificate, config.certificateChoices, request.extensions, serverName, config.provider);
+  // the configured ones or by selectClientCertificate (possibly later: credential-hooks.ts, which
+  // resolveConfig makes sure the configuration carries with the hook).
+  const hook = config.selectClientCertificate;
+  const choice =
+    hook !== null && config.credentialHooks !== null
+      ? config.credentialHooks.selectClient(hook, request.extensions, serverName, config.provider, config.privateKeyReading)
+      : selectClientCertificate(config.certificateChoices, request.extensions);
   if (choice instanceof Promise) return choice.then((settled) => sendCertificateAndVerify(config, request, transcript, sendHandshake, settled));
   return sendCertificateAndVerify(config, request, transcript, sendHandshake, choice);
 }

@@ -56,6 +56,11 @@ export function checkClientOptions(config: ResolvedConfig, clientConfig: ClientC
   const sniName = sniHostName(serverName);
   const middleboxCompat = clientConfig.middleboxCompat ?? true;
   const postHandshakeAuth = clientConfig.postHandshakeAuth ?? false;
+  if (postHandshakeAuth && config.postHandshakeAuthentication === null) {
+    throw new UsageError(
+      'postHandshakeAuth needs the post-handshake authentication module: pass postHandshakeAuthentication (import { postHandshakeAuthentication } from "mutls/core")',
+    );
+  }
   const resumption = clientConfig.clientResumption ?? null;
   const { externalPsk: psk, sessionStore, earlyData, pskKeyExchangeModes } = clientConfig;
   if (resumption === null && (psk !== undefined || sessionStore !== undefined || earlyData !== undefined || pskKeyExchangeModes !== undefined)) {

@@ -1,6 +1,7 @@
 import type { CryptoProvider } from "../../crypto/provider.js";
 import { UsageError } from "../../bytes/index.js";
-import { type Certificate, parseCertificate, pemCertificates, privateKeyFitsCertificate, readPrivateKey } from "../../x509/index.js";
+import type { PrivateKey } from "../../crypto/provider.js";
+import { type Certificate, type PrivateKeyReading, parseCertificate, pemCertificates, privateKeyFitsCertificate } from "../../x509/index.js";
 import { type Signer, signerFromPrivateKey } from "../signer.js";
 import type { CertificateKeyPair, CommonConfig } from "./types.js";
 
@@ -25,8 +26,25 @@ export function loadCertificates(input: string | readonly Uint8Array[]): Uint8Ar
   return typeof input === "string" ? pemCertificates(input) : [...input];
 }
 
-/** One chain and its key (or signer) as Credentials, the key checked against the leaf; null when there is no chain. */
-export function loadCredentials(config: CertificateKeyPair | CommonConfig, provider: CryptoProvider): Credentials | null {
+/**
+ * A configured key as a PrivateKey: read from PEM or DER by the `privateKeyReading` module, which a
+ * `mutls/core` configuration may leave out when it gives its keys parsed (or signers).
+ */
+function privateKeyOf(input: string | Uint8Array | PrivateKey, reading: PrivateKeyReading | null): PrivateKey {
+  if (typeof input !== "string" && !(input instanceof Uint8Array)) return input;
+  if (reading === null) {
+    throw new UsageError(
+      'privateKey is PEM or DER, which needs the key-reading module: pass privateKeyReading (import { privateKeyReading } from "mutls/core"), or give the key parsed ({ kind: "ec", curve, d }) or a signer',
+    );
+  }
+  return reading.read(input);
+}
+
+/**
+ * One chain and its key (or signer) as Credentials, the key checked against the leaf; null when
+ * there is no chain. `reading`: the configuration's `privateKeyReading` module, or null.
+ */
+export function loadCredentials(config: CertificateKeyPair | CommonConfig, provider: CryptoProvider, reading: PrivateKeyReading | null): Credentials | null {
   if (!config.certificateChain) {
     if (config.privateKey || config.signer) throw new UsageError("a private key or signer was given without certificateChain");
     return null;
@@ -36,7 +54,7 @@ export function loadCredentials(config: CertificateKeyPair | CommonConfig, provi
   const leaf = parseCertificate(chain[0]);
   if (config.signer) return { chain, leaf, signer: config.signer, issuerNames: issuerNamesOf(chain, leaf) };
   if (!config.privateKey) throw new UsageError("certificateChain needs privateKey or signer");
-  const key = typeof config.privateKey === "string" || config.privateKey instanceof Uint8Array ? readPrivateKey(config.privateKey) : config.privateKey;
+  const key = privateKeyOf(config.privateKey, reading);
   // With the connection's provider, so that reading a key pulls no curve into a bundle.
   if (!privateKeyFitsCertificate(key, leaf, provider)) {
     throw new UsageError(`privateKey does not match the certificate of ${leaf.subject.text}`);
@@ -47,11 +65,12 @@ export function loadCredentials(config: CertificateKeyPair | CommonConfig, provi
 
 /** Every configured chain and key, in preference order: the single certificateChain/privateKey, or `certificates`. */
 export function loadCertificateChoices(config: CommonConfig & { certificates?: readonly CertificateKeyPair[] }, provider: CryptoProvider): Credentials[] {
-  const single = loadCredentials(config, provider);
+  const reading = config.privateKeyReading ?? null;
+  const single = loadCredentials(config, provider, reading);
   if (config.certificates === undefined) return single === null ? [] : [single];
   if (single !== null) throw new UsageError("give either certificateChain/privateKey or certificates, not both");
   return config.certificates.map((pair, i) => {
-    const credentials = pair.certificateChain ? loadCredentials(pair, provider) : null;
+    const credentials = pair.certificateChain ? loadCredentials(pair, provider, reading) : null;
     if (credentials === null) throw new UsageError(`certificates[${i}] has no certificateChain`);
     return credentials;
   });

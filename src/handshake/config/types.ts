@@ -1,10 +1,12 @@
 import type { CryptoProvider, GroupName, PrivateKey } from "../../crypto/provider.js";
-import type { Certificate, CertificateProfile, CrlChecking, NameConstraintChecking, PeerIdentity } from "../../x509/index.js";
+import type { Certificate, CertificateProfile, CrlChecking, NameConstraintChecking, PeerIdentity, PrivateKeyReading } from "../../x509/index.js";
 import type { CipherSuiteName, SignatureSchemeName } from "../codec/constants.js";
 import type { ExternalPsk, PskModeName } from "../resumption/external-psk.js";
 import type { SessionStore } from "../resumption/session-store.js";
 import type { ClientResumption } from "../client/resumption.js";
 import type { Signer } from "../signer.js";
+import type { CredentialHooks } from "../credential-hooks.js";
+import type { PostHandshakeAuthModule } from "../post-handshake-auth.js";
 import type { Limits } from "./limits.js";
 
 /*
@@ -113,6 +115,27 @@ export interface CommonConfig {
   readonly privateKey?: string | Uint8Array | PrivateKey;
   /** Alternative to `privateKey`: an external, possibly asynchronous, signer. */
   readonly signer?: Signer;
+  /**
+   * The module that reads a `privateKey` given as PEM or DER (`privateKeyReading`), here and in
+   * `certificates` and the credential hooks' answers. The `mutls` entry supplies it; with
+   * `mutls/core`, pass it when a key is PEM or DER, so that a bundle whose keys are given parsed
+   * (`{ kind: "ec", curve: "P-256", d }`) or as a signer does not carry its code. A PEM or DER key
+   * without it is a UsageError.
+   */
+  readonly privateKeyReading?: PrivateKeyReading;
+  /**
+   * The module behind `selectCertificate` (server) and `selectClientCertificate` (client)
+   * (`credentialHooks`). The `mutls` entry supplies it; with `mutls/core`, pass it when you give a
+   * hook, so that a bundle without hooks does not carry their code. A hook without it is a UsageError.
+   */
+  readonly credentialHooks?: CredentialHooks;
+  /**
+   * The module behind post-handshake authentication (RFC 8446 §4.6.2, `postHandshakeAuthentication`):
+   * a client's `postHandshakeAuth`, a server's `requestClientCertificate()`. The `mutls` entry
+   * supplies it; with `mutls/core`, pass it to use either, so that a bundle without them does not
+   * carry its code. `postHandshakeAuth` without it is a UsageError, and so is the server's call.
+   */
+  readonly postHandshakeAuthentication?: PostHandshakeAuthModule;
   /** CAs the peer's certificate must chain to: PEM text (several certificates allowed) or DER. */
   readonly trustAnchors?: string | readonly Uint8Array[];
   /** Replaces path validation; see PeerVerifier. */

@@ -47,7 +47,6 @@ import { type AcceptedResumption, newSessionTickets, selectResumption } from "./
 import { type ServerOptions, checkServerOptions } from "./options.js";
 import { PskKeyExchangeMode, encodeSelectedIdentity } from "../codec/psk-extensions.js";
 import { acceptEarlyData, maxEarlyDataOf, rejectedEarlyDataLimit } from "./early-data.js";
-import { selectServerCredentials } from "../credential-hooks.js";
 import {
   type HelloRetryChoice,
   type Negotiated,
@@ -197,10 +196,13 @@ export class ServerHandshake {
     // §2.2: a PSK handshake is authenticated by the PSK: no certificates, no CertificateRequest (§4.3.2).
     // RFC 8773 lifts that for an external PSK combined with certificates: the full flight follows.
     if (resumption !== null && !resumption.withCertificates) return this.sendServerFlight(hello, m.raw, negotiated, resumption, retried, null);
+    // resolveConfig makes sure a configuration with the hook carries the credentialHooks module.
     const hook = this.config.selectCertificate;
-    const credentials = hook
-      ? selectServerCredentials(hook, hello.extensions, negotiated.serverName, this.credentials, this.config.provider)
-      : this.credentials;
+    const hooks = this.config.credentialHooks;
+    const credentials =
+      hook && hooks
+        ? hooks.selectServer(hook, hello.extensions, negotiated.serverName, this.credentials, this.config.provider, this.config.privateKeyReading)
+        : this.credentials;
     if (credentials instanceof Promise) {
       return credentials.then((c) => this.sendServerFlight(hello, m.raw, negotiated, resumption, retried, negotiateSignatureScheme(c, hello)));
     }
