@@ -37,6 +37,12 @@ export type OutgoingRecord = { readonly contentType: number; readonly content: U
 export interface RecordHandover {
   /** Frames bytes from the peer into records (header checks as on the synchronous path); returns the new offset. */
   feed(data: Uint8Array, offset: number, end: number): number;
+  /**
+   * When no record is partly fed and a whole record starts at `data[offset]` before `end`: checks
+   * its header as `feed` does and returns where it ends, so the transport opens it where it lies
+   * (no copy). Otherwise -1, and always once close_notify was received: use `feed` and `takeRecord`.
+   */
+  wholeRecordEnd(data: Uint8Array, offset: number, end: number): number;
   /** The record framed by `feed` (header and body, a new array), or null while it is incomplete. */
   takeRecord(): Uint8Array | null;
   /**

@@ -81,7 +81,7 @@ export class RecordReader {
       this.fill += n;
       offset += n;
       if (this.fill < RECORD_HEADER_LENGTH) return offset;
-      this.recordLength = this.checkHeader();
+      this.recordLength = this.checkHeader(this.buf, 0);
     }
     const want = RECORD_HEADER_LENGTH + this.recordLength - this.fill;
     const n = Math.min(want, end - offset);
@@ -94,11 +94,23 @@ export class RecordReader {
     return this.recordLength >= 0 && this.fill === RECORD_HEADER_LENGTH + this.recordLength;
   }
 
-  private checkHeader(): number {
+  /**
+   * For the transport's asynchronous pipeline, which opens records where they lie: when no record
+   * is partly buffered and a whole one starts at `data[offset]` before `end`, checks its header as
+   * `feed` does and returns where it ends, copying nothing; otherwise -1 (use `feed`).
+   */
+  wholeRecordEnd(data: Uint8Array, offset: number, end: number): number {
+    if (this.fill !== 0 || end - offset < RECORD_HEADER_LENGTH) return -1;
+    const length = this.checkHeader(data, offset);
+    const recordEnd = offset + RECORD_HEADER_LENGTH + length;
+    return recordEnd <= end ? recordEnd : -1;
+  }
+
+  private checkHeader(buf: Uint8Array, at: number): number {
     // §5: "If a TLS implementation receives an unexpected record type, it MUST terminate the connection
     // with an unexpected_message alert": decided from the header, without buffering the record. This
     // also answers an SSL 2.0-format CLIENT-HELLO (first byte 0x80 or more, Appendix D.5) at once.
-    const type = this.buf[0];
+    const type = buf[at];
     if (type < CONTENT_CHANGE_CIPHER_SPEC || type > CONTENT_APPLICATION_DATA) {
       const hint =
         type >= 0x80
@@ -108,7 +120,7 @@ export class RecordReader {
             : "";
       fail("unexpected_message", `received a record of unknown content type ${type}${hint}`);
     }
-    const length = (this.buf[3] << 8) | this.buf[4];
+    const length = (buf[at + 3] << 8) | buf[at + 4];
     // §5.2: more than 2^14 + 256 bytes of ciphertext (2^14 of plaintext before keys) is record_overflow.
     // Under a negotiated limit our AEADs add exactly the content type and a 16-byte tag.
     const limit = this.maxContent < MAX_PLAINTEXT ? this.maxContent + 1 + 16 : this.protection ? MAX_CIPHERTEXT : MAX_PLAINTEXT;

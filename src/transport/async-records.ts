@@ -263,8 +263,17 @@ export class AsyncRecords {
     if (chunk === null) return;
     while (this.opening.length < DEPTH && this.chunkOffset < chunk.length) {
       // A header the engine refuses throws here, with the connection failed and its alert queued.
-      this.chunkOffset = this.handover.feed(chunk, this.chunkOffset, chunk.length);
-      const record = this.handover.takeRecord();
+      const at = this.chunkOffset;
+      const end = this.handover.wholeRecordEnd(chunk, at, chunk.length);
+      let record: Uint8Array | null;
+      if (end >= 0) {
+        // A whole record in the chunk is opened where it lies: the chunk is ours (transport.ts).
+        record = chunk.subarray(at, end);
+        this.chunkOffset = end;
+      } else {
+        this.chunkOffset = this.handover.feed(chunk, at, chunk.length);
+        record = this.handover.takeRecord();
+      }
       if (record !== null) this.opening.push({ record, opened: this.open(record) });
     }
     if (this.chunkOffset >= chunk.length) this.chunk = null;

@@ -5,7 +5,11 @@
  */
 
 export interface Transport {
-  /** The next chunk received, or null at the end of the stream. Called by one reader at a time. */
+  /**
+   * The next chunk received, or null at the end of the stream. Called by one reader at a time.
+   * The chunk is the caller's from then on: the transport does not reuse its memory (the
+   * asynchronous record pipeline holds records in it and opens them in place).
+   */
   read(): Promise<Uint8Array | null>;
   /** Resolves when the transport accepted the chunk (this is the backpressure). The caller does not reuse `chunk`. */
   write(chunk: Uint8Array): Promise<void>;

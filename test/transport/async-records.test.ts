@@ -337,6 +337,95 @@ async function webClientPair(
   return { client, server };
 }
 
+/**
+ * A transport whose reads hand out the inner chunks cut at the sizes `sizes` gives, each a fresh
+ * array: records then straddle chunks (framed by the engine's reader, copied) or lie whole inside
+ * one (opened where they lie), in any mix.
+ */
+function rechunking(sizes: () => number) {
+  return (inner: Transport): Transport => {
+    let pending: Uint8Array = new Uint8Array(0);
+    return {
+      read: async () => {
+        if (pending.length === 0) {
+          const chunk = await inner.read();
+          if (chunk === null) return null;
+          pending = chunk;
+        }
+        const out = pending.slice(0, sizes());
+        pending = pending.slice(out.length);
+        return out;
+      },
+      write: (chunk) => inner.write(chunk),
+      closeWrite: () => inner.closeWrite?.() ?? Promise.resolve(),
+      close: () => inner.close(),
+    };
+  };
+}
+
+describe("framing in the asynchronous pipeline", () => {
+  it("reads the same data whatever the transport's chunks, records straddling them or lying whole inside", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 1, max: 70_000 }), { minLength: 1, maxLength: 12 }),
+        fc.integer({ min: 1, max: 1 << 20 }),
+        async (sizes, seed) => {
+          let next = 0;
+          const { client, server } = await webClientPair(rechunking(() => sizes[next++ % sizes.length]));
+          const data = bytesFromSeed(seed, 200_000);
+          const { result: got, decrypt } = await countingSubtle(async () => (await Promise.all([server.write(data), readExactly(client, data.length)]))[1]);
+          expect(decrypt).toBeGreaterThanOrEqual(Math.ceil(data.length / 16_384));
+          expect(Buffer.compare(got, data)).toBe(0);
+          await Promise.all([client.close(), server.close()]);
+        },
+      ),
+      { numRuns: 10 },
+    );
+  }, 60_000);
+
+  it("refuses a record header inside a chunk with the engine's alert: record_overflow (RFC 8446 §5.2)", async () => {
+    let armed = false;
+    const tampering = (inner: Transport): Transport => ({
+      read: async () => {
+        const chunk = await inner.read();
+        if (!armed || chunk === null) return chunk;
+        armed = false;
+        // The second record's length field: 2^14 + 257 bytes, one more than §5.2 allows.
+        const at = 5 + 16_384 + 17;
+        const copy = chunk.slice();
+        copy[at + 3] = 0x41;
+        copy[at + 4] = 0x01;
+        return copy;
+      },
+      write: (chunk) => inner.write(chunk),
+      closeWrite: () => inner.closeWrite?.() ?? Promise.resolve(),
+      close: () => inner.close(),
+    });
+    const { client, server } = await webClientPair(tampering);
+    armed = true;
+    const data = bytesFromSeed(11, 4 * 16_384);
+    const sent = server.write(data);
+    const received: Uint8Array[] = [];
+    let failure: unknown = null;
+    try {
+      for (;;) received.push((await client.read()) ?? new Uint8Array(0));
+    } catch (e) {
+      failure = e;
+    }
+    await sent.catch(() => undefined);
+    expect(failure).toBeInstanceOf(TLSError);
+    expect((failure as TLSError).alert).toBe(AlertDescription.record_overflow);
+    // Nothing past the refused header was delivered.
+    expect(Buffer.concat(received).length).toBeLessThanOrEqual(16_384);
+    const seen = await server.read().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect((seen as TLSError).alert).toBe(AlertDescription.record_overflow);
+    expect((seen as TLSError).origin).toBe("remote");
+  });
+});
+
 describe("failures, backpressure and close in the asynchronous pipeline", () => {
   it("fails a tampered record with bad_record_mac, delivers nothing after it, and every later call fails the same way", async () => {
     let armed = false;
