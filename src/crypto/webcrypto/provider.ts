@@ -21,6 +21,7 @@ import { importWebCryptoAesGcm } from "./aead.js";
 import { type WebCryptoAlgorithm, detectWebCrypto } from "./detect.js";
 import { type EcdheGroup, generateWebCryptoKeyShare } from "./key-share.js";
 import { WebCryptoSignatures } from "./signature.js";
+import { SpareKeyShares } from "./spare-key-shares.js";
 import { type SubtleLike, runtimeSubtle } from "./subtle.js";
 
 export interface WebCryptoProviderOptions {
@@ -31,6 +32,13 @@ export interface WebCryptoProviderOptions {
    * every algorithm the runtime lacks (ChaCha20-Poly1305 always). By default the pure provider.
    */
   readonly fallback?: CryptoProvider;
+  /**
+   * Keep one spare key share per group in use, made in the background after one is taken, so a
+   * handshake does not wait for its share to be generated (spare-key-shares.ts). Each share is
+   * still used once only (RFC 8446 §4.2.8). Default true; false generates every share on demand,
+   * which saves a client that makes one connection the generation of a share it never uses.
+   */
+  readonly spareKeyShares?: boolean;
 }
 
 export interface WebCryptoProvider extends CryptoProvider {
@@ -41,8 +49,15 @@ export interface WebCryptoProvider extends CryptoProvider {
 
 const ECDHE_ALGORITHM: Record<EcdheGroup, WebCryptoAlgorithm> = { x25519: "X25519", secp256r1: "ECDH P-256", secp384r1: "ECDH P-384" };
 
-function asynchronousOperations(subtle: SubtleLike, native: ReadonlySet<WebCryptoAlgorithm>, fallback: CryptoProvider): AsyncCryptoOperations {
+function asynchronousOperations(
+  subtle: SubtleLike,
+  native: ReadonlySet<WebCryptoAlgorithm>,
+  fallback: CryptoProvider,
+  spareKeyShares: boolean,
+): AsyncCryptoOperations {
   const signatures = new WebCryptoSignatures(subtle, native, fallback);
+  const generate = (group: EcdheGroup): Promise<AsyncKeyShare> => generateWebCryptoKeyShare(subtle, group);
+  const spares = spareKeyShares ? new SpareKeyShares(generate) : null;
 
   function generateKeyShare(group: GroupName): MaybePromise<AsyncKeyShare> {
     if (group === X25519MLKEM768) {
@@ -51,7 +66,7 @@ function asynchronousOperations(subtle: SubtleLike, native: ReadonlySet<WebCrypt
       return andThen(generateKeyShare("x25519"), (x25519) => hybridKeyShare(seed, x25519));
     }
     if ((group === "x25519" || group === "secp256r1" || group === "secp384r1") && native.has(ECDHE_ALGORITHM[group])) {
-      return generateWebCryptoKeyShare(subtle, group);
+      return spares !== null ? spares.take(group) : generate(group);
     }
     return fallback.generateKeyShare(group);
   }
@@ -79,7 +94,7 @@ export async function webCryptoProvider(options: WebCryptoProviderOptions = {}):
   const fallback = options.fallback ?? pureProvider;
   const subtle = options.subtle ?? runtimeSubtle();
   const native: ReadonlySet<WebCryptoAlgorithm> = subtle === null ? new Set() : await detectWebCrypto(subtle);
-  const asynchronous: AsyncCryptoOperations = subtle === null ? fallback : asynchronousOperations(subtle, native, fallback);
+  const asynchronous: AsyncCryptoOperations = subtle === null ? fallback : asynchronousOperations(subtle, native, fallback, options.spareKeyShares ?? true);
   const provider: WebCryptoProvider = {
     name: "webcrypto",
     randomBytes: (length) => fallback.randomBytes(length),

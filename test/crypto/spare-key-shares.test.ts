@@ -1,0 +1,179 @@
+/**
+ * Key-share pre-generation in the WebCrypto provider (crypto/webcrypto/spare-key-shares.ts): a share
+ * is handed out once only (RFC 8446 §4.2.8, ephemeral), the spare is refilled in the background,
+ * the pool stays bounded, and a failed background generation falls back to generating on demand.
+ * The pool itself is driven with a fake generator whose Promises the test settles; the provider
+ * with Node's `crypto.subtle`, counting its generateKey calls.
+ */
+import { x25519 } from "@noble/curves/ed25519.js";
+import { describe, expect, it } from "vitest";
+import { type AsyncKeyShare, isPromise } from "../../src/crypto/provider.js";
+import { pureProvider } from "../../src/crypto/pure.js";
+import { type SubtleLike, webCryptoProvider } from "../../src/crypto/webcrypto/index.js";
+import type { EcdheGroup } from "../../src/crypto/webcrypto/key-share.js";
+import { SpareKeyShares } from "../../src/crypto/webcrypto/spare-key-shares.js";
+
+/** A generator whose every call is a Promise the test resolves or rejects by hand. */
+function manualGenerator() {
+  const calls: { group: EcdheGroup; resolve: (share: AsyncKeyShare) => void; reject: (error: Error) => void }[] = [];
+  let made = 0;
+  const generate = (group: EcdheGroup): Promise<AsyncKeyShare> =>
+    new Promise((resolve, reject) => {
+      calls.push({ group, resolve, reject });
+    });
+  const share = (group: EcdheGroup): AsyncKeyShare => ({ group, publicKey: Uint8Array.of(++made), deriveSharedSecret: () => null });
+  return { calls, generate, share };
+}
+
+/** Lets settled Promises run their handlers. */
+const settle = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+describe("SpareKeyShares", () => {
+  it("generates on demand the first time, and refills in the background for the next taker", async () => {
+    const g = manualGenerator();
+    const pool = new SpareKeyShares(g.generate);
+    const first = pool.take("x25519");
+    expect(isPromise(first)).toBe(true);
+    // One generation for this taker, one spare for the next.
+    expect(g.calls.length).toBe(2);
+    const own = g.share("x25519");
+    g.calls[0].resolve(own);
+    const spare = g.share("x25519");
+    g.calls[1].resolve(spare);
+    expect(await first).toBe(own);
+    await settle();
+    // The spare is ready: handed out as a plain value, no Promise to wait on.
+    const second = pool.take("x25519");
+    expect(second).toBe(spare);
+    expect(g.calls.length).toBe(3);
+    expect(pool.size).toBe(1);
+  });
+
+  it("hands each share out once only, and keeps at most one spare per group", async () => {
+    const g = manualGenerator();
+    const pool = new SpareKeyShares(g.generate);
+    const taken: AsyncKeyShare[] = [];
+    for (let i = 0; i < 20; i++) {
+      const share = pool.take(i % 2 === 0 ? "x25519" : "secp256r1");
+      // Every generation asked for so far completes at once.
+      for (const call of g.calls.splice(0)) call.resolve(g.share(call.group));
+      taken.push(await share);
+      await settle();
+      expect(pool.size).toBeLessThanOrEqual(2);
+    }
+    expect(new Set(taken).size).toBe(taken.length);
+    expect(new Set(taken.map((s) => s.publicKey[0])).size).toBe(taken.length);
+    expect(taken.every((s, i) => s.group === (i % 2 === 0 ? "x25519" : "secp256r1"))).toBe(true);
+  });
+
+  it("a taker that comes while the spare is still being made waits for that spare, not for a new one", async () => {
+    const g = manualGenerator();
+    const pool = new SpareKeyShares(g.generate);
+    void pool.take("x25519"); // calls[0]: on demand, calls[1]: the spare
+    g.calls[0].resolve(g.share("x25519"));
+    const waiting = pool.take("x25519"); // the spare, still running; calls[2]: the next spare
+    expect(isPromise(waiting)).toBe(true);
+    expect(g.calls.length).toBe(3);
+    const spare = g.share("x25519");
+    g.calls[1].resolve(spare);
+    expect(await waiting).toBe(spare);
+  });
+
+  it("a failed background generation is forgotten: the next taker generates on demand", async () => {
+    const g = manualGenerator();
+    const pool = new SpareKeyShares(g.generate);
+    void pool.take("secp256r1");
+    g.calls[0].resolve(g.share("secp256r1"));
+    g.calls[1].reject(new Error("the runtime refused"));
+    await settle();
+    expect(pool.size).toBe(0);
+    const next = pool.take("secp256r1");
+    expect(isPromise(next)).toBe(true);
+    // calls[2] is this taker's own generation, calls[3] the new spare.
+    const own = g.share("secp256r1");
+    g.calls[2].resolve(own);
+    expect(await next).toBe(own);
+  });
+
+  it("a spare that fails while a taker waits for it is replaced by a generation on demand", async () => {
+    const g = manualGenerator();
+    const pool = new SpareKeyShares(g.generate);
+    void pool.take("x25519");
+    g.calls[0].resolve(g.share("x25519"));
+    const waiting = pool.take("x25519");
+    g.calls[1].reject(new Error("the runtime refused"));
+    await settle();
+    // The fallback generation (calls[3]; calls[2] is the next spare) serves the waiting taker.
+    expect(g.calls.length).toBe(4);
+    const own = g.share("x25519");
+    g.calls[3].resolve(own);
+    expect(await waiting).toBe(own);
+  });
+});
+
+/** Node's crypto.subtle, counting generateKey calls. */
+function countingSubtle(): { subtle: SubtleLike; generated: () => number } {
+  const real = globalThis.crypto.subtle as unknown as SubtleLike;
+  let generated = 0;
+  const subtle: SubtleLike = {
+    importKey: real.importKey.bind(real) as SubtleLike["importKey"],
+    generateKey: (algorithm, extractable, usages) => {
+      generated++;
+      return real.generateKey(algorithm, extractable, usages);
+    },
+    exportKey: (format, key) => real.exportKey(format, key),
+    deriveBits: (algorithm, key, length) => real.deriveBits(algorithm, key, length),
+    sign: (algorithm, key, data) => real.sign(algorithm, key, data),
+    verify: (algorithm, key, signature, data) => real.verify(algorithm, key, signature, data),
+    encrypt: (algorithm, key, data) => real.encrypt(algorithm, key, data),
+    decrypt: (algorithm, key, data) => real.decrypt(algorithm, key, data),
+  };
+  return { subtle, generated: () => generated };
+}
+
+describe("webCryptoProvider's spare key shares", () => {
+  it("by default: the second share is ready at once, distinct from the first, and both agree with a pure peer", async () => {
+    const counting = countingSubtle();
+    const provider = await webCryptoProvider({ subtle: counting.subtle });
+    const before = counting.generated();
+    const first = await provider.asynchronous.generateKeyShare("x25519");
+    await settle();
+    const second = provider.asynchronous.generateKeyShare("x25519");
+    expect(isPromise(second)).toBe(false);
+    const ready = second as AsyncKeyShare;
+    expect(ready.publicKey).not.toEqual(first.publicKey);
+    // One per take plus the one spare kept for the next.
+    expect(counting.generated() - before).toBe(3);
+    for (const share of [first, ready]) {
+      const peer = pureProvider.generateKeyShare("x25519");
+      expect(await share.deriveSharedSecret(peer.publicKey)).toEqual(peer.deriveSharedSecret(share.publicKey));
+      expect(share.publicKey).toHaveLength(32);
+    }
+  });
+
+  it("with spareKeyShares: false every share is generated on demand, and none ahead", async () => {
+    const counting = countingSubtle();
+    const provider = await webCryptoProvider({ subtle: counting.subtle, spareKeyShares: false });
+    const before = counting.generated();
+    for (let i = 0; i < 3; i++) {
+      const share = provider.asynchronous.generateKeyShare("secp256r1");
+      expect(isPromise(share)).toBe(true);
+      await share;
+      await settle();
+    }
+    expect(counting.generated() - before).toBe(3);
+  });
+
+  it("X25519MLKEM768 draws its X25519 half from the same spares", async () => {
+    const counting = countingSubtle();
+    const provider = await webCryptoProvider({ subtle: counting.subtle });
+    await provider.asynchronous.generateKeyShare("x25519");
+    await settle();
+    const hybrid = provider.asynchronous.generateKeyShare("X25519MLKEM768");
+    expect(isPromise(hybrid)).toBe(false);
+    // The hybrid share's X25519 public value (its last 32 bytes) is a point noble agrees with.
+    const x25519Half = (hybrid as AsyncKeyShare).publicKey.subarray(-32);
+    const peer = x25519.utils.randomSecretKey();
+    expect(x25519.getSharedSecret(peer, x25519Half)).toHaveLength(32);
+  });
+});
