@@ -157,6 +157,7 @@ export abstract class Connection {
       setEarlyExporter: (exporter) => {
         this.earlyExporter = exporter;
       },
+      peekHandshake: () => this.incomingHandshake.peek(),
     };
   }
 

@@ -41,6 +41,19 @@ export class HandshakeReassembly {
     return this.fill > 0 ? this.buffer[0] : -1;
   }
 
+  /**
+   * The next message when it is complete and within the limits `next()` applies, copied out and
+   * left in place; null otherwise (`next()` judges it when its turn comes).
+   */
+  peek(): HandshakeMessage | null {
+    if (this.fill < 4) return null;
+    const b = this.buffer;
+    const length = (b[1] << 16) | (b[2] << 8) | b[3];
+    if (length > this.maxMessageSize || this.fill < 4 + length) return null;
+    const raw = b.slice(0, 4 + length);
+    return { type: raw[0], body: raw.subarray(4), raw };
+  }
+
   /** The next complete message (copied out), or null until more bytes arrive. */
   next(): HandshakeMessage | null {
     if (this.fill < 4) return null;

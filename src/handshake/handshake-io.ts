@@ -76,6 +76,13 @@ export interface HandshakeIO {
   skipEarlyData(maxEarlyDataSize: number): void;
   /** The early exporter (§7.5) for the PSK in use; null takes it back (the client after a HelloRetryRequest). */
   setEarlyExporter(exporter: import("./resumption/early-exporter.js").EarlyExporter | null): void;
+  /**
+   * The handshake message after the one being handled, when it has already arrived complete
+   * (opened under the current keys), without taking it: it is still handed to the next step in
+   * its turn. Null when it has not (it may be in a record not yet opened). For work a step that
+   * waits may start early (peer-certificate.ts, `verifyCertificateVerifyEarly`).
+   */
+  peekHandshake(): import("./codec/messages.js").HandshakeMessage | null;
 }
 
 /** One explicit handshake state: the message types it accepts and what to do with them. */

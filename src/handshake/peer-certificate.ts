@@ -5,13 +5,15 @@
  */
 import { bytesEqual, fail } from "../bytes/index.js";
 import { type MaybePromise, type PublicKey, asyncOperations, isPromise } from "../crypto/provider.js";
+import { signatureVerificationCost } from "../crypto/verification-cost.js";
 import type { VerificationBudget } from "../x509/index.js";
 import { certificateVerifyContent, schemeFitsKey } from "./signer.js";
 import type { ResolvedConfig } from "./config.js";
-import { type SignatureScheme, signatureSchemeByCode } from "./codec/constants.js";
-import { decodeCertificateVerify } from "./codec/messages.js";
+import { HandshakeType, type SignatureScheme, signatureSchemeByCode } from "./codec/constants.js";
+import { type HandshakeMessage, decodeCertificateVerify } from "./codec/messages.js";
 import { readCertificate } from "./codec/received-messages.js";
 import { type VerifiedPeer, verifyPeerCertificates, verifyPeerCertificatesAsync } from "./peer-verification.js";
+import type { Transcript } from "./transcript.js";
 
 /** What we asked the peer for, and what its Certificate and CertificateVerify may cost us. */
 export interface CertificateAsked {
@@ -120,12 +122,80 @@ export function checkPeerCertificateVerifyAsync(
   asked: CertificateAsked,
   peer: VerifiedPeer,
   transcriptHash: Uint8Array,
+  early: EarlyCertificateVerify | null = null,
 ): MaybePromise<SignatureScheme> {
   const signed = readCertificateVerify(config, body, asked, peer, transcriptHash);
   const { scheme } = signed;
-  const valid = asyncOperations(config.provider).verify(scheme.algorithm, signed.key, signed.content, signed.signature);
+  // The verdict started early stands in for this verification only if it was asked of the same
+  // message, key and signed content (all the inputs `verify` gets).
+  const valid =
+    early !== null && early.key === signed.key && bytesEqual(early.body, body) && bytesEqual(early.content, signed.content)
+      ? early.valid
+      : asyncOperations(config.provider).verify(scheme.algorithm, signed.key, signed.content, signed.signature);
   if (isPromise(valid)) return valid.then((v) => signatureChecked(v, scheme, asked.peerRole));
   return signatureChecked(valid, scheme, asked.peerRole);
+}
+
+/**
+ * A CertificateVerify whose signature check started before its turn (issue 13). While the peer's
+ * chain is verified asynchronously, the CertificateVerify that arrived behind its Certificate (the
+ * same record, as a flight is usually sent) is verified beside it, so the handshake waits once for
+ * both. Nothing is decided here: the message is still handled in its turn, after the chain, by
+ * `checkPeerCertificateVerifyAsync` with all its checks, charges and alerts, which takes this
+ * verdict instead of asking again. A failed chain drops it unread: the alert is the chain's.
+ */
+export interface EarlyCertificateVerify {
+  readonly body: Uint8Array;
+  readonly key: PublicKey;
+  readonly content: Uint8Array;
+  /** The verdict once known (so its step need not wait again), else the verification. */
+  valid: MaybePromise<boolean>;
+}
+
+/**
+ * Starts the verification of `next` when it is a CertificateVerify that
+ * `checkPeerCertificateVerifyAsync` would verify after `certificate` (the peer's Certificate,
+ * not yet in `transcript`): a scheme we offered that fits the leaf's key, within what is left of
+ * the budget. Null otherwise, or for anything it cannot read: the message's own turn judges it.
+ */
+export function verifyCertificateVerifyEarly(
+  config: ResolvedConfig,
+  certificate: HandshakeMessage,
+  next: HandshakeMessage | null,
+  asked: CertificateAsked,
+  transcript: Transcript,
+): EarlyCertificateVerify | null {
+  if (next === null || next.type !== HandshakeType.certificate_verify) return null;
+  try {
+    const chain = readCertificate(certificate.body, asked.offeredExtensions).certificates;
+    if (chain.length === 0) return null;
+    // The chain's own check has parsed the leaf (synchronously): this is the cached certificate.
+    const key = config.peerCertificates.parse(chain[0]).publicKey;
+    const { algorithm, signature } = decodeCertificateVerify(next.body);
+    const scheme = signatureSchemeByCode(algorithm);
+    if (!key || !scheme || scheme.certificateOnly || !config.acceptedSchemes.includes(scheme) || !schemeFitsKey(scheme, key)) return null;
+    // Design principle 7: only a verification the budget will still allow when its turn comes.
+    if (asked.budget.used + signatureVerificationCost(scheme.algorithm, key) > asked.budget.limit) return null;
+    const hash = transcript.fork();
+    hash.update(certificate.raw);
+    const content = certificateVerifyContent(asked.peerRole, hash.digest());
+    const early: EarlyCertificateVerify = {
+      body: next.body,
+      key,
+      content,
+      valid: asyncOperations(config.provider).verify(scheme.algorithm, key, content, signature),
+    };
+    const { valid } = early;
+    // A rejection is the CertificateVerify step's to report, if that step comes.
+    if (isPromise(valid))
+      valid.then(
+        (verdict) => (early.valid = verdict),
+        () => undefined,
+      );
+    return early;
+  } catch {
+    return null;
+  }
 }
 
 /** A CertificateVerify whose scheme and key passed, ready to verify. */

@@ -326,14 +326,16 @@ describe("a provider that answers later", () => {
     expect(client.takeOutput()).toBeNull();
     expect(client.handshakeComplete).toBe(false);
 
-    // Derivation, then the server's chain, then its CertificateVerify, then our signature: each waits in turn.
+    // Derivation, then the server's chain and its CertificateVerify, which arrived in the same record
+    // and is verified beside the chain (peer-certificate.ts, verifyCertificateVerifyEarly), then our
+    // signature: each waits in turn, and the CertificateVerify's own step finds its verdict ready.
     const waits: number[] = [];
     while (client.pending !== null) {
       waits.push(gate.waiting);
       gate.release();
       await client.pending;
     }
-    expect(waits).toEqual([1, 1, 1, 1]);
+    expect(waits).toEqual([1, 2, 1]);
     expect(client.handshakeComplete).toBe(true);
     server.receive(client.takeOutput()!);
     expect(server.handshakeComplete).toBe(true);

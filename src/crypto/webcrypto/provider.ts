@@ -58,6 +58,9 @@ function asynchronousOperations(
   const signatures = new WebCryptoSignatures(subtle, native, fallback);
   const generate = (group: EcdheGroup): Promise<AsyncKeyShare> => generateWebCryptoKeyShare(subtle, group);
   const spares = spareKeyShares ? new SpareKeyShares(generate) : null;
+  // X25519 is the first of the default groups (codec/constants.ts DEFAULT_GROUPS), so the default key
+  // share: even the first ClientHello or ServerHello finds one made.
+  if (spares !== null && native.has("X25519")) spares.prime("x25519");
 
   function generateKeyShare(group: GroupName): MaybePromise<AsyncKeyShare> {
     if (group === X25519MLKEM768) {

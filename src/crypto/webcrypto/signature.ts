@@ -9,7 +9,18 @@ import { AlertDescription, TLSError, toHex } from "../../bytes/index.js";
 import type { CryptoProvider, MaybePromise, PrivateKey, PublicKey, SignatureAlgorithm } from "../provider.js";
 import { bitLength, isUsableRsaPublicKey } from "../rsa.js";
 import type { WebCryptoAlgorithm } from "./detect.js";
-import { ED25519_PKCS8_PREFIX, bytesOf, ecPrivateJwk, ecPublicJwk, ecdsaDerToRaw, ecdsaRawToDer, rsaPrivateJwk, rsaPublicJwk, withPrefix } from "./encoding.js";
+import {
+  COORDINATE_LENGTH,
+  ED25519_PKCS8_PREFIX,
+  bytesOf,
+  ecPrivateJwk,
+  ecPublicJwk,
+  ecdsaDerToRaw,
+  ecdsaRawToDer,
+  rsaPrivateJwk,
+  rsaPublicJwk,
+  withPrefix,
+} from "./encoding.js";
 import type { SubtleLike, WebCryptoKey, WebCryptoParams } from "./subtle.js";
 
 /**
@@ -35,13 +46,18 @@ export class WebCryptoSignatures {
       case "ecdsa": {
         // A compressed point (legal in X.509, SEC 1 §2.3.3) is not WebCrypto's "raw" form.
         if (key.kind !== "ec" || !this.native.has(`ECDSA ${key.curve}`) || key.point[0] !== 0x04) break;
-        const jwk = ecPublicJwk(key.curve, key.point);
-        if (jwk === null) return false;
+        if (key.point.length !== 1 + 2 * COORDINATE_LENGTH[key.curve]) return false;
         // Parsed by noble, as in the pure provider, so both accept exactly the same DER.
         const raw = ecdsaDerToRaw(key.curve, signature);
         if (raw === null) return false;
-        const params = { name: "ECDSA", namedCurve: key.curve };
-        const imported = this.publicKey(`ecdsa:${key.curve}:${toHex(key.point)}`, () => this.subtle.importKey("jwk", jwk, params, true, ["verify"]));
+        const { curve, point } = key;
+        // The JWK is built only when the key is not imported yet (the cache is by value).
+        const imported = this.publicKey(`ecdsa:${curve}:${toHex(point)}`, () => {
+          const jwk = ecPublicJwk(curve, point);
+          // Not reached (the form was checked above); a refusal would go to the pure code.
+          if (jwk === null) return Promise.reject(new TypeError("not an uncompressed point"));
+          return this.subtle.importKey("jwk", jwk, { name: "ECDSA", namedCurve: curve }, true, ["verify"]);
+        });
         return this.verifyNative(imported, { name: "ECDSA", hash: algorithm.hash }, raw, algorithm, key, message, signature);
       }
       case "ed25519": {

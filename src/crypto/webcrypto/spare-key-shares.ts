@@ -42,6 +42,14 @@ export class SpareKeyShares {
     return share;
   }
 
+  /**
+   * Starts a spare of `group` now if there is none, so that even the first handshake finds one
+   * (the provider does this for X25519, the default group, when it is created).
+   */
+  prime(group: EcdheGroup): void {
+    if (!this.spares.has(group)) this.refill(group);
+  }
+
   /** How many spares are kept or being made (tests: the pool stays bounded). */
   get size(): number {
     return this.spares.size;

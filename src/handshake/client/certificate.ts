@@ -54,16 +54,41 @@ function sendCertificateAndVerify(
     certificateList: chain.map((certData) => ({ certData, extensions: [] })),
   });
   transcript.add(certificate);
-  sendHandshake(certificate);
-  if (!credentials || !scheme) return;
+  if (!credentials || !scheme) {
+    sendHandshake(certificate);
+    return;
+  }
 
   const content = certificateVerifyContent("client", transcript.hash());
-  const signature = credentials.signer.sign(scheme.name, content);
+  let signature: Uint8Array | Promise<Uint8Array>;
+  try {
+    signature = credentials.signer.sign(scheme.name, content);
+  } catch (error) {
+    // As before: the Certificate is out ahead of the alert.
+    sendHandshake(certificate);
+    throw error;
+  }
   const send = (sig: Uint8Array): void => {
     const cv = encodeCertificateVerify({ algorithm: scheme.code, signature: sig });
     transcript.add(cv);
     sendHandshake(cv);
   };
-  if (signature instanceof Uint8Array) return send(signature);
-  return Promise.resolve(signature).then(send);
+  if (signature instanceof Uint8Array) {
+    sendHandshake(certificate);
+    return send(signature);
+  }
+  // A signer that answers later: the Certificate waits for its CertificateVerify, so both leave in
+  // one record, as from a synchronous signer, and the server can verify the chain and the
+  // signature together (peer-certificate.ts, verifyCertificateVerifyEarly). It goes out before
+  // the alert if signing fails.
+  return Promise.resolve(signature).then(
+    (sig) => {
+      sendHandshake(certificate);
+      send(sig);
+    },
+    (error: unknown) => {
+      sendHandshake(certificate);
+      throw error;
+    },
+  );
 }

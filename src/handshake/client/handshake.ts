@@ -20,7 +20,13 @@ import {
 } from "./server-hello.js";
 import { checkCertificateRequest, checkEncryptedExtensions } from "./server-parameters.js";
 import { type VerifiedPeer, verificationBudget } from "../peer-verification.js";
-import { type RequiredCertificate, checkPeerCertificateAsync, checkPeerCertificateVerifyAsync } from "../peer-certificate.js";
+import {
+  type EarlyCertificateVerify,
+  type RequiredCertificate,
+  checkPeerCertificateAsync,
+  checkPeerCertificateVerifyAsync,
+  verifyCertificateVerifyEarly,
+} from "../peer-certificate.js";
 import { Transcript } from "../transcript.js";
 import { recordLimitsFromServer } from "../record-size-limit.js";
 import type { OfferedSession } from "./resumption.js";
@@ -342,7 +348,11 @@ export class ClientHandshake {
     };
     // The provider may verify the chain's signatures asynchronously (issue 13).
     const server = checkPeerCertificateAsync(this.config, m.body, asked);
-    if (isPromise(server)) return server.then((s) => this.serverCertificateChecked(state, request, asked, m, s));
+    if (isPromise(server)) {
+      // The CertificateVerify behind it, if here already, is verified meanwhile: one wait for both.
+      const early = verifyCertificateVerifyEarly(this.config, m, this.io.peekHandshake(), asked, state.hs.transcript);
+      return server.then((s) => this.serverCertificateChecked(state, request, asked, m, s, early));
+    }
     this.serverCertificateChecked(state, request, asked, m, server);
   }
 
@@ -353,15 +363,16 @@ export class ClientHandshake {
     asked: RequiredCertificate,
     m: HandshakeMessage,
     server: VerifiedPeer,
+    early: EarlyCertificateVerify | null = null,
   ): void {
     state.hs.transcript.add(m.raw);
-    const next = new ExpectCertificateVerify(state.hs, state.params, request, asked, server);
+    const next = new ExpectCertificateVerify(state.hs, state.params, request, asked, server, early);
     this.step = { name: next.name, expects: [HandshakeType.certificate_verify], handle: (msg) => this.processServerCertificateVerify(next, msg) };
   }
 
   /** §4.4.3; the provider may verify asynchronously (issue 13). */
   private processServerCertificateVerify(state: ExpectCertificateVerify, m: HandshakeMessage): void | Promise<void> {
-    const scheme = checkPeerCertificateVerifyAsync(this.config, m.body, state.asked, state.server, state.hs.transcript.hash());
+    const scheme = checkPeerCertificateVerifyAsync(this.config, m.body, state.asked, state.server, state.hs.transcript.hash(), state.early);
     if (isPromise(scheme)) return scheme.then((s) => this.serverCertificateVerified(state, m, s));
     this.serverCertificateVerified(state, m, scheme);
   }

@@ -10,7 +10,7 @@ import type { CipherSuite, SignatureScheme } from "../codec/constants.js";
 import type { EarlyExporter } from "../resumption/early-exporter.js";
 import type { HandshakeSecret } from "../key-schedule.js";
 import type { ReceivedCertificateRequest } from "../codec/received-messages.js";
-import type { CertificateAsked } from "../peer-certificate.js";
+import type { CertificateAsked, EarlyCertificateVerify } from "../peer-certificate.js";
 import type { VerifiedPeer } from "../peer-verification.js";
 import type { Transcript } from "../transcript.js";
 import type { OfferedSession } from "./resumption.js";
@@ -113,6 +113,8 @@ export class ExpectCertificateVerify {
     readonly request: ReceivedCertificateRequest | null,
     readonly asked: CertificateAsked,
     readonly server: VerifiedPeer,
+    /** Its verification, started while the chain was checked (peer-certificate.ts), if it was. */
+    readonly early: EarlyCertificateVerify | null = null,
   ) {}
 }
 

@@ -1,6 +1,6 @@
 import { constantTimeEqual, fail, toHex } from "../../bytes/index.js";
 import { answerKeyShareAsync } from "../../crypto/async-key-exchange.js";
-import type { EncapsulatedKeyShare } from "../../crypto/hybrid-key-share.js";
+import { type EncapsulatedKeyShare, X25519MLKEM768 } from "../../crypto/hybrid-key-share.js";
 import {
   type CipherSuite,
   type SignatureScheme,
@@ -11,7 +11,7 @@ import {
   TLS13,
   groupCode,
 } from "../codec/constants.js";
-import { type GroupName, type MaybePromise, asyncOperations, isPromise } from "../../crypto/provider.js";
+import { type AsyncKeyShare, type GroupName, type MaybePromise, asyncOperations, isPromise } from "../../crypto/provider.js";
 import type { Credentials, ResolvedConfig, ServerConfig } from "../config.js";
 import { certificateVerifyContent } from "../signer.js";
 import {
@@ -39,7 +39,13 @@ import {
 } from "../codec/messages.js";
 import { type VerifiedPeer, verificationBudget } from "../peer-verification.js";
 import { type ReceivedClientHello, readClientHello } from "../codec/received-messages.js";
-import { type CertificateAsked, checkPeerCertificateAsync, checkPeerCertificateVerifyAsync } from "../peer-certificate.js";
+import {
+  type CertificateAsked,
+  type EarlyCertificateVerify,
+  checkPeerCertificateAsync,
+  checkPeerCertificateVerifyAsync,
+  verifyCertificateVerifyEarly,
+} from "../peer-certificate.js";
 import { PostHandshake } from "../post-handshake.js";
 import { type RecordLimits, negotiateRecordLimitsAsServer } from "../record-size-limit.js";
 import { Transcript } from "../transcript.js";
@@ -79,6 +85,12 @@ interface ServerFlight {
   readonly changeCipherSpecSent: boolean;
   readonly recordLimits: ReturnType<typeof negotiateRecordLimitsAsServer>;
   readonly authentication: ServerAuthentication | null;
+}
+
+/** Our CertificateRequest, encoded, and what it asks of the client's Certificate. */
+interface PreparedCertificateRequest {
+  readonly message: Uint8Array;
+  readonly asked: CertificateAsked;
 }
 
 /** The handshake keys of §7.1, derived once ServerHello is sent. */
@@ -245,12 +257,71 @@ export class ServerHandshake {
     // §4.2.8: our share answers the client's (for a KEM group it is an encapsulation to it), through
     // the provider's asynchronous operations (issue 13).
     const exchange = agreement.negotiated.keyExchange;
+    if (exchange !== null && exchange.group !== X25519MLKEM768 && authentication !== null) {
+      // An (EC)DHE share's public value is known before its secret: see sendServerFlightOverlapped.
+      const own = asyncOperations(this.config.provider).generateKeyShare(exchange.group);
+      if (isPromise(own)) return own.then((o) => this.answerKeyShare(flight, authentication, o, exchange.clientShare.keyExchange));
+      return this.answerKeyShare(flight, authentication, own, exchange.clientShare.keyExchange);
+    }
     const share =
       exchange !== null
         ? answerKeyShareAsync(asyncOperations(this.config.provider), this.config.provider, exchange.group, exchange.clientShare.keyExchange)
         : null;
     if (isPromise(share)) return share.then((s) => this.sendServerFlightWithShare(flight, s));
     return this.sendServerFlightWithShare(flight, share);
+  }
+
+  /** answerKeyShareAsync for an (EC)DHE group (crypto/async-key-exchange.ts): the Diffie-Hellman with our share. */
+  private answerKeyShare(flight: ServerFlight, authentication: ServerAuthentication, own: AsyncKeyShare, clientShare: Uint8Array): Transition {
+    const sharedSecret = own.deriveSharedSecret(clientShare);
+    if (isPromise(sharedSecret)) return this.sendServerFlightOverlapped(flight, authentication, own.publicKey, sharedSecret);
+    return this.sendServerFlightWithShare(flight, sharedSecret === null ? null : { publicKey: own.publicKey, sharedSecret });
+  }
+
+  /**
+   * The certificate flight while our (EC)DHE secret is still being computed (an asynchronous
+   * provider, issue 13). Our CertificateVerify signs the transcript through our Certificate
+   * (§4.4.3), which holds our public value but not the secret, so the signature is computed
+   * meanwhile, over a copy of the transcript with the flight's messages as they will be sent.
+   * Nothing is sent, and nothing enters the transcript, until both are known: a client share that
+   * gives no secret is illegal_parameter with nothing of ours on the wire, whatever the signer
+   * does, as on the synchronous path; then the flight goes out as sendServerFlightWithShare sends it.
+   */
+  private sendServerFlightOverlapped(
+    flight: ServerFlight,
+    authentication: ServerAuthentication,
+    publicKey: Uint8Array,
+    sharedSecret: Promise<Uint8Array | null>,
+  ): Promise<ServerState> {
+    const { agreement, recordLimits } = flight;
+    const serverHello = this.encodeServerHello(flight.hello, agreement, publicKey);
+    const encryptedExtensions = this.encodeEncryptedExtensions(agreement, recordLimits);
+    const request = this.options.clientAuth !== "none" ? this.encodeCertificateRequest(agreement) : null;
+    const certificate = this.encodeServerCertificate(authentication.credentials);
+    this.transcript.selectHash(agreement.negotiated.suite.hash);
+    const signed = this.transcript.fork();
+    signed.update(serverHello);
+    signed.update(encryptedExtensions);
+    if (request !== null) signed.update(request.message);
+    signed.update(certificate);
+    const content = certificateVerifyContent("server", signed.digest());
+    // A signer that throws fails here as one that rejects: where the synchronous path would fail.
+    const signature = new Promise<Uint8Array>((resolve) => resolve(authentication.credentials.signer.sign(authentication.scheme.name, content)));
+    // If the secret fails first, the signature's outcome is dropped (its rejection is handled here).
+    signature.catch(() => undefined);
+    return sharedSecret.then((secret) => {
+      // From here, the order of sendServerFlightWithShare: a null share fails before ServerHello
+      // (illegal_parameter), and our flight up to the Certificate is out before the signature is awaited.
+      const share = secret === null ? null : { publicKey, sharedSecret: secret };
+      const keys = this.sendServerHello(flight.hello, agreement, share, flight.clientEarlySecret, flight.changeCipherSpecSent, serverHello);
+      this.sendEncryptedExtensions(agreement, recordLimits, encryptedExtensions);
+      const asked = request !== null ? this.sendCertificateRequest(agreement, request) : null;
+      this.send(certificate);
+      return signature.then((sig) => {
+        this.send(encodeCertificateVerify({ algorithm: authentication.scheme.code, signature: sig }));
+        return this.sendServerFinished(agreement, keys, asked);
+      });
+    });
   }
 
   /** The rest of sendServerFlight, once our key share (null for psk_ke or a malformed client share) is known. */
@@ -304,13 +375,17 @@ export class ServerHandshake {
     return true;
   }
 
-  /** §4.1.3, then the handshake keys of §7.1; `share` answers the client's key share (sendServerFlight). */
+  /**
+   * §4.1.3, then the handshake keys of §7.1; `share` answers the client's key share (sendServerFlight).
+   * `prepared` is the ServerHello already encoded for this share (sendServerFlightOverlapped).
+   */
   private sendServerHello(
     hello: ReceivedClientHello,
     a: Agreement,
     share: EncapsulatedKeyShare | null,
     clientEarlySecret: Uint8Array | null,
     changeCipherSpecSent: boolean,
+    prepared: Uint8Array | null = null,
   ): HandshakeKeys {
     const provider = this.config.provider;
     const n = a.negotiated;
@@ -318,29 +393,13 @@ export class ServerHandshake {
     if (exchange !== null && !share) fail("illegal_parameter", `the client's ${exchange.group} key share is malformed or not a valid public key`);
     // §4.2.9: psk_ke uses the PSK alone; the (EC)DHE input to the key schedule is then zeros (§7.1).
     const sharedSecret = share ? share.sharedSecret : new Uint8Array(n.suite.hash === "SHA-384" ? 48 : 32);
-    const resumption = a.resumption;
-    const serverHello = encodeServerHello({
-      legacyVersion: TLS12,
-      random: provider.randomBytes(32),
-      legacySessionIdEcho: hello.legacySessionId,
-      cipherSuite: n.suite.code,
-      legacyCompressionMethod: 0,
-      extensions: [
-        ...(share && exchange !== null
-          ? [{ type: ExtensionType.key_share, data: encodeKeyShareServer({ group: groupCode(exchange.group), keyExchange: share.publicKey }) }]
-          : []),
-        { type: ExtensionType.supported_versions, data: encodeSupportedVersionsServer(TLS13) },
-        ...(resumption ? [{ type: ExtensionType.pre_shared_key, data: encodeSelectedIdentity(resumption.selectedIdentity) }] : []),
-        // RFC 8773: the empty extension says we combine the external PSK with certificates.
-        ...(resumption?.withCertificates ? [{ type: ExtensionType.tls_cert_with_extern_psk, data: new Uint8Array(0) }] : []),
-      ],
-    });
+    const serverHello = prepared ?? this.encodeServerHello(hello, a, share ? share.publicKey : null);
     this.transcript.selectHash(n.suite.hash);
     this.transcript.add(serverHello);
     this.io.sendHandshake(serverHello);
     this.sendChangeCipherSpecOnce(hello, changeCipherSpecSent);
 
-    const early = new EarlySecret(new SuiteKdf(provider, n.suite), resumption?.psk);
+    const early = new EarlySecret(new SuiteKdf(provider, n.suite), a.resumption?.psk);
     const stage = early.handshakeSecret(sharedSecret);
     const secrets = stage.trafficSecrets(this.transcript.hash());
     this.logSecret(a, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", secrets.client);
@@ -354,6 +413,29 @@ export class ServerHandshake {
       this.io.setReadSecret(n.suite, secrets.client, "handshake");
     }
     return { stage, client: secrets.client, server: secrets.server };
+  }
+
+  /** §4.1.3: the ServerHello, with our key_share value (`publicKey`; null for psk_ke). Draws its random. */
+  private encodeServerHello(hello: ReceivedClientHello, a: Agreement, publicKey: Uint8Array | null): Uint8Array {
+    const n = a.negotiated;
+    const exchange = n.keyExchange;
+    const resumption = a.resumption;
+    return encodeServerHello({
+      legacyVersion: TLS12,
+      random: this.config.provider.randomBytes(32),
+      legacySessionIdEcho: hello.legacySessionId,
+      cipherSuite: n.suite.code,
+      legacyCompressionMethod: 0,
+      extensions: [
+        ...(publicKey && exchange !== null
+          ? [{ type: ExtensionType.key_share, data: encodeKeyShareServer({ group: groupCode(exchange.group), keyExchange: publicKey }) }]
+          : []),
+        { type: ExtensionType.supported_versions, data: encodeSupportedVersionsServer(TLS13) },
+        ...(resumption ? [{ type: ExtensionType.pre_shared_key, data: encodeSelectedIdentity(resumption.selectedIdentity) }] : []),
+        // RFC 8773: the empty extension says we combine the external PSK with certificates.
+        ...(resumption?.withCertificates ? [{ type: ExtensionType.tls_cert_with_extern_psk, data: new Uint8Array(0) }] : []),
+      ],
+    });
   }
 
   /**
@@ -408,8 +490,19 @@ export class ServerHandshake {
     return secret;
   }
 
-  /** §4.3.1 */
-  private sendEncryptedExtensions(a: Agreement, recordLimits: { limits: RecordLimits; answer: Extension | null } | null): void {
+  /** §4.3.1; `prepared` is the message already encoded (sendServerFlightOverlapped). */
+  private sendEncryptedExtensions(
+    a: Agreement,
+    recordLimits: { limits: RecordLimits; answer: Extension | null } | null,
+    prepared: Uint8Array | null = null,
+  ): void {
+    const message = prepared ?? this.encodeEncryptedExtensions(a, recordLimits);
+    // Our records from EncryptedExtensions on obey the client's limit (RFC 8449 §4).
+    if (recordLimits) this.io.setRecordLimits(recordLimits.limits);
+    this.send(message);
+  }
+
+  private encodeEncryptedExtensions(a: Agreement, recordLimits: { limits: RecordLimits; answer: Extension | null } | null): Uint8Array {
     const n = a.negotiated;
     let extensions: Extension[] = [];
     // RFC 6066 §3: acknowledge the SNI we received with an empty server_name.
@@ -422,13 +515,17 @@ export class ServerHandshake {
     if (recordLimits?.answer) extensions.push(recordLimits.answer);
     const hook = this.config.testHooks.extensions;
     if (hook) extensions = hook("encrypted_extensions", extensions, a.helloRetry);
-    // Our records from EncryptedExtensions on obey the client's limit (RFC 8449 §4).
-    if (recordLimits) this.io.setRecordLimits(recordLimits.limits);
-    this.send(encodeEncryptedExtensions(extensions));
+    return encodeEncryptedExtensions(extensions);
   }
 
-  /** §4.3.2; returns what we asked the client for, to judge its Certificate by. */
-  private sendCertificateRequest(a: Agreement): CertificateAsked {
+  /** §4.3.2; returns what we asked the client for, to judge its Certificate by. `prepared`: already encoded (sendServerFlightOverlapped). */
+  private sendCertificateRequest(a: Agreement, prepared: PreparedCertificateRequest | null = null): CertificateAsked {
+    const { message, asked } = prepared ?? this.encodeCertificateRequest(a);
+    this.send(message);
+    return asked;
+  }
+
+  private encodeCertificateRequest(a: Agreement): PreparedCertificateRequest {
     let extensions: Extension[] = [{ type: ExtensionType.signature_algorithms, data: encodeU16List(this.config.acceptedSchemes.map((s) => s.code)) }];
     if (this.options.advertiseCertificateAuthorities && this.config.trustAnchors.length > 0) {
       extensions.push({
@@ -439,8 +536,8 @@ export class ServerHandshake {
     const hook = this.config.testHooks.extensions;
     if (hook) extensions = hook("certificate_request", extensions, a.helloRetry);
     const certificateRequestContext = new Uint8Array(0);
-    this.send(encodeCertificateRequest({ certificateRequestContext, extensions }));
-    return {
+    const message = encodeCertificateRequest({ certificateRequestContext, extensions });
+    const asked: CertificateAsked = {
       peerRole: "client",
       context: certificateRequestContext,
       offeredExtensions: new Set(extensions.map((e) => e.type)),
@@ -449,16 +546,19 @@ export class ServerHandshake {
       // What the client's certificates may cost us before it has authenticated (limits.maxVerificationCost).
       budget: verificationBudget(this.config),
     };
+    return { message, asked };
   }
 
   /** §4.4.2 */
   private sendServerCertificate(credentials: Credentials): void {
-    this.send(
-      encodeCertificate({
-        certificateRequestContext: new Uint8Array(0),
-        certificateList: credentials.chain.map((certData) => ({ certData, extensions: [] })),
-      }),
-    );
+    this.send(this.encodeServerCertificate(credentials));
+  }
+
+  private encodeServerCertificate(credentials: Credentials): Uint8Array {
+    return encodeCertificate({
+      certificateRequestContext: new Uint8Array(0),
+      certificateList: credentials.chain.map((certData) => ({ certData, extensions: [] })),
+    });
   }
 
   /** §4.4.3; the signer may be asynchronous. */
@@ -507,20 +607,29 @@ export class ServerHandshake {
   private processClientCertificate(state: ExpectCertificate, m: HandshakeMessage): Transition {
     // The provider may verify the chain's signatures asynchronously (issue 13).
     const client = checkPeerCertificateAsync(this.config, m.body, state.asked);
-    if (isPromise(client)) return client.then((c) => this.clientCertificateChecked(state, m, c));
+    if (isPromise(client)) {
+      // The CertificateVerify behind it, if here already, is verified meanwhile: one wait for both.
+      const early = verifyCertificateVerifyEarly(this.config, m, this.io.peekHandshake(), state.asked, this.transcript);
+      return client.then((c) => this.clientCertificateChecked(state, m, c, early));
+    }
     return this.clientCertificateChecked(state, m, client);
   }
 
   /** The rest of processClientCertificate, once the chain is validated (or allowed to be empty). */
-  private clientCertificateChecked(state: ExpectCertificate, m: HandshakeMessage, client: VerifiedPeer | null): ServerState {
+  private clientCertificateChecked(
+    state: ExpectCertificate,
+    m: HandshakeMessage,
+    client: VerifiedPeer | null,
+    early: EarlyCertificateVerify | null = null,
+  ): ServerState {
     this.transcript.add(m.raw);
     if (client === null) return new ExpectFinished(state.sent, null, null);
-    return new ExpectCertificateVerify(state.sent, state.asked, client);
+    return new ExpectCertificateVerify(state.sent, state.asked, client, early);
   }
 
   /** §4.4.3; the provider may verify asynchronously (issue 13). */
   private processClientCertificateVerify(state: ExpectCertificateVerify, m: HandshakeMessage): Transition {
-    const scheme = checkPeerCertificateVerifyAsync(this.config, m.body, state.asked, state.client, this.transcript.hash());
+    const scheme = checkPeerCertificateVerifyAsync(this.config, m.body, state.asked, state.client, this.transcript.hash(), state.early);
     if (isPromise(scheme)) return scheme.then((s) => this.clientCertificateVerified(state, m, s));
     return this.clientCertificateVerified(state, m, scheme);
   }

@@ -8,7 +8,7 @@
 import type { SignatureScheme } from "../codec/constants.js";
 import type { MasterSecret } from "../key-schedule.js";
 import type { ReceivedClientHello } from "../codec/received-messages.js";
-import type { CertificateAsked } from "../peer-certificate.js";
+import type { CertificateAsked, EarlyCertificateVerify } from "../peer-certificate.js";
 import type { VerifiedPeer } from "../peer-verification.js";
 import type { PostHandshake } from "../post-handshake.js";
 import type { HelloRetryChoice, Negotiated } from "./negotiation.js";
@@ -91,6 +91,8 @@ export class ExpectCertificateVerify {
     readonly sent: ServerFinishedSent,
     readonly asked: CertificateAsked,
     readonly client: VerifiedPeer,
+    /** Its verification, started while the chain was checked (peer-certificate.ts), if it was. */
+    readonly early: EarlyCertificateVerify | null = null,
   ) {}
 }
 
