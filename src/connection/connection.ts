@@ -410,8 +410,12 @@ export abstract class Connection {
     }
   }
 
-  /** One record's content, opened; `encrypted`: it came under keys (outer type application_data). */
-  private processRecord(type: number, buf: Uint8Array, at: number, length: number, encrypted: boolean): void {
+  /**
+   * One record's content, opened; `encrypted`: it came under keys (outer type application_data).
+   * `owned`: `buf` is exactly the content and the caller gives it away (the asynchronous
+   * pipeline's records), so application data is queued as it is.
+   */
+  private processRecord(type: number, buf: Uint8Array, at: number, length: number, encrypted: boolean, owned = false): void {
     this.peerLimits.onRecord(type, length, this.handshakeComplete);
     // §5.1: a handshake message may not be interleaved with other record types.
     if (type !== ContentType.handshake && this.incomingHandshake.partial) {
@@ -445,7 +449,8 @@ export abstract class Connection {
           fail("unexpected_message", "received application data before the handshake completed");
         }
         this.peerLimits.onApplicationData(this.received.length, length);
-        this.received.push(buf, at, length);
+        if (owned) this.received.adopt(buf);
+        else this.received.push(buf, at, length);
         return;
       default:
         fail("unexpected_message", `received a record of unknown content type ${type}`);
@@ -665,10 +670,10 @@ export abstract class Connection {
         if (this.closeReceived) return;
         try {
           const length = innerContentLength(record, RECORD_HEADER_LENGTH, innerLength, reader.maxContentLength);
-          // The content as a whole array: copied into the receive queue with one memcpy, where a
-          // range of an array seen once would go through copyBytes' word loop (copy-bytes.ts).
+          // The record is the transport's to give away (record-handover.ts): application data
+          // goes to read() as this view, with no copy.
           const content = record.subarray(RECORD_HEADER_LENGTH, RECORD_HEADER_LENGTH + length);
-          this.processRecord(record[RECORD_HEADER_LENGTH + length], content, 0, length, true);
+          this.processRecord(record[RECORD_HEADER_LENGTH + length], content, 0, length, true, true);
         } catch (e) {
           throw this.abort(e);
         }

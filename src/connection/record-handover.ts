@@ -48,6 +48,7 @@ export interface RecordHandover {
   /**
    * A record the transport opened: its TLSInnerPlaintext is `record[5, 5+innerLength)`. Padding is
    * stripped (§5.4) and the content processed. Throws the TLSError when it is fatal (alert queued).
+   * The record is given away: application data in it is handed to `read()` as a view, not copied.
    */
   receiveInnerPlaintext(record: Uint8Array, innerLength: number): void;
   /** A record whose outer type is not application_data: after the handshake always fatal (§5). */

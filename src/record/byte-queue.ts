@@ -18,6 +18,11 @@ export class ByteQueue {
   private end = 0;
   private readonly copyIn = new RangeCopier();
   private readonly copyOut = new RangeCopier();
+  /**
+   * An array handed over whole (`adopt`) while nothing else was queued: taken out as it is. Only
+   * set while the buffer holds nothing, so it is always the oldest bytes.
+   */
+  private adopted: Uint8Array | null = null;
 
   constructor(initialCapacity = 1024) {
     this.size = initialCapacity;
@@ -25,12 +30,25 @@ export class ByteQueue {
 
   /** Bytes waiting to be taken. */
   get length(): number {
-    return this.end - this.start;
+    return this.adopted === null ? this.end - this.start : this.adopted.length;
+  }
+
+  /**
+   * Appends `chunk` itself, which the caller gives away (no one else may write it, and a reader
+   * gets it as it is): the asynchronous record pipeline's opened records (transport/async-records.ts),
+   * handed to `read()` without the two copies of `push` and `takeAll`. Copied as `push` does when
+   * bytes are already queued.
+   */
+  adopt(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    if (this.adopted === null && this.end === this.start) this.adopted = chunk;
+    else this.push(chunk, 0, chunk.length);
   }
 
   /** Appends a copy of `src[offset, offset+length)`. */
   push(src: Uint8Array, offset: number, length: number): void {
     if (length === 0) return;
+    if (this.adopted !== null) this.unadopt();
     if (this.buf === NO_BUFFER) {
       while (this.size < length) this.size *= 2;
       this.buf = recordBuffers.take(this.size);
@@ -42,6 +60,7 @@ export class ByteQueue {
 
   /** Moves up to `dest.length - offset` queued bytes into `dest[offset..]`; returns how many. */
   takeInto(dest: Uint8Array, offset: number): number {
+    if (this.adopted !== null) this.unadopt();
     const n = Math.min(this.end - this.start, dest.length - offset);
     if (n <= 0) return 0;
     this.copyOut.copy(this.buf, this.start, dest, offset, n);
@@ -51,10 +70,22 @@ export class ByteQueue {
 
   /** Everything queued, as a new array the caller owns, or null when empty. */
   takeAll(): Uint8Array | null {
+    const adopted = this.adopted;
+    if (adopted !== null) {
+      this.adopted = null;
+      return adopted;
+    }
     if (this.end === this.start) return null;
     const bytes = this.buf.slice(this.start, this.end);
     this.release();
     return bytes;
+  }
+
+  /** Moves the adopted array into the buffer, so that bytes after it queue behind it. */
+  private unadopt(): void {
+    const adopted = this.adopted as Uint8Array;
+    this.adopted = null;
+    this.push(adopted, 0, adopted.length);
   }
 
   private consume(n: number): void {

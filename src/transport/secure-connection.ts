@@ -332,7 +332,10 @@ class TransportSession implements SecureConnection {
     }
   }
 
-  /** Reads the next chunk into the pipeline in the background; its outcome is judged in order, by `receiveRecord`. */
+  /**
+   * Reads the next chunk into the pipeline in the background. A chunk taken in clears the way for
+   * the next read ahead; the end of the transport or a failure is judged in order, by `receiveRecord`.
+   */
   private startReadAhead(records: AsyncRecords): void {
     if (this.readAhead !== null || this.failure) return;
     this.readAhead = this.transport.read().then(
@@ -345,6 +348,9 @@ class TransportSession implements SecureConnection {
         }
         try {
           records.receive(chunk);
+          // Nothing to judge in order: the next chunk may be read ahead as soon as the records in
+          // flight leave room, instead of once they have all been processed.
+          this.readAhead = null;
           return { kind: "received" };
         } catch (error) {
           return { kind: "refused", error };

@@ -204,25 +204,35 @@ describe("RecordReader opens records sealed by an independent implementation", (
 });
 
 describe("ByteQueue", () => {
-  it("behaves as a FIFO of bytes (model: a plain array) for any pushes and takes", () => {
+  it("behaves as a FIFO of bytes (model: a plain array) for any pushes, adopted arrays and takes", () => {
     const op = fc.oneof(
       fc.record({ push: fc.integer({ min: 0, max: 5000 }), offset: fc.integer({ min: 0, max: 7 }) }),
+      fc.record({ adopt: fc.integer({ min: 0, max: 5000 }) }),
       fc.record({ take: fc.integer({ min: 0, max: 6000 }), offset: fc.integer({ min: 0, max: 7 }) }),
       fc.constant({ all: true }),
     );
     fc.assert(
       fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
         const queue = new ByteQueue(16);
+        /** The one array the queue holds, when it holds exactly one adopted array and nothing else. */
+        let onlyAdopted: Uint8Array | null = null;
         let model: number[] = [];
         let seed = 1;
         for (const o of ops) {
           if ("push" in o) {
             const src = bytesFromSeed(seed++, o.push + o.offset + 3);
             queue.push(src, o.offset, o.push);
+            if (o.push > 0) onlyAdopted = null;
             model.push(...src.subarray(o.offset, o.offset + o.push));
+          } else if ("adopt" in o) {
+            const src = bytesFromSeed(seed++, o.adopt);
+            queue.adopt(src);
+            if (src.length > 0) onlyAdopted = model.length === 0 ? src : null;
+            model.push(...src);
           } else if ("take" in o) {
             const dest = new Uint8Array(o.take + o.offset);
             const n = queue.takeInto(dest, o.offset);
+            if (n > 0) onlyAdopted = null;
             expect(n).toBe(Math.min(o.take, model.length));
             expect([...dest.subarray(o.offset, o.offset + n)]).toEqual(model.slice(0, n));
             model = model.slice(n);
@@ -230,6 +240,9 @@ describe("ByteQueue", () => {
             const all = queue.takeAll();
             expect(all === null ? [] : [...all]).toEqual(model);
             model = [];
+            // An array adopted into an empty queue, with nothing after it, comes out as it is (no copy).
+            if (onlyAdopted !== null) expect(all).toBe(onlyAdopted);
+            onlyAdopted = null;
           }
           expect(queue.length).toBe(model.length);
         }
