@@ -38,8 +38,8 @@ async function bundledInputs(entry: string): Promise<Map<string, number>> {
 /**
  * What a client of ECDSA P-256, X25519 (x25519Compact: no Edwards code), AES-128-GCM and SHA-256
  * must not carry, nor CRL checking, name-constraint checking, client resumption (tickets,
- * external PSKs, 0-RTT), PEM/DER private-key reading, the credential hooks or post-handshake
- * authentication, which it does not configure. (rsa.ts and
+ * external PSKs, 0-RTT), PEM/DER private-key reading, the credential hooks, post-handshake
+ * authentication or name-constraint parsing, which it does not configure. (rsa.ts and
  * hybrid-key-share.ts still give it a few constants, the RSA size limits and the hybrid group's
  * name, under 200 bytes minified: their code is what must be gone.)
  */
@@ -60,6 +60,7 @@ const NOT_COMPOSED = [
   "src/x509/private-key.ts",
   "src/handshake/credential-hooks.ts",
   "src/handshake/post-handshake-auth.ts",
+  "src/x509/name-constraints.ts",
 ];
 const CONSTANTS_ONLY = ["src/crypto/rsa.ts", "src/crypto/hybrid-key-share.ts"];
 
@@ -441,6 +442,25 @@ describe("mutls/core", () => {
         expect(await judgeAsync(c, {}), c.id).toBe(judge(c, {}));
       }
       expect(await judgeAsync(valid, modules)).toBe("accepted");
+    });
+
+    it("without it, the engine reads a constrained certificate only as far as keeping the extension, which the module's check still parses", () => {
+      const ica = core.pemCertificates(violating.untrusted_intermediates[0])[0];
+      const leaf = core.pemCertificates(violating.peer_certificate)[0];
+      const lean = resolveConfig({ provider, trustAnchors: violating.trusted_certs.join("\n") });
+      const full = resolveConfig({ provider, trustAnchors: violating.trusted_certs.join("\n"), nameConstraintChecking: core.nameConstraintChecking });
+      const leanIca = lean.peerCertificates.parse(ica);
+      expect(leanIca.nameConstraints?.unparsed).toBeInstanceOf(Uint8Array);
+      expect(leanIca.nameConstraints?.excluded).toBeNull();
+      const parsedIca = full.peerCertificates.parse(ica);
+      expect(parsedIca.nameConstraints?.unparsed).toBeUndefined();
+      expect(parsedIca.nameConstraints?.excluded?.dns).toEqual(["bar.example.com"]);
+      // The public parser always reads them.
+      expect(core.parseCertificate(ica).nameConstraints).toEqual(parsedIca.nameConstraints);
+      // A certificate read without the parser, handed to the module's check anyway, is judged as a parsed one.
+      const verdict = core.nameConstraintChecking.check([lean.peerCertificates.parse(leaf), leanIca], lean.trustAnchors[0]);
+      expect(verdict?.message).toMatch(/violates the name constraint/);
+      expect(verdict).toEqual(core.nameConstraintChecking.check([full.peerCertificates.parse(leaf), parsedIca], full.trustAnchors[0]));
     });
 
     it("a chain without name constraints does not need the module", () => {

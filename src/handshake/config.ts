@@ -12,7 +12,7 @@ import {
   type PrivateKeyReading,
   MIN_RSA_BITS,
   type TrustAnchor,
-  parseCertificate,
+  parseCertificateWith,
   prepareTrustAnchors,
 } from "../x509/index.js";
 import { CIPHER_SUITES, type CipherSuite, DEFAULT_GROUPS, GROUPS, SIGNATURE_SCHEMES, type SignatureScheme } from "./codec/constants.js";
@@ -143,7 +143,9 @@ function resolveConfigNow(config: CommonConfig): ResolvedConfig {
   const lowMemory = memoryProfile === "low";
   if (lowMemory) provider.dropPrecomputedTables?.();
   const certificateChoices = loadCertificateChoices(config, provider);
-  const trustAnchors = config.trustAnchors ? loadCertificates(config.trustAnchors).map((der) => parseCertificate(der)) : [];
+  // Anchors and peer certificates are read with the name-constraint module's parser, if any.
+  const readNameConstraints = config.nameConstraintChecking?.parse ?? null;
+  const trustAnchors = config.trustAnchors ? loadCertificates(config.trustAnchors).map((der) => parseCertificateWith(der, readNameConstraints)) : [];
   const groups = pick(GROUPS, config.groups ?? DEFAULT_GROUPS, "groups").map((g) => g.name);
   for (const p of config.alpnProtocols ?? []) {
     if (p.length === 0 || p.length > 255) throw new UsageError(`ALPN protocol "${p}" must be 1 to 255 bytes`);
@@ -167,7 +169,7 @@ function resolveConfigNow(config: CommonConfig): ResolvedConfig {
     spkiPins: (config.spkiPins ?? []).map(decodeSpkiPin),
     certificateProfile: config.certificateProfile ?? "rfc5280",
     minRsaModulusBits: checkMinRsaModulusBits(config.minRsaModulusBits),
-    peerCertificates: new CertificateCache(lowMemory ? 0 : undefined),
+    peerCertificates: new CertificateCache(lowMemory ? 0 : undefined, readNameConstraints),
     authorizePeer: config.authorizePeer ?? null,
     onClientCertificateNotSent: (config as ClientConfig).onClientCertificateNotSent ?? null,
     selectCertificate: (config as ServerConfig).selectCertificate ?? null,

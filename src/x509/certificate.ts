@@ -9,7 +9,7 @@ import { Tag, expectChildren, expectSequence, expectUniversal, isContext, malfor
 import { checkIntegerContent, readOctetAlignedBits, readSmallInt, readTime } from "./der-values.js";
 import { parseExtensions, type AuthorityKeyIdentifier, type BasicConstraints, type KeyUsage, type SubjectAltName } from "./extensions.js";
 import { parseName, type DistinguishedName } from "./name.js";
-import type { NameConstraints } from "./name-constraints.js";
+import { type NameConstraints, type NameConstraintsReader, parseNameConstraints } from "./name-constraints.js";
 
 export interface Certificate {
   /** The whole certificate (a private copy of the input). */
@@ -66,6 +66,15 @@ function serialText(content: Uint8Array): string {
 
 /** Parses a DER certificate. Throws `bad_certificate` (a TLSError) if it is malformed. */
 export function parseCertificate(input: Uint8Array): Certificate {
+  return parseCertificateWith(input, parseNameConstraints);
+}
+
+/**
+ * parseCertificate with the nameConstraints extension read by `readNameConstraints`, or, when it
+ * is null, only marked present (`nameConstraints.unparsed`): the engine reads certificates so
+ * with its configuration's `nameConstraintChecking` module, which carries the parser.
+ */
+export function parseCertificateWith(input: Uint8Array, readNameConstraints: NameConstraintsReader): Certificate {
   const der = input.slice();
   const ctx: DerContext = { alert: "bad_certificate", what: "certificate" };
   // RFC 5280 §4.1: Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }
@@ -108,7 +117,7 @@ export function parseCertificate(input: Uint8Array): Certificate {
     extensionsNode = expectChildren(tbsFields[i++], 1, 1, "extensions", ctx)[0];
   }
   if (i !== tbsFields.length) malformed(ctx, "tbsCertificate has unexpected trailing fields");
-  const extensions = parseExtensions(extensionsNode, ctx);
+  const extensions = parseExtensions(extensionsNode, ctx, readNameConstraints);
 
   const outerAlg = parseAlgorithmIdentifier(outerAlgNode, "signatureAlgorithm", ctx);
   // §4.1.1.2: signatureAlgorithm "MUST contain the same algorithm identifier as the signature field".

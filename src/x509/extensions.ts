@@ -9,7 +9,7 @@ import { readBitString, readBoolean, readOctetString, readOid, readSmallInt } fr
 import { parseGeneralName } from "./general-name.js";
 import { formatIpAddress } from "./ip-address.js";
 import type { DistinguishedName } from "./name.js";
-import { parseNameConstraints, type NameConstraints } from "./name-constraints.js";
+import type { NameConstraints, NameConstraintsReader } from "./name-constraints.js";
 import { KEY_PURPOSE_NAMES, OID } from "./oids.js";
 
 export interface BasicConstraints {
@@ -204,8 +204,13 @@ function checkAuthorityInfoAccess(value: DerNode, ctx: DerContext): void {
   }
 }
 
-/** Parses the `[3] EXPLICIT Extensions` contents (a SEQUENCE SIZE (1..MAX) OF Extension). */
-export function parseExtensions(node: DerNode | undefined, ctx: DerContext): Extensions {
+/**
+ * Parses the `[3] EXPLICIT Extensions` contents (a SEQUENCE SIZE (1..MAX) OF Extension).
+ * `readNameConstraints` reads nameConstraints (RFC 5280 §4.2.1.10); without one (a `mutls/core`
+ * engine without `nameConstraintChecking`) the extension is only checked to be DER and kept as
+ * `unparsed`, so its code stays out of a bundle and path validation refuses it.
+ */
+export function parseExtensions(node: DerNode | undefined, ctx: DerContext, readNameConstraints: NameConstraintsReader): Extensions {
   if (node === undefined) return NO_EXTENSIONS;
   const list = expectSequence(node, "extensions", ctx);
   if (list.children.length === 0) malformed(ctx, "extensions is an empty SEQUENCE");
@@ -245,7 +250,12 @@ export function parseExtensions(node: DerNode | undefined, ctx: DerContext): Ext
         out.authorityKeyId = out.authorityKeyIdentifier.keyId;
         break;
       case OID.nameConstraints:
-        out.nameConstraints = parseNameConstraints(parse(), inner);
+        if (readNameConstraints !== null) {
+          out.nameConstraints = readNameConstraints(parse(), inner);
+        } else {
+          parse();
+          out.nameConstraints = Object.freeze({ permitted: null, excluded: null, size: 0, unparsed: octets });
+        }
         break;
       case OID.cRLDistributionPoints:
         out.crlDistributionUris = Object.freeze(parseCrlDistributionPoints(parse(), inner));

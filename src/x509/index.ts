@@ -1,9 +1,9 @@
 /** X.509 for the TLS engine: PEM, certificates, private keys, CRLs, and path validation. */
 export { decodePem, encodePem, pemCertificates, type PemBlock } from "./pem.js";
-export { parseCertificate, describeCertificate, type Certificate } from "./certificate.js";
+export { parseCertificate, parseCertificateWith, describeCertificate, type Certificate } from "./certificate.js";
 export { distinguishedNameKeyOf, distinguishedNameText, sameName, type DistinguishedName } from "./name.js";
 export type { AuthorityKeyIdentifier, BasicConstraints, KeyUsage, SubjectAltName } from "./extensions.js";
-export type { NameConstraints } from "./name-constraints.js";
+export type { NameConstraints, NameConstraintsReader } from "./name-constraints.js";
 export { nameConstraintChecking, type NameConstraintChecking } from "./name-constraint-checks.js";
 export { readPrivateKey, privateKeyReading, type PrivateKeyReading } from "./private-key.js";
 export { privateKeyFitsCertificate } from "./key-fit.js";

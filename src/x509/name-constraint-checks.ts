@@ -8,6 +8,8 @@
 import type { TLSError } from "../bytes/index.js";
 import { displayName, type Certificate } from "./certificate.js";
 import { certificateError } from "./chain-checks.js";
+import { parseDer, type DerContext } from "./der.js";
+import { OID } from "./oids.js";
 import { GENERAL_NAME_FORMS } from "./general-name.js";
 import { sameName, type DistinguishedName } from "./name.js";
 import {
@@ -18,6 +20,7 @@ import {
   uriInSubtree,
   type NameConstraints,
   type Subtrees,
+  parseNameConstraints,
 } from "./name-constraints.js";
 
 /** Most name-against-subtree comparisons one path may cost (hostile certificates carry thousands). */
@@ -118,6 +121,14 @@ function isSelfIssued(cert: Certificate): boolean {
   return sameName(cert.subject, cert.issuer);
 }
 
+/** A CA's constraints, parsed here if the certificate was read without the parser (parseCertificateWith(der, null)). */
+function constraintsOf(ca: Certificate): NameConstraints | null {
+  const constraints = ca.nameConstraints;
+  if (constraints?.unparsed === undefined) return constraints;
+  const ctx: DerContext = { alert: "bad_certificate", what: `certificate extension ${OID.nameConstraints}` };
+  return parseNameConstraints(parseDer(constraints.unparsed, ctx), ctx);
+}
+
 /**
  * Checks every constraint on a complete path: `path` is leaf first and excludes the anchor.
  * Returns the TLSError to raise, or null.
@@ -127,7 +138,7 @@ export function checkPathNameConstraints(path: readonly Certificate[], anchor: C
   const cas = [...path.slice(1), anchor];
   for (let k = 0; k < cas.length; k++) {
     const ca = cas[k];
-    const constraints = ca.nameConstraints;
+    const constraints = constraintsOf(ca);
     if (constraints === null) continue;
     // cas[k] sits at path index k + 1, so it constrains path[0..k].
     for (let i = 0; i <= k; i++) {
@@ -151,10 +162,12 @@ export function checkPathNameConstraints(path: readonly Certificate[], anchor: C
  * Name-constraint checking as a module for the engine's `nameConstraintChecking` option: the
  * `mutls` entry supplies it to every configuration; a `mutls/core` configuration that leaves it
  * out refuses every path on which a certificate constrains names (verify.ts), so a bundle that
- * never meets name constraints does not carry their matching code.
+ * never meets name constraints carries neither their parsing (`parse`: the engine reads
+ * certificates with it, else only notes the extension) nor their matching code (`check`).
  */
 export interface NameConstraintChecking {
+  readonly parse: typeof parseNameConstraints;
   readonly check: typeof checkPathNameConstraints;
 }
 
-export const nameConstraintChecking: NameConstraintChecking = { check: checkPathNameConstraints };
+export const nameConstraintChecking: NameConstraintChecking = { parse: parseNameConstraints, check: checkPathNameConstraints };

@@ -28,7 +28,16 @@ export interface NameConstraints {
   readonly excluded: Subtrees | null;
   /** Number of subtrees in all, to bound the work of checking them. */
   readonly size: number;
+  /**
+   * The extension's value (DER) when the certificate was read without the parser (a `mutls/core`
+   * configuration without `nameConstraintChecking`): the subtrees above are then not filled in; a
+   * path on which it appears is refused without the module, and the module's check parses it.
+   */
+  readonly unparsed?: Uint8Array;
 }
+
+/** How a certificate's nameConstraints extension is read: `parseNameConstraints`, or null to only note that it is there. */
+export type NameConstraintsReader = ((value: DerNode, ctx: DerContext) => NameConstraints) | null;
 
 /** A mask is valid only as a CIDR prefix: ones, then zeros (RFC 5280 §4.2.1.10, RFC 4632). */
 function isPrefixMask(mask: Uint8Array): boolean {

@@ -6,7 +6,7 @@
  */
 import { AlertDescription, TLSError, bytesEqual, fail } from "../bytes/index.js";
 import type { CryptoProvider } from "../crypto/provider.js";
-import { describeCertificate, displayName, parseCertificate, type Certificate } from "./certificate.js";
+import { describeCertificate, displayName, parseCertificate, parseCertificateWith, type Certificate } from "./certificate.js";
 import { MIN_RSA_BITS, certificateError, checkIssuer, checkKeyStrength, checkLeaf, checkSignature, type LeafKeyUsage, type Purpose } from "./chain-checks.js";
 import { type CertificateRevocationList, type CrlChecking, crlChecking } from "./crl.js";
 import { certificateMatchesServerName, type PublicSuffixCheck } from "./hostname.js";
@@ -78,7 +78,10 @@ export interface VerifyOptions {
   readonly maxSignatureChecks?: number;
   /** Most partial paths one validation may explore (default 256). */
   readonly maxPathCandidates?: number;
-  /** How the chain's DER is parsed (default parseCertificate); a cache of parsed certificates may answer. */
+  /**
+   * How the chain's DER is parsed (default parseCertificate; the engine's verifyChainWith without
+   * one skips name-constraint parsing, so constrained paths are refused); a cache may answer.
+   */
   readonly parseCertificate?: (der: Uint8Array) => Certificate;
 }
 
@@ -233,7 +236,10 @@ class PathBuilder {
   }
 }
 
-function parseChain(chain: readonly Uint8Array[], budget: VerificationBudget, parse: (der: Uint8Array) => Certificate = parseCertificate): Certificate[] {
+/** Without a parser of its own, the chain is read without name-constraint parsing: a constrained path is then refused, never accepted. */
+const parseLean = (der: Uint8Array): Certificate => parseCertificateWith(der, null);
+
+function parseChain(chain: readonly Uint8Array[], budget: VerificationBudget, parse: (der: Uint8Array) => Certificate = parseLean): Certificate[] {
   return chain.map((der, i) => {
     budget.chargeParse(der.length, `parsing certificate #${i + 1} (${der.length} bytes)`);
     try {
@@ -289,7 +295,7 @@ function refuseNameConstraints(path: readonly Certificate[], anchor: Certificate
  * bad_certificate or unsupported_certificate.
  */
 export function verifyCertificateChain(opts: VerifyOptions): VerifiedChain {
-  return verifyChainWith(opts, crlChecking.check, nameConstraintChecking.check);
+  return verifyChainWith({ ...opts, parseCertificate: opts.parseCertificate ?? parseCertificate }, crlChecking.check, nameConstraintChecking.check);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { bytesEqual, bytesToAscii } from "../../bytes/index.js";
-import { type Certificate, parseCertificate } from "../../x509/index.js";
+import { type Certificate, type NameConstraintsReader, parseCertificateWith } from "../../x509/index.js";
 
 /** Certificates larger than this are parsed every time, so the cache stays small whatever peers send. */
 const MAX_CACHED_DER = 8192;
@@ -16,10 +16,18 @@ const MAX_CACHED_DER = 8192;
 export class CertificateCache {
   private readonly entries = new Map<string, Certificate>();
 
-  constructor(private readonly capacity = 64) {}
+  /** `readNameConstraints`: the configuration's `nameConstraintChecking.parse`, or null without the module. */
+  constructor(
+    private readonly capacity = 64,
+    private readonly readNameConstraints: NameConstraintsReader = null,
+  ) {}
+
+  private parseCertificate(der: Uint8Array): Certificate {
+    return parseCertificateWith(der, this.readNameConstraints);
+  }
 
   parse(der: Uint8Array): Certificate {
-    if (der.length > MAX_CACHED_DER || this.capacity === 0) return parseCertificate(der);
+    if (der.length > MAX_CACHED_DER || this.capacity === 0) return this.parseCertificate(der);
     const key = bytesToAscii(der);
     const hit = this.entries.get(key);
     // The DER is compared too: a parsed certificate handed to an application could have been altered.
@@ -29,7 +37,7 @@ export class CertificateCache {
       return hit;
     }
     // A malformed certificate throws here and is never cached.
-    const parsed = parseCertificate(der);
+    const parsed = this.parseCertificate(der);
     if (this.entries.size >= this.capacity) {
       const oldest = this.entries.keys().next();
       if (oldest.done !== true) this.entries.delete(oldest.value);

@@ -1,7 +1,7 @@
 import type { CryptoProvider } from "../../crypto/provider.js";
 import { UsageError } from "../../bytes/index.js";
 import type { PrivateKey } from "../../crypto/provider.js";
-import { type Certificate, type PrivateKeyReading, parseCertificate, pemCertificates, privateKeyFitsCertificate } from "../../x509/index.js";
+import { type Certificate, type PrivateKeyReading, parseCertificateWith, pemCertificates, privateKeyFitsCertificate } from "../../x509/index.js";
 import { type Signer, signerFromPrivateKey } from "../signer.js";
 import type { CertificateKeyPair, CommonConfig } from "./types.js";
 
@@ -16,8 +16,11 @@ export interface Credentials {
   readonly issuerNames: readonly Uint8Array[];
 }
 
+/** Our own chain: its names and key matter here, never its name constraints (those judge a peer's path). */
+const parseOwnCertificate = (der: Uint8Array): Certificate => parseCertificateWith(der, null);
+
 function issuerNamesOf(chain: readonly Uint8Array[], leaf: Certificate): Uint8Array[] {
-  const rest = chain.slice(1).map((der) => parseCertificate(der));
+  const rest = chain.slice(1).map(parseOwnCertificate);
   return [leaf.issuer.der, ...rest.flatMap((c) => [c.subject.der, c.issuer.der])];
 }
 
@@ -51,7 +54,7 @@ export function loadCredentials(config: CertificateKeyPair | CommonConfig, provi
   }
   const chain = loadCertificates(config.certificateChain);
   if (chain.length === 0) throw new UsageError("certificateChain holds no certificate");
-  const leaf = parseCertificate(chain[0]);
+  const leaf = parseOwnCertificate(chain[0]);
   if (config.signer) return { chain, leaf, signer: config.signer, issuerNames: issuerNamesOf(chain, leaf) };
   if (!config.privateKey) throw new UsageError("certificateChain needs privateKey or signer");
   const key = privateKeyOf(config.privateKey, reading);
