@@ -2,6 +2,7 @@
  * The character classes and the field-line rule of RFC 9110 §5 / RFC 9112 §5, shared by the
  * response header section, chunked trailers and the request we send.
  */
+import { bytesToAscii } from "../bytes/index.js";
 import { malformed } from "./http-error.js";
 
 const CR = 0x0d;
@@ -44,9 +45,7 @@ function isWhitespace(byte: number): boolean {
 
 /** Bytes as Latin-1: field values may carry obs-text (RFC 9110 §5.5), which fetch's Headers keeps as such. */
 export function latin1(bytes: Uint8Array, start: number, end: number): string {
-  let s = "";
-  for (let i = start; i < end; i++) s += String.fromCharCode(bytes[i]);
-  return s;
+  return bytesToAscii(bytes.subarray(start, end));
 }
 
 /**
