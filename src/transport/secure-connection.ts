@@ -71,6 +71,12 @@ type ReadAhead =
 
 /** Largest slice of one `write` sealed before waiting for the transport: four full records. */
 const WRITE_SLICE = 4 * (1 << 14);
+/**
+ * The asynchronous pipeline's slice: eight full records, so that with two slices held (one
+ * sealing, one going to the transport) up to 16 records are in flight (async-records.ts, DEPTH).
+ * A busy connection holds at most two such slices (about 256 KiB) of its writes; an idle one none.
+ */
+const ASYNC_WRITE_SLICE = 8 * (1 << 14);
 
 interface Timing {
   readonly schedule: ScheduleTimeout | null;
@@ -393,8 +399,8 @@ class TransportSession implements SecureConnection {
     }
     this.flush();
     let previous: Promise<void> | null = null;
-    for (let at = 0; at < data.length; at += WRITE_SLICE) {
-      const sent = this.queueWrite(records.sealApplicationData(data.subarray(at, Math.min(data.length, at + WRITE_SLICE))));
+    for (let at = 0; at < data.length; at += ASYNC_WRITE_SLICE) {
+      const sent = this.queueWrite(records.sealApplicationData(data.subarray(at, Math.min(data.length, at + ASYNC_WRITE_SLICE))));
       if (previous !== null) await previous;
       if (this.writeError !== null) throw await this.fail(transportFailure(this.writeError));
       previous = sent;
