@@ -39,7 +39,7 @@ async function bundledInputs(entry: string): Promise<Map<string, number>> {
  * What a client of ECDSA P-256, X25519 (x25519Compact: no Edwards code), AES-128-GCM and SHA-256
  * must not carry, nor CRL checking, name-constraint checking, client resumption (tickets,
  * external PSKs, 0-RTT), PEM/DER private-key reading, the credential hooks, post-handshake
- * authentication or name-constraint parsing, which it does not configure. (rsa.ts and
+ * authentication, name-constraint parsing or the webpki profile's rules, which it does not configure. (rsa.ts and
  * hybrid-key-share.ts still give it a few constants, the RSA size limits and the hybrid group's
  * name, under 200 bytes minified: their code is what must be gone.)
  */
@@ -61,6 +61,7 @@ const NOT_COMPOSED = [
   "src/handshake/credential-hooks.ts",
   "src/handshake/post-handshake-auth.ts",
   "src/x509/name-constraints.ts",
+  "src/x509/webpki-profile.ts",
 ];
 const CONSTANTS_ONLY = ["src/crypto/rsa.ts", "src/crypto/hybrid-key-share.ts"];
 
@@ -258,6 +259,35 @@ describe("mutls/core", () => {
     const server = { provider, certificateChain: creds.serverCert, privateKey: creds.serverKey };
     expect(() => new core.ServerConnection(server)).toThrow("pass privateKeyReading");
     expect(() => new core.ServerConnection({ ...server, privateKeyReading: core.privateKeyReading })).not.toThrow();
+  });
+
+  it('the webpki profile\'s rules are a module in the core: certificateProfile "webpki" without `webPkiProfile` is a UsageError, with it the CA/B rules apply', () => {
+    const creds = mutualCredentials("p256");
+    const provider = core.createProvider({ hashes: [core.sha256], aeads: [core.aes128gcm], keyShares: [core.x25519], signatures: [core.ecdsaP256] });
+    const base = {
+      provider,
+      serverName: "localhost",
+      trustAnchors: creds.ca,
+      groups: ["x25519"],
+      signatureSchemes: ["ecdsa_secp256r1_sha256"],
+      cipherSuites: ["TLS_AES_128_GCM_SHA256"],
+      certificateProfile: "webpki",
+    } as const;
+    expect(() => new core.ClientConnection(base)).toThrow(core.UsageError);
+    expect(() => new core.ClientConnection(base)).toThrow("pass webPkiProfile");
+    expect(() => new MutlsClientConnection(base)).not.toThrow();
+    // With it, the fixture server's CN "localhost (p256)", not one of its SANs, breaks CA/B BR §7.1.4.3.
+    const client = new core.ClientConnection({ ...base, webPkiProfile: core.webPkiProfile });
+    const server = new ServerConnection({ ...serverConfig(creds), clientAuth: "none" });
+    expect(() => pump({ client, server })).toThrow(core.TLSError);
+    expect(client.error?.alert).toBe(core.AlertDescription.bad_certificate);
+    expect(client.error?.message).toContain("CA/B BR §7.1.4.3");
+    // The default profile, "rfc5280", needs no module and accepts the same server.
+    const plain = new core.ClientConnection({ ...base, certificateProfile: "rfc5280" });
+    const server2 = new ServerConnection({ ...serverConfig(creds), clientAuth: "none" });
+    pump({ client: plain, server: server2 });
+    expect(plain.error).toBeNull();
+    expect(plain.handshakeComplete).toBe(true);
   });
 
   describe("the credential hooks are a module in the core", () => {

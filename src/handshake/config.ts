@@ -10,6 +10,7 @@ import {
   type CrlChecking,
   type NameConstraintChecking,
   type PrivateKeyReading,
+  type WebPkiProfile,
   MIN_RSA_BITS,
   type TrustAnchor,
   parseCertificateWith,
@@ -85,6 +86,8 @@ export interface ResolvedConfig {
   readonly postHandshakeAuthentication: PostHandshakeAuthModule | null;
   readonly spkiPins: readonly Uint8Array[];
   readonly certificateProfile: CertificateProfile;
+  /** config.webPkiProfile; never null when certificateProfile is "webpki". */
+  readonly webPkiProfile: WebPkiProfile | null;
   readonly minRsaModulusBits: number;
   /** Peer certificates parsed for connections made from this configuration (parsing only, never verdicts). */
   readonly peerCertificates: CertificateCache;
@@ -168,6 +171,7 @@ function resolveConfigNow(config: CommonConfig): ResolvedConfig {
     postHandshakeAuthentication: config.postHandshakeAuthentication ?? null,
     spkiPins: (config.spkiPins ?? []).map(decodeSpkiPin),
     certificateProfile: config.certificateProfile ?? "rfc5280",
+    webPkiProfile: checkWebPkiProfile(config),
     minRsaModulusBits: checkMinRsaModulusBits(config.minRsaModulusBits),
     peerCertificates: new CertificateCache(lowMemory ? 0 : undefined, readNameConstraints),
     authorizePeer: config.authorizePeer ?? null,
@@ -186,6 +190,15 @@ function resolveConfigNow(config: CommonConfig): ResolvedConfig {
     memoryProfile,
     testHooks: testHooksOf(config),
   };
+}
+
+/** The webpki profile's module, required with that profile. */
+function checkWebPkiProfile(config: CommonConfig): WebPkiProfile | null {
+  const rules = config.webPkiProfile ?? null;
+  if (config.certificateProfile === "webpki" && rules === null) {
+    throw new UsageError('certificateProfile "webpki" needs its rules: pass webPkiProfile (import { webPkiProfile } from "mutls/core")');
+  }
+  return rules;
 }
 
 /** The credential hooks' module, required with either hook (a `mutls/core` configuration may leave both out). */

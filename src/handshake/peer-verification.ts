@@ -122,6 +122,7 @@ function chainOptions(
     purpose: peerRole === "server" ? "serverAuth" : "clientAuth",
     serverName: peerRole === "server" && serverName !== null ? serverName : undefined,
     profile: config.certificateProfile,
+    webPkiProfile: config.webPkiProfile ?? undefined,
     isPublicSuffix: config.isPublicSuffix ?? undefined,
     crls: config.crls,
     spkiPins: config.spkiPins,

@@ -14,6 +14,7 @@ export { certificateMatchesServerName, dnsNameMatches, isIpAddress, isValidDnsNa
 export { MIN_RSA_BITS, type LeafKeyUsage, type Purpose } from "./chain-checks.js";
 export { DEFAULT_VERIFICATION_COST, VerificationBudget } from "./verification-budget.js";
 export type { CertificateProfile } from "./profile-checks.js";
+export { webPkiProfile, type WebPkiProfile } from "./webpki-profile.js";
 export { parseCertificateRevocationList, crlChecking, type CrlChecking, type CertificateRevocationList, type RevokedEntry } from "./crl.js";
 export { spkiSha256 } from "./spki-pin.js";
 export { prepareTrustAnchors, type TrustAnchor, type AnchorVerifier } from "./trust-anchor.js";

@@ -1,5 +1,5 @@
 import type { CryptoProvider, GroupName, PrivateKey } from "../../crypto/provider.js";
-import type { Certificate, CertificateProfile, CrlChecking, NameConstraintChecking, PeerIdentity, PrivateKeyReading } from "../../x509/index.js";
+import type { Certificate, CertificateProfile, CrlChecking, NameConstraintChecking, PeerIdentity, PrivateKeyReading, WebPkiProfile } from "../../x509/index.js";
 import type { CipherSuiteName, SignatureSchemeName } from "../codec/constants.js";
 import type { ExternalPsk, PskModeName } from "../resumption/external-psk.js";
 import type { SessionStore } from "../resumption/session-store.js";
@@ -165,6 +165,11 @@ export interface CommonConfig {
   readonly spkiPins?: readonly (string | Uint8Array)[];
   /** "rfc5280" (default) or "webpki" to also apply the CA/Browser Forum rules for public web certificates. */
   readonly certificateProfile?: CertificateProfile;
+  /**
+   * The module with the "webpki" profile's rules (`webPkiProfile`). The `mutls` entry supplies it;
+   * with `mutls/core`, pass it with `certificateProfile: "webpki"`, which without it is a UsageError.
+   */
+  readonly webPkiProfile?: WebPkiProfile;
   /**
    * Smallest RSA modulus, in bits, accepted in the peer's CA-issued chain, leaf included
    * (default 2048, NIST SP 800-57 and CA/B BR §6.1.5; 1024 to 8192). A smaller key is
