@@ -8,9 +8,9 @@
  * Every connection made through this entry also gets CRL checking (`crlChecking`), name-constraint
  * checking (`nameConstraintChecking`), client resumption (`clientResumption`: tickets, external
  * PSKs, 0-RTT), PEM/DER private-key reading (`privateKeyReading`), the credential hooks
- * (`credentialHooks`), post-handshake authentication (`postHandshakeAuthentication`) and the
- * webpki certificate profile's rules (`webPkiProfile`), which `mutls/core` leaves out unless a
- * config names them.
+ * (`credentialHooks`), post-handshake authentication (`postHandshakeAuthentication`), the
+ * webpki certificate profile's rules (`webPkiProfile`) and trust-anchor tables
+ * (`trustAnchorPrecomputation`), which `mutls/core` leaves out unless a config names them.
  *
  * The default is chosen here, at the entry point, and not in the engine, so that the core entry
  * (`mutls/core`, core.ts) imports no provider at all and a bundle carries only the algorithms the
@@ -26,6 +26,7 @@ import { type CrlChecking, crlChecking } from "./x509/crl.js";
 import { type NameConstraintChecking, nameConstraintChecking } from "./x509/name-constraint-checks.js";
 import { type PrivateKeyReading, privateKeyReading } from "./x509/private-key.js";
 import { type WebPkiProfile, webPkiProfile } from "./x509/webpki-profile.js";
+import { type TrustAnchorPrecomputation, trustAnchorPrecomputation } from "./x509/trust-anchor.js";
 import { type ClientResumption, clientResumption } from "./handshake/client/resumption.js";
 import { type CredentialHooks, credentialHooks } from "./handshake/credential-hooks.js";
 import { type PostHandshakeAuthModule, postHandshakeAuthentication } from "./handshake/post-handshake-auth.js";
@@ -67,6 +68,7 @@ type Defaulted = {
   readonly credentialHooks?: CredentialHooks;
   readonly postHandshakeAuthentication?: PostHandshakeAuthModule;
   readonly webPkiProfile?: WebPkiProfile;
+  readonly trustAnchorPrecomputation?: TrustAnchorPrecomputation;
 };
 
 /** Whether `config` already names everything the entry would default. */
@@ -78,7 +80,8 @@ const complete = (config: Defaulted | undefined): boolean =>
   config.privateKeyReading !== undefined &&
   config.credentialHooks !== undefined &&
   config.postHandshakeAuthentication !== undefined &&
-  config.webPkiProfile !== undefined;
+  config.webPkiProfile !== undefined &&
+  config.trustAnchorPrecomputation !== undefined;
 
 /**
  * `config` itself when it names a provider and every optional module, else a copy of it with what
@@ -98,6 +101,7 @@ export function withDefaultProvider<C extends Defaulted>(config: C, provider: Cr
         credentialHooks: c.credentialHooks ?? credentialHooks,
         postHandshakeAuthentication: c.postHandshakeAuthentication ?? postHandshakeAuthentication,
         webPkiProfile: c.webPkiProfile ?? webPkiProfile,
+        trustAnchorPrecomputation: c.trustAnchorPrecomputation ?? trustAnchorPrecomputation,
       }));
 }
 

@@ -39,7 +39,8 @@ async function bundledInputs(entry: string): Promise<Map<string, number>> {
  * What a client of ECDSA P-256, X25519 (x25519Compact: no Edwards code), AES-128-GCM and SHA-256
  * must not carry, nor CRL checking, name-constraint checking, client resumption (tickets,
  * external PSKs, 0-RTT), PEM/DER private-key reading, the credential hooks, post-handshake
- * authentication, name-constraint parsing or the webpki profile's rules, which it does not configure. (rsa.ts and
+ * authentication, name-constraint parsing, the webpki profile's rules or trust-anchor tables, which
+ * it does not configure. (rsa.ts and
  * hybrid-key-share.ts still give it a few constants, the RSA size limits and the hybrid group's
  * name, under 200 bytes minified: their code is what must be gone.)
  */
@@ -62,6 +63,7 @@ const NOT_COMPOSED = [
   "src/handshake/post-handshake-auth.ts",
   "src/x509/name-constraints.ts",
   "src/x509/webpki-profile.ts",
+  "src/x509/precomputed-verifier.ts",
 ];
 const CONSTANTS_ONLY = ["src/crypto/rsa.ts", "src/crypto/hybrid-key-share.ts"];
 
@@ -288,6 +290,33 @@ describe("mutls/core", () => {
     pump({ client: plain, server: server2 });
     expect(plain.error).toBeNull();
     expect(plain.handshakeComplete).toBe(true);
+  });
+
+  it("trust-anchor tables are a module in the core: without `trustAnchorPrecomputation` anchors get none, and chains are judged the same", () => {
+    const creds = mutualCredentials("p256");
+    const provider = core.createProvider({ hashes: [core.sha256], aeads: [core.aes128gcm], keyShares: [core.x25519], signatures: [core.ecdsaP256] });
+    const without = resolveConfig({ provider, trustAnchors: creds.ca });
+    const withTables = resolveConfig({ provider, trustAnchors: creds.ca, trustAnchorPrecomputation: core.trustAnchorPrecomputation });
+    expect(without.preparedTrustAnchors.map((a) => a.verifier)).toEqual([null]);
+    // The fixture CA is a P-256 key and the provider carries ECDSA P-256: the module builds its table.
+    expect(withTables.preparedTrustAnchors[0].verifier).not.toBeNull();
+    // The `mutls` entry supplies it.
+    expect(resolveConfig(withDefaultProvider<core.ClientConfig>({ provider, trustAnchors: creds.ca })).preparedTrustAnchors[0].verifier).not.toBeNull();
+    const chain = core.pemCertificates(creds.serverCert);
+    expect(verifyPeerCertificates(without, chain, "server", "localhost").identity).toEqual(
+      verifyPeerCertificates(withTables, chain, "server", "localhost").identity,
+    );
+    // A chain the anchor did not sign is refused alike (the client's certificate, named for another host).
+    const refuse = (config: typeof without): string => {
+      try {
+        verifyPeerCertificates(config, core.pemCertificates(creds.clientCert), "server", "localhost");
+        return "accepted";
+      } catch (e) {
+        return (e as core.TLSError).message;
+      }
+    };
+    expect(refuse(without)).toBe(refuse(withTables));
+    expect(refuse(without)).not.toBe("accepted");
   });
 
   describe("the credential hooks are a module in the core", () => {

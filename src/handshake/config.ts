@@ -14,7 +14,7 @@ import {
   MIN_RSA_BITS,
   type TrustAnchor,
   parseCertificateWith,
-  prepareTrustAnchors,
+  type TrustAnchorPrecomputation,
 } from "../x509/index.js";
 import { CIPHER_SUITES, type CipherSuite, DEFAULT_GROUPS, GROUPS, SIGNATURE_SCHEMES, type SignatureScheme } from "./codec/constants.js";
 import { type Credentials, loadCertificateChoices, loadCertificates } from "./config/credentials.js";
@@ -69,7 +69,7 @@ export interface ResolvedConfig {
   readonly alpnProtocols: readonly string[];
   readonly credentials: Credentials | null;
   readonly trustAnchors: readonly Certificate[];
-  /** The anchors with their precomputed verification tables (prepareTrustAnchors). */
+  /** The anchors with their precomputed verification tables (config.trustAnchorPrecomputation), or without (verifier null). */
   readonly preparedTrustAnchors: readonly TrustAnchor[];
   /** Every configured certificate/key pair, in preference order (credentials is the first). */
   readonly certificateChoices: readonly Credentials[];
@@ -162,7 +162,7 @@ function resolveConfigNow(config: CommonConfig): ResolvedConfig {
     credentials: certificateChoices[0] ?? null,
     certificateChoices,
     trustAnchors,
-    preparedTrustAnchors: lowMemory ? trustAnchors.map((certificate) => ({ certificate, verifier: null })) : prepareTrustAnchors(trustAnchors, provider),
+    preparedTrustAnchors: prepareAnchors(trustAnchors, provider, lowMemory ? null : (config.trustAnchorPrecomputation ?? null)),
     crls: loadCrls(config.crls, config.crlChecking ?? null),
     crlChecking: config.crlChecking ?? null,
     nameConstraintChecking: config.nameConstraintChecking ?? null,
@@ -190,6 +190,12 @@ function resolveConfigNow(config: CommonConfig): ResolvedConfig {
     memoryProfile,
     testHooks: testHooksOf(config),
   };
+}
+
+/** The anchors with precomputed tables when the configuration carries the module (and the low-memory profile is off), else as they are. */
+function prepareAnchors(anchors: readonly Certificate[], provider: CryptoProvider, precomputation: TrustAnchorPrecomputation | null): TrustAnchor[] {
+  if (precomputation === null) return anchors.map((certificate) => ({ certificate, verifier: null }));
+  return precomputation.prepare(anchors, provider);
 }
 
 /** The webpki profile's module, required with that profile. */

@@ -17,5 +17,11 @@ export type { CertificateProfile } from "./profile-checks.js";
 export { webPkiProfile, type WebPkiProfile } from "./webpki-profile.js";
 export { parseCertificateRevocationList, crlChecking, type CrlChecking, type CertificateRevocationList, type RevokedEntry } from "./crl.js";
 export { spkiSha256 } from "./spki-pin.js";
-export { prepareTrustAnchors, type TrustAnchor, type AnchorVerifier } from "./trust-anchor.js";
+export {
+  prepareTrustAnchors,
+  trustAnchorPrecomputation,
+  type TrustAnchorPrecomputation,
+  type TrustAnchor,
+  type AnchorVerifier,
+} from "./trust-anchor.js";
 export { parseSpiffeId, spiffeIdOf, spiffeIdMatches, spiffePolicy, x509SvidProblem, type SpiffeId, type SpiffePolicyOptions, type SpiffeAuthorizationContext } from "./spiffe.js";

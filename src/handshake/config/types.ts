@@ -1,5 +1,14 @@
 import type { CryptoProvider, GroupName, PrivateKey } from "../../crypto/provider.js";
-import type { Certificate, CertificateProfile, CrlChecking, NameConstraintChecking, PeerIdentity, PrivateKeyReading, WebPkiProfile } from "../../x509/index.js";
+import type {
+  Certificate,
+  CertificateProfile,
+  CrlChecking,
+  NameConstraintChecking,
+  PeerIdentity,
+  PrivateKeyReading,
+  TrustAnchorPrecomputation,
+  WebPkiProfile,
+} from "../../x509/index.js";
 import type { CipherSuiteName, SignatureSchemeName } from "../codec/constants.js";
 import type { ExternalPsk, PskModeName } from "../resumption/external-psk.js";
 import type { SessionStore } from "../resumption/session-store.js";
@@ -138,6 +147,12 @@ export interface CommonConfig {
   readonly postHandshakeAuthentication?: PostHandshakeAuthModule;
   /** CAs the peer's certificate must chain to: PEM text (several certificates allowed) or DER. */
   readonly trustAnchors?: string | readonly Uint8Array[];
+  /**
+   * The module that precomputes a table per EC trust anchor for faster chain checks
+   * (`trustAnchorPrecomputation`). The `mutls` entry supplies it; with `mutls/core`, pass it for
+   * speed: without it the same chains are accepted and refused, verified without the tables.
+   */
+  readonly trustAnchorPrecomputation?: TrustAnchorPrecomputation;
   /** Replaces path validation; see PeerVerifier. */
   readonly verifyPeer?: PeerVerifier;
   /** Authorizes the validated peer (for example `spiffePolicy({ allow: [...] })`); refusal is access_denied. */
