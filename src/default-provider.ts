@@ -9,8 +9,9 @@
  * checking (`nameConstraintChecking`), client resumption (`clientResumption`: tickets, external
  * PSKs, 0-RTT), PEM/DER private-key reading (`privateKeyReading`), the credential hooks
  * (`credentialHooks`), post-handshake authentication (`postHandshakeAuthentication`), the
- * webpki certificate profile's rules (`webPkiProfile`) and trust-anchor tables
- * (`trustAnchorPrecomputation`), which `mutls/core` leaves out unless a config names them.
+ * webpki certificate profile's rules (`webPkiProfile`), trust-anchor tables
+ * (`trustAnchorPrecomputation`) and chain checks on an asynchronous provider
+ * (`asyncChainVerification`), which `mutls/core` leaves out unless a config names them.
  *
  * The default is chosen here, at the entry point, and not in the engine, so that the core entry
  * (`mutls/core`, core.ts) imports no provider at all and a bundle carries only the algorithms the
@@ -27,6 +28,7 @@ import { type NameConstraintChecking, nameConstraintChecking } from "./x509/name
 import { type PrivateKeyReading, privateKeyReading } from "./x509/private-key.js";
 import { type WebPkiProfile, webPkiProfile } from "./x509/webpki-profile.js";
 import { type TrustAnchorPrecomputation, trustAnchorPrecomputation } from "./x509/trust-anchor.js";
+import { type AsyncChainVerification, asyncChainVerification } from "./x509/async-verify.js";
 import { type ClientResumption, clientResumption } from "./handshake/client/resumption.js";
 import { type CredentialHooks, credentialHooks } from "./handshake/credential-hooks.js";
 import { type PostHandshakeAuthModule, postHandshakeAuthentication } from "./handshake/post-handshake-auth.js";
@@ -69,6 +71,7 @@ type Defaulted = {
   readonly postHandshakeAuthentication?: PostHandshakeAuthModule;
   readonly webPkiProfile?: WebPkiProfile;
   readonly trustAnchorPrecomputation?: TrustAnchorPrecomputation;
+  readonly asyncChainVerification?: AsyncChainVerification;
 };
 
 /** Whether `config` already names everything the entry would default. */
@@ -81,7 +84,8 @@ const complete = (config: Defaulted | undefined): boolean =>
   config.credentialHooks !== undefined &&
   config.postHandshakeAuthentication !== undefined &&
   config.webPkiProfile !== undefined &&
-  config.trustAnchorPrecomputation !== undefined;
+  config.trustAnchorPrecomputation !== undefined &&
+  config.asyncChainVerification !== undefined;
 
 /**
  * `config` itself when it names a provider and every optional module, else a copy of it with what
@@ -102,6 +106,7 @@ export function withDefaultProvider<C extends Defaulted>(config: C, provider: Cr
         postHandshakeAuthentication: c.postHandshakeAuthentication ?? postHandshakeAuthentication,
         webPkiProfile: c.webPkiProfile ?? webPkiProfile,
         trustAnchorPrecomputation: c.trustAnchorPrecomputation ?? trustAnchorPrecomputation,
+        asyncChainVerification: c.asyncChainVerification ?? asyncChainVerification,
       }));
 }
 

@@ -39,8 +39,8 @@ async function bundledInputs(entry: string): Promise<Map<string, number>> {
  * What a client of ECDSA P-256, X25519 (x25519Compact: no Edwards code), AES-128-GCM and SHA-256
  * must not carry, nor CRL checking, name-constraint checking, client resumption (tickets,
  * external PSKs, 0-RTT), PEM/DER private-key reading, the credential hooks, post-handshake
- * authentication, name-constraint parsing, the webpki profile's rules or trust-anchor tables, which
- * it does not configure. (rsa.ts and
+ * authentication, name-constraint parsing, the webpki profile's rules, trust-anchor tables or chain
+ * checks on an asynchronous provider, which it does not configure. (rsa.ts and
  * hybrid-key-share.ts still give it a few constants, the RSA size limits and the hybrid group's
  * name, under 200 bytes minified: their code is what must be gone.)
  */
@@ -64,6 +64,7 @@ const NOT_COMPOSED = [
   "src/x509/name-constraints.ts",
   "src/x509/webpki-profile.ts",
   "src/x509/precomputed-verifier.ts",
+  "src/x509/async-verify.ts",
 ];
 const CONSTANTS_ONLY = ["src/crypto/rsa.ts", "src/crypto/hybrid-key-share.ts"];
 
@@ -319,6 +320,29 @@ describe("mutls/core", () => {
     expect(refuse(without)).not.toBe("accepted");
   });
 
+  it("chain checks on an asynchronous provider are a module in the core: without `asyncChainVerification` the provider's synchronous verify gives the same verdicts", async () => {
+    const creds = mutualCredentials("p256");
+    const web = await core.webCryptoProvider();
+    const chain = core.pemCertificates(creds.serverCert);
+    const stranger = core.pemCertificates(creds.clientCert);
+    const verdict = async (config: ReturnType<typeof resolveConfig>, peer: Uint8Array[]): Promise<string> => {
+      try {
+        return (await verifyPeerCertificatesAsync(config, peer, "server", "localhost", verificationBudget(config))).identity.subject;
+      } catch (e) {
+        return `${core.alertName((e as core.TLSError).alert)}: ${(e as core.TLSError).message}`;
+      }
+    };
+    const without = resolveConfig({ provider: web, trustAnchors: creds.ca });
+    const withModule = resolveConfig({ provider: web, trustAnchors: creds.ca, asyncChainVerification: core.asyncChainVerification });
+    // With the module the chain's signatures go to crypto.subtle: the answer is a Promise; without it, at once.
+    expect(verifyPeerCertificatesAsync(withModule, chain, "server", "localhost", verificationBudget(withModule))).toBeInstanceOf(Promise);
+    expect(verifyPeerCertificatesAsync(without, chain, "server", "localhost", verificationBudget(without))).not.toBeInstanceOf(Promise);
+    for (const peer of [chain, stranger]) expect(await verdict(without, peer)).toBe(await verdict(withModule, peer));
+    expect(await verdict(without, stranger)).toMatch(/^bad_certificate: /);
+    // The `mutls` entry supplies it.
+    expect(withDefaultProvider<core.ClientConfig>({ provider: web }).asyncChainVerification).toBe(core.asyncChainVerification);
+  });
+
   describe("the credential hooks are a module in the core", () => {
     const creds = mutualCredentials("p256");
     const provider = core.createProvider({ hashes: [core.sha256], aeads: [core.aes128gcm], keyShares: [core.x25519], signatures: [core.ecdsaP256] });
@@ -485,7 +509,12 @@ describe("mutls/core", () => {
     it("on the asynchronous path (WebCrypto provider) the module is applied the same way", async () => {
       const web = await core.webCryptoProvider();
       const judgeAsync = async (c: LimboCase, modules: { nameConstraintChecking?: core.NameConstraintChecking }): Promise<string> => {
-        const config = resolveConfig({ provider: web, trustAnchors: c.trusted_certs.join("\n"), ...modules });
+        const config = resolveConfig({
+          provider: web,
+          trustAnchors: c.trusted_certs.join("\n"),
+          asyncChainVerification: core.asyncChainVerification,
+          ...modules,
+        });
         const chain = [c.peer_certificate, ...c.untrusted_intermediates].flatMap((pem) => core.pemCertificates(pem));
         try {
           await verifyPeerCertificatesAsync(config, chain, "server", c.expected_peer_name.value, verificationBudget(config));

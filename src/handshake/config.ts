@@ -15,6 +15,7 @@ import {
   type TrustAnchor,
   parseCertificateWith,
   type TrustAnchorPrecomputation,
+  type AsyncChainVerification,
 } from "../x509/index.js";
 import { CIPHER_SUITES, type CipherSuite, DEFAULT_GROUPS, GROUPS, SIGNATURE_SCHEMES, type SignatureScheme } from "./codec/constants.js";
 import { type Credentials, loadCertificateChoices, loadCertificates } from "./config/credentials.js";
@@ -86,6 +87,8 @@ export interface ResolvedConfig {
   readonly postHandshakeAuthentication: PostHandshakeAuthModule | null;
   readonly spkiPins: readonly Uint8Array[];
   readonly certificateProfile: CertificateProfile;
+  /** config.asyncChainVerification; null when the entry point supplied none (then chains are verified synchronously). */
+  readonly asyncChainVerification: AsyncChainVerification | null;
   /** config.webPkiProfile; never null when certificateProfile is "webpki". */
   readonly webPkiProfile: WebPkiProfile | null;
   readonly minRsaModulusBits: number;
@@ -172,6 +175,7 @@ function resolveConfigNow(config: CommonConfig): ResolvedConfig {
     spkiPins: (config.spkiPins ?? []).map(decodeSpkiPin),
     certificateProfile: config.certificateProfile ?? "rfc5280",
     webPkiProfile: checkWebPkiProfile(config),
+    asyncChainVerification: config.asyncChainVerification ?? null,
     minRsaModulusBits: checkMinRsaModulusBits(config.minRsaModulusBits),
     peerCertificates: new CertificateCache(lowMemory ? 0 : undefined, readNameConstraints),
     authorizePeer: config.authorizePeer ?? null,

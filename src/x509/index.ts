@@ -8,7 +8,7 @@ export { nameConstraintChecking, type NameConstraintChecking } from "./name-cons
 export { readPrivateKey, privateKeyReading, type PrivateKeyReading } from "./private-key.js";
 export { privateKeyFitsCertificate } from "./key-fit.js";
 export { parsePrivateKey, publicKeyOf, privateKeyMatchesCertificate } from "./public-key.js";
-export { verifyChainWithAsync } from "./async-verify.js";
+export { verifyChainWithAsync, asyncChainVerification, type AsyncChainVerification } from "./async-verify.js";
 export { verifyCertificateChain, verifyChainWith, identityOf, type VerifiedChain, type PeerIdentity, type VerifyOptions } from "./verify.js";
 export { certificateMatchesServerName, dnsNameMatches, isIpAddress, isValidDnsName, isValidHostName, type PublicSuffixCheck } from "./hostname.js";
 export { MIN_RSA_BITS, type LeafKeyUsage, type Purpose } from "./chain-checks.js";

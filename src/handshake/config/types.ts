@@ -8,6 +8,7 @@ import type {
   PrivateKeyReading,
   TrustAnchorPrecomputation,
   WebPkiProfile,
+  AsyncChainVerification,
 } from "../../x509/index.js";
 import type { CipherSuiteName, SignatureSchemeName } from "../codec/constants.js";
 import type { ExternalPsk, PskModeName } from "../resumption/external-psk.js";
@@ -153,6 +154,13 @@ export interface CommonConfig {
    * speed: without it the same chains are accepted and refused, verified without the tables.
    */
   readonly trustAnchorPrecomputation?: TrustAnchorPrecomputation;
+  /**
+   * The module that verifies the peer's chain on an asynchronous provider's `verify`
+   * (`asyncChainVerification`: with `webCryptoProvider`, on `crypto.subtle`). The `mutls` entry
+   * supplies it; with `mutls/core`, pass it with an asynchronous provider for speed: without it
+   * the provider's synchronous `verify` checks the chain, with the same verdicts.
+   */
+  readonly asyncChainVerification?: AsyncChainVerification;
   /** Replaces path validation; see PeerVerifier. */
   readonly verifyPeer?: PeerVerifier;
   /** Authorizes the validated peer (for example `spiffePolicy({ allow: [...] })`); refusal is access_denied. */
