@@ -8,8 +8,10 @@
  * Every connection made through this entry also gets CRL checking (`crlChecking`), name-constraint
  * checking (`nameConstraintChecking`), client resumption (`clientResumption`: tickets, external
  * PSKs, 0-RTT), PEM/DER private-key reading (`privateKeyReading`), the credential hooks
- * (`credentialHooks`) and post-handshake authentication (`postHandshakeAuthentication`), which
- * `mutls/core` leaves out unless a config names them.
+ * (`credentialHooks`), post-handshake authentication (`postHandshakeAuthentication`), the
+ * webpki certificate profile's rules (`webPkiProfile`), trust-anchor tables
+ * (`trustAnchorPrecomputation`) and chain checks on an asynchronous provider
+ * (`asyncChainVerification`), which `mutls/core` leaves out unless a config names them.
  *
  * The default is chosen here, at the entry point, and not in the engine, so that the core entry
  * (`mutls/core`, core.ts) imports no provider at all and a bundle carries only the algorithms the
@@ -24,6 +26,9 @@ import { runtimeSubtle } from "./crypto/webcrypto/subtle.js";
 import { type CrlChecking, crlChecking } from "./x509/crl.js";
 import { type NameConstraintChecking, nameConstraintChecking } from "./x509/name-constraint-checks.js";
 import { type PrivateKeyReading, privateKeyReading } from "./x509/private-key.js";
+import { type WebPkiProfile, webPkiProfile } from "./x509/webpki-profile.js";
+import { type TrustAnchorPrecomputation, trustAnchorPrecomputation } from "./x509/trust-anchor.js";
+import { type AsyncChainVerification, asyncChainVerification } from "./x509/async-verify.js";
 import { type ClientResumption, clientResumption } from "./handshake/client/resumption.js";
 import { type CredentialHooks, credentialHooks } from "./handshake/credential-hooks.js";
 import { type PostHandshakeAuthModule, postHandshakeAuthentication } from "./handshake/post-handshake-auth.js";
@@ -64,6 +69,9 @@ type Defaulted = {
   readonly privateKeyReading?: PrivateKeyReading;
   readonly credentialHooks?: CredentialHooks;
   readonly postHandshakeAuthentication?: PostHandshakeAuthModule;
+  readonly webPkiProfile?: WebPkiProfile;
+  readonly trustAnchorPrecomputation?: TrustAnchorPrecomputation;
+  readonly asyncChainVerification?: AsyncChainVerification;
 };
 
 /** Whether `config` already names everything the entry would default. */
@@ -74,7 +82,10 @@ const complete = (config: Defaulted | undefined): boolean =>
   config.nameConstraintChecking !== undefined &&
   config.privateKeyReading !== undefined &&
   config.credentialHooks !== undefined &&
-  config.postHandshakeAuthentication !== undefined;
+  config.postHandshakeAuthentication !== undefined &&
+  config.webPkiProfile !== undefined &&
+  config.trustAnchorPrecomputation !== undefined &&
+  config.asyncChainVerification !== undefined;
 
 /**
  * `config` itself when it names a provider and every optional module, else a copy of it with what
@@ -93,6 +104,9 @@ export function withDefaultProvider<C extends Defaulted>(config: C, provider: Cr
         privateKeyReading: c.privateKeyReading ?? privateKeyReading,
         credentialHooks: c.credentialHooks ?? credentialHooks,
         postHandshakeAuthentication: c.postHandshakeAuthentication ?? postHandshakeAuthentication,
+        webPkiProfile: c.webPkiProfile ?? webPkiProfile,
+        trustAnchorPrecomputation: c.trustAnchorPrecomputation ?? trustAnchorPrecomputation,
+        asyncChainVerification: c.asyncChainVerification ?? asyncChainVerification,
       }));
 }
 

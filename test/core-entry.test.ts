@@ -39,7 +39,8 @@ async function bundledInputs(entry: string): Promise<Map<string, number>> {
  * What a client of ECDSA P-256, X25519 (x25519Compact: no Edwards code), AES-128-GCM and SHA-256
  * must not carry, nor CRL checking, name-constraint checking, client resumption (tickets,
  * external PSKs, 0-RTT), PEM/DER private-key reading, the credential hooks, post-handshake
- * authentication or name-constraint parsing, which it does not configure. (rsa.ts and
+ * authentication, name-constraint parsing, the webpki profile's rules, trust-anchor tables or chain
+ * checks on an asynchronous provider, which it does not configure. (rsa.ts and
  * hybrid-key-share.ts still give it a few constants, the RSA size limits and the hybrid group's
  * name, under 200 bytes minified: their code is what must be gone.)
  */
@@ -61,6 +62,9 @@ const NOT_COMPOSED = [
   "src/handshake/credential-hooks.ts",
   "src/handshake/post-handshake-auth.ts",
   "src/x509/name-constraints.ts",
+  "src/x509/webpki-profile.ts",
+  "src/x509/precomputed-verifier.ts",
+  "src/x509/async-verify.ts",
 ];
 const CONSTANTS_ONLY = ["src/crypto/rsa.ts", "src/crypto/hybrid-key-share.ts"];
 
@@ -260,6 +264,85 @@ describe("mutls/core", () => {
     expect(() => new core.ServerConnection({ ...server, privateKeyReading: core.privateKeyReading })).not.toThrow();
   });
 
+  it('the webpki profile\'s rules are a module in the core: certificateProfile "webpki" without `webPkiProfile` is a UsageError, with it the CA/B rules apply', () => {
+    const creds = mutualCredentials("p256");
+    const provider = core.createProvider({ hashes: [core.sha256], aeads: [core.aes128gcm], keyShares: [core.x25519], signatures: [core.ecdsaP256] });
+    const base = {
+      provider,
+      serverName: "localhost",
+      trustAnchors: creds.ca,
+      groups: ["x25519"],
+      signatureSchemes: ["ecdsa_secp256r1_sha256"],
+      cipherSuites: ["TLS_AES_128_GCM_SHA256"],
+      certificateProfile: "webpki",
+    } as const;
+    expect(() => new core.ClientConnection(base)).toThrow(core.UsageError);
+    expect(() => new core.ClientConnection(base)).toThrow("pass webPkiProfile");
+    expect(() => new MutlsClientConnection(base)).not.toThrow();
+    // With it, the fixture server's CN "localhost (p256)", not one of its SANs, breaks CA/B BR §7.1.4.3.
+    const client = new core.ClientConnection({ ...base, webPkiProfile: core.webPkiProfile });
+    const server = new ServerConnection({ ...serverConfig(creds), clientAuth: "none" });
+    expect(() => pump({ client, server })).toThrow(core.TLSError);
+    expect(client.error?.alert).toBe(core.AlertDescription.bad_certificate);
+    expect(client.error?.message).toContain("CA/B BR §7.1.4.3");
+    // The default profile, "rfc5280", needs no module and accepts the same server.
+    const plain = new core.ClientConnection({ ...base, certificateProfile: "rfc5280" });
+    const server2 = new ServerConnection({ ...serverConfig(creds), clientAuth: "none" });
+    pump({ client: plain, server: server2 });
+    expect(plain.error).toBeNull();
+    expect(plain.handshakeComplete).toBe(true);
+  });
+
+  it("trust-anchor tables are a module in the core: without `trustAnchorPrecomputation` anchors get none, and chains are judged the same", () => {
+    const creds = mutualCredentials("p256");
+    const provider = core.createProvider({ hashes: [core.sha256], aeads: [core.aes128gcm], keyShares: [core.x25519], signatures: [core.ecdsaP256] });
+    const without = resolveConfig({ provider, trustAnchors: creds.ca });
+    const withTables = resolveConfig({ provider, trustAnchors: creds.ca, trustAnchorPrecomputation: core.trustAnchorPrecomputation });
+    expect(without.preparedTrustAnchors.map((a) => a.verifier)).toEqual([null]);
+    // The fixture CA is a P-256 key and the provider carries ECDSA P-256: the module builds its table.
+    expect(withTables.preparedTrustAnchors[0].verifier).not.toBeNull();
+    // The `mutls` entry supplies it.
+    expect(resolveConfig(withDefaultProvider<core.ClientConfig>({ provider, trustAnchors: creds.ca })).preparedTrustAnchors[0].verifier).not.toBeNull();
+    const chain = core.pemCertificates(creds.serverCert);
+    expect(verifyPeerCertificates(without, chain, "server", "localhost").identity).toEqual(
+      verifyPeerCertificates(withTables, chain, "server", "localhost").identity,
+    );
+    // A chain the anchor did not sign is refused alike (the client's certificate, named for another host).
+    const refuse = (config: typeof without): string => {
+      try {
+        verifyPeerCertificates(config, core.pemCertificates(creds.clientCert), "server", "localhost");
+        return "accepted";
+      } catch (e) {
+        return (e as core.TLSError).message;
+      }
+    };
+    expect(refuse(without)).toBe(refuse(withTables));
+    expect(refuse(without)).not.toBe("accepted");
+  });
+
+  it("chain checks on an asynchronous provider are a module in the core: without `asyncChainVerification` the provider's synchronous verify gives the same verdicts", async () => {
+    const creds = mutualCredentials("p256");
+    const web = await core.webCryptoProvider();
+    const chain = core.pemCertificates(creds.serverCert);
+    const stranger = core.pemCertificates(creds.clientCert);
+    const verdict = async (config: ReturnType<typeof resolveConfig>, peer: Uint8Array[]): Promise<string> => {
+      try {
+        return (await verifyPeerCertificatesAsync(config, peer, "server", "localhost", verificationBudget(config))).identity.subject;
+      } catch (e) {
+        return `${core.alertName((e as core.TLSError).alert)}: ${(e as core.TLSError).message}`;
+      }
+    };
+    const without = resolveConfig({ provider: web, trustAnchors: creds.ca });
+    const withModule = resolveConfig({ provider: web, trustAnchors: creds.ca, asyncChainVerification: core.asyncChainVerification });
+    // With the module the chain's signatures go to crypto.subtle: the answer is a Promise; without it, at once.
+    expect(verifyPeerCertificatesAsync(withModule, chain, "server", "localhost", verificationBudget(withModule))).toBeInstanceOf(Promise);
+    expect(verifyPeerCertificatesAsync(without, chain, "server", "localhost", verificationBudget(without))).not.toBeInstanceOf(Promise);
+    for (const peer of [chain, stranger]) expect(await verdict(without, peer)).toBe(await verdict(withModule, peer));
+    expect(await verdict(without, stranger)).toMatch(/^bad_certificate: /);
+    // The `mutls` entry supplies it.
+    expect(withDefaultProvider<core.ClientConfig>({ provider: web }).asyncChainVerification).toBe(core.asyncChainVerification);
+  });
+
   describe("the credential hooks are a module in the core", () => {
     const creds = mutualCredentials("p256");
     const provider = core.createProvider({ hashes: [core.sha256], aeads: [core.aes128gcm], keyShares: [core.x25519], signatures: [core.ecdsaP256] });
@@ -426,7 +509,12 @@ describe("mutls/core", () => {
     it("on the asynchronous path (WebCrypto provider) the module is applied the same way", async () => {
       const web = await core.webCryptoProvider();
       const judgeAsync = async (c: LimboCase, modules: { nameConstraintChecking?: core.NameConstraintChecking }): Promise<string> => {
-        const config = resolveConfig({ provider: web, trustAnchors: c.trusted_certs.join("\n"), ...modules });
+        const config = resolveConfig({
+          provider: web,
+          trustAnchors: c.trusted_certs.join("\n"),
+          asyncChainVerification: core.asyncChainVerification,
+          ...modules,
+        });
         const chain = [c.peer_certificate, ...c.untrusted_intermediates].flatMap((pem) => core.pemCertificates(pem));
         try {
           await verifyPeerCertificatesAsync(config, chain, "server", c.expected_peer_name.value, verificationBudget(config));

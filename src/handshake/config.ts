@@ -10,10 +10,12 @@ import {
   type CrlChecking,
   type NameConstraintChecking,
   type PrivateKeyReading,
+  type WebPkiProfile,
   MIN_RSA_BITS,
   type TrustAnchor,
   parseCertificateWith,
-  prepareTrustAnchors,
+  type TrustAnchorPrecomputation,
+  type AsyncChainVerification,
 } from "../x509/index.js";
 import { CIPHER_SUITES, type CipherSuite, DEFAULT_GROUPS, GROUPS, SIGNATURE_SCHEMES, type SignatureScheme } from "./codec/constants.js";
 import { type Credentials, loadCertificateChoices, loadCertificates } from "./config/credentials.js";
@@ -68,7 +70,7 @@ export interface ResolvedConfig {
   readonly alpnProtocols: readonly string[];
   readonly credentials: Credentials | null;
   readonly trustAnchors: readonly Certificate[];
-  /** The anchors with their precomputed verification tables (prepareTrustAnchors). */
+  /** The anchors with their precomputed verification tables (config.trustAnchorPrecomputation), or without (verifier null). */
   readonly preparedTrustAnchors: readonly TrustAnchor[];
   /** Every configured certificate/key pair, in preference order (credentials is the first). */
   readonly certificateChoices: readonly Credentials[];
@@ -85,6 +87,10 @@ export interface ResolvedConfig {
   readonly postHandshakeAuthentication: PostHandshakeAuthModule | null;
   readonly spkiPins: readonly Uint8Array[];
   readonly certificateProfile: CertificateProfile;
+  /** config.asyncChainVerification; null when the entry point supplied none (then chains are verified synchronously). */
+  readonly asyncChainVerification: AsyncChainVerification | null;
+  /** config.webPkiProfile; never null when certificateProfile is "webpki". */
+  readonly webPkiProfile: WebPkiProfile | null;
   readonly minRsaModulusBits: number;
   /** Peer certificates parsed for connections made from this configuration (parsing only, never verdicts). */
   readonly peerCertificates: CertificateCache;
@@ -159,7 +165,7 @@ function resolveConfigNow(config: CommonConfig): ResolvedConfig {
     credentials: certificateChoices[0] ?? null,
     certificateChoices,
     trustAnchors,
-    preparedTrustAnchors: lowMemory ? trustAnchors.map((certificate) => ({ certificate, verifier: null })) : prepareTrustAnchors(trustAnchors, provider),
+    preparedTrustAnchors: prepareAnchors(trustAnchors, provider, lowMemory ? null : (config.trustAnchorPrecomputation ?? null)),
     crls: loadCrls(config.crls, config.crlChecking ?? null),
     crlChecking: config.crlChecking ?? null,
     nameConstraintChecking: config.nameConstraintChecking ?? null,
@@ -168,6 +174,8 @@ function resolveConfigNow(config: CommonConfig): ResolvedConfig {
     postHandshakeAuthentication: config.postHandshakeAuthentication ?? null,
     spkiPins: (config.spkiPins ?? []).map(decodeSpkiPin),
     certificateProfile: config.certificateProfile ?? "rfc5280",
+    webPkiProfile: checkWebPkiProfile(config),
+    asyncChainVerification: config.asyncChainVerification ?? null,
     minRsaModulusBits: checkMinRsaModulusBits(config.minRsaModulusBits),
     peerCertificates: new CertificateCache(lowMemory ? 0 : undefined, readNameConstraints),
     authorizePeer: config.authorizePeer ?? null,
@@ -186,6 +194,21 @@ function resolveConfigNow(config: CommonConfig): ResolvedConfig {
     memoryProfile,
     testHooks: testHooksOf(config),
   };
+}
+
+/** The anchors with precomputed tables when the configuration carries the module (and the low-memory profile is off), else as they are. */
+function prepareAnchors(anchors: readonly Certificate[], provider: CryptoProvider, precomputation: TrustAnchorPrecomputation | null): TrustAnchor[] {
+  if (precomputation === null) return anchors.map((certificate) => ({ certificate, verifier: null }));
+  return precomputation.prepare(anchors, provider);
+}
+
+/** The webpki profile's module, required with that profile. */
+function checkWebPkiProfile(config: CommonConfig): WebPkiProfile | null {
+  const rules = config.webPkiProfile ?? null;
+  if (config.certificateProfile === "webpki" && rules === null) {
+    throw new UsageError('certificateProfile "webpki" needs its rules: pass webPkiProfile (import { webPkiProfile } from "mutls/core")');
+  }
+  return rules;
 }
 
 /** The credential hooks' module, required with either hook (a `mutls/core` configuration may leave both out). */

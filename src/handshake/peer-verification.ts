@@ -1,15 +1,7 @@
 import { AlertDescription, TLSError } from "../bytes/index.js";
 import { andThen } from "../crypto/maybe-promise.js";
 import type { MaybePromise } from "../crypto/provider.js";
-import {
-  type Certificate,
-  type PeerIdentity,
-  type VerifiedChain,
-  type VerifyOptions,
-  VerificationBudget,
-  verifyChainWith,
-  verifyChainWithAsync,
-} from "../x509/index.js";
+import { type Certificate, type PeerIdentity, type VerifiedChain, type VerifyOptions, VerificationBudget, verifyChainWith } from "../x509/index.js";
 import type { PeerVerifier, ResolvedConfig } from "./config.js";
 
 export interface VerifiedPeer {
@@ -67,7 +59,9 @@ export function verifyPeerCertificatesAsync(
 ): MaybePromise<VerifiedPeer> {
   const now = config.now();
   if (config.verifyPeer) return customVerified(config, config.verifyPeer, chain, peerRole, serverName, budget, now);
-  const verified = verifyChainWithAsync(
+  // Without the module (mutls/core), the provider's synchronous verify checks the chain: same verdicts.
+  const verifyChain = config.asyncChainVerification?.verify ?? verifyChainWith;
+  const verified = verifyChain(
     chainOptions(config, chain, peerRole, serverName, budget, now),
     config.crlChecking?.check ?? null,
     config.nameConstraintChecking?.check ?? null,
@@ -122,6 +116,7 @@ function chainOptions(
     purpose: peerRole === "server" ? "serverAuth" : "clientAuth",
     serverName: peerRole === "server" && serverName !== null ? serverName : undefined,
     profile: config.certificateProfile,
+    webPkiProfile: config.webPkiProfile ?? undefined,
     isPublicSuffix: config.isPublicSuffix ?? undefined,
     crls: config.crls,
     spkiPins: config.spkiPins,

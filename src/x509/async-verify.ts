@@ -157,3 +157,16 @@ function samePublicKey(a: PublicKey, b: PublicKey): boolean {
 function withoutVerifier(anchor: Certificate | TrustAnchor): Certificate {
   return anchorCertificate(anchor).certificate;
 }
+
+/**
+ * Chain signatures on an asynchronous provider's `verify`, as a module for the engine's
+ * `asyncChainVerification` option: the `mutls` entry supplies it to every configuration; a
+ * `mutls/core` configuration without it verifies a chain with the provider's synchronous `verify`
+ * (the WebCrypto provider's fallback), with the same verdicts, so a bundle whose provider answers
+ * synchronously does not carry this file.
+ */
+export interface AsyncChainVerification {
+  readonly verify: typeof verifyChainWithAsync;
+}
+
+export const asyncChainVerification: AsyncChainVerification = { verify: verifyChainWithAsync };

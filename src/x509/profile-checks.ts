@@ -5,13 +5,13 @@
  * issued by a conforming CA, so mutls does not trust it.
  *
  * The default profile is "rfc5280": private and mTLS PKIs (SPIFFE, service meshes, development
- * CAs) routinely omit EKU or use a descriptive Common Name, which the CA/B rules forbid.
+ * CAs) routinely omit EKU or use a descriptive Common Name, which the CA/B rules forbid. The
+ * webpki rules live in webpki-profile.ts, reached through the `webPkiProfile` module.
  */
-import { bytesEqual, type TLSError } from "../bytes/index.js";
+import type { TLSError } from "../bytes/index.js";
 import { describeCertificate, type Certificate } from "./certificate.js";
 import { certificateError, type Purpose } from "./chain-checks.js";
 import { isValidDnsName } from "./hostname.js";
-import { formatIpAddress, parseIpAddress } from "./ip-address.js";
 import { sameName } from "./name.js";
 import { OID } from "./oids.js";
 
@@ -20,15 +20,15 @@ export type CertificateProfile = "rfc5280" | "webpki";
 /** Where a certificate sits on the path being checked. */
 export type PathPosition = "leaf" | "intermediate" | "anchor";
 
-function isSelfIssued(cert: Certificate): boolean {
+export function isSelfIssued(cert: Certificate): boolean {
   return sameName(cert.subject, cert.issuer);
 }
 
-function isCritical(cert: Certificate, oid: string): boolean {
+export function isCritical(cert: Certificate, oid: string): boolean {
   return cert.criticalExtensions.includes(oid);
 }
 
-function bad(cert: Certificate, what: string): TLSError {
+export function bad(cert: Certificate, what: string): TLSError {
   return certificateError("bad_certificate", `certificate ${describeCertificate(cert)} ${what}`);
 }
 
@@ -94,54 +94,19 @@ function checkSubjectAltNameSyntax(cert: Certificate): TLSError | null {
   return null;
 }
 
-/** CA/B BR §7.1.4.3: a subject commonName must be, character for character, one of the SAN values. */
-function checkCommonNameInSan(cert: Certificate): TLSError | null {
-  const san = cert.subjectAltName;
-  for (const cn of cert.subject.commonNames) {
-    const ip = parseIpAddress(cn);
-    const listed = ip !== null ? san?.ip.includes(cn) === true && formatIpAddress(ip) === cn : san?.dns.includes(cn) === true;
-    if (!listed) return bad(cert, `has commonName "${cn}", which is not one of its subjectAltName values (CA/B BR §7.1.4.3)`);
-  }
-  return null;
-}
+/** The webpki profile's own rules (webpki-profile.ts), as the `webPkiProfile` module carries them. */
+export type WebPkiCheck = (cert: Certificate, position: PathPosition, purpose: Purpose) => TLSError | null;
 
-function checkWebPki(cert: Certificate, position: PathPosition, purpose: Purpose): TLSError | null {
-  const key = cert.publicKey;
-  // CA/B BR §6.1.5: RSA moduli are a multiple of 8 bits.
-  if (key?.kind === "rsa" && key.n.toString(2).length % 8 !== 0) {
-    return certificateError("unsupported_certificate", `certificate ${describeCertificate(cert)} has a ${key.n.toString(2).length}-bit RSA key, which is not a multiple of 8 bits (CA/B BR §6.1.5)`);
-  }
-  // CA/B BR §7.1.2.7.12 (and RFC 5280 §4.2.1.6): critical only when the subject is empty.
-  if (cert.subject.rdns.length > 0 && isCritical(cert, OID.subjectAltName)) return bad(cert, "marks subjectAltName critical although its subject is not empty");
-  const aki = cert.authorityKeyIdentifier;
-  // CA/B BR §7.1.2.1.3: a root's AKI, if present, carries only keyIdentifier, equal to its SKI.
-  if (isSelfIssued(cert) && aki !== null) {
-    if (aki.keyId === null || aki.hasIssuer || aki.hasSerial) return bad(cert, "is self-issued and has an authorityKeyIdentifier other than a bare keyIdentifier");
-    if (cert.subjectKeyId !== null && !bytesEqual(aki.keyId, cert.subjectKeyId)) return bad(cert, "is self-issued and its authorityKeyIdentifier differs from its subjectKeyIdentifier");
-  }
-  if (position === "anchor" && cert.extKeyUsage !== null && isSelfIssued(cert)) return bad(cert, "is a root CA with an extKeyUsage extension (CA/B BR §7.1.2.1.2)");
-  if (position === "leaf" && purpose === "serverAuth") {
-    // CA/B BR §7.1.2.7.6 and §7.1.2.7.10: a present, non-critical EKU without anyExtendedKeyUsage.
-    if (cert.extKeyUsage === null) return bad(cert, "has no extKeyUsage extension (CA/B BR §7.1.2.7.6)");
-    if (isCritical(cert, OID.extKeyUsage)) return bad(cert, "marks extKeyUsage critical (CA/B BR §7.1.2.7.6)");
-    if (cert.extKeyUsage.includes("anyExtendedKeyUsage")) return bad(cert, "lists anyExtendedKeyUsage (CA/B BR §7.1.2.7.10)");
-    const cn = checkCommonNameInSan(cert);
-    if (cn !== null) return cn;
-  }
-  // CA/B BR §7.1.2.7.8: a subscriber certificate has cA FALSE; a CA-flagged leaf must at least be able to sign certificates.
-  if (position === "leaf" && cert.basicConstraints?.ca === true && cert.keyUsage !== null && !cert.keyUsage.keyCertSign) {
-    return bad(cert, "asserts cA in basicConstraints but its keyUsage lacks keyCertSign");
-  }
-  return null;
-}
-
-/** The profile rules for one certificate at one position of a path. */
-export function checkCertificateProfile(cert: Certificate, position: PathPosition, profile: CertificateProfile, purpose: Purpose): TLSError | null {
+/**
+ * The profile rules for one certificate at one position of a path: RFC 5280's, then `webPki`'s
+ * (the webpki profile's module, null under "rfc5280").
+ */
+export function checkCertificateProfile(cert: Certificate, position: PathPosition, webPki: WebPkiCheck | null, purpose: Purpose): TLSError | null {
   if (position !== "anchor") {
     const serial = checkSerial(cert);
     if (serial !== null) return serial;
   }
   const rfc = checkRfc5280Extensions(cert, position) ?? (position === "leaf" ? checkSubjectAltNameSyntax(cert) : null);
   if (rfc !== null) return rfc;
-  return profile === "webpki" ? checkWebPki(cert, position, purpose) : null;
+  return webPki === null ? null : webPki(cert, position, purpose);
 }

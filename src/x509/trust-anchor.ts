@@ -32,3 +32,16 @@ export function anchorCertificate(a: Certificate | TrustAnchor): TrustAnchor {
 export function prepareTrustAnchors(anchors: readonly Certificate[], provider: CryptoProvider): TrustAnchor[] {
   return anchors.map((certificate) => ({ certificate, verifier: precomputedVerifier(certificate, provider) }));
 }
+
+/**
+ * Anchor precomputation as a module for the engine's `trustAnchorPrecomputation` option: the
+ * `mutls` entry supplies it to every configuration (unless the low-memory profile is on); a
+ * `mutls/core` configuration without it verifies under its anchors as under any key, with the
+ * same verdicts, so a device that counts bytes (or memory: a P-256 table is about 4,000 points)
+ * carries neither the tables nor their code.
+ */
+export interface TrustAnchorPrecomputation {
+  readonly prepare: typeof prepareTrustAnchors;
+}
+
+export const trustAnchorPrecomputation: TrustAnchorPrecomputation = { prepare: prepareTrustAnchors };

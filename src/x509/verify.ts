@@ -12,7 +12,8 @@ import { type CertificateRevocationList, type CrlChecking, crlChecking } from ".
 import { certificateMatchesServerName, type PublicSuffixCheck } from "./hostname.js";
 import { sameName } from "./name.js";
 import { type NameConstraintChecking, nameConstraintChecking } from "./name-constraint-checks.js";
-import { checkCertificateProfile, type CertificateProfile } from "./profile-checks.js";
+import { type CertificateProfile, checkCertificateProfile, type WebPkiCheck } from "./profile-checks.js";
+import { type WebPkiProfile, webPkiProfile } from "./webpki-profile.js";
 import { spiffeIdOf } from "./spiffe.js";
 import { checkSpkiPins } from "./spki-pin.js";
 import type { TrustAnchor } from "./trust-anchor.js";
@@ -83,6 +84,11 @@ export interface VerifyOptions {
    * one skips name-constraint parsing, so constrained paths are refused); a cache may answer.
    */
   readonly parseCertificate?: (der: Uint8Array) => Certificate;
+  /**
+   * The rules of the "webpki" profile (`webPkiProfile`), which `profile: "webpki"` needs:
+   * verifyCertificateChain supplies them, the engine its configuration's module.
+   */
+  readonly webPkiProfile?: WebPkiProfile;
 }
 
 /** Default for VerifyOptions.maxSignatureChecks. */
@@ -112,7 +118,7 @@ class PathBuilder {
   private pathsLeft: number;
   private readonly signatureResults = new Map<Certificate, Map<Certificate, TLSError | null>>();
   private best: { error: TLSError; score: number } | null = null;
-  private readonly profile: CertificateProfile;
+  private readonly webPki: WebPkiCheck | null;
 
   constructor(
     private readonly intermediates: readonly Certificate[],
@@ -125,7 +131,7 @@ class PathBuilder {
     /** `nameConstraintChecking`, or null when the engine was configured without it (then a path with name constraints is refused). */
     private readonly checkNames: NameConstraintChecking["check"] | null = null,
   ) {
-    this.profile = opts.profile ?? "rfc5280";
+    this.webPki = webPkiRules(opts);
     this.signaturesLeft = opts.maxSignatureChecks ?? SIGNATURE_BUDGET;
     this.pathsLeft = opts.maxPathCandidates ?? PATH_BUDGET;
   }
@@ -211,7 +217,7 @@ class PathBuilder {
       const isAnchor = candidate.anchor !== null;
       const error =
         checkIssuer(candidate.cert, isAnchor, path, this.opts.now, this.opts.purpose, this.opts.minRsaModulusBits ?? MIN_RSA_BITS) ??
-        checkCertificateProfile(candidate.cert, isAnchor ? "anchor" : "intermediate", this.profile, this.opts.purpose) ??
+        checkCertificateProfile(candidate.cert, isAnchor ? "anchor" : "intermediate", this.webPki, this.opts.purpose) ??
         this.signature(child, candidate);
       if (error !== null) {
         this.record(error, path.length);
@@ -238,6 +244,13 @@ class PathBuilder {
 
 /** Without a parser of its own, the chain is read without name-constraint parsing: a constrained path is then refused, never accepted. */
 const parseLean = (der: Uint8Array): Certificate => parseCertificateWith(der, null);
+
+/** The webpki profile's rules when `opts.profile` asks for them; the engine refuses the profile without its module when the configuration is read. */
+function webPkiRules(opts: VerifyOptions): WebPkiCheck | null {
+  if ((opts.profile ?? "rfc5280") !== "webpki") return null;
+  if (opts.webPkiProfile === undefined) return fail("internal_error", 'the webpki profile needs its rules: pass webPkiProfile (import { webPkiProfile } from "mutls/core")');
+  return opts.webPkiProfile.check;
+}
 
 function parseChain(chain: readonly Uint8Array[], budget: VerificationBudget, parse: (der: Uint8Array) => Certificate = parseLean): Certificate[] {
   return chain.map((der, i) => {
@@ -295,7 +308,8 @@ function refuseNameConstraints(path: readonly Certificate[], anchor: Certificate
  * bad_certificate or unsupported_certificate.
  */
 export function verifyCertificateChain(opts: VerifyOptions): VerifiedChain {
-  return verifyChainWith({ ...opts, parseCertificate: opts.parseCertificate ?? parseCertificate }, crlChecking.check, nameConstraintChecking.check);
+  const all = { ...opts, parseCertificate: opts.parseCertificate ?? parseCertificate, webPkiProfile: opts.webPkiProfile ?? webPkiProfile };
+  return verifyChainWith(all, crlChecking.check, nameConstraintChecking.check);
 }
 
 /**
@@ -310,7 +324,7 @@ export function verifyChainWith(opts: VerifyOptions, checkRevocation: Revocation
   const budget = opts.budget ?? new VerificationBudget();
   const [leaf, ...intermediates] = parseChain(opts.chain, budget, opts.parseCertificate);
   // The leaf's own rules hold however it is trusted (through a CA, pinned as an anchor, or by key).
-  const leafError = checkLeaf(leaf, opts.now, opts.purpose, opts.leafKeyUsage) ?? checkCertificateProfile(leaf, "leaf", opts.profile ?? "rfc5280", opts.purpose);
+  const leafError = checkLeaf(leaf, opts.now, opts.purpose, opts.leafKeyUsage) ?? checkCertificateProfile(leaf, "leaf", webPkiRules(opts), opts.purpose);
   if (leafError !== null) throw leafError;
   const anchors = opts.trustAnchors.map(anchorCertificate);
 

@@ -19,6 +19,7 @@ import {
   parseCertificate,
   verifyCertificateChain,
   verifyChainWithAsync,
+  webPkiProfile,
   type VerifiedChain,
   type VerifyOptions,
 } from "../../src/x509/index.js";
@@ -57,8 +58,9 @@ const cases = suite.testcases.filter((c) => runLimboCase(c, NOW).actual_result !
 function optionsOf(c: (typeof cases)[number], provider: CryptoProvider, budget: VerificationBudget): VerifyOptions | null {
   try {
     // The chain read as the engine reads it with the nameConstraintChecking module (its cache's
-    // parser): verifyChainWith's own default skips name-constraint parsing.
-    return { ...limboVerifyOptions(c, NOW), provider, budget, parseCertificate };
+    // parser: verifyChainWith's own default skips name-constraint parsing), and the webpki
+    // profile's rules as the engine passes them from its configuration.
+    return { ...limboVerifyOptions(c, NOW), provider, budget, parseCertificate, webPkiProfile };
   } catch {
     return null; // an input that does not parse never reaches path validation
   }

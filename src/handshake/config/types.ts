@@ -1,5 +1,15 @@
 import type { CryptoProvider, GroupName, PrivateKey } from "../../crypto/provider.js";
-import type { Certificate, CertificateProfile, CrlChecking, NameConstraintChecking, PeerIdentity, PrivateKeyReading } from "../../x509/index.js";
+import type {
+  Certificate,
+  CertificateProfile,
+  CrlChecking,
+  NameConstraintChecking,
+  PeerIdentity,
+  PrivateKeyReading,
+  TrustAnchorPrecomputation,
+  WebPkiProfile,
+  AsyncChainVerification,
+} from "../../x509/index.js";
 import type { CipherSuiteName, SignatureSchemeName } from "../codec/constants.js";
 import type { ExternalPsk, PskModeName } from "../resumption/external-psk.js";
 import type { SessionStore } from "../resumption/session-store.js";
@@ -138,6 +148,19 @@ export interface CommonConfig {
   readonly postHandshakeAuthentication?: PostHandshakeAuthModule;
   /** CAs the peer's certificate must chain to: PEM text (several certificates allowed) or DER. */
   readonly trustAnchors?: string | readonly Uint8Array[];
+  /**
+   * The module that precomputes a table per EC trust anchor for faster chain checks
+   * (`trustAnchorPrecomputation`). The `mutls` entry supplies it; with `mutls/core`, pass it for
+   * speed: without it the same chains are accepted and refused, verified without the tables.
+   */
+  readonly trustAnchorPrecomputation?: TrustAnchorPrecomputation;
+  /**
+   * The module that verifies the peer's chain on an asynchronous provider's `verify`
+   * (`asyncChainVerification`: with `webCryptoProvider`, on `crypto.subtle`). The `mutls` entry
+   * supplies it; with `mutls/core`, pass it with an asynchronous provider for speed: without it
+   * the provider's synchronous `verify` checks the chain, with the same verdicts.
+   */
+  readonly asyncChainVerification?: AsyncChainVerification;
   /** Replaces path validation; see PeerVerifier. */
   readonly verifyPeer?: PeerVerifier;
   /** Authorizes the validated peer (for example `spiffePolicy({ allow: [...] })`); refusal is access_denied. */
@@ -165,6 +188,11 @@ export interface CommonConfig {
   readonly spkiPins?: readonly (string | Uint8Array)[];
   /** "rfc5280" (default) or "webpki" to also apply the CA/Browser Forum rules for public web certificates. */
   readonly certificateProfile?: CertificateProfile;
+  /**
+   * The module with the "webpki" profile's rules (`webPkiProfile`). The `mutls` entry supplies it;
+   * with `mutls/core`, pass it with `certificateProfile: "webpki"`, which without it is a UsageError.
+   */
+  readonly webPkiProfile?: WebPkiProfile;
   /**
    * Smallest RSA modulus, in bits, accepted in the peer's CA-issued chain, leaf included
    * (default 2048, NIST SP 800-57 and CA/B BR §6.1.5; 1024 to 8192). A smaller key is
