@@ -62,6 +62,8 @@ export {
   type AeadCipher,
   x25519,
   x25519Compact,
+  largeGcmTables,
+  type GhashTables,
   secp256r1,
   secp384r1,
   x25519mlkem768,

@@ -117,6 +117,23 @@ describe("mutls/core", () => {
     expect(new TextDecoder().decode(server.read() ?? new Uint8Array())).toBe("ping");
   });
 
+  it("the 64 KiB GHASH tables are a module: createProvider refuses the string large for gcmTables and names largeGcmTables, which seals as the compact tables do", () => {
+    const algorithms = { hashes: [core.sha256], aeads: [core.aes128gcm], keyShares: [core.x25519], signatures: [core.ecdsaP256] };
+    expect(() => core.createProvider({ ...algorithms, gcmTables: "large" as never })).toThrow("pass gcmTables: largeGcmTables");
+    const large = core.createProvider({ ...algorithms, gcmTables: core.largeGcmTables });
+    const compact = core.createProvider(algorithms);
+    const key = new Uint8Array(16).map((_, i) => i * 7);
+    const nonce = new Uint8Array(12).fill(3);
+    const aad = new TextEncoder().encode("record header");
+    const sealed = (provider: core.CryptoProvider): Uint8Array => {
+      const buf = new Uint8Array(64 + 16);
+      buf.set(new TextEncoder().encode("a record's worth of data to seal under both GHASH tables, 64 b"));
+      provider.aead("AES-128-GCM", key).seal(nonce, aad, buf, 0, 64);
+      return buf;
+    };
+    expect(sealed(large)).toEqual(sealed(compact));
+  });
+
   it("a composed provider carries nothing else: an algorithm it lacks fails, a signature by a key it lacks does not verify", () => {
     const provider = core.createProvider({
       name: "minimal",

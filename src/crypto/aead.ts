@@ -10,7 +10,7 @@
 import { fail } from "../bytes/index.js";
 import { ChaCha20Poly1305 } from "./chacha20-poly1305.js";
 import { AesGcm } from "./gcm.js";
-import type { GcmTableSize } from "./ghash.js";
+import { type GhashTables, compactGcmTables } from "./ghash.js";
 import type { AeadAlgorithm, AeadKey } from "./provider.js";
 
 /** RFC 5116 §5.1/§5.2 and RFC 8439 §2.8: every TLS 1.3 AEAD has a 16-byte tag and 12-byte nonce. */
@@ -70,7 +70,7 @@ function checkNonce(nonce: Uint8Array): void {
 export interface AeadCipher {
   readonly algorithm: AeadAlgorithm;
   /** Expands the key into per-key state (round keys, GHASH table, key words). */
-  expandKey(key: Uint8Array, gcmTables: GcmTableSize): InPlaceAead;
+  expandKey(key: Uint8Array, gcmTables: GhashTables): InPlaceAead;
 }
 
 export const aes128gcm: AeadCipher = { algorithm: "AES-128-GCM", expandKey: (key, gcmTables) => new AesGcm(key, gcmTables) };
@@ -81,7 +81,7 @@ export const chacha20poly1305: AeadCipher = { algorithm: "CHACHA20-POLY1305", ex
  * Binds an AEAD to one traffic key, checking the key once rather than per record. `gcmTables`
  * picks the GHASH table of AES-GCM keys (ghash.ts).
  */
-export function bindAeadKey(cipher: AeadCipher, key: Uint8Array, gcmTables: GcmTableSize = "compact"): AeadKey {
+export function bindAeadKey(cipher: AeadCipher, key: Uint8Array, gcmTables: GhashTables = compactGcmTables): AeadKey {
   const keyLength = aeadKeyLength(cipher.algorithm);
   if (key.length !== keyLength) {
     fail("internal_error", `${cipher.algorithm} needs a ${keyLength}-byte key, got ${key.length}`);

@@ -7,7 +7,7 @@
 import { randomBytes as nobleRandomBytes } from "@noble/hashes/utils.js";
 import { fail } from "../bytes/index.js";
 import { type AeadCipher, bindAeadKey } from "./aead.js";
-import type { GcmTableSize } from "./ghash.js";
+import { type GhashTables, compactGcmTables } from "./ghash.js";
 import type { HashAlgorithm } from "./hash.js";
 import type { KeyShareGroup } from "./key-share.js";
 import type { CryptoProvider, HashName } from "./provider.js";
@@ -26,10 +26,20 @@ export interface ProviderAlgorithms {
   /** `ecdsaP256`, `ecdsaP384`, `ed25519`, `rsa`: the keys whose signatures it verifies and makes. */
   readonly signatures: readonly SignatureKeyAlgorithm[];
   /**
-   * GHASH table per AES-GCM traffic key: "compact" (the default, 512 bytes) or "large" (64 KiB,
-   * about 1.5x the bulk AES-GCM throughput). A connection holds two traffic keys.
+   * GHASH table per AES-GCM traffic key: "compact" (the default, 512 bytes) or the module
+   * `largeGcmTables` (64 KiB, about 1.5x the bulk AES-GCM throughput; a module so that bundles
+   * without it do not carry its code). A connection holds two traffic keys.
    */
-  readonly gcmTables?: GcmTableSize;
+  readonly gcmTables?: "compact" | GhashTables;
+}
+
+function ghashTables(option: "compact" | GhashTables | undefined): GhashTables {
+  if (option === undefined || option === "compact") return compactGcmTables;
+  if (typeof option === "function") return option;
+  if ((option as string) === "large") {
+    throw new TypeError('gcmTables "large" is a module here: pass gcmTables: largeGcmTables (import { largeGcmTables } from "mutls/core")');
+  }
+  throw new TypeError(`gcmTables must be "compact" or largeGcmTables, not ${String(option)}`);
 }
 
 function randomBytes(length: number): Uint8Array {
@@ -61,8 +71,7 @@ function byName<K, M>(modules: readonly M[], key: (m: M) => K): Map<K, M> {
  * has no module for.
  */
 export function createProvider(algorithms: ProviderAlgorithms): CryptoProvider {
-  const gcmTables = algorithms.gcmTables ?? "compact";
-  if (gcmTables !== "compact" && gcmTables !== "large") throw new TypeError(`gcmTables must be "compact" or "large", not ${String(gcmTables)}`);
+  const gcmTables = ghashTables(algorithms.gcmTables);
   const name = algorithms.name ?? "composed";
   const hashes = byName(algorithms.hashes, (h) => h.name);
   const aeads = byName(algorithms.aeads, (a) => a.algorithm);

@@ -7,7 +7,7 @@
  */
 import { aesCtrKeystream, aesEncryptBlock, expandAesKey, type AesKeySchedule } from "./aes.js";
 import { ByteView } from "./byte-view.js";
-import { type GcmTableSize, type GhashMultiplier, createGhash } from "./ghash.js";
+import { type GhashMultiplier, type GhashTables, compactGcmTables } from "./ghash.js";
 
 /**
  * Counter blocks encrypted per call to `aesCtrKeystream` (256 bytes of key stream, held per key):
@@ -41,11 +41,11 @@ export class AesGcm {
   private n2 = 0;
   private readonly view = new ByteView();
 
-  constructor(key: Uint8Array, tables: GcmTableSize = "compact") {
+  constructor(key: Uint8Array, tables: GhashTables = compactGcmTables) {
     this.schedule = expandAesKey(key);
     const h = this.keystream;
     aesEncryptBlock(this.schedule, 0, 0, 0, 0, h);
-    this.ghash = createGhash(tables, h[0], h[1], h[2], h[3]);
+    this.ghash = tables(h[0], h[1], h[2], h[3]);
     h.fill(0); // H now lives only in the table
   }
 

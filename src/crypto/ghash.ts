@@ -363,7 +363,15 @@ export class LargeGhash implements GhashMultiplier {
   }
 }
 
-/** The multiplier for H = (h0, h1, h2, h3) with the table size asked for. */
-export function createGhash(size: GcmTableSize, h0: number, h1: number, h2: number, h3: number): GhashMultiplier {
-  return size === "large" ? new LargeGhash(h0, h1, h2, h3) : new CompactGhash(h0, h1, h2, h3);
-}
+/** Builds the multiplier for H = (h0, h1, h2, h3): which table an AES-GCM key holds. */
+export type GhashTables = (h0: number, h1: number, h2: number, h3: number) => GhashMultiplier;
+
+/** The default: Shoup's 4-bit tables, 512 bytes per key. */
+export const compactGcmTables: GhashTables = (h0, h1, h2, h3) => new CompactGhash(h0, h1, h2, h3);
+
+/**
+ * The 64 KiB tables as a module (`createProvider({ gcmTables: largeGcmTables })`), so that a
+ * bundle that never asks for them does not carry their code; `createPureProvider({ gcmTables:
+ * "large" })` uses it.
+ */
+export const largeGcmTables: GhashTables = (h0, h1, h2, h3) => new LargeGhash(h0, h1, h2, h3);

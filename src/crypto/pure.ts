@@ -6,7 +6,7 @@
  */
 import { aes128gcm, aes256gcm, chacha20poly1305 } from "./aead.js";
 import { type ProviderAlgorithms, createProvider } from "./compose.js";
-import type { GcmTableSize } from "./ghash.js";
+import { type GcmTableSize, largeGcmTables } from "./ghash.js";
 import { sha256, sha384, sha512 } from "./hash.js";
 import { secp256r1, secp384r1, x25519, x25519mlkem768 } from "./key-share.js";
 import type { CryptoProvider } from "./provider.js";
@@ -39,7 +39,7 @@ export function createPureProvider(options: PureProviderOptions = {}): CryptoPro
   const gcmTables = options.gcmTables ?? "compact";
   if (gcmTables !== "compact" && gcmTables !== "large") throw new TypeError(`gcmTables must be "compact" or "large", not ${String(gcmTables)}`);
   if (gcmTables === "compact") return pureProvider;
-  return createProvider({ ...EVERY_ALGORITHM, gcmTables });
+  return createProvider({ ...EVERY_ALGORITHM, gcmTables: largeGcmTables });
 }
 
 export { keyShareFromPrivateKey } from "./key-share.js";

@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { fromHex, toHex } from "../../src/bytes/index.js";
 import { aesEncryptBlock, expandAesKey } from "../../src/crypto/aes.js";
 import { AesGcm } from "../../src/crypto/gcm.js";
+import { compactGcmTables, largeGcmTables } from "../../src/crypto/ghash.js";
 import { itHoldsAeadProperties } from "../helpers/aead-properties.js";
 import { nodeAeadSeal } from "../helpers/node-aead.js";
 import { bytesFromSeed } from "../helpers/seeded-bytes.js";
@@ -69,7 +70,7 @@ describe("AES-GCM, McGrew & Viega test cases (vectors/aead/gcm-mcgrew-viega.json
     it.skipIf(iv.length !== 12).each(["compact", "large"] as const)(`test case ${c.testCase}: mutls seals and opens it in place (%s GHASH table)`, (tables) => {
       const buf = new Uint8Array(3 + plaintext.length + 16 + 3).fill(0xa5);
       buf.set(plaintext, 3);
-      const aead = new AesGcm(key, tables);
+      const aead = new AesGcm(key, tables === "large" ? largeGcmTables : compactGcmTables);
       aead.seal(iv, aad, buf, 3, plaintext.length);
       expect(toHex(buf.subarray(3, 3 + plaintext.length + 16))).toBe(c.ciphertext + c.tag);
       expect([...buf.subarray(0, 3), ...buf.subarray(buf.length - 3)]).toEqual([0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5]);
@@ -91,7 +92,7 @@ describe("AES-GCM properties against node:crypto and @noble/ciphers (compact GHA
 describe("AES-GCM properties against node:crypto and @noble/ciphers (large GHASH table, opt-in)", () => {
   itHoldsAeadProperties({
     algorithms: ["AES-128-GCM", "AES-256-GCM"],
-    create: (_, key) => new AesGcm(key, "large"),
+    create: (_, key) => new AesGcm(key, largeGcmTables),
     noble: nobleGcm,
     recordOffset: 5,
   });

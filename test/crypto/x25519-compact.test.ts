@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { fromHex, toHex } from "../../src/bytes/index.js";
 import { aes128gcm, createProvider, ecdsaP256, sha256, x25519Compact } from "../../src/crypto/algorithms.js";
 import { compactX25519Share } from "../../src/crypto/x25519-compact.js";
-import { ClientConnection, privateKeyReading } from "../../src/core.js";
+import { ClientConnection, parsePrivateKey } from "../../src/core.js";
 import { ServerConnection } from "../../src/index.js";
 import { mutualCredentials } from "../helpers/fixtures.js";
 import { pump, serverConfig } from "../helpers/pair.js";
@@ -68,8 +68,8 @@ describe("x25519Compact, RFC 7748", () => {
       serverName: "localhost",
       trustAnchors: creds.ca,
       certificateChain: creds.clientCert,
-      privateKey: creds.clientKey,
-      privateKeyReading,
+      // Parsed, as the minimal device client gives it: mutls/core reads PEM keys only with privateKeyReading.
+      privateKey: parsePrivateKey(creds.clientKey),
       cipherSuites: ["TLS_AES_128_GCM_SHA256"],
       groups: ["x25519"],
       signatureSchemes: ["ecdsa_secp256r1_sha256"],
