@@ -70,6 +70,8 @@ interface OpenJob {
   readonly record: Uint8Array;
   /** The inner plaintext length once open; null for a record with a plaintext outer type. */
   opened: Promise<number> | number | null;
+  /** The last whole record of the transport's chunk it came in: the engine's receive() would end here. */
+  endsChunk: boolean;
 }
 
 /** The keys to use, once imported (WebCrypto imports a key asynchronously). */
@@ -280,9 +282,15 @@ export class AsyncRecords {
         this.chunkOffset = this.handover.feed(chunk, at, chunk.length);
         record = this.handover.takeRecord();
       }
-      if (record !== null) this.opening.push({ record, opened: this.open(record) });
+      if (record !== null) this.opening.push({ record, opened: this.open(record), endsChunk: false });
     }
-    if (this.chunkOffset >= chunk.length) this.chunk = null;
+    if (this.chunkOffset >= chunk.length) {
+      this.chunk = null;
+      // The chunk is framed to its end (any partial record at its tail waits in the reader): its
+      // last whole record is where the synchronous path's receive() returns and answers (§4.6.3).
+      const last = this.opening[this.opening.length - 1];
+      if (last !== undefined) last.endsChunk = true;
+    }
   }
 
   private open(record: Uint8Array): Promise<number> | number | null {
@@ -322,8 +330,10 @@ export class AsyncRecords {
     while (engine.pending !== null) await engine.pending;
     const readKeys = this.handover.takeReadKeys();
     if (readKeys !== null) await this.changeReadKey(readKeys);
-    // §4.6.3: one KeyUpdate answers all the requests in the input in hand.
-    if (!this.hasInput) this.handover.inputProcessed();
+    // §4.6.3: one KeyUpdate answers the requests of each chunk the transport gave, once its records
+    // are processed, as the engine's receive() does on the synchronous path, so both put the same
+    // KeyUpdates on the wire whatever the read-ahead holds.
+    if (job.endsChunk || !this.hasInput) this.handover.inputProcessed();
     return true;
   }
 

@@ -248,6 +248,24 @@ describe("the asynchronous record pipeline against the synchronous one", () => {
     );
   }, 120_000);
 
+  it("answers KeyUpdates that came in separate chunks as the synchronous path does (fast-check's counterexample)", async () => {
+    // Two requested KeyUpdates the client wrote one by one reach the server as two chunks: the
+    // engine's receive() answers each chunk's requests once, so the pure server sends two. The
+    // pipeline, which had the second chunk read ahead, answered both with one (also allowed by
+    // §4.6.3, but not the same bytes); it now answers per chunk too.
+    const script: Op[] = [
+      { kind: "keyUpdate", from: "client", request: true },
+      { kind: "keyUpdate", from: "client", request: true },
+      { kind: "write", from: "client", size: 1 },
+    ];
+    for (const webSide of ["server", "client"] as const) {
+      const reference = await run(script, pureProvider, pureProvider, 1);
+      const tested = await (webSide === "client" ? run(script, web, pureProvider, 1) : run(script, pureProvider, web, 1));
+      expect(Buffer.compare(tested.clientWire, reference.clientWire)).toBe(0);
+      expect(Buffer.compare(tested.serverWire, reference.serverWire)).toBe(0);
+    }
+  });
+
   it("does the same with AES-256-GCM", async () => {
     const script: Op[] = [
       { kind: "write", from: "client", size: 70_000 },
