@@ -8,10 +8,10 @@
  * the intermediate, an expired leaf, a name that does not match, and an issuer nobody trusts.
  */
 import { Buffer } from "node:buffer";
-import { createPrivateKey, sign as nodeSign } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ClientConnection, ServerConnection, TLSError, type ClientConfig, type CryptoProvider, type ServerConfig, type Signer } from "../../src/index.js";
+import { ClientConnection, ServerConnection, TLSError, type ClientConfig, type CryptoProvider, type ServerConfig } from "../../src/index.js";
+import { memoizedSigner } from "../helpers/later.js";
 import { toHex } from "../../src/bytes/index.js";
 import { createPinnedProvider, pureProvider } from "../../src/crypto/pure.js";
 import type { EcdheGroup } from "../../src/crypto/webcrypto/key-share.js";
@@ -72,20 +72,6 @@ function twins(pins: typeof CLIENT_PINS): [CryptoProvider, CryptoProvider] {
     createPinnedProvider(pureProvider, pins),
     createPinnedProvider(web, { ...pins, asyncKeyShare: (group, key) => webCryptoKeyShareFromPrivateKey(subtle, group as EcdheGroup, key) }),
   ];
-}
-
-/** Signs with node:crypto once per message, so twin servers send the same bytes. */
-function memoizedSigner(keyPem: string): Signer {
-  const key = createPrivateKey(keyPem);
-  const signatures = new Map<string, Uint8Array>();
-  return {
-    schemes: ["ecdsa_secp256r1_sha256"],
-    sign(_scheme, message) {
-      let signature = signatures.get(hex(message));
-      if (!signature) signatures.set(hex(message), (signature = new Uint8Array(nodeSign("sha256", message, key))));
-      return signature;
-    },
-  };
 }
 
 interface Outcome {

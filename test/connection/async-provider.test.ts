@@ -12,10 +12,9 @@
  *   the same randomness and keys, one on the pure provider and one on the WebCrypto provider
  *   (Node's crypto.subtle), are fed the same malformed key share or bad CertificateVerify.
  */
-import { createPrivateKey, sign as nodeSign } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { ClientConnection, ServerConnection, TLSError, type CryptoProvider, type GroupName, type Signer } from "../../src/index.js";
+import { ClientConnection, ServerConnection, TLSError, type CryptoProvider, type GroupName } from "../../src/index.js";
 import { toHex } from "../../src/bytes/index.js";
 import { createPinnedProvider, pureProvider } from "../../src/crypto/pure.js";
 import type { AsyncCryptoOperations, AsyncKeyShare } from "../../src/crypto/provider.js";
@@ -23,6 +22,7 @@ import { type EcdheGroup } from "../../src/crypto/webcrypto/key-share.js";
 import { type SubtleLike, type WebCryptoProvider, webCryptoKeyShareFromPrivateKey, webCryptoProvider } from "../../src/crypto/webcrypto/index.js";
 import { KEY_TYPES, mutualCredentials } from "../helpers/fixtures.js";
 import { splitRecords } from "../helpers/framing.js";
+import { Gate as HeldAnswers, type Later, memoizedSigner } from "../helpers/later.js";
 import { clientConfig, serverConfig, type ClientConfig, type ServerConfig } from "../helpers/pair.js";
 import { pumpMemory } from "../helpers/pump.js";
 import { MemorySessionStore } from "../../src/handshake/resumption/session-store.js";
@@ -33,35 +33,11 @@ const hex = toHex;
 // Providers that answer later
 // ---------------------------------------------------------------------------------------------
 
-type Later = <T>(answer: () => T) => Promise<T>;
-
 /** Answers on a later microtask. */
 const nextTurn: Later = (answer) => Promise.resolve().then(answer);
 
-/** Holds every answer until `release()`: the test decides when the provider's work finishes. */
-class Gate {
-  private held: (() => void)[] = [];
-  readonly later: Later = (answer) =>
-    new Promise((resolve, reject) => {
-      this.held.push(() => {
-        try {
-          resolve(answer());
-        } catch (e) {
-          reject(e);
-        }
-      });
-    });
-
-  get waiting(): number {
-    return this.held.length;
-  }
-
-  release(): void {
-    const held = this.held;
-    this.held = [];
-    for (const settle of held) settle();
-  }
-
+/** The shared gate (helpers/later.ts), with a loop that releases until a condition holds. */
+class Gate extends HeldAnswers {
   /**
    * Releases whatever the step asks for next (key share, signature, ...) until `done()`. Polls
    * instead of attaching to the connection's `pending`, so a rejection nobody handles would show.
@@ -430,25 +406,6 @@ describe("a provider that answers later", () => {
 const fill = (byte: number, length = 32): Uint8Array => new Uint8Array(length).fill(byte);
 const CLIENT_PINS = { random: [fill(0xc1), fill(0xc2)], keyShares: { secp256r1: [fill(0x11)] } };
 const SERVER_PINS = { random: [fill(0x5e)], keyShares: { secp256r1: [fill(0x22)] } };
-
-/** Signs with node:crypto (an independent implementation), once per message, so twin servers send the same bytes. */
-function memoizedSigner(keyPem: string, corrupt = false): Signer {
-  const key = createPrivateKey(keyPem);
-  const signatures = new Map<string, Uint8Array>();
-  return {
-    schemes: ["ecdsa_secp256r1_sha256"],
-    sign(_scheme, message) {
-      let signature = signatures.get(hex(message));
-      if (!signature) {
-        signature = new Uint8Array(nodeSign("sha256", message, key));
-        // The last byte of s: still well-formed DER, no longer a signature over the message.
-        if (corrupt) signature[signature.length - 1] ^= 1;
-        signatures.set(hex(message), signature);
-      }
-      return signature;
-    },
-  };
-}
 
 /** The key_exchange of the first KeyShareEntry in a plaintext ClientHello or ServerHello record, as a view into it. */
 function keyExchangeIn(record: Uint8Array, hello: "ClientHello" | "ServerHello"): Uint8Array {

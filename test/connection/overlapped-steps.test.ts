@@ -13,7 +13,6 @@
  * bad chains and forged CertificateVerify messages on both sides in async-chain.test.ts and
  * async-provider.test.ts (same alert, message and bytes as the synchronous path).
  */
-import { createPrivateKey, sign as nodeSign } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { ClientConnection, ServerConnection, TLSError, type CryptoProvider, type Signer } from "../../src/index.js";
 import { toHex } from "../../src/bytes/index.js";
@@ -21,35 +20,10 @@ import { createPinnedProvider, pureProvider } from "../../src/crypto/pure.js";
 import type { AsyncKeyShare } from "../../src/crypto/provider.js";
 import { mutualCredentials } from "../helpers/fixtures.js";
 import { splitRecords } from "../helpers/framing.js";
+import { Gate, type Later, memoizedSigner } from "../helpers/later.js";
 import { clientConfig, serverConfig } from "../helpers/pair.js";
 
 const hex = toHex;
-type Later = <T>(answer: () => T) => Promise<T>;
-
-/** Holds every answer of the provider until `release()`. */
-class Gate {
-  private held: (() => void)[] = [];
-  readonly later: Later = (answer) =>
-    new Promise((resolve, reject) => {
-      this.held.push(() => {
-        try {
-          resolve(answer());
-        } catch (e) {
-          reject(e);
-        }
-      });
-    });
-
-  get waiting(): number {
-    return this.held.length;
-  }
-
-  release(): void {
-    const held = this.held;
-    this.held = [];
-    for (const settle of held) settle();
-  }
-}
 
 /** Lets every settled Promise run its handlers. */
 const settle = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
@@ -68,20 +42,6 @@ function laterProvider(later: Later, base: CryptoProvider = pureProvider): Crypt
       aead: (algorithm, key) => base.aead(algorithm, key),
       verify: (algorithm, key, message, signature) => later(() => base.verify(algorithm, key, message, signature)),
       sign: (algorithm, key, message) => later(() => base.sign(algorithm, key, message)),
-    },
-  };
-}
-
-/** Signs with node:crypto, once per message, so twins send the same bytes. */
-function memoizedSigner(keyPem: string): Signer {
-  const key = createPrivateKey(keyPem);
-  const signatures = new Map<string, Uint8Array>();
-  return {
-    schemes: ["ecdsa_secp256r1_sha256"],
-    sign(_scheme, message) {
-      let signature = signatures.get(hex(message));
-      if (!signature) signatures.set(hex(message), (signature = new Uint8Array(nodeSign("sha256", message, key))));
-      return signature;
     },
   };
 }
