@@ -1,14 +1,13 @@
 /**
  * mutls/core: the engine with no default crypto provider. Every connection names its `provider`,
  * composed from the algorithms it negotiates (`createProvider`), so a bundle carries only those.
- * index.ts (`mutls`) is this surface plus the default provider and the development CA.
+ * index.ts (`mutls`) is this surface plus the default provider. The HTTP client is
+ * `mutls/fetch/core` (fetch-core.ts).
  */
 import { ClientConnection as EngineClientConnection } from "./connection/client-connection.js";
 import { ServerConnection as EngineServerConnection } from "./connection/server-connection.js";
 import type { CryptoProvider } from "./crypto/provider.js";
 import type { ClientConfig as AnyClientConfig, ServerConfig as AnyServerConfig } from "./handshake/config.js";
-import { mtlsFetch as engineMtlsFetch, type MtlsRequestInit as AnyMtlsRequestInit } from "./http/fetch.js";
-import type { RequestLike, ResponseLike } from "./http/fetch-types.js";
 import type { AcceptOptions as AnyAcceptOptions, ConnectOptions as AnyConnectOptions } from "./transport/options.js";
 import { type SecureConnection, accept as engineAccept, connect as engineConnect } from "./transport/secure-connection.js";
 import type { Transport } from "./transport/transport.js";
@@ -21,7 +20,6 @@ export type ClientConfig = AnyClientConfig & WithProvider;
 export type ServerConfig = AnyServerConfig & WithProvider;
 export type ConnectOptions = AnyConnectOptions & { readonly config: ClientConfig };
 export type AcceptOptions = AnyAcceptOptions & { readonly config: ServerConfig };
-export type MtlsRequestInit = AnyMtlsRequestInit & { readonly config: ClientConfig };
 
 export type ClientConnection = EngineClientConnection;
 export type ServerConnection = EngineServerConnection;
@@ -31,7 +29,6 @@ export const ClientConnection: new (config: ClientConfig) => EngineClientConnect
 export const ServerConnection: new (config: ServerConfig) => EngineServerConnection = EngineServerConnection;
 export const connect: (transport: Transport, options: ConnectOptions) => Promise<SecureConnection> = engineConnect;
 export const accept: (transport: Transport, options: AcceptOptions) => Promise<SecureConnection> = engineAccept;
-export const mtlsFetch: (input: string | { readonly href: string } | RequestLike, init: MtlsRequestInit) => Promise<ResponseLike> = engineMtlsFetch;
 export type { Connection } from "./connection/connection.js";
 export type { ClientAuthMode, PeerVerifier, PeerVerificationContext } from "./handshake/config.js";
 export type { ConnectionHandshakeResult as HandshakeResult } from "./handshake/handshake-io.js";
@@ -132,24 +129,5 @@ export type { SecureConnection } from "./transport/secure-connection.js";
 export type { SecureTransportOptions, PemOrDer } from "./transport/options.js";
 export type { ScheduleTimeout } from "./transport/timer.js";
 export type { ReadableStream, WritableStream } from "./transport/stream-types.js";
-
-export {
-  createConnectionPool,
-  ConnectionPool,
-  HttpError,
-  DEFAULT_HTTP_LIMITS,
-  type MtlsFetchOptions,
-  type TransportFactory,
-  type TransportOrigin,
-  type ConnectionPoolOptions,
-  type HttpErrorCode,
-  type HttpLimits,
-  type ResponseLike,
-  type RequestLike,
-  type HeadersLike,
-  type HeadersInitLike,
-  type BodyInitLike,
-  type AbortSignalLike,
-} from "./http/index.js";
 
 export { VERSION } from "./version.js";

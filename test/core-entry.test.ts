@@ -575,3 +575,66 @@ describe("mutls/core", () => {
     });
   });
 });
+
+describe("the tools' entries: mutls/fetch, mutls/fetch/core, mutls/ca", () => {
+  const TOOLS = [
+    "mtlsFetch",
+    "createConnectionPool",
+    "ConnectionPool",
+    "HttpError",
+    "DEFAULT_HTTP_LIMITS",
+    "createCertificateAuthority",
+    "issueCertificate",
+    "loadCertificateAuthority",
+    "createCertificateSigningRequest",
+  ];
+
+  it("the TLS engine's entries export neither the HTTP client nor the development CA", async () => {
+    const mutls = await import("../src/index.js");
+    const nodeEntry = await import("../src/node/entry.js");
+    for (const entry of [core, mutls, nodeEntry]) expect(TOOLS.filter((name) => name in entry)).toEqual([]);
+  });
+
+  it("package.json resolves mutls/fetch under the same conditions as mutls (the native default in Node), and each tool entry to its file", () => {
+    type Conditions = Record<string, string>;
+    const { exports } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { exports: Record<string, Conditions> };
+    const asFetch = (path: string) => path.replace(/index(\.d\.ts|\.js)$/, "fetch$1").replace("node/entry.js", "node/fetch.js");
+    expect(exports["./fetch"]).toEqual(Object.fromEntries(Object.entries(exports["."]).map(([condition, path]) => [condition, asFetch(path)])));
+    expect(exports["./fetch/core"]).toEqual({ types: "./dist/fetch-core.d.ts", default: "./dist/fetch-core.js" });
+    expect(exports["./ca"]).toEqual({ types: "./dist/ca.d.ts", default: "./dist/ca.js" });
+  });
+
+  it("mtlsFetch of mutls/fetch/core, with a composed provider, bundles without the default providers; mutls/fetch's brings them", async () => {
+    const bundle = async (contents: string): Promise<string[]> => {
+      const result = await build({
+        stdin: { contents, resolveDir: fileURLToPath(new URL(".", import.meta.url)), loader: "ts" },
+        bundle: true,
+        minify: true,
+        platform: "browser",
+        format: "esm",
+        write: false,
+        metafile: true,
+        logLevel: "silent",
+      });
+      return Object.values(result.metafile.outputs).flatMap((output) =>
+        Object.entries(output.inputs)
+          .filter(([, info]) => info.bytesInOutput > 0)
+          .map(([path]) => path),
+      );
+    };
+    const DEFAULTS = ["src/crypto/pure.ts", "src/crypto/webcrypto/provider.ts", "src/default-provider.ts"];
+    const composed = await bundle(`
+      import { createProvider, sha256, aes128gcm, x25519Compact, ecdsaP256 } from "../src/core.js";
+      import { mtlsFetch } from "../src/fetch-core.js";
+      const provider = createProvider({ hashes: [sha256], aeads: [aes128gcm], keyShares: [x25519Compact], signatures: [ecdsaP256] });
+      export const get = (url: string, transport: never) => mtlsFetch(url, { transport, config: { provider } });`);
+    expect(composed.some((p) => p.includes("src/http/fetch.ts"))).toBe(true);
+    expect(composed.filter((p) => DEFAULTS.some((name) => p.includes(name)))).toEqual([]);
+    const defaulted = await bundle(`export { mtlsFetch } from "../src/fetch.js";`);
+    for (const name of DEFAULTS)
+      expect(
+        defaulted.some((p) => p.includes(name)),
+        name,
+      ).toBe(true);
+  });
+});

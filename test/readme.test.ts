@@ -4,7 +4,7 @@ import { pathToFileURL } from "node:url";
 import { describe, expect, it, vi } from "vitest";
 
 // The examples of the README and of docs/ must run as written. Each ```js block is imported through
-// vitest's own transform, with the `mutls` import pointed at src/index.ts (`mutls/core` at src/core.ts) so no build is needed, and
+// vitest's own transform, with the `mutls` import pointed at src/index.ts (`mutls/core` at src/core.ts, and so on) so no build is needed, and
 // every `console.log(...); // value` comment must show up in what it printed.
 const root = resolve(import.meta.dirname, "..");
 const readme = readFileSync(join(root, "README.md"), "utf8");
@@ -44,7 +44,13 @@ describe("README", () => {
     const dir = join(root, "test", ".readme-examples");
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `example-${i}.ts`);
-    const entries = code.replace(/from "mutls\/core"/g, `from ${JSON.stringify(join(root, "src/core.ts"))}`);
+    // The package's entries, as package.json exports them (longest names first).
+    const entries = [
+      ["mutls/fetch/core", "src/fetch-core.ts"],
+      ["mutls/fetch", "src/fetch.ts"],
+      ["mutls/core", "src/core.ts"],
+      ["mutls/ca", "src/ca.ts"],
+    ].reduce((text, [name, path]) => text.split(`from "${name}"`).join(`from ${JSON.stringify(join(root, path))}`), code);
     writeFileSync(file, entries.replace(/from "mutls"/g, `from ${JSON.stringify(join(root, "src/index.ts"))}`));
     const printed: string[] = [];
     const spy = vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => {

@@ -11,6 +11,9 @@ const ENTRIES = {
   full_min_gz: "full.ts",
   minimal_client_min_gz: "minimal-client.ts",
   minimal_client_ed25519_min_gz: "minimal-client-ed25519.ts",
+  // The tools' own entries (`mutls/fetch`, `mutls/ca`), reported without a target.
+  fetch_min_gz: "fetch.ts",
+  ca_min_gz: "ca.ts",
 } as const;
 
 export type BundleSizes = Record<keyof typeof ENTRIES, number>;

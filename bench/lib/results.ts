@@ -54,6 +54,9 @@ export interface BenchResults {
     minimal_client_min_gz: number;
     /** The minimal client with Ed25519 as its signature algorithm (no target). */
     minimal_client_ed25519_min_gz?: number;
+    /** The whole of `mutls/fetch` and of `mutls/ca` (no target). */
+    fetch_min_gz?: number;
+    ca_min_gz?: number;
     breakdown?: Record<string, Record<string, number>>;
   };
   interpreters: {

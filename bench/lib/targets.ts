@@ -90,6 +90,8 @@ export function evaluateTargets(r: Results): Target[] {
   const kb = (x: unknown): number | null => (typeof x === "number" ? x / 1000 : null);
   out.push(target("bundle.minimal_client_kb", "bundle, minimal client, min+gzip (KB)", kb(r.bundle?.minimal_client_min_gz), 60, "max", "KB"));
   out.push(target("bundle.full_kb", "bundle, everything, min+gzip (KB)", kb(r.bundle?.full_min_gz), 95, "max", "KB"));
+  out.push(target("bundle.fetch_kb", "bundle, mutls/fetch (everything it exports), min+gzip (KB)", kb(r.bundle?.fetch_min_gz), null, "max", "KB"));
+  out.push(target("bundle.ca_kb", "bundle, mutls/ca (everything it exports), min+gzip (KB)", kb(r.bundle?.ca_min_gz), null, "max", "KB"));
   // Issue 11 (safe to expose): the worst Certificate flight within the limits, against a normal handshake.
   out.push(target("hostile.worst_flight_vs_handshake", "worst hostile Certificate flight, victim's time / normal P-256 handshake", r.hostile?.worst_flight_vs_handshake ?? null, 10, "max", "ratio"));
   // The same budget with victims on the WebCrypto provider, whose normal handshake is shorter while

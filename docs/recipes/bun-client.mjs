@@ -2,7 +2,7 @@
 // mutls/node's netTransport on its node:net sockets, as Node does.
 //   bun docs/recipes/bun-client.mjs URL SERVERNAME CERT KEY CA
 import * as net from "node:net";
-import { mtlsFetch } from "mutls";
+import { mtlsFetch } from "mutls/fetch";
 import { netTransport } from "mutls/node";
 
 const [url, servername, certFile, keyFile, caFile] = Bun.argv.slice(2);

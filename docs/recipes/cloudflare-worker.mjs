@@ -2,7 +2,8 @@
 // connect() from cloudflare:sockets. The certificate and key come from the Worker's secrets
 // (wrangler secret put CLIENT_CERT / CLIENT_KEY), the API's CA and URL from its vars.
 import { connect } from "cloudflare:sockets";
-import { mtlsFetch, webStreamsTransport } from "mutls";
+import { webStreamsTransport } from "mutls";
+import { mtlsFetch } from "mutls/fetch";
 
 export default {
   async fetch(request, env) {

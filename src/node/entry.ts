@@ -6,4 +6,4 @@
  * index.ts's of the same name (ECMAScript: a local export shadows `export *`).
  */
 export * from "../index.js";
-export { ClientConnection, ServerConnection, connect, accept, mtlsFetch } from "./native-default.js";
+export { ClientConnection, ServerConnection, connect, accept } from "./native-default.js";

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { createCertificateSigningRequest } from "../../src/index.js";
+import { createCertificateSigningRequest } from "../../src/ca.js";
 import { readPem } from "../helpers/fixtures.js";
 
 const DIR = mkdtempSync(join(tmpdir(), "mutls-csr-"));

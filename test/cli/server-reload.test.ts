@@ -6,7 +6,7 @@
  */
 import { renameSync, writeFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { issueCertificate, loadCertificateAuthority } from "../../src/index.js";
+import { issueCertificate, loadCertificateAuthority } from "../../src/ca.js";
 import { CA_PEM, readPem } from "../helpers/fixtures.js";
 import { CA, type Peer, startMutlsServer, startProcess, stopAllProcesses } from "../peers/process.js";
 import { scratchDir } from "./cli-process.js";

@@ -14,9 +14,8 @@ import {
   ServerConnection,
   TLSError,
   UsageError,
-  issueCertificate,
-  loadCertificateAuthority,
 } from "../../src/index.js";
+import { issueCertificate, loadCertificateAuthority } from "../../src/ca.js";
 import { CA_PEM, UNTRUSTED_CA_PEM, credential, mutualCredentials, readPem } from "../helpers/fixtures.js";
 import { clientConfig, serverConfig, type ClientConfig, type ServerConfig } from "../helpers/pair.js";
 import { pumpMemory } from "../helpers/pump.js";

@@ -8,7 +8,8 @@ import * as https from "node:https";
 import * as net from "node:net";
 import { ReadableStream } from "node:stream/web";
 import { afterEach, describe, expect, it } from "vitest";
-import { HttpError, UsageError, createConnectionPool, mtlsFetch, type MtlsFetchOptions } from "../../src/index.js";
+import { UsageError } from "../../src/index.js";
+import { HttpError, createConnectionPool, mtlsFetch, type MtlsFetchOptions } from "../../src/fetch.js";
 import { netTransport } from "../../src/node/index.js";
 import { CA_PEM, clientCredential, serverCredential } from "../helpers/fixtures.js";
 

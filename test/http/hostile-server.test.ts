@@ -8,7 +8,7 @@ import * as https from "node:https";
 import * as net from "node:net";
 import * as tls from "node:tls";
 import { afterEach, describe, expect, it } from "vitest";
-import { HttpError, createConnectionPool, mtlsFetch, type MtlsFetchOptions } from "../../src/index.js";
+import { HttpError, createConnectionPool, mtlsFetch, type MtlsFetchOptions } from "../../src/fetch.js";
 import { netTransport } from "../../src/node/index.js";
 import { CA_PEM, clientCredential, serverCredential } from "../helpers/fixtures.js";
 

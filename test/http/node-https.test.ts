@@ -12,7 +12,8 @@ import * as https from "node:https";
 import * as net from "node:net";
 import type { TLSSocket } from "node:tls";
 import { afterEach, describe, expect, it } from "vitest";
-import { HttpError, TLSError, createConnectionPool, mtlsFetch, webStreamsTransport, type MtlsFetchOptions } from "../../src/index.js";
+import { TLSError, webStreamsTransport } from "../../src/index.js";
+import { HttpError, createConnectionPool, mtlsFetch, type MtlsFetchOptions } from "../../src/fetch.js";
 import { netTransport } from "../../src/node/index.js";
 import { CA_PEM, clientCredential, clientSpiffeId, serverCredential } from "../helpers/fixtures.js";
 

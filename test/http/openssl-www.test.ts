@@ -5,7 +5,8 @@
  */
 import * as net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { TLSError, mtlsFetch, type MtlsFetchOptions } from "../../src/index.js";
+import { TLSError } from "../../src/index.js";
+import { mtlsFetch, type MtlsFetchOptions } from "../../src/fetch.js";
 import { netTransport } from "../../src/node/index.js";
 import { CA_PEM, clientCredential } from "../helpers/fixtures.js";
 import { CA, cert, freePort, key, startProcess, stopAllProcesses, type Peer } from "../peers/process.js";

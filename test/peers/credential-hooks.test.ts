@@ -5,7 +5,8 @@
  * -Verify 1 -CAfile FILE` sends in its CertificateRequest, and s_server verifies what we sent.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { type CertificateKeyPair, type CertificateRequestInfo, type ClientHelloInfo, issueCertificate, loadCertificateAuthority } from "../../src/index.js";
+import { type CertificateKeyPair, type CertificateRequestInfo, type ClientHelloInfo } from "../../src/index.js";
+import { issueCertificate, loadCertificateAuthority } from "../../src/ca.js";
 import { connectTcp, createMtlsServer } from "../../src/node/index.js";
 import { CA_PEM, credential, readPem } from "../helpers/fixtures.js";
 import { CA, FIXTURES, cert, key, startProcess, stopAllProcesses } from "./process.js";

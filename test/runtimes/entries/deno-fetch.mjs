@@ -9,6 +9,7 @@ import { fetchIdentity } from "./fetch-identity.mjs";
 const [cfgPath] = Deno.args;
 const cfg = JSON.parse(await Deno.readTextFile(cfgPath));
 const mutls = await import(new URL("file://" + cfg.distDir + "/index.js").href);
+const mutlsFetch = await import(new URL("file://" + cfg.distDir + "/fetch.js").href);
 
 const conns = [];
 /**
@@ -23,7 +24,7 @@ async function denoTransport({ hostname, port }) {
 
 let result;
 try {
-  result = await fetchIdentity(mutls, denoTransport, cfg);
+  result = await fetchIdentity(mutlsFetch, denoTransport, cfg);
 } catch (error) {
   result = { error: String(error?.stack ?? error) };
 }

@@ -7,13 +7,13 @@
  */
 
 /**
- * @param mutls the built package's namespace
+ * @param mutlsFetch the built package's `mutls/fetch` namespace (dist/fetch.js)
  * @param transport the `transport` factory for mtlsFetch: ({ hostname, port }) => Transport
  * @param cfg { url, ca, cert, key, servername, expect: { path, subjectaltname, fingerprint256 } }
  */
-export async function fetchIdentity(mutls, transport, cfg) {
-  if (typeof mutls.mtlsFetch !== "function") throw new Error("the built package exports no mtlsFetch()");
-  const response = await mutls.mtlsFetch(cfg.url, {
+export async function fetchIdentity(mutlsFetch, transport, cfg) {
+  if (typeof mutlsFetch.mtlsFetch !== "function") throw new Error("the built package's mutls/fetch exports no mtlsFetch()");
+  const response = await mutlsFetch.mtlsFetch(cfg.url, {
     transport,
     ca: cfg.ca,
     cert: cfg.cert,

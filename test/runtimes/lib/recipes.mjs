@@ -143,10 +143,10 @@ export async function recipesStage(attempt, ctx) {
     await attempt("recipe cloudflare-worker", async () => {
       const dir = join(BUILD, "recipe-worker");
       mkdirSync(dir, { recursive: true });
-      // As wrangler would bundle it: `mutls` from the package, cloudflare:sockets from the runtime.
+      // As wrangler would bundle it: `mutls` and `mutls/fetch` from the package, cloudflare:sockets from the runtime.
       await bundle(join(recipes, "cloudflare-worker.mjs"), "recipe-worker/worker.js", {
         external: ["cloudflare:sockets"],
-        alias: { mutls: join(ROOT, "dist/index.js") },
+        alias: { mutls: join(ROOT, "dist/index.js"), "mutls/fetch": join(ROOT, "dist/fetch.js") },
       });
       const path = `/worker-${Date.now()}`;
       writeFileSync(join(dir, "client.pem"), CLIENT.cert);

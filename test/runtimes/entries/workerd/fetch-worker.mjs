@@ -6,6 +6,7 @@
  */
 import { connect } from "cloudflare:sockets";
 import * as mutls from "../../../../dist/index.js";
+import * as mutlsFetch from "../../../../dist/fetch.js";
 import { fetchIdentity } from "../fetch-identity.mjs";
 import cfg from "./config.json";
 
@@ -18,7 +19,7 @@ export default {
       return mutls.webStreamsTransport({ readable: socket.readable, writable: socket.writable });
     };
     try {
-      return Response.json(await fetchIdentity(mutls, transport, cfg));
+      return Response.json(await fetchIdentity(mutlsFetch, transport, cfg));
     } catch (error) {
       return Response.json({ error: String(error?.stack ?? error) }, { status: 500 });
     } finally {
