@@ -23,15 +23,15 @@ import type { CryptoProvider } from "./crypto/provider.js";
 import { pureProvider } from "./crypto/pure.js";
 import { webCryptoProvider } from "./crypto/webcrypto/provider.js";
 import { runtimeSubtle } from "./crypto/webcrypto/subtle.js";
-import { type CrlChecking, crlChecking } from "./x509/crl.js";
-import { type NameConstraintChecking, nameConstraintChecking } from "./x509/name-constraint-checks.js";
-import { type PrivateKeyReading, privateKeyReading } from "./x509/private-key.js";
-import { type WebPkiProfile, webPkiProfile } from "./x509/webpki-profile.js";
-import { type TrustAnchorPrecomputation, trustAnchorPrecomputation } from "./x509/trust-anchor.js";
-import { type AsyncChainVerification, asyncChainVerification } from "./x509/async-verify.js";
-import { type ClientResumption, clientResumption } from "./handshake/client/resumption.js";
-import { type CredentialHooks, credentialHooks } from "./handshake/credential-hooks.js";
-import { type PostHandshakeAuthModule, postHandshakeAuthentication } from "./handshake/post-handshake-auth.js";
+import { crlChecking } from "./x509/crl.js";
+import { nameConstraintChecking } from "./x509/name-constraint-checks.js";
+import { privateKeyReading } from "./x509/private-key.js";
+import { webPkiProfile } from "./x509/webpki-profile.js";
+import { trustAnchorPrecomputation } from "./x509/trust-anchor.js";
+import { asyncChainVerification } from "./x509/async-verify.js";
+import { clientResumption } from "./handshake/client/resumption.js";
+import { credentialHooks } from "./handshake/credential-hooks.js";
+import { postHandshakeAuthentication } from "./handshake/post-handshake-auth.js";
 import type { ClientConfig, ServerConfig } from "./handshake/config.js";
 import { type MtlsRequestInit, mtlsFetch as engineMtlsFetch } from "./http/fetch.js";
 import type { ResponseLike, RequestLike } from "./http/fetch-types.js";
@@ -61,53 +61,37 @@ function cached<T extends object>(provider: CryptoProvider, original: T, fill: (
   return copy;
 }
 
-type Defaulted = {
-  readonly provider?: CryptoProvider;
-  readonly crlChecking?: CrlChecking;
-  readonly clientResumption?: ClientResumption;
-  readonly nameConstraintChecking?: NameConstraintChecking;
-  readonly privateKeyReading?: PrivateKeyReading;
-  readonly credentialHooks?: CredentialHooks;
-  readonly postHandshakeAuthentication?: PostHandshakeAuthModule;
-  readonly webPkiProfile?: WebPkiProfile;
-  readonly trustAnchorPrecomputation?: TrustAnchorPrecomputation;
-  readonly asyncChainVerification?: AsyncChainVerification;
+/** The optional modules every configuration made through this entry gets, by config field. */
+const MODULES = {
+  crlChecking,
+  // A server config carries it too, unused: the entry cannot tell the two apart, and it costs nothing.
+  clientResumption,
+  nameConstraintChecking,
+  privateKeyReading,
+  credentialHooks,
+  postHandshakeAuthentication,
+  webPkiProfile,
+  trustAnchorPrecomputation,
+  asyncChainVerification,
 };
+const MODULE_NAMES = Object.keys(MODULES) as (keyof typeof MODULES)[];
+
+type Defaulted = { readonly provider?: CryptoProvider } & { readonly [K in keyof typeof MODULES]?: (typeof MODULES)[K] };
 
 /** Whether `config` already names everything the entry would default. */
-const complete = (config: Defaulted | undefined): boolean =>
-  config?.provider !== undefined &&
-  config.crlChecking !== undefined &&
-  config.clientResumption !== undefined &&
-  config.nameConstraintChecking !== undefined &&
-  config.privateKeyReading !== undefined &&
-  config.credentialHooks !== undefined &&
-  config.postHandshakeAuthentication !== undefined &&
-  config.webPkiProfile !== undefined &&
-  config.trustAnchorPrecomputation !== undefined &&
-  config.asyncChainVerification !== undefined;
+const complete = (config: Defaulted | undefined): boolean => config?.provider !== undefined && MODULE_NAMES.every((name) => config[name] !== undefined);
 
 /**
  * `config` itself when it names a provider and every optional module, else a copy of it with what
  * it lacks: `provider` (the pure provider by default) and the modules.
  */
 export function withDefaultProvider<C extends Defaulted>(config: C, provider: CryptoProvider = pureProvider): C {
-  return complete(config)
-    ? config
-    : cached(provider, config, (c) => ({
-        ...c,
-        provider: c.provider ?? provider,
-        crlChecking: c.crlChecking ?? crlChecking,
-        // A server config carries it too, unused: the entry cannot tell the two apart, and it costs nothing.
-        clientResumption: c.clientResumption ?? clientResumption,
-        nameConstraintChecking: c.nameConstraintChecking ?? nameConstraintChecking,
-        privateKeyReading: c.privateKeyReading ?? privateKeyReading,
-        credentialHooks: c.credentialHooks ?? credentialHooks,
-        postHandshakeAuthentication: c.postHandshakeAuthentication ?? postHandshakeAuthentication,
-        webPkiProfile: c.webPkiProfile ?? webPkiProfile,
-        trustAnchorPrecomputation: c.trustAnchorPrecomputation ?? trustAnchorPrecomputation,
-        asyncChainVerification: c.asyncChainVerification ?? asyncChainVerification,
-      }));
+  if (complete(config)) return config;
+  return cached(provider, config, (c) => {
+    const copy: Record<string, unknown> = { ...c, provider: c.provider ?? provider };
+    for (const name of MODULE_NAMES) copy[name] = c[name] ?? MODULES[name];
+    return copy as C;
+  });
 }
 
 /** connect()/accept()/mtlsFetch() options whose engine config has a provider (`provider` when it names none) and CRL checking. */

@@ -143,3 +143,8 @@ export function decodeError(what: string): never {
 export class UsageError extends TypeError {
   override readonly name = "UsageError";
 }
+
+/** A `mutls/core` configuration asks for what a module does, without the module (`mutls` passes them all). */
+export function missingModule(what: string, module: string, otherwise = ""): UsageError {
+  return new UsageError(`${what} needs a module: pass ${module} (from "mutls/core")${otherwise}`);
+}

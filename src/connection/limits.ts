@@ -41,7 +41,7 @@ export class PeerLimits {
     if (!handshakeComplete && ++this.recordsBeforeHandshake > this.limits.maxRecordsBeforeHandshake) {
       fail(
         "unexpected_message",
-        `the peer sent more than ${this.limits.maxRecordsBeforeHandshake} records without completing the handshake (limits.maxRecordsBeforeHandshake)`,
+        `more than ${this.limits.maxRecordsBeforeHandshake} records before the handshake completed (limits.maxRecordsBeforeHandshake)`,
         "limit_exceeded",
       );
     }
@@ -49,7 +49,7 @@ export class PeerLimits {
     const empty = contentLength === 0 || type === ContentType.change_cipher_spec;
     if (!empty) this.emptyInARow = 0;
     else if (++this.emptyInARow > this.limits.maxEmptyRecords) {
-      fail("unexpected_message", `the peer sent more than ${this.limits.maxEmptyRecords} empty records in a row (limits.maxEmptyRecords)`, "limit_exceeded");
+      fail("unexpected_message", `more than ${this.limits.maxEmptyRecords} empty records in a row (limits.maxEmptyRecords)`, "limit_exceeded");
     }
     if (type !== ContentType.alert) this.warningsInARow = 0;
     if (type === ContentType.application_data && handshakeComplete) {
@@ -61,7 +61,7 @@ export class PeerLimits {
   /** A warning alert (§6: user_canceled) the peer sent. */
   onWarningAlert(): void {
     if (++this.warningsInARow > this.limits.maxWarningAlerts) {
-      fail("unexpected_message", `the peer sent more than ${this.limits.maxWarningAlerts} warning alerts in a row (limits.maxWarningAlerts)`, "limit_exceeded");
+      fail("unexpected_message", `more than ${this.limits.maxWarningAlerts} warning alerts in a row (limits.maxWarningAlerts)`, "limit_exceeded");
     }
   }
 
@@ -70,7 +70,7 @@ export class PeerLimits {
     if (waiting + length > this.limits.maxBufferedPlaintext) {
       fail(
         "internal_error",
-        `more than ${this.limits.maxBufferedPlaintext} bytes of received application data are waiting to be read (limits.maxBufferedPlaintext): call read() between receive() calls, or raise the limit`,
+        `more than ${this.limits.maxBufferedPlaintext} bytes of received data wait to be read (limits.maxBufferedPlaintext): call read() between receive() calls`,
         "limit_exceeded",
       );
     }
@@ -169,7 +169,7 @@ function checkExtensionBlock(b: Uint8Array, at: number, limits: Limits, what: st
   let count = 0;
   for (let p = at + 2; p + 4 <= end; p += 4 + ((b[p + 2] << 8) | b[p + 3])) {
     if (++count > limits.maxExtensions)
-      fail("illegal_parameter", `the peer's ${what} has more than ${limits.maxExtensions} extensions (limits.maxExtensions)`, "limit_exceeded");
+      fail("illegal_parameter", `${what} with more than ${limits.maxExtensions} extensions (limits.maxExtensions)`, "limit_exceeded");
   }
 }
 
@@ -179,7 +179,7 @@ function checkCertificateEntries(b: Uint8Array, limits: Limits): void {
   let count = 0;
   while (p + 3 <= b.length) {
     if (++count > limits.maxCertificateChainLength) {
-      fail("bad_certificate", `the peer sent more than ${limits.maxCertificateChainLength} certificates (limits.maxCertificateChainLength)`, "limit_exceeded");
+      fail("bad_certificate", `more than ${limits.maxCertificateChainLength} certificates (limits.maxCertificateChainLength)`, "limit_exceeded");
     }
     p += 3 + ((b[p] << 16) | (b[p + 1] << 8) | b[p + 2]);
     if (p + 2 > b.length) return;

@@ -37,7 +37,7 @@ function ghashTables(option: "compact" | GhashTables | undefined): GhashTables {
   if (option === undefined || option === "compact") return compactGcmTables;
   if (typeof option === "function") return option;
   if ((option as string) === "large") {
-    throw new TypeError('gcmTables "large" is a module here: pass gcmTables: largeGcmTables (import { largeGcmTables } from "mutls/core")');
+    throw new TypeError('gcmTables "large" is a module: pass gcmTables: largeGcmTables (from "mutls/core")');
   }
   throw new TypeError(`gcmTables must be "compact" or largeGcmTables, not ${String(option)}`);
 }

@@ -1,4 +1,4 @@
-import { UsageError } from "../bytes/index.js";
+import { UsageError, missingModule } from "../bytes/index.js";
 import type { CryptoProvider, GroupName } from "../crypto/provider.js";
 import { missingProvider } from "../crypto/compose.js";
 import { RSA_MAX_MODULUS_BITS, RSA_MIN_MODULUS_BITS } from "../crypto/rsa.js";
@@ -206,7 +206,7 @@ function prepareAnchors(anchors: readonly Certificate[], provider: CryptoProvide
 function checkWebPkiProfile(config: CommonConfig): WebPkiProfile | null {
   const rules = config.webPkiProfile ?? null;
   if (config.certificateProfile === "webpki" && rules === null) {
-    throw new UsageError('certificateProfile "webpki" needs its rules: pass webPkiProfile (import { webPkiProfile } from "mutls/core")');
+    throw missingModule('certificateProfile "webpki"', "webPkiProfile");
   }
   return rules;
 }
@@ -216,7 +216,7 @@ function checkCredentialHooks(config: CommonConfig): CredentialHooks | null {
   const hooks = config.credentialHooks ?? null;
   const hook = (config as ServerConfig).selectCertificate !== undefined ? "selectCertificate" : (config as ClientConfig).selectClientCertificate !== undefined ? "selectClientCertificate" : null;
   if (hook !== null && hooks === null) {
-    throw new UsageError(`${hook} needs the credential hooks module: pass credentialHooks (import { credentialHooks } from "mutls/core")`);
+    throw missingModule(hook, "credentialHooks");
   }
   return hooks;
 }

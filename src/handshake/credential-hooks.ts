@@ -125,7 +125,7 @@ export function selectClientCredentials(
     if (scheme === undefined) {
       fail(
         "handshake_failure",
-        `selectClientCertificate returned the certificate of ${credentials.leaf.subject.text}, whose key signs with none of the server's signature_algorithms (${signatureSchemes.join(", ")})`,
+        `selectClientCertificate chose ${credentials.leaf.subject.text}, whose key signs with none of the server's signature_algorithms (${signatureSchemes.join(", ")})`,
       );
     }
     return { credentials, scheme };

@@ -235,10 +235,7 @@ function readCertificateVerify(
 /** §4.4.3: "If the verification fails, the receiver MUST terminate the handshake with a "decrypt_error" alert." */
 function signatureChecked(valid: boolean, scheme: SignatureScheme, peerRole: "server" | "client"): SignatureScheme {
   if (!valid) {
-    fail(
-      "decrypt_error",
-      `the ${peerRole}'s CertificateVerify signature is invalid: it does not hold the certificate's private key, or the handshake was tampered with`,
-    );
+    fail("decrypt_error", `the ${peerRole}'s CertificateVerify signature is invalid: wrong private key, or the handshake was tampered with`);
   }
   return scheme;
 }

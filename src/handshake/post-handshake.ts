@@ -5,7 +5,7 @@ import { exportKeyingMaterial } from "./exporter.js";
 import type { HandshakeIO, Step } from "./handshake-io.js";
 import type { SuiteKdf } from "./key-schedule.js";
 import type { HashContext } from "../crypto/provider.js";
-import { UsageError, toHex } from "../bytes/index.js";
+import { missingModule, toHex } from "../bytes/index.js";
 import type { PostHandshakeAuthentication, ServerCertificateRequest } from "./post-handshake-auth.js";
 import { type HandshakeMessage, decodeKeyUpdate, encodeKeyUpdate } from "./codec/messages.js";
 import { readNewSessionTicket } from "./codec/received-messages.js";
@@ -102,9 +102,7 @@ export class PostHandshake {
     if (this.certificateRequest) throw new Error("a post-handshake certificate request is already waiting for the client's answer");
     const auth = this.init.config.postHandshakeAuthentication;
     if (auth === null) {
-      throw new UsageError(
-        'requestClientCertificate() needs the post-handshake authentication module: pass postHandshakeAuthentication (import { postHandshakeAuthentication } from "mutls/core") in the server config',
-      );
+      throw missingModule("requestClientCertificate()", "postHandshakeAuthentication", " in the server config");
     }
     this.certificateRequest = auth.request(this.init.config, this.init.kdf, pha, (m) => this.init.io.sendHandshake(m));
   }

@@ -105,7 +105,7 @@ function requireTrust(config: ClientConfig | ServerConfig, who: string): void {
   const anchors = config.trustAnchors;
   const none = anchors === undefined || (typeof anchors !== "string" && anchors.length === 0);
   if (none && !config.verifyPeer) {
-    throw new UsageError(`${who} needs \`ca\` (mutls has no built-in root store), or rejectUnauthorized: false`);
+    throw new UsageError(`${who} needs \`ca\` (there is no built-in root store), or rejectUnauthorized: false`);
   }
 }
 
@@ -144,7 +144,7 @@ function deriveClientConfig(options: ConnectOptions): ClientConfig {
   if (hasAnchors && withName.serverName === undefined && !withName.verifyPeer && !withName.authorizePeer && withName.checkServerIdentity !== false) {
     // As the engine requires (ClientConfig.serverName), said in connect()'s words.
     throw new UsageError(
-      "connect() needs `servername`, the name the server's certificate must carry (connectTcp uses `host`); or config.authorizePeer to check the server's identity another way, or config: { checkServerIdentity: false } to accept any certificate `ca` issued",
+      "connect() needs `servername` (connectTcp: `host`), the name the server's certificate must carry; or config.authorizePeer, or config.checkServerIdentity: false to accept any certificate `ca` issued",
     );
   }
   // An external PSK authenticates the server by itself (RFC 8446 §4.2.11): no CA is needed then.

@@ -147,7 +147,7 @@ class TransportSession implements SecureConnection {
       await withDeadline(this.runHandshake(), ms, this.timing.schedule, () =>
         new TLSError(
           AlertDescription.user_canceled,
-          `the handshake did not complete within ${ms} ms; the peer may not speak TLS 1.3 or may be waiting for something else`,
+          `the handshake did not complete within ${ms} ms: the peer may not speak TLS 1.3`,
           "local",
           "timeout",
         ),
@@ -206,7 +206,7 @@ class TransportSession implements SecureConnection {
     if (!this.engine.handshakeComplete) {
       return new TLSError(
         AlertDescription.handshake_failure,
-        "the peer closed the connection during the handshake without sending an alert; it may not speak TLS 1.3 or may have refused our offer (see its log)",
+        "the peer closed the connection during the handshake without an alert: it may not speak TLS 1.3, or refused our offer (see its log)",
         "local",
         "peer_closed",
       );
@@ -216,7 +216,7 @@ class TransportSession implements SecureConnection {
     }
     return new TLSError(
       AlertDescription.decode_error,
-      "the connection ended without close_notify, so the data may have been truncated (RFC 8446 §6.1)",
+      "the connection ended without close_notify: the data may be truncated (RFC 8446 §6.1)",
       "local",
       "peer_closed",
     );

@@ -72,7 +72,7 @@ export function streamConstructors(): { ReadableStream: ReadableConstructor; Wri
   const g = globalThis as { ReadableStream?: ReadableConstructor; WritableStream?: WritableConstructor };
   if (typeof g.ReadableStream !== "function" || typeof g.WritableStream !== "function") {
     throw new TypeError(
-      "this runtime has no ReadableStream/WritableStream; use the connection's read() and write() methods instead of readable/writable",
+      "this runtime has no ReadableStream/WritableStream: use read() and write() instead of readable/writable",
     );
   }
   return { ReadableStream: g.ReadableStream, WritableStream: g.WritableStream };

@@ -46,7 +46,7 @@ export class VerificationBudget {
     if (this.spent + units > this.limit) {
       throw new TLSError(
         AlertDescription.bad_certificate,
-        `the peer's certificates exceeded ${this.name} (${this.limit} units, one unit being one ECDSA P-256 verification): ` +
+        `the peer's certificates exceeded ${this.name} (${this.limit} units of one P-256 verification): ` +
           `${rounded(this.spent)} units spent, ${what} needs ${rounded(units)} more`,
         "local",
         "limit_exceeded",

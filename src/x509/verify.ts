@@ -248,7 +248,7 @@ const parseLean = (der: Uint8Array): Certificate => parseCertificateWith(der, nu
 /** The webpki profile's rules when `opts.profile` asks for them; the engine refuses the profile without its module when the configuration is read. */
 function webPkiRules(opts: VerifyOptions): WebPkiCheck | null {
   if ((opts.profile ?? "rfc5280") !== "webpki") return null;
-  if (opts.webPkiProfile === undefined) return fail("internal_error", 'the webpki profile needs its rules: pass webPkiProfile (import { webPkiProfile } from "mutls/core")');
+  if (opts.webPkiProfile === undefined) return fail("internal_error", 'the webpki profile needs a module: pass webPkiProfile (from "mutls/core")');
   return opts.webPkiProfile.check;
 }
 
@@ -298,7 +298,7 @@ function refuseNameConstraints(path: readonly Certificate[], anchor: Certificate
   if (ca === undefined) return null;
   return certificateError(
     "unsupported_certificate",
-    `certificate ${describeCertificate(ca)} has name constraints, which this configuration cannot check: pass nameConstraintChecking (import { nameConstraintChecking } from "mutls/core")`,
+    `certificate ${describeCertificate(ca)} has name constraints, which need a module: pass nameConstraintChecking (from "mutls/core")`,
   );
 }
 

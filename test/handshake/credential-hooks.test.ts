@@ -179,7 +179,7 @@ describe("ClientConfig.selectClientCertificate", () => {
       { signatureSchemes: ["ed25519", "rsa_pss_rsae_sha256"] },
     );
     expect(summary(client.error)).toBe("local handshake_failure no_common_parameters");
-    expect(client.error?.message).toMatch(/selectClientCertificate returned the certificate of .*client p256/);
+    expect(client.error?.message).toMatch(/selectClientCertificate chose .*client p256/);
   });
 
   it("answers a post-handshake CertificateRequest too (RFC 8446 §4.6.2)", async () => {

@@ -8,7 +8,7 @@ import { sniHostName } from "./client-hello.js";
 import type { ExternalPsk } from "../resumption/external-psk.js";
 import { PskKeyExchangeMode } from "../codec/psk-extensions.js";
 import type { ClientResumption } from "./resumption.js";
-import { UsageError } from "../../bytes/index.js";
+import { missingModule } from "../../bytes/index.js";
 import type { SessionStore } from "../resumption/session-store.js";
 import { isIpAddress, isValidHostName } from "../../x509/index.js";
 
@@ -44,9 +44,7 @@ function checkServerName(name: string | undefined): string | null {
   if (typeof name === "string" && isIpAddress(name)) return name;
   const host = typeof name === "string" && name.endsWith(".") ? name.slice(0, -1) : name;
   if (typeof host !== "string" || !isValidHostName(host)) {
-    throw new TypeError(
-      `serverName ${JSON.stringify(name)} is neither a DNS host name (ASCII letters, digits, hyphens; an internationalised name as its "xn--" A-label) nor an IP address`,
-    );
+    throw new TypeError(`serverName ${JSON.stringify(name)} is neither an IP address nor an ASCII DNS host name (IDNs as "xn--" A-labels)`);
   }
   return host.toLowerCase();
 }
@@ -57,16 +55,12 @@ export function checkClientOptions(config: ResolvedConfig, clientConfig: ClientC
   const middleboxCompat = clientConfig.middleboxCompat ?? true;
   const postHandshakeAuth = clientConfig.postHandshakeAuth ?? false;
   if (postHandshakeAuth && config.postHandshakeAuthentication === null) {
-    throw new UsageError(
-      'postHandshakeAuth needs the post-handshake authentication module: pass postHandshakeAuthentication (import { postHandshakeAuthentication } from "mutls/core")',
-    );
+    throw missingModule("postHandshakeAuth", "postHandshakeAuthentication");
   }
   const resumption = clientConfig.clientResumption ?? null;
   const { externalPsk: psk, sessionStore, earlyData, pskKeyExchangeModes } = clientConfig;
   if (resumption === null && (psk !== undefined || sessionStore !== undefined || earlyData !== undefined || pskKeyExchangeModes !== undefined)) {
-    throw new UsageError(
-      'sessionStore, externalPsk, pskKeyExchangeModes and earlyData need the client resumption module: pass clientResumption (import { clientResumption } from "mutls/core")',
-    );
+    throw missingModule("sessionStore, externalPsk, pskKeyExchangeModes or earlyData", "clientResumption");
   }
   const externalPsk = psk ?? null;
   const pskModes = resumption ? resumption.pskModes(clientConfig) : [];
@@ -85,7 +79,7 @@ export function checkClientOptions(config: ResolvedConfig, clientConfig: ClientC
   // itself (verifyPeer, authorizePeer) or says, with checkServerIdentity: false, that it wants none.
   if (serverName === null && config.trustAnchors.length > 0 && !config.verifyPeer && !config.authorizePeer && clientConfig.checkServerIdentity !== false) {
     throw new TypeError(
-      "a client with trustAnchors needs serverName, the name the server's certificate must carry (or authorizePeer/verifyPeer to check the server's identity another way, or checkServerIdentity: false to accept any certificate the trust anchors issued)",
+      "a client with trustAnchors needs serverName, the name the server's certificate must carry (or authorizePeer/verifyPeer, or checkServerIdentity: false to accept any certificate they issued)",
     );
   }
   const keyShareGroups = clientConfig.keyShareGroups ?? [config.groups[0]];

@@ -1,5 +1,5 @@
 import type { CryptoProvider } from "../../crypto/provider.js";
-import { UsageError } from "../../bytes/index.js";
+import { UsageError, missingModule } from "../../bytes/index.js";
 import type { PrivateKey } from "../../crypto/provider.js";
 import { type Certificate, type PrivateKeyReading, parseCertificateWith, pemCertificates, privateKeyFitsCertificate } from "../../x509/index.js";
 import { type Signer, signerFromPrivateKey } from "../signer.js";
@@ -36,9 +36,7 @@ export function loadCertificates(input: string | readonly Uint8Array[]): Uint8Ar
 function privateKeyOf(input: string | Uint8Array | PrivateKey, reading: PrivateKeyReading | null): PrivateKey {
   if (typeof input !== "string" && !(input instanceof Uint8Array)) return input;
   if (reading === null) {
-    throw new UsageError(
-      'privateKey is PEM or DER, which needs the key-reading module: pass privateKeyReading (import { privateKeyReading } from "mutls/core"), or give the key parsed ({ kind: "ec", curve, d }) or a signer',
-    );
+    throw missingModule("a PEM or DER privateKey", "privateKeyReading", ', or give the key parsed ({ kind: "ec", curve, d }) or a signer');
   }
   return reading.read(input);
 }

@@ -1,4 +1,4 @@
-import { UsageError } from "../../bytes/index.js";
+import { UsageError, missingModule } from "../../bytes/index.js";
 import { type CertificateRevocationList, type CrlChecking, decodePem } from "../../x509/index.js";
 
 /*
@@ -21,7 +21,7 @@ export function decodeSpkiPin(pin: string | Uint8Array): Uint8Array {
 
 export function loadCrls(input: string | readonly Uint8Array[] | undefined, crlChecking: CrlChecking | null): CertificateRevocationList[] {
   if (input === undefined) return [];
-  if (crlChecking === null) throw new UsageError('config.crls needs the CRL module: pass crlChecking (import { crlChecking } from "mutls/core")');
+  if (crlChecking === null) throw missingModule("config.crls", "crlChecking");
   const ders =
     typeof input === "string"
       ? decodePem(input)
