@@ -78,9 +78,16 @@ try {
     }
   }
   const medians = Object.fromEntries(samplers.map((s) => [s.key, []]));
+  /** CPU time (all threads: main and libuv's pool) per handshake pair, less sensitive than wall time to other load. */
+  const cpu = Object.fromEntries(samplers.map((s) => [s.key, []]));
   for (let round = 0; round < rounds; round++) {
     for (const s of round % 2 === 0 ? samplers : [...samplers].reverse()) {
-      medians[s.key].push(median(await s.run(round === 0 ? 5 : 1)));
+      const warmup = round === 0 ? 5 : 1;
+      const before = process.cpuUsage();
+      const samples = await s.run(warmup);
+      const used = process.cpuUsage(before);
+      medians[s.key].push(median(samples));
+      cpu[s.key].push((used.user + used.system) / 1000 / (samples.length + warmup));
     }
     const r = (k) => (medians[k] ? medians[k][round].toFixed(2) : "-");
     process.stderr.write(`round ${round + 1}/${rounds}: this ${r("this webcrypto")}/${r("this pure")} ms, ref ${r("ref webcrypto")}/${r("ref pure")} ms\n`);
@@ -89,6 +96,11 @@ try {
   process.stdout.write(`this ${git("rev-parse", "--short", "HEAD")} (+ working tree) against ${sha.slice(0, 12)} (${ref}), ${rounds} rounds of ${perRound}\n`);
   for (const key of Object.keys(medians)) process.stdout.write(`${key.padEnd(15)} median ${median(medians[key]).toFixed(3)} ms\n`);
   process.stdout.write(`webcrypto this/ref ${ratio("this webcrypto", "ref webcrypto")} (below 1 is faster)\n`);
+  const cpuRatio = (a, b) => median(cpu[a].map((x, i) => x / cpu[b][i])).toFixed(3);
+  const cpuMs = (k) => median(cpu[k]).toFixed(3);
+  process.stdout.write(
+    `webcrypto CPU ms per handshake pair: this ${cpuMs("this webcrypto")}, ref ${cpuMs("ref webcrypto")}, this/ref ${cpuRatio("this webcrypto", "ref webcrypto")}\n`,
+  );
   if (withPure) {
     process.stdout.write(`pure this/ref ${ratio("this pure", "ref pure")}\n`);
     process.stdout.write(`webcrypto/pure: this ${ratio("this webcrypto", "this pure")}   ref ${ratio("ref webcrypto", "ref pure")}\n`);
