@@ -21,6 +21,8 @@ export interface FlightTranscript {
 export interface SignedAhead {
   readonly credentials: Credentials;
   readonly scheme: SignatureScheme;
+  /** Our Certificate message for that choice. */
+  readonly certificate: Uint8Array;
   /** What it signs: used only if the flight, when its turn comes, signs exactly this. */
   readonly content: Uint8Array;
   readonly signature: MaybePromise<Uint8Array>;
@@ -50,7 +52,8 @@ export function signAhead(
   const choice = selectClientCertificate(config.certificateChoices, request.extensions);
   if (choice.credentials === null || choice.credentials.ownSigner !== true) return null;
   for (const m of serverMessages) transcript.update(m);
-  transcript.update(certificateMessage(request, choice.credentials.chain));
+  const certificate = certificateMessage(request, choice.credentials.chain);
+  transcript.update(certificate);
   const content = certificateVerifyContent("client", transcript.digest());
   let signature: MaybePromise<Uint8Array>;
   try {
@@ -58,7 +61,7 @@ export function signAhead(
   } catch {
     return null; // its turn signs again and reports the failure
   }
-  const ahead: SignedAhead = { credentials: choice.credentials, scheme: choice.scheme, content, signature, signed: isPromise(signature) ? null : signature };
+  const ahead: SignedAhead = { ...choice, certificate, content, signature, signed: isPromise(signature) ? null : signature };
   if (isPromise(signature)) {
     signature.then(
       (sig) => (ahead.signed = sig),
@@ -92,10 +95,13 @@ export function sendCertificateFlight(
   // the configured ones or by selectClientCertificate (possibly later: credential-hooks.ts, which
   // resolveConfig makes sure the configuration carries with the hook).
   const hook = config.selectClientCertificate;
+  // A signature made ahead was for the configured choice, which the same request chooses again.
   const choice =
-    hook !== null && config.credentialHooks !== null
-      ? config.credentialHooks.selectClient(hook, request.extensions, serverName, config.provider, config.privateKeyReading)
-      : selectClientCertificate(config.certificateChoices, request.extensions);
+    ahead !== null
+      ? { credentials: ahead.credentials, scheme: ahead.scheme }
+      : hook !== null && config.credentialHooks !== null
+        ? config.credentialHooks.selectClient(hook, request.extensions, serverName, config.provider, config.privateKeyReading)
+        : selectClientCertificate(config.certificateChoices, request.extensions);
   if (choice instanceof Promise) return choice.then((settled) => sendCertificateAndVerify(config, request, transcript, sendHandshake, settled, null));
   return sendCertificateAndVerify(config, request, transcript, sendHandshake, choice, ahead);
 }
@@ -111,7 +117,7 @@ function sendCertificateAndVerify(
   const credentials = choice.credentials;
   const scheme = choice.credentials !== null ? choice.scheme : undefined;
   if (choice.credentials === null) config.onClientCertificateNotSent?.(choice.reason);
-  const certificate = certificateMessage(request, credentials && scheme ? credentials.chain : []);
+  const certificate = ahead?.certificate ?? certificateMessage(request, credentials && scheme ? credentials.chain : []);
   transcript.add(certificate);
   if (!credentials || !scheme) {
     sendHandshake(certificate);
