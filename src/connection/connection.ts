@@ -157,7 +157,7 @@ export abstract class Connection {
       setEarlyExporter: (exporter) => {
         this.earlyExporter = exporter;
       },
-      peekHandshake: () => this.incomingHandshake.peek(),
+      peekHandshake: (skip) => this.incomingHandshake.peek(skip),
     };
   }
 

@@ -42,16 +42,22 @@ export class HandshakeReassembly {
   }
 
   /**
-   * The next message when it is complete and within the limits `next()` applies, copied out and
-   * left in place; null otherwise (`next()` judges it when its turn comes).
+   * The next message (or the one `skip` messages behind it) when it and those before it are
+   * complete and within the limits `next()` applies, copied out and left in place; null otherwise
+   * (`next()` judges them when their turn comes).
    */
-  peek(): HandshakeMessage | null {
-    if (this.fill < 4) return null;
+  peek(skip = 0): HandshakeMessage | null {
     const b = this.buffer;
-    const length = (b[1] << 16) | (b[2] << 8) | b[3];
-    if (length > this.maxMessageSize || this.fill < 4 + length) return null;
-    const raw = b.slice(0, 4 + length);
-    return { type: raw[0], body: raw.subarray(4), raw };
+    for (let at = 0, n = 0; this.fill >= at + 4; n++) {
+      const length = (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3];
+      if (length > this.maxMessageSize || this.fill < at + 4 + length) return null;
+      if (n === skip) {
+        const raw = b.slice(at, at + 4 + length);
+        return { type: raw[0], body: raw.subarray(4), raw };
+      }
+      at += 4 + length;
+    }
+    return null;
   }
 
   /** The next complete message (copied out), or null until more bytes arrive. */

@@ -8,7 +8,7 @@ import { sha256 as nobleSha256, sha384 as nobleSha384, sha512 as nobleSha512 } f
 import { hmac as nobleHmac } from "@noble/hashes/hmac.js";
 import { extract, expand } from "@noble/hashes/hkdf.js";
 import type { CHash } from "@noble/hashes/utils.js";
-import { fail } from "../bytes/index.js";
+import { constantTimeEqual, fail } from "../bytes/index.js";
 import { hashLength, type HashContext, type HashName } from "./provider.js";
 
 /** The shape of a noble hash state that we rely on; `digest()` finishes the state it is called on. */
@@ -29,14 +29,69 @@ export interface HashAlgorithm {
 }
 
 function nobleHashAlgorithm(name: HashName, h: CHash): HashAlgorithm {
+  let keyed: KeyedHmacs | null = null;
   return {
     name,
     hash: (data) => h(data),
     createHash: () => new NobleHashContext(h.create()),
     hmac: (key, data) => nobleHmac(h, key, data),
     hkdfExtract: (salt, ikm) => extract(h, ikm, salt),
-    hkdfExpand: (prk, info, length) => checkedHkdfExpand(name, h, prk, info, length),
+    hkdfExpand: (prk, info, length) => {
+      checkExpand(name, prk, length);
+      // Every HKDF-Expand-Label of TLS 1.3 is one block (RFC 8446 §7.1: at most Hash.length).
+      if (length > h.outputLen) return expand(h, prk, info, length);
+      keyed ??= new KeyedHmacs(h);
+      return keyed.expandOneBlock(prk, info, length);
+    },
   };
+}
+
+/** The shape of noble's HMAC state that we rely on; `_cloneInto` copies it into a state that exists already. */
+interface Hmac {
+  update(data: Uint8Array): Hmac;
+  digest(): Uint8Array;
+  _cloneInto(to?: Hmac): Hmac;
+}
+const COUNTER_ONE = /* @__PURE__ */ Uint8Array.of(1);
+/** How many recent PRKs keep their keyed HMAC state, per hash. */
+const RECENT_KEYS = 4;
+
+/**
+ * HKDF-Expand (RFC 5869 §2.3) from HMAC states keyed with the last few PRKs. TLS 1.3 expands each
+ * secret two to four times in a row (RFC 8446 §7.1, §7.3: both traffic secrets from the handshake
+ * secret, key, iv and finished_key from each traffic secret, ...), and keying HMAC (hashing the
+ * padded key into the inner and outer states, RFC 2104 §2) is half the cost of a one-block
+ * expansion. A state is only reused for the same array holding the same bytes (compared in constant
+ * time with a copy), so a caller that reuses an array for another key gets a fresh state. Bounded:
+ * RECENT_KEYS states per hash, the oldest replaced first.
+ */
+class KeyedHmacs {
+  private readonly prks: (Uint8Array | null)[] = new Array<Uint8Array | null>(RECENT_KEYS).fill(null);
+  private readonly copies: Uint8Array[] = [];
+  private readonly macs: Hmac[] = [];
+  private next = 0;
+  /** The state each expansion works on, a copy of the keyed one: no allocation per call. */
+  private work: Hmac | undefined;
+
+  constructor(private readonly h: CHash) {}
+
+  expandOneBlock(prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+    const work = this.keyedFor(prk)._cloneInto(this.work);
+    this.work = work;
+    // T(1) = HMAC-Hash(PRK, info | 0x01)
+    const t = work.update(info).update(COUNTER_ONE).digest();
+    return length === t.length ? t : t.slice(0, length);
+  }
+
+  private keyedFor(prk: Uint8Array): Hmac {
+    const i = this.prks.indexOf(prk);
+    if (i >= 0 && constantTimeEqual(this.copies[i], prk)) return this.macs[i];
+    const at = i >= 0 ? i : this.next;
+    if (i < 0) this.next = (this.next + 1) % RECENT_KEYS;
+    this.prks[at] = prk;
+    this.copies[at] = prk.slice();
+    return (this.macs[at] = nobleHmac.create(this.h, prk) as unknown as Hmac);
+  }
 }
 
 function nobleHash(name: HashName): CHash {
@@ -95,13 +150,17 @@ export function hkdfExpand(name: HashName, prk: Uint8Array, info: Uint8Array, le
 }
 
 function checkedHkdfExpand(name: HashName, h: CHash, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+  checkExpand(name, prk, length);
+  return expand(h, prk, info, length);
+}
+
+function checkExpand(name: HashName, prk: Uint8Array, length: number): void {
   const hLen = hashLength(name);
   if (!Number.isInteger(length) || length < 0 || length > 255 * hLen) {
     fail("internal_error", `HKDF-Expand cannot produce ${length} bytes with ${name}`);
   }
   // RFC 5869 §2.3 requires PRK of at least HashLen octets; a shorter one is a caller bug.
   if (prk.length < hLen) fail("internal_error", `HKDF-Expand PRK is shorter than ${name} output`);
-  return expand(h, prk, info, length);
 }
 
 export const sha256: HashAlgorithm = /* @__PURE__ */ nobleHashAlgorithm("SHA-256", nobleSha256);

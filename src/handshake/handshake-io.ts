@@ -79,10 +79,11 @@ export interface HandshakeIO {
   /**
    * The handshake message after the one being handled, when it has already arrived complete
    * (opened under the current keys), without taking it: it is still handed to the next step in
-   * its turn. Null when it has not (it may be in a record not yet opened). For work a step that
-   * waits may start early (peer-certificate.ts, `verifyCertificateVerifyEarly`).
+   * its turn. Null when it has not (it may be in a record not yet opened). `skip`: the one that
+   * many messages further on. For work a step that waits may start early (peer-certificate.ts,
+   * `verifyCertificateVerifyEarly`; client/certificate.ts, `signAhead`).
    */
-  peekHandshake(): import("./codec/messages.js").HandshakeMessage | null;
+  peekHandshake(skip?: number): import("./codec/messages.js").HandshakeMessage | null;
 }
 
 /** One explicit handshake state: the message types it accepts and what to do with them. */

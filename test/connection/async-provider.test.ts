@@ -303,15 +303,16 @@ describe("a provider that answers later", () => {
     expect(client.handshakeComplete).toBe(false);
 
     // Derivation, then the server's chain and its CertificateVerify, which arrived in the same record
-    // and is verified beside the chain (peer-certificate.ts, verifyCertificateVerifyEarly), then our
-    // signature: each waits in turn, and the CertificateVerify's own step finds its verdict ready.
+    // and is verified beside the chain (peer-certificate.ts, verifyCertificateVerifyEarly), with our
+    // own signature made meanwhile, the server's Finished being here too (client/certificate.ts,
+    // signAhead): two waits, and the later steps find their answers ready.
     const waits: number[] = [];
     while (client.pending !== null) {
       waits.push(gate.waiting);
       gate.release();
       await client.pending;
     }
-    expect(waits).toEqual([1, 2, 1]);
+    expect(waits).toEqual([1, 3]);
     expect(client.handshakeComplete).toBe(true);
     server.receive(client.takeOutput()!);
     expect(server.handshakeComplete).toBe(true);

@@ -14,7 +14,7 @@
  * async-provider.test.ts (same alert, message and bytes as the synchronous path).
  */
 import { describe, expect, it } from "vitest";
-import { ClientConnection, ServerConnection, TLSError, type CryptoProvider, type Signer } from "../../src/index.js";
+import { type ClientConfig, ClientConnection, ServerConnection, TLSError, type CryptoProvider, type Signer } from "../../src/index.js";
 import { toHex } from "../../src/bytes/index.js";
 import { createPinnedProvider, pureProvider } from "../../src/crypto/pure.js";
 import type { AsyncKeyShare } from "../../src/crypto/provider.js";
@@ -210,6 +210,134 @@ describe("the client's Certificate and CertificateVerify in one record", () => {
     await server.pending;
     expect(server.pending).toBeNull();
     expect(server.handshakeComplete).toBe(true);
+  });
+});
+
+describe("the client's CertificateVerify signed while the server's signatures are verified", () => {
+  const creds = mutualCredentials("p256");
+  /** One server signer for every test here, so that twin servers send the same flight. */
+  const serverSigner = memoizedSigner(creds.serverKey);
+
+  /** A client on `provider` (its own key unless `config` says otherwise) and a pure server with pinned randomness. */
+  function clientAndServer(provider: CryptoProvider, config: Partial<ClientConfig> = {}) {
+    const client = new ClientConnection({ ...clientConfig(creds, { provider, client: P256_ONLY }), ...config });
+    const server = new ServerConnection({
+      ...serverConfig(creds, { provider: createPinnedProvider(pureProvider, SERVER_PINS) }),
+      privateKey: undefined,
+      signer: serverSigner,
+    });
+    return { client, server };
+  }
+
+  /** Moves `client` on through `gate` until it waits no more; its output. */
+  async function drain(client: ClientConnection, gate: Gate): Promise<Uint8Array> {
+    const out: Uint8Array[] = [];
+    for (let i = 0; i < 20 && client.pending !== null; i++) {
+      out.push(client.takeOutput() ?? new Uint8Array(0));
+      gate.release();
+      await settle();
+    }
+    out.push(client.takeOutput() ?? new Uint8Array(0));
+    return out.reduce(concatTwo, new Uint8Array(0));
+  }
+
+  it("asks for the signature beside the two verifications, and sends the bytes of the synchronous path in one record", async () => {
+    // The synchronous client (pure provider, pinned randomness) is the reference; both clients'
+    // ECDSA signatures are made once per message, so both send the same bytes.
+    const signatures = new Map<string, Uint8Array>();
+    const pinned = (): CryptoProvider => {
+      const provider = createPinnedProvider(pureProvider, CLIENT_PINS);
+      const sign: CryptoProvider["sign"] = (algorithm, key, message) => {
+        if (!signatures.has(hex(message))) signatures.set(hex(message), provider.sign(algorithm, key, message));
+        return signatures.get(hex(message))!;
+      };
+      return { ...provider, sign };
+    };
+    const sync = clientAndServer(pinned());
+    sync.server.receive(sync.client.takeOutput()!);
+    sync.client.receive(sync.server.takeOutput()!);
+    const expected = sync.client.takeOutput()!;
+    expect(sync.client.handshakeComplete).toBe(true);
+
+    const gate = new Gate();
+    const { client, server } = clientAndServer(laterProvider(gate.later, pinned()));
+    const hello = await drain(client, gate);
+    server.receive(hello);
+    client.receive(server.takeOutput()!);
+    gate.release(); // the Diffie-Hellman
+    await settle();
+    // The server's chain, its CertificateVerify and our own CertificateVerify, all at once.
+    expect(gate.waiting).toBe(3);
+    const flight = await drain(client, gate);
+    expect(client.error).toBeNull();
+    expect(client.handshakeComplete).toBe(true);
+    expect(hex(flight)).toBe(hex(expected));
+    // The change_cipher_spec, then Certificate, CertificateVerify and Finished in one record.
+    expect(splitRecords(flight).records.map((r) => r[0])).toEqual([0x14, 0x17]);
+    server.receive(flight);
+    expect(server.handshakeComplete).toBe(true);
+  });
+
+  const notAhead: [string, (creds: ReturnType<typeof mutualCredentials>, signs: { count: number }) => Partial<ClientConfig>][] = [
+    [
+      "a signer the configuration gave",
+      (creds, signs) => {
+        const signer = memoizedSigner(creds.clientKey);
+        return { privateKey: undefined, signer: { schemes: signer.schemes, sign: (scheme, m) => (signs.count++, signer.sign(scheme, m)) } };
+      },
+    ],
+    [
+      "a certificate hook",
+      (creds, signs) => ({
+        certificateChain: undefined,
+        privateKey: undefined,
+        selectClientCertificate: () => {
+          signs.count++;
+          return { certificateChain: creds.clientCert, privateKey: creds.clientKey };
+        },
+      }),
+    ],
+  ];
+  it.each(notAhead)("%s is not asked before the server's signatures hold", async (_name, configure) => {
+    const gate = new Gate();
+    const signs = { count: 0 };
+    const { client: configured, server } = clientAndServer(laterProvider(gate.later), configure(creds, signs));
+    server.receive(await drain(configured, gate));
+    configured.receive(server.takeOutput()!);
+    gate.release(); // the Diffie-Hellman
+    await settle();
+    expect(gate.waiting).toBe(2);
+    expect(signs.count).toBe(0);
+    await drain(configured, gate);
+    expect(signs.count).toBe(1);
+    expect(configured.handshakeComplete).toBe(true);
+  });
+
+  it("a server CertificateVerify that does not verify: the signature made meanwhile is dropped, the alert is the synchronous path's", async () => {
+    const flightFrom = (hello: Uint8Array): Uint8Array => {
+      const server = new ServerConnection({
+        ...serverConfig(creds, { provider: createPinnedProvider(pureProvider, SERVER_PINS) }),
+        privateKey: undefined,
+        signer: memoizedSigner(creds.serverKey, true),
+      });
+      server.receive(hello);
+      return server.takeOutput()!;
+    };
+    const sync = new ClientConnection(clientConfig(creds, { provider: createPinnedProvider(pureProvider, CLIENT_PINS), client: P256_ONLY }));
+    const syncFlight = flightFrom(sync.takeOutput()!);
+    expect(() => sync.receive(syncFlight)).toThrow(TLSError);
+
+    const gate = new Gate();
+    const signs: Uint8Array[] = [];
+    const base = laterProvider(gate.later, createPinnedProvider(pureProvider, CLIENT_PINS));
+    const counting: CryptoProvider = { ...base, asynchronous: { ...base.asynchronous!, sign: (a, k, m) => (signs.push(m), base.asynchronous!.sign(a, k, m)) } };
+    const later = new ClientConnection(clientConfig(creds, { provider: counting, client: P256_ONLY }));
+    later.receive(flightFrom(await drain(later, gate)));
+    const output = await drain(later, gate);
+    expect(signs.length).toBe(1); // made ahead, never sent
+    expect(later.error?.alertName).toBe("decrypt_error");
+    expect(later.error?.message).toBe(sync.error?.message);
+    expect(hex(output)).toBe(hex(sync.takeOutput()!));
   });
 });
 

@@ -155,6 +155,32 @@ describe("HKDF (RFC 5869, SHA-256)", () => {
     );
   });
 
+  it("one-block expansions (kept keyed HMAC states) agree with node:crypto: repeated keys, more keys than are kept, arrays rewritten with other keys", () => {
+    // RFC 5869 §2.3: T(1) = HMAC-Hash(PRK, info | 0x01), by node:crypto's HMAC.
+    const expected = (name: HashName, prk: Uint8Array, info: Uint8Array, length: number): string =>
+      createHmac(NODE_NAME[name], prk).update(info).update(Uint8Array.of(1)).digest().subarray(0, length).toString("hex");
+    const step = fc.record({
+      key: fc.integer({ min: 0, max: 6 }),
+      rewrite: fc.boolean(),
+      byte: fc.integer({ min: 0, max: 255 }),
+      info: fc.uint8Array({ maxLength: 80 }),
+      length: fc.integer({ min: 0, max: 64 }),
+    });
+    fc.assert(
+      fc.property(fc.constantFrom(...HASHES), fc.array(step, { minLength: 1, maxLength: 40 }), (name, steps) => {
+        const hLen = name === "SHA-256" ? 32 : name === "SHA-384" ? 48 : 64;
+        const keys = Array.from({ length: 7 }, (_, i) => new Uint8Array(hLen).fill(i));
+        for (const { key, rewrite, byte, info, length } of steps) {
+          // The same array with other bytes must not be answered from the state of the old ones.
+          if (rewrite) keys[key][byte % hLen] ^= byte | 1;
+          const l = Math.min(length, hLen);
+          expect(toHex(p.hkdfExpand(name, keys[key], info, l))).toBe(expected(name, keys[key], info, l));
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it("refuses to expand past 255 * HashLen (RFC 5869 §2.3)", () => {
     const prk = new Uint8Array(32);
     expect(p.hkdfExpand("SHA-256", prk, new Uint8Array(0), 255 * 32).length).toBe(255 * 32);

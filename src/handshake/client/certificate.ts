@@ -2,9 +2,12 @@
  * The client's certificate flight (RFC 8446 §4.4.2, §4.4.3): Certificate, then CertificateVerify
  * when one of the configured chains fits the CertificateRequest.
  */
+import { bytesEqual } from "../../bytes/index.js";
+import { type HashContext, type MaybePromise, isPromise } from "../../crypto/provider.js";
 import { certificateVerifyContent } from "../signer.js";
 import { type ClientCertificateChoice, selectClientCertificate } from "../certificate-selection.js";
-import type { ResolvedConfig } from "../config.js";
+import type { Credentials, ResolvedConfig } from "../config.js";
+import type { SignatureScheme } from "../codec/constants.js";
 import { encodeCertificate, encodeCertificateVerify } from "../codec/messages.js";
 import type { ReceivedCertificateRequest } from "../codec/received-messages.js";
 
@@ -12,6 +15,67 @@ import type { ReceivedCertificateRequest } from "../codec/received-messages.js";
 export interface FlightTranscript {
   add(message: Uint8Array): void;
   hash(): Uint8Array;
+}
+
+/** A CertificateVerify signature started before its turn (`signAhead`). */
+export interface SignedAhead {
+  readonly credentials: Credentials;
+  readonly scheme: SignatureScheme;
+  /** Our Certificate message for that choice. */
+  readonly certificate: Uint8Array;
+  /** What it signs: used only if the flight, when its turn comes, signs exactly this. */
+  readonly content: Uint8Array;
+  readonly signature: MaybePromise<Uint8Array>;
+  /** The signature once it has arrived: the flight then goes out at once, in one record, as from a synchronous signer. */
+  signed: Uint8Array | null;
+}
+
+/**
+ * Issue 13: on a provider that signs later (WebCrypto), our CertificateVerify signature is
+ * started while the server's chain and CertificateVerify are still being verified, instead of
+ * after them, so the handshake waits once where it waited twice. `transcript` is a fork of the
+ * running transcript; `serverMessages` are the server's messages still to come before our flight
+ * (Certificate, CertificateVerify, Finished, all here already). Nothing is decided or sent here:
+ * the flight still runs in its turn, after every check of the server's messages, and takes this
+ * signature only if it chose the same certificate and scheme and signs the same content (else
+ * it signs afresh); an unused one is dropped. Only for a certificate chosen from the
+ * configuration (no hook is called early) with our own in-memory signer (no outside signer is
+ * asked early): signing what is never sent tells no one anything. Null when it does not apply.
+ */
+export function signAhead(
+  config: ResolvedConfig,
+  request: ReceivedCertificateRequest,
+  transcript: HashContext,
+  serverMessages: readonly Uint8Array[],
+): SignedAhead | null {
+  if (config.provider.asynchronous === undefined || config.selectClientCertificate !== null) return null;
+  const choice = selectClientCertificate(config.certificateChoices, request.extensions);
+  if (choice.credentials === null || choice.credentials.ownSigner !== true) return null;
+  for (const m of serverMessages) transcript.update(m);
+  const certificate = certificateMessage(request, choice.credentials.chain);
+  transcript.update(certificate);
+  const content = certificateVerifyContent("client", transcript.digest());
+  let signature: MaybePromise<Uint8Array>;
+  try {
+    signature = choice.credentials.signer.sign(choice.scheme.name, content);
+  } catch {
+    return null; // its turn signs again and reports the failure
+  }
+  const ahead: SignedAhead = { ...choice, certificate, content, signature, signed: isPromise(signature) ? null : signature };
+  if (isPromise(signature)) {
+    signature.then(
+      (sig) => (ahead.signed = sig),
+      () => undefined, // a rejection is the flight's to report, if the flight comes
+    );
+  }
+  return ahead;
+}
+
+function certificateMessage(request: ReceivedCertificateRequest, chain: readonly Uint8Array[]): Uint8Array {
+  return encodeCertificate({
+    certificateRequestContext: request.certificateRequestContext,
+    certificateList: chain.map((certData) => ({ certData, extensions: [] })),
+  });
 }
 
 /**
@@ -25,17 +89,21 @@ export function sendCertificateFlight(
   transcript: FlightTranscript,
   sendHandshake: (message: Uint8Array) => void,
   serverName: string | null,
+  ahead: SignedAhead | null = null,
 ): void | Promise<void> {
   // §4.4.2.3: the chain that fits signature_algorithms and certificate_authorities, chosen from
   // the configured ones or by selectClientCertificate (possibly later: credential-hooks.ts, which
   // resolveConfig makes sure the configuration carries with the hook).
   const hook = config.selectClientCertificate;
+  // A signature made ahead was for the configured choice, which the same request chooses again.
   const choice =
-    hook !== null && config.credentialHooks !== null
-      ? config.credentialHooks.selectClient(hook, request.extensions, serverName, config.provider, config.privateKeyReading)
-      : selectClientCertificate(config.certificateChoices, request.extensions);
-  if (choice instanceof Promise) return choice.then((settled) => sendCertificateAndVerify(config, request, transcript, sendHandshake, settled));
-  return sendCertificateAndVerify(config, request, transcript, sendHandshake, choice);
+    ahead !== null
+      ? { credentials: ahead.credentials, scheme: ahead.scheme }
+      : hook !== null && config.credentialHooks !== null
+        ? config.credentialHooks.selectClient(hook, request.extensions, serverName, config.provider, config.privateKeyReading)
+        : selectClientCertificate(config.certificateChoices, request.extensions);
+  if (choice instanceof Promise) return choice.then((settled) => sendCertificateAndVerify(config, request, transcript, sendHandshake, settled, null));
+  return sendCertificateAndVerify(config, request, transcript, sendHandshake, choice, ahead);
 }
 
 function sendCertificateAndVerify(
@@ -44,15 +112,12 @@ function sendCertificateAndVerify(
   transcript: FlightTranscript,
   sendHandshake: (message: Uint8Array) => void,
   choice: ClientCertificateChoice,
+  ahead: SignedAhead | null,
 ): void | Promise<void> {
   const credentials = choice.credentials;
   const scheme = choice.credentials !== null ? choice.scheme : undefined;
   if (choice.credentials === null) config.onClientCertificateNotSent?.(choice.reason);
-  const chain = credentials && scheme ? credentials.chain : [];
-  const certificate = encodeCertificate({
-    certificateRequestContext: request.certificateRequestContext,
-    certificateList: chain.map((certData) => ({ certData, extensions: [] })),
-  });
+  const certificate = ahead?.certificate ?? certificateMessage(request, credentials && scheme ? credentials.chain : []);
   transcript.add(certificate);
   if (!credentials || !scheme) {
     sendHandshake(certificate);
@@ -62,7 +127,9 @@ function sendCertificateAndVerify(
   const content = certificateVerifyContent("client", transcript.hash());
   let signature: Uint8Array | Promise<Uint8Array>;
   try {
-    signature = credentials.signer.sign(scheme.name, content);
+    // The transcript hash is public: a plain comparison.
+    const signed = ahead !== null && ahead.credentials === credentials && ahead.scheme === scheme && bytesEqual(ahead.content, content);
+    signature = signed ? (ahead.signed ?? ahead.signature) : credentials.signer.sign(scheme.name, content);
   } catch (error) {
     // As before: the Certificate is out ahead of the alert.
     sendHandshake(certificate);

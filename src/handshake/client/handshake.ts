@@ -6,7 +6,7 @@ import type { ClientConfig, ResolvedConfig } from "../config.js";
 import type { HandshakeIO, HandshakeResult, Step } from "../handshake-io.js";
 import { EarlySecret, SuiteKdf, type MasterSecret } from "../key-schedule.js";
 import { type HandshakeMessage, decodeFinished, encodeClientHello, encodeFinished, encodeHandshake } from "../codec/messages.js";
-import { sendCertificateFlight } from "./certificate.js";
+import { type SignedAhead, sendCertificateFlight, signAhead } from "./certificate.js";
 import { clientHelloExtensions } from "./client-hello.js";
 import { type ClientOptions, checkClientOptions } from "./options.js";
 import {
@@ -65,6 +65,8 @@ export class ClientHandshake {
   private changeCipherSpecSent = false;
   /** The first flight, for sendEarlyData right after it (which must follow the ClientHello's record). */
   private firstFlight: ExpectServerHello | null = null;
+  /** Our CertificateVerify signature, started while the server's signatures are verified (certificate.ts, signAhead). */
+  private signedAhead: SignedAhead | null = null;
 
   constructor(
     private readonly config: ResolvedConfig,
@@ -350,7 +352,13 @@ export class ClientHandshake {
     const server = checkPeerCertificateAsync(this.config, m.body, asked);
     if (isPromise(server)) {
       // The CertificateVerify behind it, if here already, is verified meanwhile: one wait for both.
-      const early = verifyCertificateVerifyEarly(this.config, m, this.io.peekHandshake(), asked, state.hs.transcript);
+      const verify = this.io.peekHandshake();
+      const early = verifyCertificateVerifyEarly(this.config, m, verify, asked, state.hs.transcript);
+      // And our own CertificateVerify signed meanwhile, when the server's Finished is here too.
+      const finished = early !== null && request !== null && state.params.earlyData !== "accepted" ? this.io.peekHandshake(1) : null;
+      if (verify !== null && request !== null && finished?.type === HandshakeType.finished) {
+        this.signedAhead = signAhead(this.config, request, state.hs.transcript.fork(), [m.raw, verify.raw, finished.raw]);
+      }
       return server.then((s) => this.serverCertificateChecked(state, request, asked, m, s, early));
     }
     this.serverCertificateChecked(state, request, asked, m, server);
@@ -425,7 +433,9 @@ export class ClientHandshake {
 
   /** §4.4.2, §4.4.3: our chain and CertificateVerify, or an empty Certificate (certificate.ts). */
   private sendClientCertificate(hs: Negotiated, request: ReceivedCertificateRequest): void | Promise<void> {
-    return sendCertificateFlight(this.config, request, hs.transcript, (m) => this.io.sendHandshake(m), this.options.serverName ?? null);
+    const ahead = this.signedAhead;
+    this.signedAhead = null;
+    return sendCertificateFlight(this.config, request, hs.transcript, (m) => this.io.sendHandshake(m), this.options.serverName ?? null, ahead);
   }
 
   /** §4.4.4, then the connection moves to its post-handshake session (§4.6). */

@@ -14,6 +14,12 @@ export interface Credentials {
    * the CA certificates in it), matched against a CertificateRequest's certificate_authorities.
    */
   readonly issuerNames: readonly Uint8Array[];
+  /**
+   * The signer is ours over a key in memory (`signerFromPrivateKey`), not one the configuration
+   * gave: calling it has no effect outside, so a signature may be started before it is needed
+   * and dropped unused (client/certificate.ts, `signAhead`).
+   */
+  readonly ownSigner?: boolean;
 }
 
 /** Our own chain: its names and key matter here, never its name constraints (those judge a peer's path). */
@@ -61,7 +67,7 @@ export function loadCredentials(config: CertificateKeyPair | CommonConfig, provi
     throw new UsageError(`privateKey does not match the certificate of ${leaf.subject.text}`);
   }
   const pssOnly = leaf.publicKey?.kind === "rsa" && leaf.publicKey.pssOnly;
-  return { chain, leaf, signer: signerFromPrivateKey(key, provider, pssOnly), issuerNames: issuerNamesOf(chain, leaf) };
+  return { chain, leaf, signer: signerFromPrivateKey(key, provider, pssOnly), issuerNames: issuerNamesOf(chain, leaf), ownSigner: true };
 }
 
 /** Every configured chain and key, in preference order: the single certificateChain/privateKey, or `certificates`. */
