@@ -65,6 +65,24 @@ interface SealJob {
   readonly reject: (error: unknown) => void;
 }
 
+/**
+ * A job's records as they are submitted: the bytes for the wire, in order, and what to wait for:
+ * each key's `settled()` (AsyncRecordProtection hands a key's records back in order, and each
+ * fails once one before it has, so one wait per key covers its records; one Promise per job).
+ */
+interface Sealing {
+  readonly parts: Uint8Array[];
+  readonly waits: Promise<unknown>[];
+}
+
+/** The job's sealed bytes once every record is. The records fill `buffer` unless a KeyUpdate went between them. */
+function sealedBytes(sealing: Sealing, laidOut: number, buffer: Uint8Array): Promise<Uint8Array> | Uint8Array {
+  const { parts, waits } = sealing;
+  const bytes = (): Uint8Array => (parts.length === laidOut ? buffer : concatBytes(...parts));
+  if (waits.length === 0) return bytes();
+  return (waits.length === 1 ? waits[0] : Promise.all(waits)).then(bytes);
+}
+
 interface OpenJob {
   /** Header and ciphertext; opened in place. */
   readonly record: Uint8Array;
@@ -206,17 +224,17 @@ export class AsyncRecords {
           await this.changeWriteKey(job.keys);
           job.resolve(NO_BYTES);
         } else {
-          const sealed: Promise<Uint8Array>[] = [];
+          const sealing: Sealing = { parts: [], waits: [] };
           const { buffer, records } = job.laidOut;
           for (const record of records) {
             // §5.5: the KeyUpdate itself is the old key's last record.
-            if (job.applicationData && this.sealedUnderKey >= this.handover.recordsPerWriteKey - 1) await this.updateWriteKey(sealed);
+            if (job.applicationData && this.sealedUnderKey >= this.handover.recordsPerWriteKey - 1) await this.updateWriteKey(sealing);
             const ready = this.writeProtection.whenReady();
             if (ready !== null) await ready;
-            sealed.push(this.seal(record));
+            this.seal(record, sealing);
           }
-          // The records fill `buffer` unless a KeyUpdate went between them.
-          job.resolve(sealed.length === records.length ? Promise.all(sealed).then(() => buffer) : Promise.all(sealed).then((parts) => concatBytes(...parts)));
+          this.waitFor(sealing);
+          job.resolve(sealedBytes(sealing, records.length, buffer));
         }
       } catch (e) {
         job.reject(e);
@@ -226,21 +244,29 @@ export class AsyncRecords {
     this.sealing = false;
   }
 
-  private seal(record: Uint8Array): Promise<Uint8Array> {
+  private seal(record: Uint8Array, sealing: Sealing): void {
     const innerLength = record.length - RECORD_HEADER_LENGTH - AEAD_TAG_LENGTH;
     this.sealedUnderKey++;
-    const sealed = this.writeProtection.seal(record, 0, innerLength);
-    const done = isPromise(sealed) ? sealed.then(() => record) : Promise.resolve(record);
-    done.catch(ignore); // reported through the job's result
-    return done;
+    this.writeProtection.submitSeal(record, 0, innerLength);
+    sealing.parts.push(record);
+  }
+
+  /** The current key's records of this job, when any is still being sealed. */
+  private waitFor(sealing: Sealing): Promise<unknown> | null {
+    const settled = this.writeProtection.settled();
+    if (settled !== null) sealing.waits.push(settled);
+    return settled;
   }
 
   /** §5.5: the engine's KeyUpdate, sealed under the old key, then the new key, inside the current job. */
-  private async updateWriteKey(sealed: Promise<Uint8Array>[]): Promise<void> {
+  private async updateWriteKey(sealing: Sealing): Promise<void> {
     this.sendKeyUpdate();
     for (const item of this.handover.takeOutgoing() ?? []) {
-      if (item.keys !== undefined) await this.changeWriteKey(item.keys);
-      else for (const record of this.layOut(item.contentType, item.content).records) sealed.push(this.seal(record));
+      if (item.keys !== undefined) {
+        // Reported through the job's result, once the job is done.
+        this.waitFor(sealing)?.catch(ignore);
+        await this.changeWriteKey(item.keys);
+      } else for (const record of this.layOut(item.contentType, item.content).records) this.seal(record, sealing);
     }
   }
 

@@ -29,6 +29,7 @@ import {
 } from "../../src/crypto/provider.js";
 import { pureProvider } from "../../src/crypto/pure.js";
 import { type SubtleLike, type WebCryptoAlgorithm, webCryptoKeyShareFromPrivateKey, webCryptoProvider } from "../../src/crypto/webcrypto/index.js";
+import { bytesFromSeed } from "../helpers/seeded-bytes.js";
 import { type WycheproofGroup, type WycheproofTest, bigintFromHex, fixedLengthFromHex, loadWycheproof } from "../helpers/wycheproof.js";
 
 const subtle = globalThis.crypto.subtle as unknown as SubtleLike;
@@ -161,6 +162,51 @@ describe("AES-GCM through crypto.subtle", () => {
       }),
       { numRuns: 150 },
     );
+  });
+
+  it("reads the nonce and additional data before seal and open return: the caller may reuse them at once", async () => {
+    // The record layer passes one nonce and one AAD buffer for every record and rewrites them for
+    // the next record as soon as the call returns (AsyncRecordProtection); the AEAD passes them to
+    // crypto.subtle without a copy of its own. A runtime that read them later would seal or open
+    // under the next record's nonce and AAD: the pure provider, given each record's own, says.
+    const key = bytesFromSeed(41, 16);
+    const webKey = await web.aead("AES-128-GCM", key);
+    const pureKey = pureProvider.aead("AES-128-GCM", key);
+    const nonce = new Uint8Array(12);
+    const aad = new Uint8Array(5);
+    const setFor = (i: number) => {
+      nonce.set(bytesFromSeed(100 + i, 12));
+      aad.set(bytesFromSeed(200 + i, 5));
+    };
+    const plaintexts = Array.from({ length: 12 }, (_, i) => bytesFromSeed(300 + i, i * 1500));
+    const bufs = plaintexts.map((p) => {
+      const buf = new Uint8Array(p.length + 16);
+      buf.set(p);
+      return buf;
+    });
+    const sealing = bufs.map((buf, i) => {
+      setFor(i);
+      return webKey.seal(nonce, aad, buf, 0, plaintexts[i].length);
+    });
+    nonce.fill(0xff);
+    aad.fill(0xff);
+    await Promise.all(sealing);
+    const expected = plaintexts.map((p, i) => {
+      setFor(i);
+      const buf = new Uint8Array(p.length + 16);
+      buf.set(p);
+      pureKey.seal(nonce, aad, buf, 0, p.length);
+      return toHex(buf);
+    });
+    expect(bufs.map(toHex)).toEqual(expected);
+    const opening = bufs.map((buf, i) => {
+      setFor(i);
+      return webKey.open(nonce, aad, buf, 0, buf.length);
+    });
+    nonce.fill(0xff);
+    aad.fill(0xff);
+    expect(await Promise.all(opening)).toEqual(bufs.map(() => true));
+    expect(bufs.map((buf, i) => toHex(buf.subarray(0, plaintexts[i].length)))).toEqual(plaintexts.map(toHex));
   });
 
   it("refuses bad arguments with the pure provider's errors", async () => {

@@ -491,6 +491,53 @@ describe("failures, backpressure and close in the asynchronous pipeline", () => 
     expect((seen as TLSError).origin).toBe("remote");
   });
 
+  it("never sends a slice whose records did not all seal: a crypto.subtle failure inside it fails the write", async () => {
+    // One encrypt in the middle of an eight-record slice rejects. The slice goes to the transport
+    // as one buffer once its records are sealed; the failed record would hold its plaintext, so
+    // nothing of the slice may go out, and the failure must reach write() (not an unhandled rejection).
+    let encrypts = 0;
+    let failAt = -1;
+    const subtle = globalThis.crypto.subtle;
+    const failing = await webCryptoProvider({
+      subtle: new Proxy(subtle, {
+        get(target, property) {
+          const value = Reflect.get(target, property, target) as (...args: unknown[]) => Promise<unknown>;
+          if (property !== "encrypt") return typeof value === "function" ? value.bind(target) : value;
+          return (...args: unknown[]) => (++encrypts === failAt ? Promise.reject(new Error("encrypt failed")) : Reflect.apply(value, target, args));
+        },
+      }) as never,
+    });
+    const written: Uint8Array[] = [];
+    const [a, b] = memoryTransportPair();
+    const spying: Transport = {
+      read: () => a.read(),
+      write: (chunk) => {
+        written.push(chunk.slice());
+        return a.write(chunk);
+      },
+      closeWrite: () => a.closeWrite?.() ?? Promise.resolve(),
+      close: () => a.close(),
+    };
+    const [client, server] = await Promise.all([
+      connect(spying, clientOptions("p256", { config: { provider: failing } })),
+      accept(b, serverOptions("p256", { config: { provider: pureProvider } })),
+    ]);
+    expect(client.handshake.provider).toBe("webcrypto");
+    written.length = 0;
+    failAt = encrypts + 3;
+    const marker = 0xa7;
+    const failure = await client.write(new Uint8Array(8 * 16_384).fill(marker)).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(failure).toBeInstanceOf(TLSError);
+    expect(encrypts).toBeGreaterThanOrEqual(failAt);
+    // Nothing of the slice, sealed or not, reached the transport (an alert may have).
+    expect(written.every((chunk) => chunk.length < 16_384)).toBe(true);
+    await expect(client.write(new Uint8Array(1))).rejects.toBe(failure);
+    await Promise.all([client.close(), server.close()]);
+  });
+
   it("holds a write until the reader takes it, with a bounded amount on the transport (backpressure)", async () => {
     let written = 0;
     const counting = (inner: Transport): Transport => ({

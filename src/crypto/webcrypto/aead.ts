@@ -24,7 +24,12 @@ class WebCryptoAesGcmKey implements AsyncAeadKey {
     private readonly subtle: SubtleLike,
   ) {}
 
-  /** `nonce` and `aad` are copied now: the caller (the record layer) reuses those buffers at once. */
+  /**
+   * `nonce` and `aad` go to `crypto.subtle` as they are: the Web Cryptography API copies an
+   * algorithm's BufferSource members when it normalizes the algorithm, before `encrypt` returns
+   * (Node: normalizeAlgorithm in lib/internal/crypto/util.js), so the record layer may reuse them
+   * at once (test/crypto/webcrypto.test.ts holds the runtime to it).
+   */
   seal(nonce: Uint8Array, aad: Uint8Array, buf: Uint8Array, offset: number, length: number): Promise<void> {
     checkNonce(nonce);
     if (offset < 0 || length < 0 || offset + length + TAG_LENGTH > buf.length) {
@@ -32,7 +37,7 @@ class WebCryptoAesGcmKey implements AsyncAeadKey {
     }
     // No tagLength: 128 bits is WebCrypto's default, and converting the member costs Node a
     // measurable share of the call (each record pays it twice, docs/performance.md).
-    const params = { name: "AES-GCM", iv: nonce.slice(), additionalData: aad.slice() };
+    const params = { name: "AES-GCM", iv: nonce, additionalData: aad };
     return this.subtle.encrypt(params, this.key, buf.subarray(offset, offset + length)).then((sealed) => {
       buf.set(new Uint8Array(sealed), offset);
     });
@@ -42,7 +47,7 @@ class WebCryptoAesGcmKey implements AsyncAeadKey {
   open(nonce: Uint8Array, aad: Uint8Array, buf: Uint8Array, offset: number, length: number): Promise<boolean> | boolean {
     checkNonce(nonce);
     if (offset < 0 || length < TAG_LENGTH || offset + length > buf.length) return false;
-    const params = { name: "AES-GCM", iv: nonce.slice(), additionalData: aad.slice() };
+    const params = { name: "AES-GCM", iv: nonce, additionalData: aad };
     return this.subtle.decrypt(params, this.key, buf.subarray(offset, offset + length)).then(
       (plaintext) => {
         buf.set(new Uint8Array(plaintext), offset);
