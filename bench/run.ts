@@ -21,21 +21,20 @@ import { median, now, round } from "./lib/stats.js";
 import { evaluateTargets, formatLimit, formatValue } from "./lib/targets.js";
 import { HOSTILE_FULL, HOSTILE_QUICK, measureHostileFlights } from "./hostile-flights.js";
 import { writeReadmeTable } from "./lib/readme-table.js";
-import { type Sampler, sampleInterleaved, sampleMutlsNative, sampleMutlsTcp, sampleNodeTls } from "./lib/tcp.js";
-import { pureProvider } from "../src/crypto/pure.js";
+import { TCP_PLAN_FULL, TCP_PLAN_QUICK, type TcpHandshakeFigures, measureTcpHandshakes, measureWebCryptoTcpHandshakes } from "./lib/tcp-handshakes.js";
 import { webCryptoProvider } from "../src/crypto/webcrypto/index.js";
-import { measureWorkerdHandshakes, workerdAvailable } from "./lib/workerd.js";
+import { WORKERD_PLAN_FULL, WORKERD_PLAN_QUICK, measureWorkerdHandshakes, workerdAvailable } from "./lib/workerd.js";
 import { measureRecordThroughput } from "./records.js";
 import { measureXsHandshakeMs, measureXsMetered } from "./lib/xs.js";
-import { measureWebCryptoRecords } from "./lib/webcrypto-records.js";
+import { RECORDS_PLAN_FULL, RECORDS_PLAN_QUICK, measureWebCryptoRecords } from "./lib/webcrypto-records.js";
 
 const opts = parseOptions(process.argv.slice(2));
 const started = now();
 const RESULTS = new URL("./results/", new URL("../", import.meta.url));
 
 const plan = opts.quick
-  ? { handshakes: 12, warmup: 3, tcp: 20, tcpWarmup: 5, rounds: 5, recordMs: 500, gcMib: 32, idle: 30, jitless: 3, quickjs: 1, quickjsDeadlineMs: 60_000, workerdRounds: 5, workerdPerRequest: 4 }
-  : { handshakes: 60, warmup: 8, tcp: 100, tcpWarmup: 20, rounds: 5, recordMs: 2500, gcMib: 256, idle: 200, jitless: 10, quickjs: 5, quickjsDeadlineMs: 300_000, workerdRounds: 12, workerdPerRequest: 8 };
+  ? { handshakes: 12, warmup: 3, rounds: 5, recordMs: 500, gcMib: 32, idle: 30, jitless: 3, quickjs: 1, quickjsDeadlineMs: 60_000 }
+  : { handshakes: 60, warmup: 8, rounds: 5, recordMs: 2500, gcMib: 256, idle: 200, jitless: 10, quickjs: 5, quickjsDeadlineMs: 300_000 };
 /** Data per record-throughput sample, scaled so small records do not take minutes. */
 const recordMib: Record<number, number> = opts.quick ? { 64: 0.125, 1024: 1, 16384: 4 } : { 64: 1, 1024: 8, 16384: 32 };
 
@@ -55,30 +54,27 @@ async function main(): Promise<void> {
   // long-lived process would) in the same P-256 rounds as Node's tls and the native provider.
   const web = await webCryptoProvider();
   const webcrypto: NonNullable<BenchResults["webcrypto"]> = { native: web.webCryptoAlgorithms, p256: null, workerd: null };
+  const tcpPlan = opts.quick ? TCP_PLAN_QUICK : TCP_PLAN_FULL;
   for (const type of ["p256", "ed25519"] as const) {
     log(`handshake ${type}: mutls (pure, in memory) interleaved with the noble floor`);
     const pure = measureHandshakeAndFloor(type, plan.handshakes, plan.warmup);
-    const samplers: Record<string, Sampler> = {
-      node_tls: (n, w) => sampleNodeTls(type, n, w),
-      native: (n, w) => sampleMutlsNative(type, n, w),
-    };
+    let tcp: TcpHandshakeFigures;
     if (type === "p256") {
-      samplers.webcrypto = (n, w) => sampleMutlsTcp(type, web, n, w);
-      samplers.pure = (n, w) => sampleMutlsTcp(type, pureProvider, n, w);
-    }
-    log(`handshake ${type}: over loopback TCP, ABBA rounds: Node tls, mutls with the ${Object.keys(samplers).slice(1).join(", ")} provider${type === "p256" ? "s" : ""}`);
-    const tcp = await sampleInterleaved(samplers, plan.rounds, plan.tcp / plan.rounds, plan.tcpWarmup);
-    const nodeTls = median(tcp.node_tls);
-    const native = median(tcp.native);
-    if (type === "p256") {
-      webcrypto.p256 = { node_tls_ms: round(nodeTls), webcrypto_ms: round(median(tcp.webcrypto)), pure_ms: round(median(tcp.pure)), native_ms: round(native) };
+      log(`handshake ${type}: over loopback TCP, ${tcpPlan.rounds} ABBA rounds of ${tcpPlan.perRound}: Node tls, mutls with the native, WebCrypto and pure providers`);
+      const w = await measureWebCryptoTcpHandshakes(web, tcpPlan);
+      webcrypto.p256 = w;
+      tcp = w;
+    } else {
+      log(`handshake ${type}: over loopback TCP, ${tcpPlan.rounds} ABBA rounds of ${tcpPlan.perRound}: Node tls, mutls with the native provider`);
+      tcp = await measureTcpHandshakes(type, tcpPlan);
     }
     handshake[type] = {
       mutls_ms: round(pure.mutls_ms),
       floor_ms: round(pure.floor_ms),
       floor_precomputed_ms: round(pure.floor_precomputed_ms),
-      node_tls_ms: round(nodeTls),
-      mutls_native_ms: round(native),
+      node_tls_ms: tcp.node_tls_ms,
+      mutls_native_ms: tcp.native_ms,
+      native_vs_node_tls: tcp.native_vs_node_tls,
     };
   }
 
@@ -112,9 +108,10 @@ async function main(): Promise<void> {
   }
 
   if (workerdAvailable()) {
-    log(`webcrypto: workerd, ${plan.workerdRounds} ABBA rounds of ${plan.workerdPerRequest} mutual P-256 handshakes per request, WebCrypto and pure`);
+    const workerdPlan = opts.quick ? WORKERD_PLAN_QUICK : WORKERD_PLAN_FULL;
+    log(`webcrypto: workerd, ${workerdPlan.rounds} ABBA rounds of ${workerdPlan.perRequest} mutual P-256 handshakes per request, WebCrypto and pure`);
     try {
-      const w = await measureWorkerdHandshakes(plan.workerdRounds, plan.workerdPerRequest);
+      const w = await measureWorkerdHandshakes(workerdPlan.rounds, workerdPlan.perRequest);
       webcrypto.workerd = { ...w, webcrypto_ms: round(w.webcrypto_ms), pure_ms: round(w.pure_ms), request_ms: round(w.request_ms) };
     } catch (e) {
       webcrypto.workerd_note = `not measured: ${(e as Error).message}`;
@@ -157,8 +154,9 @@ async function main(): Promise<void> {
   log("webcrypto: AES-128-GCM 16 KiB records through connect()/accept(), WebCrypto and pure");
   let webcryptoRecords: NonNullable<BenchResults["webcrypto_records"]>;
   try {
-    const figures = await measureWebCryptoRecords(opts.quick ? 4 : 16, plan.rounds);
-    log(`webcrypto: ${figures.webcrypto_MBps} MB/s, pure ${figures.pure_MBps} MB/s`);
+    const recordsPlan = opts.quick ? RECORDS_PLAN_QUICK : RECORDS_PLAN_FULL;
+    const figures = await measureWebCryptoRecords(recordsPlan.mib, recordsPlan.rounds, web);
+    log(`webcrypto: ${figures.webcrypto_MBps} MB/s, pure ${figures.pure_MBps} MB/s, per-round ratio ${figures.webcrypto_vs_pure}`);
     webcryptoRecords = figures;
   } catch (e) {
     webcryptoRecords = { note: `not measured: ${(e as Error).message}` };

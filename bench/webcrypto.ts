@@ -5,13 +5,16 @@
  *   - ECDSA P-256: one signature and one verification with in-memory keys;
  *   - AES-128-GCM, 16 KiB records: AsyncRecordProtection with 8 records in flight against the
  *     synchronous RecordProtection (each record sealed, then opened), and through connect()/accept();
- *   - the mutual P-256 handshake over loopback TCP (Node's tls, WebCrypto, pure; ABBA rounds, as
- *     `npm run bench` measures the `webcrypto.p256_*` targets), and inside workerd when the runtime
- *     matrix is installed (`webcrypto.workerd_handshake_vs_pure`).
+ *   - the mutual P-256 handshake over loopback TCP (Node's tls, native, WebCrypto, pure; ABBA
+ *     rounds), and inside workerd when the runtime matrix is installed.
  * Each line prints both medians and the ratio WebCrypto / pure (time) or pure / WebCrypto (speed up).
+ * The last three (issue 13's targets) use the same functions, plans and evaluation as the full
+ * `npm run bench`, so the `target` lines at the end are what a full run would report, give or
+ * take the machine: each ratio is the median of per-round ratios (both sides in the same round).
  *
- * `node bench/build.mjs && node bench/.out/webcrypto.mjs [rounds]`
+ * `node bench/build.mjs && node bench/.out/webcrypto.mjs [rounds of the per-operation lines]`
  */
+import { loadavg } from "node:os";
 import { p256 } from "@noble/curves/nist.js";
 import type { AsyncAeadKey, PrivateKey, PublicKey } from "../src/crypto/provider.js";
 import { pureProvider } from "../src/crypto/pure.js";
@@ -19,9 +22,10 @@ import { webCryptoProvider } from "../src/crypto/webcrypto/index.js";
 import { AsyncRecordProtection } from "../src/record/async-record-protection.js";
 import { RecordProtection } from "../src/record/record-protection.js";
 import { median, now, round } from "./lib/stats.js";
-import { sampleInterleaved, sampleMutlsTcp, sampleNodeTls } from "./lib/tcp.js";
-import { measureWebCryptoRecords } from "./lib/webcrypto-records.js";
-import { measureWorkerdHandshakes, workerdAvailable } from "./lib/workerd.js";
+import { TCP_PLAN_FULL, measureWebCryptoTcpHandshakes } from "./lib/tcp-handshakes.js";
+import { evaluateTargets, formatLimit, formatValue } from "./lib/targets.js";
+import { RECORDS_PLAN_FULL, measureWebCryptoRecords } from "./lib/webcrypto-records.js";
+import { WORKERD_PLAN_FULL, type WorkerdHandshakeFigures, measureWorkerdHandshakes, workerdAvailable } from "./lib/workerd.js";
 
 const rounds = Number(process.argv[2] ?? 7);
 const provider = await webCryptoProvider();
@@ -107,30 +111,36 @@ const pureMs = await timeOf(1, pureRecords);
 const mb = (ms: number) => round((RECORDS * RECORD) / 1e6 / (ms / 1000), 1);
 console.log(`${"AES-128-GCM 16 KiB seal+open".padEnd(34)} webcrypto ${mb(webMs)} MB/s   pure ${mb(pureMs)} MB/s   webcrypto/pure ${round(pureMs / webMs, 2)}x`);
 
-// The same records through connect()/accept() (issue 13's webcrypto.aes128gcm_16k_vs_pure).
-const transported = await measureWebCryptoRecords(16, rounds, provider);
+// Issue 13's four targets, measured by the same functions and plans as `npm run bench` (full run)
+// and evaluated by the same code (lib/targets.ts), so both give the same figures.
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ");
+console.log(`load average at the start of the target measures: ${load()}`);
+const transported = await measureWebCryptoRecords(RECORDS_PLAN_FULL.mib, RECORDS_PLAN_FULL.rounds, provider);
 console.log(
-  `${"AES-128-GCM 16 KiB, connect/accept".padEnd(34)} webcrypto ${transported.webcrypto_MBps} MB/s   pure ${transported.pure_MBps} MB/s   webcrypto/pure ${round(transported.webcrypto_MBps / transported.pure_MBps, 2)}x`,
+  `${"AES-128-GCM 16 KiB, connect/accept".padEnd(34)} webcrypto ${transported.webcrypto_MBps} MB/s   pure ${transported.pure_MBps} MB/s   webcrypto/pure (paired) ${transported.webcrypto_vs_pure}x`,
 );
 
 // The mutual P-256 handshake, both sides in this process, over loopback TCP.
-const tcp = await sampleInterleaved(
-  {
-    node_tls: (n, w) => sampleNodeTls("p256", n, w),
-    webcrypto: (n, w) => sampleMutlsTcp("p256", provider, n, w),
-    pure: (n, w) => sampleMutlsTcp("p256", pureProvider, n, w),
-  },
-  rounds,
-  10,
-  5,
+const tcp = await measureWebCryptoTcpHandshakes(provider, TCP_PLAN_FULL);
+console.log(
+  `${"P-256 mTLS handshake over TCP".padEnd(34)} webcrypto ${tcp.webcrypto_ms} ms   pure ${tcp.pure_ms} ms   webcrypto/pure (paired) ${tcp.webcrypto_vs_pure}`,
 );
-const [nodeTls, webHandshake, pureHandshake] = [median(tcp.node_tls), median(tcp.webcrypto), median(tcp.pure)];
-line("P-256 mTLS handshake over TCP", webHandshake, pureHandshake);
-console.log(`${"".padEnd(34)} node tls ${round(nodeTls, 3)} ms   webcrypto/node tls ${round(webHandshake / nodeTls, 3)}`);
+console.log(`${"".padEnd(34)} node tls ${tcp.node_tls_ms} ms   native ${tcp.native_ms} ms   webcrypto/node tls (paired) ${tcp.webcrypto_vs_node_tls}`);
+let workerd: WorkerdHandshakeFigures | null = null;
 if (workerdAvailable()) {
-  const w = await measureWorkerdHandshakes(rounds, 8);
-  line(`P-256 mTLS handshake in workerd ${w.workerd ?? ""}`, w.webcrypto_ms, w.pure_ms);
-  console.log(`${"".padEnd(34)} workerd's crypto.subtle: ${w.native.join(", ")}`);
+  workerd = await measureWorkerdHandshakes(WORKERD_PLAN_FULL.rounds, WORKERD_PLAN_FULL.perRequest);
+  console.log(
+    `${`P-256 mTLS handshake in workerd ${workerd.workerd ?? ""}`.padEnd(34)} webcrypto ${round(workerd.webcrypto_ms, 3)} ms   pure ${round(workerd.pure_ms, 3)} ms   webcrypto/pure (paired) ${workerd.webcrypto_vs_pure}`,
+  );
+  console.log(`${"".padEnd(34)} workerd's crypto.subtle: ${workerd.native.join(", ")}`);
 } else {
   console.log("workerd: not installed (cd test/runtimes && npm ci)");
 }
+const targets = evaluateTargets({ webcrypto: { native: provider.webCryptoAlgorithms, p256: tcp, workerd }, webcrypto_records: transported });
+for (const t of targets.filter((x) => x.id.startsWith("webcrypto."))) {
+  console.log(`target ${t.id.padEnd(38)} ${formatValue(t).padStart(6)} ${formatLimit(t, true).padEnd(7)} ${t.met === null ? "?" : t.met ? "met" : "NOT met"}`);
+}
+console.log(`load average at the end: ${load()}`);

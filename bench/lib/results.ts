@@ -7,6 +7,8 @@ export interface HandshakeEntry {
   floor_precomputed_ms: number;
   node_tls_ms: number;
   mutls_native_ms: number;
+  /** Median of the per-round ratios native / Node tls (same ABBA rounds); absent in results written before it. */
+  native_vs_node_tls?: number;
 }
 
 export interface RecordEntry {
@@ -83,7 +85,15 @@ export interface BenchResults {
    */
   webcrypto?: {
     native: readonly string[];
-    p256: { node_tls_ms: number; webcrypto_ms: number; pure_ms: number; native_ms: number } | null;
+    /**
+     * Medians of each sampler's samples, and (absent in results written before them) the medians of
+     * the per-round ratios, which the targets use (bench/lib/tcp-handshakes.ts).
+     */
+    p256:
+      | ({ node_tls_ms: number; webcrypto_ms: number; pure_ms: number; native_ms: number } & Partial<
+          Pick<import("./tcp-handshakes.js").WebCryptoTcpFigures, "webcrypto_vs_node_tls" | "webcrypto_vs_pure" | "native_vs_node_tls" | "rounds" | "per_round">
+        >)
+      | null;
     workerd: import("./workerd.js").WorkerdHandshakeFigures | null;
     workerd_note?: string;
   };

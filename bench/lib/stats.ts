@@ -10,6 +10,17 @@ export function median(samples: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/**
+ * The median over rounds of the per-round ratio a/b, where `a[r]` and `b[r]` are the samples of
+ * the two sides taken in the same round (each side's round reduced to its median first). Paired
+ * this way, a change of machine speed between rounds moves both sides of a ratio alike and drops
+ * out of it, where median(a)/median(b) would mix one round's numerator with another's denominator.
+ */
+export function pairedRatio(a: readonly (readonly number[])[], b: readonly (readonly number[])[]): number {
+  if (a.length !== b.length) throw new Error(`paired ratio of ${a.length} and ${b.length} rounds`);
+  return median(a.map((round, r) => median(round) / median(b[r])));
+}
+
 /** Rounds for the JSON file: 3 significant decimals are plenty for noisy timings. */
 export function round(x: number, digits = 3): number {
   const f = 10 ** digits;

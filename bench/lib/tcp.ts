@@ -4,8 +4,8 @@
  * (TCP connect included for all). Node's `tls` (OpenSSL) against itself, and mutls with a given
  * provider (native, WebCrypto, pure) against itself, wired to node:net sockets directly. Nagle is
  * off on every socket so neither side waits on delayed ACKs. Every wait is bounded and every socket
- * and server is closed. run.ts alternates them in rounds (ABBA) and takes the median of all
- * samples, so load changes hit each alike.
+ * and server is closed. run.ts alternates them in rounds (ABBA): each figure is the median of all
+ * its samples, and each ratio the median of the per-round ratios (stats.ts pairedRatio).
  */
 import * as net from "node:net";
 import * as tls from "node:tls";
@@ -173,23 +173,32 @@ export async function sampleMutlsTcp(type: BenchKeyType, provider: CryptoProvide
 /** A sampler: `iterations` recorded samples (ms) after `warmup` unrecorded ones. */
 export type Sampler = (iterations: number, warmup: number) => Promise<number[]>;
 
+/** Each sampler's samples (ms), round by round: `rounds[name][r]` are its samples of round r. */
+export interface Interleaved<K extends string> {
+  readonly rounds: Record<K, number[][]>;
+}
+
+/** All of one sampler's samples, every round together (for its median). */
+export const allSamples = (rounds: readonly (readonly number[])[]): number[] => rounds.flat();
+
 /**
  * Every sampler in `rounds` rounds of `perRound` samples, in ABBA order (the order reverses every
- * round), so a change of load on the machine hits each alike. The first round of each also warms
- * up `warmup` times; later rounds once (a fresh server and config each call).
+ * round), so a change of load on the machine hits each alike, and the samples are kept per round
+ * so that ratios can be taken round by round (stats.ts pairedRatio). The first round of each also
+ * warms up `warmup` times; later rounds once (a fresh server and config each call).
  */
 export async function sampleInterleaved<K extends string>(
   samplers: Record<K, Sampler>,
   rounds: number,
   perRound: number,
   warmup: number,
-): Promise<Record<K, number[]>> {
+): Promise<Interleaved<K>> {
   const names = Object.keys(samplers) as K[];
-  const samples = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<K, number[]>;
+  const perSampler = Object.fromEntries(names.map((name) => [name, [] as number[][]])) as Record<K, number[][]>;
   for (let round = 0; round < rounds; round++) {
     for (const name of round % 2 === 0 ? names : [...names].reverse()) {
-      samples[name].push(...(await samplers[name](perRound, round === 0 ? warmup : 1)));
+      perSampler[name].push(await samplers[name](perRound, round === 0 ? warmup : 1));
     }
   }
-  return samples;
+  return { rounds: perSampler };
 }

@@ -3,24 +3,34 @@
  * through connect()/accept() over the memory transport pair, both sides on the WebCrypto provider
  * (the transport's asynchronous record pipeline, Node's `crypto.subtle`) against both sides on the
  * pure provider (the engine's synchronous records). Each sample sends `mib` MiB from the client,
- * written in 256 KiB calls, and reads it on the server; the figure is the median MB/s (1 MB = 10^6
- * bytes) of sealing, moving and opening, both sides in one process, after a warm-up sample.
+ * written in 256 KiB calls, and reads it on the server (1 MB = 10^6 bytes of sealing, moving and
+ * opening, both sides in one process). Both pairs are open together and sampled in turns, in ABBA
+ * order, after a warm-up sample each: each provider's figure is the median of its samples, and the
+ * ratio is the median of the per-round ratios (one sample of each per round), so a change of
+ * machine speed between rounds hits both sides of each ratio alike.
  */
 import type { CryptoProvider } from "../../src/crypto/provider.js";
 import { pureProvider } from "../../src/crypto/pure.js";
 import { type WebCryptoProvider, webCryptoProvider } from "../../src/crypto/webcrypto/index.js";
 import { accept, connect, memoryTransportPair, type SecureConnection } from "../../src/index.js";
 import { benchCredentials } from "./credentials.js";
-import { median, now, round } from "./stats.js";
+import { median, now, pairedRatio, round } from "./stats.js";
 
 export interface WebCryptoRecordFigures {
   readonly webcrypto_MBps: number;
   readonly pure_MBps: number;
+  /** Median of the per-round ratios WebCrypto MB/s / pure MB/s (issue 13's target). */
+  readonly webcrypto_vs_pure: number;
+  readonly rounds: number;
   readonly mib: number;
   readonly note: string;
 }
 
 const CALL = 256 * 1024;
+
+/** What `npm run bench` (full) and `npm run bench:webcrypto` measure. */
+export const RECORDS_PLAN_FULL = { mib: 16, rounds: 5 } as const;
+export const RECORDS_PLAN_QUICK = { mib: 4, rounds: 5 } as const;
 
 async function pairOn(provider: CryptoProvider): Promise<[SecureConnection, SecureConnection]> {
   const creds = benchCredentials("p256");
@@ -49,24 +59,26 @@ async function sampleMBps(client: SecureConnection, server: SecureConnection, mi
   return total / 1e6 / ((now() - start) / 1000);
 }
 
-async function measureOn(provider: CryptoProvider, mib: number, rounds: number): Promise<number> {
-  const [client, server] = await pairOn(provider);
-  await sampleMBps(client, server, Math.max(1, mib / 4)); // warm-up
-  const samples: number[] = [];
-  for (let r = 0; r < rounds; r++) samples.push(await sampleMBps(client, server, mib));
-  await Promise.all([client.close(), server.close()]);
-  return median(samples);
-}
-
 export async function measureWebCryptoRecords(mib: number, rounds: number, web?: WebCryptoProvider): Promise<WebCryptoRecordFigures> {
   const provider = web ?? (await webCryptoProvider());
   if (!provider.webCryptoAlgorithms.includes("AES-GCM")) throw new Error("this runtime's crypto.subtle has no AES-GCM");
-  const webMBps = await measureOn(provider, mib, rounds);
-  const pureMBps = await measureOn(pureProvider, mib, rounds);
-  return {
-    webcrypto_MBps: round(webMBps, 1),
-    pure_MBps: round(pureMBps, 1),
-    mib,
-    note: `Node ${process.version} crypto.subtle; both sides in one process over memoryTransportPair; ${mib} MiB per sample in ${CALL / 1024} KiB writes`,
-  };
+  const pairs = { webcrypto: await pairOn(provider), pure: await pairOn(pureProvider) };
+  try {
+    const samples = { webcrypto: [] as number[][], pure: [] as number[][] };
+    const order = ["webcrypto", "pure"] as const;
+    for (const name of order) await sampleMBps(...pairs[name], Math.max(1, mib / 4)); // warm-up
+    for (let r = 0; r < rounds; r++) {
+      for (const name of r % 2 === 0 ? order : [...order].reverse()) samples[name].push([await sampleMBps(...pairs[name], mib)]);
+    }
+    return {
+      webcrypto_MBps: round(median(samples.webcrypto.flat()), 1),
+      pure_MBps: round(median(samples.pure.flat()), 1),
+      webcrypto_vs_pure: round(pairedRatio(samples.webcrypto, samples.pure)),
+      rounds,
+      mib,
+      note: `Node ${process.version} crypto.subtle; both sides in one process over memoryTransportPair; ${mib} MiB per sample in ${CALL / 1024} KiB writes; ${rounds} ABBA rounds`,
+    };
+  } finally {
+    await Promise.all([...pairs.webcrypto, ...pairs.pure].map((c) => c.close()));
+  }
 }

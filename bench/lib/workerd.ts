@@ -5,7 +5,10 @@
  * workerd freezes a Worker's clocks while it computes, so each request is timed from here: one
  * request runs `perRequest` handshakes with one provider (bench/workerd/handshake-worker.ts), and
  * an empty request (`n=0`) measures what the request itself costs. Rounds interleave the three
- * in ABBA order; the figure per provider is (median request - median empty request) / perRequest.
+ * in ABBA order; the figure per provider is (median request - median empty request) / perRequest,
+ * and the ratio WebCrypto / pure is the median over rounds of each round's own ratio, (WebCrypto
+ * request - empty request) / (pure request - empty request), so a change of machine speed between
+ * rounds hits both sides of each ratio alike.
  * The Worker runs under the matrix's own config (test/runtimes/entries/workerd/config.capnp.template)
  * on a loopback port picked here; the workerd process group is killed when the measure ends.
  */
@@ -16,19 +19,25 @@ import { build } from "esbuild";
 import { freePort, killGroup } from "../../test/runtimes/lib/processes.mjs";
 import { benchCredentials } from "./credentials.js";
 import { readPackageVersion } from "./interpreters.js";
-import { median, now } from "./stats.js";
+import { median, now, round } from "./stats.js";
 
 const RUNTIMES = new URL("../../test/runtimes/", import.meta.url);
 const WORKERD = fileURLToPath(new URL("node_modules/.bin/workerd", RUNTIMES));
 const TEMPLATE = new URL("entries/workerd/config.capnp.template", RUNTIMES);
 const OUT = fileURLToPath(new URL("../.out/workerd/", import.meta.url));
 const REQUEST_TIMEOUT_MS = 120_000;
+
+/** What `npm run bench` (full) and `npm run bench:webcrypto` measure. */
+export const WORKERD_PLAN_FULL = { rounds: 12, perRequest: 8 } as const;
+export const WORKERD_PLAN_QUICK = { rounds: 5, perRequest: 4 } as const;
 const START_POLLS = 300;
 
 export interface WorkerdHandshakeFigures {
   /** Per handshake, the request's own cost taken out. */
   webcrypto_ms: number;
   pure_ms: number;
+  /** Median of the per-round ratios (each round's requests, the round's empty request taken out). */
+  webcrypto_vs_pure: number;
   /** Median of the empty requests. */
   request_ms: number;
   handshakes_per_request: number;
@@ -119,9 +128,11 @@ export async function measureWorkerdHandshakes(rounds: number, perRequest: numbe
       for (const kind of r % 2 === 0 ? order : [...order].reverse()) samples[kind].push((await ask(port, queries[kind])).ms);
     }
     const request = median(samples.empty);
+    const perRound = samples.empty.map((empty, r) => (samples.webcrypto[r] - empty) / (samples.pure[r] - empty));
     return {
       webcrypto_ms: (median(samples.webcrypto) - request) / perRequest,
       pure_ms: (median(samples.pure) - request) / perRequest,
+      webcrypto_vs_pure: round(median(perRound)),
       request_ms: request,
       handshakes_per_request: perRequest,
       rounds,
