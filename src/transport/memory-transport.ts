@@ -25,8 +25,9 @@ class MemoryPipe {
   async write(chunk: Uint8Array): Promise<void> {
     if (this.ended) throw new Error("memory transport: write after the write side was closed");
     if (this.broken) throw new Error("memory transport: the peer closed the connection");
-    // Copy: the caller may reuse its buffer once the write resolves, as with a socket.
-    this.chunks.push(chunk.slice());
+    // No copy: a Transport's caller does not reuse a chunk it wrote (transport.ts), so the reader
+    // may take it as it is, as the asynchronous record pipeline, which opens records in place, does.
+    this.chunks.push(chunk);
     this.buffered += chunk.length;
     this.notifyReader();
     while (this.buffered > this.capacity && !this.broken) {

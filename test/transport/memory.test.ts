@@ -30,6 +30,22 @@ async function pair(
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 const str = (b: Uint8Array | null): string | null => (b === null ? null : new TextDecoder().decode(b));
 
+describe("the memory pair itself", () => {
+  it("hands the reader the chunk the writer wrote, without a copy, in order, then null after the end", async () => {
+    // A Transport's caller does not reuse a chunk it wrote (transport.ts): the pair passes chunks on
+    // as they are, so a record sealed by the sender is the buffer the receiver opens in place.
+    const [a, b] = memoryTransportPair();
+    const first = text("one");
+    const second = text("two");
+    await a.write(first);
+    await a.write(second);
+    await a.closeWrite?.();
+    expect(await b.read()).toBe(first);
+    expect(await b.read()).toBe(second);
+    expect(await b.read()).toBeNull();
+  });
+});
+
 describe("connect/accept over the memory pair", () => {
   it("authenticates both sides and exchanges data both ways", async () => {
     const { client, server } = await pair();
