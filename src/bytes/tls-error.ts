@@ -58,45 +58,33 @@ export type TLSErrorReason =
   /** A failure inside mutls or its crypto provider (internal_error). */
   | "internal_error";
 
-/** The reason a locally raised alert implies when the raising site gives no finer one. */
+/** The reason a locally raised alert implies when the raising site gives no finer one (else internal_error). */
+const REASON_OF_ALERT: { readonly [A in AlertName]?: TLSErrorReason } = {
+  decode_error: "malformed_message",
+  record_overflow: "malformed_message",
+  unexpected_message: "protocol_violation",
+  illegal_parameter: "protocol_violation",
+  missing_extension: "protocol_violation",
+  unsupported_extension: "protocol_violation",
+  protocol_version: "unsupported_version",
+  handshake_failure: "no_common_parameters",
+  no_application_protocol: "no_common_parameters",
+  insufficient_security: "no_common_parameters",
+  bad_record_mac: "integrity_failure",
+  decrypt_error: "integrity_failure",
+  certificate_required: "certificate_required",
+  certificate_expired: "certificate_expired",
+  unknown_ca: "certificate_untrusted",
+  certificate_revoked: "certificate_revoked",
+  bad_certificate: "certificate_invalid",
+  unsupported_certificate: "certificate_invalid",
+  certificate_unknown: "certificate_invalid",
+  access_denied: "not_authorized",
+  user_canceled: "canceled",
+};
+
 function reasonOfAlert(alert: number): TLSErrorReason {
-  switch (alert) {
-    case AlertDescription.decode_error:
-    case AlertDescription.record_overflow:
-      return "malformed_message";
-    case AlertDescription.unexpected_message:
-    case AlertDescription.illegal_parameter:
-    case AlertDescription.missing_extension:
-    case AlertDescription.unsupported_extension:
-      return "protocol_violation";
-    case AlertDescription.protocol_version:
-      return "unsupported_version";
-    case AlertDescription.handshake_failure:
-    case AlertDescription.no_application_protocol:
-    case AlertDescription.insufficient_security:
-      return "no_common_parameters";
-    case AlertDescription.bad_record_mac:
-    case AlertDescription.decrypt_error:
-      return "integrity_failure";
-    case AlertDescription.certificate_required:
-      return "certificate_required";
-    case AlertDescription.certificate_expired:
-      return "certificate_expired";
-    case AlertDescription.unknown_ca:
-      return "certificate_untrusted";
-    case AlertDescription.certificate_revoked:
-      return "certificate_revoked";
-    case AlertDescription.bad_certificate:
-    case AlertDescription.unsupported_certificate:
-    case AlertDescription.certificate_unknown:
-      return "certificate_invalid";
-    case AlertDescription.access_denied:
-      return "not_authorized";
-    case AlertDescription.user_canceled:
-      return "canceled";
-    default:
-      return "internal_error";
-  }
+  return REASON_OF_ALERT[alertName(alert) as AlertName] ?? "internal_error";
 }
 
 /**
