@@ -82,11 +82,15 @@ export function ecPublicJwk(curve: NistCurve, point: Uint8Array): { kty: string;
 }
 
 /**
- * An `Ecdsa-Sig-Value` (DER, as on the wire and in certificates) as WebCrypto's r || s. It is
- * parsed by noble, the pure provider's own parser, so both providers accept exactly the same
- * encodings; null for one it refuses or an r or s outside [1, n-1].
+ * An `Ecdsa-Sig-Value` (DER, as on the wire and in certificates) as WebCrypto's r || s. noble, the
+ * pure provider's own parser, decides every encoding, so both providers accept exactly the same
+ * ones; null for one it refuses or an r or s outside [1, n-1]. The one form a peer sends (strict
+ * DER, short lengths, minimal integers, r and s in range) is read here directly, without noble's
+ * BigInt round trip: a subset of what noble accepts, with the same result.
  */
 export function ecdsaDerToRaw(curve: NistCurve, der: Uint8Array): Uint8Array | null {
+  const fast = strictDerToRaw(curve, der);
+  if (fast !== null) return fast;
   try {
     return nistCurve(curve).Signature.fromBytes(der, "der").toBytes("compact");
   } catch {
@@ -94,9 +98,81 @@ export function ecdsaDerToRaw(curve: NistCurve, der: Uint8Array): Uint8Array | n
   }
 }
 
-/** WebCrypto's r || s as the DER `Ecdsa-Sig-Value` TLS sends (RFC 8446 §4.2.3). */
+/** The group order n of each curve, big-endian, COORDINATE_LENGTH bytes (SEC 2 §2.4.2, §2.5.1). */
+const ORDER: Record<NistCurve, Uint8Array> = {
+  "P-256": /* @__PURE__ */ fixedBytes(p256.Point.Fn.ORDER, 32),
+  "P-384": /* @__PURE__ */ fixedBytes(p384.Point.Fn.ORDER, 48),
+};
+
+function fixedBytes(value: bigint, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let i = length - 1; i >= 0; i--, value >>= 8n) out[i] = Number(value & 0xffn);
+  return out;
+}
+
+/**
+ * SEQUENCE { INTEGER r, INTEGER s } in strict DER with r, s in [1, n-1], as r || s; null for
+ * anything else (which noble then judges). Both lengths are short-form: the largest P-384 value
+ * is 102 bytes long.
+ */
+function strictDerToRaw(curve: NistCurve, der: Uint8Array): Uint8Array | null {
+  const n = COORDINATE_LENGTH[curve];
+  if (der.length < 8 || der[0] !== 0x30 || der[1] > 0x7f || der[1] !== der.length - 2) return null;
+  const raw = new Uint8Array(2 * n);
+  let at = 2;
+  for (let k = 0; k < 2; k++) {
+    if (der[at] !== 0x02) return null;
+    let length = der[at + 1];
+    at += 2;
+    if (length === 0 || length > 0x7f || at + length > der.length || (der[at] & 0x80) !== 0) return null;
+    if (der[at] === 0) {
+      // A leading zero only where the next byte would read as negative (X.690 §8.3.2).
+      if (length === 1 || (der[at + 1] & 0x80) === 0) return null;
+      at++;
+      length--;
+    }
+    if (length > n) return null;
+    raw.set(der.subarray(at, at + length), k * n + n - length);
+    at += length;
+    if (!inRange(raw.subarray(k * n, (k + 1) * n), ORDER[curve])) return null;
+  }
+  return at === der.length ? raw : null;
+}
+
+/** 1 <= value < order, both big-endian of the same length. */
+function inRange(value: Uint8Array, order: Uint8Array): boolean {
+  let nonZero = 0;
+  for (let i = 0; i < value.length; i++) nonZero |= value[i];
+  if (nonZero === 0) return false;
+  for (let i = 0; i < value.length; i++) if (value[i] !== order[i]) return value[i] < order[i];
+  return false;
+}
+
+/** WebCrypto's r || s as the DER `Ecdsa-Sig-Value` TLS sends (RFC 8446 §4.2.3): minimal INTEGERs, X.690 §8.3.2. */
 export function ecdsaRawToDer(curve: NistCurve, raw: Uint8Array): Uint8Array {
-  return nistCurve(curve).Signature.fromBytes(raw, "compact").toBytes("der");
+  const n = COORDINATE_LENGTH[curve];
+  if (raw.length !== 2 * n) return nistCurve(curve).Signature.fromBytes(raw, "compact").toBytes("der");
+  const r = minimalInteger(raw.subarray(0, n));
+  const s = minimalInteger(raw.subarray(n));
+  const out = new Uint8Array(2 + r.length + s.length);
+  out[0] = 0x30;
+  out[1] = r.length + s.length; // at most 2 * (2 + 49): short form
+  out.set(r, 2);
+  out.set(s, 2 + r.length);
+  return out;
+}
+
+/** An unsigned big-endian value as a DER INTEGER: leading zeros dropped, one 0x00 before a high bit. */
+function minimalInteger(value: Uint8Array): Uint8Array {
+  let start = 0;
+  while (start < value.length - 1 && value[start] === 0) start++;
+  const pad = value[start] & 0x80 ? 1 : 0;
+  const length = value.length - start + pad;
+  const out = new Uint8Array(2 + length);
+  out[0] = 0x02;
+  out[1] = length;
+  out.set(value.subarray(start), 2 + pad);
+  return out;
 }
 
 /** An ArrayBuffer from WebCrypto as a plain Uint8Array. */
