@@ -120,7 +120,7 @@ const load = () =>
 console.log(`load average at the start of the target measures: ${load()}`);
 const transported = await measureWebCryptoRecords(RECORDS_PLAN_FULL.mib, RECORDS_PLAN_FULL.rounds, provider);
 console.log(
-  `${"AES-128-GCM 16 KiB, connect/accept".padEnd(34)} webcrypto ${transported.webcrypto_MBps} MB/s   pure ${transported.pure_MBps} MB/s   webcrypto/pure (paired) ${transported.webcrypto_vs_pure}x`,
+  `${"AES-128-GCM 16 KiB, connect/accept".padEnd(34)} webcrypto ${transported.webcrypto_MBps} MB/s   pure ${transported.pure_MBps} MB/s   webcrypto/pure (paired) ${transported.webcrypto_vs_pure}x   others busy ${transported.others_cores ?? "?"} cores`,
 );
 
 // The mutual P-256 handshake, both sides in this process, over loopback TCP.
@@ -128,7 +128,9 @@ const tcp = await measureWebCryptoTcpHandshakes(provider, TCP_PLAN_FULL);
 console.log(
   `${"P-256 mTLS handshake over TCP".padEnd(34)} webcrypto ${tcp.webcrypto_ms} ms   pure ${tcp.pure_ms} ms   webcrypto/pure (paired) ${tcp.webcrypto_vs_pure}`,
 );
-console.log(`${"".padEnd(34)} node tls ${tcp.node_tls_ms} ms   native ${tcp.native_ms} ms   webcrypto/node tls (paired) ${tcp.webcrypto_vs_node_tls}`);
+console.log(
+  `${"".padEnd(34)} node tls ${tcp.node_tls_ms} ms   native ${tcp.native_ms} ms   webcrypto/node tls (paired) ${tcp.webcrypto_vs_node_tls}   others busy ${tcp.others_cores ?? "?"} cores`,
+);
 let workerd: WorkerdHandshakeFigures | null = null;
 if (workerdAvailable()) {
   workerd = await measureWorkerdHandshakes(WORKERD_PLAN_FULL.rounds, WORKERD_PLAN_FULL.perRequest);

@@ -91,7 +91,10 @@ export interface BenchResults {
      */
     p256:
       | ({ node_tls_ms: number; webcrypto_ms: number; pure_ms: number; native_ms: number } & Partial<
-          Pick<import("./tcp-handshakes.js").WebCryptoTcpFigures, "webcrypto_vs_node_tls" | "webcrypto_vs_pure" | "native_vs_node_tls" | "rounds" | "per_round">
+          Pick<
+            import("./tcp-handshakes.js").WebCryptoTcpFigures,
+            "webcrypto_vs_node_tls" | "webcrypto_vs_pure" | "native_vs_node_tls" | "rounds" | "per_round" | "others_cores"
+          >
         >)
       | null;
     workerd: import("./workerd.js").WorkerdHandshakeFigures | null;

@@ -10,6 +10,7 @@
 import type { CryptoProvider } from "../../src/crypto/provider.js";
 import { pureProvider } from "../../src/crypto/pure.js";
 import type { BenchKeyType } from "./credentials.js";
+import { watchOthers } from "./machine.js";
 import { median, pairedRatio, round } from "./stats.js";
 import { type Sampler, allSamples, sampleInterleaved, sampleMutlsNative, sampleMutlsTcp, sampleNodeTls } from "./tcp.js";
 
@@ -31,6 +32,8 @@ export interface TcpHandshakeFigures {
   readonly native_vs_node_tls: number;
   readonly rounds: number;
   readonly per_round: number;
+  /** Cores other processes kept busy on average during the rounds (machine.ts watchOthers); null off Linux. */
+  readonly others_cores: number | null;
 }
 
 export interface WebCryptoTcpFigures extends TcpHandshakeFigures {
@@ -46,6 +49,7 @@ const ms = (rounds: readonly (readonly number[])[]): number => round(median(allS
 
 /** Node tls and mutls+native, in ABBA rounds. */
 export async function measureTcpHandshakes(type: BenchKeyType, plan: TcpPlan): Promise<TcpHandshakeFigures> {
+  const others = watchOthers();
   const { rounds } = await sampleInterleaved(
     { node_tls: (n, w) => sampleNodeTls(type, n, w), native: (n, w) => sampleMutlsNative(type, n, w) },
     plan.rounds,
@@ -58,6 +62,7 @@ export async function measureTcpHandshakes(type: BenchKeyType, plan: TcpPlan): P
     native_vs_node_tls: round(pairedRatio(rounds.native, rounds.node_tls)),
     rounds: plan.rounds,
     per_round: plan.perRound,
+    others_cores: others(),
   };
 }
 
@@ -69,6 +74,7 @@ export async function measureWebCryptoTcpHandshakes(web: CryptoProvider, plan: T
     webcrypto: (n, w) => sampleMutlsTcp("p256", web, n, w),
     pure: (n, w) => sampleMutlsTcp("p256", pureProvider, n, w),
   };
+  const others = watchOthers();
   const { rounds } = await sampleInterleaved(samplers, plan.rounds, plan.perRound, plan.warmup);
   return {
     node_tls_ms: ms(rounds.node_tls),
@@ -80,5 +86,6 @@ export async function measureWebCryptoTcpHandshakes(web: CryptoProvider, plan: T
     webcrypto_vs_pure: round(pairedRatio(rounds.webcrypto, rounds.pure)),
     rounds: plan.rounds,
     per_round: plan.perRound,
+    others_cores: others(),
   };
 }

@@ -14,6 +14,7 @@ import { pureProvider } from "../../src/crypto/pure.js";
 import { type WebCryptoProvider, webCryptoProvider } from "../../src/crypto/webcrypto/index.js";
 import { accept, connect, memoryTransportPair, type SecureConnection } from "../../src/index.js";
 import { benchCredentials } from "./credentials.js";
+import { watchOthers } from "./machine.js";
 import { median, now, pairedRatio, round } from "./stats.js";
 
 export interface WebCryptoRecordFigures {
@@ -27,6 +28,8 @@ export interface WebCryptoRecordFigures {
   /** The least MiB per sample, and what each provider's samples were (about SAMPLE_MS long). */
   readonly mib: number;
   readonly sample_mib: { readonly webcrypto: number; readonly pure: number };
+  /** Cores other processes kept busy on average during the rounds (machine.ts watchOthers); null off Linux. */
+  readonly others_cores: number | null;
   readonly note: string;
 }
 
@@ -92,6 +95,7 @@ export async function measureWebCryptoRecords(mib: number, rounds: number, web?:
       const calls = Math.ceil((last * 1e6 * (SAMPLE_MS / 1000)) / CALL);
       sampleMib[name] = Math.max(mib, (calls * CALL) / (1024 * 1024));
     }
+    const others = watchOthers();
     for (let r = 0; r < rounds; r++) {
       for (const name of r % 2 === 0 ? order : [...order].reverse()) samples[name].push([await sampleMBps(...pairs[name], sampleMib[name])]);
     }
@@ -103,6 +107,7 @@ export async function measureWebCryptoRecords(mib: number, rounds: number, web?:
       samples_MBps: { webcrypto: samples.webcrypto.flat().map((x) => round(x, 1)), pure: samples.pure.flat().map((x) => round(x, 1)) },
       mib,
       sample_mib: { webcrypto: sampleMib.webcrypto, pure: sampleMib.pure },
+      others_cores: others(),
       note: `Node ${process.version} crypto.subtle; both sides in one process over memoryTransportPair; samples of at least ${mib} MiB (about ${SAMPLE_MS} ms) in ${CALL / 1024} KiB writes; ${rounds} ABBA rounds`,
     };
   } finally {
