@@ -28,7 +28,8 @@ import { type NameConstraintChecking, nameConstraintChecking } from "./x509/name
 import { type PrivateKeyReading, privateKeyReading } from "./x509/private-key.js";
 import { type WebPkiProfile, webPkiProfile } from "./x509/webpki-profile.js";
 import { type TrustAnchorPrecomputation, trustAnchorPrecomputation } from "./x509/trust-anchor.js";
-import { type AsyncChainVerification, asyncChainVerification } from "./x509/async-verify.js";
+import type { AsyncChainVerification } from "./x509/async-verify.js";
+import { asyncChainVerification } from "./handshake/client/sign-ahead.js";
 import { type ClientResumption, clientResumption } from "./handshake/client/resumption.js";
 import { type CredentialHooks, credentialHooks } from "./handshake/credential-hooks.js";
 import { type PostHandshakeAuthModule, postHandshakeAuthentication } from "./handshake/post-handshake-auth.js";
