@@ -101,11 +101,12 @@ export {
   verifyCertificateChain,
   prepareTrustAnchors,
   trustAnchorPrecomputation,
-  asyncChainVerification,
   spkiSha256,
   parseSpiffeId,
   spiffePolicy,
 } from "./x509/index.js";
+// The chain's signatures on an asynchronous provider, and a client's CertificateVerify signed beside them.
+export { asyncChainVerification } from "./handshake/client/sign-ahead.js";
 export type {
   PeerAuthorizer,
   PeerAuthorizationContext,

@@ -28,7 +28,7 @@ import { nameConstraintChecking } from "./x509/name-constraint-checks.js";
 import { privateKeyReading } from "./x509/private-key.js";
 import { webPkiProfile } from "./x509/webpki-profile.js";
 import { trustAnchorPrecomputation } from "./x509/trust-anchor.js";
-import { asyncChainVerification } from "./x509/async-verify.js";
+import { asyncChainVerification } from "./handshake/client/sign-ahead.js";
 import { clientResumption } from "./handshake/client/resumption.js";
 import { credentialHooks } from "./handshake/credential-hooks.js";
 import { postHandshakeAuthentication } from "./handshake/post-handshake-auth.js";
@@ -61,6 +61,9 @@ function cached<T extends object>(provider: CryptoProvider, original: T, fill: (
   return copy;
 }
 
+/** Typed as the config field (signAhead optional there), so a config naming its own module fits `Defaulted`. */
+const defaultAsyncChainVerification: NonNullable<ClientConfig["asyncChainVerification"]> = asyncChainVerification;
+
 /** The optional modules every configuration made through this entry gets, by config field. */
 const MODULES = {
   crlChecking,
@@ -72,7 +75,7 @@ const MODULES = {
   postHandshakeAuthentication,
   webPkiProfile,
   trustAnchorPrecomputation,
-  asyncChainVerification,
+  asyncChainVerification: defaultAsyncChainVerification,
 };
 const MODULE_NAMES = Object.keys(MODULES) as (keyof typeof MODULES)[];
 

@@ -29,17 +29,31 @@ export interface HashAlgorithm {
 }
 
 function nobleHashAlgorithm(name: HashName, h: CHash): HashAlgorithm {
-  let keyed: KeyedHmacs | null = null;
   return {
     name,
     hash: (data) => h(data),
     createHash: () => new NobleHashContext(h.create()),
     hmac: (key, data) => nobleHmac(h, key, data),
     hkdfExtract: (salt, ikm) => extract(h, ikm, salt),
+    hkdfExpand: (prk, info, length) => checkedHkdfExpand(name, h, prk, info, length),
+  };
+}
+
+/**
+ * `algorithm` whose one-block HKDF-Expand starts from kept keyed HMAC states (`KeyedHmacs`): the
+ * pure provider's hashes. The modules `sha256`, `sha384`, `sha512` an application composes on its
+ * own leave it out, so a bundle that counts bytes does not carry it.
+ */
+export function withKeyedHkdf(algorithm: HashAlgorithm): HashAlgorithm {
+  const h = nobleHash(algorithm.name);
+  let keyed: KeyedHmacs | null = null;
+  return {
+    ...algorithm,
     hkdfExpand: (prk, info, length) => {
-      checkExpand(name, prk, length);
-      // Every HKDF-Expand-Label of TLS 1.3 is one block (RFC 8446 §7.1: at most Hash.length).
-      if (length > h.outputLen) return expand(h, prk, info, length);
+      // Every HKDF-Expand-Label of TLS 1.3 is one block (RFC 8446 §7.1: at most Hash.length); the
+      // rest, and every refusal, is the plain expansion's.
+      const oneBlock = Number.isInteger(length) && length >= 0 && length <= h.outputLen && prk.length >= h.outputLen;
+      if (!oneBlock) return algorithm.hkdfExpand(prk, info, length);
       keyed ??= new KeyedHmacs(h);
       return keyed.expandOneBlock(prk, info, length);
     },
@@ -150,17 +164,13 @@ export function hkdfExpand(name: HashName, prk: Uint8Array, info: Uint8Array, le
 }
 
 function checkedHkdfExpand(name: HashName, h: CHash, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
-  checkExpand(name, prk, length);
-  return expand(h, prk, info, length);
-}
-
-function checkExpand(name: HashName, prk: Uint8Array, length: number): void {
   const hLen = hashLength(name);
   if (!Number.isInteger(length) || length < 0 || length > 255 * hLen) {
     fail("internal_error", `HKDF-Expand cannot produce ${length} bytes with ${name}`);
   }
   // RFC 5869 §2.3 requires PRK of at least HashLen octets; a shorter one is a caller bug.
   if (prk.length < hLen) fail("internal_error", `HKDF-Expand PRK is shorter than ${name} output`);
+  return expand(h, prk, info, length);
 }
 
 export const sha256: HashAlgorithm = /* @__PURE__ */ nobleHashAlgorithm("SHA-256", nobleSha256);

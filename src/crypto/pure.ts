@@ -7,7 +7,7 @@
 import { aes128gcm, aes256gcm, chacha20poly1305 } from "./aead.js";
 import { type ProviderAlgorithms, createProvider } from "./compose.js";
 import { type GcmTableSize, largeGcmTables } from "./ghash.js";
-import { sha256, sha384, sha512 } from "./hash.js";
+import { sha256, sha384, sha512, withKeyedHkdf } from "./hash.js";
 import { secp256r1, secp384r1, x25519, x25519mlkem768 } from "./key-share.js";
 import type { CryptoProvider } from "./provider.js";
 import { ecdsaP256, ecdsaP384, ed25519, rsa } from "./signature.js";
@@ -23,7 +23,7 @@ export interface PureProviderOptions {
 
 const EVERY_ALGORITHM: ProviderAlgorithms = {
   name: "pure",
-  hashes: [sha256, sha384, sha512],
+  hashes: [sha256, sha384, sha512].map(withKeyedHkdf),
   aeads: [aes128gcm, aes256gcm, chacha20poly1305],
   keyShares: [x25519, secp256r1, secp384r1, x25519mlkem768],
   signatures: [ecdsaP256, ecdsaP384, ed25519, rsa],

@@ -20,6 +20,7 @@ import {
 import { CIPHER_SUITES, type CipherSuite, DEFAULT_GROUPS, GROUPS, SIGNATURE_SCHEMES, type SignatureScheme } from "./codec/constants.js";
 import { type Credentials, loadCertificateChoices, loadCertificates } from "./config/credentials.js";
 import type { CredentialHooks } from "./credential-hooks.js";
+import type { SignAhead } from "./client/certificate.js";
 import type { PostHandshakeAuthModule } from "./post-handshake-auth.js";
 import { DEFAULT_LIMITS, type Limits, resolveLimits } from "./config/limits.js";
 import { type TestHooks, testHooksOf } from "./config/test-hooks.js";
@@ -88,7 +89,7 @@ export interface ResolvedConfig {
   readonly spkiPins: readonly Uint8Array[];
   readonly certificateProfile: CertificateProfile;
   /** config.asyncChainVerification; null when the entry point supplied none (then chains are verified synchronously). */
-  readonly asyncChainVerification: AsyncChainVerification | null;
+  readonly asyncChainVerification: (AsyncChainVerification & { readonly signAhead?: SignAhead }) | null;
   /** config.webPkiProfile; never null when certificateProfile is "webpki". */
   readonly webPkiProfile: WebPkiProfile | null;
   readonly minRsaModulusBits: number;

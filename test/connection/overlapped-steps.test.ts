@@ -13,9 +13,12 @@
  * bad chains and forged CertificateVerify messages on both sides in async-chain.test.ts and
  * async-provider.test.ts (same alert, message and bytes as the synchronous path).
  */
+import { createPrivateKey } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { type ClientConfig, ClientConnection, ServerConnection, TLSError, type CryptoProvider, type Signer } from "../../src/index.js";
 import { toHex } from "../../src/bytes/index.js";
+import { ClientConnection as CoreClientConnection, asyncChainVerification } from "../../src/core.js";
+import { asyncChainVerification as chainVerificationOnly } from "../../src/x509/async-verify.js";
 import { createPinnedProvider, pureProvider } from "../../src/crypto/pure.js";
 import type { AsyncKeyShare } from "../../src/crypto/provider.js";
 import { mutualCredentials } from "../helpers/fixtures.js";
@@ -313,6 +316,28 @@ describe("the client's CertificateVerify signed while the server's signatures ar
     expect(configured.handshakeComplete).toBe(true);
   });
 
+  it("mutls/core: only with the entry's asyncChainVerification module, which carries signAhead", async () => {
+    const waitsWith = async (module: ClientConfig["asyncChainVerification"]): Promise<number> => {
+      const gate = new Gate();
+      const { server } = clientAndServer(pureProvider);
+      const provider = laterProvider(gate.later);
+      const client = new CoreClientConnection({
+        ...clientConfig(creds, { client: P256_ONLY }),
+        provider,
+        privateKey: { kind: "ec", curve: "P-256", d: p256PrivateScalar(creds.clientKey) },
+        asyncChainVerification: module,
+      });
+      server.receive(await drain(client, gate));
+      client.receive(server.takeOutput()!);
+      gate.release(); // the Diffie-Hellman
+      await settle();
+      return gate.waiting;
+    };
+    expect(await waitsWith(asyncChainVerification)).toBe(3);
+    // The chain verification alone (x509's module): the verifications only.
+    expect(await waitsWith(chainVerificationOnly)).toBe(2);
+  });
+
   it("a server CertificateVerify that does not verify: the signature made meanwhile is dropped, the alert is the synchronous path's", async () => {
     const flightFrom = (hello: Uint8Array): Uint8Array => {
       const server = new ServerConnection({
@@ -346,4 +371,10 @@ function concatTwo(a: Uint8Array, b: Uint8Array): Uint8Array {
   out.set(a, 0);
   out.set(b, a.length);
   return out;
+}
+
+/** The private scalar of a PEM P-256 key, by node:crypto (the core reads no PEM without its module). */
+function p256PrivateScalar(pem: string): Uint8Array {
+  const jwk = createPrivateKey(pem).export({ format: "jwk" });
+  return new Uint8Array(Buffer.from(jwk.d!, "base64url"));
 }

@@ -3,12 +3,14 @@
  * when one of the configured chains fits the CertificateRequest.
  */
 import { bytesEqual } from "../../bytes/index.js";
-import { type HashContext, type MaybePromise, isPromise } from "../../crypto/provider.js";
+import type { MaybePromise } from "../../crypto/provider.js";
+import type { HandshakeIO } from "../handshake-io.js";
+import type { Transcript } from "../transcript.js";
 import { certificateVerifyContent } from "../signer.js";
 import { type ClientCertificateChoice, selectClientCertificate } from "../certificate-selection.js";
 import type { Credentials, ResolvedConfig } from "../config.js";
 import type { SignatureScheme } from "../codec/constants.js";
-import { encodeCertificate, encodeCertificateVerify } from "../codec/messages.js";
+import { type HandshakeMessage, encodeCertificate, encodeCertificateVerify } from "../codec/messages.js";
 import type { ReceivedCertificateRequest } from "../codec/received-messages.js";
 
 /** The running transcript the flight extends: each message is added before the next is signed or sent. */
@@ -21,8 +23,6 @@ export interface FlightTranscript {
 export interface SignedAhead {
   readonly credentials: Credentials;
   readonly scheme: SignatureScheme;
-  /** Our Certificate message for that choice. */
-  readonly certificate: Uint8Array;
   /** What it signs: used only if the flight, when its turn comes, signs exactly this. */
   readonly content: Uint8Array;
   readonly signature: MaybePromise<Uint8Array>;
@@ -30,48 +30,16 @@ export interface SignedAhead {
   signed: Uint8Array | null;
 }
 
-/**
- * Issue 13: on a provider that signs later (WebCrypto), our CertificateVerify signature is
- * started while the server's chain and CertificateVerify are still being verified, instead of
- * after them, so the handshake waits once where it waited twice. `transcript` is a fork of the
- * running transcript; `serverMessages` are the server's messages still to come before our flight
- * (Certificate, CertificateVerify, Finished, all here already). Nothing is decided or sent here:
- * the flight still runs in its turn, after every check of the server's messages, and takes this
- * signature only if it chose the same certificate and scheme and signs the same content (else
- * it signs afresh); an unused one is dropped. Only for a certificate chosen from the
- * configuration (no hook is called early) with our own in-memory signer (no outside signer is
- * asked early): signing what is never sent tells no one anything. Null when it does not apply.
- */
-export function signAhead(
+/** `signAhead` (sign-ahead.ts), which the engine finds in `config.asyncChainVerification` where the entry supplies it. */
+export type SignAhead = (
   config: ResolvedConfig,
   request: ReceivedCertificateRequest,
-  transcript: HashContext,
-  serverMessages: readonly Uint8Array[],
-): SignedAhead | null {
-  if (config.provider.asynchronous === undefined || config.selectClientCertificate !== null) return null;
-  const choice = selectClientCertificate(config.certificateChoices, request.extensions);
-  if (choice.credentials === null || choice.credentials.ownSigner !== true) return null;
-  for (const m of serverMessages) transcript.update(m);
-  const certificate = certificateMessage(request, choice.credentials.chain);
-  transcript.update(certificate);
-  const content = certificateVerifyContent("client", transcript.digest());
-  let signature: MaybePromise<Uint8Array>;
-  try {
-    signature = choice.credentials.signer.sign(choice.scheme.name, content);
-  } catch {
-    return null; // its turn signs again and reports the failure
-  }
-  const ahead: SignedAhead = { ...choice, certificate, content, signature, signed: isPromise(signature) ? null : signature };
-  if (isPromise(signature)) {
-    signature.then(
-      (sig) => (ahead.signed = sig),
-      () => undefined, // a rejection is the flight's to report, if the flight comes
-    );
-  }
-  return ahead;
-}
+  transcript: Transcript,
+  certificate: HandshakeMessage,
+  io: HandshakeIO,
+) => SignedAhead | null;
 
-function certificateMessage(request: ReceivedCertificateRequest, chain: readonly Uint8Array[]): Uint8Array {
+export function certificateMessage(request: ReceivedCertificateRequest, chain: readonly Uint8Array[]): Uint8Array {
   return encodeCertificate({
     certificateRequestContext: request.certificateRequestContext,
     certificateList: chain.map((certData) => ({ certData, extensions: [] })),
@@ -117,7 +85,7 @@ function sendCertificateAndVerify(
   const credentials = choice.credentials;
   const scheme = choice.credentials !== null ? choice.scheme : undefined;
   if (choice.credentials === null) config.onClientCertificateNotSent?.(choice.reason);
-  const certificate = ahead?.certificate ?? certificateMessage(request, credentials && scheme ? credentials.chain : []);
+  const certificate = certificateMessage(request, credentials && scheme ? credentials.chain : []);
   transcript.add(certificate);
   if (!credentials || !scheme) {
     sendHandshake(certificate);
@@ -127,9 +95,8 @@ function sendCertificateAndVerify(
   const content = certificateVerifyContent("client", transcript.hash());
   let signature: Uint8Array | Promise<Uint8Array>;
   try {
-    // The transcript hash is public: a plain comparison.
-    const signed = ahead !== null && ahead.credentials === credentials && ahead.scheme === scheme && bytesEqual(ahead.content, content);
-    signature = signed ? (ahead.signed ?? ahead.signature) : credentials.signer.sign(scheme.name, content);
+    // The choice is the one signed ahead (sendCertificateFlight); the transcript hash is public: a plain comparison.
+    signature = ahead !== null && bytesEqual(ahead.content, content) ? (ahead.signed ?? ahead.signature) : credentials.signer.sign(scheme.name, content);
   } catch (error) {
     // As before: the Certificate is out ahead of the alert.
     sendHandshake(certificate);

@@ -6,7 +6,7 @@ import type { ClientConfig, ResolvedConfig } from "../config.js";
 import type { HandshakeIO, HandshakeResult, Step } from "../handshake-io.js";
 import { EarlySecret, SuiteKdf, type MasterSecret } from "../key-schedule.js";
 import { type HandshakeMessage, decodeFinished, encodeClientHello, encodeFinished, encodeHandshake } from "../codec/messages.js";
-import { type SignedAhead, sendCertificateFlight, signAhead } from "./certificate.js";
+import { type SignedAhead, sendCertificateFlight } from "./certificate.js";
 import { clientHelloExtensions } from "./client-hello.js";
 import { type ClientOptions, checkClientOptions } from "./options.js";
 import {
@@ -352,12 +352,10 @@ export class ClientHandshake {
     const server = checkPeerCertificateAsync(this.config, m.body, asked);
     if (isPromise(server)) {
       // The CertificateVerify behind it, if here already, is verified meanwhile: one wait for both.
-      const verify = this.io.peekHandshake();
-      const early = verifyCertificateVerifyEarly(this.config, m, verify, asked, state.hs.transcript);
-      // And our own CertificateVerify signed meanwhile, when the server's Finished is here too.
-      const finished = early !== null && request !== null && state.params.earlyData !== "accepted" ? this.io.peekHandshake(1) : null;
-      if (verify !== null && request !== null && finished?.type === HandshakeType.finished) {
-        this.signedAhead = signAhead(this.config, request, state.hs.transcript.fork(), [m.raw, verify.raw, finished.raw]);
+      const early = verifyCertificateVerifyEarly(this.config, m, this.io.peekHandshake(), asked, state.hs.transcript);
+      // And our own CertificateVerify signed meanwhile (client/sign-ahead.ts, where the entry supplies it).
+      if (early !== null && request !== null && state.params.earlyData !== "accepted") {
+        this.signedAhead = this.config.asyncChainVerification?.signAhead?.(this.config, request, state.hs.transcript, m, this.io) ?? null;
       }
       return server.then((s) => this.serverCertificateChecked(state, request, asked, m, s, early));
     }

@@ -14,6 +14,7 @@ import type { CipherSuiteName, SignatureSchemeName } from "../codec/constants.js
 import type { ExternalPsk, PskModeName } from "../resumption/external-psk.js";
 import type { SessionStore } from "../resumption/session-store.js";
 import type { ClientResumption } from "../client/resumption.js";
+import type { SignAhead } from "../client/certificate.js";
 import type { Signer } from "../signer.js";
 import type { CredentialHooks } from "../credential-hooks.js";
 import type { PostHandshakeAuthModule } from "../post-handshake-auth.js";
@@ -158,9 +159,11 @@ export interface CommonConfig {
    * The module that verifies the peer's chain on an asynchronous provider's `verify`
    * (`asyncChainVerification`: with `webCryptoProvider`, on `crypto.subtle`). The `mutls` entry
    * supplies it; with `mutls/core`, pass it with an asynchronous provider for speed: without it
-   * the provider's synchronous `verify` checks the chain, with the same verdicts.
+   * the provider's synchronous `verify` checks the chain, with the same verdicts. The `mutls/core`
+   * export of the same name also signs a client's CertificateVerify beside those verifications
+   * (`signAhead`).
    */
-  readonly asyncChainVerification?: AsyncChainVerification;
+  readonly asyncChainVerification?: AsyncChainVerification & { readonly signAhead?: SignAhead };
   /** Replaces path validation; see PeerVerifier. */
   readonly verifyPeer?: PeerVerifier;
   /** Authorizes the validated peer (for example `spiffePolicy({ allow: [...] })`); refusal is access_denied. */
