@@ -76,7 +76,7 @@ export function checkKeyStrength(cert: Certificate, minRsaBits: number = MIN_RSA
   if (key === null || key.kind !== "rsa") return null;
   const who = describeCertificate(cert);
   if (key.e > BigInt(RSA_MAX_PUBLIC_EXPONENT) || (key.e & 1n) === 0n || key.e < 3n) {
-    return certificateError("bad_certificate", `certificate ${who} has an RSA public exponent mutls does not accept (it must be odd, from 3 to 2^32 - 1)`);
+    return certificateError("bad_certificate", `certificate ${who} has an RSA public exponent that is not odd, from 3 to 2^32 - 1`);
   }
   const bits = bitLength(key.n);
   if (bits > RSA_MAX_MODULUS_BITS) {
@@ -176,7 +176,7 @@ export function checkSignature(child: Certificate, issuer: Certificate, provider
   if (child.signatureAlgorithm === null) {
     if (BROKEN_HASH_SIGNATURE_OIDS.has(child.signatureAlgorithmOid)) {
       // RFC 8446 §4.4.2.4: MD5 MUST, and SHA-1 SHOULD, be refused with bad_certificate.
-      return certificateError("bad_certificate", `certificate ${who} is signed with ${algorithmName(child.signatureAlgorithmOid)}, a broken hash that TLS 1.3 refuses (RFC 8446 §4.4.2.4)`);
+      return certificateError("bad_certificate", `certificate ${who} is signed with ${algorithmName(child.signatureAlgorithmOid)}, a broken hash (RFC 8446 §4.4.2.4)`);
     }
     return certificateError(
       "unsupported_certificate",

@@ -43,13 +43,15 @@ export function spiffeIdOf(leaf: Certificate): SpiffeId | null {
   return uris.length === 1 ? parseSpiffeId(uris[0]) : null;
 }
 
+const uriCount = (n: number): string => `it has ${n} URI SANs; an X509-SVID has exactly one, its spiffe:// ID`;
+
 /**
  * X509-SVID §4 and §5 for a leaf: exactly one URI SAN, a SPIFFE ID; not a CA; keyUsage with
  * digitalSignature and without keyCertSign or cRLSign. Returns why it is not an SVID, or null.
  */
 export function x509SvidProblem(leaf: Certificate): string | null {
   const uris = leaf.subjectAltName?.uri ?? [];
-  if (uris.length !== 1) return `it has ${uris.length} URI SANs; an X509-SVID has exactly one, its spiffe:// ID`;
+  if (uris.length !== 1) return uriCount(uris.length);
   if (parseSpiffeId(uris[0]) === null) return `its URI SAN ${uris[0]} is not a valid SPIFFE ID`;
   if (leaf.basicConstraints?.ca === true) return "it is a CA certificate; an X509-SVID leaf must not be";
   const ku = leaf.keyUsage;
@@ -101,7 +103,7 @@ export function spiffePolicy(options: SpiffePolicyOptions): (identity: PeerIdent
     if (problem !== null) return `the ${who} is not a SPIFFE X509-SVID: ${problem}`;
     const ids = identity.uris.filter((u) => parseSpiffeId(u) !== null);
     if (identity.uris.length !== 1 || ids.length !== 1) {
-      return `the ${who} is not a SPIFFE X509-SVID: it has ${identity.uris.length} URI SANs; an X509-SVID has exactly one, its spiffe:// ID`;
+      return `the ${who} is not a SPIFFE X509-SVID: ${uriCount(identity.uris.length)}`;
     }
     const id = ids[0];
     const domain = parseSpiffeId(id)!.trustDomain;

@@ -48,6 +48,6 @@ describe("RSA key limits in path validation", () => {
   test("an exponent of 2^32 + 1 is bad_certificate naming the exponent rule", () => {
     const e = refusal(leafWith(rsaSpki("exponent-2p32+1")));
     expect(e?.alertName).toBe("bad_certificate");
-    expect(e?.message).toContain("RSA public exponent mutls does not accept (it must be odd, from 3 to 2^32 - 1)");
+    expect(e?.message).toContain("RSA public exponent that is not odd, from 3 to 2^32 - 1");
   });
 });
