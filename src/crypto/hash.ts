@@ -65,6 +65,7 @@ interface Hmac {
   update(data: Uint8Array): Hmac;
   digest(): Uint8Array;
   _cloneInto(to?: Hmac): Hmac;
+  destroy(): void;
 }
 const COUNTER_ONE = /* @__PURE__ */ Uint8Array.of(1);
 /** How many recent PRKs keep their keyed HMAC state, per hash. */
@@ -102,6 +103,10 @@ class KeyedHmacs {
     if (i >= 0 && constantTimeEqual(this.copies[i], prk)) return this.macs[i];
     const at = i >= 0 ? i : this.next;
     if (i < 0) this.next = (this.next + 1) % RECENT_KEYS;
+    // The state and copy it replaces are wiped, not left to the collector: at most RECENT_KEYS
+    // secrets per hash outlive their connection here, and none beyond that.
+    this.copies[at]?.fill(0);
+    this.macs[at]?.destroy();
     this.prks[at] = prk;
     this.copies[at] = prk.slice();
     return (this.macs[at] = nobleHmac.create(this.h, prk) as unknown as Hmac);
