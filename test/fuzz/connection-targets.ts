@@ -7,7 +7,7 @@
  * - output stays bounded whatever arrives.
  */
 import { TLSError } from "../../src/index.js";
-import { ContentType, HandshakeType, type KeyLog, Tap, type TapRecord } from "../helpers/scripted-peer.js";
+import { ContentType, HandshakeType, type KeyLog, Tap, type TapRecord, serverHelloSuite } from "../helpers/scripted-peer.js";
 import { concat, splitHandshakes, splitRecords } from "../helpers/framing.js";
 import { type Golden, golden, pinnedClient, pinnedPskServer, pinnedServer, pskClientHellos } from "../property/golden.js";
 import { type FuzzTarget, INPUT_ALERTS, violation } from "./target.js";
@@ -35,8 +35,10 @@ const SEALED_ALERT_LENGTH = 5 + 2 + 1 + 16;
  * but not a KeyUpdate of its own (§4.6.3, our answer to update_requested): after one, the only
  * thing the sender may still emit is its sealed alert, recorded as "sealed".
  */
-function alertsOnWire(sender: "client" | "server", log: KeyLog, wire: Uint8Array): string[] {
-  const tap = new Tap(sender, log);
+function alertsOnWire(sender: "client" | "server", log: KeyLog, wire: Uint8Array, input: Uint8Array): string[] {
+  // The suite the ServerHello named (a mutated ClientHello or ServerHello may move it off the
+  // golden one): in a server's own output, or in what a client was fed.
+  const tap = new Tap(sender, log, serverHelloSuite(sender === "server" ? wire : input) ?? undefined);
   const alerts: string[] = [];
   const records = splitRecords(wire).records;
   for (let i = 0; i < records.length; i++) {
@@ -78,7 +80,7 @@ function feedAndCheck(conn: Conn, sender: "client" | "server", log: KeyLog, pref
   }
   if (!(error instanceof TLSError)) violation(`receive threw ${error instanceof Error ? `${error.name}: ${error.message}\n${error.stack}` : String(error)}, not a TLSError`);
   if (conn.error !== error) violation("connection.error is not the error receive() threw");
-  const alerts = alertsOnWire(sender, log, wire);
+  const alerts = alertsOnWire(sender, log, wire, concat([...prefix, ...chunks]));
   if (error.origin === "local") {
     if (!INPUT_ALERTS.has(error.alertName)) violation(`local ${error.alertName}: ${error.message}`);
     const sent = alerts.join(",");

@@ -36,6 +36,37 @@ const SUITES: Record<SuiteName, { hash: "sha256" | "sha384"; cipher: string; key
   TLS_CHACHA20_POLY1305_SHA256: { hash: "sha256", cipher: "chacha20-poly1305", keyLength: 32 },
 };
 
+/** The suites by their RFC 8446 §B.4 code points. */
+const SUITE_CODES: ReadonlyMap<number, SuiteName> = new Map([
+  [0x1301, "TLS_AES_128_GCM_SHA256"],
+  [0x1302, "TLS_AES_256_GCM_SHA384"],
+  [0x1303, "TLS_CHACHA20_POLY1305_SHA256"],
+]);
+
+/**
+ * The cipher suite of the last plaintext ServerHello (or HelloRetryRequest, which must name the
+ * same one, §4.1.4) in a byte stream of records: what both sides encrypt under afterwards. Null
+ * when there is none, it is cut short or it names a suite TLS 1.3 does not define.
+ */
+export function serverHelloSuite(stream: Uint8Array): SuiteName | null {
+  let suite: SuiteName | null = null;
+  const handshake = concat(
+    splitRecords(stream)
+      .records.filter((r) => r[0] === ContentType.handshake)
+      .map((r) => r.subarray(5)),
+  );
+  for (const m of splitHandshakes(handshake).messages) {
+    if (m[0] !== HandshakeType.server_hello) continue;
+    // type(1) length(3) legacy_version(2) random(32) legacy_session_id_echo<0..32> cipher_suite(2)
+    const echo = 4 + 2 + 32;
+    if (m.length <= echo) continue;
+    const at = echo + 1 + m[echo];
+    if (m.length < at + 2) continue;
+    suite = SUITE_CODES.get((m[at] << 8) | m[at + 1]) ?? null;
+  }
+  return suite;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Key log and key derivation
 // ---------------------------------------------------------------------------------------------
