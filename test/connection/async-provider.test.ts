@@ -17,12 +17,12 @@ import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { ClientConnection, ServerConnection, TLSError, type CryptoProvider, type GroupName } from "../../src/index.js";
 import { toHex } from "../../src/bytes/index.js";
 import { createPinnedProvider, pureProvider } from "../../src/crypto/pure.js";
-import type { AsyncCryptoOperations, AsyncKeyShare } from "../../src/crypto/provider.js";
+import type { AsyncCryptoOperations } from "../../src/crypto/provider.js";
 import { type EcdheGroup } from "../../src/crypto/webcrypto/key-share.js";
 import { type SubtleLike, type WebCryptoProvider, webCryptoKeyShareFromPrivateKey, webCryptoProvider } from "../../src/crypto/webcrypto/index.js";
 import { KEY_TYPES, mutualCredentials } from "../helpers/fixtures.js";
 import { splitRecords } from "../helpers/framing.js";
-import { Gate as HeldAnswers, type Later, memoizedSigner } from "../helpers/later.js";
+import { Gate as HeldAnswers, type Later, laterProvider, memoizedSigner } from "../helpers/later.js";
 import { clientConfig, serverConfig, type ClientConfig, type ServerConfig } from "../helpers/pair.js";
 import { pumpMemory } from "../helpers/pump.js";
 import { MemorySessionStore } from "../../src/handshake/resumption/session-store.js";
@@ -67,20 +67,6 @@ function withAsynchronous(base: CryptoProvider, operations: AsyncCryptoOperation
     sign: (algorithm, key, message) => base.sign(algorithm, key, message),
     asynchronous: operations,
   };
-}
-
-/** The pure provider, each expensive operation answering through `later`. */
-function laterProvider(later: Later, base: CryptoProvider = pureProvider): CryptoProvider {
-  return withAsynchronous(base, {
-    generateKeyShare: (group) =>
-      later((): AsyncKeyShare => {
-        const share = base.generateKeyShare(group);
-        return { group, publicKey: share.publicKey, deriveSharedSecret: (peer) => later(() => share.deriveSharedSecret(peer)) };
-      }),
-    aead: (algorithm, key) => base.aead(algorithm, key),
-    verify: (algorithm, key, message, signature) => later(() => base.verify(algorithm, key, message, signature)),
-    sign: (algorithm, key, message) => later(() => base.sign(algorithm, key, message)),
-  });
 }
 
 /** The pure provider's synchronous answers through `asynchronous`, each call counted. */

@@ -20,34 +20,15 @@ import { toHex } from "../../src/bytes/index.js";
 import { ClientConnection as CoreClientConnection, asyncChainVerification } from "../../src/core.js";
 import { asyncChainVerification as chainVerificationOnly } from "../../src/x509/async-verify.js";
 import { createPinnedProvider, pureProvider } from "../../src/crypto/pure.js";
-import type { AsyncKeyShare } from "../../src/crypto/provider.js";
 import { mutualCredentials } from "../helpers/fixtures.js";
 import { splitRecords } from "../helpers/framing.js";
-import { Gate, type Later, memoizedSigner } from "../helpers/later.js";
+import { Gate, laterProvider, memoizedSigner } from "../helpers/later.js";
 import { clientConfig, serverConfig } from "../helpers/pair.js";
 
 const hex = toHex;
 
 /** Lets every settled Promise run its handlers. */
 const settle = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
-
-/** `base` whose asynchronous key shares, Diffie-Hellman, signatures and verifications answer through `later`. */
-function laterProvider(later: Later, base: CryptoProvider = pureProvider): CryptoProvider {
-  return {
-    ...base,
-    name: `${base.name}+later`,
-    asynchronous: {
-      generateKeyShare: (group) =>
-        later((): AsyncKeyShare => {
-          const share = base.generateKeyShare(group);
-          return { group, publicKey: share.publicKey, deriveSharedSecret: (peer) => later(() => share.deriveSharedSecret(peer)) };
-        }),
-      aead: (algorithm, key) => base.aead(algorithm, key),
-      verify: (algorithm, key, message, signature) => later(() => base.verify(algorithm, key, message, signature)),
-      sign: (algorithm, key, message) => later(() => base.sign(algorithm, key, message)),
-    },
-  };
-}
 
 /** `signer`'s signatures, answered later. */
 const answeringLater = (signer: Signer): Signer => ({ schemes: signer.schemes, sign: (scheme, message) => Promise.resolve(signer.sign(scheme, message)) });

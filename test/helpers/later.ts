@@ -5,6 +5,8 @@
  */
 import { createPrivateKey, sign as nodeSign } from "node:crypto";
 import { toHex } from "../../src/bytes/index.js";
+import { pureProvider } from "../../src/crypto/pure.js";
+import type { AsyncKeyShare, CryptoProvider } from "../../src/crypto/provider.js";
 import type { Signer } from "../../src/index.js";
 
 /** Answers `answer()` at some later point. */
@@ -33,6 +35,24 @@ export class Gate {
     this.held = [];
     for (const settle of held) settle();
   }
+}
+
+/** `base` whose asynchronous key shares, Diffie-Hellman, signatures and verifications answer through `later`. */
+export function laterProvider(later: Later, base: CryptoProvider = pureProvider): CryptoProvider {
+  return {
+    ...base,
+    name: `${base.name}+later`,
+    asynchronous: {
+      generateKeyShare: (group) =>
+        later((): AsyncKeyShare => {
+          const share = base.generateKeyShare(group);
+          return { group, publicKey: share.publicKey, deriveSharedSecret: (peer) => later(() => share.deriveSharedSecret(peer)) };
+        }),
+      aead: (algorithm, key) => base.aead(algorithm, key),
+      verify: (algorithm, key, message, signature) => later(() => base.verify(algorithm, key, message, signature)),
+      sign: (algorithm, key, message) => later(() => base.sign(algorithm, key, message)),
+    },
+  };
 }
 
 /**
