@@ -31,19 +31,17 @@ function isoDate(d: Date): string {
  * a certificate is valid throughout its notAfter second.
  */
 export function checkValidity(cert: Certificate, now: Date, leafRole?: string): TLSError | null {
-  const who = describeCertificate(cert);
   const second = Math.floor(now.getTime() / 1000) * 1000;
+  const expired = second > cert.notAfter.getTime();
+  if (!expired && second >= cert.notBefore.getTime()) return null;
+  // Path building checks every candidate at every step: the message is built only for a refusal.
+  const who = describeCertificate(cert);
   const checked = `checked at ${now.toISOString()}`;
   // The peer's own certificate is named by role first ("client certificate expired on 2026-01-02").
   const subject = leafRole === undefined ? `certificate ${who}` : `${leafRole} certificate`;
   const detail = leafRole === undefined ? checked : `${who}; ${checked}`;
-  if (second > cert.notAfter.getTime()) {
-    return certificateError("certificate_expired", `${subject} expired on ${isoDate(cert.notAfter)} (${detail})`);
-  }
-  if (second < cert.notBefore.getTime()) {
-    return certificateError("certificate_expired", `${subject} is not valid until ${isoDate(cert.notBefore)} (${detail})`);
-  }
-  return null;
+  const when = expired ? `expired on ${isoDate(cert.notAfter)}` : `is not valid until ${isoDate(cert.notBefore)}`;
+  return certificateError("certificate_expired", `${subject} ${when} (${detail})`);
 }
 
 /** "server" or "client": how messages name the peer's own certificate. */
@@ -64,6 +62,15 @@ export function checkCriticalExtensions(cert: Certificate): TLSError | null {
 /** Default smallest RSA modulus accepted in a CA-issued chain (NIST SP 800-57 / CA/B BR §6.1.5). */
 export const MIN_RSA_BITS = 2048;
 
+/** Modulus sizes by key object: path building checks each candidate's key at every step it is offered. */
+const modulusSizes = new WeakMap<object, number>();
+
+function modulusBits(key: { readonly n: bigint }): number {
+  let bits = modulusSizes.get(key);
+  if (bits === undefined) modulusSizes.set(key, (bits = bitLength(key.n)));
+  return bits;
+}
+
 /**
  * Weak RSA keys are refused in CA-issued chains (a pinned certificate is trusted as configured),
  * and so are keys past the limits every provider verifies under (src/crypto/rsa.ts), with a
@@ -78,7 +85,7 @@ export function checkKeyStrength(cert: Certificate, minRsaBits: number = MIN_RSA
   if (key.e > BigInt(RSA_MAX_PUBLIC_EXPONENT) || (key.e & 1n) === 0n || key.e < 3n) {
     return certificateError("bad_certificate", `certificate ${who} has an RSA public exponent that is not odd, from 3 to 2^32 - 1`);
   }
-  const bits = bitLength(key.n);
+  const bits = modulusBits(key);
   if (bits > RSA_MAX_MODULUS_BITS) {
     return certificateError("bad_certificate", `certificate ${who} has a ${bits}-bit RSA key; mutls verifies RSA keys of at most ${RSA_MAX_MODULUS_BITS} bits`);
   }

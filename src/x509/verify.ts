@@ -110,6 +110,11 @@ function isSelfIssued(cert: Certificate): boolean {
   return sameName(cert.subject, cert.issuer);
 }
 
+/** How informative a failure is: a specific alert beats unknown_ca, a deeper failure a shallower one. */
+function failureScore(alert: number, depth: number): number {
+  return (alert === AlertDescription.unknown_ca ? 0 : 1000) + depth;
+}
+
 /** How revocation is checked: `crlChecking`, or null when the engine was configured without it (then `crls` must be empty). */
 type RevocationCheck = CrlChecking["check"] | null;
 
@@ -138,8 +143,16 @@ class PathBuilder {
 
   /** Keeps the most informative failure: a specific one beats unknown_ca, a deeper one a shallower one. */
   private record(error: TLSError, depth: number): void {
-    const score = (error.alert === AlertDescription.unknown_ca ? 0 : 1000) + depth;
-    if (this.best === null || score > this.best.score) this.best = { error, score };
+    if (this.improves(error.alert, depth)) this.best = { error, score: failureScore(error.alert, depth) };
+  }
+
+  /**
+   * Whether a failure with this alert at this depth would be kept: the failures a search meets at
+   * every dead end (a hostile flight has hundreds) are built only when they would be, since an
+   * error's message and stack cost more than the rest of a step.
+   */
+  private improves(alert: number, depth: number): boolean {
+    return this.best === null || failureScore(alert, depth) > this.best.score;
   }
 
   failure(): TLSError {
@@ -155,7 +168,8 @@ class PathBuilder {
     const fits = (c: Certificate): boolean =>
       sameName(c.subject, child.issuer) &&
       (child.authorityKeyId === null || c.subjectKeyId === null || bytesEqual(child.authorityKeyId, c.subjectKeyId)) &&
-      !path.some((p) => bytesEqual(p.der, c.der));
+      // The certificate itself is on the path far more often than a copy of it: skip comparing its DER with itself.
+      !path.some((p) => p === c || bytesEqual(p.der, c.der));
     const out: Issuer[] = this.anchors.filter((a) => fits(a.certificate)).map((anchor) => ({ cert: anchor.certificate, anchor }));
     for (const cert of this.intermediates) {
       if (fits(cert) && !this.anchors.some((a) => bytesEqual(a.certificate.der, cert.der))) out.push({ cert, anchor: null });
@@ -206,11 +220,13 @@ class PathBuilder {
     const child = path[path.length - 1];
     const candidates = this.issuersOf(child, path);
     if (candidates.length === 0) {
-      const who = describeCertificate(child);
-      const message = isSelfIssued(child)
-        ? `certificate ${who} is self-signed and is not a configured trust anchor`
-        : `certificate ${who} was issued by ${displayName(child.issuer.text)}, which is not a configured trust anchor`;
-      this.record(certificateError("unknown_ca", message), path.length);
+      if (this.improves(AlertDescription.unknown_ca, path.length)) {
+        const who = describeCertificate(child);
+        const message = isSelfIssued(child)
+          ? `certificate ${who} is self-signed and is not a configured trust anchor`
+          : `certificate ${who} was issued by ${displayName(child.issuer.text)}, which is not a configured trust anchor`;
+        this.record(certificateError("unknown_ca", message), path.length);
+      }
       return null;
     }
     for (const candidate of candidates) {
@@ -231,8 +247,10 @@ class PathBuilder {
       }
       const logical = [...path.slice(1), candidate.cert].filter((c) => !isSelfIssued(c)).length;
       if (path.length >= this.maxDepth || logical > this.maxIntermediates) {
-        const limit = path.length >= this.maxDepth ? `${this.maxDepth} certificates` : `${this.maxIntermediates} intermediate CA(s)`;
-        this.record(certificateError("bad_certificate", `the certification path is longer than the limit of ${limit}`), path.length);
+        if (this.improves(AlertDescription.bad_certificate, path.length)) {
+          const limit = path.length >= this.maxDepth ? `${this.maxDepth} certificates` : `${this.maxIntermediates} intermediate CA(s)`;
+          this.record(certificateError("bad_certificate", `the certification path is longer than the limit of ${limit}`), path.length);
+        }
         continue;
       }
       const found = this.extend([...path, candidate.cert]);

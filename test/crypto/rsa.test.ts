@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { AlertDescription, TLSError, concatBytes, fromHex, toHex } from "../../src/bytes/index.js";
 import type { HashName, PrivateKey, PublicKey, SignatureAlgorithm } from "../../src/crypto/provider.js";
 import { pureProvider as p } from "../../src/crypto/pure.js";
-import { i2osp, modPow, os2ip } from "../../src/crypto/rsa.js";
+import { bitLength, i2osp, modPow, os2ip } from "../../src/crypto/rsa.js";
 
 interface RsaVectorFile {
   bits: number;
@@ -213,6 +213,7 @@ describe("RSA moduli whose size is not a multiple of 8 bits", () => {
     const priv: PrivateKey = { kind: "rsa", n: n(jwk.n), e: n(jwk.e), d: n(jwk.d), p: n(jwk.p), q: n(jwk.q), dp: n(jwk.dp), dq: n(jwk.dq), qinv: n(jwk.qi) };
     const pub: PublicKey = { kind: "rsa", n: n(jwk.n), e: n(jwk.e), pssOnly: false };
     expect(n(jwk.n).toString(2).length).toBe(bits);
+    expect(bitLength(n(jwk.n))).toBe(bits);
     const pss = { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 };
     for (let i = 0; i < 4; i++) {
       const message = new TextEncoder().encode(`odd size ${i}`);
@@ -222,6 +223,16 @@ describe("RSA moduli whose size is not a multiple of 8 bits", () => {
       expect(nodeVerify("sha256", message, pss, ours)).toBe(true);
       const pkcs1 = p.sign({ kind: "rsa-pkcs1", hash: "SHA-256" }, priv, message);
       expect(toHex(pkcs1)).toBe(nodeSign("sha256", message, privateKey).toString("hex"));
+    }
+  });
+});
+
+describe("bitLength", () => {
+  it("is the length of the binary form at every boundary up to 8193 bits, and 0 for 0", () => {
+    expect(bitLength(0n)).toBe(0);
+    for (let k = 0; k <= 8193; k += k < 80 ? 1 : 509) {
+      const power = 1n << BigInt(k);
+      for (const x of [power, power - 1n, power + 1n, power * 3n]) if (x > 0n) expect(bitLength(x)).toBe(x.toString(2).length);
     }
   });
 });

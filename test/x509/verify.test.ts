@@ -258,6 +258,29 @@ describe("rules the openssl fixtures do not reach (synthetic chains)", () => {
     expect(check(ca, d.certificate(leafTbs({ extensions: [akiOf(2)] })))).toMatchObject({ alert: "unknown_ca" });
   });
 
+  test("a search that fails reports its most informative failure, whatever order it met them in", () => {
+    // The leaf names issuer A, and three CAs are named A: two issued by absent CAs (dead ends,
+    // unknown_ca one step further up) and one past maxDepth (bad_certificate). A specific alert
+    // beats unknown_ca, and of two equally informative failures the first met is reported.
+    const ca = (issuer: string) => d.certificate(d.tbs({ subject: d.name("A"), issuer: d.name(issuer), extensions: caExtensions(aki) }));
+    const leaf = d.certificate(leafTbs({ issuer: d.name("A"), extensions: [aki] }));
+    const anchors = [parseCertificate(certDer("root-ca"))];
+    const deadEnd = (issuer: string) => `certificate CN=A was issued by CN=${issuer}, which is not a configured trust anchor`;
+    expect(run({ chain: [leaf, ca("X"), ca("Y")], trustAnchors: anchors, now })).toMatchObject({ alert: "unknown_ca", message: deadEnd("X") });
+    expect(run({ chain: [leaf, ca("Y"), ca("X")], trustAnchors: anchors, now })).toMatchObject({ alert: "unknown_ca", message: deadEnd("Y") });
+    // With maxDepth 1 no CA can be added: the depth limit is reported, not unknown_ca.
+    expect(run({ chain: [leaf, ca("X"), ca("Y")], trustAnchors: anchors, now, maxDepth: 1 })).toMatchObject({
+      alert: "bad_certificate",
+      message: "the certification path is longer than the limit of 1 certificates",
+    });
+    // maxDepth 2: the CA issued by X dead-ends first (unknown_ca); the self-issued CA named A then
+    // leads to the first CA again one step past the limit, and that failure is the one reported.
+    expect(run({ chain: [leaf, ca("X"), ca("A")], trustAnchors: anchors, now, maxDepth: 2 })).toMatchObject({
+      alert: "bad_certificate",
+      message: "the certification path is longer than the limit of 2 certificates",
+    });
+  });
+
   test("a loop of cross-signed CAs ends", () => {
     // A and B each issued the other; neither is an anchor. The search must stop with unknown_ca.
     const mk = (subject: string, issuer: string) =>
