@@ -13,21 +13,12 @@ import {
   ByteQueue,
   ContentType,
   LOW_MEMORY_FREE_BYTES,
-  RECORD_HEADER_LENGTH,
   RecordProtection,
   RecordReader,
   RecordWriter,
-  innerContentLength,
   recordBuffers,
 } from "../record/index.js";
-import {
-  type ApplicationTrafficKeys,
-  type OutgoingRecord,
-  type RecordHandover,
-  type TrafficKeys,
-  applicationTrafficKeys,
-  handOverRecords,
-} from "./record-handover.js";
+import type { HandedOver, TrafficKeys } from "./record-handover.js";
 import { PeerLimits } from "./limits.js";
 import { HandshakeReassembly } from "./handshake-reassembly.js";
 
@@ -39,12 +30,6 @@ interface TrafficSecret {
   readonly secret: Uint8Array;
 }
 
-/** Records protected by the transport (record-handover.ts): what the engine queued for it. */
-interface HandedOver {
-  outgoing: OutgoingRecord[];
-  readKeys: TrafficKeys | null;
-}
-
 /**
  * Input held while a handshake step waits (an asynchronous signer or provider, a credential
  * hook); a peer that floods us meanwhile is cut off.
@@ -54,7 +39,8 @@ const MAX_QUEUED_INPUT = 1 << 18;
 /**
  * A sans-I/O TLS 1.3 connection (design.md "How data walks"): bytes in through `receive`, bytes
  * out through `takeOutput`, application data through `write` and `read`. No sockets, timers or
- * runtime APIs. Subclasses plug in the client or server handshake.
+ * runtime APIs. Subclasses plug in the client or server handshake. record-handover.ts reads some
+ * private members (its `Engine`) to hand the records to a transport.
  */
 export abstract class Connection {
   protected readonly config: ResolvedConfig;
@@ -611,100 +597,6 @@ export abstract class Connection {
   private queueRecords(contentType: number, content: Uint8Array): void {
     if (this.handedOver !== null) this.handedOver.outgoing.push({ contentType, content });
     else this.writer.write(contentType, content);
-  }
-
-  // ---- records protected by the transport (record-handover.ts; internal) ----
-
-  /**
-   * The current application traffic keys, their next sequence numbers and the provider's
-   * asynchronous operations, after the handshake; null (nothing derived) when the provider has no
-   * asynchronous operations, so the records stay on the synchronous path.
-   */
-  [applicationTrafficKeys](): ApplicationTrafficKeys | null {
-    const operations = this.config.provider.asynchronous;
-    if (operations === undefined) return null;
-    const read = this.readTraffic;
-    const write = this.writeTraffic;
-    if (!this.handshakeComplete || read === null || write === null) throw new Error("no application traffic keys before the handshake completes");
-    return {
-      operations,
-      read: this.trafficKeys(read, this.reader.protection?.sequenceNumber ?? 0),
-      write: this.trafficKeys(write, this.writer.protection?.sequenceNumber ?? 0),
-    };
-  }
-
-  /**
-   * From now on the transport seals and opens the records (record-handover.ts). The engine's
-   * output must have been taken (`takeOutput`) and its received data read first.
-   */
-  [handOverRecords](): RecordHandover {
-    if (!this.handshakeComplete) throw new Error("records are handed over only after the handshake");
-    this.flushHandshake();
-    if (this.writer.pending > 0) throw new Error("take the engine's output before handing its records over");
-    const state: HandedOver = (this.handedOver ??= { outgoing: [], readKeys: null });
-    const reader = this.reader;
-    const writerOf = this.writer;
-    return {
-      feed: (data, offset, end) => {
-        if (this.failure) throw this.failure;
-        // §6.1: data after close_notify is ignored.
-        if (this.closeReceived) return end;
-        try {
-          return reader.feed(data, offset, end);
-        } catch (e) {
-          throw this.abort(e);
-        }
-      },
-      wholeRecordEnd: (data, offset, end) => {
-        if (this.failure) throw this.failure;
-        if (this.closeReceived) return -1;
-        try {
-          return reader.wholeRecordEnd(data, offset, end);
-        } catch (e) {
-          throw this.abort(e);
-        }
-      },
-      takeRecord: () => (reader.ready ? reader.takeRecord() : null),
-      receiveInnerPlaintext: (record, innerLength) => {
-        if (this.failure) throw this.failure;
-        if (this.closeReceived) return;
-        try {
-          const length = innerContentLength(record, RECORD_HEADER_LENGTH, innerLength, reader.maxContentLength);
-          // The record is the transport's to give away (record-handover.ts): application data
-          // goes to read() as this view, with no copy.
-          const content = record.subarray(RECORD_HEADER_LENGTH, RECORD_HEADER_LENGTH + length);
-          this.processRecord(record[RECORD_HEADER_LENGTH + length], content, 0, length, true, true);
-        } catch (e) {
-          throw this.abort(e);
-        }
-      },
-      receivePlaintextRecord: (record) => {
-        if (this.failure) throw this.failure;
-        if (this.closeReceived) return;
-        this.guard(() => this.processRecord(record[0], record, RECORD_HEADER_LENGTH, record.length - RECORD_HEADER_LENGTH, false));
-      },
-      inputProcessed: () => {
-        if (this.failure) throw this.failure;
-        this.guard(() => this.session?.answerKeyUpdate());
-      },
-      takeReadKeys: () => {
-        const keys = state.readKeys;
-        state.readKeys = null;
-        return keys;
-      },
-      takeOutgoing: () => {
-        this.flushHandshake();
-        if (state.outgoing.length === 0) return null;
-        const outgoing = state.outgoing;
-        state.outgoing = [];
-        return outgoing;
-      },
-      get maxFragment() {
-        return writerOf.maxFragment;
-      },
-      recordsPerWriteKey: this.recordsPerKey,
-      fail: (error) => this.abort(error),
-    };
   }
 
   /** Runs `work`; on failure records the error, queues our alert once, and rethrows one TLSError. */

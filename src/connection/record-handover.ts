@@ -12,9 +12,15 @@
  * as on the synchronous path. The engine seals nothing either: what it sends (KeyUpdate, tickets,
  * a CertificateRequest and its answer, alerts) is queued as content with its type, and each change
  * of write key as a `TrafficKeys`, in the order they apply, for the transport to seal.
+ *
+ * The two entry points are functions of this file rather than methods of `Connection`, so that an
+ * application whose records never leave the engine (a device with a synchronous provider and its
+ * own transport) does not carry them in its bundle (issue 15).
  */
 import type { TLSError } from "../bytes/index.js";
 import type { AeadAlgorithm, AsyncCryptoOperations } from "../crypto/provider.js";
+import { RECORD_HEADER_LENGTH, innerContentLength } from "../record/index.js";
+import type { Connection } from "./connection.js";
 
 /** One direction's traffic key and IV (RFC 8446 §7.3) and the sequence number of its next record (§5.3). */
 export interface TrafficKeys {
@@ -67,7 +73,125 @@ export interface RecordHandover {
   fail(error: unknown): TLSError;
 }
 
-/** The application traffic keys, read and write, without handing anything over. */
-export const applicationTrafficKeys: unique symbol = Symbol("mutls.applicationTrafficKeys");
-/** Switches the engine to records protected by the transport; returns the interface for it. */
-export const handOverRecords: unique symbol = Symbol("mutls.handOverRecords");
+/** Records protected by the transport: what the engine queued for it since it last asked. */
+export interface HandedOver {
+  outgoing: OutgoingRecord[];
+  readKeys: TrafficKeys | null;
+}
+
+/**
+ * The members of `Connection` the handover works on. They are private to the class and read here
+ * as by a friend; each type is the class's own (`Connection["reader"]`), so renaming or retyping
+ * one there fails to compile here.
+ */
+interface Engine {
+  readonly config: Connection["config"];
+  readonly reader: Connection["reader"];
+  readonly writer: Connection["writer"];
+  readonly failure: Connection["failure"];
+  readonly closeReceived: Connection["closeReceived"];
+  readonly session: Connection["session"];
+  readonly recordsPerKey: Connection["recordsPerKey"];
+  readonly readTraffic: Connection["readTraffic"];
+  readonly writeTraffic: Connection["writeTraffic"];
+  handedOver: Connection["handedOver"];
+  readonly trafficKeys: Connection["trafficKeys"];
+  readonly flushHandshake: Connection["flushHandshake"];
+  readonly processRecord: Connection["processRecord"];
+  readonly guard: Connection["guard"];
+  readonly abort: Connection["abort"];
+  readonly handshakeComplete: boolean;
+}
+
+/**
+ * The current application traffic keys, their next sequence numbers and the provider's
+ * asynchronous operations, after the handshake; null (nothing derived) when the provider has no
+ * asynchronous operations, so the records stay on the synchronous path.
+ */
+export function applicationTrafficKeys(connection: Connection): ApplicationTrafficKeys | null {
+  const engine = connection as unknown as Engine;
+  const operations = engine.config.provider.asynchronous;
+  if (operations === undefined) return null;
+  const read = engine.readTraffic;
+  const write = engine.writeTraffic;
+  if (!engine.handshakeComplete || read === null || write === null) throw new Error("no application traffic keys before the handshake completes");
+  return {
+    operations,
+    read: engine.trafficKeys(read, engine.reader.protection?.sequenceNumber ?? 0),
+    write: engine.trafficKeys(write, engine.writer.protection?.sequenceNumber ?? 0),
+  };
+}
+
+/**
+ * From now on the transport seals and opens `connection`'s records. The engine's output must have
+ * been taken (`takeOutput`) and its received data read first.
+ */
+export function handOverRecords(connection: Connection): RecordHandover {
+  const engine = connection as unknown as Engine;
+  if (!engine.handshakeComplete) throw new Error("records are handed over only after the handshake");
+  engine.flushHandshake();
+  if (engine.writer.pending > 0) throw new Error("take the engine's output before handing its records over");
+  const state: HandedOver = (engine.handedOver ??= { outgoing: [], readKeys: null });
+  const { reader, writer } = engine;
+  return {
+    feed: (data, offset, end) => {
+      if (engine.failure) throw engine.failure;
+      // §6.1: data after close_notify is ignored.
+      if (engine.closeReceived) return end;
+      try {
+        return reader.feed(data, offset, end);
+      } catch (e) {
+        throw engine.abort(e);
+      }
+    },
+    wholeRecordEnd: (data, offset, end) => {
+      if (engine.failure) throw engine.failure;
+      if (engine.closeReceived) return -1;
+      try {
+        return reader.wholeRecordEnd(data, offset, end);
+      } catch (e) {
+        throw engine.abort(e);
+      }
+    },
+    takeRecord: () => (reader.ready ? reader.takeRecord() : null),
+    receiveInnerPlaintext: (record, innerLength) => {
+      if (engine.failure) throw engine.failure;
+      if (engine.closeReceived) return;
+      try {
+        const length = innerContentLength(record, RECORD_HEADER_LENGTH, innerLength, reader.maxContentLength);
+        // The record is the transport's to give away: application data goes to read() as this
+        // view, with no copy.
+        const content = record.subarray(RECORD_HEADER_LENGTH, RECORD_HEADER_LENGTH + length);
+        engine.processRecord(record[RECORD_HEADER_LENGTH + length], content, 0, length, true, true);
+      } catch (e) {
+        throw engine.abort(e);
+      }
+    },
+    receivePlaintextRecord: (record) => {
+      if (engine.failure) throw engine.failure;
+      if (engine.closeReceived) return;
+      engine.guard(() => engine.processRecord(record[0], record, RECORD_HEADER_LENGTH, record.length - RECORD_HEADER_LENGTH, false));
+    },
+    inputProcessed: () => {
+      if (engine.failure) throw engine.failure;
+      engine.guard(() => engine.session?.answerKeyUpdate());
+    },
+    takeReadKeys: () => {
+      const keys = state.readKeys;
+      state.readKeys = null;
+      return keys;
+    },
+    takeOutgoing: () => {
+      engine.flushHandshake();
+      if (state.outgoing.length === 0) return null;
+      const outgoing = state.outgoing;
+      state.outgoing = [];
+      return outgoing;
+    },
+    get maxFragment() {
+      return writer.maxFragment;
+    },
+    recordsPerWriteKey: engine.recordsPerKey,
+    fail: (error) => engine.abort(error),
+  };
+}

@@ -142,7 +142,7 @@ export class AsyncRecords {
    * The engine's output must have been sent.
    */
   static async start(engine: Connection, sendKeyUpdate: () => void): Promise<AsyncRecords | null> {
-    const keys = engine[applicationTrafficKeys]();
+    const keys = applicationTrafficKeys(engine);
     if (keys === null) return null;
     const { operations, read, write } = keys;
     const writeKey = importKey(operations, write);
@@ -150,7 +150,7 @@ export class AsyncRecords {
     if (!isPromise(writeKey) && !isPromise(readKey)) return null;
     const [w, r] = await Promise.all([writeKey, readKey]);
     // Nothing ran on the engine meanwhile: the session is not handed to the application until this returns.
-    return new AsyncRecords(engine[handOverRecords](), operations, w, write, r, read, sendKeyUpdate);
+    return new AsyncRecords(handOverRecords(engine), operations, w, write, r, read, sendKeyUpdate);
   }
 
   // ---- sealing ----
