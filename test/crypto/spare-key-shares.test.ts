@@ -1,7 +1,8 @@
 /**
  * Key-share pre-generation in the WebCrypto provider (crypto/webcrypto/spare-key-shares.ts): a share
  * is handed out once only (RFC 8446 §4.2.8, ephemeral), the spare is refilled in the background,
- * the pool stays bounded, and a failed background generation falls back to generating on demand.
+ * the pool stays bounded (one more spare per group only when a taker had to wait, up to four), and
+ * a failed background generation falls back to generating on demand.
  * The pool itself is driven with a fake generator whose Promises the test settles; the provider
  * with Node's `crypto.subtle`, counting its generateKey calls.
  */
@@ -10,6 +11,7 @@ import { describe, expect, it } from "vitest";
 import { type AsyncKeyShare, isPromise } from "../../src/crypto/provider.js";
 import { pureProvider } from "../../src/crypto/pure.js";
 import { type SubtleLike, webCryptoProvider } from "../../src/crypto/webcrypto/index.js";
+import type { WebCryptoKey } from "../../src/crypto/webcrypto/subtle.js";
 import type { EcdheGroup } from "../../src/crypto/webcrypto/key-share.js";
 import { SpareKeyShares } from "../../src/crypto/webcrypto/spare-key-shares.js";
 
@@ -34,7 +36,9 @@ describe("SpareKeyShares", () => {
     const pool = new SpareKeyShares(g.generate);
     const first = pool.take("x25519");
     expect(isPromise(first)).toBe(true);
-    // One generation for this taker, one spare for the next.
+    // One generation for this taker at once; the spare for the next once the taker's step returns.
+    expect(g.calls.length).toBe(1);
+    await Promise.resolve();
     expect(g.calls.length).toBe(2);
     const own = g.share("x25519");
     g.calls[0].resolve(own);
@@ -45,11 +49,12 @@ describe("SpareKeyShares", () => {
     // The spare is ready: handed out as a plain value, no Promise to wait on.
     const second = pool.take("x25519");
     expect(second).toBe(spare);
+    await settle();
     expect(g.calls.length).toBe(3);
     expect(pool.size).toBe(1);
   });
 
-  it("hands each share out once only, and keeps at most one spare per group", async () => {
+  it("hands each share out once only, and keeps one spare per group while takers wait for none", async () => {
     const g = manualGenerator();
     const pool = new SpareKeyShares(g.generate);
     const taken: AsyncKeyShare[] = [];
@@ -70,26 +75,55 @@ describe("SpareKeyShares", () => {
     const g = manualGenerator();
     const pool = new SpareKeyShares(g.generate);
     void pool.take("x25519"); // calls[0]: on demand, calls[1]: the spare
+    await settle();
     g.calls[0].resolve(g.share("x25519"));
-    const waiting = pool.take("x25519"); // the spare, still running; calls[2]: the next spare
+    const waiting = pool.take("x25519"); // the spare, still running
     expect(isPromise(waiting)).toBe(true);
-    expect(g.calls.length).toBe(3);
+    expect(g.calls.length).toBe(2);
     const spare = g.share("x25519");
     g.calls[1].resolve(spare);
     expect(await waiting).toBe(spare);
+  });
+
+  it("takers that outrun the spares have their group keep one more, up to four, and no more", async () => {
+    const g = manualGenerator();
+    const pool = new SpareKeyShares(g.generate);
+    void pool.take("secp256r1");
+    await settle();
+    expect(pool.size).toBe(1);
+    // Each take finds the oldest spare still running: one more is kept from then on.
+    for (const expected of [2, 3, 4, 4, 4]) {
+      void pool.take("secp256r1");
+      await settle();
+      expect(pool.size).toBe(expected);
+    }
+    // Nothing else grows: every generation asked for was a taker's or a kept spare's.
+    expect(g.calls.length).toBe(1 + 1 + 5 + 3);
+    // Once they are made, takers get them at once, and each take is replaced by one spare.
+    for (const call of g.calls.splice(0)) call.resolve(g.share(call.group));
+    await settle();
+    const ready = pool.take("secp256r1");
+    expect(isPromise(ready)).toBe(false);
+    await settle();
+    expect(g.calls.length).toBe(1);
+    expect(pool.size).toBe(4);
   });
 
   it("a failed background generation is forgotten: the next taker generates on demand", async () => {
     const g = manualGenerator();
     const pool = new SpareKeyShares(g.generate);
     void pool.take("secp256r1");
+    await settle();
     g.calls[0].resolve(g.share("secp256r1"));
     g.calls[1].reject(new Error("the runtime refused"));
     await settle();
     expect(pool.size).toBe(0);
     const next = pool.take("secp256r1");
     expect(isPromise(next)).toBe(true);
+    await settle();
     // calls[2] is this taker's own generation, calls[3] the new spare.
+    expect(g.calls.length).toBe(4);
+    expect(pool.size).toBe(1);
     const own = g.share("secp256r1");
     g.calls[2].resolve(own);
     expect(await next).toBe(own);
@@ -99,14 +133,16 @@ describe("SpareKeyShares", () => {
     const g = manualGenerator();
     const pool = new SpareKeyShares(g.generate);
     void pool.take("x25519");
+    await settle();
     g.calls[0].resolve(g.share("x25519"));
     const waiting = pool.take("x25519");
     g.calls[1].reject(new Error("the runtime refused"));
     await settle();
-    // The fallback generation (calls[3]; calls[2] is the next spare) serves the waiting taker.
-    expect(g.calls.length).toBe(4);
+    // The fallback generation (calls[4]; calls[2] and calls[3] are the next spares, two now that
+    // a taker had to wait) serves the waiting taker.
+    expect(g.calls.length).toBe(5);
     const own = g.share("x25519");
-    g.calls[3].resolve(own);
+    g.calls[4].resolve(own);
     expect(await waiting).toBe(own);
   });
 });
@@ -129,7 +165,7 @@ function countingSubtle(): { subtle: SubtleLike; generated: () => number; idle: 
       generated++;
       return track(real.generateKey(algorithm, extractable, usages));
     },
-    exportKey: (format, key) => track(real.exportKey(format, key)),
+    exportKey: ((format: "raw", key: WebCryptoKey) => track(real.exportKey(format, key))) as SubtleLike["exportKey"],
     deriveBits: (algorithm, key, length) => track(real.deriveBits(algorithm, key, length)),
     sign: (algorithm, key, data) => track(real.sign(algorithm, key, data)),
     verify: (algorithm, key, signature, data) => track(real.verify(algorithm, key, signature, data)),
@@ -157,12 +193,14 @@ describe("webCryptoProvider's spare key shares", () => {
     await counting.idle();
     const first = provider.asynchronous.generateKeyShare("x25519");
     expect(isPromise(first)).toBe(false);
+    await settle();
     await counting.idle();
     const second = provider.asynchronous.generateKeyShare("x25519");
     expect(isPromise(second)).toBe(false);
     const [a, b] = [first as AsyncKeyShare, second as AsyncKeyShare];
     expect(b.publicKey).not.toEqual(a.publicKey);
-    // One spare made ahead, then one per take for the next.
+    // One spare made ahead, then one per take for the next (started once the take's step returns).
+    await settle();
     expect(counting.generated() - primed).toBe(2);
     expect(primed - before).toBeGreaterThan(0);
     for (const share of [a, b]) {
@@ -174,6 +212,7 @@ describe("webCryptoProvider's spare key shares", () => {
     const p256 = provider.asynchronous.generateKeyShare("secp256r1");
     expect(isPromise(p256)).toBe(true);
     await p256;
+    await settle();
     await counting.idle();
     expect(isPromise(provider.asynchronous.generateKeyShare("secp256r1"))).toBe(false);
   });

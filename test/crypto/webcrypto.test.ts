@@ -28,7 +28,15 @@ import {
   isPromise,
 } from "../../src/crypto/provider.js";
 import { pureProvider } from "../../src/crypto/pure.js";
-import { type SubtleLike, type WebCryptoAlgorithm, webCryptoKeyShareFromPrivateKey, webCryptoProvider } from "../../src/crypto/webcrypto/index.js";
+import {
+  type SubtleLike,
+  type WebCryptoAlgorithm,
+  type WebCryptoKey,
+  webCryptoKeyShareFromPrivateKey,
+  webCryptoProvider,
+} from "../../src/crypto/webcrypto/index.js";
+import { fromBase64url } from "../../src/crypto/webcrypto/encoding.js";
+import type { JsonWebKeyFields, WebCryptoKeyPair } from "../../src/crypto/webcrypto/subtle.js";
 import { bytesFromSeed } from "../helpers/seeded-bytes.js";
 import { type WycheproofGroup, type WycheproofTest, bigintFromHex, fixedLengthFromHex, loadWycheproof } from "../helpers/wycheproof.js";
 
@@ -64,7 +72,7 @@ function subtleWithout(missing: readonly string[]): SubtleLike {
     importKey: ((format: never, data: never, algorithm: { name: string }, extractable: boolean, usages: string[]) =>
       refuse(algorithm.name) ? notSupported() : s.importKey(format, data, algorithm, extractable, usages)) as SubtleLike["importKey"],
     generateKey: (algorithm, extractable, usages) => (refuse(algorithm.name) ? notSupported() : s.generateKey(algorithm, extractable, usages)),
-    exportKey: (format, key) => (refuse(key.algorithm.name) ? notSupported() : s.exportKey(format, key)),
+    exportKey: ((format: "raw", key: WebCryptoKey) => (refuse(key.algorithm.name) ? notSupported() : s.exportKey(format, key))) as SubtleLike["exportKey"],
     deriveBits: (algorithm, key, length) => (refuse(algorithm.name) ? notSupported() : s.deriveBits(algorithm, key, length)),
     sign: (algorithm, key, data) => (refuse(algorithm.name) ? notSupported() : s.sign(algorithm, key, data)),
     verify: (algorithm, key, signature, data) => (refuse(algorithm.name) ? notSupported() : s.verify(algorithm, key, signature, data)),
@@ -305,6 +313,62 @@ describe("key shares through crypto.subtle", () => {
       for (const value of bad) expect(await share.deriveSharedSecret(value), toHex(value)).toBeNull();
     });
   }
+
+  it("a generated share's public value is the runtime's raw export, read from its JWK, or from raw where the JWK is refused or malformed", async () => {
+    const jwkAnswers: ((key: WebCryptoKey) => Promise<JsonWebKeyFields>)[] = [
+      (key) => subtle.exportKey("jwk", key),
+      () => Promise.reject(new DOMException("not supported", "NotSupportedError")),
+      (key) => subtle.exportKey("jwk", key).then((jwk) => ({ ...jwk, x: jwk.x?.slice(1) })),
+      (key) => subtle.exportKey("jwk", key).then((jwk) => ({ ...jwk, y: undefined })),
+    ];
+    for (const jwkAnswer of jwkAnswers) {
+      const generated: WebCryptoKeyPair[] = [];
+      let rawExports = 0;
+      const recording: SubtleLike = {
+        ...subtleWithout([]),
+        generateKey: (algorithm, extractable, usages) =>
+          subtle.generateKey(algorithm, extractable, usages).then((pair) => {
+            generated.push(pair as WebCryptoKeyPair);
+            return pair;
+          }),
+        exportKey: ((format: "raw" | "jwk", key: WebCryptoKey) => {
+          if (format === "jwk") return jwkAnswer(key);
+          rawExports++;
+          return subtle.exportKey("raw", key);
+        }) as SubtleLike["exportKey"],
+      };
+      const own = await webCryptoProvider({ subtle: recording, spareKeyShares: false });
+      for (const group of ["x25519", "secp256r1", "secp384r1"] as const) {
+        generated.length = 0;
+        const before = rawExports;
+        const share = await own.asynchronous.generateKeyShare(group);
+        expect(generated).toHaveLength(1);
+        expect(toHex(share.publicKey)).toBe(toHex(new Uint8Array(await subtle.exportKey("raw", generated[0].publicKey))));
+        // The runtime's own JWK is read without a raw export; anything else costs one.
+        const jwkUsable = jwkAnswer === jwkAnswers[0] || (jwkAnswer === jwkAnswers[3] && group === "x25519");
+        expect(rawExports - before).toBe(jwkUsable ? 0 : 1);
+      }
+    }
+  });
+
+  it("fromBase64url reads exactly what Node's base64url decoder reads in canonical unpadded form, and refuses the rest", () => {
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/=. ";
+    const text = fc.oneof(
+      fc.uint8Array({ minLength: 0, maxLength: 100 }).map((b) => Buffer.from(b).toString("base64url")),
+      fc.string({ unit: fc.constantFrom(...alphabet), maxLength: 140 }),
+    );
+    fc.assert(
+      fc.property(text, fc.integer({ min: 0, max: 100 }), fc.boolean(), (t, n, own) => {
+        const decoded = Buffer.from(t, "base64url");
+        const length = own ? decoded.length : n;
+        const canonical = /^[A-Za-z0-9_-]*$/.test(t) && decoded.toString("base64url") === t && decoded.length === length;
+        const ours = fromBase64url(t, length);
+        expect(ours === null ? null : toHex(ours)).toBe(canonical ? toHex(decoded) : null);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(fromBase64url(undefined, 32)).toBeNull();
+  });
 
   interface DhTest extends WycheproofTest {
     public: string;

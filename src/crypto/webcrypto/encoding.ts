@@ -12,6 +12,31 @@ export function base64url(bytes: Uint8Array): string {
   return encodeBase64(bytes, true);
 }
 
+/**
+ * Unpadded base64url (RFC 4648 §5) of exactly `length` bytes, as a JWK member; null for anything
+ * else, including a non-canonical encoding (RFC 4648 §3.5: the bits past the last byte are zero).
+ */
+export function fromBase64url(text: string | undefined, length: number): Uint8Array | null {
+  if (typeof text !== "string" || text.length !== Math.ceil((length * 4) / 3)) return null;
+  const out = new Uint8Array(length);
+  let acc = 0;
+  let bits = 0;
+  let at = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const v = c >= 65 && c <= 90 ? c - 65 : c >= 97 && c <= 122 ? c - 71 : c >= 48 && c <= 57 ? c + 4 : c === 45 ? 62 : c === 95 ? 63 : -1;
+    if (v < 0) return null;
+    acc = ((acc << 6) | v) & 0xfff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[at++] = acc >> bits;
+      acc &= (1 << bits) - 1;
+    }
+  }
+  return acc === 0 ? out : null;
+}
+
 /** A non-negative integer as minimal big-endian bytes (JWK RSA members, RFC 7518 §6.3: no leading zero). */
 export function bigintBytes(value: bigint): Uint8Array {
   let hex = value.toString(16);

@@ -7,8 +7,8 @@
 import { x25519 } from "@noble/curves/ed25519.js";
 import { fail } from "../../bytes/index.js";
 import type { AsyncKeyShare } from "../provider.js";
-import { X25519_PKCS8_PREFIX, bytesOf, ecPrivateJwk, nistCurve, withPrefix } from "./encoding.js";
-import { type SubtleLike, type WebCryptoKey, type WebCryptoParams, asKeyPair } from "./subtle.js";
+import { X25519_PKCS8_PREFIX, bytesOf, ecPrivateJwk, fromBase64url, nistCurve, withPrefix } from "./encoding.js";
+import { type JsonWebKeyFields, type SubtleLike, type WebCryptoKey, type WebCryptoParams, asKeyPair } from "./subtle.js";
 
 export type EcdheGroup = "x25519" | "secp256r1" | "secp384r1";
 
@@ -56,11 +56,23 @@ class WebCryptoKeyShare implements AsyncKeyShare {
   }
 }
 
-/** A fresh key pair in the runtime: the private half non-extractable, the public half exported raw. */
+/** A fresh key pair in the runtime: the private half non-extractable, the public half exported. */
 export async function generateWebCryptoKeyShare(subtle: SubtleLike, group: EcdheGroup): Promise<AsyncKeyShare> {
-  const { params } = GROUP[group];
+  const { params, publicLength } = GROUP[group];
   const pair = asKeyPair(await subtle.generateKey(params, false, ["deriveBits"]));
-  return new WebCryptoKeyShare(group, bytesOf(await subtle.exportKey("raw", pair.publicKey)), pair.privateKey, subtle);
+  // The public value from the key's JWK (RFC 8037 §2 x; RFC 7518 §6.2.1 x and y): Node answers
+  // "jwk" on the calling thread, where "raw" is a job on libuv's pool, one more wait per share.
+  // A refusal, or anything but the members of this group's lengths, is read from "raw" instead.
+  const jwk = await subtle.exportKey("jwk", pair.publicKey).catch(() => ({}) as JsonWebKeyFields);
+  let publicKey: Uint8Array | null;
+  if (group === "x25519") publicKey = fromBase64url(jwk.x, publicLength);
+  else {
+    // §4.2.8.2: 0x04 || X || Y.
+    const n = (publicLength - 1) / 2;
+    const [x, y] = [fromBase64url(jwk.x, n), fromBase64url(jwk.y, n)];
+    publicKey = x === null || y === null ? null : withPrefix(Uint8Array.of(4), withPrefix(x, y));
+  }
+  return new WebCryptoKeyShare(group, publicKey ?? bytesOf(await subtle.exportKey("raw", pair.publicKey)), pair.privateKey, subtle);
 }
 
 /**

@@ -6,9 +6,11 @@
  * ready and takes it without waiting (no Promise at all).
  *
  * RFC 8446 §4.2.8 keys are ephemeral: a share is handed out once and dropped from here when it is
- * taken, so no two handshakes ever hold the same one. At most one spare per group is kept (plus the
- * one in flight a taker may be waiting for), and only for a group that has been used, so nothing
- * grows. A background generation that fails is forgotten: the next call generates on demand.
+ * taken, so no two handshakes ever hold the same one. One spare per group is kept, and only for a
+ * group that has been used; a taker that finds its spare still being made (handshakes that come
+ * faster than one generation: a server's concurrent clients, or a process that is both client and
+ * server) has the group keep one more, up to MAX_DEPTH, so nothing grows beyond that. A background
+ * generation that fails is forgotten: the next call generates on demand.
  */
 import type { AsyncKeyShare, MaybePromise } from "../provider.js";
 import type { EcdheGroup } from "./key-share.js";
@@ -19,27 +21,45 @@ interface Spare {
   readonly made: Promise<AsyncKeyShare>;
 }
 
+/** A group's spares, oldest first, and how many it keeps. */
+interface Pool {
+  readonly spares: Spare[];
+  depth: number;
+}
+
+const MAX_DEPTH = 4;
+
 export class SpareKeyShares {
-  private readonly spares = new Map<EcdheGroup, Spare>();
+  private readonly pools = new Map<EcdheGroup, Pool>();
 
   constructor(private readonly generate: (group: EcdheGroup) => Promise<AsyncKeyShare>) {}
 
   /**
-   * A never-used share of `group`: the spare when it is ready (a plain value), the spare's
-   * generation when it is still running, else a fresh generation. Either way a new spare is
-   * started for the next caller.
+   * A never-used share of `group`: the oldest spare when it is ready (a plain value), its
+   * generation when it is still running, else a fresh generation. Either way the group's spares
+   * are topped up for the next callers.
    */
   take(group: EcdheGroup): MaybePromise<AsyncKeyShare> {
-    const spare = this.spares.get(group);
-    this.spares.delete(group);
+    const pool = this.pool(group);
+    const spare = pool.spares.shift();
     let share: MaybePromise<AsyncKeyShare>;
     if (spare === undefined) share = this.generate(group);
     else if (spare.share !== null) share = spare.share;
-    // Still running: it started before this call, so waiting for it beats starting another.
-    else share = spare.made.catch(() => this.generate(group));
-    // The taker's own generation goes first; the next taker's spare after it.
-    this.refill(group);
+    else {
+      // Still running: it started before this call, so waiting for it beats starting another.
+      // Takers outrun one spare: keep one more of this group from now on.
+      pool.depth = Math.min(pool.depth + 1, MAX_DEPTH);
+      share = spare.made.catch(() => this.generate(group));
+    }
+    // The next takers' spares are started once the taker's own work is under way (a microtask
+    // runs when the caller's synchronous step returns): it may be about to hand its peer's share
+    // or a signature to the runtime, and starting a generation costs the thread some 0.1 ms.
+    void Promise.resolve(pool).then((p) => this.topUp(group, p));
     return share;
+  }
+
+  private topUp(group: EcdheGroup, pool: Pool): void {
+    while (pool.spares.length < pool.depth) this.refill(group, pool);
   }
 
   /**
@@ -47,15 +67,24 @@ export class SpareKeyShares {
    * (the provider does this for X25519, the default group, when it is created).
    */
   prime(group: EcdheGroup): void {
-    if (!this.spares.has(group)) this.refill(group);
+    const pool = this.pool(group);
+    if (pool.spares.length === 0) this.refill(group, pool);
   }
 
-  /** How many spares are kept or being made (tests: the pool stays bounded). */
+  /** How many spares are kept or being made, all groups together (tests: the pool stays bounded). */
   get size(): number {
-    return this.spares.size;
+    let n = 0;
+    for (const pool of this.pools.values()) n += pool.spares.length;
+    return n;
   }
 
-  private refill(group: EcdheGroup): void {
+  private pool(group: EcdheGroup): Pool {
+    let pool = this.pools.get(group);
+    if (pool === undefined) this.pools.set(group, (pool = { spares: [], depth: 1 }));
+    return pool;
+  }
+
+  private refill(group: EcdheGroup, pool: Pool): void {
     const spare: Spare = { share: null, made: this.generate(group) };
     spare.made.then(
       (share) => {
@@ -63,9 +92,10 @@ export class SpareKeyShares {
       },
       () => {
         // A failed spare is forgotten (the rejection is handled here): the next take generates on demand.
-        if (this.spares.get(group) === spare) this.spares.delete(group);
+        const at = pool.spares.indexOf(spare);
+        if (at >= 0) pool.spares.splice(at, 1);
       },
     );
-    this.spares.set(group, spare);
+    pool.spares.push(spare);
   }
 }

@@ -65,6 +65,7 @@ export interface SubtleLike {
   importKey(format: "jwk", keyData: JsonWebKeyFields, algorithm: WebCryptoParams, extractable: boolean, keyUsages: string[]): Promise<WebCryptoKey>;
   generateKey(algorithm: WebCryptoParams, extractable: boolean, keyUsages: string[]): Promise<WebCryptoKeyPair | WebCryptoKey>;
   exportKey(format: "raw", key: WebCryptoKey): Promise<ArrayBuffer>;
+  exportKey(format: "jwk", key: WebCryptoKey): Promise<JsonWebKeyFields>;
   deriveBits(algorithm: WebCryptoParams, baseKey: WebCryptoKey, length: number): Promise<ArrayBuffer>;
   sign(algorithm: WebCryptoParams, key: WebCryptoKey, data: Uint8Array): Promise<ArrayBuffer>;
   verify(algorithm: WebCryptoParams, key: WebCryptoKey, signature: Uint8Array, data: Uint8Array): Promise<boolean>;
