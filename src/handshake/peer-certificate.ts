@@ -7,6 +7,7 @@ import { bytesEqual, fail } from "../bytes/index.js";
 import { type MaybePromise, type PublicKey, asyncOperations, isPromise } from "../crypto/provider.js";
 import { signatureVerificationCost } from "../crypto/verification-cost.js";
 import type { VerificationBudget } from "../x509/index.js";
+import { PARSE_COST_PER_BYTE } from "../x509/verification-budget.js";
 import { certificateVerifyContent, schemeFitsKey } from "./signer.js";
 import type { ResolvedConfig } from "./config.js";
 import { HandshakeType, type SignatureScheme, signatureSchemeByCode } from "./codec/constants.js";
@@ -157,6 +158,8 @@ export interface EarlyCertificateVerify {
  * `checkPeerCertificateVerifyAsync` would verify after `certificate` (the peer's Certificate,
  * not yet in `transcript`): a scheme we offered that fits the leaf's key, within what is left of
  * the budget. Null otherwise, or for anything it cannot read: the message's own turn judges it.
+ * Called before the chain's own check, so the runtime verifies this signature while the path is
+ * searched; the leaf it parses is the one the check then finds in the configuration's cache.
  */
 export function verifyCertificateVerifyEarly(
   config: ResolvedConfig,
@@ -168,14 +171,17 @@ export function verifyCertificateVerifyEarly(
   if (next === null || next.type !== HandshakeType.certificate_verify) return null;
   try {
     const chain = readCertificate(certificate.body, asked.offeredExtensions).certificates;
-    if (chain.length === 0) return null;
-    // The chain's own check has parsed the leaf (synchronously): this is the cached certificate.
+    // Design principle 7: only work the budget allows now, the leaf's parse and this verification
+    // (the chain's check charges the parse again, as for any cached certificate). If the chain
+    // then spends the rest, this verdict is dropped in its turn: at most one verification beyond
+    // the budget per Certificate, and only on a provider that answers later.
+    const { budget } = asked;
+    if (chain.length === 0 || budget.used + chain[0].length * PARSE_COST_PER_BYTE > budget.limit) return null;
     const key = config.peerCertificates.parse(chain[0]).publicKey;
     const { algorithm, signature } = decodeCertificateVerify(next.body);
     const scheme = signatureSchemeByCode(algorithm);
     if (!key || !scheme || scheme.certificateOnly || !config.acceptedSchemes.includes(scheme) || !schemeFitsKey(scheme, key)) return null;
-    // Design principle 7: only a verification the budget will still allow when its turn comes.
-    if (asked.budget.used + signatureVerificationCost(scheme.algorithm, key) > asked.budget.limit) return null;
+    if (budget.used + chain[0].length * PARSE_COST_PER_BYTE + signatureVerificationCost(scheme.algorithm, key) > budget.limit) return null;
     const hash = transcript.fork();
     hash.update(certificate.raw);
     const content = certificateVerifyContent(asked.peerRole, hash.digest());

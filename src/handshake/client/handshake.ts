@@ -348,18 +348,20 @@ export class ClientHandshake {
       serverName: this.options.serverName,
       budget: this.verificationBudget,
     };
-    // The provider may verify the chain's signatures asynchronously (issue 13).
-    const server = checkPeerCertificateAsync(this.config, m.body, asked);
-    if (isPromise(server)) {
-      // The CertificateVerify behind it, if here already, is verified meanwhile: one wait for both.
-      const early = verifyCertificateVerifyEarly(this.config, m, this.io.peekHandshake(), asked, state.hs.transcript);
-      // And our own CertificateVerify signed meanwhile (client/sign-ahead.ts, where the entry supplies it).
+    // On a provider that answers later (issue 13), the CertificateVerify behind the Certificate, if
+    // here already, is verified while the chain is checked (one wait for both), and our own
+    // CertificateVerify signed meanwhile (client/sign-ahead.ts, where the entry supplies it). Both
+    // are started first, so the runtime works on them during the path search.
+    let early: EarlyCertificateVerify | null = null;
+    if (this.config.provider.asynchronous !== undefined) {
+      early = verifyCertificateVerifyEarly(this.config, m, this.io.peekHandshake(), asked, state.hs.transcript);
       if (early !== null && request !== null && state.params.earlyData !== "accepted") {
         this.signedAhead = this.config.asyncChainVerification?.signAhead?.(this.config, request, state.hs.transcript, m, this.io) ?? null;
       }
-      return server.then((s) => this.serverCertificateChecked(state, request, asked, m, s, early));
     }
-    this.serverCertificateChecked(state, request, asked, m, server);
+    const server = checkPeerCertificateAsync(this.config, m.body, asked);
+    if (isPromise(server)) return server.then((s) => this.serverCertificateChecked(state, request, asked, m, s, early));
+    this.serverCertificateChecked(state, request, asked, m, server, early);
   }
 
   /** The rest of processServerCertificate, once the chain is validated. */

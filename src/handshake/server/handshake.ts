@@ -605,14 +605,16 @@ export class ServerHandshake {
 
   /** §4.4.2, §4.4.2.4: the client's Certificate answers our CertificateRequest (peer-certificate.ts). */
   private processClientCertificate(state: ExpectCertificate, m: HandshakeMessage): Transition {
-    // The provider may verify the chain's signatures asynchronously (issue 13).
+    // On a provider that answers later (issue 13), the CertificateVerify behind the Certificate, if
+    // here already, is verified while the chain is checked (one wait for both): started first, so
+    // the runtime works on it during the path search.
+    const early =
+      this.config.provider.asynchronous !== undefined
+        ? verifyCertificateVerifyEarly(this.config, m, this.io.peekHandshake(), state.asked, this.transcript)
+        : null;
     const client = checkPeerCertificateAsync(this.config, m.body, state.asked);
-    if (isPromise(client)) {
-      // The CertificateVerify behind it, if here already, is verified meanwhile: one wait for both.
-      const early = verifyCertificateVerifyEarly(this.config, m, this.io.peekHandshake(), state.asked, this.transcript);
-      return client.then((c) => this.clientCertificateChecked(state, m, c, early));
-    }
-    return this.clientCertificateChecked(state, m, client);
+    if (isPromise(client)) return client.then((c) => this.clientCertificateChecked(state, m, c, early));
+    return this.clientCertificateChecked(state, m, client, early);
   }
 
   /** The rest of processClientCertificate, once the chain is validated (or allowed to be empty). */
