@@ -514,10 +514,8 @@ export abstract class Connection {
 
   /** §7.3: the traffic key and IV; the cipher state is built once per key, when its first record needs it (record-protection.ts). */
   private protection(suite: CipherSuite, secret: Uint8Array): RecordProtection {
-    const p = this.config.provider;
-    const key = hkdfExpandLabel(p, suite.hash, secret, "key", new Uint8Array(0), suite.keyLength);
-    const iv = hkdfExpandLabel(p, suite.hash, secret, "iv", new Uint8Array(0), 12);
-    return RecordProtection.deferred(p, suite.aead, key, iv);
+    const { key, iv } = this.trafficKeys({ suite, secret }, 0);
+    return RecordProtection.deferred(this.config.provider, suite.aead, key, iv);
   }
 
   private setReadSecret(suite: CipherSuite, secret: Uint8Array, epoch: Epoch): void {

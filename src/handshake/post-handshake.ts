@@ -174,11 +174,6 @@ export class PostHandshake {
     return exportKeyingMaterial(this.init.config.provider, this.init.suite, this.init.exporterSecret, label, context, length);
   }
 
-  /** The current application_traffic_secret_N of one direction (post-handshake authentication's Finished key, §4.4). */
-  protected trafficSecret(direction: "write" | "read"): Uint8Array {
-    return direction === "write" ? this.writeSecret : this.readSecret;
-  }
-
   /** NSS key-log names for updated secrets: CLIENT_TRAFFIC_SECRET_N / SERVER_TRAFFIC_SECRET_N. */
   private logTrafficSecret(side: "CLIENT" | "SERVER", generation: number, secret: Uint8Array): void {
     this.init.config.keyLog?.(`${side}_TRAFFIC_SECRET_${generation} ${toHex(this.init.clientRandom)} ${toHex(secret)}`);
