@@ -155,7 +155,7 @@ async function main(): Promise<void> {
   let webcryptoRecords: NonNullable<BenchResults["webcrypto_records"]>;
   try {
     const recordsPlan = opts.quick ? RECORDS_PLAN_QUICK : RECORDS_PLAN_FULL;
-    const figures = await measureWebCryptoRecords(recordsPlan.mib, recordsPlan.rounds, web);
+    const figures = await measureWebCryptoRecords(recordsPlan.mib, recordsPlan.rounds);
     log(`webcrypto: ${figures.webcrypto_MBps} MB/s, pure ${figures.pure_MBps} MB/s, per-round ratio ${figures.webcrypto_vs_pure}`);
     webcryptoRecords = figures;
   } catch (e) {

@@ -118,7 +118,7 @@ const load = () =>
     .map((x) => x.toFixed(2))
     .join(" ");
 console.log(`load average at the start of the target measures: ${load()}`);
-const transported = await measureWebCryptoRecords(RECORDS_PLAN_FULL.mib, RECORDS_PLAN_FULL.rounds, provider);
+const transported = await measureWebCryptoRecords(RECORDS_PLAN_FULL.mib, RECORDS_PLAN_FULL.rounds);
 console.log(
   `${"AES-128-GCM 16 KiB, connect/accept".padEnd(34)} webcrypto ${transported.webcrypto_MBps} MB/s   pure ${transported.pure_MBps} MB/s   webcrypto/pure (paired) ${transported.webcrypto_vs_pure}x   others busy ${transported.others_cores ?? "?"} cores`,
 );

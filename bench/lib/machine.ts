@@ -47,15 +47,16 @@ function machineBusyMs(): number | null {
  * unreadable). A ratio measured while others took a core is worth less: the WebCrypto provider
  * works on two threads, the pure one on one, so a busy neighbour moves their ratio.
  */
-export function watchOthers(): () => number | null {
+export function watchOthers(): (childrenCpuMs?: number) => number | null {
   const machine0 = machineBusyMs();
   const own0 = process.cpuUsage();
   const t0 = performance.now();
-  return () => {
+  // childrenCpuMs: CPU time of the bench's own child processes in the meantime, which are not others.
+  return (childrenCpuMs = 0) => {
     const machine1 = machineBusyMs();
     if (machine0 === null || machine1 === null) return null;
     const own = process.cpuUsage(own0);
-    const others = machine1 - machine0 - (own.user + own.system) / 1000;
+    const others = machine1 - machine0 - (own.user + own.system) / 1000 - childrenCpuMs;
     return Math.round((Math.max(0, others) / (performance.now() - t0)) * 100) / 100;
   };
 }

@@ -4,14 +4,22 @@
  * (the transport's asynchronous record pipeline, Node's `crypto.subtle`) against both sides on the
  * pure provider (the engine's synchronous records). Each sample sends `mib` MiB from the client,
  * written in 256 KiB calls, and reads it on the server (1 MB = 10^6 bytes of sealing, moving and
- * opening, both sides in one process). Both pairs are open together and sampled in turns, in ABBA
- * order, after a warm-up of 1.5 s each: each provider's figure is the median of its samples, and the
- * ratio is the median of the per-round ratios (one sample of each per round), so a change of
- * machine speed between rounds hits both sides of each ratio alike.
+ * opening, both sides of a pair in one process).
+ *
+ * Each provider's pair lives in a fresh child process of its own (bench/webcrypto-records-child.ts):
+ * in one process, the pure samples shared the heap, the collector and the JIT with the WebCrypto
+ * pipeline's garbage and ran at 13-17 MB/s where they run at 21-24 alone, so the ratio flattered
+ * WebCrypto by about a fifth. The two children warm up one after the other (1.5 s each), then
+ * are sampled in turns, one sample each per round, in ABBA order; the other child waits idle on
+ * its stdin meanwhile. Each provider's figure is the median of its samples, and the ratio is the
+ * median of the per-round ratios, so a change of machine speed between rounds hits both sides of
+ * each ratio alike. `npm run bench` and `npm run bench:webcrypto` both measure it here.
  */
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 import type { CryptoProvider } from "../../src/crypto/provider.js";
 import { pureProvider } from "../../src/crypto/pure.js";
-import { type WebCryptoProvider, webCryptoProvider } from "../../src/crypto/webcrypto/index.js";
+import { webCryptoProvider } from "../../src/crypto/webcrypto/index.js";
 import { accept, connect, memoryTransportPair, type SecureConnection } from "../../src/index.js";
 import { benchCredentials } from "./credentials.js";
 import { watchOthers } from "./machine.js";
@@ -71,34 +79,132 @@ async function sampleMBps(client: SecureConnection, server: SecureConnection, mi
   return total / 1e6 / ((now() - start) / 1000);
 }
 
+/** One provider's pair, warmed up, as a child process holds it. */
+export interface RecordSide {
+  /** MiB per sample: at least `mib`, about SAMPLE_MS at the speed the warm-up ended at. */
+  readonly sampleMib: number;
+  sample(): Promise<number>;
+  close(): Promise<void>;
+}
+
 /**
- * `mib`: the least data per sample; a provider fast enough to move it in under SAMPLE_MS (as
- * measured at the end of its warm-up) gets samples of about SAMPLE_MS instead, so that both sides
- * of a round average over about as long a stretch of the machine's time.
+ * Opens a pair on the named provider and warms it up. `mib`: the least data per sample; a provider
+ * fast enough to move it in under SAMPLE_MS (as measured at the end of its warm-up) gets samples
+ * of about SAMPLE_MS instead, so that both sides of a round average over about as long a stretch
+ * of the machine's time.
  */
-export async function measureWebCryptoRecords(mib: number, rounds: number, web?: WebCryptoProvider): Promise<WebCryptoRecordFigures> {
-  const provider = web ?? (await webCryptoProvider());
-  if (!provider.webCryptoAlgorithms.includes("AES-GCM")) throw new Error("this runtime's crypto.subtle has no AES-GCM");
-  const pairs = { webcrypto: await pairOn(provider), pure: await pairOn(pureProvider) };
-  try {
-    const samples = { webcrypto: [] as number[][], pure: [] as number[][] };
-    const sampleMib = { webcrypto: mib, pure: mib };
-    const order = ["webcrypto", "pure"] as const;
-    for (const name of order) {
-      // Warm-up by time, not by volume: the WebCrypto pipeline's throughput climbs over its first
-      // 50 to 100 MiB in a fresh process, and a 4 MiB warm-up left that climb inside the measured
-      // rounds (the ratio went from 3.4 to 6.4 between runs of the same code).
-      const until = now() + WARMUP_MS;
-      let last: number;
-      do last = await sampleMBps(...pairs[name], Math.max(1, mib / 4));
-      while (now() < until);
-      const calls = Math.ceil((last * 1e6 * (SAMPLE_MS / 1000)) / CALL);
-      sampleMib[name] = Math.max(mib, (calls * CALL) / (1024 * 1024));
+export async function openRecordSide(name: "webcrypto" | "pure", mib: number): Promise<RecordSide> {
+  let provider: CryptoProvider = pureProvider;
+  if (name === "webcrypto") {
+    const web = await webCryptoProvider();
+    if (!web.webCryptoAlgorithms.includes("AES-GCM")) throw new Error("this runtime's crypto.subtle has no AES-GCM");
+    provider = web;
+  }
+  const [client, server] = await pairOn(provider);
+  // Warm-up by time, not by volume: the WebCrypto pipeline's throughput climbs over its first
+  // 50 to 100 MiB in a fresh process, and a 4 MiB warm-up left that climb inside the measured
+  // rounds (the ratio went from 3.4 to 6.4 between runs of the same code).
+  const until = now() + WARMUP_MS;
+  let last: number;
+  do last = await sampleMBps(client, server, Math.max(1, mib / 4));
+  while (now() < until);
+  const calls = Math.ceil((last * 1e6 * (SAMPLE_MS / 1000)) / CALL);
+  const sampleMib = Math.max(mib, (calls * CALL) / (1024 * 1024));
+  return {
+    sampleMib,
+    sample: () => sampleMBps(client, server, sampleMib),
+    close: async () => void (await Promise.all([client.close(), server.close()])),
+  };
+}
+
+/** Longest wait for a child's answer (its warm-up, or one sample): a stuck child fails the measure. */
+const CHILD_ANSWER_MS = 120_000;
+
+/** A child process holding one side (bench/webcrypto-records-child.ts), asked line by line. */
+class ChildSide {
+  private readonly process: ChildProcessWithoutNullStreams;
+  private readonly answers: string[] = [];
+  private waiting: { resolve: (line: string) => void; reject: (e: Error) => void } | null = null;
+  private ended: Error | null = null;
+
+  constructor(
+    readonly name: "webcrypto" | "pure",
+    mib: number,
+  ) {
+    const child = new URL("./webcrypto-records-child.mjs", import.meta.url).pathname;
+    this.process = spawn(process.execPath, [child, name, String(mib)], { stdio: ["pipe", "pipe", "pipe"] });
+    let stderr = "";
+    this.process.stderr.on("data", (chunk: Buffer) => void (stderr += chunk.toString()));
+    createInterface({ input: this.process.stdout }).on("line", (line) => {
+      if (this.waiting === null) return void this.answers.push(line);
+      const { resolve } = this.waiting;
+      this.waiting = null;
+      resolve(line);
+    });
+    this.process.on("exit", (code) => {
+      this.ended = new Error(`the ${name} records child exited (${code}): ${stderr.trim().split("\n").slice(-3).join(" ")}`);
+      this.waiting?.reject(this.ended);
+      this.waiting = null;
+    });
+  }
+
+  /** The child's next line, parsed. */
+  async next<T>(): Promise<T> {
+    const queued = this.answers.shift();
+    if (queued !== undefined) return JSON.parse(queued) as T;
+    if (this.ended !== null) throw this.ended;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        this.waiting = { resolve, reject };
+        timer = setTimeout(() => reject(new Error(`the ${this.name} records child did not answer within ${CHILD_ANSWER_MS / 1000} s`)), CHILD_ANSWER_MS);
+      });
+      return JSON.parse(line) as T;
+    } finally {
+      clearTimeout(timer);
     }
+  }
+
+  async sample(): Promise<{ MBps: number; cpu_ms: number }> {
+    this.process.stdin.write("sample\n");
+    return this.next();
+  }
+
+  /** Asks the child to close its pair and exit; kills it if it does not within 10 s. */
+  async stop(): Promise<void> {
+    if (this.ended !== null) return;
+    const exited = new Promise<void>((resolve) => this.process.once("exit", () => resolve()));
+    this.process.stdin.end("exit\n");
+    const timer = setTimeout(() => this.process.kill(), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+/** Both sides' pairs in children of their own, `rounds` ABBA rounds of one sample each. */
+export async function measureWebCryptoRecords(mib: number, rounds: number): Promise<WebCryptoRecordFigures> {
+  const order = ["webcrypto", "pure"] as const;
+  const children: ChildSide[] = [];
+  try {
+    const sampleMib = { webcrypto: mib, pure: mib };
+    // One after the other, so that neither warm-up competes with the other for the cores.
+    for (const name of order) {
+      const child = new ChildSide(name, mib);
+      children.push(child);
+      sampleMib[name] = (await child.next<{ ready: true; sample_mib: number }>()).sample_mib;
+    }
+    const side = { webcrypto: children[0], pure: children[1] };
+    const samples = { webcrypto: [] as number[][], pure: [] as number[][] };
+    let childrenCpuMs = 0;
     const others = watchOthers();
     for (let r = 0; r < rounds; r++) {
-      for (const name of r % 2 === 0 ? order : [...order].reverse()) samples[name].push([await sampleMBps(...pairs[name], sampleMib[name])]);
+      for (const name of r % 2 === 0 ? order : [...order].reverse()) {
+        const { MBps, cpu_ms } = await side[name].sample();
+        samples[name].push([MBps]);
+        childrenCpuMs += cpu_ms;
+      }
     }
+    const othersCores = others(childrenCpuMs);
     return {
       webcrypto_MBps: round(median(samples.webcrypto.flat()), 1),
       pure_MBps: round(median(samples.pure.flat()), 1),
@@ -107,10 +213,10 @@ export async function measureWebCryptoRecords(mib: number, rounds: number, web?:
       samples_MBps: { webcrypto: samples.webcrypto.flat().map((x) => round(x, 1)), pure: samples.pure.flat().map((x) => round(x, 1)) },
       mib,
       sample_mib: { webcrypto: sampleMib.webcrypto, pure: sampleMib.pure },
-      others_cores: others(),
-      note: `Node ${process.version} crypto.subtle; both sides in one process over memoryTransportPair; samples of at least ${mib} MiB (about ${SAMPLE_MS} ms) in ${CALL / 1024} KiB writes; ${rounds} ABBA rounds`,
+      others_cores: othersCores,
+      note: `Node ${process.version} crypto.subtle; each provider's pair (both sides) in a fresh child process of its own, over memoryTransportPair; samples of at least ${mib} MiB (about ${SAMPLE_MS} ms) in ${CALL / 1024} KiB writes; ${rounds} ABBA rounds`,
     };
   } finally {
-    await Promise.all([...pairs.webcrypto, ...pairs.pure].map((c) => c.close()));
+    await Promise.all(children.map((c) => c.stop()));
   }
 }

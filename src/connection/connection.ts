@@ -6,8 +6,6 @@ import type { HandshakeMessage } from "../handshake/codec/messages.js";
 import { type EarlyExporter, exportEarlyKeyingMaterial } from "../handshake/resumption/early-exporter.js";
 import { hkdfExpandLabel } from "../handshake/key-schedule.js";
 import type { PostHandshake } from "../handshake/post-handshake.js";
-import type { PostHandshakeAuthentication } from "../handshake/post-handshake-auth.js";
-import type { PeerIdentity } from "../x509/index.js";
 import { automaticKeyUpdateLimit } from "./key-update-limit.js";
 import {
   ByteQueue,
@@ -58,11 +56,9 @@ export abstract class Connection {
   private failure: TLSError | null = null;
   private alertSent = false;
   private pendingWork: Promise<void> | null = null;
-  private handshakeResult: ConnectionHandshakeResult | null = null;
+  protected handshakeResult: ConnectionHandshakeResult | null = null;
   /** After the handshake: KeyUpdate, exporters and other post-handshake messages (RFC 8446 §4.6). */
-  private session: PostHandshake | null = null;
-  /** Waiting for the client's answer to our post-handshake CertificateRequest (§4.6.2). */
-  private clientAuthenticationWaiters: { resolve: (identity: PeerIdentity | null) => void; reject: (e: TLSError) => void }[] = [];
+  protected session: PostHandshake | null = null;
   /** Negotiated RFC 8449 / RFC 6066 receive limit, applied when the handshake completes. */
   private receiveLimit: number | null = null;
   /** Records sealed under one write key before we rekey on our own (§5.5). */
@@ -73,7 +69,7 @@ export abstract class Connection {
   private earlyDataLimit = 0;
   /** RFC 8446 §7.5 early exporter, once a ClientHello with a PSK was sent or accepted. */
   private earlyExporter: EarlyExporter | null = null;
-  private closeSent = false;
+  protected closeSent = false;
   /** What the peer may make us hold or do (config `limits`). */
   private readonly peerLimits: PeerLimits;
   /** The current traffic secrets, for handing the keys to the transport. */
@@ -114,7 +110,6 @@ export abstract class Connection {
       complete: (result, session) => {
         this.handshakeResult = { ...result, provider: this.config.provider.name };
         this.session = session;
-        session.onClientAuthenticated = (outcome) => this.applyClientAuthentication(outcome);
         this.recordsPerKey = automaticKeyUpdateLimit(session.suite, this.config.keyUpdateInterval);
         if (this.receiveLimit !== null) this.reader.limitContent(this.receiveLimit);
         this.dropHandshake();
@@ -333,43 +328,9 @@ export abstract class Connection {
     this.sendAlert(AlertDescription.close_notify);
   }
 
-  // ---- post-handshake client authentication (RFC 8446 §4.6.2, server side) ----
-
-  /** Server: the client offered post_handshake_auth, so `requestClientCertificate` may be used. */
-  protected get clientOffersPostHandshakeAuth(): boolean {
-    return this.session?.peerOffersPostHandshakeAuth ?? false;
-  }
-
-  /**
-   * Server: sends a CertificateRequest after the handshake. The promise resolves with the identity
-   * the client proved (null if it sent no certificate) once its answer has been received and
-   * checked, which happens as its bytes are fed to `receive`; `result` then carries the identity.
-   */
-  protected requestCertificateAfterHandshake(): Promise<PeerIdentity | null> {
-    if (this.failure) return Promise.reject(this.failure);
-    if (!this.session) throw new Error("requestClientCertificate() before the handshake completed");
-    if (this.closeSent) throw new Error("requestClientCertificate() after close()");
-    this.session.requestClientCertificate();
-    return new Promise((resolve, reject) => this.clientAuthenticationWaiters.push({ resolve, reject }));
-  }
-
   /** Server: a post-handshake CertificateRequest is still unanswered. */
   get clientAuthenticationPending(): boolean {
     return this.session?.clientAuthenticationPending ?? false;
-  }
-
-  private applyClientAuthentication(outcome: PostHandshakeAuthentication): void {
-    if (outcome.peer !== null && this.handshakeResult !== null) {
-      this.handshakeResult = {
-        ...this.handshakeResult,
-        peerCertificates: outcome.peer.chain,
-        peerIdentity: outcome.peer.identity,
-        peerSignatureScheme: outcome.scheme?.name ?? null,
-      };
-    }
-    const waiters = this.clientAuthenticationWaiters;
-    this.clientAuthenticationWaiters = [];
-    for (const w of waiters) w.resolve(outcome.peer?.identity ?? null);
   }
 
   // ---- input ----
@@ -553,10 +514,8 @@ export abstract class Connection {
 
   /** §7.3: the traffic key and IV; the cipher state is built once per key, when its first record needs it (record-protection.ts). */
   private protection(suite: CipherSuite, secret: Uint8Array): RecordProtection {
-    const p = this.config.provider;
-    const key = hkdfExpandLabel(p, suite.hash, secret, "key", new Uint8Array(0), suite.keyLength);
-    const iv = hkdfExpandLabel(p, suite.hash, secret, "iv", new Uint8Array(0), 12);
-    return RecordProtection.deferred(p, suite.aead, key, iv);
+    const { key, iv } = this.trafficKeys({ suite, secret }, 0);
+    return RecordProtection.deferred(this.config.provider, suite.aead, key, iv);
   }
 
   private setReadSecret(suite: CipherSuite, secret: Uint8Array, epoch: Epoch): void {
@@ -608,15 +567,12 @@ export abstract class Connection {
     }
   }
 
-  private abort(e: unknown): TLSError {
+  protected abort(e: unknown): TLSError {
     const error =
       e instanceof TLSError
         ? e
         : new TLSError(AlertDescription.internal_error, `internal error: ${e instanceof Error ? e.message : String(e)}`);
     if (!this.failure) this.failure = error;
-    const waiters = this.clientAuthenticationWaiters;
-    this.clientAuthenticationWaiters = [];
-    for (const w of waiters) w.reject(this.failure);
     // After our close_notify nothing more goes out (§6.1), not even the alert of a step that failed later.
     if (error.origin === "local" && !this.alertSent && !this.closeSent) {
       this.alertSent = true;

@@ -5,8 +5,8 @@ import { exportKeyingMaterial } from "./exporter.js";
 import type { HandshakeIO, Step } from "./handshake-io.js";
 import type { SuiteKdf } from "./key-schedule.js";
 import type { HashContext } from "../crypto/provider.js";
-import { missingModule, toHex } from "../bytes/index.js";
-import type { PostHandshakeAuthentication, ServerCertificateRequest } from "./post-handshake-auth.js";
+import { toHex } from "../bytes/index.js";
+import type { PostHandshakeAuthModule, PostHandshakeAuthentication, ServerCertificateRequest } from "./post-handshake-auth.js";
 import { type HandshakeMessage, decodeKeyUpdate, encodeKeyUpdate } from "./codec/messages.js";
 import { readNewSessionTicket } from "./codec/received-messages.js";
 
@@ -94,17 +94,16 @@ export class PostHandshake {
     return this.certificateRequest !== null;
   }
 
-  /** Server, RFC 8446 §4.6.2: asks the established client for a certificate. */
-  requestClientCertificate(): void {
-    const pha = this.init.postHandshakeAuth;
-    if (this.init.role !== "server") throw new Error("only a server requests a client certificate");
-    if (!pha?.offered) throw new Error("the client did not offer post_handshake_auth, so it cannot be asked for a certificate after the handshake");
-    if (this.certificateRequest) throw new Error("a post-handshake certificate request is already waiting for the client's answer");
-    const auth = this.init.config.postHandshakeAuthentication;
-    if (auth === null) {
-      throw missingModule("requestClientCertificate()", "postHandshakeAuthentication", " in the server config");
-    }
-    this.certificateRequest = auth.request(this.init.config, this.init.kdf, pha, (m) => this.init.io.sendHandshake(m));
+  /**
+   * Server, RFC 8446 §4.6.2: sends a CertificateRequest to the established client through the
+   * module's `request`. ServerConnection.requestClientCertificate has checked that the client
+   * offered post_handshake_auth (the constructor keeps the offer only then) and that no request is
+   * outstanding.
+   */
+  sendCertificateRequest(auth: PostHandshakeAuthModule): void {
+    const { config, kdf, io, postHandshakeAuth } = this.init;
+    if (postHandshakeAuth === undefined) return;
+    this.certificateRequest = auth.request(config, kdf, postHandshakeAuth, (m) => io.sendHandshake(m));
   }
 
   get suite(): CipherSuite {
@@ -173,11 +172,6 @@ export class PostHandshake {
   /** §7.5 exporter over exporter_master_secret. */
   exportKeyingMaterial(label: string, context: Uint8Array | undefined, length: number): Uint8Array {
     return exportKeyingMaterial(this.init.config.provider, this.init.suite, this.init.exporterSecret, label, context, length);
-  }
-
-  /** The current application_traffic_secret_N of one direction (post-handshake authentication's Finished key, §4.4). */
-  protected trafficSecret(direction: "write" | "read"): Uint8Array {
-    return direction === "write" ? this.writeSecret : this.readSecret;
   }
 
   /** NSS key-log names for updated secrets: CLIENT_TRAFFIC_SECRET_N / SERVER_TRAFFIC_SECRET_N. */

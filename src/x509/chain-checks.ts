@@ -131,7 +131,8 @@ function unsupportedKey(cert: Certificate): TLSError {
   return certificateError("unsupported_certificate", message);
 }
 
-function isSelfIssued(cert: Certificate): boolean {
+/** RFC 5280 §6.1: subject and issuer are the same name (a root, or a CA's key rollover); such certificates do not count towards path lengths. */
+export function isSelfIssued(cert: Certificate): boolean {
   return sameName(cert.subject, cert.issuer);
 }
 

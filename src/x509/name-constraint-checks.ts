@@ -7,11 +7,11 @@
  */
 import type { TLSError } from "../bytes/index.js";
 import { displayName, type Certificate } from "./certificate.js";
-import { certificateError } from "./chain-checks.js";
+import { certificateError, isSelfIssued } from "./chain-checks.js";
 import { parseDer, type DerContext } from "./der.js";
 import { OID } from "./oids.js";
 import { GENERAL_NAME_FORMS } from "./general-name.js";
-import { sameName, type DistinguishedName } from "./name.js";
+import type { DistinguishedName } from "./name.js";
 import {
   directoryNameInSubtree,
   dnsInSubtree,
@@ -115,10 +115,6 @@ class ConstraintChecker {
       this.check(names.directoryNames, p?.directoryNames, x?.directoryNames, (n, c) => directoryNameInSubtree(n.name, c), (n) => `${n.label} ${n.name.text}`)
     );
   }
-}
-
-function isSelfIssued(cert: Certificate): boolean {
-  return sameName(cert.subject, cert.issuer);
 }
 
 /** A CA's constraints, parsed here if the certificate was read without the parser (parseCertificateWith(der, null)). */

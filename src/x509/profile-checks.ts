@@ -10,19 +10,14 @@
  */
 import type { TLSError } from "../bytes/index.js";
 import { describeCertificate, type Certificate } from "./certificate.js";
-import { certificateError, type Purpose } from "./chain-checks.js";
+import { certificateError, isSelfIssued, type Purpose } from "./chain-checks.js";
 import { isValidDnsName } from "./hostname.js";
-import { sameName } from "./name.js";
 import { OID } from "./oids.js";
 
 export type CertificateProfile = "rfc5280" | "webpki";
 
 /** Where a certificate sits on the path being checked. */
 export type PathPosition = "leaf" | "intermediate" | "anchor";
-
-export function isSelfIssued(cert: Certificate): boolean {
-  return sameName(cert.subject, cert.issuer);
-}
 
 export function isCritical(cert: Certificate, oid: string): boolean {
   return cert.criticalExtensions.includes(oid);

@@ -7,7 +7,7 @@
 import { AlertDescription, TLSError, bytesEqual, fail } from "../bytes/index.js";
 import type { CryptoProvider } from "../crypto/provider.js";
 import { describeCertificate, displayName, parseCertificate, parseCertificateWith, type Certificate } from "./certificate.js";
-import { MIN_RSA_BITS, certificateError, checkIssuer, checkKeyStrength, checkLeaf, checkSignature, type LeafKeyUsage, type Purpose } from "./chain-checks.js";
+import { MIN_RSA_BITS, certificateError, checkIssuer, checkKeyStrength, checkLeaf, checkSignature, isSelfIssued, type LeafKeyUsage, type Purpose } from "./chain-checks.js";
 import { type CertificateRevocationList, type CrlChecking, crlChecking } from "./crl.js";
 import { certificateMatchesServerName, type PublicSuffixCheck } from "./hostname.js";
 import { sameName } from "./name.js";
@@ -104,10 +104,6 @@ interface Issuer {
 interface FoundPath {
   readonly path: readonly Certificate[];
   readonly anchor: Certificate;
-}
-
-function isSelfIssued(cert: Certificate): boolean {
-  return sameName(cert.subject, cert.issuer);
 }
 
 /** How informative a failure is: a specific alert beats unknown_ca, a deeper failure a shallower one. */

@@ -6,10 +6,10 @@
  */
 import { bytesEqual, type TLSError } from "../bytes/index.js";
 import { describeCertificate, type Certificate } from "./certificate.js";
-import { certificateError, type Purpose } from "./chain-checks.js";
+import { certificateError, isSelfIssued, type Purpose } from "./chain-checks.js";
 import { formatIpAddress, parseIpAddress } from "./ip-address.js";
 import { OID } from "./oids.js";
-import { type PathPosition, type WebPkiCheck, bad, isCritical, isSelfIssued } from "./profile-checks.js";
+import { type PathPosition, type WebPkiCheck, bad, isCritical } from "./profile-checks.js";
 
 /** CA/B BR §7.1.4.3: a subject commonName must be, character for character, one of the SAN values. */
 function checkCommonNameInSan(cert: Certificate): TLSError | null {

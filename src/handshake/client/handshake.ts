@@ -10,10 +10,9 @@ import { type SignedAhead, sendCertificateFlight } from "./certificate.js";
 import { clientHelloExtensions } from "./client-hello.js";
 import { type ClientOptions, checkClientOptions } from "./options.js";
 import {
+  type AcceptedPsk,
   type KeyExchangeOutcome,
-  checkCertificatesWithPsk,
   checkHelloRetryRequest,
-  checkSelectedPsk,
   checkServerHelloFields,
   checkServerVersion,
   serverKeyShareSecret,
@@ -44,6 +43,9 @@ import {
   type ServerAuthenticated,
   type ServerParameters,
 } from "./state.js";
+
+/** What a ServerHello accepted when no PSK was offered. */
+const NO_PSK: AcceptedPsk = { psk: null, certificatesWithPsk: false };
 
 /** A step that takes no message: before the ClientHello, while our second flight is signed, and after. */
 const idle = (name: string): Step => ({ name, expects: [], handle: () => undefined });
@@ -254,9 +256,9 @@ export class ClientHandshake {
     if (state.retried && state.retried.request.suite !== suite) {
       fail("illegal_parameter", "ServerHello changed the cipher suite chosen in the HelloRetryRequest");
     }
-    const selected = hello.extensions.selectedIdentity;
-    const psk = selected !== undefined ? checkSelectedPsk(state.offer, selected, suite) : null;
-    const certificatesWithPsk = checkCertificatesWithPsk(hello.extensions, this.options.pskWithCertificates, psk !== null);
+    // Without the resumption module no PSK was offered, so readServerHello has refused a
+    // pre_shared_key or tls_cert_with_extern_psk as unsupported_extension.
+    const { psk, certificatesWithPsk } = this.options.resumption?.acceptPsk(hello.extensions, state.offer, suite, this.options.pskWithCertificates) ?? NO_PSK;
     const exchanged = serverKeyShareSecret(hello.extensions, state.keyShares, suite, psk ? psk.modes : null);
     const accepted: AcceptedServerHello = { suite, psk, certificatesWithPsk, raw: m.raw };
     if (isPromise(exchanged)) return exchanged.then((e) => this.enterHandshakeKeys(state, accepted, e));

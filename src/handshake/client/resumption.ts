@@ -14,6 +14,7 @@ import { computeBinder, transcriptBeforeRetry, truncateClientHello } from "../re
 import { type ExternalPsk, checkExternalPsk, pskIdentityBytes, pskIdentityText, pskModeCodes } from "../resumption/external-psk.js";
 import { type ResumableSession, type SessionStore, sessionUsable } from "../resumption/session-store.js";
 import { type VerifiedPeer, verifyPeerCertificates } from "../peer-verification.js";
+import { acceptServerHelloPsk } from "./server-hello.js";
 
 /** A PSK the client offers in its ClientHello (RFC 8446 §4.2.11): a ticket, or an external PSK. */
 export interface OfferedSession {
@@ -191,6 +192,7 @@ export interface ClientResumption {
   readonly fillBinder: typeof fillBinder;
   readonly earlyExporter: typeof deriveEarlyExporter;
   readonly identityText: typeof pskIdentityText;
+  readonly acceptPsk: typeof acceptServerHelloPsk;
   /** The post-handshake session, which keeps tickets in `store` (null: reads them and keeps none). */
   readonly session: (init: PostHandshakeInit, config: ResolvedConfig, store: SessionStore | null, context: TicketContext) => PostHandshake;
 }
@@ -208,5 +210,6 @@ export const clientResumption: ClientResumption = {
   fillBinder,
   earlyExporter: deriveEarlyExporter,
   identityText: pskIdentityText,
+  acceptPsk: acceptServerHelloPsk,
   session: (init, config, store, context) => new ClientSession(init, store ? new SessionTickets(config, store, context) : null),
 };

@@ -155,6 +155,29 @@ export function checkCertificatesWithPsk(serverHelloExtensions: ServerHelloExten
   return true;
 }
 
+/** The PSK a ServerHello accepted (§4.2.11), and whether it is combined with certificates (RFC 8773). */
+export interface AcceptedPsk {
+  readonly psk: OfferedSession | null;
+  readonly certificatesWithPsk: boolean;
+}
+
+/**
+ * §4.2.11 and RFC 8773 on the ServerHello: the PSK it selected, if any (checkSelectedPsk), then the
+ * combination with certificates (checkCertificatesWithPsk). `withCertificates`: our external PSK
+ * asks for the combination. Reached through the client's resumption module only: a client that
+ * offered no PSK has already refused either extension as unsupported_extension (readServerHello).
+ */
+export function acceptServerHelloPsk(
+  extensions: ServerHelloExtensions,
+  offer: OfferedSession | null,
+  suite: CipherSuite,
+  withCertificates: boolean,
+): AcceptedPsk {
+  const selected = extensions.selectedIdentity;
+  const psk = selected !== undefined ? checkSelectedPsk(offer, selected, suite) : null;
+  return { psk, certificatesWithPsk: checkCertificatesWithPsk(extensions, withCertificates, psk !== null) };
+}
+
 /** §4.2.11: what the client checks when the ServerHello accepts its PSK. */
 export function checkSelectedPsk(offer: OfferedSession | null, selected: number, suite: CipherSuite): OfferedSession {
   if (offer === null) fail("unsupported_extension", "ServerHello selected a PSK, but we offered none");
