@@ -4,7 +4,7 @@ import type { ResolvedConfig } from "../handshake/config.js";
 import type { ConnectionHandshakeResult, HandshakeIO, Step } from "../handshake/handshake-io.js";
 import type { HandshakeMessage } from "../handshake/codec/messages.js";
 import { type EarlyExporter, exportEarlyKeyingMaterial } from "../handshake/resumption/early-exporter.js";
-import { hkdfExpandLabel } from "../handshake/key-schedule.js";
+import { SuiteKdf } from "../handshake/key-schedule.js";
 import type { PostHandshake } from "../handshake/post-handshake.js";
 import { automaticKeyUpdateLimit } from "./key-update-limit.js";
 import {
@@ -530,10 +530,8 @@ export abstract class Connection {
 
   /** §7.3 key and IV of a traffic secret, for the transport. */
   private trafficKeys(traffic: TrafficSecret, sequence: number): TrafficKeys {
-    const p = this.config.provider;
     const { suite, secret } = traffic;
-    const key = hkdfExpandLabel(p, suite.hash, secret, "key", new Uint8Array(0), suite.keyLength);
-    const iv = hkdfExpandLabel(p, suite.hash, secret, "iv", new Uint8Array(0), 12);
+    const { key, iv } = new SuiteKdf(this.config.provider, suite).trafficKeys(secret);
     return { algorithm: suite.aead, key, iv, sequence };
   }
 

@@ -3,7 +3,9 @@
  * whose certificate was parsed before must still be validated from scratch (here: the clock moves
  * past the certificate's notAfter between two handshakes with the same configuration objects).
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { bytesToAscii } from "../../src/bytes/index.js";
 import { ClientConnection, ServerConnection, TLSError } from "../../src/index.js";
 import { CertificateCache } from "../../src/handshake/config/certificate-cache.js";
 import { CA_PEM, clientCredential, pemToDer, serverCredential } from "../helpers/fixtures.js";
@@ -72,5 +74,20 @@ describe("handshakes sharing configuration objects", () => {
     const { errors } = await pumpMemory(new ClientConnection(clientConfig), second);
     const refusal = errors.find((e) => e.side === "b")?.error;
     expect(refusal?.alertName).toBe("certificate_expired");
+  });
+});
+
+describe("bytesToAscii (the cache's key)", () => {
+  it("gives Node's latin1 decoding of any bytes, on both sides of its 4 KiB chunks", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 0, maxLength: 9000 }), (bytes) => {
+        expect(bytesToAscii(bytes)).toBe(Buffer.from(bytes).toString("latin1"));
+      }),
+      { numRuns: 200 },
+    );
+    for (const length of [4095, 4096, 4097, 8192, 8193]) {
+      const bytes = Uint8Array.from({ length }, (_, i) => (i * 131) & 0xff);
+      expect(bytesToAscii(bytes)).toBe(Buffer.from(bytes).toString("latin1"));
+    }
   });
 });
