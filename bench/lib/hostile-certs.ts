@@ -214,6 +214,41 @@ export interface HostileFlight {
   readonly nameBytes: number;
 }
 
+/** A SubjectPublicKeyInfo for an RSA public key (RFC 8017 A.1.1): n need not belong to any key pair. */
+const rsaSpki = (n: bigint, e: bigint): Bytes => seq(seq(oid("1.2.840.113549.1.1.1"), nul()), bits(seq(int(n), int(e))));
+
+/** An odd number of exactly HOSTILE_RSA_BITS bits: a modulus nobody holds a private key for. */
+function strangerModulus(): bigint {
+  const bytes = randomBytes(HOSTILE_RSA_BITS / 8);
+  bytes[0] |= 0x80;
+  bytes[bytes.length - 1] |= 1;
+  return BigInt("0x" + bytes.toString("hex"));
+}
+
+/**
+ * The flight against an asynchronous provider's chain search (src/x509/async-verify.ts), which
+ * answers every signature optimistically, verifies what the search asked together, and, when one
+ * fails, redoes the search with the synchronous provider for the questions the first did not ask.
+ * The shape of the worst flight (short names, `candidates` CAs that issue each other and the leaf),
+ * but only the first CA holds the flight's RSA key; the others hold moduli of the same size and
+ * exponent that nobody can sign for, and every certificate is signed with the real key. So every
+ * link is valid to the optimistic search, most are not in truth, and the redo, failing early
+ * where the first search went deep, asks questions the first never did: each is a synchronous
+ * (pure) RSA verification of the largest size. All CAs share one key identifier, as the name
+ * matching of path building wants.
+ */
+export function buildRedoFlight(keys: HostileKeys, candidates: number, anchorName: Bytes): HostileFlight {
+  const x = largeName(0);
+  const leafSubject = seq(set(seq(oid("2.5.4.3"), utf8("hostile leaf"))));
+  const chain = [signedCertificate(tbsCertificate(x, leafSubject, keys.leafSpki, leafExtensions(keys.leafSpki, keys.rsaSpki)), keys.rsa, true)];
+  for (let i = 0; i < candidates; i++) {
+    const spki = i === 0 ? keys.rsaSpki : rsaSpki(strangerModulus(), BigInt(HOSTILE_RSA_EXPONENT));
+    const issuer = i === candidates - 1 ? anchorName : x;
+    chain.push(signedCertificate(tbsCertificate(issuer, x, spki, caExtensions(keys.rsaSpki)), keys.rsa, true));
+  }
+  return { chain, messageBytes: certificateMessageBytes(chain), nameBytes: 0 };
+}
+
 /** The name size that fills the message limit for this shape (names take what the rest leaves). */
 export function fittingNameBytes(keys: HostileKeys, shape: FlightShape, anchorName: Bytes): number {
   if (!shape.largeNames) return 0;

@@ -3,21 +3,29 @@
  * with WebCrypto, `crypto.subtle` instead of the pure fallback), with the verdicts, budgets and
  * alerts of the synchronous `verifyChainWith` by construction:
  *
- * 1. The synchronous search runs once with an optimistic signature oracle: every signature it asks
- *    about (certificate signatures, CRL signatures; the search charges the budget for each as
- *    before) is recorded and answered `true`.
- * 2. Every recorded signature is then verified through `provider.asynchronous.verify`, together.
- * 3. If all hold, a search with real answers would have asked the same questions, got the same
- *    answers and followed the same path, so the optimistic outcome (a chain or the error it threw)
- *    is the synchronous outcome. If any fails (or a verification throws or rejects), the budget is
- *    wound back to where it stood and the synchronous search runs again with real verification:
- *    today's code, so today's verdict, error and budget charges.
+ * 1. The synchronous search runs with a signature oracle: a signature it asks about (certificate
+ *    signatures, CRL signatures; the search charges the budget for each as before) whose answer is
+ *    known gets that answer; any other is recorded and answered `true`.
+ * 2. The signatures recorded in that round are then verified through
+ *    `provider.asynchronous.verify`, together.
+ * 3. If the round recorded none, or all of them hold, a search with real answers would have asked
+ *    the same questions, got the same answers and followed the same path, so the round's outcome
+ *    (a chain or the error it threw) is the synchronous outcome. If one fails, the answers join the
+ *    known ones, the budget is wound back to where it stood, and the search runs again (step 1).
  *
- * Worst case: a chain carrying a bad signature costs two searches, the optimistic one (path
- * search plus its signatures on the asynchronous provider) and the real one (today's cost). The
- * budget is charged for the real one only, so what a peer can make us do is at most twice
- * limits.maxVerificationCost of work per handshake (and only where the provider is asynchronous);
- * `npm run bench:hostile` measures it against its target.
+ * Every round asks at least one question no earlier round did, and each costs at most one search.
+ * An earlier version redid the search once, with synchronous (on WebCrypto: pure) verification
+ * for the questions the first round had not asked; a flight whose CAs issue each other in name
+ * but not in truth (bench/lib/hostile-certs.ts buildRedoFlight) made that redo cost 14 WebCrypto
+ * handshakes of pure RSA. Now no signature is verified synchronously, and the rounds together may
+ * charge at most twice what one search may (REDO_ALLOWANCE): beyond that the peer is refused as
+ * when one search runs out (bad_certificate, limit_exceeded), so what a peer can make us do is at
+ * most about three searches' path work and twice limits.maxVerificationCost of asynchronous
+ * verifications. A chain within that gets the synchronous verdict; `npm run bench:hostile`
+ * measures the worst flights against its target.
+ *
+ * A verification that throws or rejects (not a false answer: an operation the runtime refused)
+ * ends the rounds: the search is redone once synchronously, known answers kept.
  *
  * A provider without `asynchronous` (pure, native) takes `verifyChainWith` directly: no oracle,
  * no Promise.
@@ -32,7 +40,10 @@ import { VerificationBudget } from "./verification-budget.js";
 import type { NameConstraintChecking } from "./name-constraint-checks.js";
 import { type VerifiedChain, type VerifyOptions, verifyChainWith } from "./verify.js";
 
-/** One signature the optimistic search asked about. */
+/** What the rounds together may charge, in budgets of one search (see the file's comment). */
+const REDO_ALLOWANCE = 2;
+
+/** One signature a search asked about. */
 interface AskedSignature {
   readonly algorithm: SignatureAlgorithm;
   readonly key: PublicKey;
@@ -47,17 +58,37 @@ function settled(outcome: Outcome): VerifiedChain {
   return outcome.chain;
 }
 
+/** Verified answers, found by signature bytes first (cheap to tell apart), then the rest of the question. */
+class KnownAnswers {
+  private readonly bySignature = new Map<string, { asked: AskedSignature; valid: boolean }[]>();
+
+  add(asked: readonly AskedSignature[], answers: readonly boolean[]): void {
+    asked.forEach((s, i) => {
+      const key = toHex(s.signature);
+      const entries = this.bySignature.get(key) ?? [];
+      entries.push({ asked: s, valid: answers[i] });
+      this.bySignature.set(key, entries);
+    });
+  }
+
+  answer(algorithm: SignatureAlgorithm, key: PublicKey, message: Uint8Array, signature: Uint8Array): boolean | undefined {
+    if (this.bySignature.size === 0) return undefined;
+    for (const { asked: s, valid } of this.bySignature.get(toHex(signature)) ?? []) {
+      if (sameAlgorithm(s.algorithm, algorithm) && samePublicKey(s.key, key) && bytesEqual(s.message, message)) return valid;
+    }
+    return undefined;
+  }
+}
+
 /**
- * The provider as the optimistic search sees it: every method its own, except `verify`, which
- * records the question and answers true. Nothing else in path validation verifies a signature.
+ * The provider as a search sees it: every method its own, except `verify`, which answers a known
+ * question with its verified answer and any other with `unknown`. Nothing else in path validation
+ * verifies a signature.
  */
-function optimisticProvider(provider: CryptoProvider, asked: AskedSignature[]): CryptoProvider {
-  const oracle = Object.create(provider) as CryptoProvider & { verify: CryptoProvider["verify"] };
-  oracle.verify = (algorithm, key, message, signature) => {
-    asked.push({ algorithm, key, message, signature });
-    return true;
-  };
-  return oracle;
+function answeringProvider(provider: CryptoProvider, known: KnownAnswers, unknown: CryptoProvider["verify"]): CryptoProvider {
+  const answering = Object.create(provider) as CryptoProvider & { verify: CryptoProvider["verify"] };
+  answering.verify = (algorithm, key, message, signature) => known.answer(algorithm, key, message, signature) ?? unknown(algorithm, key, message, signature);
+  return answering;
 }
 
 /**
@@ -72,68 +103,58 @@ export function verifyChainWithAsync(
 ): MaybePromise<VerifiedChain> {
   const operations = opts.provider.asynchronous;
   if (operations === undefined) return verifyChainWith(opts, checkRevocation, checkNames);
-  // Both searches charge one budget; the second starts where the first did.
+  // Every round charges one budget, starting where the first did.
   const budget = opts.budget ?? new VerificationBudget();
   const real: VerifyOptions = { ...opts, budget };
   const start = budget.used;
-  const asked: AskedSignature[] = [];
-  let outcome: Outcome;
-  try {
-    outcome = {
-      chain: verifyChainWith(
-        {
-          ...real,
-          provider: optimisticProvider(opts.provider, asked),
-          // Without their precomputed verifiers: an anchor's signatures are asked of the oracle too.
-          trustAnchors: opts.trustAnchors.map(withoutVerifier),
-        },
-        checkRevocation,
-        checkNames,
-      ),
-    };
-  } catch (error) {
-    outcome = { error };
-  }
-  if (asked.length === 0) return settled(outcome);
+  const allowance = REDO_ALLOWANCE * (budget.limit - start);
+  // Without their precomputed verifiers: an anchor's signatures are asked of the oracle too.
+  const anchors = opts.trustAnchors.map(withoutVerifier);
+  const known = new KnownAnswers();
+  let charged = 0;
 
-  /** The synchronous search again; `known` answers the questions already verified, so they are not verified twice. */
-  const again = (known: readonly boolean[] = []): VerifiedChain => {
+  /** The synchronous search with known answers, after the runtime refused an operation. */
+  const synchronously = (): VerifiedChain => {
     budget.rewindTo(start);
-    const provider = known.length === 0 ? opts.provider : answeringProvider(opts.provider, asked, known);
-    return verifyChainWith({ ...real, provider }, checkRevocation, checkNames);
+    return verifyChainWith(
+      { ...real, provider: answeringProvider(opts.provider, known, opts.provider.verify.bind(opts.provider)) },
+      checkRevocation,
+      checkNames,
+    );
   };
-  const judge = (answers: readonly boolean[]): VerifiedChain => (answers.every((valid) => valid) ? settled(outcome) : again(answers));
-  let answers: MaybePromise<boolean>[];
-  try {
-    answers = asked.map((s) => operations.verify(s.algorithm, s.key, s.message, s.signature));
-  } catch {
-    return again();
-  }
-  if (answers.some(isPromise)) return Promise.all(answers).then(judge, () => again());
-  return judge(answers as boolean[]);
-}
 
-/**
- * The provider for the search redone after a failed signature: a question the optimistic search
- * asked is answered with its verified answer (the asynchronous `verify`'s, which has the
- * synchronous one's meaning), any other is verified synchronously. So the redone search costs its
- * path work and only the signatures the first did not reach.
- */
-function answeringProvider(provider: CryptoProvider, asked: readonly AskedSignature[], answers: readonly boolean[]): CryptoProvider {
-  const bySignature = new Map<string, number[]>();
-  asked.forEach((s, i) => {
-    const key = toHex(s.signature);
-    bySignature.set(key, [...(bySignature.get(key) ?? []), i]);
-  });
-  const answering = Object.create(provider) as CryptoProvider & { verify: CryptoProvider["verify"] };
-  answering.verify = (algorithm, key, message, signature) => {
-    for (const i of bySignature.get(toHex(signature)) ?? []) {
-      const s = asked[i];
-      if (sameAlgorithm(s.algorithm, algorithm) && samePublicKey(s.key, key) && bytesEqual(s.message, message)) return answers[i];
+  const round = (): MaybePromise<VerifiedChain> => {
+    budget.rewindTo(start);
+    const asked: AskedSignature[] = [];
+    const optimistic = answeringProvider(opts.provider, known, (algorithm, key, message, signature) => {
+      asked.push({ algorithm, key, message, signature });
+      return true;
+    });
+    let outcome: Outcome;
+    try {
+      outcome = { chain: verifyChainWith({ ...real, provider: optimistic, trustAnchors: anchors }, checkRevocation, checkNames) };
+    } catch (error) {
+      outcome = { error };
     }
-    return provider.verify(algorithm, key, message, signature);
+    if (asked.length === 0) return settled(outcome);
+    const spent = budget.used - start;
+    charged += spent;
+    if (charged > allowance) budget.refuse(`searching for a certification path again after a signature failed to verify`, spent);
+    let answers: MaybePromise<boolean>[];
+    try {
+      answers = asked.map((s) => operations.verify(s.algorithm, s.key, s.message, s.signature));
+    } catch {
+      return synchronously();
+    }
+    const judge = (verified: readonly boolean[]): MaybePromise<VerifiedChain> => {
+      if (verified.every((valid) => valid)) return settled(outcome);
+      known.add(asked, verified);
+      return round();
+    };
+    if (answers.some(isPromise)) return Promise.all(answers).then(judge, synchronously);
+    return judge(answers as boolean[]);
   };
-  return answering;
+  return round();
 }
 
 function sameAlgorithm(a: SignatureAlgorithm, b: SignatureAlgorithm): boolean {

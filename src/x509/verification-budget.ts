@@ -43,16 +43,19 @@ export class VerificationBudget {
 
   /** Charges `units` for `what`, or throws bad_certificate if that would pass the limit. */
   charge(units: number, what: string): void {
-    if (this.spent + units > this.limit) {
-      throw new TLSError(
-        AlertDescription.bad_certificate,
-        `the peer's certificates exceeded ${this.name} (${this.limit} units of one P-256 verification): ` +
-          `${rounded(this.spent)} units spent, ${what} needs ${rounded(units)} more`,
-        "local",
-        "limit_exceeded",
-      );
-    }
+    if (this.spent + units > this.limit) this.refuse(what, units);
     this.spent += units;
+  }
+
+  /** Throws the refusal for `what`, which needs `units` more than this budget allows. */
+  refuse(what: string, units: number): never {
+    throw new TLSError(
+      AlertDescription.bad_certificate,
+      `the peer's certificates exceeded ${this.name} (${this.limit} units of one P-256 verification): ` +
+        `${rounded(this.spent)} units spent, ${what} needs ${rounded(units)} more`,
+      "local",
+      "limit_exceeded",
+    );
   }
 
   /**

@@ -23,6 +23,10 @@ import {
   type VerifiedChain,
   type VerifyOptions,
 } from "../../src/x509/index.js";
+import * as a from "../../src/ca/asn1.js";
+import { keyIdentifier } from "../../src/ca/certificate-builder.js";
+import { generatePrivateKey, signingFor, subjectPublicKeyInfo } from "../../src/ca/keys.js";
+import type { PrivateKey } from "../../src/crypto/provider.js";
 import { limboVerifyOptions, runLimboCase, type LimboSuite } from "../../vectors/x509-limbo/harness.js";
 
 const SHARED = new URL("../../../shared/vectors/x509-limbo.json", import.meta.url);
@@ -108,5 +112,93 @@ describe("verifyChainWithAsync gives verifyCertificateChain's verdict on every x
         expect({ id: c.id, limit, ...(result as Verdict) }).toEqual({ id: c.id, limit, ...expected });
       }
     }
+  });
+});
+
+/**
+ * The flight of bench/lib/hostile-certs.ts buildRedoFlight, small and on P-256: CAs that all bear
+ * the name X and issue each other and the leaf in name, each certificate signed by one key K that
+ * only the first CA holds. To an optimistic search every link holds; in truth almost none does,
+ * so the search must be redone, asking new questions each time. An earlier redo verified those
+ * synchronously (with WebCrypto: the pure fallback), at 14-15 WebCrypto handshakes of cost.
+ */
+describe("verifyChainWithAsync redone after failed signatures", () => {
+  const anchorKey = generatePrivateKey("p256", pureProvider);
+  const k = generatePrivateKey("p256", pureProvider);
+  const names = (cn: string) => a.seq(a.set(a.seq(a.oid("2.5.4.3"), a.utf8(cn))));
+  const ext = (id: string, critical: boolean, value: a.Asn) => a.seq(a.oid(id), a.bool(critical), a.octets(a.encode(value)));
+  // Key identifiers: every CA claims K's, as every certificate claims to be issued by K's holder.
+  const id = (key: PrivateKey) => keyIdentifier(subjectPublicKeyInfo(key), pureProvider);
+  const certificate = (issuer: a.Asn, subject: a.Asn, subjectKey: PrivateKey, ca: boolean, signer: PrivateKey, claimed = signer): Uint8Array => {
+    const signing = signingFor(signer);
+    const keyIds = [ext("2.5.29.35", false, a.seq(a.contextPrimitive(0, id(claimed))))];
+    if (ca) keyIds.push(ext("2.5.29.14", false, a.octets(id(claimed === anchorKey ? anchorKey : k))));
+    const tbs = a.encode(
+      a.seq(
+        a.contextConstructed(0, a.small(2)),
+        a.small(Math.floor(Math.random() * 1e9) + 1),
+        signing.identifier(),
+        issuer,
+        a.seq(a.time(new Date("2029-01-01T00:00:00Z")), a.time(new Date("2031-01-01T00:00:00Z"))),
+        subject,
+        a.raw(subjectPublicKeyInfo(subjectKey)),
+        a.contextConstructed(
+          3,
+          a.seq(ext("2.5.29.19", true, ca ? a.seq(a.bool(true)) : a.seq()), ext("2.5.29.15", true, a.namedBits(ca ? [5, 6] : [0])), ...keyIds),
+        ),
+      ),
+    );
+    return a.encode(a.seq(a.raw(tbs), signing.identifier(), a.bits(pureProvider.sign(signing.algorithm, signer, tbs))));
+  };
+  const anchor = parseCertificate(certificate(names("Anchor"), names("Anchor"), anchorKey, true, anchorKey));
+  const x = names("X");
+  const CAS = 8;
+  const chain = [certificate(x, names("leaf"), generatePrivateKey("p256", pureProvider), false, k)];
+  for (let i = 0; i < CAS; i++)
+    chain.push(
+      certificate(i === CAS - 1 ? names("Anchor") : x, x, i === 0 ? k : generatePrivateKey("p256", pureProvider), true, k, i === CAS - 1 ? anchorKey : k),
+    );
+
+  /** Pure underneath; counts synchronous `verify` calls and asynchronous ones, which answer later. */
+  function counting() {
+    const calls = { synchronous: 0, asynchronous: 0 };
+    const provider: CryptoProvider = {
+      ...pureProvider,
+      verify: (...args) => (calls.synchronous++, pureProvider.verify(...args)),
+      asynchronous: { ...pureProvider, verify: (...args) => (calls.asynchronous++, Promise.resolve(pureProvider.verify(...args))) },
+    };
+    return { provider, calls };
+  }
+  const options = (provider: CryptoProvider, budget: VerificationBudget): VerifyOptions => ({
+    chain,
+    trustAnchors: [anchor],
+    now: NOW,
+    provider,
+    purpose: "clientAuth",
+    budget,
+    maxPathCandidates: 10_000,
+    maxSignatureChecks: 10_000,
+  });
+
+  it("verifies nothing synchronously and reaches the synchronous verdict when the budget allows", async () => {
+    const syncBudget = new VerificationBudget(1000);
+    const expected = verdictOf(() => verifyCertificateChain(options(pureProvider, syncBudget)), syncBudget);
+    expect(expected.alert).toBe("bad_certificate");
+    expect(expected.message).toMatch(/does not verify/);
+    const { provider, calls } = counting();
+    const budget = new VerificationBudget(1000);
+    expect(await verdictOf(() => verifyChainWithAsync(options(provider, budget), null), budget)).toEqual(expected);
+    expect(calls.synchronous).toBe(0);
+    expect(calls.asynchronous).toBeGreaterThan(CAS);
+  });
+
+  it("within the default budget: at most twice its verifications, all asynchronous, or refused as over the limit", async () => {
+    const { provider, calls } = counting();
+    const budget = new VerificationBudget();
+    const verdict = await verdictOf(() => verifyChainWithAsync(options(provider, budget), null), budget);
+    expect(verdict.alert).toBe("bad_certificate");
+    expect(calls.synchronous).toBe(0);
+    // One P-256 verification is one unit.
+    expect(calls.asynchronous).toBeLessThanOrEqual(2 * budget.limit);
   });
 });
