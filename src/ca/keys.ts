@@ -67,13 +67,16 @@ export function pkcs8(key: PrivateKey): Uint8Array {
   }
 }
 
+/** The random bytes noble reduces to a scalar (FIPS 186-5 A.4.1: 64 more bits than the order; noble states it). */
+const seedLength = (lengths: { readonly seed?: number }): number => lengths.seed ?? 64;
+
 /** A fresh private key of `type` from the provider's randomness. */
 export function generatePrivateKey(type: KeyType, provider: CryptoProvider): PrivateKey {
   switch (type) {
     case "p256":
-      return { kind: "ec", curve: "P-256", d: p256.utils.randomSecretKey(provider.randomBytes(p256.lengths.seed!)) };
+      return { kind: "ec", curve: "P-256", d: p256.utils.randomSecretKey(provider.randomBytes(seedLength(p256.lengths))) };
     case "p384":
-      return { kind: "ec", curve: "P-384", d: p384.utils.randomSecretKey(provider.randomBytes(p384.lengths.seed!)) };
+      return { kind: "ec", curve: "P-384", d: p384.utils.randomSecretKey(provider.randomBytes(seedLength(p384.lengths))) };
     case "ed25519":
       // RFC 8032 §5.1.5: the private key is 32 random bytes.
       return { kind: "ed25519", seed: ed25519.utils.randomSecretKey(provider.randomBytes(32)) };

@@ -76,7 +76,7 @@ export function externalPskOption(args: ParsedArgs): ExternalPsk | undefined {
   }
   if (identity === undefined || hex === undefined) throw new UsageError("--psk-identity and --psk go together");
   if (!/^([0-9a-fA-F]{2})+$/.test(hex)) throw new UsageError("--psk must be the key in hex digits");
-  const key = Uint8Array.from(hex.match(/../g)!.map((h) => parseInt(h, 16)));
+  const key = Uint8Array.from((hex.match(/../g) ?? []).map((h) => parseInt(h, 16)));
   if (key.length < 16) throw new UsageError("--psk must be at least 16 bytes (32 hex digits)");
   return withCertificates ? { identity, key, withCertificates } : { identity, key };
 }

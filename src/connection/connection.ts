@@ -232,19 +232,21 @@ export abstract class Connection {
   /** Encrypts `data[offset, offset+length)` for the peer (after the handshake), sealing it in place in the output buffer. */
   write(data: Uint8Array, offset = 0, length = data.length - offset): void {
     if (this.failure) throw this.failure;
-    if (!this.handshakeComplete) throw new Error("write() before the handshake completed");
+    // Set with handshakeResult when the handshake completes.
+    const session = this.session;
+    if (session === null) throw new Error("write() before the handshake completed");
     if (this.closeSent) throw new Error("write() after close()");
     if (this.handedOver !== null) throw new Error("write(): the transport protects this connection's records");
     this.flushHandshake();
     if (offset < 0 || length < 0 || offset + length > data.length) throw new RangeError("write(): offset and length must lie inside data");
     // Not `guard(() => ...)`: a closure per call would be garbage on the bulk path.
     try {
-      this.session?.answerKeyUpdate();
+      session.answerKeyUpdate();
       // §5.5: rekey before the write key reaches its record limit (the KeyUpdate itself is the
       // key's last record), splitting the write where needed.
       const appRecordsPerKey = this.recordsPerKey - 1;
       do {
-        if (this.writer.recordsSealed >= appRecordsPerKey) this.session!.sendKeyUpdate(false);
+        if (this.writer.recordsSealed >= appRecordsPerKey) session.sendKeyUpdate(false);
         const room = (appRecordsPerKey - this.writer.recordsSealed) * this.writer.maxFragment;
         const n = Math.min(length, room);
         this.writer.write(ContentType.application_data, data, offset, n);
@@ -262,10 +264,11 @@ export abstract class Connection {
    */
   keyUpdate(requestPeerUpdate = false): void {
     if (this.failure) throw this.failure;
-    if (!this.session) throw new Error("keyUpdate() before the handshake completed");
+    const session = this.session;
+    if (!session) throw new Error("keyUpdate() before the handshake completed");
     if (this.closeSent) throw new Error("keyUpdate() after close()");
     this.flushHandshake();
-    this.guard(() => this.session!.sendKeyUpdate(requestPeerUpdate));
+    this.guard(() => session.sendKeyUpdate(requestPeerUpdate));
     if (requestPeerUpdate) this.peerLimits.onKeyUpdateRequested();
   }
 

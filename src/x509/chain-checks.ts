@@ -107,7 +107,8 @@ export function checkLeaf(leaf: Certificate, now: Date, purpose: Purpose, keyUsa
   if (structural !== null) return structural;
   // TLS 1.3 authenticates with CertificateVerify, a signature (RFC 8446 §4.4.3), so a key
   // restricted by keyUsage must at least allow digitalSignature (RFC 5280 §4.2.1.3).
-  const missing = leaf.keyUsage === null ? undefined : keyUsage.find((bit) => !leaf.keyUsage![bit]);
+  const allowed = leaf.keyUsage;
+  const missing = allowed === null ? undefined : keyUsage.find((bit) => !allowed[bit]);
   if (missing !== undefined) {
     const why = missing === "digitalSignature" ? ", which TLS 1.3 needs to authenticate" : "";
     return certificateError("bad_certificate", `keyUsage of ${who} lacks ${missing}${why}`);

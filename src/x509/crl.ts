@@ -179,7 +179,8 @@ export function parseCertificateRevocationList(input: Uint8Array): CertificateRe
 function covers(scope: CrlScope, cert: Certificate): boolean {
   const isCa = cert.basicConstraints?.ca === true;
   if ((scope.userCertsOnly && isCa) || (scope.caCertsOnly && !isCa)) return false;
-  return scope.distributionUris === null || cert.crlDistributionUris.some((u) => scope.distributionUris!.includes(u));
+  const uris = scope.distributionUris;
+  return uris === null || cert.crlDistributionUris.some((u) => uris.includes(u));
 }
 
 /**

@@ -49,7 +49,7 @@ function namesOf(cert: Certificate): NamesOf {
   if (cert.subject.rdns.length > 0) directoryNames.unshift({ label: "subject", name: cert.subject });
   return {
     dns: san?.dns ?? [],
-    ip: (san?.ip ?? []).map((text, i) => ({ text, bytes: san!.ipBytes[i] })),
+    ip: san === null ? [] : san.ip.map((text, i) => ({ text, bytes: san.ipBytes[i] })),
     // §4.2.1.10: "rfc822Name constraints ... MUST be applied to the attribute of type emailAddress".
     email: [
       ...(san?.email ?? []).map((value) => ({ label: "email SAN", value })),

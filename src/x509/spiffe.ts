@@ -101,12 +101,10 @@ export function spiffePolicy(options: SpiffePolicyOptions): (identity: PeerIdent
     const who = context?.peerRole !== undefined ? `${context.peerRole} certificate` : "peer certificate";
     const problem = context?.leaf !== undefined ? x509SvidProblem(context.leaf) : null;
     if (problem !== null) return `the ${who} is not a SPIFFE X509-SVID: ${problem}`;
-    const ids = identity.uris.filter((u) => parseSpiffeId(u) !== null);
-    if (identity.uris.length !== 1 || ids.length !== 1) {
-      return `the ${who} is not a SPIFFE X509-SVID: ${uriCount(identity.uris.length)}`;
-    }
-    const id = ids[0];
-    const domain = parseSpiffeId(id)!.trustDomain;
+    const parsed = identity.uris.length === 1 ? parseSpiffeId(identity.uris[0]) : null;
+    if (parsed === null) return `the ${who} is not a SPIFFE X509-SVID: ${uriCount(identity.uris.length)}`;
+    const id = identity.uris[0];
+    const domain = parsed.trustDomain;
     if (trustDomains !== undefined && !trustDomains.includes(domain)) {
       return `SPIFFE ID ${id} belongs to trust domain ${domain}, not ${trustDomains.join(" or ")}`;
     }
