@@ -41,10 +41,22 @@ export class VerificationBudget {
     return this.spent;
   }
 
-  /** Charges `units` for `what`, or throws bad_certificate if that would pass the limit. */
+  /** Charges `units` for `what`, or throws bad_certificate if that would pass the limit (or the cap). */
   charge(units: number, what: string): void {
     if (this.spent + units > this.limit) this.refuse(what, units);
+    if (this.cap !== null && this.spent + units > this.cap.at) this.refuse(`${what} (${this.cap.why})`, units);
     this.spent += units;
+  }
+
+  /** A lower limit while work is redone (async-verify.ts's rounds), and what its refusal says of it. */
+  private cap: { readonly at: number; readonly why: string } | null = null;
+
+  capAt(at: number, why: string): void {
+    this.cap = { at, why };
+  }
+
+  uncap(): void {
+    this.cap = null;
   }
 
   /** Throws the refusal for `what`, which needs `units` more than this budget allows. */
