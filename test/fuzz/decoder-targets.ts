@@ -6,7 +6,21 @@ import { pureProvider } from "../../src/crypto/pure.js";
 import * as ext from "../../src/handshake/codec/extensions.js";
 import * as msg from "../../src/handshake/codec/messages.js";
 import { RecordProtection, RecordReader } from "../../src/record/index.js";
-import { decodePem, parseCertificate, parseCertificateRevocationList, parsePrivateKey, pemCertificates, verifyCertificateChain } from "../../src/x509/index.js";
+import type { CryptoProvider } from "../../src/crypto/provider.js";
+import { crlChecking } from "../../src/x509/crl.js";
+import { nameConstraintChecking } from "../../src/x509/name-constraint-checks.js";
+import {
+  VerificationBudget,
+  type VerifiedChain,
+  decodePem,
+  parseCertificate,
+  parseCertificateRevocationList,
+  parsePrivateKey,
+  pemCertificates,
+  verifyCertificateChain,
+  verifyChainWithAsync,
+  webPkiProfile,
+} from "../../src/x509/index.js";
 import { CA_PEM, KEY_TYPES, credential } from "../helpers/fixtures.js";
 import { HandshakeType } from "../helpers/scripted-peer.js";
 import { golden } from "../property/golden.js";
@@ -189,8 +203,42 @@ function x509Targets(): FuzzTarget[] {
           verifyCertificateChain({ chain: [input, caDer], trustAnchors: anchors, now, provider: pureProvider, purpose: "clientAuth" }),
         ),
     },
+    {
+      // The asynchronous chain search (x509/async-verify.ts: optimistic rounds, known answers, a
+      // capped budget) against the synchronous one on the same mutated leaf: the same path or the
+      // same error (alert and message), and the same budget spent. Its verify answers at once, so
+      // the rounds run without a Promise; test/x509/async-verify.test.ts covers the Promises.
+      name: "x509-chain-async",
+      seeds: leaves,
+      run(input) {
+        const outcomeOf = (verify: (budget: VerificationBudget) => unknown): string => {
+          const budget = new VerificationBudget();
+          let result: string;
+          try {
+            const chain = verify(budget);
+            if (chain instanceof Promise) violation("an asynchronous verify that answers at once gave a Promise");
+            result = `path ${(chain as VerifiedChain).path.map((c) => c.subject.text).join(" < ")}`;
+          } catch (e) {
+            const error = onlyTLSError(CERTIFICATE_ALERTS, () => {
+              throw e;
+            });
+            result = `${error?.alertName}: ${error?.message}`;
+          }
+          return `${result} (spent ${budget.used})`;
+        };
+        const options = { chain: [input, caDer], trustAnchors: anchors, now, purpose: "clientAuth" as const, parseCertificate, webPkiProfile };
+        const expected = outcomeOf((budget) => verifyCertificateChain({ ...options, provider: pureProvider, budget }));
+        const actual = outcomeOf((budget) =>
+          verifyChainWithAsync({ ...options, provider: answersAtOnce, budget }, crlChecking.check, nameConstraintChecking.check),
+        );
+        if (actual !== expected) violation(`asynchronous search: ${actual}; synchronous: ${expected}`);
+      },
+    },
   ];
 }
+
+/** The pure provider, offering its own synchronous verify as the asynchronous one. */
+const answersAtOnce: CryptoProvider = { ...pureProvider, asynchronous: pureProvider };
 
 export function decoderTargets(): FuzzTarget[] {
   return [recordLayerTarget(), ...messageTargets(), extensionTarget(), ...x509Targets()];
