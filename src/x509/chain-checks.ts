@@ -127,7 +127,8 @@ function unsupportedKey(cert: Certificate): TLSError {
   const who = describeCertificate(cert);
   const message =
     cert.publicKeyAlgorithmOid === OID.ecPublicKey
-      ? `certificate ${who} has an EC key on a curve mutls does not support (use P-256 or P-384)`
+      ? // The parser reads P-256 and P-384 points in the uncompressed form only (algorithms.ts): RFC 5480 §2.2 allows compressed ones.
+        `certificate ${who} has an EC key mutls does not read: only P-256 and P-384, with the point uncompressed (0x04 || X || Y)`
       : `certificate ${who} has a ${algorithmName(cert.publicKeyAlgorithmOid)} key, which mutls does not support (use EC P-256/P-384, Ed25519 or RSA)`;
   return certificateError("unsupported_certificate", message);
 }

@@ -77,7 +77,7 @@ const EXPECTED: Record<string, [string, string?]> = {
   "cn-only-no-name": ["bad_certificate", "server name cn-only.example.test does not match the certificate's names (it has no DNS or IP subjectAltName)"],
   "unknown-critical": ["unsupported_certificate", "has critical extension 1.3.6.1.4.1.55555.1, which mutls does not support"],
   sha1: ["bad_certificate", "is signed with ecdsa-with-SHA1, a broken hash (RFC 8446 §4.4.2.4)"],
-  "p521-leaf": ["unsupported_certificate", "has an EC key on a curve mutls does not support (use P-256 or P-384)"],
+  "p521-leaf": ["unsupported_certificate", "has an EC key mutls does not read: only P-256 and P-384, with the point uncompressed (0x04 || X || Y)"],
   "no-digital-signature": ["bad_certificate", "keyUsage of CN=kx.example.test lacks digitalSignature"],
   "no-anchor-match": ["unknown_ca", "CN=mutls Test Intermediate CA, O=mutls test, C=US was issued by CN=mutls Test Root CA"],
 };
