@@ -60,7 +60,7 @@ export class VerificationBudget {
   }
 
   /** Throws the refusal for `what`, which needs `units` more than this budget allows. */
-  refuse(what: string, units: number): never {
+  private refuse(what: string, units: number): never {
     throw new TLSError(
       AlertDescription.bad_certificate,
       `the peer's certificates exceeded ${this.name} (${this.limit} units of one P-256 verification): ` +
