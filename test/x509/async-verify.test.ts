@@ -6,6 +6,7 @@
  * message), and charge the budget the same. A provider with `asynchronous` that answers at once
  * gives the verdict without a Promise; one without `asynchronous` is never asked to.
  */
+import { createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TLSError } from "../../src/bytes/index.js";
@@ -23,10 +24,7 @@ import {
   type VerifiedChain,
   type VerifyOptions,
 } from "../../src/x509/index.js";
-import * as a from "../../src/ca/asn1.js";
-import { keyIdentifier } from "../../src/ca/certificate-builder.js";
-import { generatePrivateKey, signingFor, subjectPublicKeyInfo } from "../../src/ca/keys.js";
-import type { PrivateKey } from "../../src/crypto/provider.js";
+import * as d from "./der-builder.js";
 import { limboVerifyOptions, runLimboCase, type LimboSuite } from "../../vectors/x509-limbo/harness.js";
 
 const SHARED = new URL("../../../shared/vectors/x509-limbo.json", import.meta.url);
@@ -123,41 +121,31 @@ describe("verifyChainWithAsync gives verifyCertificateChain's verdict on every x
  * synchronously (with WebCrypto: the pure fallback), at 14-15 WebCrypto handshakes of cost.
  */
 describe("verifyChainWithAsync redone after failed signatures", () => {
-  const anchorKey = generatePrivateKey("p256", pureProvider);
-  const k = generatePrivateKey("p256", pureProvider);
-  const names = (cn: string) => a.seq(a.set(a.seq(a.oid("2.5.4.3"), a.utf8(cn))));
-  const ext = (id: string, critical: boolean, value: a.Asn) => a.seq(a.oid(id), a.bool(critical), a.octets(a.encode(value)));
+  const p256Key = (): KeyObject => generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
+  const spkiOf = (key: KeyObject) => new Uint8Array(createPublicKey(key).export({ format: "der", type: "spki" }));
+  const anchorKey = p256Key();
+  const k = p256Key();
   // Key identifiers: every CA claims K's, as every certificate claims to be issued by K's holder.
-  const id = (key: PrivateKey) => keyIdentifier(subjectPublicKeyInfo(key), pureProvider);
-  const certificate = (issuer: a.Asn, subject: a.Asn, subjectKey: PrivateKey, ca: boolean, signer: PrivateKey, claimed = signer): Uint8Array => {
-    const signing = signingFor(signer);
-    const keyIds = [ext("2.5.29.35", false, a.seq(a.contextPrimitive(0, id(claimed))))];
-    if (ca) keyIds.push(ext("2.5.29.14", false, a.octets(id(claimed === anchorKey ? anchorKey : k))));
-    const tbs = a.encode(
-      a.seq(
-        a.contextConstructed(0, a.small(2)),
-        a.small(Math.floor(Math.random() * 1e9) + 1),
-        signing.identifier(),
-        issuer,
-        a.seq(a.time(new Date("2029-01-01T00:00:00Z")), a.time(new Date("2031-01-01T00:00:00Z"))),
-        subject,
-        a.raw(subjectPublicKeyInfo(subjectKey)),
-        a.contextConstructed(
-          3,
-          a.seq(ext("2.5.29.19", true, ca ? a.seq(a.bool(true)) : a.seq()), ext("2.5.29.15", true, a.namedBits(ca ? [5, 6] : [0])), ...keyIds),
-        ),
-      ),
-    );
-    return a.encode(a.seq(a.raw(tbs), signing.identifier(), a.bits(pureProvider.sign(signing.algorithm, signer, tbs))));
-  };
-  const anchor = parseCertificate(certificate(names("Anchor"), names("Anchor"), anchorKey, true, anchorKey));
-  const x = names("X");
+  const K_ID = Uint8Array.of(1);
+  const ANCHOR_ID = Uint8Array.of(2);
+  const keyIds = (authority: Uint8Array, subject: Uint8Array | null) => [
+    d.extension("2.5.29.35", d.seq(d.implicitPrim(0, authority))),
+    ...(subject === null ? [] : [d.extension("2.5.29.14", d.octets(subject))]),
+  ];
+  const caExtensions = (authority: Uint8Array, subject: Uint8Array) => [
+    d.extension("2.5.29.19", d.seq(d.bool(true)), true),
+    d.extension("2.5.29.15", d.bits(Uint8Array.of(0x06), 1), true), // keyCertSign, cRLSign
+    ...keyIds(authority, subject),
+  ];
+  const issued = (issuer: string, subject: string, subjectKey: KeyObject, extensions: Uint8Array[], signer = k) =>
+    d.certificate(d.tbs({ issuer: d.name(issuer), subject: d.name(subject), spki: spkiOf(subjectKey), extensions }), d.ecdsaSha256(), signer);
+  const anchor = parseCertificate(issued("Anchor", "Anchor", anchorKey, caExtensions(ANCHOR_ID, ANCHOR_ID), anchorKey));
   const CAS = 8;
-  const chain = [certificate(x, names("leaf"), generatePrivateKey("p256", pureProvider), false, k)];
-  for (let i = 0; i < CAS; i++)
-    chain.push(
-      certificate(i === CAS - 1 ? names("Anchor") : x, x, i === 0 ? k : generatePrivateKey("p256", pureProvider), true, k, i === CAS - 1 ? anchorKey : k),
-    );
+  const chain = [issued("X", "leaf", p256Key(), [d.extension("2.5.29.15", d.bits(Uint8Array.of(0x80), 7), true), ...keyIds(K_ID, null)])];
+  for (let i = 0; i < CAS; i++) {
+    const last = i === CAS - 1;
+    chain.push(issued(last ? "Anchor" : "X", "X", i === 0 ? k : p256Key(), caExtensions(last ? ANCHOR_ID : K_ID, K_ID)));
+  }
 
   /** Pure underneath; counts synchronous `verify` calls and asynchronous ones, which answer later. */
   function counting() {

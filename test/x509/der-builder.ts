@@ -3,6 +3,9 @@
  * so everything except the property under test is valid.
  */
 import { createPrivateKey, createPublicKey, sign, type KeyObject } from "node:crypto";
+import { TLSError } from "../../src/bytes/index.js";
+import { pureProvider } from "../../src/crypto/pure.js";
+import { parseCertificate, verifyCertificateChain } from "../../src/x509/index.js";
 import { readFixture } from "./fixtures.js";
 
 export type Bytes = Uint8Array;
@@ -110,4 +113,28 @@ export function tbs(o: TbsOptions = {}): Bytes {
 export function certificate(tbsDer: Bytes, outerAlgorithm: Bytes = ecdsaSha256(), key: KeyObject = signingKey()): Bytes {
   const signature = new Uint8Array(sign("sha256", tbsDer, key));
   return seq(tbsDer, outerAlgorithm, bits(signature));
+}
+
+/**
+ * Path validation's answer to a leaf holding `spki`, issued by a synthetic CA anchor (both signed
+ * with the fixture key), for a clientAuth chain checked in 2030: its TLSError, or null if accepted.
+ */
+export function leafKeyRefusal(spki: Bytes): TLSError | null {
+  const ski = extension("2.5.29.14", octets(Uint8Array.of(1)));
+  const aki = extension("2.5.29.35", seq(implicitPrim(0, Uint8Array.of(1))));
+  const anchor = certificate(tbs({ extensions: [extension("2.5.29.19", seq(bool(true)), true), ski] }));
+  const leaf = certificate(tbs({ subject: name("leaf"), issuer: name("synthetic"), spki, extensions: [aki] }));
+  try {
+    verifyCertificateChain({
+      chain: [leaf],
+      trustAnchors: [parseCertificate(anchor)],
+      now: new Date(Date.UTC(2030, 0, 1)),
+      provider: pureProvider,
+      purpose: "clientAuth",
+    });
+    return null;
+  } catch (e) {
+    if (e instanceof TLSError) return e;
+    throw e;
+  }
 }
