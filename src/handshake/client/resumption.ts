@@ -79,6 +79,16 @@ export function pskExtensions(offer: OfferedSession, now: number): Extension[] {
 }
 
 /**
+ * §4.2.9 when nothing is offered: a client that keeps tickets says it can resume with psk_dhe_ke,
+ * the mode its ticket offers use. Servers that follow §4.2.9 ("Servers SHOULD NOT send
+ * NewSessionTicket with tickets that are not compatible with the advertised modes"), such as Go's
+ * crypto/tls and BoringSSL, send no ticket to a client that advertised none.
+ */
+export function ticketModesExtension(): Extension[] {
+  return [{ type: ExtensionType.psk_key_exchange_modes, data: encodePskModes([PskKeyExchangeMode.psk_dhe_ke]) }];
+}
+
+/**
  * §4.2.11.2: writes the binder into the encoded ClientHello, in place. The binder covers the
  * ClientHello up to the binders list, after `messagesBefore` (the HelloRetryRequest exchange).
  */
@@ -189,6 +199,7 @@ export interface ClientResumption {
   readonly externalOffer: typeof externalPskOffer;
   readonly ticketOffer: typeof chooseSessionToOffer;
   readonly extensions: typeof pskExtensions;
+  readonly ticketModes: typeof ticketModesExtension;
   readonly fillBinder: typeof fillBinder;
   readonly earlyExporter: typeof deriveEarlyExporter;
   readonly identityText: typeof pskIdentityText;
@@ -207,6 +218,7 @@ export const clientResumption: ClientResumption = {
   externalOffer: externalPskOffer,
   ticketOffer: chooseSessionToOffer,
   extensions: pskExtensions,
+  ticketModes: ticketModesExtension,
   fillBinder,
   earlyExporter: deriveEarlyExporter,
   identityText: pskIdentityText,

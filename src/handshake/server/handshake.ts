@@ -243,6 +243,7 @@ export class ServerHandshake {
       resumption,
       earlyDataAccepted: clientEarlySecret !== null,
       clientOffersPostHandshakeAuth: hello.extensions.postHandshakeAuth,
+      clientTakesTickets: hello.extensions.pskKeyExchangeModes?.includes(PskKeyExchangeMode.psk_dhe_ke) === true,
     };
     const recordLimits = negotiateRecordLimitsAsServer(hello.extensions, this.config.recordSizeLimit);
     const flight: ServerFlight = {
@@ -682,7 +683,10 @@ export class ServerHandshake {
     });
     this.state = new Connected(session);
     this.io.complete(result, session);
-    this.sendNewSessionTickets(sent.master, result);
+    // §4.2.9: "Servers SHOULD NOT send NewSessionTicket with tickets that are not compatible with the
+    // advertised modes", as Go's crypto/tls and BoringSSL do not: a client that advertised no
+    // psk_dhe_ke would only drop them.
+    if (a.clientTakesTickets) this.sendNewSessionTickets(sent.master, result);
     return this.state;
   }
 

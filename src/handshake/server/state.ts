@@ -45,6 +45,8 @@ export interface Agreement {
   readonly earlyDataAccepted: boolean;
   /** §4.2.6: the client offered post_handshake_auth. */
   readonly clientOffersPostHandshakeAuth: boolean;
+  /** §4.2.9: the client's psk_key_exchange_modes allow psk_dhe_ke, the only mode our tickets resume with. */
+  readonly clientTakesTickets: boolean;
 }
 
 /** The keys once our Finished is sent (§7.1): what checks the client's Finished, and what follows it. */
