@@ -1,0 +1,306 @@
+/**
+ * The mutls CLI against Go's crypto/tls, both roles, with mutual authentication: a TLS 1.3 stack
+ * written apart from OpenSSL, GnuTLS and Node (which is OpenSSL), and the one docs/architecture.md
+ * takes its handshake layout from. The peer is test/peers/go/peer.go, built here with Debian's
+ * golang-go (Go 1.19); it prints what Go negotiated and verified as JSON lines, and those are the
+ * oracle: the suite, the peer's certificate as Go verified it, resumption, the RFC 8446 §7.5
+ * exporter, and the alerts Go reports for a refusal.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  CA,
+  type KeyType,
+  type Peer,
+  ROOT,
+  cert,
+  certAndKeyArgs,
+  key,
+  startMutlsClient,
+  startMutlsEchoServer,
+  startProcess,
+  stopAllProcesses,
+} from "./process.js";
+
+afterEach(stopAllProcesses);
+
+const probe = spawnSync("go", ["version"], { encoding: "utf8" });
+const GO_MISSING = probe.status === 0 ? null : (probe.error?.message ?? probe.stderr).trim();
+if (GO_MISSING) console.log(`skipping Go crypto/tls interop: go is not installed (apt-get install -y golang-go): ${GO_MISSING}`);
+const GO_VERSION = GO_MISSING ? "missing" : probe.stdout.trim();
+
+const dir = mkdtempSync(join(tmpdir(), "mutls-go-peer-"));
+const PEER = join(dir, "peer");
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+beforeAll(() => {
+  if (GO_MISSING) return;
+  const source = fileURLToPath(new URL("./go/peer.go", import.meta.url));
+  // GOFLAGS empty and no module lookups: a standard-library program builds offline.
+  const build = spawnSync("go", ["build", "-o", PEER, source], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { ...process.env, GOFLAGS: "", GOPROXY: "off" },
+    timeout: 120_000,
+  });
+  if (build.status !== 0) throw new Error(`go build failed:\n${build.stdout}${build.stderr}`);
+}, 130_000);
+
+/** One event the Go peer printed (peer.go's `emit`). */
+interface GoEvent {
+  event: "listening" | "handshake" | "echo" | "closed" | "error";
+  address?: string;
+  suite?: string;
+  version?: string;
+  resumed?: boolean;
+  export?: string;
+  peer?: { subject: string; dns: string[]; uris: string[] };
+  verifiedChains?: number;
+  line?: string;
+  stage?: string;
+  error?: string;
+}
+
+const events = (peer: Peer): GoEvent[] =>
+  peer.stdout
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line) as GoEvent);
+
+const handshakes = (peer: Peer): GoEvent[] => events(peer).filter((e) => e.event === "handshake");
+
+/** The hex our CLI printed for `--export` (its `exporter LABEL (N bytes): HEX` line). */
+const ourExport = (output: string): string | undefined => /exporter \S+ \(\d+ bytes\): ([0-9a-f]+)/.exec(output)?.[1];
+
+const goCert = (role: "server" | "client", type: KeyType): string[] => ["-cert", cert(`${role}-${type}`), "-key", key(`${role}-${type}`)];
+
+/** The Go client against our server: its connections run, then it exits. */
+async function goClient(port: number, args: readonly string[]): Promise<Peer> {
+  const client = startProcess("go client", PEER, ["client", "-connect", `127.0.0.1:${port}`, "-servername", "localhost", "-ca", CA, ...args]);
+  await client.waitForExit();
+  return client;
+}
+
+/** The Go echo server, listening on an ephemeral port. */
+async function goServer(args: readonly string[]): Promise<{ server: Peer; port: number }> {
+  const server = startProcess("go server", PEER, ["server", "-listen", "127.0.0.1:0", "-ca", CA, ...args]);
+  const match = await server.waitFor(/"address":"127\.0\.0\.1:(\d+)"/);
+  return { server, port: Number(match[1]) };
+}
+
+/** `mutls client` to the Go server: one line there and back, then close_notify; its exit status 0. */
+async function ourClientExchange(port: number, args: readonly string[], line = "ping"): Promise<Peer> {
+  const client = startMutlsClient(port, ["--ca", CA, "--servername", "localhost", ...args]);
+  await client.waitFor(/connected to/);
+  client.write(`${line}\n`);
+  await client.waitFor(new RegExp(`^${line}$`, "m"));
+  client.endStdin();
+  expect((await client.waitForExit()).code, client.report()).toBe(0);
+  return client;
+}
+
+const SUITES = ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"] as const;
+
+/** Credential pairs of different key types, so each signature algorithm is verified by Go and by us. */
+const KEY_PAIRS = [
+  ["p256", "p256"],
+  ["ed25519", "p384"],
+  ["rsa2048", "ed25519"],
+  ["p384", "rsa2048"],
+] as const;
+
+// Skipped, with the reason printed, only where golang-go is not installed (.ci/run installs it).
+describe.skipIf(GO_MISSING !== null)(`mutls server <- Go crypto/tls client (${GO_VERSION})`, () => {
+  for (const suite of SUITES) {
+    it(`negotiates ${suite}`, async () => {
+      const { server, port } = await startMutlsEchoServer([...certAndKeyArgs("server", "p256"), "--ciphers", suite]);
+      const client = await goClient(port, goCert("client", "p256"));
+      expect(
+        handshakes(client).map((e) => e.suite),
+        client.report(),
+      ).toEqual([suite]);
+      expect(events(client).find((e) => e.event === "echo")?.line).toBe("ping");
+      await server.waitFor(/closed cleanly/);
+      expect(server.stderr).toContain(suite);
+    });
+  }
+
+  for (const [group, curve] of [
+    ["x25519", "X25519"],
+    ["secp256r1", "P256"],
+    ["secp384r1", "P384"],
+  ] as const) {
+    it(`agrees on ${group} when Go offers only ${curve}`, async () => {
+      const { server, port } = await startMutlsEchoServer(certAndKeyArgs("server", "p256"));
+      const client = await goClient(port, [...goCert("client", "p256"), "-curves", curve]);
+      expect(handshakes(client), client.report()).toHaveLength(1);
+      await server.waitFor(/accepted: /);
+      expect(server.stderr).toContain(`group ${group},`);
+    });
+  }
+
+  it("asks again (HelloRetryRequest) for a group Go supports but sent no share for", async () => {
+    // Go sends a key share for its first preference only.
+    const { server, port } = await startMutlsEchoServer([...certAndKeyArgs("server", "p256"), "--groups", "secp384r1"]);
+    const client = await goClient(port, [...goCert("client", "p256"), "-curves", "X25519,P384"]);
+    expect(handshakes(client), client.report()).toHaveLength(1);
+    await server.waitFor(/accepted: /);
+    expect(server.stderr).toContain("group secp384r1 after a HelloRetryRequest");
+  });
+
+  for (const [serverType, clientType] of KEY_PAIRS) {
+    it(`authenticates a ${serverType} server to Go and a ${clientType} Go client to us`, async () => {
+      const { server, port } = await startMutlsEchoServer(certAndKeyArgs("server", serverType));
+      const client = await goClient(port, goCert("client", clientType));
+      const [handshake] = handshakes(client);
+      expect(handshake?.verifiedChains, client.report()).toBe(1);
+      expect(handshake?.peer?.subject).toBe(`CN=localhost (${serverType}),O=mutls tests`);
+      await server.waitFor(/accepted: /);
+      expect(server.stderr).toContain(`URI spiffe://mutls.test/client/${clientType}`);
+    });
+  }
+
+  it("exports the same keying material as Go's ExportKeyingMaterial (RFC 8446 §7.5)", async () => {
+    const { server, port } = await startMutlsEchoServer([...certAndKeyArgs("server", "p256"), "--export", "EXPERIMENTAL-mutls:48"]);
+    const client = await goClient(port, [...goCert("client", "p256"), "-export", "EXPERIMENTAL-mutls:48"]);
+    await server.waitFor(/exporter /);
+    const theirs = handshakes(client)[0]?.export;
+    expect(theirs, client.report()).toHaveLength(96);
+    expect(ourExport(server.stderr)).toBe(theirs);
+  });
+
+  it("is resumed by Go with the ticket it sent, keeping the client's identity", async () => {
+    const { server, port } = await startMutlsEchoServer([...certAndKeyArgs("server", "p256"), "--tickets", "1"]);
+    const client = await goClient(port, [...goCert("client", "p256"), "-connections", "2"]);
+    expect(
+      handshakes(client).map((e) => e.resumed),
+      client.report(),
+    ).toEqual([false, true]);
+    await server.waitFor(/accepted: .*resumed/);
+    expect(server.stderr).toMatch(/accepted: client "CN=client p256, O=mutls tests"; URI spiffe:\/\/mutls.test\/client\/p256.*resumed/);
+  });
+
+  it("refuses a Go client without a certificate with certificate_required", async () => {
+    const { server, port } = await startMutlsEchoServer(certAndKeyArgs("server", "p256"));
+    const client = await goClient(port, []);
+    // TLS 1.3: Go's handshake ends with its Finished; our alert comes on its first read.
+    expect(events(client).find((e) => e.event === "error")?.error, client.report()).toContain("certificate required");
+    await server.waitFor(/refused: certificate_required/);
+  });
+
+  it("names its CA in the CertificateRequest: Go withholds a certificate from another CA", async () => {
+    const { server, port } = await startMutlsEchoServer(certAndKeyArgs("server", "p256"));
+    // Go sends only a certificate whose issuer our certificate_authorities (§4.2.4) name.
+    const client = await goClient(port, ["-cert", cert("untrusted-client"), "-key", key("untrusted-client")]);
+    expect(events(client).find((e) => e.event === "error")?.error, client.report()).toContain("certificate required");
+    await server.waitFor(/refused: certificate_required/);
+  });
+
+  it("refuses a Go client whose certificate leads to another CA with unknown_ca", async () => {
+    const { server, port } = await startMutlsEchoServer(certAndKeyArgs("server", "p256"));
+    const client = await goClient(port, ["-cert", cert("untrusted-client"), "-key", key("untrusted-client"), "-send-cert-anyway"]);
+    expect(events(client).find((e) => e.event === "error")?.error, client.report()).toContain("unknown certificate authority");
+    await server.waitFor(/refused: unknown_ca/);
+  });
+});
+
+describe.skipIf(GO_MISSING !== null)(`mutls client -> Go crypto/tls server (${GO_VERSION})`, () => {
+  for (const suite of SUITES) {
+    it(`negotiates ${suite}`, async () => {
+      const { server, port } = await goServer(goCert("server", "p256"));
+      const client = await ourClientExchange(port, [...certAndKeyArgs("client", "p256"), "--ciphers", suite]);
+      await server.waitFor(/"event":"closed"/);
+      expect(
+        handshakes(server).map((e) => e.suite),
+        server.report(),
+      ).toEqual([suite]);
+      expect(client.stderr).toContain(suite);
+      expect(client.stderr).toContain("closed cleanly");
+    });
+  }
+
+  it("answers Go's HelloRetryRequest when Go takes only P-384", async () => {
+    const { server, port } = await goServer([...goCert("server", "p256"), "-curves", "P384"]);
+    const client = await ourClientExchange(port, [...certAndKeyArgs("client", "p256"), "--groups", "x25519,secp384r1"]);
+    expect(handshakes(server), server.report()).toHaveLength(1);
+    expect(client.stderr).toContain("group secp384r1 after a HelloRetryRequest");
+  });
+
+  for (const [serverType, clientType] of KEY_PAIRS) {
+    it(`authenticates a ${clientType} client to Go and a ${serverType} Go server to us`, async () => {
+      const { server, port } = await goServer(goCert("server", serverType));
+      const client = await ourClientExchange(port, certAndKeyArgs("client", clientType));
+      const [handshake] = handshakes(server);
+      expect(handshake?.verifiedChains, server.report()).toBe(1);
+      expect(handshake?.peer?.uris).toEqual([`spiffe://mutls.test/client/${clientType}`]);
+      expect(client.stderr).toContain(`server "CN=localhost (${serverType}), O=mutls tests"`);
+      expect(client.stderr).toContain(`client certificate sent (CN=client ${clientType}, O=mutls tests)`);
+    });
+  }
+
+  it("exports the same keying material as Go's ExportKeyingMaterial (RFC 8446 §7.5)", async () => {
+    const { server, port } = await goServer([...goCert("server", "p256"), "-export", "EXPERIMENTAL-mutls:40"]);
+    const client = await ourClientExchange(port, [...certAndKeyArgs("client", "p256"), "--export", "EXPERIMENTAL-mutls:40"]);
+    const theirs = handshakes(server)[0]?.export;
+    expect(theirs, server.report()).toHaveLength(80);
+    expect(ourExport(client.stderr)).toBe(theirs);
+  });
+
+  it("updates its keys with Go (KeyUpdate with update_requested, RFC 8446 §4.6.3) and keeps exchanging data", async () => {
+    const { server, port } = await goServer(goCert("server", "p256"));
+    const client = startMutlsClient(port, ["--ca", CA, "--servername", "localhost", ...certAndKeyArgs("client", "p256")]);
+    await client.waitFor(/connected to/);
+    client.write("before\n");
+    await client.waitFor(/^before$/m);
+    // Go decrypts the next line only if it followed our update, and we read its echo only if we
+    // followed the KeyUpdate Go sends back for update_requested.
+    client.write("^keyupdate^\nafter the key update\n");
+    await client.waitFor(/^after the key update$/m);
+    client.endStdin();
+    expect((await client.waitForExit()).code, client.report()).toBe(0);
+    await server.waitFor(/"event":"closed"/);
+    expect(
+      events(server).filter((e) => e.event === "error"),
+      server.report(),
+    ).toEqual([]);
+  });
+
+  it("resumes with the ticket Go's server sent (--sess-out, then --sess-in)", async () => {
+    const { server, port } = await goServer(goCert("server", "p256"));
+    const session = join(dir, "go.session");
+    const first = await ourClientExchange(port, [...certAndKeyArgs("client", "p256"), "--sess-out", session]);
+    const second = await ourClientExchange(port, [...certAndKeyArgs("client", "p256"), "--sess-in", session]);
+    expect(first.stderr).toContain("resumed: no");
+    expect(second.stderr).toContain("resumed: yes");
+    await server.waitFor(/"resumed":true/);
+    expect(
+      handshakes(server).map((e) => e.resumed),
+      server.report(),
+    ).toEqual([false, true]);
+  });
+
+  it("reports Go's refusal when it has no certificate to send", async () => {
+    const { server, port } = await goServer(goCert("server", "p256"));
+    const client = startMutlsClient(port, ["--ca", CA, "--servername", "localhost"]);
+    client.write("ping\n");
+    // Go 1.19 answers a missing certificate with bad_certificate (later Go: certificate_required).
+    await client.waitFor(/connection failed: (bad_certificate|certificate_required) \(alert from the peer\)/);
+    expect((await client.waitForExit()).code).not.toBe(0);
+    expect(client.stderr).toContain("client certificate not sent");
+    await server.waitFor(/"event":"error"/);
+    expect(events(server).find((e) => e.event === "error")?.error).toContain("didn't provide a certificate");
+  });
+
+  it("refuses a Go server whose certificate leads to another CA, and Go hears unknown_ca", async () => {
+    const { server, port } = await goServer(["-cert", cert("untrusted-server"), "-key", key("untrusted-server")]);
+    const client = startMutlsClient(port, ["--ca", CA, "--servername", "localhost", ...certAndKeyArgs("client", "p256")]);
+    await client.waitFor(/unknown_ca/);
+    expect((await client.waitForExit()).code).not.toBe(0);
+    await server.waitFor(/"event":"error"/);
+    expect(events(server).find((e) => e.event === "error")?.error).toContain("unknown certificate authority");
+  });
+});
