@@ -74,13 +74,16 @@ function expandLabelOneBlock(hash: string, prk: Uint8Array, label: string, conte
   return new Uint8Array(createHmac(hash, prk).update(Buffer.concat([info, Buffer.from([1])])).digest()).subarray(0, length);
 }
 
-/** §4.2.11.2 binder for a resumption PSK, on node:crypto. */
-function nodeBinder(psk: Uint8Array, truncatedClientHello: Uint8Array): Uint8Array {
+/**
+ * §4.2.11.2 binder for a resumption PSK, on node:crypto, over `prefix` (empty, or what a
+ * HelloRetryRequest put before the second ClientHello) and the truncated ClientHello.
+ */
+function nodeBinder(psk: Uint8Array, truncatedClientHello: Uint8Array, prefix: Uint8Array = new Uint8Array(0)): Uint8Array {
   const early = createHmac("sha256", Buffer.alloc(32)).update(psk).digest(); // HKDF-Extract(0, PSK)
   const emptyHash = createHash("sha256").digest();
   const binderKey = expandLabelOneBlock("sha256", early, "res binder", emptyHash, 32);
   const finishedKey = expandLabelOneBlock("sha256", binderKey, "finished", new Uint8Array(0), 32);
-  return new Uint8Array(createHmac("sha256", finishedKey).update(createHash("sha256").update(truncatedClientHello).digest()).digest());
+  return new Uint8Array(createHmac("sha256", finishedKey).update(createHash("sha256").update(prefix).update(truncatedClientHello).digest()).digest());
 }
 
 describe("resumption between our client and server", () => {
@@ -131,15 +134,34 @@ describe("resumption between our client and server", () => {
 
   it("resumes after a HelloRetryRequest, binding the retry into the binder transcript", async () => {
     const store = new MemorySessionStore();
-    const sc = serverConfig({ groups: ["x25519"] });
+    let retryRequest: Uint8Array | null = null;
+    const sc = serverConfig({
+      groups: ["x25519"],
+      tickets: 1,
+      onHandshakeMessage: (d, m) => {
+        if (d !== "sent") return;
+        sent.server.push(m[0]);
+        if (m[0] === 2 && retryRequest === null) retryRequest = m.slice(); // the first ServerHello is the HelloRetryRequest
+      },
+    });
     const cc = clientConfig(store, { groups: ["secp256r1", "x25519"], keyShareGroups: ["secp256r1"] });
     const first = await handshake(sc, cc);
     expect(first.c.handshake!.helloRetry).toBe(true);
+    const session = store.take("localhost")!;
+    store.put(session);
+    retryRequest = null;
     const second = await handshake(sc, cc);
     expect(second.errors).toEqual([]);
     expect(second.c.handshake!.helloRetry).toBe(true);
     expect(second.s.handshake!.resumed).toBe(true);
     expect(second.c.handshake!.resumed).toBe(true);
+    // §4.2.11.2 with §4.4.1: Transcript-Hash(message_hash(ClientHello1), HelloRetryRequest, Truncate(ClientHello2)),
+    // recomputed with node:crypto (golang/go#59424 is a client that got this wrong).
+    const [clientHello1, clientHello2] = second.clientHellos;
+    const messageHash = Buffer.concat([Buffer.from([254, 0, 0, 32]), createHash("sha256").update(clientHello1).digest()]);
+    const prefix = Buffer.concat([messageHash, retryRequest!]);
+    const truncated = clientHello2.subarray(0, clientHello2.length - 35);
+    expect(clientHello2.subarray(clientHello2.length - 32)).toEqual(nodeBinder(session.psk, truncated, prefix));
   });
 
   it("refuses a ClientHello whose binder was altered (decrypt_error)", async () => {

@@ -4,11 +4,12 @@
 // verified instead of parsing a tool's prose. Standard library only; built by the test with
 // `go build` (Debian's golang-go is Go 1.19).
 //
-//	peer server -listen 127.0.0.1:0 -cert F -key F -ca F [-client-auth require|request|none] [-curves ..] [-export LABEL:LEN]
-//	peer client -connect H:P -servername N -ca F [-cert F -key F [-send-cert-anyway]] [-curves ..] [-connections N] [-export LABEL:LEN] [-line TEXT]
+//	peer server -listen 127.0.0.1:0 -cert F -key F -ca F [-client-auth require|request|none] [-curves ..] [-alpn P,..] [-export LABEL:LEN]
+//	peer client -connect H:P -servername N -ca F [-cert F -key F [-send-cert-anyway]] [-curves ..] [-alpn P,..] [-connections N] [-export LABEL:LEN] [-line TEXT | -bytes N]
 //
-// The server echoes each line a client sends until the client closes; the client sends -line,
-// reads it back, then sends close_notify and reads to the end. Every wait has a deadline.
+// The server echoes what a client sends until the client closes; the client sends -line (or
+// -bytes of a fixed pattern), reads it back, then sends close_notify and reads to the end. Every
+// wait has a deadline.
 package main
 
 import (
@@ -60,6 +61,13 @@ func curves(list string) []tls.CurveID {
 	return out
 }
 
+func protocols(list string) []string {
+	if list == "" {
+		return nil
+	}
+	return strings.Split(list, ",")
+}
+
 func pool(file string) *x509.CertPool {
 	pem, err := os.ReadFile(file)
 	if err != nil {
@@ -89,6 +97,8 @@ func describe(conn *tls.Conn, export string) map[string]any {
 		"suite":   tls.CipherSuiteName(state.CipherSuite),
 		"resumed": state.DidResume,
 		"alpn":    state.NegotiatedProtocol,
+		// The SNI the client sent, as the server saw it ("" for none, and on the client).
+		"serverName": state.ServerName,
 	}
 	if len(state.PeerCertificates) > 0 {
 		leaf := state.PeerCertificates[0]
@@ -127,6 +137,7 @@ func serve(args []string) {
 	clientAuth := flags.String("client-auth", "require", "require, request or none")
 	curveList := flags.String("curves", "", "X25519,P256,P384 in preference order")
 	export := flags.String("export", "", "LABEL:LEN")
+	alpn := flags.String("alpn", "", "ALPN protocols, in preference order")
 	flags.Parse(args)
 	pair, err := tls.LoadX509KeyPair(*certFile, *keyFile)
 	if err != nil {
@@ -136,6 +147,7 @@ func serve(args []string) {
 		MinVersion:       tls.VersionTLS13,
 		Certificates:     []tls.Certificate{pair},
 		CurvePreferences: curves(*curveList),
+		NextProtos:       protocols(*alpn),
 	}
 	switch *clientAuth {
 	case "require":
@@ -170,11 +182,11 @@ func echo(conn *tls.Conn, export string) {
 		return
 	}
 	emit(describe(conn, export))
-	reader := bufio.NewReader(conn)
+	buffer := make([]byte, 32*1024)
 	for {
-		line, err := reader.ReadString('\n')
-		if len(line) > 0 {
-			if _, werr := conn.Write([]byte(line)); werr != nil {
+		n, err := conn.Read(buffer)
+		if n > 0 {
+			if _, werr := conn.Write(buffer[:n]); werr != nil {
 				emit(errorEvent("write", werr))
 				return
 			}
@@ -203,6 +215,8 @@ func connect(args []string) {
 	connections := flags.Int("connections", 1, "connections in a row, sharing a session cache")
 	text := flags.String("line", "ping", "the line to send and read back")
 	anyCert := flags.Bool("send-cert-anyway", false, "send -cert even when the server's certificate_authorities do not name its issuer")
+	alpn := flags.String("alpn", "", "ALPN protocols, in preference order")
+	size := flags.Int("bytes", 0, "send this many bytes of a fixed pattern instead of -line, and read them back")
 	flags.Parse(args)
 	config := &tls.Config{
 		MinVersion:         tls.VersionTLS13,
@@ -210,6 +224,7 @@ func connect(args []string) {
 		RootCAs:            pool(*caFile),
 		CurvePreferences:   curves(*curveList),
 		ClientSessionCache: tls.NewLRUClientSessionCache(4),
+		NextProtos:         protocols(*alpn),
 	}
 	if *certFile != "" {
 		pair, err := tls.LoadX509KeyPair(*certFile, *keyFile)
@@ -224,7 +239,7 @@ func connect(args []string) {
 	}
 	failed := false
 	for i := 0; i < *connections; i++ {
-		if !exchange(*address, config, *export, *text) {
+		if !exchange(*address, config, *export, *text, *size) {
 			failed = true
 		}
 	}
@@ -233,7 +248,10 @@ func connect(args []string) {
 	}
 }
 
-func exchange(address string, config *tls.Config, export, text string) bool {
+// Byte i of a -bytes exchange.
+func pattern(i int) byte { return byte(i % 251) }
+
+func exchange(address string, config *tls.Config, export, text string, size int) bool {
 	raw, err := net.DialTimeout("tcp", address, deadline)
 	if err != nil {
 		emit(errorEvent("dial", err))
@@ -247,6 +265,9 @@ func exchange(address string, config *tls.Config, export, text string) bool {
 		return false
 	}
 	emit(describe(conn, export))
+	if size > 0 {
+		return exchangeBytes(conn, size)
+	}
 	if _, err := conn.Write([]byte(text + "\n")); err != nil {
 		emit(errorEvent("write", err))
 		return false
@@ -270,6 +291,47 @@ func exchange(address string, config *tls.Config, export, text string) bool {
 	}
 	emit(map[string]any{"event": "closed", "clean": true, "trailing": len(rest)})
 	return true
+}
+
+// Writes size bytes while reading them back (the echo may start before the writing ends), then closes.
+func exchangeBytes(conn *tls.Conn, size int) bool {
+	sent := make([]byte, size)
+	for i := range sent {
+		sent[i] = pattern(i)
+	}
+	written := make(chan error, 1)
+	go func() {
+		_, err := conn.Write(sent)
+		written <- err
+	}()
+	received := make([]byte, size)
+	if _, err := io.ReadFull(conn, received); err != nil {
+		emit(errorEvent("read", err))
+		return false
+	}
+	if err := <-written; err != nil {
+		emit(errorEvent("write", err))
+		return false
+	}
+	mismatch := -1
+	for i := range received {
+		if received[i] != sent[i] {
+			mismatch = i
+			break
+		}
+	}
+	emit(map[string]any{"event": "echo", "bytes": size, "firstMismatch": mismatch})
+	if err := conn.CloseWrite(); err != nil {
+		emit(errorEvent("close", err))
+		return false
+	}
+	rest, err := io.ReadAll(conn)
+	if err != nil {
+		emit(errorEvent("read", err))
+		return false
+	}
+	emit(map[string]any{"event": "closed", "clean": true, "trailing": len(rest)})
+	return mismatch < 0
 }
 
 func main() {
