@@ -7,11 +7,14 @@
  * exporter, and the alerts Go reports for a refusal.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { webCryptoProvider } from "../../src/crypto/webcrypto/index.js";
+import { createMtlsServer } from "../../src/node/index.js";
+import { CA_PEM, serverCredential } from "../helpers/fixtures.js";
 import {
   CA,
   type KeyType,
@@ -235,6 +238,49 @@ describe.skipIf(GO_MISSING !== null)(`mutls server <- Go crypto/tls client (${GO
     await server.waitFor(/accepted: .*after a HelloRetryRequest.*resumed/);
   });
 
+  for (const providerName of ["native", "webcrypto"] as const) {
+    it(`updates its keys towards Go while echoing 1 MiB, asking Go to update too (createMtlsServer, ${providerName} provider)`, async () => {
+      const credential = serverCredential("p256");
+      const provider = providerName === "webcrypto" ? await webCryptoProvider() : undefined;
+      const sessions: Promise<{ updates: number; echoed: number; provider: string }>[] = [];
+      const server = createMtlsServer(
+        { cert: credential.certPem, key: credential.keyPem, ca: CA_PEM, requestCert: true, config: provider ? { provider } : {} },
+        (connection) => {
+          sessions.push(
+            (async () => {
+              let echoed = 0;
+              let updates = 0;
+              for (let chunk = await connection.read(); chunk !== null; chunk = await connection.read()) {
+                await connection.write(chunk);
+                echoed += chunk.length;
+                // RFC 8446 §4.6.3: every 128 KiB a KeyUpdate asking Go to update its own keys too.
+                if (echoed >= (updates + 1) * 128 * 1024) {
+                  updates++;
+                  await connection.keyUpdate(true);
+                }
+              }
+              await connection.close();
+              return { updates, echoed, provider: connection.handshake.provider };
+            })(),
+          );
+        },
+      );
+      try {
+        const { port } = await server.listen(0, "127.0.0.1");
+        const client = await goClient(port, [...goCert("client", "p256"), "-bytes", String(1 << 20)]);
+        expect(
+          events(client).find((e) => e.event === "echo"),
+          client.report(),
+        ).toMatchObject({ bytes: 1 << 20, firstMismatch: -1 });
+        expect(events(client).filter((e) => e.event === "error")).toEqual([]);
+        const [session] = await Promise.all(sessions);
+        expect(session).toEqual({ updates: 8, echoed: 1 << 20, provider: providerName });
+      } finally {
+        await server.close();
+      }
+    });
+  }
+
   it("refuses a Go client without a certificate with certificate_required", async () => {
     const { server, port } = await startMutlsEchoServer(certAndKeyArgs("server", "p256"));
     const client = await goClient(port, []);
@@ -342,6 +388,31 @@ describe.skipIf(GO_MISSING !== null)(`mutls client -> Go crypto/tls server (${GO
     const second = await ourClientExchange(port, [...args, "--sess-in", session]);
     expect(second.stderr).toContain("after a HelloRetryRequest");
     expect(second.stderr).toContain("resumed: yes");
+    await server.waitFor(/"resumed":true/);
+  });
+
+  it("does not send 0-RTT on a Go ticket that does not allow it, and sends the data after the handshake", async () => {
+    const { server, port } = await goServer(goCert("server", "p256"));
+    const session = join(dir, "go-early.session");
+    const early = join(dir, "early.txt");
+    writeFileSync(early, "early line\n");
+    await ourClientExchange(port, [...certAndKeyArgs("client", "p256"), "--sess-out", session]);
+    const client = startMutlsClient(port, [
+      "--ca",
+      CA,
+      "--servername",
+      "localhost",
+      ...certAndKeyArgs("client", "p256"),
+      "--sess-in",
+      session,
+      "--early-data",
+      early,
+    ]);
+    await client.waitFor(/^early line$/m);
+    client.endStdin();
+    expect((await client.waitForExit()).code, client.report()).toBe(0);
+    expect(client.stderr).toContain("resumed: yes");
+    expect(client.stderr).toContain("early data: none (sent again after the handshake)");
     await server.waitFor(/"resumed":true/);
   });
 
