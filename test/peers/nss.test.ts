@@ -1,0 +1,204 @@
+/**
+ * `mutls server` against NSS, the TLS stack of Firefox (Debian's libnss3-tools: `tstclnt`, with
+ * `certutil` and `pk12util` for its certificate database): a third implementation apart from
+ * OpenSSL, GnuTLS and Go. NSS is the oracle: the suite, group and signature scheme it reports,
+ * its verdict on our server's chain (it fails the handshake on a certificate it does not trust),
+ * its exporter (RFC 8446 §7.5), its resumption counters, and the alerts it reports.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { CA, type KeyType, type Peer, cert, certAndKeyArgs, key, startMutlsServer, startMutlsEchoServer, startProcess, stopAllProcesses } from "./process.js";
+
+afterEach(stopAllProcesses);
+
+const NSS_MISSING = ["tstclnt", "certutil", "pk12util"]
+  .map((tool) => (spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0 ? null : tool))
+  .filter((tool) => tool !== null)
+  .join(", ");
+if (NSS_MISSING) console.log(`skipping NSS interop: ${NSS_MISSING} not installed (apt-get install -y libnss3-tools)`);
+
+const dir = mkdtempSync(join(tmpdir(), "mutls-nss-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+/** The NSS database: our test CA trusted for TLS, and client credentials under their fixture names. */
+const DB = `sql:${join(dir, "db")}`;
+/** A database that trusts the CA and holds no key: NSS then has no certificate to send. */
+const EMPTY_DB = `sql:${join(dir, "empty")}`;
+const REQUEST = join(dir, "request.http");
+
+beforeAll(() => {
+  if (NSS_MISSING) return;
+  for (const db of [DB, EMPTY_DB]) {
+    execFileSync("mkdir", ["-p", db.slice(4)]);
+    execFileSync("certutil", ["-N", "-d", db, "--empty-password"]);
+    execFileSync("certutil", ["-A", "-d", db, "-n", "mutls-ca", "-t", "CT,C,C", "-i", CA]);
+  }
+  for (const name of ["client-p256", "client-p384", "client-rsa2048", "untrusted-client"]) {
+    const p12 = join(dir, `${name}.p12`);
+    execFileSync("openssl", ["pkcs12", "-export", "-in", cert(name), "-inkey", key(name), "-out", p12, "-passout", "pass:", "-name", name]);
+    execFileSync("pk12util", ["-i", p12, "-d", DB, "-W", ""]);
+  }
+  writeFileSync(REQUEST, "GET / HTTP/1.0\r\n\r\n");
+}, 60_000);
+
+/** tstclnt to our server on 127.0.0.1:port, TLS 1.3 only, SNI localhost, verifying against the database. */
+function tstclnt(port: number, args: readonly string[], db = DB): Peer {
+  return startProcess("tstclnt", "tstclnt", ["-h", "127.0.0.1", "-p", String(port), "-a", "localhost", "-d", db, "-V", "tls1.3:tls1.3", ...args]);
+}
+
+/** tstclnt -Q: the handshake, then close_notify; resolves with the finished process. */
+async function handshakeOnly(port: number, args: readonly string[], db = DB): Promise<Peer> {
+  // tstclnt -Q leaves once its input ends after the handshake; input that ends before the handshake
+  // completes leaves it waiting forever. So the input ends once it has reported the handshake or an error.
+  // -v: tstclnt prints the suite and signature scheme it negotiated only when verbose.
+  const client = tstclnt(port, ["-Q", "-v", ...args], db);
+  await client.waitFor(/Cert Status items|_ERROR_/).catch(() => undefined);
+  client.endStdin();
+  await client.waitForExit();
+  return client;
+}
+
+/** The keying material tstclnt -x printed (colon-separated hex on the lines after "Keying Material:"). */
+function nssExport(output: string): string {
+  const block = /Keying Material:\n((?:\s+[0-9a-f:]+\n)+)/.exec(output)?.[1] ?? "";
+  return block.replace(/[\s:]/g, "");
+}
+
+const SUITES = [
+  { ours: "TLS_AES_128_GCM_SHA256", nss: ":1301", says: "128-bit AES-GCM" },
+  { ours: "TLS_AES_256_GCM_SHA384", nss: ":1302", says: "256-bit AES-GCM" },
+  { ours: "TLS_CHACHA20_POLY1305_SHA256", nss: ":1303", says: "256-bit CHACHA20POLY1305" },
+] as const;
+
+/** How NSS names the TLS 1.3 signature our server makes with each key type (NSS has no Ed25519 in TLS; RSA: below). */
+const SIGNATURE: Partial<Record<KeyType, string>> = {
+  p256: "ecdsa_secp256r1_sha256",
+  p384: "ecdsa_secp384r1_sha384",
+};
+
+// Skipped, with the reason printed, only where libnss3-tools is not installed (.ci/run installs it).
+describe.skipIf(NSS_MISSING !== "")("mutls server <- NSS tstclnt", () => {
+  for (const suite of SUITES) {
+    it(`negotiates ${suite.ours}`, async () => {
+      const { server, port } = await startMutlsEchoServer(certAndKeyArgs("server", "p256"));
+      const client = await handshakeOnly(port, ["-n", "client-p256", "-c", suite.nss]);
+      expect(client.output).toContain(`using ${suite.says}`);
+      await server.waitFor(/closed cleanly/);
+      expect(server.stderr).toContain(suite.ours);
+    });
+  }
+
+  for (const [group, nss] of [
+    ["x25519", "x25519"],
+    ["secp256r1", "P256"],
+    ["secp384r1", "P384"],
+  ] as const) {
+    it(`agrees on ${group} when NSS offers only ${nss}`, async () => {
+      const { server, port } = await startMutlsEchoServer(certAndKeyArgs("server", "p256"));
+      await handshakeOnly(port, ["-n", "client-p256", "-I", nss]);
+      await server.waitFor(/closed cleanly/);
+      expect(server.stderr).toContain(`group ${group},`);
+    });
+  }
+
+  it("asks again (HelloRetryRequest) for a group NSS supports but sent no share for", async () => {
+    const { server, port } = await startMutlsEchoServer([...certAndKeyArgs("server", "p256"), "--groups", "secp384r1"]);
+    await handshakeOnly(port, ["-n", "client-p256", "-I", "x25519,P384"]);
+    await server.waitFor(/closed cleanly/);
+    expect(server.stderr).toContain("group secp384r1 after a HelloRetryRequest");
+  });
+
+  // No RSA server certificate: tstclnt's classic NSS verification wants keyEncipherment in an RSA
+  // server certificate's keyUsage (RSA key transport, TLS 1.2 and older), which our fixtures, made
+  // for TLS 1.3 signatures, leave out (SEC_ERROR_INADEQUATE_KEY_USAGE). RSA is verified the other way.
+  for (const [serverType, clientType] of [
+    ["p256", "p256"],
+    ["p384", "rsa2048"],
+    ["p256", "p384"],
+  ] as const) {
+    it(`authenticates a ${serverType} server to NSS and a ${clientType} NSS client to us`, async () => {
+      const { server, port } = await startMutlsEchoServer(certAndKeyArgs("server", serverType));
+      const client = await handshakeOnly(port, ["-n", `client-${clientType}`]);
+      // NSS validated our chain against its database, or the handshake would have failed.
+      expect(client.output).toContain(`Signature Scheme: ${SIGNATURE[serverType]}`);
+      expect(client.output).toContain(`subject DN: CN=localhost (${serverType}),O=mutls tests`);
+      await server.waitFor(/accepted: /);
+      expect(server.stderr).toContain(`URI spiffe://mutls.test/client/${clientType}`);
+    });
+  }
+
+  it("exports the same keying material as NSS (RFC 8446 §7.5)", async () => {
+    const { server, port } = await startMutlsEchoServer([...certAndKeyArgs("server", "p256"), "--export", "EXPERIMENTAL-mutls:48"]);
+    const client = await handshakeOnly(port, ["-n", "client-p256", "-x", "EXPERIMENTAL-mutls:48"]);
+    await server.waitFor(/exporter /);
+    const theirs = nssExport(client.output);
+    expect(theirs, client.report()).toHaveLength(96);
+    expect(/exporter \S+ \(48 bytes\): ([0-9a-f]+)/.exec(server.stderr)?.[1]).toBe(theirs);
+  });
+
+  it("answers NSS's HTTP request with the identity it proved, and is resumed by NSS with our ticket", async () => {
+    const { server, port } = await startMutlsServer([...certAndKeyArgs("server", "p256"), "--ca", CA, "--require-client-cert", "--http", "--tickets", "1"]);
+    // -L 2: a second connection from NSS's session cache; -u: it takes session tickets.
+    const client = tstclnt(port, ["-n", "client-p256", "-u", "-L", "2", "-A", REQUEST]);
+    await client.waitForExit();
+    expect(client.output).toContain('"spiffeId": "spiffe://mutls.test/client/p256"');
+    expect(client.output).toContain("1 stateless resumes");
+    await server.waitFor(/accepted: .*resumed/);
+    expect(server.stderr).toMatch(/accepted: client "CN=client p256, O=mutls tests"; URI spiffe:\/\/mutls.test\/client\/p256.*resumed/);
+  });
+
+  it("accepts NSS's 0-RTT request on a resumed connection (RFC 8446 §2.3) and answers it", async () => {
+    const { server, port } = await startMutlsServer([
+      ...certAndKeyArgs("server", "p256"),
+      ...["--ca", CA, "--require-client-cert", "--http", "--tickets", "1", "--early-data"],
+    ]);
+    // -Z: NSS sends the request as early data when its ticket allows it, on the second connection.
+    const client = tstclnt(port, ["-n", "client-p256", "-u", "-Z", "-L", "2", "-A", REQUEST]);
+    await client.waitForExit();
+    expect(client.output).toContain('"earlyData": "accepted"');
+    await server.waitFor(/accepted: .*resumed, 0-RTT data accepted/);
+    expect(server.stderr.match(/answered 1 HTTP request/g)).toHaveLength(2);
+  });
+
+  it("agrees with NSS on an external PSK (RFC 8446 §4.2.11), without certificates", async () => {
+    const psk = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+    const { server, port } = await startMutlsServer(["--psk-identity", "nss-device", "--psk", psk, "--echo"]);
+    const client = await handshakeOnly(port, ["-z", `0x${psk}:nss-device`]);
+    expect(client.output).toContain("Using External PSK");
+    await server.waitFor(/accepted: client PSK identity "nss-device"/);
+    await server.waitFor(/closed cleanly/);
+  });
+
+  it("asks NSS for its certificate after the handshake (RFC 8446 §4.6.2) and learns its identity", async () => {
+    const { server, port } = await startMutlsServer([...certAndKeyArgs("server", "p256"), "--ca", CA, "--echo", "--post-handshake-auth"]);
+    const client = tstclnt(port, ["-n", "client-p384", "-E"]);
+    client.write("ping\n");
+    await client.waitFor(/^ping$/m);
+    await server.waitFor(/post-handshake authentication: client "CN=client p384, O=mutls tests"; URI spiffe:\/\/mutls\.test\/client\/p384/);
+    expect(server.stderr).toContain("accepted: client no certificate");
+  });
+
+  it("refuses NSS without a certificate with certificate_required", async () => {
+    const { server, port } = await startMutlsEchoServer(certAndKeyArgs("server", "p256"));
+    await handshakeOnly(port, [], EMPTY_DB);
+    await server.waitFor(/refused: certificate_required/);
+  });
+
+  it("refuses an NSS client whose certificate leads to another CA, and NSS hears unknown_ca", async () => {
+    const { server, port } = await startMutlsEchoServer(certAndKeyArgs("server", "p256"));
+    // TLS 1.3: NSS's handshake is complete when it sends its Finished; our alert comes on its next read.
+    const client = tstclnt(port, ["-n", "untrusted-client"]);
+    client.write("ping\n");
+    await client.waitFor(/SSL_ERROR_UNKNOWN_CA_ALERT/);
+    await server.waitFor(/refused: unknown_ca/);
+  });
+
+  it("is refused by NSS when our certificate does not lead to a CA it trusts", async () => {
+    const { server, port } = await startMutlsEchoServer(["--cert", cert("untrusted-server"), "--key", key("untrusted-server")]);
+    const client = await handshakeOnly(port, ["-n", "client-p256"]);
+    expect(client.output).toMatch(/SEC_ERROR_UNKNOWN_ISSUER|SEC_ERROR_UNTRUSTED_ISSUER/);
+    await server.waitFor(/refused: .*\(alert from the peer\)|failed: /);
+  });
+});
