@@ -1,16 +1,31 @@
 /**
- * `mutls server` against NSS, the TLS stack of Firefox (Debian's libnss3-tools: `tstclnt`, with
- * `certutil` and `pk12util` for its certificate database): a third implementation apart from
+ * mutls against NSS, the TLS stack of Firefox (Debian's libnss3-tools: `tstclnt` and `selfserv`,
+ * with `certutil` and `pk12util` for its certificate database): an implementation apart from
  * OpenSSL, GnuTLS and Go. NSS is the oracle: the suite, group and signature scheme it reports,
- * its verdict on our server's chain (it fails the handshake on a certificate it does not trust),
- * its exporter (RFC 8446 §7.5), its resumption counters, and the alerts it reports.
+ * its verdict on our chain (it fails the handshake on a certificate it does not trust), its
+ * exporter (RFC 8446 §7.5), its resumption counters, and the alerts it reports. selfserv binds
+ * every address, so it runs with `mutls client` inside a private network namespace (`unshare -n`),
+ * as gnutls-serv does (gnutls.ts); where that is not allowed, those tests are skipped.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { CA, type KeyType, type Peer, cert, certAndKeyArgs, key, startMutlsServer, startMutlsEchoServer, startProcess, stopAllProcesses } from "./process.js";
+import { probe } from "./gnutls.js";
+import {
+  CA,
+  CLI,
+  type KeyType,
+  type Peer,
+  cert,
+  certAndKeyArgs,
+  key,
+  startMutlsServer,
+  startMutlsEchoServer,
+  startProcess,
+  stopAllProcesses,
+} from "./process.js";
 
 afterEach(stopAllProcesses);
 
@@ -19,6 +34,9 @@ const NSS_MISSING = ["tstclnt", "certutil", "pk12util"]
   .filter((tool) => tool !== null)
   .join(", ");
 if (NSS_MISSING) console.log(`skipping NSS interop: ${NSS_MISSING} not installed (apt-get install -y libnss3-tools)`);
+const SELFSERV_MISSING = NSS_MISSING || probe("unshare", ["-n", "sh", "-c", "ip link set lo up"]);
+if (SELFSERV_MISSING && !NSS_MISSING)
+  console.log(`skipping NSS selfserv interop: it binds every address and cannot run in a private network namespace here: ${SELFSERV_MISSING}`);
 
 const dir = mkdtempSync(join(tmpdir(), "mutls-nss-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -35,7 +53,7 @@ beforeAll(() => {
     execFileSync("certutil", ["-N", "-d", db, "--empty-password"]);
     execFileSync("certutil", ["-A", "-d", db, "-n", "mutls-ca", "-t", "CT,C,C", "-i", CA]);
   }
-  for (const name of ["client-p256", "client-p384", "client-rsa2048", "untrusted-client"]) {
+  for (const name of ["client-p256", "client-p384", "client-rsa2048", "untrusted-client", "server-p256", "server-p384"]) {
     const p12 = join(dir, `${name}.p12`);
     execFileSync("openssl", ["pkcs12", "-export", "-in", cert(name), "-inkey", key(name), "-out", p12, "-passout", "pass:", "-name", name]);
     execFileSync("pk12util", ["-i", p12, "-d", DB, "-W", ""]);
@@ -200,5 +218,112 @@ describe.skipIf(NSS_MISSING !== "")("mutls server <- NSS tstclnt", () => {
     const client = await handshakeOnly(port, ["-n", "client-p256"]);
     expect(client.output).toMatch(/SEC_ERROR_UNKNOWN_ISSUER|SEC_ERROR_UNTRUSTED_ISSUER/);
     await server.waitFor(/refused: .*\(alert from the peer\)|failed: /);
+  });
+});
+
+interface SelfservRun {
+  /** Each `mutls client` run's stdout and stderr, with its exit status on a last line "client exit N". */
+  clients: string[];
+  /** selfserv's output (-v). */
+  server: string;
+}
+
+/**
+ * selfserv (TLS 1.3 only, verbose, `servArgs`) and `mutls client` runs one after another (each
+ * with the CA, SNI localhost and its `clientArgs`, sending one line), together in a private
+ * network namespace; the outputs once selfserv is stopped. Bounded: the start-up wait by 100 x
+ * 50 ms, the whole by the caller's waitForExit.
+ */
+async function againstSelfserv(servArgs: string[], runs: string[][]): Promise<SelfservRun> {
+  const quoted = (args: string[]): string => args.map((a) => `'${a}'`).join(" ");
+  const clients = runs
+    .map(
+      (args, i) => `
+    (printf 'ping\\n'; sleep 0.5) | '${process.execPath}' '${CLI}' client 127.0.0.1:4433 --ca '${CA}' --servername localhost ${quoted(args)} >"$TMP/client${i}.out" 2>&1
+    echo "client exit $?" >>"$TMP/client${i}.out"`,
+    )
+    .join("");
+  const script = `
+    set -u
+    ip link set lo up
+    selfserv -d '${DB}' -p 4433 -V tls1.3:tls1.3 -v ${quoted(servArgs)} >"$TMP/serv.out" 2>&1 &
+    serv=$!
+    for i in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/4433) 2>/dev/null && break; sleep 0.05; done
+    ${clients}
+    kill $serv; wait $serv 2>/dev/null
+    for i in $(seq 0 ${runs.length - 1}); do cat "$TMP/client$i.out"; echo "=== next ==="; done
+    cat "$TMP/serv.out"
+  `;
+  const run = startProcess("unshare selfserv", "unshare", ["-n", "bash", "-c", `TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT; ${script}`]);
+  await run.waitForExit(30_000);
+  const parts = run.stdout.split("=== next ===\n");
+  return { clients: parts.slice(0, runs.length), server: parts[runs.length] ?? "" };
+}
+
+const exitOf = (client: string): number | null => Number(/client exit (\d+)/.exec(client)?.[1] ?? NaN);
+
+describe.skipIf(Boolean(SELFSERV_MISSING))("mutls client -> NSS selfserv", () => {
+  // -r -r: selfserv requires a client certificate and validates it against its database.
+  const requireCertificate = ["-r", "-r"];
+  const ours = (type: KeyType): string[] => certAndKeyArgs("client", type);
+
+  for (const suite of SUITES) {
+    it(`negotiates ${suite.ours}`, async () => {
+      const { clients, server } = await againstSelfserv(["-n", "server-p256", ...requireCertificate, "-c", suite.nss], [ours("p256")]);
+      expect(exitOf(clients[0]), clients[0] + server).toBe(0);
+      expect(clients[0]).toContain(suite.ours);
+      expect(clients[0]).toContain("closed cleanly");
+      expect(server).toContain(`using ${suite.says}`);
+      expect(server).toContain("SSL3: Certificate Validated");
+    });
+  }
+
+  it("answers selfserv's HelloRetryRequest when it takes only P-384", async () => {
+    const { clients, server } = await againstSelfserv(["-n", "server-p256", ...requireCertificate, "-I", "P384"], [ours("p256")]);
+    expect(exitOf(clients[0]), clients[0] + server).toBe(0);
+    expect(clients[0]).toContain("group secp384r1 after a HelloRetryRequest");
+  });
+
+  for (const [serverType, clientType] of [
+    ["p256", "rsa2048"],
+    ["p384", "p384"],
+  ] as const) {
+    it(`authenticates a ${clientType} client to NSS and a ${serverType} NSS server to us`, async () => {
+      const { clients, server } = await againstSelfserv(["-n", `server-${serverType}`, ...requireCertificate], [ours(clientType)]);
+      expect(exitOf(clients[0]), clients[0] + server).toBe(0);
+      expect(clients[0]).toContain(`server "CN=localhost (${serverType}), O=mutls tests"`);
+      expect(server).toContain(`subject DN: CN=client ${clientType},O=mutls tests`);
+      expect(server).toContain("SSL3: Certificate Validated");
+    });
+  }
+
+  it("exports the same keying material as selfserv, and resumes with its ticket", async () => {
+    const session = join(dir, "selfserv.session");
+    const { clients, server } = await againstSelfserv(
+      ["-n", "server-p256", ...requireCertificate, "-u", "-x", "EXPERIMENTAL-mutls:40"],
+      [
+        [...ours("p256"), "--export", "EXPERIMENTAL-mutls:40", "--sess-out", session],
+        [...ours("p256"), "--sess-in", session],
+      ],
+    );
+    expect(exitOf(clients[0]), clients[0] + server).toBe(0);
+    const theirs = nssExport(server);
+    expect(theirs).toHaveLength(80);
+    expect(/exporter \S+ \(40 bytes\): ([0-9a-f]+)/.exec(clients[0])?.[1]).toBe(theirs);
+    expect(clients[1]).toContain("resumed: yes");
+    expect(server).toMatch(/1 stateless resumes/);
+  });
+
+  it("withholds a certificate whose issuer selfserv's CertificateRequest does not name, and selfserv refuses", async () => {
+    // selfserv names the CA of its database in certificate_authorities (§4.2.4); ours is from another.
+    const { clients, server } = await againstSelfserv(
+      ["-n", "server-p256", ...requireCertificate],
+      [["--cert", cert("untrusted-client"), "--key", key("untrusted-client")]],
+    );
+    expect(exitOf(clients[0]), clients[0] + server).not.toBe(0);
+    expect(clients[0]).toContain("client certificate held back: none of the 1 configured client certificate(s) is issued by a CA the server accepts");
+    // selfserv closes at once with our data unread, so the kernel's reset may drop its alert:
+    // the failure is all that is certain. NSS's own: SSL_ERROR_NO_CERTIFICATE.
+    expect(server).toContain("error -12285");
   });
 });
