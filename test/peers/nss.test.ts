@@ -314,6 +314,25 @@ describe.skipIf(Boolean(SELFSERV_MISSING))("mutls client -> NSS selfserv", () =>
     expect(server).toMatch(/1 stateless resumes/);
   });
 
+  it("resends its 0-RTT data after the handshake when selfserv skips it (RFC 8446 §4.2.10)", async () => {
+    // This selfserv -Z offers 0-RTT in its tickets but rejects it when it comes, OpenSSL's
+    // s_client -early_data's too: it must skip our early records and finish the handshake.
+    const session = join(dir, "selfserv-early.session");
+    const early = join(dir, "early.txt");
+    writeFileSync(early, "early line\n");
+    const { clients, server } = await againstSelfserv(
+      ["-n", "server-p256", ...requireCertificate, "-u", "-Z"],
+      [
+        [...ours("p256"), "--sess-out", session],
+        [...ours("p256"), "--sess-in", session, "--early-data", early],
+      ],
+    );
+    expect(exitOf(clients[1]), clients[1] + server).toBe(0);
+    expect(clients[1]).toContain("resumed: yes");
+    expect(clients[1]).toContain("early data: rejected (sent again after the handshake)");
+    expect(clients[1]).toContain("closed cleanly");
+  });
+
   it("withholds a certificate whose issuer selfserv's CertificateRequest does not name, and selfserv refuses", async () => {
     // selfserv names the CA of its database in certificate_authorities (§4.2.4); ours is from another.
     const { clients, server } = await againstSelfserv(
