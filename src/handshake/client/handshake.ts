@@ -29,7 +29,6 @@ import {
 import { Transcript } from "../transcript.js";
 import { recordLimitsFromServer } from "../record-size-limit.js";
 import type { OfferedSession } from "./resumption.js";
-import type { Extension } from "../codec/extensions.js";
 import { PostHandshake, type PostHandshakeInit } from "../post-handshake.js";
 import { type ReceivedCertificateRequest, type ReceivedServerHello, readServerHello } from "../codec/received-messages.js";
 import {
@@ -168,7 +167,7 @@ export class ClientHandshake {
         postHandshakeAuth: this.options.postHandshakeAuth,
         cookie: retried?.request.cookie ?? null,
         psk: offer,
-        pskExtensions: this.pskExtensions(offer),
+        pskExtensions: this.options.resumption?.helloExtensions(offer, this.options.sessionStore !== null, this.config.now().getTime()) ?? null,
       },
       retried !== null,
     );
@@ -187,14 +186,6 @@ export class ClientHandshake {
     transcript.add(message);
     this.io.sendHandshake(message);
     return { message, extensions: new Set(extensions.map((e) => e.type)) };
-  }
-
-  /** §4.2.9, §4.2.11: what we offer, or, with nothing to offer, the mode a ticket would be used with if we keep tickets. */
-  private pskExtensions(offer: OfferedSession | null): Extension[] | null {
-    const resumption = this.options.resumption;
-    if (!resumption) return null;
-    if (offer) return resumption.extensions(offer, this.config.now().getTime());
-    return this.options.sessionStore ? resumption.ticketModes() : null;
   }
 
   private processServerHelloOrRetry(state: ExpectServerHello, m: HandshakeMessage): void | Promise<void> {

@@ -79,13 +79,15 @@ export function pskExtensions(offer: OfferedSession, now: number): Extension[] {
 }
 
 /**
- * §4.2.9 when nothing is offered: a client that keeps tickets says it can resume with psk_dhe_ke,
- * the mode its ticket offers use. Servers that follow §4.2.9 ("Servers SHOULD NOT send
- * NewSessionTicket with tickets that are not compatible with the advertised modes"), such as Go's
- * crypto/tls and BoringSSL, send no ticket to a client that advertised none.
+ * The ClientHello's PSK extensions (§4.2.9, §4.2.11): those of the PSK we offer, if any. With
+ * nothing to offer, a client that keeps tickets still says it can resume with psk_dhe_ke, the mode
+ * its ticket offers use: servers that follow §4.2.9 ("Servers SHOULD NOT send NewSessionTicket
+ * with tickets that are not compatible with the advertised modes"), such as Go's crypto/tls and
+ * BoringSSL, send no ticket to a client that advertised none.
  */
-export function ticketModesExtension(): Extension[] {
-  return [{ type: ExtensionType.psk_key_exchange_modes, data: encodePskModes([PskKeyExchangeMode.psk_dhe_ke]) }];
+export function helloPskExtensions(offer: OfferedSession | null, keepsTickets: boolean, now: number): Extension[] | null {
+  if (offer) return pskExtensions(offer, now);
+  return keepsTickets ? [{ type: ExtensionType.psk_key_exchange_modes, data: encodePskModes([PskKeyExchangeMode.psk_dhe_ke]) }] : null;
 }
 
 /**
@@ -198,8 +200,7 @@ export interface ClientResumption {
   readonly pskModes: (clientConfig: ClientConfig) => number[];
   readonly externalOffer: typeof externalPskOffer;
   readonly ticketOffer: typeof chooseSessionToOffer;
-  readonly extensions: typeof pskExtensions;
-  readonly ticketModes: typeof ticketModesExtension;
+  readonly helloExtensions: typeof helloPskExtensions;
   readonly fillBinder: typeof fillBinder;
   readonly earlyExporter: typeof deriveEarlyExporter;
   readonly identityText: typeof pskIdentityText;
@@ -217,8 +218,7 @@ export const clientResumption: ClientResumption = {
   },
   externalOffer: externalPskOffer,
   ticketOffer: chooseSessionToOffer,
-  extensions: pskExtensions,
-  ticketModes: ticketModesExtension,
+  helloExtensions: helloPskExtensions,
   fillBinder,
   earlyExporter: deriveEarlyExporter,
   identityText: pskIdentityText,
