@@ -280,17 +280,7 @@ func exchange(address string, config *tls.Config, export, text string, size int)
 		return false
 	}
 	emit(map[string]any{"event": "echo", "line": strings.TrimSuffix(line, "\n")})
-	if err := conn.CloseWrite(); err != nil {
-		emit(errorEvent("close", err))
-		return false
-	}
-	rest, err := io.ReadAll(conn)
-	if err != nil {
-		emit(errorEvent("read", err))
-		return false
-	}
-	emit(map[string]any{"event": "closed", "clean": true, "trailing": len(rest)})
-	return true
+	return closeAndDrain(conn)
 }
 
 // Writes size bytes while reading them back (the echo may start before the writing ends), then closes.
@@ -321,6 +311,11 @@ func exchangeBytes(conn *tls.Conn, size int) bool {
 		}
 	}
 	emit(map[string]any{"event": "echo", "bytes": size, "firstMismatch": mismatch})
+	return closeAndDrain(conn) && mismatch < 0
+}
+
+// Sends close_notify, then reads to the peer's: a clean close both ways, or the error that ended it.
+func closeAndDrain(conn *tls.Conn) bool {
 	if err := conn.CloseWrite(); err != nil {
 		emit(errorEvent("close", err))
 		return false
@@ -331,7 +326,7 @@ func exchangeBytes(conn *tls.Conn, size int) bool {
 		return false
 	}
 	emit(map[string]any{"event": "closed", "clean": true, "trailing": len(rest)})
-	return mismatch < 0
+	return true
 }
 
 func main() {
