@@ -1,7 +1,8 @@
 /**
  * The mutls CLI against Go's crypto/tls, both roles, with mutual authentication: a TLS 1.3 stack
- * written apart from OpenSSL, GnuTLS and Node (which is OpenSSL), and the one docs/architecture.md
- * takes its handshake layout from. The peer is test/peers/go/peer.go, built here with Debian's
+ * written apart from OpenSSL, GnuTLS and Node (which is OpenSSL), and one that follows RFC 8446's
+ * SHOULDs closely (it sends no ticket to a client that advertised no psk_key_exchange_modes, which
+ * is how it found that ours did not). The peer is test/peers/go/peer.go, built here with Debian's
  * golang-go (Go 1.19); it prints what Go negotiated and verified as JSON lines, and those are the
  * oracle: the suite, the peer's certificate as Go verified it, resumption, the RFC 8446 §7.5
  * exporter, and the alerts Go reports for a refusal.

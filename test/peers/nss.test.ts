@@ -8,7 +8,7 @@
  * as gnutls-serv does (gnutls.ts); where that is not allowed, those tests are skipped.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -29,7 +29,7 @@ import {
 
 afterEach(stopAllProcesses);
 
-const NSS_MISSING = ["tstclnt", "certutil", "pk12util"]
+const NSS_MISSING = ["tstclnt", "selfserv", "certutil", "pk12util"]
   .map((tool) => (spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0 ? null : tool))
   .filter((tool) => tool !== null)
   .join(", ");
@@ -49,7 +49,7 @@ const REQUEST = join(dir, "request.http");
 beforeAll(() => {
   if (NSS_MISSING) return;
   for (const db of [DB, EMPTY_DB]) {
-    execFileSync("mkdir", ["-p", db.slice(4)]);
+    mkdirSync(db.slice("sql:".length));
     execFileSync("certutil", ["-N", "-d", db, "--empty-password"]);
     execFileSync("certutil", ["-A", "-d", db, "-n", "mutls-ca", "-t", "CT,C,C", "-i", CA]);
   }
