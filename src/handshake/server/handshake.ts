@@ -49,7 +49,7 @@ import {
 import { PostHandshake } from "../post-handshake.js";
 import { type RecordLimits, negotiateRecordLimitsAsServer } from "../record-size-limit.js";
 import { Transcript } from "../transcript.js";
-import { type AcceptedResumption, newSessionTickets, selectResumption } from "./resumption.js";
+import { type AcceptedResumption, newSessionTickets, selectResumption, ticketCountOf } from "./resumption.js";
 import { type ServerOptions, checkServerOptions } from "./options.js";
 import { PskKeyExchangeMode, encodeSelectedIdentity } from "../codec/psk-extensions.js";
 import { acceptEarlyData, maxEarlyDataOf, rejectedEarlyDataLimit } from "./early-data.js";
@@ -685,8 +685,8 @@ export class ServerHandshake {
     this.io.complete(result, session);
     // §4.2.9: "Servers SHOULD NOT send NewSessionTicket with tickets that are not compatible with the
     // advertised modes", as Go's crypto/tls and BoringSSL do not: a client that advertised no
-    // psk_dhe_ke would only drop them.
-    if (a.clientTakesTickets) this.sendNewSessionTickets(sent.master, result);
+    // psk_dhe_ke would only drop them. Without tickets to send, no resumption secret is derived.
+    if (a.clientTakesTickets && ticketCountOf(this.serverConfig) > 0) this.sendNewSessionTickets(sent.master, result);
     return this.state;
   }
 
