@@ -50,3 +50,20 @@ export function splitHandshakes(content: Uint8Array): { messages: Uint8Array[]; 
   }
   return { messages, rest: content.subarray(at) };
 }
+
+/** The extensions of a ClientHello handshake message (header included), by type in wire order (§4.1.2 layout). */
+export function clientHelloExtensions(ch: Uint8Array): Map<number, Uint8Array> {
+  let at = 4 + 2 + 32; // header, legacy_version, random
+  at += 1 + ch[at]; // legacy_session_id
+  at += 2 + ((ch[at] << 8) | ch[at + 1]); // cipher_suites
+  at += 1 + ch[at]; // legacy_compression_methods
+  const end = at + 2 + ((ch[at] << 8) | ch[at + 1]);
+  const found = new Map<number, Uint8Array>();
+  for (at += 2; at < end;) {
+    const length = (ch[at + 2] << 8) | ch[at + 3];
+    found.set((ch[at] << 8) | ch[at + 1], ch.slice(at + 4, at + 4 + length));
+    at += 4 + length;
+  }
+  if (at !== end || end !== ch.length) throw new Error(`ClientHello extensions end at ${at}, the list at ${end}, the message at ${ch.length}`);
+  return found;
+}

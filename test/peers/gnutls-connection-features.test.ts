@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { GNUTLS_MISSING, GNUTLS_VERSION, NAMESPACE_MISSING, TLS13, againstGnutlsServ } from "./gnutls.js";
-import { CA, type Peer, cert, certAndKeyArgs, key, startMutlsEchoServer, startMutlsServer, startProcess, stopAllProcesses } from "./process.js";
+import { CA, type Peer, cert, certAndKeyArgs, key, ourExport, startMutlsEchoServer, startMutlsServer, startProcess, stopAllProcesses } from "./process.js";
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -30,7 +30,6 @@ const keyLogLines = (path: string): string[] =>
     .filter((l) => /^[A-Z_0-9]+ [0-9a-f]{64} [0-9a-f]+$/.test(l))
     .sort();
 
-const ourExport = (output: string): string => /exporter .* bytes\): ([0-9a-f]+)/.exec(output)?.[1] ?? "missing";
 const gnutlsExport = (output: string): string => /Key material: ([0-9A-Fa-f]+)/.exec(output)?.[1]?.toLowerCase() ?? "missing from GnuTLS";
 
 function gnutlsCli(port: number, extra: string[], env: NodeJS.ProcessEnv = {}): Peer {

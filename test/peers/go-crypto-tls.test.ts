@@ -24,6 +24,7 @@ import {
   cert,
   certAndKeyArgs,
   key,
+  ourExport,
   startMutlsClient,
   startMutlsEchoServer,
   startProcess,
@@ -86,9 +87,6 @@ const events = (peer: Peer): GoEvent[] =>
     .map((line) => JSON.parse(line) as GoEvent);
 
 const handshakes = (peer: Peer): GoEvent[] => events(peer).filter((e) => e.event === "handshake");
-
-/** The hex our CLI printed for `--export` (its `exporter LABEL (N bytes): HEX` line). */
-const ourExport = (output: string): string | undefined => /exporter \S+ \(\d+ bytes\): ([0-9a-f]+)/.exec(output)?.[1];
 
 const goCert = (role: "server" | "client", type: KeyType): string[] => ["-cert", cert(`${role}-${type}`), "-key", key(`${role}-${type}`)];
 

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { CA, type Peer, cert, certAndKeyArgs, freePort, key, startMutlsClient, startMutlsEchoServer, startMutlsServer, startProcess, stopAllProcesses } from "./process.js";
+import { CA, type Peer, cert, certAndKeyArgs, freePort, key, ourExport, startMutlsClient, startMutlsEchoServer, startMutlsServer, startProcess, stopAllProcesses } from "./process.js";
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -48,7 +48,6 @@ const ourClient = (port: number, extra: string[]): Peer =>
   startMutlsClient(port, ["--ca", CA, "--servername", "localhost", ...certAndKeyArgs("client", "p256"), ...extra]);
 
 /** "HEX" from our "exporter LABEL (N bytes): HEX" line. */
-const ourExport = (output: string): string => /exporter .* bytes\): ([0-9a-f]+)/.exec(output)?.[1] ?? "missing";
 /** "HEX" from OpenSSL's "Keying material: HEX" line. */
 const opensslExport = (output: string): string => /Keying material: ([0-9A-Fa-f]+)/.exec(output)?.[1]?.toLowerCase() ?? "missing from OpenSSL";
 

@@ -189,6 +189,9 @@ export function startMutlsClient(port: number, args: readonly string[]): Peer {
   return startProcess("mutls client", process.execPath, [CLI, "client", `127.0.0.1:${port}`, ...args]);
 }
 
+/** The hex of the mutls CLI's `--export` line (`exporter LABEL (N bytes): HEX`), or "missing". */
+export const ourExport = (output: string): string => /exporter .* bytes\): ([0-9a-f]+)/.exec(output)?.[1] ?? "missing";
+
 /** `--cert FILE --key FILE` for a fixture credential, as the mutls CLI and curl both spell them. */
 export function certAndKeyArgs(role: "server" | "client", type: KeyType): string[] {
   return ["--cert", cert(`${role}-${type}`), "--key", key(`${role}-${type}`)];

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { ClientConnection, ServerConnection, TLSError } from "../../src/index.js";
 import { MemorySessionStore, type ResumableSession } from "../../src/handshake/resumption/session-store.js";
 import { CA_PEM, clientCredential, serverCredential } from "../helpers/fixtures.js";
+import { clientHelloExtensions } from "../helpers/framing.js";
 import { type ClientConfig, type ServerConfig, pumpMemory } from "../helpers/pump.js";
 
 const server = serverCredential("p256");
@@ -45,16 +46,10 @@ function clientConfig(store: MemorySessionStore, extra: Partial<ClientConfig> = 
   };
 }
 
-/** Whether a ClientHello's last extension is pre_shared_key (41), read straight from the bytes (§4.1.2 layout). */
+/** Whether a ClientHello's last extension is pre_shared_key (41), read straight from the bytes. */
 function offersPsk(ch: Uint8Array): boolean {
-  let at = 4 + 2 + 32;
-  at += 1 + ch[at];
-  at += 2 + ((ch[at] << 8) | ch[at + 1]);
-  at += 1 + ch[at];
-  const end = at + 2 + ((ch[at] << 8) | ch[at + 1]);
-  let last = -1;
-  for (at += 2; at < end; at += 4 + ((ch[at + 2] << 8) | ch[at + 3])) last = (ch[at] << 8) | ch[at + 1];
-  return last === 41;
+  const types = [...clientHelloExtensions(ch).keys()];
+  return types[types.length - 1] === 41;
 }
 
 /** One handshake in memory. */

@@ -14,6 +14,7 @@ import { ClientConnection, ServerConnection } from "../../src/index.js";
 import { MemorySessionStore } from "../../src/handshake/resumption/session-store.js";
 import { withTestHooks } from "../../src/handshake/config/test-hooks.js";
 import { CA_PEM, clientCredential, serverCredential } from "../helpers/fixtures.js";
+import { clientHelloExtensions } from "../helpers/framing.js";
 import { type ClientConfig, type ServerConfig, pumpMemory } from "../helpers/pump.js";
 
 const PSK_KEY_EXCHANGE_MODES = 45;
@@ -24,24 +25,6 @@ const PSK_DHE_KE = 1;
 
 const server = serverCredential("p256");
 const client = clientCredential("p256");
-
-/** The extensions of a ClientHello handshake message, by type, from its bytes. */
-function clientHelloExtensions(ch: Uint8Array): Map<number, Uint8Array> {
-  let at = 4 + 2 + 32; // header, legacy_version, random
-  at += 1 + ch[at]; // legacy_session_id
-  at += 2 + ((ch[at] << 8) | ch[at + 1]); // cipher_suites
-  at += 1 + ch[at]; // legacy_compression_methods
-  const end = at + 2 + ((ch[at] << 8) | ch[at + 1]);
-  const found = new Map<number, Uint8Array>();
-  for (at += 2; at < end;) {
-    const type = (ch[at] << 8) | ch[at + 1];
-    const length = (ch[at + 2] << 8) | ch[at + 3];
-    found.set(type, ch.slice(at + 4, at + 4 + length));
-    at += 4 + length;
-  }
-  expect(at).toBe(end);
-  return found;
-}
 
 function serverConfig(sentByServer: number[]): ServerConfig {
   return {
