@@ -85,7 +85,7 @@ async function otpServer(args: readonly string[]): Promise<{ server: Peer; port:
  * `mutls client` to an OTP server started with `-lines 1`: one line there and back, then OTP's
  * close_notify and ours; exit status 0. OTP closes first because OTP 25 answers a close_notify
  * that comes with the TCP FIN (our half-close, RFC 8446 §6.1) by closing without its own, at
- * random: about one close in three here, which our client rightly reports as truncation.
+ * random (one to two closes in six here), which our client rightly reports as truncation.
  */
 async function ourClientExchange(port: number, args: readonly string[]): Promise<Peer> {
   const client = startMutlsClient(port, ["--ca", CA, "--servername", "localhost", ...args]);
