@@ -15,7 +15,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { credential } from "../helpers/fixtures.js";
+import { webCryptoProvider } from "../../src/crypto/webcrypto/index.js";
+import { createMtlsServer } from "../../src/node/index.js";
+import { CA_PEM, credential, serverCredential } from "../helpers/fixtures.js";
 import {
   CA,
   type KeyType,
@@ -303,6 +305,50 @@ describe.skipIf(RUSTLS_MISSING !== null)(`mutls server <- rustls client (${RUSTL
     await server.waitFor(/refused: no_application_protocol/);
   });
 
+  for (const providerName of ["native", "webcrypto"] as const) {
+    it(`updates its keys towards rustls while echoing 1 MiB, asking rustls to update too (createMtlsServer, ${providerName} provider)`, async () => {
+      const credential = serverCredential("p256");
+      const provider = providerName === "webcrypto" ? await webCryptoProvider() : undefined;
+      const sessions: Promise<{ updates: number; echoed: number; provider: string }>[] = [];
+      const server = createMtlsServer(
+        { cert: credential.certPem, key: credential.keyPem, ca: CA_PEM, requestCert: true, config: provider ? { provider } : {} },
+        (connection) => {
+          sessions.push(
+            (async () => {
+              let echoed = 0;
+              let updates = 0;
+              for (let chunk = await connection.read(); chunk !== null; chunk = await connection.read()) {
+                await connection.write(chunk);
+                echoed += chunk.length;
+                // RFC 8446 §4.6.3: every 128 KiB a KeyUpdate asking rustls to update its own keys too.
+                if (echoed >= (updates + 1) * 128 * 1024) {
+                  updates++;
+                  await connection.keyUpdate(true);
+                }
+              }
+              await connection.close();
+              return { updates, echoed, provider: connection.handshake.provider };
+            })(),
+          );
+        },
+      );
+      try {
+        const { port } = await server.listen(0, "127.0.0.1");
+        const client = await rustlsClient(port, [...rustlsCert("client", "p256"), "-bytes", String(1 << 20)]);
+        expect(
+          events(client).find((e) => e.event === "echo"),
+          client.report(),
+        ).toMatchObject({ bytes: 1 << 20, firstMismatch: -1 });
+        expect(events(client).filter((e) => e.event === "error")).toEqual([]);
+        expect(events(client).some((e) => e.event === "closed")).toBe(true);
+        const [session] = await Promise.all(sessions);
+        expect(session).toEqual({ updates: 8, echoed: 1 << 20, provider: providerName });
+      } finally {
+        await server.close();
+      }
+    });
+  }
+
   it("refuses a rustls client without a certificate with certificate_required", async () => {
     const { server, port } = await startMutlsEchoServer(certAndKeyArgs("server", "p256"));
     const client = await rustlsClient(port, []);
@@ -423,6 +469,64 @@ describe.skipIf(RUSTLS_MISSING !== null)(`mutls client -> rustls server (${RUSTL
       handshakes(server).map((e) => e.resumed),
       server.report(),
     ).toEqual([false, true]);
+  });
+
+  it("updates its keys with rustls (KeyUpdate with update_requested, RFC 8446 §4.6.3) and keeps exchanging data", async () => {
+    const { server, port } = await rustlsServer(rustlsCert("server", "p256"));
+    const client = startMutlsClient(port, ["--ca", CA, "--servername", "localhost", ...certAndKeyArgs("client", "p256")]);
+    await client.waitFor(/connected to/);
+    client.write("before\n");
+    await client.waitFor(/^before$/m);
+    // rustls decrypts the next line only if it followed our update, and we read its echo only if
+    // we followed the KeyUpdate rustls sends back for update_requested.
+    client.write("^keyupdate^\nafter the key update\n");
+    await client.waitFor(/^after the key update$/m);
+    client.endStdin();
+    expect((await client.waitForExit()).code, client.report()).toBe(0);
+    await server.waitFor(/"event":"closed"/);
+    expect(firstError(server), server.report()).toBeUndefined();
+  });
+
+  it("does not send 0-RTT on a rustls ticket that does not allow it, and sends the data after the handshake", async () => {
+    // rustls's max_early_data_size is 0 by default: its tickets carry no early_data extension (§4.6.1).
+    const { server, port } = await rustlsServer(rustlsCert("server", "p256"));
+    const session = join(dir, "rustls-early.session");
+    const early = join(dir, "early.txt");
+    writeFileSync(early, "early line\n");
+    await ourClientExchange(port, [...certAndKeyArgs("client", "p256"), "--sess-out", session]);
+    const client = startMutlsClient(port, [
+      "--ca",
+      CA,
+      "--servername",
+      "localhost",
+      ...certAndKeyArgs("client", "p256"),
+      "--sess-in",
+      session,
+      "--early-data",
+      early,
+    ]);
+    await client.waitFor(/^early line$/m);
+    client.endStdin();
+    expect((await client.waitForExit()).code, client.report()).toBe(0);
+    expect(client.stderr).toContain("resumed: yes");
+    expect(client.stderr).toContain("early data: none (sent again after the handshake)");
+    await server.waitFor(/"resumed":true/);
+  });
+
+  it("sends the server name as SNI, and none for an IP address (RFC 6066 §3)", async () => {
+    // webpki 0.22 cannot verify an IP address, but that is our client's check here, not rustls's.
+    const { server, port } = await rustlsServer(rustlsCert("server", "p256"));
+    await ourClientExchange(port, certAndKeyArgs("client", "p256"));
+    const byAddress = startMutlsClient(port, ["--ca", CA, ...certAndKeyArgs("client", "p256")]);
+    await byAddress.waitFor(/connected to/);
+    byAddress.endStdin();
+    expect((await byAddress.waitForExit()).code, byAddress.report()).toBe(0);
+    expect(byAddress.stderr).toContain("IP 127.0.0.1, verified against --ca");
+    await server.waitFor(/"event":"closed"[^\n]*\n[^]*"event":"closed"/);
+    expect(
+      handshakes(server).map((e) => e.serverName),
+      server.report(),
+    ).toEqual(["localhost", ""]);
   });
 
   it("agrees with rustls on ALPN, and hears rustls's no_application_protocol when nothing matches", async () => {
