@@ -13,7 +13,7 @@
  * (RFC 8446 §7.5) API (SSLSession.exportKeyingMaterial is JDK 25), so the exporter is not compared.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -296,6 +296,21 @@ describe.skipIf(JAVA_MISSING !== null)(`mutls server <- Java JSSE client (${JAVA
     // JSSE answers a failed PKIX path with certificate_unknown (not the more specific unknown_ca).
     await server.waitFor(/refused: certificate_unknown \(alert from the peer\)/);
   });
+  it("signs with the one RSA-PSS scheme JSSE offers (signature_algorithms, RFC 8446 §4.4.3)", async () => {
+    const { server, port } = await startMutlsEchoServer([...certAndKeyArgs("server", "rsa2048"), "--json"]);
+    // JSSE verifies our CertificateVerify only under a scheme it offered; the CA signs with ECDSA P-256.
+    const client = await javaClient(port, [...javaCert("client", "p256"), "-sigschemes", "rsa_pss_rsae_sha384,ecdsa_secp256r1_sha256"]);
+    expect(handshakes(client)[0]?.peer?.subject, client.report()).toBe("CN=localhost (rsa2048),O=mutls tests");
+    await server.waitFor(/"peerSignatureScheme"/);
+    expect(server.stdout).toContain('"peerSignatureScheme":"ecdsa_secp256r1_sha256"');
+  });
+
+  it("refuses with handshake_failure a JSSE client that offers no scheme our key can make", async () => {
+    const { server, port } = await startMutlsEchoServer(certAndKeyArgs("server", "p256"));
+    const client = await javaClient(port, [...javaCert("client", "p256"), "-sigschemes", "ed25519"]);
+    expect(firstError(client), client.report()).toBe("Received fatal alert: handshake_failure");
+    await server.waitFor(/refused: handshake_failure .*none of the signature schemes our key can make \(ecdsa_secp256r1_sha256\)/);
+  });
 });
 
 describe.skipIf(JAVA_MISSING !== null)(`mutls client -> Java JSSE server (${JAVA_VERSION})`, () => {
@@ -371,6 +386,31 @@ describe.skipIf(JAVA_MISSING !== null)(`mutls client -> Java JSSE server (${JAVA
     const second = await ourClientExchange(port, [...args, "--sess-in", session]);
     expect(second.stderr).toContain("after a HelloRetryRequest");
     expect(second.stderr).toContain("resumed: yes");
+    await server.waitFor(/"resumed":true/);
+  });
+
+  it("does not send 0-RTT on a JSSE ticket (JSSE has no early data), and sends the data after the handshake", async () => {
+    const { server, port } = await javaServer(javaCert("server", "p256"));
+    const session = join(dir, "java-early.session");
+    const early = join(dir, "early.txt");
+    writeFileSync(early, "early line\n");
+    await ourClientExchange(port, [...certAndKeyArgs("client", "p256"), "--sess-out", session]);
+    const client = startMutlsClient(port, [
+      "--ca",
+      CA,
+      "--servername",
+      "localhost",
+      ...certAndKeyArgs("client", "p256"),
+      "--sess-in",
+      session,
+      "--early-data",
+      early,
+    ]);
+    await client.waitFor(/^early line$/m);
+    client.endStdin();
+    expect((await client.waitForExit()).code, client.report()).toBe(0);
+    expect(client.stderr).toContain("resumed: yes");
+    expect(client.stderr).toContain("early data: none (sent again after the handshake)");
     await server.waitFor(/"resumed":true/);
   });
 
@@ -456,8 +496,8 @@ describe.skipIf(JAVA_MISSING !== null)(`mutls client -> Java JSSE server (${JAVA
 
   it("reports JSSE's certificate_required when it has no certificate to send", async () => {
     const { server, port } = await javaServer(javaCert("server", "p256"));
+    // Nothing written: JSSE closes after its alert, and a write then could fail (EPIPE) before we read the alert.
     const client = startMutlsClient(port, ["--ca", CA, "--servername", "localhost"]);
-    client.write("ping\n");
     // RFC 8446 §4.4.2.4 names certificate_required; JSSE before JDK-8311644 (fixed in JDK 22,
     // backported to some updates) sends bad_certificate. Either way we report the alert JSSE sent.
     await client.waitFor(/connection failed: (bad_certificate|certificate_required) \(alert from the peer\)/);
@@ -489,5 +529,24 @@ describe.skipIf(JAVA_MISSING !== null)(`mutls client -> Java JSSE server (${JAVA
     await server.waitFor(/"event":"error"/);
     // As above: JSSE may meet the reset of our close before it reads our alert.
     expect(firstError(server), server.report()).toMatch(/^(Received fatal alert: unknown_ca|Broken pipe|Connection reset by peer)$/);
+  });
+  it("signs for JSSE with the scheme its CertificateRequest allows, and reports the one JSSE chose", async () => {
+    const { server, port } = await javaServer([...javaCert("server", "rsa2048"), "-sigschemes", "rsa_pss_rsae_sha512,ecdsa_secp256r1_sha256"]);
+    const client = await ourClientExchange(port, [...certAndKeyArgs("client", "rsa2048"), "--json"]);
+    const ours = JSON.parse(client.stdout.split("\n")[0] ?? "{}") as { peerSignatureScheme?: string; clientCertificate?: { sent?: boolean } };
+    expect(ours, client.report()).toMatchObject({ peerSignatureScheme: "rsa_pss_rsae_sha512", clientCertificate: { sent: true } });
+    await server.waitFor(/"event":"closed"/);
+    expect(handshakes(server)[0]?.peer?.uris, server.report()).toEqual(["spiffe://mutls.test/client/rsa2048"]);
+  });
+
+  it("holds back a client key that cannot sign with any scheme JSSE's CertificateRequest lists", async () => {
+    const { server, port } = await javaServer([...javaCert("server", "rsa2048"), "-sigschemes", "rsa_pss_rsae_sha512,ecdsa_secp256r1_sha256"]);
+    const client = startMutlsClient(port, ["--ca", CA, "--servername", "localhost", ...certAndKeyArgs("client", "p384")]);
+    await client.waitFor(/connection failed: (bad_certificate|certificate_required) \(alert from the peer\)/);
+    expect(client.stderr).toContain(
+      "client certificate held back: none of the 1 configured client certificate(s) has a key that signs with one of the server's signature_algorithms",
+    );
+    await server.waitFor(/"event":"error"/);
+    expect(firstError(server), server.report()).toBe("Empty client certificate chain");
   });
 });

@@ -5,12 +5,13 @@
 // the test with javac.
 //
 //   Peer server -listen 127.0.0.1:0 -cert F -key F -ca F [-client-auth require|request|none]
-//               [-ciphers S,..] [-groups G,..] [-alpn P,..] [-key-limit BYTES]
-//   Peer client -connect H:P -servername N -ca F [-cert F -key F] [-ciphers S,..] [-groups G,..]
+//               [-ciphers S,..] [-groups G,..] [-sigschemes S,..] [-alpn P,..] [-key-limit BYTES]
+//   Peer client -connect H:P -servername N -ca F [-cert F -key F] [-ciphers S,..] [-groups G,..] [-sigschemes S,..]
 //               [-alpn P,..] [-connections N] [-key-limit BYTES] [-line TEXT | -bytes N]
 //               [-send-cert-anyway] [-lockstep]
 //
-// -groups sets jdk.tls.namedGroups (SSLParameters.setNamedGroups is JDK 20+), and -key-limit the
+// -groups sets jdk.tls.namedGroups (SSLParameters.setNamedGroups is JDK 20+), -sigschemes
+// jdk.tls.client.SignatureSchemes and jdk.tls.server.SignatureSchemes, and -key-limit the
 // security property jdk.tls.keyLimits, so JSSE sends a KeyUpdate after that many bytes under one
 // key; both are read when JSSE first initializes, so they are set before anything else.
 // The server echoes what a client sends until the client's close_notify; the client sends -line
@@ -455,6 +456,12 @@ public class Peer {
     if (args.length < 1) fatal("usage: Peer server|client [flags]");
     Map<String, String> f = flags(args, 1);
     if (f.containsKey("groups")) System.setProperty("jdk.tls.namedGroups", f.get("groups"));
+    if (f.containsKey("sigschemes")) {
+      // What JSSE offers in signature_algorithms (ClientHello, CertificateRequest), signs with,
+      // and accepts in the peer's CertificateVerify.
+      System.setProperty("jdk.tls.client.SignatureSchemes", f.get("sigschemes"));
+      System.setProperty("jdk.tls.server.SignatureSchemes", f.get("sigschemes"));
+    }
     if (f.containsKey("key-limit")) {
       String limit = f.get("key-limit");
       Security.setProperty("jdk.tls.keyLimits", "AES/GCM/NoPadding KeyUpdate " + limit + ", ChaCha20-Poly1305 KeyUpdate " + limit);
