@@ -168,7 +168,8 @@ export async function clientCommand(argv: readonly string[], io: CommandIo, stop
       const error = notTls !== null ? { alert: null, origin: "peer", message: notTls } : e instanceof TLSError ? errorJson(e) : { alert: null, origin: "local", message: failure };
       writeJson(io, { ok: false, role: "client", server: `${host}:${port}`, error, clientCertificate: certificateJson(outcome) });
     }
-    socket.destroy();
+    // connect() has closed the transport: our alert and FIN are out, and the socket reads until
+    // the server's FIN (net-transport.ts), so that the server, still writing, reads our alert.
     return 1;
   }
 

@@ -185,3 +185,40 @@ describe("netTransport", () => {
     expect(received).toBe(total);
   });
 });
+
+describe("createMtlsServer's refusal reaches a client that is still writing", () => {
+  it("sends its alert, then reads and drops what the client still sends until the client's FIN (no reset)", async () => {
+    const { port, firstRefusal } = await startMtlsServer(() => undefined, { requestCert: true });
+    const socket = net.connect({ host: "127.0.0.1", port });
+    cleanups.push(() => socket.destroy());
+    await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+    // Like a peer that writes its whole flight before it reads (JSSE, NSS's tools): nothing is
+    // read from the kernel until the writing is done.
+    socket.pause();
+    const errors: string[] = [];
+    socket.on("error", (e: NodeJS.ErrnoException) => errors.push(e.code ?? e.message));
+    const received: number[] = [];
+    socket.on("data", (chunk: Buffer) => received.push(...chunk));
+    const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+    const write = (bytes: Uint8Array): Promise<void> => new Promise((resolve) => socket.write(bytes, () => resolve()));
+    // A handshake record of type 0x63, which no message has: the server refuses at once.
+    await write(Uint8Array.of(0x16, 0x03, 0x01, 0x00, 0x04, 0x63, 0x00, 0x00, 0x00));
+    const refusal = await firstRefusal;
+    const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+    await sleep(100);
+    // The rest of the flight, after the server has refused and closed its side. A server that
+    // closed the socket answers it with a reset, and the next write fails (EPIPE, ECONNRESET).
+    for (let i = 0; i < 4; i++) {
+      await write(new Uint8Array(4096).fill(0x17));
+      await sleep(25);
+    }
+    socket.resume();
+    // The server's FIN after its alert ends our reading; ending our side lets it close.
+    socket.once("end", () => socket.end());
+    await closed;
+    expect(errors).toEqual([]);
+    // RFC 8446 §6: a fatal alert record (level 2) carrying the refusal, then the end of the stream.
+    expect(received.slice(0, 7)).toEqual([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, refusal.alert]);
+    expect(received).toHaveLength(7);
+  });
+});
