@@ -18,7 +18,7 @@ const LINGER_MS = 2_000;
  */
 export function netTransport(socket: net.Socket): Transport {
   const received = new ReceiveQueue();
-  /** Set by close(): what arrives from then on is read and dropped (see close). */
+  /** Set by close(): what arrives from then on is read and dropped (see closeSocket). */
   let lingering = false;
   socket.on("data", (data: Buffer) => {
     if (lingering) return;
