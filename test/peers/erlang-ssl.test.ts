@@ -14,13 +14,13 @@
  * covered.
  */
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { CA, type KeyType, type Peer, cert, certAndKeyArgs, key, startMutlsClient, startMutlsEchoServer, startProcess, stopAllProcesses } from "./process.js";
+import { KEY_PAIRS, TLS13_SUITES, jsonEvents, leafSha256, numberedLines } from "./cases.js";
 
 afterEach(stopAllProcesses);
 
@@ -49,21 +49,10 @@ interface OtpEvent {
   error?: string;
 }
 
-const events = (peer: Peer): OtpEvent[] =>
-  peer.stdout
-    .split("\n")
-    .filter((line) => line.startsWith("{"))
-    .map((line) => JSON.parse(line) as OtpEvent);
+const events = (peer: Peer): OtpEvent[] => jsonEvents<OtpEvent>(peer);
 
 const handshakes = (peer: Peer): OtpEvent[] => events(peer).filter((e) => e.event === "handshake");
 const firstError = (peer: Peer): string | undefined => events(peer).find((e) => e.event === "error")?.error;
-
-/** SHA-256 of a fixture's leaf certificate, DER: what OTP reports of the certificate it verified. */
-function leafSha256(name: string): string {
-  const pem = readFileSync(cert(name), "utf8");
-  const base64 = /-----BEGIN CERTIFICATE-----([^-]+)-----END CERTIFICATE-----/.exec(pem)?.[1] ?? "";
-  return createHash("sha256").update(Buffer.from(base64, "base64")).digest("hex");
-}
 
 const otpCert = (role: "server" | "client", type: KeyType): string[] => ["-cert", cert(`${role}-${type}`), "-key", key(`${role}-${type}`)];
 
@@ -100,19 +89,9 @@ async function ourClientExchange(port: number, args: readonly string[]): Promise
 /** OTP's own report of an alert it received, in its log: "received SERVER ALERT: Fatal - Unknown CA". */
 const otpReceived = (peer: Peer, alert: string): boolean => new RegExp(`received (SERVER|CLIENT) ALERT: Fatal - ${alert}`).test(peer.output);
 
-const SUITES = ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"] as const;
-
-/** Credential pairs of different key types, so each signature algorithm is verified by OTP and by us. */
-const KEY_PAIRS = [
-  ["p256", "p256"],
-  ["ed25519", "p384"],
-  ["rsa2048", "ed25519"],
-  ["p384", "rsa2048"],
-] as const;
-
 // Skipped, with the reason printed, only where Erlang/OTP is not installed (.ci/run installs it).
 describe.skipIf(OTP_MISSING !== null)(`mutls server <- Erlang/OTP ssl client (${OTP})`, () => {
-  for (const suite of SUITES) {
+  for (const suite of TLS13_SUITES) {
     it(`negotiates ${suite}`, async () => {
       const { server, port } = await startMutlsEchoServer([...certAndKeyArgs("server", "p256"), "--ciphers", suite]);
       const client = await otpClient(port, otpCert("client", "p256"));
@@ -216,7 +195,7 @@ describe.skipIf(OTP_MISSING !== null)(`mutls server <- Erlang/OTP ssl client (${
 });
 
 describe.skipIf(OTP_MISSING !== null)(`mutls client -> Erlang/OTP ssl server (${OTP})`, () => {
-  for (const suite of SUITES) {
+  for (const suite of TLS13_SUITES) {
     it(`negotiates ${suite}`, async () => {
       const { server, port } = await otpServer([...otpCert("server", "p256"), "-lines", "1"]);
       const client = await ourClientExchange(port, [...certAndKeyArgs("client", "p256"), "--ciphers", suite]);
@@ -290,8 +269,7 @@ describe.skipIf(OTP_MISSING !== null)(`mutls client -> Erlang/OTP ssl server (${
     const { server, port } = await otpServer([...otpCert("server", "p256"), "-lines", "16384"]);
     const client = startMutlsClient(port, ["--ca", CA, "--servername", "localhost", ...certAndKeyArgs("client", "p256")]);
     await client.waitFor(/connected to/);
-    // 16384 distinct 64-byte lines: a lost, repeated or reordered record shows.
-    const text = Array.from({ length: 16384 }, (_, i) => `${String(i).padStart(6, "0")} ${"x".repeat(56)}\n`).join("");
+    const text = numberedLines().join("");
     client.write(text);
     expect((await client.waitForExit(30_000)).code, client.report().slice(0, 2000)).toBe(0);
     expect(client.stdout.length).toBe(1 << 20);

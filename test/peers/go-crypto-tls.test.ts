@@ -8,7 +8,7 @@
  * exporter, and the alerts Go reports for a refusal.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -30,6 +30,7 @@ import {
   startProcess,
   stopAllProcesses,
 } from "./process.js";
+import { KEY_PAIRS, TLS13_SUITES, jsonEvents, ourClientResendsEarlyData, numberedLines, ourClientExchange } from "./cases.js";
 
 afterEach(stopAllProcesses);
 
@@ -80,11 +81,7 @@ interface GoEvent {
   error?: string;
 }
 
-const events = (peer: Peer): GoEvent[] =>
-  peer.stdout
-    .split("\n")
-    .filter((line) => line.startsWith("{"))
-    .map((line) => JSON.parse(line) as GoEvent);
+const events = (peer: Peer): GoEvent[] => jsonEvents<GoEvent>(peer);
 
 const handshakes = (peer: Peer): GoEvent[] => events(peer).filter((e) => e.event === "handshake");
 
@@ -104,30 +101,9 @@ async function goServer(args: readonly string[]): Promise<{ server: Peer; port: 
   return { server, port: Number(match[1]) };
 }
 
-/** `mutls client` to the Go server: one line there and back, then close_notify; its exit status 0. */
-async function ourClientExchange(port: number, args: readonly string[], line = "ping"): Promise<Peer> {
-  const client = startMutlsClient(port, ["--ca", CA, "--servername", "localhost", ...args]);
-  await client.waitFor(/connected to/);
-  client.write(`${line}\n`);
-  await client.waitFor(new RegExp(`^${line}$`, "m"));
-  client.endStdin();
-  expect((await client.waitForExit()).code, client.report()).toBe(0);
-  return client;
-}
-
-const SUITES = ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"] as const;
-
-/** Credential pairs of different key types, so each signature algorithm is verified by Go and by us. */
-const KEY_PAIRS = [
-  ["p256", "p256"],
-  ["ed25519", "p384"],
-  ["rsa2048", "ed25519"],
-  ["p384", "rsa2048"],
-] as const;
-
 // Skipped, with the reason printed, only where golang-go is not installed (.ci/run installs it).
 describe.skipIf(GO_MISSING !== null)(`mutls server <- Go crypto/tls client (${GO_VERSION})`, () => {
-  for (const suite of SUITES) {
+  for (const suite of TLS13_SUITES) {
     it(`negotiates ${suite}`, async () => {
       const { server, port } = await startMutlsEchoServer([...certAndKeyArgs("server", "p256"), "--ciphers", suite]);
       const client = await goClient(port, goCert("client", "p256"));
@@ -305,7 +281,7 @@ describe.skipIf(GO_MISSING !== null)(`mutls server <- Go crypto/tls client (${GO
 });
 
 describe.skipIf(GO_MISSING !== null)(`mutls client -> Go crypto/tls server (${GO_VERSION})`, () => {
-  for (const suite of SUITES) {
+  for (const suite of TLS13_SUITES) {
     it(`negotiates ${suite}`, async () => {
       const { server, port } = await goServer(goCert("server", "p256"));
       const client = await ourClientExchange(port, [...certAndKeyArgs("client", "p256"), "--ciphers", suite]);
@@ -392,26 +368,7 @@ describe.skipIf(GO_MISSING !== null)(`mutls client -> Go crypto/tls server (${GO
 
   it("does not send 0-RTT on a Go ticket that does not allow it, and sends the data after the handshake", async () => {
     const { server, port } = await goServer(goCert("server", "p256"));
-    const session = join(dir, "go-early.session");
-    const early = join(dir, "early.txt");
-    writeFileSync(early, "early line\n");
-    await ourClientExchange(port, [...certAndKeyArgs("client", "p256"), "--sess-out", session]);
-    const client = startMutlsClient(port, [
-      "--ca",
-      CA,
-      "--servername",
-      "localhost",
-      ...certAndKeyArgs("client", "p256"),
-      "--sess-in",
-      session,
-      "--early-data",
-      early,
-    ]);
-    await client.waitFor(/^early line$/m);
-    client.endStdin();
-    expect((await client.waitForExit()).code, client.report()).toBe(0);
-    expect(client.stderr).toContain("resumed: yes");
-    expect(client.stderr).toContain("early data: none (sent again after the handshake)");
+    await ourClientResendsEarlyData(port, dir);
     await server.waitFor(/"resumed":true/);
   });
 
@@ -445,8 +402,7 @@ describe.skipIf(GO_MISSING !== null)(`mutls client -> Go crypto/tls server (${GO
     const { server, port } = await goServer(goCert("server", "p256"));
     const client = startMutlsClient(port, ["--ca", CA, "--servername", "localhost", ...certAndKeyArgs("client", "p256")]);
     await client.waitFor(/connected to/);
-    // 16384 distinct 64-byte lines: a lost, repeated or reordered record shows.
-    const text = Array.from({ length: 16384 }, (_, i) => `${String(i).padStart(6, "0")} ${"x".repeat(56)}\n`).join("");
+    const text = numberedLines().join("");
     client.write(text);
     client.endStdin();
     expect((await client.waitForExit()).code, client.report().slice(0, 2000)).toBe(0);

@@ -13,7 +13,7 @@
  * (RFC 8446 §7.5) API (SSLSession.exportKeyingMaterial is JDK 25), so the exporter is not compared.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -31,6 +31,7 @@ import {
   startProcess,
   stopAllProcesses,
 } from "./process.js";
+import { KEY_PAIRS, TLS13_SUITES, jsonEvents, ourClientResendsEarlyData, numberedLines, ourClientExchange } from "./cases.js";
 
 afterEach(stopAllProcesses);
 
@@ -70,11 +71,7 @@ interface JavaEvent {
   error?: string;
 }
 
-const events = (peer: Peer): JavaEvent[] =>
-  peer.stdout
-    .split("\n")
-    .filter((line) => line.startsWith("{"))
-    .map((line) => JSON.parse(line) as JavaEvent);
+const events = (peer: Peer): JavaEvent[] => jsonEvents<JavaEvent>(peer);
 
 const handshakes = (peer: Peer): JavaEvent[] => events(peer).filter((e) => e.event === "handshake");
 const firstError = (peer: Peer): string | undefined => events(peer).find((e) => e.event === "error")?.error;
@@ -101,17 +98,6 @@ async function javaServer(args: readonly string[], jvm: readonly string[] = []):
   return { server, port: Number(match[1]) };
 }
 
-/** `mutls client` to the JSSE server: one line there and back, then close_notify; its exit status 0. */
-async function ourClientExchange(port: number, args: readonly string[], line = "ping"): Promise<Peer> {
-  const client = startMutlsClient(port, ["--ca", CA, "--servername", "localhost", ...args]);
-  await client.waitFor(/connected to/);
-  client.write(`${line}\n`);
-  await client.waitFor(new RegExp(`^${line}$`, "m"));
-  client.endStdin();
-  expect((await client.waitForExit()).code, client.report()).toBe(0);
-  return client;
-}
-
 /** Lines of JSSE's handshake debug log (stderr) that say it sent or took a KeyUpdate. */
 const DEBUG = ["-Djavax.net.debug=ssl:handshake"];
 const keyUpdatesProduced = (peer: Peer): number => (peer.stderr.match(/Produced KeyUpdate post-handshake message/g) ?? []).length;
@@ -126,20 +112,6 @@ const keyUpdatesConsumed = (peer: Peer): number => (peer.stderr.match(/Consuming
  */
 const KEY_LIMIT = String(128 * 1024);
 
-const SUITES = ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"] as const;
-
-/**
- * Every fixture key type on each side, each verified by JSSE and by us. Ed25519 is in: JSSE has
- * the ed25519 signature scheme since JDK 15 (JDK-8166596, EdDSA in TLS), so JSSE 17 signs and
- * verifies it in TLS 1.3 CertificateVerify.
- */
-const KEY_PAIRS = [
-  ["p256", "p256"],
-  ["ed25519", "p384"],
-  ["rsa2048", "ed25519"],
-  ["p384", "rsa2048"],
-] as const;
-
 /** JSSE's name for each of our groups (jdk.tls.namedGroups). */
 const GROUPS = [
   ["x25519", "x25519"],
@@ -149,7 +121,7 @@ const GROUPS = [
 
 // Skipped, with the reason printed, only where no JDK is installed (.ci/run installs openjdk-17-jdk-headless).
 describe.skipIf(JAVA_MISSING !== null)(`mutls server <- Java JSSE client (${JAVA_VERSION})`, () => {
-  for (const suite of SUITES) {
+  for (const suite of TLS13_SUITES) {
     it(`negotiates ${suite}`, async () => {
       const { server, port } = await startMutlsEchoServer([...certAndKeyArgs("server", "p256"), "--ciphers", suite]);
       const client = await javaClient(port, [...javaCert("client", "p256"), "-ciphers", suite]);
@@ -226,7 +198,7 @@ describe.skipIf(JAVA_MISSING !== null)(`mutls server <- Java JSSE client (${JAVA
     await server.waitFor(/closed cleanly/);
   });
 
-  for (const suite of SUITES) {
+  for (const suite of TLS13_SUITES) {
     it(`follows JSSE's own KeyUpdates (jdk.tls.keyLimits) through 1 MiB echoed, ${suite}`, async () => {
       const { server, port } = await startMutlsEchoServer(certAndKeyArgs("server", "p256"));
       const client = await javaClient(
@@ -314,7 +286,7 @@ describe.skipIf(JAVA_MISSING !== null)(`mutls server <- Java JSSE client (${JAVA
 });
 
 describe.skipIf(JAVA_MISSING !== null)(`mutls client -> Java JSSE server (${JAVA_VERSION})`, () => {
-  for (const suite of SUITES) {
+  for (const suite of TLS13_SUITES) {
     it(`negotiates ${suite}`, async () => {
       const { server, port } = await javaServer([...javaCert("server", "p256"), "-ciphers", suite]);
       const client = await ourClientExchange(port, certAndKeyArgs("client", "p256"));
@@ -391,26 +363,7 @@ describe.skipIf(JAVA_MISSING !== null)(`mutls client -> Java JSSE server (${JAVA
 
   it("does not send 0-RTT on a JSSE ticket (JSSE has no early data), and sends the data after the handshake", async () => {
     const { server, port } = await javaServer(javaCert("server", "p256"));
-    const session = join(dir, "java-early.session");
-    const early = join(dir, "early.txt");
-    writeFileSync(early, "early line\n");
-    await ourClientExchange(port, [...certAndKeyArgs("client", "p256"), "--sess-out", session]);
-    const client = startMutlsClient(port, [
-      "--ca",
-      CA,
-      "--servername",
-      "localhost",
-      ...certAndKeyArgs("client", "p256"),
-      "--sess-in",
-      session,
-      "--early-data",
-      early,
-    ]);
-    await client.waitFor(/^early line$/m);
-    client.endStdin();
-    expect((await client.waitForExit()).code, client.report()).toBe(0);
-    expect(client.stderr).toContain("resumed: yes");
-    expect(client.stderr).toContain("early data: none (sent again after the handshake)");
+    await ourClientResendsEarlyData(port, dir);
     await server.waitFor(/"resumed":true/);
   });
 
@@ -430,8 +383,7 @@ describe.skipIf(JAVA_MISSING !== null)(`mutls client -> Java JSSE server (${JAVA
     const { server, port } = await javaServer(javaCert("server", "p256"));
     const client = startMutlsClient(port, ["--ca", CA, "--servername", "localhost", ...certAndKeyArgs("client", "p256")]);
     await client.waitFor(/connected to/);
-    // 16384 distinct 64-byte lines: a lost, repeated or reordered record shows.
-    const text = Array.from({ length: 16384 }, (_, i) => `${String(i).padStart(6, "0")} ${"x".repeat(56)}\n`).join("");
+    const text = numberedLines().join("");
     client.write(text);
     client.endStdin();
     expect((await client.waitForExit()).code, client.report().slice(0, 2000)).toBe(0);

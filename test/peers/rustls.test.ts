@@ -9,7 +9,6 @@
  * HelloRetryRequest and the alerts rustls sends or receives.
  */
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,7 +16,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { webCryptoProvider } from "../../src/crypto/webcrypto/index.js";
 import { createMtlsServer } from "../../src/node/index.js";
-import { CA_PEM, credential, serverCredential } from "../helpers/fixtures.js";
+import { CA_PEM, serverCredential } from "../helpers/fixtures.js";
 import {
   CA,
   type KeyType,
@@ -32,6 +31,7 @@ import {
   startProcess,
   stopAllProcesses,
 } from "./process.js";
+import { KEY_PAIRS, TLS13_SUITES, jsonEvents, ourClientResendsEarlyData, leafSha256, numberedLines, ourClientExchange } from "./cases.js";
 
 afterEach(stopAllProcesses);
 
@@ -124,11 +124,7 @@ interface RustlsEvent {
   message?: string;
 }
 
-const events = (peer: Peer): RustlsEvent[] =>
-  peer.stdout
-    .split("\n")
-    .filter((line) => line.startsWith("{"))
-    .map((line) => JSON.parse(line) as RustlsEvent);
+const events = (peer: Peer): RustlsEvent[] => jsonEvents<RustlsEvent>(peer);
 
 const handshakes = (peer: Peer): RustlsEvent[] => events(peer).filter((e) => e.event === "handshake");
 const firstError = (peer: Peer): RustlsEvent | undefined => events(peer).find((e) => e.event === "error");
@@ -151,9 +147,6 @@ function clientResumptions(peer: Peer): boolean[] {
   return out;
 }
 
-/** SHA-256 of a fixture's leaf certificate (DER), to compare with the one rustls verified. */
-const leafSha256 = (name: string): string => createHash("sha256").update(credential(name).certDer).digest("hex");
-
 const rustlsCert = (role: "server" | "client", type: KeyType): string[] => ["-cert", cert(`${role}-${type}`), "-key", key(`${role}-${type}`)];
 
 /** The rustls client against our server: its connections run, then it exits. */
@@ -170,17 +163,6 @@ async function rustlsServer(args: readonly string[]): Promise<{ server: Peer; po
   return { server, port: Number(match[1]) };
 }
 
-/** `mutls client` to the rustls server: one line there and back, then close_notify; its exit status 0. */
-async function ourClientExchange(port: number, args: readonly string[], line = "ping"): Promise<Peer> {
-  const client = startMutlsClient(port, ["--ca", CA, "--servername", "localhost", ...args]);
-  await client.waitFor(/connected to/);
-  client.write(`${line}\n`);
-  await client.waitFor(new RegExp(`^${line}$`, "m"));
-  client.endStdin();
-  expect((await client.waitForExit()).code, client.report()).toBe(0);
-  return client;
-}
-
 /** `mutls client` that the rustls server refuses: waits for `failure` and a non-zero exit. */
 async function ourClientRefused(port: number, args: readonly string[], failure: RegExp): Promise<Peer> {
   const client = startMutlsClient(port, ["--ca", CA, "--servername", "localhost", ...args]);
@@ -190,8 +172,6 @@ async function ourClientRefused(port: number, args: readonly string[], failure: 
   return client;
 }
 
-const SUITES = ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"] as const;
-
 /** Our group names and rustls's for the same group. */
 const GROUPS = [
   ["x25519", "X25519"],
@@ -199,17 +179,9 @@ const GROUPS = [
   ["secp384r1", "secp384r1"],
 ] as const;
 
-/** Credential pairs of different key types, so each signature algorithm is verified by rustls and by us. */
-const KEY_PAIRS = [
-  ["p256", "p256"],
-  ["ed25519", "p384"],
-  ["rsa2048", "ed25519"],
-  ["p384", "rsa2048"],
-] as const;
-
 // Skipped, with the reason printed, only where cargo or Debian's rustls crates are missing (.ci/run installs them).
 describe.skipIf(RUSTLS_MISSING !== null)(`mutls server <- rustls client (${RUSTLS_VERSION})`, () => {
-  for (const suite of SUITES) {
+  for (const suite of TLS13_SUITES) {
     it(`negotiates ${suite}`, async () => {
       const { server, port } = await startMutlsEchoServer([...certAndKeyArgs("server", "p256"), "--ciphers", suite]);
       const client = await rustlsClient(port, rustlsCert("client", "p256"));
@@ -376,7 +348,7 @@ describe.skipIf(RUSTLS_MISSING !== null)(`mutls server <- rustls client (${RUSTL
 });
 
 describe.skipIf(RUSTLS_MISSING !== null)(`mutls client -> rustls server (${RUSTLS_VERSION})`, () => {
-  for (const suite of SUITES) {
+  for (const suite of TLS13_SUITES) {
     it(`negotiates ${suite}`, async () => {
       const { server, port } = await rustlsServer(rustlsCert("server", "p256"));
       const client = await ourClientExchange(port, [...certAndKeyArgs("client", "p256"), "--ciphers", suite]);
@@ -490,26 +462,7 @@ describe.skipIf(RUSTLS_MISSING !== null)(`mutls client -> rustls server (${RUSTL
   it("does not send 0-RTT on a rustls ticket that does not allow it, and sends the data after the handshake", async () => {
     // rustls's max_early_data_size is 0 by default: its tickets carry no early_data extension (§4.6.1).
     const { server, port } = await rustlsServer(rustlsCert("server", "p256"));
-    const session = join(dir, "rustls-early.session");
-    const early = join(dir, "early.txt");
-    writeFileSync(early, "early line\n");
-    await ourClientExchange(port, [...certAndKeyArgs("client", "p256"), "--sess-out", session]);
-    const client = startMutlsClient(port, [
-      "--ca",
-      CA,
-      "--servername",
-      "localhost",
-      ...certAndKeyArgs("client", "p256"),
-      "--sess-in",
-      session,
-      "--early-data",
-      early,
-    ]);
-    await client.waitFor(/^early line$/m);
-    client.endStdin();
-    expect((await client.waitForExit()).code, client.report()).toBe(0);
-    expect(client.stderr).toContain("resumed: yes");
-    expect(client.stderr).toContain("early data: none (sent again after the handshake)");
+    await ourClientResendsEarlyData(port, dir);
     await server.waitFor(/"resumed":true/);
   });
 
@@ -543,8 +496,7 @@ describe.skipIf(RUSTLS_MISSING !== null)(`mutls client -> rustls server (${RUSTL
     const { server, port } = await rustlsServer(rustlsCert("server", "p256"));
     const client = startMutlsClient(port, ["--ca", CA, "--servername", "localhost", ...certAndKeyArgs("client", "p256")]);
     await client.waitFor(/connected to/);
-    // 16384 distinct 64-byte lines: a lost, repeated or reordered record shows.
-    const text = Array.from({ length: 16384 }, (_, i) => `${String(i).padStart(6, "0")} ${"x".repeat(56)}\n`).join("");
+    const text = numberedLines().join("");
     client.write(text);
     client.endStdin();
     expect((await client.waitForExit()).code, client.report().slice(0, 2000)).toBe(0);

@@ -1,0 +1,66 @@
+/**
+ * What the interop files against a peer program of ours (Go's crypto/tls, rustls, JSSE, Erlang/OTP)
+ * share: the case tables, reading the JSON lines such a peer prints, the certificate it reports,
+ * our client's one-line exchange, and the 1 MiB of numbered lines.
+ */
+import { createHash } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { expect } from "vitest";
+import { credential } from "../helpers/fixtures.js";
+import { CA, type Peer, certAndKeyArgs, startMutlsClient } from "./process.js";
+
+export const TLS13_SUITES = ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"] as const;
+
+/** Credential pairs (server, client) of different key types, so each signature algorithm is verified by the peer and by us. */
+export const KEY_PAIRS = [
+  ["p256", "p256"],
+  ["ed25519", "p384"],
+  ["rsa2048", "ed25519"],
+  ["p384", "rsa2048"],
+] as const;
+
+/** The JSON objects a peer program printed, one per line of its stdout. */
+export function jsonEvents<T>(peer: Peer): T[] {
+  return peer.stdout
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line) as T);
+}
+
+/** SHA-256 of a fixture's leaf certificate, DER ("server-p256"): how a peer names the certificate it verified. */
+export const leafSha256 = (name: string): string => createHash("sha256").update(credential(name).certDer).digest("hex");
+
+/** `mutls client` to a peer's echo server: one line there and back, then close_notify; its exit status 0. */
+export async function ourClientExchange(port: number, args: readonly string[], line = "ping"): Promise<Peer> {
+  const client = startMutlsClient(port, ["--ca", CA, "--servername", "localhost", ...args]);
+  await client.waitFor(/connected to/);
+  client.write(`${line}\n`);
+  await client.waitFor(new RegExp(`^${line}$`, "m"));
+  client.endStdin();
+  expect((await client.waitForExit()).code, client.report()).toBe(0);
+  return client;
+}
+
+/** 1 MiB as 16384 distinct 64-byte lines: a lost, repeated or reordered record shows. */
+export const numberedLines = (fill = "x"): string[] => Array.from({ length: 16384 }, (_, i) => `${String(i).padStart(6, "0")} ${fill.repeat(56)}\n`);
+
+/**
+ * Our client resumes with the ticket of a first exchange (`--sess-out`, then `--sess-in`) and has
+ * a line of early data for a peer whose tickets allow no 0-RTT (no early_data extension, RFC 8446
+ * §4.6.1): it must not send it as 0-RTT, and sends it after the handshake instead. Files go in `dir`.
+ */
+export async function ourClientResendsEarlyData(port: number, dir: string): Promise<Peer> {
+  const session = join(dir, "no-early-data.session");
+  const early = join(dir, "early.txt");
+  writeFileSync(early, "early line\n");
+  await ourClientExchange(port, [...certAndKeyArgs("client", "p256"), "--sess-out", session]);
+  const args = ["--ca", CA, "--servername", "localhost", ...certAndKeyArgs("client", "p256"), "--sess-in", session, "--early-data", early];
+  const client = startMutlsClient(port, args);
+  await client.waitFor(/^early line$/m);
+  client.endStdin();
+  expect((await client.waitForExit()).code, client.report()).toBe(0);
+  expect(client.stderr).toContain("resumed: yes");
+  expect(client.stderr).toContain("early data: none (sent again after the handshake)");
+  return client;
+}
