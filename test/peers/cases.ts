@@ -7,7 +7,9 @@ import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
-import { credential } from "../helpers/fixtures.js";
+import { webCryptoProvider } from "../../src/crypto/webcrypto/index.js";
+import { createMtlsServer } from "../../src/node/index.js";
+import { CA_PEM, credential, serverCredential } from "../helpers/fixtures.js";
 import { CA, type Peer, certAndKeyArgs, startMutlsClient } from "./process.js";
 
 export const TLS13_SUITES = ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"] as const;
@@ -63,4 +65,53 @@ export async function ourClientResendsEarlyData(port: number, dir: string): Prom
   expect(client.stderr).toContain("resumed: yes");
   expect(client.stderr).toContain("early data: none (sent again after the handshake)");
   return client;
+}
+
+/** What one session of `withKeyUpdatingEchoServer` did. */
+export interface KeyUpdatingSession {
+  updates: number;
+  echoed: number;
+  provider: string;
+}
+
+/**
+ * `createMtlsServer` on the native or the WebCrypto provider, echoing what each client sends and,
+ * every 128 KiB, sending a KeyUpdate that asks the client to update its own keys too (RFC 8446
+ * §4.6.3). `runClient(port)` runs the peer's client against it; resolves with what each session did.
+ */
+export async function withKeyUpdatingEchoServer(
+  providerName: "native" | "webcrypto",
+  runClient: (port: number) => Promise<void>,
+): Promise<KeyUpdatingSession[]> {
+  const credential = serverCredential("p256");
+  const provider = providerName === "webcrypto" ? await webCryptoProvider() : undefined;
+  const sessions: Promise<KeyUpdatingSession>[] = [];
+  const server = createMtlsServer(
+    { cert: credential.certPem, key: credential.keyPem, ca: CA_PEM, requestCert: true, config: provider ? { provider } : {} },
+    (connection) => {
+      sessions.push(
+        (async () => {
+          let echoed = 0;
+          let updates = 0;
+          for (let chunk = await connection.read(); chunk !== null; chunk = await connection.read()) {
+            await connection.write(chunk);
+            echoed += chunk.length;
+            if (echoed >= (updates + 1) * 128 * 1024) {
+              updates++;
+              await connection.keyUpdate(true);
+            }
+          }
+          await connection.close();
+          return { updates, echoed, provider: connection.handshake.provider };
+        })(),
+      );
+    },
+  );
+  try {
+    const { port } = await server.listen(0, "127.0.0.1");
+    await runClient(port);
+    return await Promise.all(sessions);
+  } finally {
+    await server.close();
+  }
 }

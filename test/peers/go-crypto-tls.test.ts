@@ -13,9 +13,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { webCryptoProvider } from "../../src/crypto/webcrypto/index.js";
-import { createMtlsServer } from "../../src/node/index.js";
-import { CA_PEM, serverCredential } from "../helpers/fixtures.js";
 import {
   CA,
   type KeyType,
@@ -30,7 +27,7 @@ import {
   startProcess,
   stopAllProcesses,
 } from "./process.js";
-import { KEY_PAIRS, TLS13_SUITES, jsonEvents, ourClientResendsEarlyData, numberedLines, ourClientExchange } from "./cases.js";
+import { KEY_PAIRS, TLS13_SUITES, jsonEvents, withKeyUpdatingEchoServer, ourClientResendsEarlyData, numberedLines, ourClientExchange } from "./cases.js";
 
 afterEach(stopAllProcesses);
 
@@ -215,44 +212,16 @@ describe.skipIf(GO_MISSING !== null)(`mutls server <- Go crypto/tls client (${GO
 
   for (const providerName of ["native", "webcrypto"] as const) {
     it(`updates its keys towards Go while echoing 1 MiB, asking Go to update too (createMtlsServer, ${providerName} provider)`, async () => {
-      const credential = serverCredential("p256");
-      const provider = providerName === "webcrypto" ? await webCryptoProvider() : undefined;
-      const sessions: Promise<{ updates: number; echoed: number; provider: string }>[] = [];
-      const server = createMtlsServer(
-        { cert: credential.certPem, key: credential.keyPem, ca: CA_PEM, requestCert: true, config: provider ? { provider } : {} },
-        (connection) => {
-          sessions.push(
-            (async () => {
-              let echoed = 0;
-              let updates = 0;
-              for (let chunk = await connection.read(); chunk !== null; chunk = await connection.read()) {
-                await connection.write(chunk);
-                echoed += chunk.length;
-                // RFC 8446 §4.6.3: every 128 KiB a KeyUpdate asking Go to update its own keys too.
-                if (echoed >= (updates + 1) * 128 * 1024) {
-                  updates++;
-                  await connection.keyUpdate(true);
-                }
-              }
-              await connection.close();
-              return { updates, echoed, provider: connection.handshake.provider };
-            })(),
-          );
-        },
-      );
-      try {
-        const { port } = await server.listen(0, "127.0.0.1");
+      // RFC 8446 §4.6.3: every 128 KiB a KeyUpdate asking Go to update its own keys too.
+      const [session] = await withKeyUpdatingEchoServer(providerName, async (port) => {
         const client = await goClient(port, [...goCert("client", "p256"), "-bytes", String(1 << 20)]);
         expect(
           events(client).find((e) => e.event === "echo"),
           client.report(),
         ).toMatchObject({ bytes: 1 << 20, firstMismatch: -1 });
         expect(events(client).filter((e) => e.event === "error")).toEqual([]);
-        const [session] = await Promise.all(sessions);
-        expect(session).toEqual({ updates: 8, echoed: 1 << 20, provider: providerName });
-      } finally {
-        await server.close();
-      }
+      });
+      expect(session).toEqual({ updates: 8, echoed: 1 << 20, provider: providerName });
     });
   }
 

@@ -14,9 +14,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { webCryptoProvider } from "../../src/crypto/webcrypto/index.js";
-import { createMtlsServer } from "../../src/node/index.js";
-import { CA_PEM, serverCredential } from "../helpers/fixtures.js";
 import {
   CA,
   type KeyType,
@@ -31,7 +28,16 @@ import {
   startProcess,
   stopAllProcesses,
 } from "./process.js";
-import { KEY_PAIRS, TLS13_SUITES, jsonEvents, ourClientResendsEarlyData, leafSha256, numberedLines, ourClientExchange } from "./cases.js";
+import {
+  KEY_PAIRS,
+  TLS13_SUITES,
+  jsonEvents,
+  withKeyUpdatingEchoServer,
+  ourClientResendsEarlyData,
+  leafSha256,
+  numberedLines,
+  ourClientExchange,
+} from "./cases.js";
 
 afterEach(stopAllProcesses);
 
@@ -279,33 +285,8 @@ describe.skipIf(RUSTLS_MISSING !== null)(`mutls server <- rustls client (${RUSTL
 
   for (const providerName of ["native", "webcrypto"] as const) {
     it(`updates its keys towards rustls while echoing 1 MiB, asking rustls to update too (createMtlsServer, ${providerName} provider)`, async () => {
-      const credential = serverCredential("p256");
-      const provider = providerName === "webcrypto" ? await webCryptoProvider() : undefined;
-      const sessions: Promise<{ updates: number; echoed: number; provider: string }>[] = [];
-      const server = createMtlsServer(
-        { cert: credential.certPem, key: credential.keyPem, ca: CA_PEM, requestCert: true, config: provider ? { provider } : {} },
-        (connection) => {
-          sessions.push(
-            (async () => {
-              let echoed = 0;
-              let updates = 0;
-              for (let chunk = await connection.read(); chunk !== null; chunk = await connection.read()) {
-                await connection.write(chunk);
-                echoed += chunk.length;
-                // RFC 8446 §4.6.3: every 128 KiB a KeyUpdate asking rustls to update its own keys too.
-                if (echoed >= (updates + 1) * 128 * 1024) {
-                  updates++;
-                  await connection.keyUpdate(true);
-                }
-              }
-              await connection.close();
-              return { updates, echoed, provider: connection.handshake.provider };
-            })(),
-          );
-        },
-      );
-      try {
-        const { port } = await server.listen(0, "127.0.0.1");
+      // RFC 8446 §4.6.3: every 128 KiB a KeyUpdate asking rustls to update its own keys too.
+      const [session] = await withKeyUpdatingEchoServer(providerName, async (port) => {
         const client = await rustlsClient(port, [...rustlsCert("client", "p256"), "-bytes", String(1 << 20)]);
         expect(
           events(client).find((e) => e.event === "echo"),
@@ -313,11 +294,8 @@ describe.skipIf(RUSTLS_MISSING !== null)(`mutls server <- rustls client (${RUSTL
         ).toMatchObject({ bytes: 1 << 20, firstMismatch: -1 });
         expect(events(client).filter((e) => e.event === "error")).toEqual([]);
         expect(events(client).some((e) => e.event === "closed")).toBe(true);
-        const [session] = await Promise.all(sessions);
-        expect(session).toEqual({ updates: 8, echoed: 1 << 20, provider: providerName });
-      } finally {
-        await server.close();
-      }
+      });
+      expect(session).toEqual({ updates: 8, echoed: 1 << 20, provider: providerName });
     });
   }
 
