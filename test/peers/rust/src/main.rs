@@ -510,19 +510,8 @@ fn exchange_line<T: Read + Write>(stream: &mut T, line: &str) -> bool {
     let mut received = Vec::new();
     let mut buffer = [0u8; 4096];
     while !received.contains(&b'\n') {
-        match stream.read(&mut buffer) {
-            Ok(0) => {
-                error_event(
-                    "read",
-                    &io::Error::new(io::ErrorKind::UnexpectedEof, "closed before the echo"),
-                );
-                return false;
-            }
-            Ok(n) => received.extend_from_slice(&buffer[..n]),
-            Err(e) => {
-                error_event("read", &e);
-                return false;
-            }
+        if !read_more(stream, &mut buffer, &mut received) {
+            return false;
         }
     }
     let text = String::from_utf8_lossy(&received);
@@ -531,6 +520,28 @@ fn exchange_line<T: Read + Write>(stream: &mut T, line: &str) -> bool {
         ("line", quote(text.trim_end_matches('\n'))),
     ]);
     true
+}
+
+/// Appends what the peer sent next to `received`; false, with an error event, at the end of the
+/// stream or on an error.
+fn read_more<T: Read>(stream: &mut T, buffer: &mut [u8], received: &mut Vec<u8>) -> bool {
+    match stream.read(buffer) {
+        Ok(0) => {
+            error_event(
+                "read",
+                &io::Error::new(io::ErrorKind::UnexpectedEof, "closed before the echo"),
+            );
+            false
+        }
+        Ok(n) => {
+            received.extend_from_slice(&buffer[..n]);
+            true
+        }
+        Err(e) => {
+            error_event("read", &e);
+            false
+        }
+    }
 }
 
 /// Sends size bytes in 16 KiB pieces, never more than 64 KiB ahead of the echo (one thread, blocking
@@ -550,19 +561,8 @@ fn exchange_bytes<T: Read + Write>(stream: &mut T, size: usize) -> bool {
             written = end;
             continue;
         }
-        match stream.read(&mut buffer) {
-            Ok(0) => {
-                error_event(
-                    "read",
-                    &io::Error::new(io::ErrorKind::UnexpectedEof, "closed before the echo"),
-                );
-                return false;
-            }
-            Ok(n) => received.extend_from_slice(&buffer[..n]),
-            Err(e) => {
-                error_event("read", &e);
-                return false;
-            }
+        if !read_more(stream, &mut buffer, &mut received) {
+            return false;
         }
     }
     let mismatch = received.iter().zip(sent.iter()).position(|(a, b)| a != b);
