@@ -15,6 +15,14 @@
  * Where wolfSSL 5.5.4 differs, and what the peer does about it:
  * - it names the suites TLS13-AES128-GCM-SHA256 and so on; the peer prints the IANA names;
  * - its client sends a key share for secp256r1 by default, not x25519;
+ * - its server refuses a second ClientHello that lacks its cookie ("Cookie does not match one
+ *   sent in HelloRetryRequest", HRR_COOKIE_ERROR) but closes without an alert: seen by making our
+ *   client drop the cookie, which fails both cookie tests below;
+ * - its client echoes a HelloRetryRequest cookie only when built with WOLFSSL_SEND_HRR_COOKIE, as
+ *   Debian's is (wolfSSL/wolfssl#11010, split out as WOLFSSL_TLS13_COOKIE and on by default for
+ *   clients in wolfSSL/wolfssl#11101). Our server always puts a cookie in its HelloRetryRequest
+ *   and refuses a second ClientHello without it, so a wolfSSL client built without that option
+ *   cannot finish a handshake with us that needs a HelloRetryRequest;
  * - its server keeps a client's SNI only when it has a name of its own, so the peer sets
  *   "localhost" and answers on a mismatch (WOLFSSL_SNI_ANSWER_ON_MISMATCH) to see what was sent;
  * - wolfSSL_get_peer_certificate (and wolfSSL_X509_load_certificate_file) give NULL for our
