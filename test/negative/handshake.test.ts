@@ -5,7 +5,7 @@
 // received it as a remote error.
 import { describe, expect, it } from "vitest";
 import { DOWNGRADE_TLS11, DOWNGRADE_TLS12, ExtensionType, TLS12 } from "../../src/handshake/codec/constants.js";
-import { decodeServerName, encodeKeyShareHelloRetry, encodeSupportedVersionsClient, encodeSupportedVersionsServer } from "../../src/handshake/codec/extensions.js";
+import { decodeServerName, encodeCookie, encodeKeyShareHelloRetry, encodeSupportedVersionsClient, encodeSupportedVersionsServer } from "../../src/handshake/codec/extensions.js";
 import { ContentType, HandshakeType, type HandshakeEdit, Tap, exchange } from "../helpers/scripted-peer.js";
 import { handshakeMessage } from "../helpers/framing.js";
 import {
@@ -25,10 +25,19 @@ import {
   withoutExtension,
 } from "./edits.js";
 import { expectEditRejected, expectFailure, makePair, runEdited } from "./setup.js";
+import { withTestHooks } from "../../src/handshake/config/test-hooks.js";
+import type { ServerConfig } from "../../src/index.js";
 
 
 const hrrPair = () =>
   makePair({ client: { groups: ["x25519", "secp256r1"], keyShareGroups: ["x25519"] }, server: { groups: ["secp256r1"] } });
+/** The same, with a server that puts a cookie in its HelloRetryRequest (ours sends none by default). */
+const HRR_COOKIE = Uint8Array.of(0xc0, 0x0c, 0x1e, 0x5e);
+const hrrCookiePair = () =>
+  makePair({
+    client: { groups: ["x25519", "secp256r1"], keyShareGroups: ["x25519"] },
+    server: withTestHooks<Partial<ServerConfig>>({ groups: ["secp256r1"] }, { helloRetryCookie: () => HRR_COOKIE.slice() }),
+  });
 
 describe("§4.2.1 / §4.1.3 versions and the downgrade sentinel", () => {
   it("server: a ClientHello without supported_versions is refused with protocol_version (§4.2.1)", () => {
@@ -335,13 +344,56 @@ describe("§4.1.4 HelloRetryRequest", () => {
       hrrPair(),
     );
   });
+  it("server: the HelloRetryRequest carries no cookie, and the second ClientHello none (§4.2.2: optional; the server keeps its state)", () => {
+    const p = hrrPair();
+    const serverHellos: number[][] = [];
+    const clientHellos: number[][] = [];
+    const tapServer = editServerHello((sh) => (serverHellos.push(sh.extensions.map((e) => e.type)), sh));
+    const x = runEdited(p, "server", tapServer);
+    expect([x.clientError, x.serverError]).toEqual([null, null]);
+    expect(serverHellos).toHaveLength(2); // the HelloRetryRequest, then the ServerHello
+    expect(serverHellos[0]).toContain(ExtensionType.key_share);
+    expect(serverHellos[0]).not.toContain(ExtensionType.cookie);
+    const q = hrrPair();
+    const y = runEdited(q, "client", editClientHello((ch) => (clientHellos.push(ch.extensions.map((e) => e.type)), ch)));
+    expect([y.clientError, y.serverError]).toEqual([null, null]);
+    expect(clientHellos).toHaveLength(2);
+    expect(clientHellos[1]).not.toContain(ExtensionType.cookie);
+  });
+  it("server: a second ClientHello with a cookie the HelloRetryRequest did not send gets illegal_parameter (§4.1.2)", () => {
+    let n = 0;
+    expectEditRejected(
+      "client",
+      editClientHello((ch) => (n++ === 0 ? ch : { ...ch, extensions: withExtension(ch.extensions, { type: ExtensionType.cookie, data: encodeCookie(HRR_COOKIE) }) })),
+      "illegal_parameter",
+      hrrPair(),
+    );
+  });
+  it("client and server: a HelloRetryRequest cookie is echoed, and the handshake completes (§4.2.2)", () => {
+    const p = hrrCookiePair();
+    const cookies: (Uint8Array | undefined)[] = [];
+    const x = runEdited(p, "client", editClientHello((ch) => (cookies.push(ch.extensions.find((e) => e.type === ExtensionType.cookie)?.data), ch)));
+    expect([x.clientError, x.serverError]).toEqual([null, null]);
+    expect(cookies[0]).toBeUndefined();
+    expect(cookies[1]).toEqual(encodeCookie(HRR_COOKIE));
+  });
   it("server: a second ClientHello that drops the cookie gets illegal_parameter (§4.2.2)", () => {
     let n = 0;
     expectEditRejected(
       "client",
       editClientHello((ch) => (n++ === 0 ? ch : { ...ch, extensions: withoutExtension(ch.extensions, ExtensionType.cookie) })),
       "illegal_parameter",
-      hrrPair(),
+      hrrCookiePair(),
+    );
+  });
+  it("server: a second ClientHello that changes the cookie gets illegal_parameter (§4.2.2)", () => {
+    let n = 0;
+    const changed = Uint8Array.of(...HRR_COOKIE.subarray(0, -1), HRR_COOKIE[HRR_COOKIE.length - 1] ^ 1);
+    expectEditRejected(
+      "client",
+      editClientHello((ch) => (n++ === 0 ? ch : { ...ch, extensions: withExtensionData(ch.extensions, ExtensionType.cookie, encodeCookie(changed)) })),
+      "illegal_parameter",
+      hrrCookiePair(),
     );
   });
   it("server: a second ClientHello with the share still for the wrong group gets illegal_parameter (§4.2.8)", () => {

@@ -7,7 +7,7 @@ import type { Extension } from "../codec/extensions.js";
 export interface TestHooks {
   /** Rewrites the extension list of an outgoing ClientHello, EncryptedExtensions or CertificateRequest. */
   readonly extensions?: (message: "client_hello" | "encrypted_extensions" | "certificate_request", extensions: Extension[], retry: boolean) => Extension[];
-  /** The cookie a server puts in its HelloRetryRequest (default: 32 random bytes). */
+  /** The cookie a server puts in its HelloRetryRequest (default: none, see sendHelloRetryRequest). */
   readonly helloRetryCookie?: () => Uint8Array;
   /** Pins the `index`-th NewSessionTicket's age_add, nonce and (opaque) ticket, as a published trace has them. */
   readonly newSessionTicket?: (index: number) => { readonly ticketAgeAdd: number; readonly nonce: Uint8Array; readonly ticket: Uint8Array };

@@ -347,7 +347,11 @@ export class ServerHandshake {
     group: GroupName,
   ): ExpectSecondClientHello {
     if (retried) fail("illegal_parameter", `the second ClientHello still has no key share for ${group}`);
-    const cookie = this.config.testHooks.helloRetryCookie?.() ?? this.config.provider.randomBytes(32);
+    // No cookie (§4.2.2 makes it optional): this server keeps its state between the two
+    // ClientHellos, so a cookie would carry nothing, and clients that do not echo one exist
+    // (wolfSSL built without WOLFSSL_SEND_HRR_COOKIE, wolfSSL/wolfssl#11010). Go's and rustls's
+    // servers send none either. Tests set one to replay RFC 8448 §5, whose server sent one.
+    const cookie = this.config.testHooks.helloRetryCookie?.() ?? null;
     const helloRetry: HelloRetryChoice = { suite, group, cookie };
     this.transcript.replaceWithMessageHash(suite.hash);
     const retry = encodeServerHello({
@@ -358,7 +362,7 @@ export class ServerHandshake {
       legacyCompressionMethod: 0,
       extensions: [
         { type: ExtensionType.key_share, data: encodeKeyShareHelloRetry(groupCode(group)) },
-        { type: ExtensionType.cookie, data: encodeCookie(cookie) },
+        ...(cookie === null ? [] : [{ type: ExtensionType.cookie, data: encodeCookie(cookie) }]),
         { type: ExtensionType.supported_versions, data: encodeSupportedVersionsServer(TLS13) },
       ],
     });

@@ -43,7 +43,8 @@ export interface GroupChoice {
 export interface HelloRetryChoice {
   readonly suite: CipherSuite;
   readonly group: GroupName;
-  readonly cookie: Uint8Array;
+  /** What the HelloRetryRequest's cookie carried; null when it had none. */
+  readonly cookie: Uint8Array | null;
 }
 
 /** §4.1.2, §4.2.1, §4.2.11: what every ClientHello must get right before anything is negotiated. */
@@ -84,8 +85,12 @@ export function checkSecondClientHello(first: ReceivedClientHello, hello: Receiv
   if (!hello.cipherSuites.includes(retry.suite.code)) {
     fail("illegal_parameter", "the second ClientHello no longer offers the cipher suite chosen in the HelloRetryRequest");
   }
+  // §4.1.2: "Including a 'cookie' extension if one was provided in the HelloRetryRequest", and
+  // only then.
   const cookie = hello.extensions.cookie;
-  if (cookie === undefined || !constantTimeEqual(cookie, retry.cookie)) {
+  if (retry.cookie === null) {
+    if (cookie !== undefined) fail("illegal_parameter", "the second ClientHello carries a cookie the HelloRetryRequest did not send");
+  } else if (cookie === undefined || !constantTimeEqual(cookie, retry.cookie)) {
     fail("illegal_parameter", "the second ClientHello does not echo the HelloRetryRequest cookie");
   }
   const entries = hello.extensions.keyShares ?? [];
