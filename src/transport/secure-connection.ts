@@ -117,6 +117,8 @@ class TransportSession implements SecureConnection {
   private writeLock: Promise<unknown> = Promise.resolve();
   private writeClosed = false;
   private transportEnded = false;
+  /** Whether the transport ever gave us a byte: a peer that sent none is told apart at its end. */
+  private receivedAny = false;
   private transportClosing: Promise<void> | null = null;
   private closing: Promise<void> | null = null;
   private readableStream: ReadableStream<Uint8Array> | null = null;
@@ -197,22 +199,25 @@ class TransportSession implements SecureConnection {
     }
     if (this.failure) throw this.failure;
     if (chunk === null) throw await this.fail(this.endOfTransportError());
+    if (chunk.length > 0) this.receivedAny = true;
     return chunk;
   }
 
   /** RFC 8446 §6.1: only close_notify ends the data; a transport that just stops may have been truncated. */
   private endOfTransportError(): TLSError {
     this.transportEnded = true;
-    if (!this.engine.handshakeComplete) {
-      return new TLSError(
-        AlertDescription.handshake_failure,
-        "the peer closed the connection during the handshake without an alert: it may not speak TLS 1.3, or refused our offer (see its log)",
-        "local",
-        "peer_closed",
-      );
-    }
     if (this.engine.hasPartialRecord) {
-      return new TLSError(AlertDescription.decode_error, "the connection ended in the middle of a TLS record: the data was truncated", "local", "peer_closed");
+      const what = this.engine.handshakeComplete ? "the data was truncated" : "during the handshake";
+      return new TLSError(AlertDescription.decode_error, `the connection ended in the middle of a TLS record: ${what}`, "local", "peer_closed");
+    }
+    if (!this.engine.handshakeComplete) {
+      // A client that connects and leaves without a byte is a port probe or a health check, not
+      // a TLS peer that refused us: say so, rather than blame the offer it never saw.
+      const message =
+        this.engine instanceof ServerConnection && !this.receivedAny
+          ? "the client closed the connection before sending a ClientHello (a port probe or health check does this)"
+          : "the peer closed the connection during the handshake without an alert: it may not speak TLS 1.3, or refused our offer (see its log)";
+      return new TLSError(AlertDescription.handshake_failure, message, "local", "peer_closed");
     }
     return new TLSError(
       AlertDescription.decode_error,

@@ -95,6 +95,30 @@ describe("TLSError.reason", () => {
     expect(summary(pair.client.error)).toBe("local bad_record_mac integrity_failure");
   });
 
+  it("a server whose client leaves without a byte says so (a probe), and one cut in the middle of its ClientHello's record says that", async () => {
+    const server = serverCredential("p256");
+    const refusal = async (bytes: Uint8Array | null): Promise<TLSError> => {
+      const [a, b] = memoryTransportPair();
+      const accepting = accept(b, { cert: server.certPem, key: server.keyPem });
+      if (bytes !== null) await a.write(bytes);
+      await a.close();
+      const error = await accepting.then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(TLSError);
+      expect((error as TLSError).reason).toBe("peer_closed");
+      return error as TLSError;
+    };
+    const silent = await refusal(null);
+    expect(silent.message).toMatch(/closed the connection before sending a ClientHello/);
+    expect(silent.alertName).toBe("handshake_failure");
+    // A handshake record header announcing 5 bytes, and only 2 of them.
+    const cut = await refusal(Uint8Array.of(0x16, 0x03, 0x01, 0x00, 0x05, 0x01, 0x00));
+    expect(cut.message).toMatch(/ended in the middle of a TLS record: during the handshake/);
+    expect(cut.alertName).toBe("decode_error");
+  });
+
   it("a transport that ends during the handshake: peer_closed; a handshake that never ends: timeout", async () => {
     const server = serverCredential("p256");
     const [a, b] = memoryTransportPair();
@@ -106,6 +130,7 @@ describe("TLSError.reason", () => {
     );
     expect(closed).toBeInstanceOf(TLSError);
     expect((closed as TLSError).reason).toBe("peer_closed");
+    expect((closed as TLSError).message).toMatch(/may not speak TLS 1\.3, or refused our offer/);
 
     const [c, d] = memoryTransportPair();
     const silent = accept(c, { cert: server.certPem, key: server.keyPem, ca: UNTRUSTED_CA_PEM, handshakeTimeoutMs: 50 });
