@@ -103,6 +103,47 @@ describe("0-RTT between our client and server", () => {
     expect(errors[0].error.message).toMatch(/max_early_data_size/);
   });
 
+  it("is not sent when the ticket's ALPN protocol is not among those offered now (§4.2.10)", async () => {
+    const store = new MemorySessionStore();
+    const sc = serverConfig({ alpnProtocols: ["h2", "http/1.1"] });
+    await connect(sc, clientConfig(store, { alpnProtocols: ["h2"] }));
+    const { c, s, errors } = await connect(sc, clientConfig(store, { alpnProtocols: ["http/1.1"], earlyData: bytes("GET / HTTP/1.1\r\n") }));
+    expect(errors).toEqual([]);
+    expect(c.handshake!.resumed).toBe(true);
+    expect(c.handshake!.alpnProtocol).toBe("http/1.1");
+    expect(c.handshake!.earlyData).toBe("none"); // never sent: the data was for h2
+    expect(s.handshake!.earlyData).toBe("none");
+    expect(s.earlyDataReceived).toBe(0);
+  });
+
+  it("is sent when the ticket's ALPN protocol is offered, among others", async () => {
+    const store = new MemorySessionStore();
+    const sc = serverConfig({ alpnProtocols: ["h2", "http/1.1"] });
+    await connect(sc, clientConfig(store, { alpnProtocols: ["h2"] }));
+    const { c, s, errors } = await connect(sc, clientConfig(store, { alpnProtocols: ["http/1.1", "h2"], earlyData: bytes("h2 frames") }));
+    expect(errors).toEqual([]);
+    expect(c.handshake!.alpnProtocol).toBe("h2");
+    expect(c.handshake!.earlyData).toBe("accepted");
+    expect(text(s.read())).toBe("h2 frames");
+  });
+
+  it("refuses with illegal_parameter a server that accepts 0-RTT under another ALPN protocol than the ticket's (§4.2.10)", async () => {
+    const store = new MemorySessionStore();
+    const sc = serverConfig({ alpnProtocols: ["http/1.1", "h2"] });
+    await connect(sc, clientConfig(store, { alpnProtocols: ["http/1.1"] }));
+    // The server's ticket says http/1.1 and it accepts 0-RTT under http/1.1, as it must; our stored
+    // session is made to say h2, so to the client the server picked another protocol than the
+    // ticket's while accepting the early data.
+    const session = store.take("localhost")!;
+    expect(session.alpnProtocol).toBe("http/1.1");
+    const edited = new MemorySessionStore();
+    edited.put({ ...session, alpnProtocol: "h2" });
+    const { errors } = await connect(sc, clientConfig(edited, { alpnProtocols: ["h2", "http/1.1"], earlyData: bytes("x") }));
+    expect(errors[0]?.side).toBe("a");
+    expect(errors[0].error.alertName).toBe("illegal_parameter");
+    expect(errors[0].error.message).toMatch(/accepted early data written for ALPN protocol "h2", but selected "http\/1\.1"/);
+  });
+
   it("does not send more than the ticket's max_early_data_size", async () => {
     const store = new MemorySessionStore();
     const sc = serverConfig({ maxEarlyData: 8 });

@@ -105,7 +105,10 @@ export class ClientHandshake {
         : resumption.ticketOffer(this.config, sessionStore, this.options.serverName);
     const session = offer?.session;
     const early = this.options.earlyData;
-    const earlyData = early && session && session.maxEarlyData >= early.length ? "sent" : "none";
+    // §4.2.10: 0-RTT data runs under the ticket's parameters, its ALPN protocol included, so it is
+    // sent only when that protocol is one we offer now (as BoringSSL's client does).
+    const alpnFits = session?.alpnProtocol == null || this.config.alpnProtocols.includes(session.alpnProtocol);
+    const earlyData = early && session && session.maxEarlyData >= early.length && alpnFits ? "sent" : "none";
     const transcript = new Transcript(provider);
     const { message: clientHello1, extensions } = this.writeClientHello(
       transcript,

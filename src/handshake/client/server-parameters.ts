@@ -15,7 +15,8 @@ import type { Negotiated, ServerParameters } from "./state.js";
 /**
  * §4.3.1: only extensions we offered and an empty server_name acknowledgement (both checked as
  * the message is read, received-messages.ts); early_data only for
- * the ticket's first PSK and cipher suite (§4.2.10); one ALPN protocol we offered (RFC 7301 §3.1).
+ * the ticket's first PSK, cipher suite and ALPN protocol (§4.2.10); one ALPN protocol we offered
+ * (RFC 7301 §3.1).
  */
 export function checkEncryptedExtensions(
   config: ResolvedConfig,
@@ -41,6 +42,15 @@ export function checkEncryptedExtensions(
       fail("illegal_parameter", `the server selected ALPN protocol "${chosen.join(",")}", which we did not offer`);
     }
     alpnProtocol = chosen[0];
+  }
+  // §4.2.10: a server that accepts 0-RTT must have selected the ticket's ALPN protocol, the one
+  // the early data was written for.
+  const ticketAlpn = hs.psk?.session?.alpnProtocol ?? null;
+  if (earlyData === "accepted" && alpnProtocol !== ticketAlpn) {
+    fail(
+      "illegal_parameter",
+      `the server accepted early data written for ALPN protocol ${ticketAlpn === null ? "none" : `"${ticketAlpn}"`}, but selected ${alpnProtocol === null ? "none" : `"${alpnProtocol}"`}`,
+    );
   }
   return { params: { alpnProtocol, earlyData }, extensions };
 }
