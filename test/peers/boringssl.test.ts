@@ -29,8 +29,9 @@
  * - it answers a KeyUpdate with update_requested that arrives after its own close_notify by
  *   queueing the answer (its message callback sees it), but never writes it: nothing reaches the
  *   socket after the close_notify (the peer counts the bytes, BIO_number_written). davidben
- *   described this in openssl/openssl#7058: in shutdown the answer is never due, since it is owed
- *   only before the next application data;
+ *   described BoringSSL processing a KeyUpdate in shutdown without answering it in
+ *   openssl/openssl#7058: the answer is owed only before the next application data, which never
+ *   comes;
  * - in TLS 1.3 its client ends the handshake with its own Finished, so a refusal of its
  *   certificate by our server (certificate_required, unknown_ca) reaches it on its first read;
  * - SSL_get1_session at the end of a TLS 1.3 handshake gives a session that cannot resume (the
@@ -39,12 +40,17 @@
  * - its 0-RTT runs through SSL_do_handshake returning early (SSL_in_early_data), SSL_write of the
  *   early data, and SSL_ERROR_EARLY_DATA_REJECTED with SSL_reset_early_data_reject when refused;
  *   it offers 0-RTT only on a ticket whose early_data extension allows it;
+ * - like Chrome, it can send GREASE values (RFC 8701) in its lists and extensions, an
+ *   encrypted_client_hello extension of random bytes (ECH GREASE), and its ClientHello extensions
+ *   in a random order (SSL_CTX_set_grease_enabled, SSL_set_enable_ech_grease,
+ *   SSL_CTX_set_permute_extensions); this Android build also offers CECPQ2, the X25519+HRSS hybrid
+ *   of Chrome's first post-quantum experiment. Its server puts a GREASE extension in its NewSessionTickets;
  * - SSL_alert_desc_string_long names alerts in words ("unknown CA", "certificate required"), which
  *   the test matches, not the RFC 8446 names.
  *
- * Not covered, and why: post-handshake client authentication (BoringSSL implements none, neither
- * as client nor server); an external PSK (BoringSSL's TLS 1.3 takes none outside QUIC-era
- * callbacks this Android build lacks; covered with OpenSSL, GnuTLS and NSS).
+ * Not covered, and why: post-handshake client authentication (BoringSSL has none, in either role:
+ * davidben in openssl/openssl#7058); an external PSK (BoringSSL's PSK callbacks are RFC 4279's, for
+ * TLS 1.2 cipher suites; covered with OpenSSL, GnuTLS and NSS).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -131,6 +137,7 @@ interface BoringEvent {
   cookie?: string | null;
   earlyData?: boolean;
   psk?: boolean;
+  extensions?: number[];
   lifetime?: number;
   maxEarlyData?: number;
   requested?: boolean;
@@ -196,6 +203,13 @@ const SIGNATURE_SCHEME: Record<KeyType, string> = {
   ed25519: "ed25519",
   rsa2048: "rsa_pss_rsae_sha256",
 };
+
+/** A GREASE value (RFC 8701 §2): 0x0A0A, 0x1A1A, .. 0xFAFA. */
+const isGrease = (value: number): boolean => (value & 0x0f0f) === 0x0a0a && value >> 8 === (value & 0xff);
+/** The encrypted_client_hello extension (draft-ietf-tls-esni-13), which BoringSSL sends as GREASE. */
+const ECH = 0xfe0d;
+/** Chrome's 2019-2022 post-quantum hybrid (X25519 with HRSS), which this BoringSSL still offers on request. */
+const CECPQ2 = 16696;
 
 const boringCert = (role: "server" | "client", type: KeyType): string[] => ["-cert", cert(`${role}-${type}`), "-key", key(`${role}-${type}`)];
 
@@ -295,6 +309,45 @@ describe.skipIf(BORINGSSL_MISSING !== null)(`mutls server <- BoringSSL client ($
       await server.waitFor(/closed cleanly/);
     });
   }
+
+  it("completes with a Chrome-like BoringSSL client (GREASE, ECH GREASE, permuted extensions, a CECPQ2 share) and resumes", async () => {
+    const { server, port } = await startMutlsEchoServer([...certAndKeyArgs("server", "p256"), "--tickets", "1"]);
+    const client = await boringClient(port, [
+      ...boringCert("client", "p256"),
+      "-grease",
+      "-permute-extensions",
+      "-groups",
+      "cecpq2,x25519",
+      "-connections",
+      "2",
+    ]);
+    expect(
+      handshakes(client).map((e) => [e.groupName, e.resumed]),
+      client.report(),
+    ).toEqual([
+      ["X25519", false],
+      ["X25519", true],
+    ]);
+    const clientHellos = hellos(client).filter((e) => e.message === "ClientHello");
+    expect(clientHellos).toHaveLength(2);
+    for (const hello of clientHellos) {
+      // A GREASE share first, then CECPQ2's, which we do not know, then x25519's, which we take.
+      expect(hello.keyShares?.map((group) => (isGrease(group) ? "GREASE" : group))).toEqual(["GREASE", CECPQ2, 29]);
+      expect(hello.extensions?.some(isGrease)).toBe(true);
+      expect(hello.extensions).toContain(ECH);
+    }
+    // Permuted or not, pre_shared_key stays the last extension (RFC 8446 §4.2.11).
+    expect(clientHellos[1]?.extensions?.at(-1)).toBe(41);
+    expect(echoes(client)).toEqual(["ping", "ping"]);
+    await server.waitFor(/accepted: .*group x25519,.*resumed/);
+    // Our ServerHello names only what the client offered and we know.
+    expect(
+      hellos(client)
+        .filter((e) => e.message === "ServerHello")
+        .flatMap((e) => e.extensions ?? [])
+        .some(isGrease),
+    ).toBe(false);
+  });
 
   it("exports the same keying material as SSL_export_keying_material (RFC 8446 §7.5)", async () => {
     const { server, port } = await startMutlsEchoServer([...certAndKeyArgs("server", "p256"), "--export", "EXPERIMENTAL-mutls:48"]);
@@ -584,6 +637,41 @@ describe.skipIf(BORINGSSL_MISSING !== null)(`mutls client -> BoringSSL server ($
     ]);
     expect(events(server).filter((e) => e.event === "endOfEarlyData")).toEqual([{ event: "endOfEarlyData", direction: "received" }]);
     expect(events(server).filter((e) => e.event === "closed")[1]).toMatchObject({ earlyBytes: "early line\n".length, echoed: "early line\n".length });
+  });
+
+  it("ignores the GREASE extension in BoringSSL's tickets (RFC 8701 §4) and resumes with 0-RTT on them", async () => {
+    const { server, port } = await boringServer([...boringCert("server", "p256"), "-grease", "-early-data"]);
+    const session = join(dir, "boringssl-grease.session");
+    const early = join(dir, "boringssl-grease-early.txt");
+    writeFileSync(early, "early line\n");
+    await ourClientExchange(port, [...certAndKeyArgs("client", "p256"), "--sess-out", session]);
+    const client = startMutlsClient(port, [
+      "--ca",
+      CA,
+      "--servername",
+      "localhost",
+      ...certAndKeyArgs("client", "p256"),
+      "--sess-in",
+      session,
+      "--early-data",
+      early,
+    ]);
+    await client.waitFor(/^early line$/m);
+    client.endStdin();
+    expect((await client.waitForExit()).code, client.report()).toBe(0);
+    expect(client.stderr).toContain("resumed: yes");
+    expect(client.stderr).toContain("early data: accepted");
+    await server.waitFor(/"event":"closed"[^]*"event":"closed"/);
+    const tickets = events(server).filter((e) => e.event === "ticket");
+    expect(tickets.length, server.report()).toBeGreaterThan(0);
+    for (const ticket of tickets) {
+      expect(ticket.direction).toBe("sent");
+      expect(ticket.extensions?.some(isGrease)).toBe(true);
+    }
+    expect(handshakes(server).map((e) => [e.resumed, e.earlyDataAccepted])).toEqual([
+      [false, false],
+      [true, true],
+    ]);
   });
 
   it("updates its keys with BoringSSL (KeyUpdate with update_requested, RFC 8446 §4.6.3) and keeps exchanging data", async () => {

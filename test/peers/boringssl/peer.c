@@ -6,11 +6,11 @@
  * reads what BoringSSL negotiated and verified instead of parsing prose.
  *
  *   boringssl-peer server -listen 127.0.0.1:0 -cert F -key F -ca F [-groups G,..] [-alpn P,..]
- *                         [-export LABEL:LEN] [-key-update] [-early-data] [-default-verify-prefs]
+ *                         [-export LABEL:LEN] [-key-update] [-early-data] [-default-verify-prefs] [-grease]
  *   boringssl-peer client -connect H:P -ca F [-servername N] [-cert F -key F] [-groups G,..]
  *                         [-alpn P,..] [-export LABEL:LEN] [-connections N]
  *                         [-line TEXT | -bytes N] [-key-update] [-early-data TEXT]
- *                         [-default-verify-prefs]
+ *                         [-default-verify-prefs] [-grease] [-permute-extensions]
  *
  * There is no -suites: BoringSSL does not let an application choose its TLS 1.3 cipher suites
  * (SSL_CTX_set_cipher_list applies to TLS 1.2 and below only), so the suite is chosen by our side.
@@ -120,7 +120,7 @@ struct options {
     int server;
     const char *listen, *connect, *servername, *cert, *key, *ca, *groups, *alpn, *export_spec, *line, *early_text;
     long bytes;
-    int connections, key_update, early_data, default_verify_prefs;
+    int connections, key_update, early_data, default_verify_prefs, grease, permute;
 };
 
 static struct options opt = {.line = "ping", .connections = 1};
@@ -134,6 +134,8 @@ static void parse_args(int argc, char **argv) {
         /* Flags without a value. (-early-data takes TEXT on the client only.) */
         if (strcmp(a, "-key-update") == 0) { opt.key_update = 1; continue; }
         if (strcmp(a, "-default-verify-prefs") == 0) { opt.default_verify_prefs = 1; continue; }
+        if (strcmp(a, "-grease") == 0) { opt.grease = 1; continue; }
+        if (strcmp(a, "-permute-extensions") == 0) { opt.permute = 1; continue; }
         if (opt.server && strcmp(a, "-early-data") == 0) { opt.early_data = 1; continue; }
         if (i + 1 >= argc) die("an option lacks its value");
         const char *v = argv[++i];
@@ -163,6 +165,8 @@ static const char *curve_name(const char *name) {
     if (strcasecmp(name, "x25519") == 0) return "X25519";
     if (strcmp(name, "secp256r1") == 0 || strcmp(name, "P-256") == 0) return "P-256";
     if (strcmp(name, "secp384r1") == 0 || strcmp(name, "P-384") == 0) return "P-384";
+    /* The post-quantum hybrid (X25519 with HRSS) Chrome tried in 2019-2022; code point 16696. */
+    if (strcasecmp(name, "cecpq2") == 0) return "CECPQ2";
     fprintf(stderr, "boringssl-peer: unknown group %s\n", name);
     exit(2);
 }
@@ -223,6 +227,8 @@ static void print_hello(const char *direction, int type, const unsigned char *bo
     const unsigned char *cookie = NULL;
     size_t cookie_len = 0;
     int group = -1, early_data = 0, psk = 0;
+    unsigned extensions[64];
+    size_t extension_count = 0;
     out(",\"keyShares\":[");
     if (at + 2 <= n) {
         size_t ext_end = at + 2 + get16(body + at);
@@ -233,6 +239,7 @@ static void print_hello(const char *direction, int type, const unsigned char *bo
             const unsigned char *data = body + at + 4;
             at += 4 + len;
             if (at > ext_end) break;
+            if (extension_count < sizeof extensions / sizeof extensions[0]) extensions[extension_count++] = ext;
             if (ext == 44 && len >= 2) { /* cookie: opaque cookie<1..2^16-1> */
                 cookie = data + 2;
                 cookie_len = get16(data);
@@ -255,11 +262,14 @@ static void print_hello(const char *direction, int type, const unsigned char *bo
     out(",\"cookie\":");
     if (cookie) out_hex(cookie, cookie_len);
     else out("null");
-    out(",\"earlyData\":%s,\"psk\":%s", early_data ? "true" : "false", psk ? "true" : "false");
+    out(",\"earlyData\":%s,\"psk\":%s,\"extensions\":[", early_data ? "true" : "false", psk ? "true" : "false");
+    for (size_t i = 0; i < extension_count; i++) out("%s%u", i ? "," : "", extensions[i]);
+    out("]");
     end();
 }
 
-/* A NewSessionTicket (RFC 8446 §4.6.1): its lifetime and the early data it allows, if any. */
+/* A NewSessionTicket (RFC 8446 §4.6.1): its lifetime, the early data it allows (-1 for no
+ * early_data extension), and its extensions' types in order. */
 static void print_ticket(const char *direction, const unsigned char *body, size_t n) {
     if (n < 4 + 4 + 1) return;
     size_t at = 8;              /* ticket_lifetime, ticket_age_add */
@@ -267,17 +277,22 @@ static void print_ticket(const char *direction, const unsigned char *body, size_
     if (at + 2 > n) return;
     at += 2 + get16(body + at); /* ticket */
     long max_early = -1;
+    unsigned extensions[16];
+    size_t extension_count = 0;
     if (at + 2 <= n) {
         size_t ext_end = at + 2 + get16(body + at);
         if (ext_end > n) ext_end = n;
         for (at += 2; at + 4 <= ext_end;) {
             unsigned ext = get16(body + at), len = get16(body + at + 2);
             if (ext == 42 && len == 4 && at + 8 <= ext_end) max_early = (long)get32(body + at + 4);
+            if (extension_count < sizeof extensions / sizeof extensions[0]) extensions[extension_count++] = ext;
             at += 4 + len;
         }
     }
     begin("ticket");
-    out(",\"direction\":\"%s\",\"lifetime\":%lu,\"maxEarlyData\":%ld", direction, get32(body), max_early);
+    out(",\"direction\":\"%s\",\"lifetime\":%lu,\"maxEarlyData\":%ld,\"extensions\":[", direction, get32(body), max_early);
+    for (size_t i = 0; i < extension_count; i++) out("%s%u", i ? "," : "", extensions[i]);
+    out("]");
     end();
 }
 
@@ -523,6 +538,10 @@ static SSL_CTX *make_context(void) {
     SSL_CTX_set_msg_callback(ctx, on_message);
     SSL_CTX_set_info_callback(ctx, on_info);
     if (opt.early_data) SSL_CTX_set_early_data_enabled(ctx, 1);
+    /* What Chrome turns on: reserved values in lists and extensions (RFC 8701), and a ClientHello
+     * whose extensions come in a random order. */
+    if (opt.grease) SSL_CTX_set_grease_enabled(ctx, 1);
+    if (opt.permute) SSL_CTX_set_permute_extensions(ctx, 1);
     if (opt.server) {
         /* Sessions (stateless tickets) belong to this program. */
         static const unsigned char sid_ctx[] = "mutls-boringssl-peer";
@@ -557,6 +576,9 @@ static SSL *make_connection(SSL_CTX *ctx, int fd) {
         if (SSL_set_tlsext_host_name(ssl, opt.servername) != 1 || SSL_set1_host(ssl, opt.servername) != 1)
             die("cannot set -servername");
     }
+    /* With -grease a client also sends an encrypted_client_hello extension of random bytes, as
+     * Chrome does where no ECH configuration is known. */
+    if (!opt.server && opt.grease) SSL_set_enable_ech_grease(ssl, 1);
     return ssl;
 }
 
