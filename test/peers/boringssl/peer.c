@@ -8,7 +8,7 @@
  *   boringssl-peer server -listen 127.0.0.1:0 -cert F -key F -ca F [-groups G,..] [-alpn P,..]
  *                         [-export LABEL:LEN] [-key-update] [-early-data] [-default-verify-prefs] [-grease]
  *   boringssl-peer client -connect H:P -ca F [-servername N] [-cert F -key F] [-groups G,..]
- *                         [-alpn P,..] [-export LABEL:LEN] [-connections N]
+ *                         [-alpn P,..] [-alpn-after P,..] [-export LABEL:LEN] [-connections N]
  *                         [-line TEXT | -bytes N] [-key-update] [-early-data TEXT]
  *                         [-default-verify-prefs] [-grease] [-permute-extensions]
  *
@@ -118,7 +118,7 @@ static void die(const char *message) {
 
 struct options {
     int server;
-    const char *listen, *connect, *servername, *cert, *key, *ca, *groups, *alpn, *export_spec, *line, *early_text;
+    const char *listen, *connect, *servername, *cert, *key, *ca, *groups, *alpn, *alpn_after, *export_spec, *line, *early_text;
     long bytes;
     int connections, key_update, early_data, default_verify_prefs, grease, permute;
 };
@@ -147,6 +147,7 @@ static void parse_args(int argc, char **argv) {
         else if (strcmp(a, "-ca") == 0) opt.ca = v;
         else if (strcmp(a, "-groups") == 0) opt.groups = v;
         else if (strcmp(a, "-alpn") == 0) opt.alpn = v;
+        else if (strcmp(a, "-alpn-after") == 0) opt.alpn_after = v;
         else if (strcmp(a, "-export") == 0) opt.export_spec = v;
         else if (strcmp(a, "-line") == 0) opt.line = v;
         else if (strcmp(a, "-bytes") == 0) opt.bytes = atol(v);
@@ -171,11 +172,11 @@ static const char *curve_name(const char *name) {
     exit(2);
 }
 
-/* -alpn h2,http/1.1 in the wire format (RFC 7301 §3.1: 8-bit length-prefixed names). */
-static unsigned alpn_wire(unsigned char *wire, size_t size) {
+/* A list like h2,http/1.1 in the wire format (RFC 7301 §3.1: 8-bit length-prefixed names). */
+static unsigned alpn_wire(const char *names, unsigned char *wire, size_t size) {
     unsigned len = 0;
     char list[256];
-    snprintf(list, sizeof list, "%s", opt.alpn);
+    snprintf(list, sizeof list, "%s", names);
     for (char *save = NULL, *p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
         size_t n = strlen(p);
         if (n == 0 || n > 255 || len + 1 + n > size) die("bad -alpn");
@@ -547,7 +548,7 @@ static SSL_CTX *make_context(void) {
         static const unsigned char sid_ctx[] = "mutls-boringssl-peer";
         SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof sid_ctx - 1);
         if (opt.alpn) {
-            server_alpn_len = alpn_wire(server_alpn, sizeof server_alpn);
+            server_alpn_len = alpn_wire(opt.alpn, server_alpn, sizeof server_alpn);
             SSL_CTX_set_alpn_select_cb(ctx, on_alpn_select, NULL);
         }
     } else {
@@ -555,7 +556,7 @@ static SSL_CTX *make_context(void) {
         SSL_CTX_sess_set_new_cb(ctx, on_new_session);
         if (opt.alpn) {
             unsigned char wire[256];
-            unsigned len = alpn_wire(wire, sizeof wire);
+            unsigned len = alpn_wire(opt.alpn, wire, sizeof wire);
             /* Returns 0 on success, unlike the rest of the API. */
             if (SSL_CTX_set_alpn_protos(ctx, wire, len) != 0) die("SSL_CTX_set_alpn_protos failed");
         }
@@ -756,6 +757,9 @@ static int client_handshake(SSL *ssl, int offered) {
     if (!SSL_in_early_data(ssl)) return opt.early_text && offered ? send_line(ssl, opt.early_text) : 0;
     int early = send_line(ssl, opt.early_text);
     if (early < 0) return -1;
+    begin("earlyDataWritten");
+    out(",\"bytes\":%d", early);
+    end();
     ret = SSL_do_handshake(ssl);
     if (ret == 1) return early;
     if (SSL_get_error(ssl, ret) != SSL_ERROR_EARLY_DATA_REJECTED) {
@@ -823,6 +827,12 @@ static int run_client(void) {
         /* The newest ticket of the connections before; BoringSSL offers 0-RTT with it only if
          * the ticket allowed early data and -early-data is given. */
         if (kept_session && SSL_set_session(ssl, kept_session) != 1) die("SSL_set_session failed");
+        /* -alpn-after: what the connections after the first offer instead of -alpn. */
+        if (i > 0 && opt.alpn_after) {
+            unsigned char wire[256];
+            unsigned len = alpn_wire(opt.alpn_after, wire, sizeof wire);
+            if (SSL_set_alpn_protos(ssl, wire, len) != 0) die("SSL_set_alpn_protos failed");
+        }
         status = client_connection(ssl, kept_session != NULL);
         SSL_free(ssl);
         close(fd);
