@@ -1,5 +1,5 @@
 /**
- * What the interop files against a peer program of ours (Go's crypto/tls, rustls, JSSE, Erlang/OTP, wolfSSL)
+ * What the interop files against a peer program of ours (Go's crypto/tls, rustls, JSSE, Erlang/OTP, wolfSSL, BoringSSL)
  * share: the case tables, reading the JSON lines such a peer prints, the certificate it reports,
  * our client's one-line exchange, and the 1 MiB of numbered lines.
  */
