@@ -14,7 +14,7 @@ import { type ClientCertificateOutcome, describeClientCertificate, watchClientCe
 import { credentialFlags } from "./credential-flags.js";
 import { describeError, describeHandshake, describeIdentity, errorJson, handshakeJson, identityJson } from "./describe.js";
 import { keepFirstBytes, notTlsExplanation } from "./first-bytes.js";
-import { CLIENT_RESUMPTION_FLAGS, PSK_FLAGS, earlyDataOption, externalPskOption, refuseCertificateWithoutCa, sessionStoreOption } from "./resumption-flags.js";
+import { CLIENT_RESUMPTION_FLAGS, PSK_FLAGS, earlyDataAlpn, earlyDataOption, externalPskOption, refuseCertificateWithoutCa, sessionStoreOption } from "./resumption-flags.js";
 import { KEY_UPDATE_LINE, SESSION_FLAGS, describeExport, keyLogOption, parseExport, recordSizeLimitOption } from "./session-flags.js";
 
 /** Flags for the handshake's algorithms, shared with `mutls server`. */
@@ -193,9 +193,17 @@ export async function clientCommand(argv: readonly string[], io: CommandIo, stop
   }
   if (config.earlyData) {
     const outcome = connection.handshake.earlyData;
-    io.stderr(`mutls client: early data: ${outcome}${outcome === "accepted" ? "" : " (sent again after the handshake)"}`);
-    // §4.2.10: data the server did not take as 0-RTT is not lost: it goes as ordinary data now.
-    if (outcome !== "accepted") await connection.write(config.earlyData);
+    // §4.2.10: data the server did not take as 0-RTT goes as ordinary data now, unless it was
+    // sent as 0-RTT under the session's ALPN protocol and the server then chose another: "A TLS
+    // implementation MUST NOT automatically resend early data unless the negotiated connection
+    // selects the same ALPN protocol."
+    const writtenFor = earlyDataAlpn(args);
+    const chosen = connection.handshake.alpnProtocol;
+    if (outcome === "accepted") io.stderr("mutls client: early data: accepted");
+    else if (outcome === "none") io.stderr("mutls client: early data: none (sent after the handshake)");
+    else if (chosen === writtenFor) io.stderr("mutls client: early data: rejected (sent again after the handshake)");
+    else io.stderr(`mutls client: early data: rejected, not sent again: written for ALPN ${writtenFor ?? "none"}, and the server chose ${chosen ?? "none"} (RFC 8446 §4.2.10)`);
+    if (outcome === "none" || (outcome === "rejected" && chosen === writtenFor)) await connection.write(config.earlyData);
   }
   if (exportRequest) io.stderr(`mutls client: ${describeExport(connection, exportRequest)}`);
 

@@ -12,7 +12,11 @@ import { type FlagSpec, type ParsedArgs, UsageError, fileProblem } from "./args.
 export const CLIENT_RESUMPTION_FLAGS: readonly FlagSpec[] = [
   { name: "sess-out", value: "FILE", help: "write each session ticket the server sends to FILE (mode 0600; it holds the session's key)" },
   { name: "sess-in", value: "FILE", help: "resume the session saved in FILE by --sess-out (RFC 8446 §2.2)" },
-  { name: "early-data", value: "FILE", help: "send FILE's bytes as 0-RTT data on the session from --sess-in (sent again after the handshake if refused)" },
+  {
+    name: "early-data",
+    value: "FILE",
+    help: "send FILE's bytes as 0-RTT data on the session from --sess-in (after the handshake if not taken, unless the server chose another ALPN protocol than the session's)",
+  },
 ];
 export const SERVER_RESUMPTION_FLAGS: readonly FlagSpec[] = [
   { name: "tickets", value: "N", help: "session tickets to send per connection, 0 to 16 (RFC 8446 §4.6.1)" },
@@ -96,6 +100,16 @@ export function earlyDataOption(args: ParsedArgs): Uint8Array | undefined {
   } catch (e) {
     throw new UsageError(`--early-data ${path}: cannot read it: ${fileProblem(e)}`);
   }
+}
+
+/**
+ * The ALPN protocol the --sess-in session was made under: the one `--early-data` is written for
+ * (RFC 8446 §4.2.10), null for none. Read after earlyDataOption and sessionStoreOption, which
+ * have checked the file.
+ */
+export function earlyDataAlpn(args: ParsedArgs): string | null {
+  const input = args.values.get("sess-in");
+  return input === undefined ? null : decodeSession(new Uint8Array(readFileSync(input))).alpnProtocol;
 }
 
 /** `mutls server --early-data`: accept up to 16384 bytes of 0-RTT data per connection (each ticket once). */

@@ -779,6 +779,32 @@ describe.skipIf(BORINGSSL_MISSING !== null)(`mutls client -> BoringSSL server ($
     expect(events(server).filter((e) => e.event === "closed")[1]).toMatchObject({ earlyBytes: 0, echoed: "early line\n".length });
   });
 
+  it("does not resend 0-RTT data that BoringSSL rejected for choosing another ALPN protocol than the ticket's (RFC 8446 §4.2.10)", async () => {
+    // BoringSSL prefers http/1.1; the ticket is for h2, which our second client still offers, so
+    // it sends its early data, and BoringSSL rejects it (alpn_mismatch) as it selects http/1.1.
+    const { server, port } = await boringServer([...boringCert("server", "p256"), "-alpn", "http/1.1,h2", "-early-data"]);
+    const session = join(dir, "boringssl-alpn-rejected.session");
+    const early = join(dir, "boringssl-alpn-rejected-early.txt");
+    writeFileSync(early, "h2 early line\n");
+    await ourClientExchange(port, [...certAndKeyArgs("client", "p256"), "--alpn", "h2", "--sess-out", session]);
+    const args = ["--ca", CA, "--servername", "localhost", ...certAndKeyArgs("client", "p256"), "--alpn", "h2,http/1.1"];
+    const client = startMutlsClient(port, [...args, "--sess-in", session, "--early-data", early]);
+    await client.waitFor(/early data: rejected/);
+    client.endStdin();
+    expect((await client.waitForExit()).code, client.report()).toBe(0);
+    expect(client.stderr).toContain("early data: rejected, not sent again: written for ALPN h2, and the server chose http/1.1");
+    expect(client.stdout).not.toContain("h2 early line");
+    await server.waitFor(/"event":"closed"[^]*"event":"closed"/);
+    expect(
+      handshakes(server).map((e) => [e.alpn, e.resumed, e.earlyDataAccepted, e.earlyDataReason]),
+      server.report(),
+    ).toEqual([
+      ["h2", false, false, "no_session_offered"],
+      ["http/1.1", true, false, "alpn_mismatch"],
+    ]);
+    expect(events(server).filter((e) => e.event === "closed")[1]).toMatchObject({ earlyBytes: 0, echoed: 0 });
+  });
+
   it("updates its keys with BoringSSL (KeyUpdate with update_requested, RFC 8446 §4.6.3) and keeps exchanging data", async () => {
     const { server, port } = await boringServer(boringCert("server", "p256"));
     // BoringSSL decrypts the next line only if it followed our update, and we read its echo only
