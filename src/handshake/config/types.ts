@@ -294,8 +294,10 @@ export interface ClientConfig extends CommonConfig {
   readonly pskKeyExchangeModes?: readonly PskModeName[];
   /**
    * 0-RTT data (RFC 8446 §2.3) sent with the ClientHello when resuming with a ticket that allows
-   * it (up to its max_early_data_size). It may be replayed by an attacker: send only idempotent
-   * requests. `result.earlyData` says whether the server accepted it; if "rejected", send it again.
+   * it (up to its max_early_data_size) and whose ALPN protocol is among `alpnProtocols` (§4.2.10).
+   * It may be replayed by an attacker: send only idempotent requests. `result.earlyData` says
+   * whether the server accepted it; if "rejected", send it again if `result.alpnProtocol` is the
+   * one it was written for (§4.2.10 forbids resending it under another).
    */
   readonly earlyData?: Uint8Array;
   /**
