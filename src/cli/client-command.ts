@@ -126,6 +126,8 @@ export async function clientCommand(argv: readonly string[], io: CommandIo, stop
   };
   const configured = files.cert !== undefined;
   const subject = files.leaf?.subject.text;
+  // Read before connecting: with --sess-out naming the same file, a new ticket may replace it.
+  const earlyDataWrittenFor = config.earlyData ? earlyDataAlpn(args) : null;
 
   const interrupted = stop.then(() => "interrupted" as const);
   let socket: net.Socket;
@@ -197,7 +199,7 @@ export async function clientCommand(argv: readonly string[], io: CommandIo, stop
     // sent as 0-RTT under the session's ALPN protocol and the server then chose another: "A TLS
     // implementation MUST NOT automatically resend early data unless the negotiated connection
     // selects the same ALPN protocol."
-    const writtenFor = earlyDataAlpn(args);
+    const writtenFor = earlyDataWrittenFor;
     const chosen = connection.handshake.alpnProtocol;
     if (outcome === "accepted") io.stderr("mutls client: early data: accepted");
     else if (outcome === "none") io.stderr("mutls client: early data: none (sent after the handshake)");

@@ -105,7 +105,7 @@ export function earlyDataOption(args: ParsedArgs): Uint8Array | undefined {
 /**
  * The ALPN protocol the --sess-in session was made under: the one `--early-data` is written for
  * (RFC 8446 §4.2.10), null for none. Read after earlyDataOption and sessionStoreOption, which
- * have checked the file.
+ * have checked the file, and before connecting (a new ticket may replace the file).
  */
 export function earlyDataAlpn(args: ParsedArgs): string | null {
   const input = args.values.get("sess-in");
