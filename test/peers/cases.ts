@@ -1,7 +1,7 @@
 /**
  * What the interop files against a peer program of ours (Go's crypto/tls, rustls, JSSE, Erlang/OTP, wolfSSL, BoringSSL)
  * share: the case tables, reading the JSON lines such a peer prints, the certificate it reports,
- * our client's one-line exchange, and the 1 MiB of numbered lines.
+ * our client's one-line, two-step and refused exchanges, and the 1 MiB of numbered lines.
  */
 import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
@@ -39,6 +39,28 @@ export async function ourClientExchange(port: number, args: readonly string[], l
   await client.waitFor(/connected to/);
   client.write(`${line}\n`);
   await client.waitFor(new RegExp(`^${line}$`, "m"));
+  client.endStdin();
+  expect((await client.waitForExit()).code, client.report()).toBe(0);
+  return client;
+}
+
+/** `mutls client` that the peer refuses, or that refuses the peer: waits for `failure` and a non-zero exit. */
+export async function ourClientRefused(port: number, args: readonly string[], failure: RegExp): Promise<Peer> {
+  const client = startMutlsClient(port, ["--ca", CA, "--servername", "localhost", ...args]);
+  client.write("ping\n");
+  await client.waitFor(failure);
+  expect((await client.waitForExit()).code).not.toBe(0);
+  return client;
+}
+
+/** `mutls client` sending `first`, then (after its echo) `rest`, each line waited for; exit status 0. */
+export async function ourClientTwoSteps(port: number, args: readonly string[], first: string, rest: string, last: RegExp): Promise<Peer> {
+  const client = startMutlsClient(port, ["--ca", CA, "--servername", "localhost", ...args]);
+  await client.waitFor(/connected to/);
+  client.write(first);
+  await client.waitFor(/^before$/m);
+  client.write(rest);
+  await client.waitFor(last);
   client.endStdin();
   expect((await client.waitForExit()).code, client.report()).toBe(0);
   return client;

@@ -37,6 +37,7 @@ import {
   leafSha256,
   numberedLines,
   ourClientExchange,
+  ourClientRefused,
 } from "./cases.js";
 
 afterEach(stopAllProcesses);
@@ -167,15 +168,6 @@ async function rustlsServer(args: readonly string[]): Promise<{ server: Peer; po
   const server = startProcess("rustls server", PEER, ["server", "-listen", "127.0.0.1:0", "-ca", CA, ...args]);
   const match = await server.waitFor(/"address":"127\.0\.0\.1:(\d+)"/);
   return { server, port: Number(match[1]) };
-}
-
-/** `mutls client` that the rustls server refuses: waits for `failure` and a non-zero exit. */
-async function ourClientRefused(port: number, args: readonly string[], failure: RegExp): Promise<Peer> {
-  const client = startMutlsClient(port, ["--ca", CA, "--servername", "localhost", ...args]);
-  client.write("ping\n");
-  await client.waitFor(failure);
-  expect((await client.waitForExit()).code).not.toBe(0);
-  return client;
 }
 
 /** Our group names and rustls's for the same group. */

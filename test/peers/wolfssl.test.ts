@@ -62,7 +62,17 @@ import {
   startProcess,
   stopAllProcesses,
 } from "./process.js";
-import { KEY_PAIRS, TLS13_SUITES, jsonEvents, leafSha256, numberedLines, ourClientExchange, withKeyUpdatingEchoServer } from "./cases.js";
+import {
+  KEY_PAIRS,
+  TLS13_SUITES,
+  jsonEvents,
+  leafSha256,
+  numberedLines,
+  ourClientExchange,
+  ourClientRefused,
+  ourClientTwoSteps,
+  withKeyUpdatingEchoServer,
+} from "./cases.js";
 
 afterEach(stopAllProcesses);
 
@@ -163,28 +173,6 @@ async function wolfServer(args: readonly string[]): Promise<{ server: Peer; port
   const server = startProcess("wolfssl server", PEER, ["server", "-listen", "127.0.0.1:0", "-ca", CA, ...args]);
   const match = await server.waitFor(/"address":"127\.0\.0\.1:(\d+)"/);
   return { server, port: Number(match[1]) };
-}
-
-/** `mutls client` that the wolfSSL server refuses, or that refuses it: waits for `failure` and a non-zero exit. */
-async function ourClientRefused(port: number, args: readonly string[], failure: RegExp): Promise<Peer> {
-  const client = startMutlsClient(port, ["--ca", CA, "--servername", "localhost", ...args]);
-  client.write("ping\n");
-  await client.waitFor(failure);
-  expect((await client.waitForExit()).code).not.toBe(0);
-  return client;
-}
-
-/** `mutls client` sending `first`, then (after its echo) `rest`, each line waited for; exit status 0. */
-async function ourClientTwoSteps(port: number, args: readonly string[], first: string, rest: string, last: RegExp): Promise<Peer> {
-  const client = startMutlsClient(port, ["--ca", CA, "--servername", "localhost", ...args]);
-  await client.waitFor(/connected to/);
-  client.write(first);
-  await client.waitFor(/^before$/m);
-  client.write(rest);
-  await client.waitFor(last);
-  client.endStdin();
-  expect((await client.waitForExit()).code, client.report()).toBe(0);
-  return client;
 }
 
 // Skipped, with the reason printed, only where gcc or libwolfssl-dev is missing (.ci/run installs them).
