@@ -44,6 +44,22 @@ export async function ourClientExchange(port: number, args: readonly string[], l
   return client;
 }
 
+/**
+ * `mutls client` sending the 1 MiB of numbered lines to a peer's echo server and reading them back
+ * intact; `endStdin` false where the peer closes first.
+ */
+export async function ourClientEchoesMiB(port: number, endStdin = true): Promise<Peer> {
+  const client = startMutlsClient(port, ["--ca", CA, "--servername", "localhost", ...certAndKeyArgs("client", "p256")]);
+  await client.waitFor(/connected to/);
+  const text = numberedLines().join("");
+  client.write(text);
+  if (endStdin) client.endStdin();
+  expect((await client.waitForExit(30_000)).code, client.report().slice(0, 2000)).toBe(0);
+  expect(client.stdout.length).toBe(1 << 20);
+  expect(client.stdout === text).toBe(true);
+  return client;
+}
+
 /** `mutls client` that the peer refuses, or that refuses the peer: waits for `failure` and a non-zero exit. */
 export async function ourClientRefused(port: number, args: readonly string[], failure: RegExp): Promise<Peer> {
   const client = startMutlsClient(port, ["--ca", CA, "--servername", "localhost", ...args]);

@@ -20,7 +20,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { CA, type KeyType, type Peer, cert, certAndKeyArgs, key, startMutlsClient, startMutlsEchoServer, startProcess, stopAllProcesses } from "./process.js";
-import { KEY_PAIRS, TLS13_SUITES, jsonEvents, leafSha256, numberedLines } from "./cases.js";
+import { KEY_PAIRS, TLS13_SUITES, jsonEvents, leafSha256, ourClientEchoesMiB } from "./cases.js";
 
 afterEach(stopAllProcesses);
 
@@ -267,13 +267,7 @@ describe.skipIf(OTP_MISSING !== null)(`mutls client -> Erlang/OTP ssl server (${
 
   it("sends 1 MiB to OTP and reads it back intact", async () => {
     const { server, port } = await otpServer([...otpCert("server", "p256"), "-lines", "16384"]);
-    const client = startMutlsClient(port, ["--ca", CA, "--servername", "localhost", ...certAndKeyArgs("client", "p256")]);
-    await client.waitFor(/connected to/);
-    const text = numberedLines().join("");
-    client.write(text);
-    expect((await client.waitForExit(30_000)).code, client.report().slice(0, 2000)).toBe(0);
-    expect(client.stdout.length).toBe(1 << 20);
-    expect(client.stdout === text).toBe(true);
+    await ourClientEchoesMiB(port, false);
     await server.waitFor(/"event":"closed"/);
   });
 

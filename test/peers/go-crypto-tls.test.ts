@@ -27,7 +27,7 @@ import {
   startProcess,
   stopAllProcesses,
 } from "./process.js";
-import { KEY_PAIRS, TLS13_SUITES, jsonEvents, withKeyUpdatingEchoServer, ourClientResendsEarlyData, numberedLines, ourClientExchange } from "./cases.js";
+import { KEY_PAIRS, TLS13_SUITES, jsonEvents, ourClientEchoesMiB, ourClientExchange, ourClientResendsEarlyData, withKeyUpdatingEchoServer } from "./cases.js";
 
 afterEach(stopAllProcesses);
 
@@ -369,14 +369,7 @@ describe.skipIf(GO_MISSING !== null)(`mutls client -> Go crypto/tls server (${GO
 
   it("sends 1 MiB to Go and reads it back intact", async () => {
     const { server, port } = await goServer(goCert("server", "p256"));
-    const client = startMutlsClient(port, ["--ca", CA, "--servername", "localhost", ...certAndKeyArgs("client", "p256")]);
-    await client.waitFor(/connected to/);
-    const text = numberedLines().join("");
-    client.write(text);
-    client.endStdin();
-    expect((await client.waitForExit()).code, client.report().slice(0, 2000)).toBe(0);
-    expect(client.stdout.length).toBe(1 << 20);
-    expect(client.stdout === text).toBe(true);
+    await ourClientEchoesMiB(port);
     await server.waitFor(/"event":"closed"/);
   });
 

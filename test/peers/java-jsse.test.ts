@@ -31,7 +31,7 @@ import {
   startProcess,
   stopAllProcesses,
 } from "./process.js";
-import { KEY_PAIRS, TLS13_SUITES, jsonEvents, ourClientResendsEarlyData, numberedLines, ourClientExchange } from "./cases.js";
+import { KEY_PAIRS, TLS13_SUITES, jsonEvents, ourClientEchoesMiB, ourClientExchange, ourClientResendsEarlyData } from "./cases.js";
 
 afterEach(stopAllProcesses);
 
@@ -381,14 +381,7 @@ describe.skipIf(JAVA_MISSING !== null)(`mutls client -> Java JSSE server (${JAVA
 
   it("sends 1 MiB to JSSE and reads it back intact", async () => {
     const { server, port } = await javaServer(javaCert("server", "p256"));
-    const client = startMutlsClient(port, ["--ca", CA, "--servername", "localhost", ...certAndKeyArgs("client", "p256")]);
-    await client.waitFor(/connected to/);
-    const text = numberedLines().join("");
-    client.write(text);
-    client.endStdin();
-    expect((await client.waitForExit()).code, client.report().slice(0, 2000)).toBe(0);
-    expect(client.stdout.length).toBe(1 << 20);
-    expect(client.stdout === text).toBe(true);
+    await ourClientEchoesMiB(port);
     await server.waitFor(/"event":"closed"/);
     expect(events(server).find((e) => e.event === "closed")?.bytes).toBe(1 << 20);
   });

@@ -32,12 +32,12 @@ import {
   KEY_PAIRS,
   TLS13_SUITES,
   jsonEvents,
-  withKeyUpdatingEchoServer,
-  ourClientResendsEarlyData,
   leafSha256,
-  numberedLines,
+  ourClientEchoesMiB,
   ourClientExchange,
   ourClientRefused,
+  ourClientResendsEarlyData,
+  withKeyUpdatingEchoServer,
 } from "./cases.js";
 
 afterEach(stopAllProcesses);
@@ -464,14 +464,7 @@ describe.skipIf(RUSTLS_MISSING !== null)(`mutls client -> rustls server (${RUSTL
 
   it("sends 1 MiB to rustls and reads it back intact", async () => {
     const { server, port } = await rustlsServer(rustlsCert("server", "p256"));
-    const client = startMutlsClient(port, ["--ca", CA, "--servername", "localhost", ...certAndKeyArgs("client", "p256")]);
-    await client.waitFor(/connected to/);
-    const text = numberedLines().join("");
-    client.write(text);
-    client.endStdin();
-    expect((await client.waitForExit()).code, client.report().slice(0, 2000)).toBe(0);
-    expect(client.stdout.length).toBe(1 << 20);
-    expect(client.stdout === text).toBe(true);
+    await ourClientEchoesMiB(port);
     await server.waitFor(/"event":"closed"/);
   });
 

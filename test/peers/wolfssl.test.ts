@@ -67,7 +67,7 @@ import {
   TLS13_SUITES,
   jsonEvents,
   leafSha256,
-  numberedLines,
+  ourClientEchoesMiB,
   ourClientExchange,
   ourClientRefused,
   ourClientTwoSteps,
@@ -505,14 +505,7 @@ describe.skipIf(WOLFSSL_MISSING !== null)(`mutls client -> wolfSSL server (${WOL
 
   it("sends 1 MiB to wolfSSL and reads it back intact", async () => {
     const { server, port } = await wolfServer(wolfCert("server", "p256"));
-    const client = startMutlsClient(port, ["--ca", CA, "--servername", "localhost", ...certAndKeyArgs("client", "p256")]);
-    await client.waitFor(/connected to/);
-    const text = numberedLines().join("");
-    client.write(text);
-    client.endStdin();
-    expect((await client.waitForExit(30_000)).code, client.report().slice(0, 2000)).toBe(0);
-    expect(client.stdout.length).toBe(1 << 20);
-    expect(client.stdout === text).toBe(true);
+    await ourClientEchoesMiB(port);
     await server.waitFor(/"event":"closed"/);
     expect(events(server).find((e) => e.event === "closed")?.echoed).toBe(1 << 20);
   });
