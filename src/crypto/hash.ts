@@ -1,15 +1,17 @@
 /**
- * SHA-2, HMAC and HKDF on @noble/hashes, one `HashAlgorithm` per hash (`sha256`, `sha384`,
- * `sha512`) so that a provider composed with `createProvider` carries only the hashes it names.
- * The functions by name (`hash`, `hmac`, ...) serve the RSA code, whose encodings are defined over
- * a named hash, and import all three.
+ * SHA-2, HMAC and HKDF, one `HashAlgorithm` per hash (`sha256`, `sha384`, `sha512`) so that a
+ * provider composed with `createProvider` carries only the hashes it names. SHA-256 is our own on
+ * reusable states (sha256.ts: the hash of every default suite, hashed forty times per handshake);
+ * SHA-384 and SHA-512 are @noble/hashes. The functions by name (`hash`, `hmac`, ...) serve the RSA
+ * code, whose encodings are defined over a named hash, and import all three.
  */
-import { sha256 as nobleSha256, sha384 as nobleSha384, sha512 as nobleSha512 } from "@noble/hashes/sha2.js";
+import { sha384 as nobleSha384, sha512 as nobleSha512 } from "@noble/hashes/sha2.js";
 import { hmac as nobleHmac } from "@noble/hashes/hmac.js";
 import { extract, expand } from "@noble/hashes/hkdf.js";
 import type { CHash } from "@noble/hashes/utils.js";
 import { constantTimeEqual, fail } from "../bytes/index.js";
 import { hashLength, type HashContext, type HashName } from "./provider.js";
+import { HmacSha256Key, SHA256_LENGTH, Sha256, hkdfExpandSha256, hmacSha256, sha256Digest } from "./sha256.js";
 
 /** The shape of a noble hash state that we rely on; `digest()` finishes the state it is called on. */
 interface IncrementalHash {
@@ -28,6 +30,44 @@ export interface HashAlgorithm {
   hkdfExpand(prk: Uint8Array, info: Uint8Array, length: number): Uint8Array;
 }
 
+/** SHA-256 on sha256.ts. */
+function ownSha256(): HashAlgorithm {
+  return {
+    name: "SHA-256",
+    hash: sha256Digest,
+    createHash: () => new Sha256Context(new Sha256()),
+    hmac: hmacSha256,
+    // RFC 5869 §2.2: PRK = HMAC-Hash(salt, IKM); an empty salt pads to the same block as HashLen zeros.
+    hkdfExtract: (salt, ikm) => hmacSha256(salt, ikm),
+    hkdfExpand: (prk, info, length) => {
+      checkExpansion("SHA-256", prk, length);
+      const key = new HmacSha256Key(prk);
+      const okm = hkdfExpandSha256(key, info, length);
+      key.destroy();
+      return okm;
+    },
+  };
+}
+
+/** Transcript hashing (RFC 8446 §4.4.1): `digest()` is the digest so far; the state stays open. */
+class Sha256Context implements HashContext {
+  constructor(private readonly state: Sha256) {}
+
+  update(data: Uint8Array): void {
+    this.state.update(data);
+  }
+
+  digest(): Uint8Array {
+    const out = new Uint8Array(SHA256_LENGTH);
+    this.state.digestSoFarInto(out);
+    return out;
+  }
+
+  clone(): HashContext {
+    return new Sha256Context(new Sha256().copyFrom(this.state));
+  }
+}
+
 function nobleHashAlgorithm(name: HashName, h: CHash): HashAlgorithm {
   return {
     name,
@@ -35,29 +75,39 @@ function nobleHashAlgorithm(name: HashName, h: CHash): HashAlgorithm {
     createHash: () => new NobleHashContext(h.create()),
     hmac: (key, data) => nobleHmac(h, key, data),
     hkdfExtract: (salt, ikm) => extract(h, ikm, salt),
-    hkdfExpand: (prk, info, length) => checkedHkdfExpand(name, h, prk, info, length),
+    hkdfExpand: (prk, info, length) => {
+      checkExpansion(name, prk, length);
+      return expand(h, prk, info, length);
+    },
   };
 }
 
 /**
- * `algorithm` whose one-block HKDF-Expand starts from kept keyed HMAC states (`KeyedHmacs`): the
+ * `algorithm` whose one-block HKDF-Expand starts from kept keyed HMAC states (`RecentPrks`): the
  * pure provider's hashes. The modules `sha256`, `sha384`, `sha512` an application composes on its
  * own leave it out, so a bundle that counts bytes does not carry it.
  */
 export function withKeyedHkdf(algorithm: HashAlgorithm): HashAlgorithm {
-  const h = nobleHash(algorithm.name);
-  let keyed: KeyedHmacs | null = null;
+  const hLen = hashLength(algorithm.name);
+  let recent: RecentPrks | null = null;
   return {
     ...algorithm,
     hkdfExpand: (prk, info, length) => {
       // Every HKDF-Expand-Label of TLS 1.3 is one block (RFC 8446 §7.1: at most Hash.length); the
       // rest, and every refusal, is the plain expansion's.
-      const oneBlock = Number.isInteger(length) && length >= 0 && length <= h.outputLen && prk.length >= h.outputLen;
+      const oneBlock = Number.isInteger(length) && length >= 0 && length <= hLen && prk.length >= hLen;
       if (!oneBlock) return algorithm.hkdfExpand(prk, info, length);
-      keyed ??= new KeyedHmacs(h);
-      return keyed.expandOneBlock(prk, info, length);
+      recent ??= new RecentPrks(prkKeying(algorithm.name));
+      return recent.keyedFor(prk).expandOneBlock(info, length);
     },
   };
+}
+
+/** A PRK keyed once (its HMAC inner and outer states), for one-block expansions. */
+interface KeyedPrk {
+  /** T(1) = HMAC-Hash(PRK, info | 0x01), its first `length` bytes (RFC 5869 §2.3). */
+  expandOneBlock(info: Uint8Array, length: number): Uint8Array;
+  destroy(): void;
 }
 
 /** The shape of noble's HMAC state that we rely on; `_cloneInto` copies it into a state that exists already. */
@@ -68,55 +118,67 @@ interface Hmac {
   destroy(): void;
 }
 const COUNTER_ONE = /* @__PURE__ */ Uint8Array.of(1);
+
+function prkKeying(name: HashName): (prk: Uint8Array) => KeyedPrk {
+  if (name === "SHA-256") {
+    return (prk) => {
+      const key = new HmacSha256Key(prk);
+      return { expandOneBlock: (info, length) => hkdfExpandSha256(key, info, length), destroy: () => key.destroy() };
+    };
+  }
+  const h = nobleHash(name);
+  /** The state each expansion works on, a copy of the keyed one: no allocation per call. */
+  let work: Hmac | undefined;
+  return (prk) => {
+    const mac = nobleHmac.create(h, prk) as unknown as Hmac;
+    return {
+      expandOneBlock(info, length) {
+        work = mac._cloneInto(work);
+        const t = work.update(info).update(COUNTER_ONE).digest();
+        return length === t.length ? t : t.slice(0, length);
+      },
+      destroy: () => mac.destroy(),
+    };
+  };
+}
+
 /** How many recent PRKs keep their keyed HMAC state, per hash. */
 const RECENT_KEYS = 4;
 
 /**
- * HKDF-Expand (RFC 5869 §2.3) from HMAC states keyed with the last few PRKs. TLS 1.3 expands each
- * secret two to four times in a row (RFC 8446 §7.1, §7.3: both traffic secrets from the handshake
- * secret, key, iv and finished_key from each traffic secret, ...), and keying HMAC (hashing the
- * padded key into the inner and outer states, RFC 2104 §2) is half the cost of a one-block
- * expansion. A state is only reused for the same array holding the same bytes (compared in constant
- * time with a copy), so a caller that reuses an array for another key gets a fresh state. Bounded:
- * RECENT_KEYS states per hash, the oldest replaced first.
+ * HMAC states keyed with the last few PRKs. TLS 1.3 expands each secret two to four times in a row
+ * (RFC 8446 §7.1, §7.3: both traffic secrets from the handshake secret, key, iv and finished_key
+ * from each traffic secret, ...), and keying HMAC (hashing the padded key into the inner and outer
+ * states, RFC 2104 §2) is half the cost of a one-block expansion. A state is only reused for the
+ * same array holding the same bytes (compared in constant time with a copy), so a caller that
+ * reuses an array for another key gets a fresh state. Bounded: RECENT_KEYS states per hash, the
+ * oldest replaced first.
  */
-class KeyedHmacs {
+class RecentPrks {
   private readonly prks: (Uint8Array | null)[] = new Array<Uint8Array | null>(RECENT_KEYS).fill(null);
   private readonly copies: Uint8Array[] = [];
-  private readonly macs: Hmac[] = [];
+  private readonly keyed: KeyedPrk[] = [];
   private next = 0;
-  /** The state each expansion works on, a copy of the keyed one: no allocation per call. */
-  private work: Hmac | undefined;
 
-  constructor(private readonly h: CHash) {}
+  constructor(private readonly keying: (prk: Uint8Array) => KeyedPrk) {}
 
-  expandOneBlock(prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
-    const work = this.keyedFor(prk)._cloneInto(this.work);
-    this.work = work;
-    // T(1) = HMAC-Hash(PRK, info | 0x01)
-    const t = work.update(info).update(COUNTER_ONE).digest();
-    return length === t.length ? t : t.slice(0, length);
-  }
-
-  private keyedFor(prk: Uint8Array): Hmac {
+  keyedFor(prk: Uint8Array): KeyedPrk {
     const i = this.prks.indexOf(prk);
-    if (i >= 0 && constantTimeEqual(this.copies[i], prk)) return this.macs[i];
+    if (i >= 0 && constantTimeEqual(this.copies[i], prk)) return this.keyed[i];
     const at = i >= 0 ? i : this.next;
     if (i < 0) this.next = (this.next + 1) % RECENT_KEYS;
     // The state and copy it replaces are wiped, not left to the collector: at most RECENT_KEYS
     // secrets per hash outlive their connection here, and none beyond that.
     this.copies[at]?.fill(0);
-    this.macs[at]?.destroy();
+    this.keyed[at]?.destroy();
     this.prks[at] = prk;
     this.copies[at] = prk.slice();
-    return (this.macs[at] = nobleHmac.create(this.h, prk) as unknown as Hmac);
+    return (this.keyed[at] = this.keying(prk));
   }
 }
 
 function nobleHash(name: HashName): CHash {
   switch (name) {
-    case "SHA-256":
-      return nobleSha256;
     case "SHA-384":
       return nobleSha384;
     case "SHA-512":
@@ -124,10 +186,6 @@ function nobleHash(name: HashName): CHash {
     default:
       return fail("internal_error", `unsupported hash ${String(name)}`);
   }
-}
-
-export function hash(name: HashName, data: Uint8Array): Uint8Array {
-  return nobleHash(name)(data);
 }
 
 /**
@@ -150,34 +208,50 @@ class NobleHashContext implements HashContext {
   }
 }
 
-export function createHash(name: HashName): HashContext {
-  return new NobleHashContext(nobleHash(name).create());
-}
-
-export function hmac(name: HashName, key: Uint8Array, data: Uint8Array): Uint8Array {
-  return nobleHmac(nobleHash(name), key, data);
-}
-
-/** HKDF-Extract, RFC 5869 §2.2. An empty salt is the same as HashLen zero bytes there. */
-export function hkdfExtract(name: HashName, salt: Uint8Array, ikm: Uint8Array): Uint8Array {
-  return extract(nobleHash(name), ikm, salt);
-}
-
-/** HKDF-Expand, RFC 5869 §2.3: L must not exceed 255*HashLen. */
-export function hkdfExpand(name: HashName, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
-  return checkedHkdfExpand(name, nobleHash(name), prk, info, length);
-}
-
-function checkedHkdfExpand(name: HashName, h: CHash, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+/** RFC 5869 §2.3: L must not exceed 255 * HashLen, and PRK must be at least HashLen long (a shorter one is a caller bug). */
+function checkExpansion(name: HashName, prk: Uint8Array, length: number): void {
   const hLen = hashLength(name);
   if (!Number.isInteger(length) || length < 0 || length > 255 * hLen) {
     fail("internal_error", `HKDF-Expand cannot produce ${length} bytes with ${name}`);
   }
-  // RFC 5869 §2.3 requires PRK of at least HashLen octets; a shorter one is a caller bug.
   if (prk.length < hLen) fail("internal_error", `HKDF-Expand PRK is shorter than ${name} output`);
-  return expand(h, prk, info, length);
 }
 
-export const sha256: HashAlgorithm = /* @__PURE__ */ nobleHashAlgorithm("SHA-256", nobleSha256);
+export const sha256: HashAlgorithm = /* @__PURE__ */ ownSha256();
 export const sha384: HashAlgorithm = /* @__PURE__ */ nobleHashAlgorithm("SHA-384", nobleSha384);
 export const sha512: HashAlgorithm = /* @__PURE__ */ nobleHashAlgorithm("SHA-512", nobleSha512);
+
+function algorithmNamed(name: HashName): HashAlgorithm {
+  switch (name) {
+    case "SHA-256":
+      return sha256;
+    case "SHA-384":
+      return sha384;
+    case "SHA-512":
+      return sha512;
+    default:
+      return fail("internal_error", `unsupported hash ${String(name)}`);
+  }
+}
+
+export function hash(name: HashName, data: Uint8Array): Uint8Array {
+  return algorithmNamed(name).hash(data);
+}
+
+export function createHash(name: HashName): HashContext {
+  return algorithmNamed(name).createHash();
+}
+
+export function hmac(name: HashName, key: Uint8Array, data: Uint8Array): Uint8Array {
+  return algorithmNamed(name).hmac(key, data);
+}
+
+/** HKDF-Extract, RFC 5869 §2.2. An empty salt is the same as HashLen zero bytes there. */
+export function hkdfExtract(name: HashName, salt: Uint8Array, ikm: Uint8Array): Uint8Array {
+  return algorithmNamed(name).hkdfExtract(salt, ikm);
+}
+
+/** HKDF-Expand, RFC 5869 §2.3. */
+export function hkdfExpand(name: HashName, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+  return algorithmNamed(name).hkdfExpand(prk, info, length);
+}

@@ -1,9 +1,14 @@
-import { Writer, asciiBytes } from "../bytes/index.js";
+import { asciiBytes } from "../bytes/index.js";
 import type { CryptoProvider, HashName } from "../crypto/provider.js";
 import { hashLength } from "../crypto/provider.js";
 import type { CipherSuite } from "./codec/constants.js";
 
-/** RFC 8446 §7.1 HKDF-Expand-Label. */
+const TLS13_PREFIX = /* @__PURE__ */ asciiBytes("tls13 ");
+
+/**
+ * RFC 8446 §7.1 HKDF-Expand-Label. HkdfLabel is written straight into one array: a handshake
+ * expands about twenty labels per side, and this is on every one of them.
+ */
 export function hkdfExpandLabel(
   provider: CryptoProvider,
   hash: HashName,
@@ -12,11 +17,21 @@ export function hkdfExpandLabel(
   context: Uint8Array,
   length: number,
 ): Uint8Array {
-  const info = new Writer(10 + label.length + context.length)
-    .u16(length)
-    .vector8((w) => w.bytes(asciiBytes("tls13 " + label)))
-    .vector8((w) => w.bytes(context))
-    .finish();
+  // struct { uint16 length; opaque label<7..255> = "tls13 " + Label; opaque context<0..255>; } HkdfLabel;
+  const labelLength = TLS13_PREFIX.length + label.length;
+  if (labelLength > 0xff || context.length > 0xff) throw new RangeError(`HkdfLabel vector of ${Math.max(labelLength, context.length)} bytes exceeds its 1-byte length prefix`);
+  const info = new Uint8Array(4 + labelLength + context.length);
+  info[0] = length >>> 8;
+  info[1] = length;
+  info[2] = labelLength;
+  info.set(TLS13_PREFIX, 3);
+  for (let i = 0; i < label.length; i++) {
+    const c = label.charCodeAt(i);
+    if (c > 0x7f) throw new RangeError("non-ASCII character in a protocol string");
+    info[3 + TLS13_PREFIX.length + i] = c;
+  }
+  info[3 + labelLength] = context.length;
+  info.set(context, 4 + labelLength);
   return provider.hkdfExpand(hash, secret, info, length);
 }
 
