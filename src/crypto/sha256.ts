@@ -27,18 +27,18 @@ export const SHA256_LENGTH = 32;
  * are noble's and the buffering, padding and keyed states are ours.
  */
 class Compression extends _SHA256 {
-  /** One 64-byte block at `offset` of `view` into the hash value `h`. */
-  compress(h: Int32Array, view: DataView, offset: number): void {
-    this.set(h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]);
+  /** One 64-byte block at `offset` of `view` into the hash value `h[at..at + 8]`. */
+  compress(h: Int32Array, at: number, view: DataView, offset: number): void {
+    this.set(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7]);
     this.process(view, offset);
-    h[0] = this.A;
-    h[1] = this.B;
-    h[2] = this.C;
-    h[3] = this.D;
-    h[4] = this.E;
-    h[5] = this.F;
-    h[6] = this.G;
-    h[7] = this.H;
+    h[at] = this.A;
+    h[at + 1] = this.B;
+    h[at + 2] = this.C;
+    h[at + 3] = this.D;
+    h[at + 4] = this.E;
+    h[at + 5] = this.F;
+    h[at + 6] = this.G;
+    h[at + 7] = this.H;
   }
 
   /** Wipes the message schedule and the words: after a digest they held message (or key) words. */
@@ -54,8 +54,8 @@ let compression: Compression | null = null;
 let scratch: Sha256 | null = null;
 /** The state each MAC works on, a copy of a keyed one. */
 let work: Sha256 | null = null;
-function compress(h: Int32Array, view: DataView, offset: number): void {
-  (compression ??= new Compression()).compress(h, view, offset);
+function compress(h: Int32Array, at: number, view: DataView, offset: number): void {
+  (compression ??= new Compression()).compress(h, at, view, offset);
 }
 
 /** An incremental SHA-256 state. `digestInto` finishes it; `reset` or `copyFrom` starts it again. */
@@ -107,7 +107,7 @@ export class Sha256 {
     for (let i = 0; i < end; i++) {
       block[pending++] = data[i];
       if (pending === BLOCK) {
-        compress(this.h, this.view, 0);
+        compress(this.h, 0, this.view, 0);
         pending = 0;
       }
     }
@@ -122,7 +122,7 @@ export class Sha256 {
     block[pending++] = 0x80;
     if (pending > BLOCK - 8) {
       block.fill(0, pending);
-      compress(this.h, this.view, 0);
+      compress(this.h, 0, this.view, 0);
       pending = 0;
     }
     block.fill(0, pending, BLOCK - 8);
@@ -131,7 +131,7 @@ export class Sha256 {
     const low = (this.length << 3) | 0;
     writeWord(block, BLOCK - 8, high);
     writeWord(block, BLOCK - 4, low);
-    compress(this.h, this.view, 0);
+    compress(this.h, 0, this.view, 0);
     for (let i = 0; i < 8; i++) writeWord(out, offset + 4 * i, this.h[i]);
     // The block and the schedule held message words (HMAC's keyed pads among them).
     block.fill(0);
@@ -187,13 +187,11 @@ export class HmacSha256Key {
     if (key.length > BLOCK) (scratch ??= new Sha256()).reset().update(key).digestInto(pad);
     else pad.set(key);
     for (let i = 0; i < BLOCK; i++) pad[i] ^= 0x36;
-    const inner = this.keyed.subarray(0, 8);
-    inner.set(IV);
-    compress(inner, padView, 0);
+    this.keyed.set(IV, 0);
+    compress(this.keyed, 0, padView, 0);
     for (let i = 0; i < BLOCK; i++) pad[i] ^= 0x36 ^ 0x5c;
-    const outer = this.keyed.subarray(8, 16);
-    outer.set(IV);
-    compress(outer, padView, 0);
+    this.keyed.set(IV, 8);
+    compress(this.keyed, 8, padView, 0);
     pad.fill(0);
     compression?.wipe();
   }
