@@ -1,16 +1,15 @@
 /**
  * SHA-256 (FIPS 180-4 §6.2), HMAC-SHA-256 (RFC 2104) and HKDF-SHA-256 (RFC 5869) on reusable
- * states, around noble's compression function. A TLS 1.3 handshake hashes about forty short inputs
- * per side (RFC 8446 §7.1: each HKDF-Expand-Label is one HMAC of under 64 bytes, each transcript
- * hash a digest of a copy), and for those noble's hash objects cost more in allocation and set-up
- * than in compression: an HMAC of 40 bytes was about 9 µs through noble's `hmac` and 4 to 5 µs here,
- * a one-block expansion from a kept key about 4 µs and 2 to 3 µs (Node 20, best of runs). So
- * SHA-256, the hash of every default suite, keeps caller-owned states here (an HMAC key is its two
- * keyed hash values, made once per secret); SHA-384 and SHA-512 stay whole on noble. Checked
- * against FIPS 180-2, RFC 4231, RFC 5869 and Wycheproof vectors and against node:crypto
- * (test/crypto/sha256.test.ts, test/crypto/hash.test.ts, test/crypto/wycheproof.test.ts).
+ * states. A TLS 1.3 handshake pair compresses about 260 SHA-256 blocks, most of them for short
+ * inputs (RFC 8446 §7.1: each HKDF-Expand-Label is one HMAC of under 64 bytes, each transcript hash
+ * a digest of a copy). noble's hashes cost more there in per-call objects (allocation, DataViews,
+ * clones) than in compressing, and its compression reads words through a DataView, which workerd
+ * runs at half the speed of byte reads. So SHA-256, the hash of every default suite, is here with
+ * caller-owned states (an HMAC key is its two keyed hash values, made once per secret); SHA-384
+ * and SHA-512 stay on noble. Checked against FIPS 180-2, RFC 4231, RFC 5869 and Wycheproof
+ * vectors and against node:crypto (test/crypto/sha256.test.ts, test/crypto/hash.test.ts,
+ * test/crypto/wycheproof.test.ts).
  */
-import { _SHA256 } from "@noble/hashes/sha2.js";
 
 /** FIPS 180-4 §5.3.3: the initial hash value. */
 // prettier-ignore
@@ -21,52 +20,81 @@ const IV = /* @__PURE__ */ Int32Array.of(
 const BLOCK = 64;
 export const SHA256_LENGTH = 32;
 
-/**
- * noble's SHA-256 compression function (FIPS 180-4 §6.2.2, `process`), run on a hash value we keep:
- * noble's state object only carries the eight words in and out, so the round code and constants
- * are noble's and the buffering, padding and keyed states are ours.
- */
-class Compression extends _SHA256 {
-  /** One 64-byte block at `offset` of `view` into the hash value `h[at..at + 8]`. */
-  compress(h: Int32Array, at: number, view: DataView, offset: number): void {
-    this.set(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7]);
-    this.process(view, offset);
-    h[at] = this.A;
-    h[at + 1] = this.B;
-    h[at + 2] = this.C;
-    h[at + 3] = this.D;
-    h[at + 4] = this.E;
-    h[at + 5] = this.F;
-    h[at + 6] = this.G;
-    h[at + 7] = this.H;
-  }
+/** FIPS 180-4 §4.2.2: the first 32 bits of the fractional parts of the cube roots of the first 64 primes. */
+// prettier-ignore
+const K = /* @__PURE__ */ Int32Array.of(
+  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+  0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+  0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+  0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+  0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+);
 
-  /** Wipes the message schedule and the words: after a digest they held message (or key) words. */
-  wipe(): void {
-    this.roundClean();
-    this.set(0, 0, 0, 0, 0, 0, 0, 0);
+/** The message schedule, shared by every state (JavaScript runs one compression at a time); wiped after each digest. */
+const W = /* @__PURE__ */ new Int32Array(64);
+
+/**
+ * FIPS 180-4 §6.2.2: one 64-byte block at `bytes[offset..]` into the hash value `h[at..at + 8]`.
+ * Words are read a byte at a time: noble's compression reads them through a DataView, which in
+ * workerd costs twice as much per block (1.15 against 0.58 µs, both measured there), and a
+ * handshake pair compresses about 260 blocks.
+ */
+function compress(h: Int32Array, at: number, bytes: Uint8Array, offset: number): void {
+  for (let i = 0; i < 16; i++, offset += 4) {
+    W[i] = (bytes[offset] << 24) | (bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3];
   }
+  for (let i = 16; i < 64; i++) {
+    const x = W[i - 15];
+    const y = W[i - 2];
+    const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
+    const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
+    W[i] = (s1 + W[i - 7] + s0 + W[i - 16]) | 0;
+  }
+  let a = h[at];
+  let b = h[at + 1];
+  let c = h[at + 2];
+  let d = h[at + 3];
+  let e = h[at + 4];
+  let f = h[at + 5];
+  let g = h[at + 6];
+  let k = h[at + 7];
+  for (let i = 0; i < 64; i++) {
+    const sigma1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
+    const t1 = (k + sigma1 + ((e & f) ^ (~e & g)) + K[i] + W[i]) | 0;
+    const sigma0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
+    const t2 = (sigma0 + ((a & b) ^ (a & c) ^ (b & c))) | 0;
+    k = g;
+    g = f;
+    f = e;
+    e = (d + t1) | 0;
+    d = c;
+    c = b;
+    b = a;
+    a = (t1 + t2) | 0;
+  }
+  h[at] = (h[at] + a) | 0;
+  h[at + 1] = (h[at + 1] + b) | 0;
+  h[at + 2] = (h[at + 2] + c) | 0;
+  h[at + 3] = (h[at + 3] + d) | 0;
+  h[at + 4] = (h[at + 4] + e) | 0;
+  h[at + 5] = (h[at + 5] + f) | 0;
+  h[at + 6] = (h[at + 6] + g) | 0;
+  h[at + 7] = (h[at + 7] + k) | 0;
 }
 
-/** Shared by every state: JavaScript runs one compression at a time. */
-let compression: Compression | null = null;
 /** The state one-shot digests and `digestSoFarInto` work on, reset or copied over before each use. */
 let scratch: Sha256 | null = null;
 /** The state each MAC works on, a copy of a keyed one. */
 let work: Sha256 | null = null;
-function compress(h: Int32Array, at: number, view: DataView, offset: number): void {
-  (compression ??= new Compression()).compress(h, at, view, offset);
-}
 
 /** An incremental SHA-256 state. `digestInto` finishes it; `reset` or `copyFrom` starts it again. */
 export class Sha256 {
   private readonly h = new Int32Array(8);
-  /**
-   * The block being filled: `pending` bytes. Input is copied here and compressed from here, so one
-   * DataView serves every input (a view per input array would cost more than the copy).
-   */
+  /** The partial block not yet compressed: `pending` bytes. */
   private readonly block = new Uint8Array(BLOCK);
-  private readonly view = new DataView(this.block.buffer);
   private pending = 0;
   /** Bytes hashed so far. A handshake hashes kilobytes; 2^53 bytes is past any input. */
   private length = 0;
@@ -103,14 +131,19 @@ export class Sha256 {
     const end = data.length;
     this.length += end;
     const block = this.block;
+    let start = 0;
     let pending = this.pending;
-    for (let i = 0; i < end; i++) {
-      block[pending++] = data[i];
-      if (pending === BLOCK) {
-        compress(this.h, 0, this.view, 0);
-        pending = 0;
+    if (pending > 0) {
+      while (pending < BLOCK && start < end) block[pending++] = data[start++];
+      if (pending < BLOCK) {
+        this.pending = pending;
+        return this;
       }
+      compress(this.h, 0, block, 0);
+      pending = 0;
     }
+    for (; end - start >= BLOCK; start += BLOCK) compress(this.h, 0, data, start);
+    while (start < end) block[pending++] = data[start++];
     this.pending = pending;
     return this;
   }
@@ -122,7 +155,7 @@ export class Sha256 {
     block[pending++] = 0x80;
     if (pending > BLOCK - 8) {
       block.fill(0, pending);
-      compress(this.h, 0, this.view, 0);
+      compress(this.h, 0, this.block, 0);
       pending = 0;
     }
     block.fill(0, pending, BLOCK - 8);
@@ -131,25 +164,17 @@ export class Sha256 {
     const low = (this.length << 3) | 0;
     writeWord(block, BLOCK - 8, high);
     writeWord(block, BLOCK - 4, low);
-    compress(this.h, 0, this.view, 0);
+    compress(this.h, 0, this.block, 0);
     for (let i = 0; i < 8; i++) writeWord(out, offset + 4 * i, this.h[i]);
     // The block and the schedule held message words (HMAC's keyed pads among them).
     block.fill(0);
-    compression?.wipe();
+    W.fill(0);
     this.pending = 0;
   }
 
   /** The digest of what was hashed so far into `out`, leaving this state open (a transcript hash, RFC 8446 §4.4.1). */
   digestSoFarInto(out: Uint8Array): void {
     (scratch ??= new Sha256()).copyFrom(this).digestInto(out);
-  }
-
-  /** Wipes the state: what it held may be key material. */
-  destroy(): void {
-    this.h.fill(0);
-    this.block.fill(0);
-    this.pending = 0;
-    this.length = 0;
   }
 }
 
@@ -171,7 +196,6 @@ const innerDigest = /* @__PURE__ */ new Uint8Array(SHA256_LENGTH);
 
 /** The padded key block while an HMAC key is made: wiped after each use. */
 const pad = /* @__PURE__ */ new Uint8Array(BLOCK);
-const padView = /* @__PURE__ */ new DataView(pad.buffer);
 
 /**
  * HMAC-SHA-256 keyed once (RFC 2104 §2): the hash values after compressing K xor ipad and
@@ -188,12 +212,12 @@ export class HmacSha256Key {
     else pad.set(key);
     for (let i = 0; i < BLOCK; i++) pad[i] ^= 0x36;
     this.keyed.set(IV, 0);
-    compress(this.keyed, 0, padView, 0);
+    compress(this.keyed, 0, pad, 0);
     for (let i = 0; i < BLOCK; i++) pad[i] ^= 0x36 ^ 0x5c;
     this.keyed.set(IV, 8);
-    compress(this.keyed, 8, padView, 0);
+    compress(this.keyed, 8, pad, 0);
     pad.fill(0);
-    compression?.wipe();
+    W.fill(0);
   }
 
   /**
