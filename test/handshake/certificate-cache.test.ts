@@ -39,6 +39,45 @@ describe("CertificateCache", () => {
     expect(cache.parse(clientDer)).not.toBe(client);
   });
 
+  it("keeps two certificates apart whose 32-bit cache keys collide: each lookup answers its own DER", () => {
+    // FNV-1a (the cache's key), with its published test vectors first.
+    const fnv1a = (bytes: Uint8Array, start = 0, h = 0x811c9dc5): number => {
+      for (let i = start; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+      return h >>> 0;
+    };
+    expect(fnv1a(new Uint8Array(0))).toBe(0x811c9dc5);
+    expect(fnv1a(Uint8Array.of(0x61))).toBe(0xe40c292c);
+    // Variants of the client certificate that differ in three bytes spread over its signature value
+    // (parsing does not check the signature): a birthday search finds two with one key. The hash
+    // of the unchanged prefix is taken once.
+    const at = clientDer.length - 40;
+    const prefix = fnv1a(clientDer.subarray(0, at));
+    const work = clientDer.slice();
+    const setVariant = (der: Uint8Array, i: number): Uint8Array => {
+      der[at] = i >>> 16;
+      der[clientDer.length - 20] = (i >>> 8) & 0xff;
+      der[clientDer.length - 1] = i & 0xff;
+      return der;
+    };
+    const seen = new Map<number, number>();
+    let pair: [Uint8Array, Uint8Array] | null = null;
+    for (let i = 0; i < 1 << 22 && pair === null; i++) {
+      const key = fnv1a(setVariant(work, i), at, prefix);
+      const other = seen.get(key);
+      if (other !== undefined) pair = [setVariant(clientDer.slice(), other), setVariant(clientDer.slice(), i)];
+      else seen.set(key, i);
+    }
+    if (pair === null) throw new Error("no colliding pair in 2^22 variants");
+    const [a, b] = pair;
+    expect(fnv1a(a)).toBe(fnv1a(b));
+    expect(a).not.toEqual(b);
+    const cache = new CertificateCache(4);
+    for (let round = 0; round < 3; round++) {
+      expect(cache.parse(a).der).toEqual(a);
+      expect(cache.parse(b).der).toEqual(b);
+    }
+  });
+
   it("parses again when an application altered a parsed certificate's DER", () => {
     const cache = new CertificateCache(4);
     const parsed = cache.parse(clientDer);
