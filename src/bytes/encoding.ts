@@ -53,8 +53,8 @@ export function asciiBytes(s: string): Uint8Array {
 /** Decodes bytes as ASCII/Latin-1 (for host names and ALPN identifiers shown to people). */
 export function bytesToAscii(b: Uint8Array): string {
   let s = "";
-  // A call per 4 KiB rather than per byte (the configuration's certificate cache keys each parsed
-  // certificate by it); in chunks, since engines cap a call's argument count.
+  // A call per 4 KiB rather than per byte (PEM files run to kilobytes); in chunks, since engines
+  // cap a call's argument count.
   for (let i = 0; i < b.length; i += 4096) s += String.fromCharCode.apply(null, b.subarray(i, i + 4096) as unknown as number[]);
   return s;
 }
