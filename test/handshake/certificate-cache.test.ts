@@ -116,7 +116,7 @@ describe("handshakes sharing configuration objects", () => {
   });
 });
 
-describe("bytesToAscii (the cache's key)", () => {
+describe("bytesToAscii (PEM text, once the cache's key)", () => {
   it("gives Node's latin1 decoding of any bytes, on both sides of its 4 KiB chunks", () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 0, maxLength: 9000 }), (bytes) => {
