@@ -13,7 +13,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const out = join(here, ".out");
 mkdirSync(out, { recursive: true });
 
-const entries = ["run.ts", "bundles.ts", "chart.ts", "hostile-flights.ts", "handshake-child.ts", "profile-handshake.ts", "cpuprofile-summary.ts", "records.ts", "gc-records.ts", "xs-gate.ts", "memory.ts", "webcrypto.ts", "webcrypto-records-child.ts", "first-handshake.ts", "subtle-trace.ts"];
+const entries = ["run.ts", "bundles.ts", "chart.ts", "hostile-flights.ts", "handshake-child.ts", "profile-handshake.ts", "cpuprofile-summary.ts", "records.ts", "gc-records.ts", "xs-gate.ts", "memory.ts", "webcrypto.ts", "webcrypto-records-child.ts", "first-handshake.ts", "subtle-trace.ts", "profile-workerd.ts"];
 
 await build({
   entryPoints: entries.map((e) => join(here, e)),

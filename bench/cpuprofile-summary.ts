@@ -2,6 +2,9 @@
  * Condenses a V8 .cpuprofile (node --cpu-prof) into self time per function and per source area
  * (a package under node_modules, or a directory of src/), which is what a closing note needs:
  * where the time goes. Usage: node bench/.out/cpuprofile-summary.mjs FILE.cpuprofile [top]
+ * [--bundle BUNDLE.js]: with --bundle, frames from that esbuild bundle (a workerd Worker's, whose
+ * profile names only `worker.js`) are attributed to the source file of their line, by the
+ * `// path` comments esbuild writes before each module.
  */
 import { readFileSync } from "node:fs";
 
@@ -21,13 +24,31 @@ function area(url: string): string {
   if (url === "") return "(native / V8)";
   const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\/(?:.*\/)?([^/]+)$/.exec(url);
   if (m) return `${m[1]}/${m[2]}`;
-  const s = /\/(src\/.*|bench\/.*)$/.exec(url);
+  const s = /(?:^|\/)(src\/.*|bench\/.*|test\/.*)$/.exec(url);
   if (s) return s[1];
   return url.replace(/^.*\//, "");
 }
 
-const file = process.argv[2];
-const top = Number(process.argv[3] ?? "25");
+const flag = process.argv.indexOf("--bundle");
+const bundle = flag >= 0 ? process.argv[flag + 1] : undefined;
+const [file, topArg] = process.argv.slice(2).filter((_, i, all) => all[i] !== "--bundle" && all[i - 1] !== "--bundle");
+const top = Number(topArg ?? "25");
+/** For --bundle: the source file each line of the bundle belongs to (0-based lines, as V8 reports them). */
+const bundleName = bundle?.replace(/^.*\//, "");
+const sourceOfLine: string[] = [];
+if (bundle !== undefined) {
+  let current = "(bundle)";
+  for (const line of readFileSync(bundle, "utf8").split("\n")) {
+    const m = /^\/\/ ((?:src|bench|test|node_modules)\/\S+)$/.exec(line);
+    if (m) current = m[1];
+    sourceOfLine.push(current);
+  }
+}
+/** A frame's file: its source file inside the --bundle, else its URL. */
+function urlOf(frame: { url: string; lineNumber: number }): string {
+  if (bundleName !== undefined && frame.url.replace(/^.*\//, "") === bundleName) return sourceOfLine[frame.lineNumber] ?? frame.url;
+  return frame.url;
+}
 if (!file) throw new Error("usage: cpuprofile-summary.mjs FILE.cpuprofile [top]");
 const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -40,9 +61,9 @@ for (const [id, ms] of selfMs) {
   const node = byId.get(id);
   if (!node) continue;
   total += ms;
-  const fn = `${node.callFrame.functionName || "(anonymous)"} ${area(node.callFrame.url)}:${node.callFrame.lineNumber + 1}`;
+  const fn = `${node.callFrame.functionName || "(anonymous)"} ${area(urlOf(node.callFrame))}:${node.callFrame.lineNumber + 1}`;
   perFunction.set(fn, (perFunction.get(fn) ?? 0) + ms);
-  const a = area(node.callFrame.url).replace(/\/[^/]+$/, (tail) => (tail.includes(".") ? "" : tail));
+  const a = area(urlOf(node.callFrame)).replace(/\/[^/]+$/, (tail) => (tail.includes(".") ? "" : tail));
   perArea.set(a, (perArea.get(a) ?? 0) + ms);
 }
 const print = (title: string, map: Map<string, number>): void => {
@@ -59,8 +80,8 @@ for (const [id, ms] of selfMs) {
   const seen = new Set<string>();
   for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
     const node = byId.get(at);
-    if (!node || /node_modules|^node:|^$/.test(node.callFrame.url)) continue;
-    const fn = `${node.callFrame.functionName || "(anonymous)"} ${area(node.callFrame.url)}:${node.callFrame.lineNumber + 1}`;
+    if (!node || /node_modules|^node:|^$/.test(urlOf(node.callFrame))) continue;
+    const fn = `${node.callFrame.functionName || "(anonymous)"} ${area(urlOf(node.callFrame))}:${node.callFrame.lineNumber + 1}`;
     if (seen.has(fn)) continue; // recursion: count once
     seen.add(fn);
     inclusive.set(fn, (inclusive.get(fn) ?? 0) + ms);

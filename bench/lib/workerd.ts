@@ -25,6 +25,8 @@ const RUNTIMES = new URL("../../test/runtimes/", import.meta.url);
 const WORKERD = fileURLToPath(new URL("node_modules/.bin/workerd", RUNTIMES));
 const TEMPLATE = new URL("entries/workerd/config.capnp.template", RUNTIMES);
 const OUT = fileURLToPath(new URL("../.out/workerd/", import.meta.url));
+/** The bundled Worker, for tools that map its lines back to sources (bench/profile-workerd.ts). */
+export const WORKER_BUNDLE = `${OUT}worker.js`;
 const REQUEST_TIMEOUT_MS = 120_000;
 
 /** What `npm run bench` (full) and `npm run bench:webcrypto` measure. */
@@ -51,7 +53,7 @@ export function workerdAvailable(): boolean {
   return existsSync(WORKERD);
 }
 
-async function bundleWorker(): Promise<void> {
+export async function bundleWorker(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   await build({
     entryPoints: [fileURLToPath(new URL("../workerd/handshake-worker.ts", import.meta.url))],
@@ -73,7 +75,7 @@ interface Answer {
   error?: string;
 }
 
-async function ask(port: number, query: string): Promise<{ ms: number; answer: Answer }> {
+export async function ask(port: number, query: string): Promise<{ ms: number; answer: Answer }> {
   const t0 = now();
   const response = await fetch(`http://127.0.0.1:${port}/?${query}`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
   const answer = (await response.json()) as Answer;
@@ -82,13 +84,16 @@ async function ask(port: number, query: string): Promise<{ ms: number; answer: A
   return { ms, answer };
 }
 
-/** Starts workerd on a free port (3 attempts: the port may be taken between picking and binding). */
-async function startWorkerd(): Promise<{ port: number; stop: () => void }> {
+/**
+ * Starts workerd on a free port (3 attempts: the port may be taken between picking and binding);
+ * `extraArgs` go to `workerd serve` (bench/profile-workerd.ts passes its inspector address).
+ */
+export async function startWorkerd(extraArgs: readonly string[] = []): Promise<{ port: number; stop: () => void }> {
   const template = readFileSync(TEMPLATE, "utf8");
   for (let attempt = 1; attempt <= 3; attempt++) {
     const port = await freePort();
     writeFileSync(`${OUT}config.capnp`, template.split("@PORT@").join(String(port)));
-    const child = spawn(WORKERD, ["serve", "config.capnp"], { cwd: OUT, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(WORKERD, ["serve", "config.capnp", ...extraArgs], { cwd: OUT, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     child.stdout.on("data", (d: Buffer) => (output += d.toString()));
     child.stderr.on("data", (d: Buffer) => (output += d.toString()));
