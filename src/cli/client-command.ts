@@ -14,7 +14,7 @@ import { type ClientCertificateOutcome, describeClientCertificate, watchClientCe
 import { credentialFlags } from "./credential-flags.js";
 import { describeError, describeHandshake, describeIdentity, errorJson, handshakeJson, identityJson } from "./describe.js";
 import { keepFirstBytes, notTlsExplanation } from "./first-bytes.js";
-import { CLIENT_RESUMPTION_FLAGS, PSK_FLAGS, earlyDataAlpn, earlyDataOption, externalPskOption, refuseCertificateWithoutCa, sessionStoreOption } from "./resumption-flags.js";
+import { CLIENT_RESUMPTION_FLAGS, PSK_FLAGS, earlyDataOption, externalPskOption, refuseCertificateWithoutCa, sessionInOption, sessionStoreOption } from "./resumption-flags.js";
 import { KEY_UPDATE_LINE, SESSION_FLAGS, describeExport, keyLogOption, parseExport, recordSizeLimitOption } from "./session-flags.js";
 
 /** Flags for the handshake's algorithms, shared with `mutls server`. */
@@ -112,13 +112,15 @@ export async function clientCommand(argv: readonly string[], io: CommandIo, stop
   if (files.ca === undefined && externalPsk?.withCertificates) throw new UsageError("--psk-with-certs needs --ca: the server proves itself by certificate too");
   const exportRequest = parseExport(args);
   const watch = watchClientCertificate();
+  // Read once, before connecting: with --sess-out naming the same file, a new ticket may replace it.
+  const sessionIn = sessionInOption(args);
   const config = {
     groups: parseGroups(args.values.get("groups")),
     cipherSuites: parseCipherSuites(args.values.get("ciphers")),
     keyLog: keyLogOption(args),
     recordSizeLimit: recordSizeLimitOption(args),
     postHandshakeAuth: args.switches.has("post-handshake-auth"),
-    sessionStore: sessionStoreOption(args),
+    sessionStore: sessionStoreOption(args, sessionIn),
     externalPsk,
     earlyData: earlyDataOption(args),
     verifyPeer: externalPsk && files.ca === undefined ? refuseCertificateWithoutCa : undefined,
@@ -126,8 +128,8 @@ export async function clientCommand(argv: readonly string[], io: CommandIo, stop
   };
   const configured = files.cert !== undefined;
   const subject = files.leaf?.subject.text;
-  // Read before connecting: with --sess-out naming the same file, a new ticket may replace it.
-  const earlyDataWrittenFor = config.earlyData ? earlyDataAlpn(args) : null;
+  // The ALPN protocol the early data was written for: the --sess-in session's (RFC 8446 §4.2.10).
+  const earlyDataWrittenFor = config.earlyData ? (sessionIn?.alpnProtocol ?? null) : null;
 
   const interrupted = stop.then(() => "interrupted" as const);
   let socket: net.Socket;

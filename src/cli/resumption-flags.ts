@@ -23,24 +23,27 @@ export const SERVER_RESUMPTION_FLAGS: readonly FlagSpec[] = [
   { name: "early-data", help: "accept up to 16384 bytes of 0-RTT data per connection (each ticket once; replayable)" },
 ];
 
-/**
- * The client's session store: seeded from `--sess-in`; with `--sess-out`, every ticket the server
- * sends is written to FILE (the latest wins). The file holds the session's PSK, so it is mode 0600.
- */
-export function sessionStoreOption(args: ParsedArgs): SessionStore | undefined {
+/** `--sess-in FILE`: the session to resume, read and decoded once (the store and `--early-data` both use it). */
+export function sessionInOption(args: ParsedArgs): ResumableSession | undefined {
   const input = args.values.get("sess-in");
-  const output = args.values.get("sess-out");
-  if (input === undefined && output === undefined) return undefined;
-  const store = new MemorySessionStore();
-  if (input !== undefined) {
-    let session: ResumableSession;
-    try {
-      session = decodeSession(new Uint8Array(readFileSync(input)));
-    } catch (e) {
-      throw new UsageError(`--sess-in ${input}: cannot read a session from it: ${fileProblem(e)}`);
-    }
-    store.put(session);
+  if (input === undefined) return undefined;
+  try {
+    return decodeSession(new Uint8Array(readFileSync(input)));
+  } catch (e) {
+    throw new UsageError(`--sess-in ${input}: cannot read a session from it: ${fileProblem(e)}`);
   }
+}
+
+/**
+ * The client's session store: seeded from `--sess-in` (`sessionIn`, read by sessionInOption); with
+ * `--sess-out`, every ticket the server sends is written to FILE (the latest wins). The file holds
+ * the session's PSK, so it is mode 0600.
+ */
+export function sessionStoreOption(args: ParsedArgs, sessionIn: ResumableSession | undefined): SessionStore | undefined {
+  const output = args.values.get("sess-out");
+  if (sessionIn === undefined && output === undefined) return undefined;
+  const store = new MemorySessionStore();
+  if (sessionIn !== undefined) store.put(sessionIn);
   if (output === undefined) return store;
   return {
     put(session) {
@@ -100,16 +103,6 @@ export function earlyDataOption(args: ParsedArgs): Uint8Array | undefined {
   } catch (e) {
     throw new UsageError(`--early-data ${path}: cannot read it: ${fileProblem(e)}`);
   }
-}
-
-/**
- * The ALPN protocol the --sess-in session was made under: the one `--early-data` is written for
- * (RFC 8446 §4.2.10), null for none. Read after earlyDataOption and sessionStoreOption, which
- * have checked the file, and before connecting (a new ticket may replace the file).
- */
-export function earlyDataAlpn(args: ParsedArgs): string | null {
-  const input = args.values.get("sess-in");
-  return input === undefined ? null : decodeSession(new Uint8Array(readFileSync(input))).alpnProtocol;
 }
 
 /** `mutls server --early-data`: accept up to 16384 bytes of 0-RTT data per connection (each ticket once). */
