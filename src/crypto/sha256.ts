@@ -175,6 +175,7 @@ export class Sha256 {
   /** The digest of what was hashed so far into `out`, leaving this state open (a transcript hash, RFC 8446 §4.4.1). */
   digestSoFarInto(out: Uint8Array): void {
     (scratch ??= new Sha256()).copyFrom(this).digestInto(out);
+    scratch.reset();
   }
 }
 
@@ -188,6 +189,8 @@ function writeWord(out: Uint8Array, offset: number, word: number): void {
 export function sha256Digest(data: Uint8Array): Uint8Array {
   const out = new Uint8Array(SHA256_LENGTH);
   (scratch ??= new Sha256()).reset().update(data).digestInto(out);
+  // The shared states keep nothing of what they hashed (here: the digest, in their hash value).
+  scratch.reset();
   return out;
 }
 
@@ -208,8 +211,10 @@ export class HmacSha256Key {
 
   constructor(key: Uint8Array) {
     // Keys longer than the block are hashed first (RFC 2104 §3).
-    if (key.length > BLOCK) (scratch ??= new Sha256()).reset().update(key).digestInto(pad);
-    else pad.set(key);
+    if (key.length > BLOCK) {
+      (scratch ??= new Sha256()).reset().update(key).digestInto(pad);
+      scratch.reset();
+    } else pad.set(key);
     for (let i = 0; i < BLOCK; i++) pad[i] ^= 0x36;
     this.keyed.set(IV, 0);
     compress(this.keyed, 0, pad, 0);
@@ -229,6 +234,8 @@ export class HmacSha256Key {
     if (b !== undefined) state.update(b);
     state.digestInto(innerDigest);
     state.startKeyed(this.keyed, 8).update(innerDigest).digestInto(out, offset);
+    // The MAC (an HKDF output is a secret) stays only in `out`.
+    state.reset();
     innerDigest.fill(0);
   }
 
@@ -264,14 +271,18 @@ export function hkdfExpandSha256(prk: HmacSha256Key, info: Uint8Array, length: n
   }
   const blocks = Math.ceil(length / SHA256_LENGTH);
   const okm = new Uint8Array(blocks * SHA256_LENGTH);
-  for (let i = 0; i < blocks; i++) {
+  prk.macInto(okm, 0, info, COUNTER);
+  for (let i = 1; i < blocks; i++) {
     COUNTER[0] = i + 1;
-    const previous = okm.subarray(Math.max(0, i - 1) * SHA256_LENGTH, i * SHA256_LENGTH);
-    // T(i-1) | info | i as two parts: T(i-1) | info is joined only past the first block.
-    if (i === 0) prk.macInto(okm, 0, info, COUNTER);
-    else prk.macInto(okm, i * SHA256_LENGTH, concat(previous, info), COUNTER);
+    // T(i-1) | info | i, as two parts; the joined copy of T(i-1) is wiped after.
+    const joined = concat(okm.subarray((i - 1) * SHA256_LENGTH, i * SHA256_LENGTH), info);
+    prk.macInto(okm, i * SHA256_LENGTH, joined, COUNTER);
+    joined.fill(0);
   }
-  return length === okm.length ? okm : okm.slice(0, length);
+  if (length === okm.length) return okm;
+  const out = okm.slice(0, length);
+  okm.fill(0);
+  return out;
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
