@@ -11,6 +11,8 @@
  * test/crypto/wycheproof.test.ts).
  */
 
+import { concatBytes } from "../bytes/index.js";
+
 /** FIPS 180-4 §5.3.3: the initial hash value. */
 // prettier-ignore
 const IV = /* @__PURE__ */ Int32Array.of(
@@ -275,19 +277,12 @@ export function hkdfExpandSha256(prk: HmacSha256Key, info: Uint8Array, length: n
   for (let i = 1; i < blocks; i++) {
     COUNTER[0] = i + 1;
     // T(i-1) | info | i, as two parts; the joined copy of T(i-1) is wiped after.
-    const joined = concat(okm.subarray((i - 1) * SHA256_LENGTH, i * SHA256_LENGTH), info);
+    const joined = concatBytes(okm.subarray((i - 1) * SHA256_LENGTH, i * SHA256_LENGTH), info);
     prk.macInto(okm, i * SHA256_LENGTH, joined, COUNTER);
     joined.fill(0);
   }
   if (length === okm.length) return okm;
   const out = okm.slice(0, length);
   okm.fill(0);
-  return out;
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
   return out;
 }
