@@ -2,7 +2,7 @@
  * SHA-2, HMAC and HKDF, one `HashAlgorithm` per hash (`sha256`, `sha384`, `sha512`) so that a
  * provider composed with `createProvider` carries only the hashes it names. SHA-256, the hash of
  * every default suite and of forty short inputs per handshake side, runs on sha256.ts's reusable
- * states around noble's compression function; SHA-384 and SHA-512 are @noble/hashes whole. The
+ * states and compression function; SHA-384 and SHA-512 are @noble/hashes whole. The
  * functions by name (`hash`, `hmac`, ...) serve the RSA code, whose encodings are defined over a
  * named hash, and import all three.
  */
