@@ -157,7 +157,7 @@ export class Sha256 {
     block[pending++] = 0x80;
     if (pending > BLOCK - 8) {
       block.fill(0, pending);
-      compress(this.h, 0, this.block, 0);
+      compress(this.h, 0, block, 0);
       pending = 0;
     }
     block.fill(0, pending, BLOCK - 8);
@@ -166,7 +166,7 @@ export class Sha256 {
     const low = (this.length << 3) | 0;
     writeWord(block, BLOCK - 8, high);
     writeWord(block, BLOCK - 4, low);
-    compress(this.h, 0, this.block, 0);
+    compress(this.h, 0, block, 0);
     for (let i = 0; i < 8; i++) writeWord(out, offset + 4 * i, this.h[i]);
     // The block and the schedule held message words (HMAC's keyed pads among them).
     block.fill(0);

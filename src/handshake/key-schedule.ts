@@ -25,11 +25,7 @@ export function hkdfExpandLabel(
   info[1] = length;
   info[2] = labelLength;
   info.set(TLS13_PREFIX, 3);
-  for (let i = 0; i < label.length; i++) {
-    const c = label.charCodeAt(i);
-    if (c > 0x7f) throw new RangeError("non-ASCII character in a protocol string");
-    info[3 + TLS13_PREFIX.length + i] = c;
-  }
+  info.set(asciiBytes(label), 3 + TLS13_PREFIX.length);
   info[3 + labelLength] = context.length;
   info.set(context, 4 + labelLength);
   return provider.hkdfExpand(hash, secret, info, length);
