@@ -29,8 +29,13 @@ function traced(side: "client" | "server"): SubtleLike {
     wrapper[method] = (...args: unknown[]) => {
       const id = ++calls;
       const algorithm = (args[method === "importKey" ? 2 : 0] as { name?: string } | undefined)?.name ?? String(args[0]);
-      events.push(`${at()} ${side} start #${id} ${method}(${algorithm})`);
-      return real[method].apply(globalThis.crypto.subtle, args).then((value) => {
+      const started = at();
+      const before = performance.now();
+      const promise = real[method].apply(globalThis.crypto.subtle, args);
+      // The calling thread's share of the call: what it spends before the Promise is returned.
+      const sync = ((performance.now() - before) * 1000).toFixed(0);
+      events.push(`${started} ${side} start #${id} ${method}(${algorithm}) (${sync} µs on this thread)`);
+      return promise.then((value) => {
         events.push(`${at()} ${side} end   #${id} ${method}`);
         return value;
       });

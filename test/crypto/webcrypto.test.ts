@@ -572,6 +572,47 @@ describe("signatures through crypto.subtle", () => {
     expect(await web.verify({ kind: "ecdsa", hash: "SHA-256" }, key, message, signature)).toBe(true);
   });
 
+  it("hands an operation on a key it has imported to the runtime during the call, and what the runtime throws to the pure code", async () => {
+    // The engine starts a CertificateVerify check and our own signature before it searches the
+    // peer's path, so the runtime works on them meanwhile: that needs the call itself to reach
+    // crypto.subtle, not a callback that runs after the search.
+    const d = p256.utils.randomSecretKey();
+    const algorithm = { kind: "ecdsa", hash: "SHA-256" } as const;
+    const privateKey: PrivateKey = { kind: "ec", curve: "P-256", d };
+    const publicKey: PublicKey = { kind: "ec", curve: "P-256", point: p256.getPublicKey(d, false) };
+    const message = Uint8Array.of(1, 2, 3);
+    const asked: string[] = [];
+    let throwing = false;
+    const recording: SubtleLike = {
+      ...subtleWithout([]),
+      sign: (a, key, data) => {
+        asked.push("sign");
+        if (throwing) throw new Error("refused");
+        return subtle.sign(a, key, data);
+      },
+      verify: (a, key, signature, data) => {
+        asked.push("verify");
+        if (throwing) throw new Error("refused");
+        return subtle.verify(a, key, signature, data);
+      },
+    };
+    const own = (await webCryptoProvider({ subtle: recording, spareKeyShares: false })).asynchronous;
+    // The first use of each key waits for its import.
+    const signature = await own.sign(algorithm, privateKey, message);
+    expect(await own.verify(algorithm, publicKey, message, signature)).toBe(true);
+    asked.length = 0;
+    const signing = own.sign(algorithm, privateKey, message);
+    const verifying = own.verify(algorithm, publicKey, message, signature);
+    expect(asked).toEqual(["sign", "verify"]);
+    expect(await verifying).toBe(true);
+    expect(await own.verify(algorithm, publicKey, message, await signing)).toBe(true);
+    // A runtime that throws instead of rejecting: the verdict is the pure code's, a signature fails as internal_error.
+    throwing = true;
+    expect(await own.verify(algorithm, publicKey, message, signature)).toBe(true);
+    expect(await own.verify(algorithm, publicKey, Uint8Array.of(1, 2, 4), signature)).toBe(false);
+    await expect(Promise.resolve(own.sign(algorithm, privateKey, message))).rejects.toThrow(/signing with WebCrypto failed: refused/);
+  });
+
   interface SignatureTest extends WycheproofTest {
     msg: string;
     sig: string;

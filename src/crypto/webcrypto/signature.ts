@@ -30,9 +30,39 @@ import type { SubtleLike, WebCryptoKey, WebCryptoParams } from "./subtle.js";
  */
 const PUBLIC_KEY_CACHE_SIZE = 256;
 
+/**
+ * A key handed to the runtime: its import, and the key itself once imported. An operation with a
+ * key already imported is handed to the runtime at once, not in a callback of the import: the
+ * engine starts a CertificateVerify check and our own signature before it searches the peer's
+ * certificate path (handshake/peer-certificate.ts, client/sign-ahead.ts), so that the runtime
+ * works on them during the search; a callback would run only after the search.
+ */
+class ImportedKey {
+  key: WebCryptoKey | null = null;
+  constructor(readonly made: Promise<WebCryptoKey>) {
+    made.then(
+      (key) => (this.key = key),
+      () => undefined, // the operation waiting on it reports the refusal
+    );
+  }
+
+  /**
+   * `operation` on the key: now if it is imported, else once it is (`refused` if the runtime
+   * refuses the import); a throw is a rejection.
+   */
+  use<T>(operation: (key: WebCryptoKey) => Promise<T>, refused?: () => T): Promise<T> {
+    if (this.key === null) return this.made.then(operation, refused);
+    try {
+      return operation(this.key);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+}
+
 export class WebCryptoSignatures {
-  private readonly publicKeys = new Map<string, Promise<WebCryptoKey>>();
-  private readonly privateKeys = new WeakMap<PrivateKey, Map<string, Promise<WebCryptoKey>>>();
+  private readonly publicKeys = new Map<string, ImportedKey>();
+  private readonly privateKeys = new WeakMap<PrivateKey, Map<string, ImportedKey>>();
 
   constructor(
     private readonly subtle: SubtleLike,
@@ -91,7 +121,7 @@ export class WebCryptoSignatures {
    * not take), the pure provider decides instead, so a runtime's gaps never change a verdict.
    */
   private verifyNative(
-    imported: Promise<WebCryptoKey>,
+    imported: ImportedKey,
     params: WebCryptoParams,
     webSignature: Uint8Array,
     algorithm: SignatureAlgorithm,
@@ -103,23 +133,23 @@ export class WebCryptoSignatures {
     const sig = webSignature.slice();
     const original = signature === webSignature ? sig : signature.slice();
     return imported
-      .then((webKey) => this.subtle.verify(params, webKey, sig, copy))
+      .use((webKey) => this.subtle.verify(params, webKey, sig, copy))
       .then(
         (valid) => valid === true,
         () => this.fallback.verify(algorithm, key, copy, original),
       );
   }
 
-  private publicKey(id: string, importKey: () => Promise<WebCryptoKey>): Promise<WebCryptoKey> {
+  private publicKey(id: string, importKey: () => Promise<WebCryptoKey>): ImportedKey {
     const cached = this.publicKeys.get(id);
     if (cached !== undefined) return cached;
-    const made = importKey();
+    const made = new ImportedKey(importKey());
     if (this.publicKeys.size >= PUBLIC_KEY_CACHE_SIZE) this.publicKeys.delete(this.publicKeys.keys().next().value as string);
     this.publicKeys.set(id, made);
     return made;
   }
 
-  private privateKey(key: PrivateKey, id: string, importKey: () => Promise<WebCryptoKey>): Promise<WebCryptoKey> {
+  private privateKey(key: PrivateKey, id: string, importKey: () => Promise<WebCryptoKey>): ImportedKey {
     let forKey = this.privateKeys.get(key);
     if (forKey === undefined) {
       forKey = new Map();
@@ -127,7 +157,7 @@ export class WebCryptoSignatures {
     }
     let made = forKey.get(id);
     if (made === undefined) {
-      made = importKey();
+      made = new ImportedKey(importKey());
       forKey.set(id, made);
     }
     return made;
@@ -142,7 +172,7 @@ export class WebCryptoSignatures {
     const pure = (): Uint8Array => this.fallback.sign(algorithm, key, copy);
     let params: WebCryptoParams;
     let signed: (webKey: WebCryptoKey) => Promise<Uint8Array>;
-    let imported: Promise<WebCryptoKey>;
+    let imported: ImportedKey;
     switch (algorithm.kind) {
       case "ecdsa": {
         if (key.kind !== "ec" || !this.native.has(`ECDSA ${key.curve}`)) return pure();
@@ -174,7 +204,7 @@ export class WebCryptoSignatures {
         return pure();
     }
     // A key the runtime will not import (an exponent it refuses, say) is signed by the pure code.
-    return imported.then(signed, pure).catch((error: unknown) => {
+    return imported.use(signed, pure).catch((error: unknown) => {
       if (error instanceof TLSError) throw error;
       const detail = error instanceof Error ? error.message : String(error);
       throw new TLSError(AlertDescription.internal_error, `signing with WebCrypto failed: ${detail}`);
