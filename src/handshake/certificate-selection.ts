@@ -3,7 +3,7 @@
  * the chain's key must sign with a scheme in the request's signature_algorithms, and when the
  * request lists certificate_authorities (§4.2.4), the chain must hang from one of them.
  */
-import { toHex } from "../bytes/index.js";
+import { bytesEqual, toHex } from "../bytes/index.js";
 import { distinguishedNameKeyOf, distinguishedNameText } from "../x509/index.js";
 import { type SignatureScheme, signatureSchemeByName } from "./codec/constants.js";
 import type { Credentials } from "./config.js";
@@ -22,7 +22,15 @@ export function selectClientCertificate(choices: readonly Credentials[], request
   // another string type or case than the issuer field of our chain. A name that does not parse
   // is kept as its exact bytes.
   const nameKey = (der: Uint8Array): string => distinguishedNameKeyOf(der) ?? "#" + toHex(der);
-  const accepted = authorities === null ? null : new Set(authorities.map(nameKey));
+  let accepted: Set<string> | null = null;
+  const acceptedIssuer = (issuerNames: readonly Uint8Array[], listed: readonly Uint8Array[]): boolean => {
+    // Identical bytes are the same name (the server usually lists the very bytes of our chain's
+    // issuer field): the comparison form is needed only when none is identical.
+    if (issuerNames.some((n) => listed.some((a) => bytesEqual(a, n)))) return true;
+    accepted ??= new Set(listed.map(nameKey));
+    const keys = accepted;
+    return issuerNames.some((n) => keys.has(nameKey(n)));
+  };
   let keyMisfits = 0;
   for (const credentials of choices) {
     const scheme = credentials.signer.schemes.map((name) => signatureSchemeByName(name)).find((s) => !s.certificateOnly && offered.includes(s.code));
@@ -30,7 +38,7 @@ export function selectClientCertificate(choices: readonly Credentials[], request
       keyMisfits++;
       continue;
     }
-    if (accepted !== null && !credentials.issuerNames.some((n) => accepted.has(nameKey(n)))) continue;
+    if (authorities !== null && !acceptedIssuer(credentials.issuerNames, authorities)) continue;
     return { credentials, scheme };
   }
   const none = `none of the ${choices.length} configured client certificate(s)`;
