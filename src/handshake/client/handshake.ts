@@ -354,9 +354,10 @@ export class ClientHandshake {
       budget: this.verificationBudget,
     };
     // On a provider that answers later (issue 13), the CertificateVerify behind the Certificate, if
-    // here already, is verified while the chain is checked (one wait for both), and our own
-    // CertificateVerify signed meanwhile (client/sign-ahead.ts, where the entry supplies it). Both
-    // are started first, so the runtime works on them during the path search.
+    // here already, is verified while the chain's signatures are (one wait for both), and our own
+    // CertificateVerify signed meanwhile (client/sign-ahead.ts, where the entry supplies it). The
+    // chain goes first: its path search is short, and its verifications are the longer wait.
+    const server = checkPeerCertificateAsync(this.config, m.body, asked);
     let early: EarlyCertificateVerify | null = null;
     if (this.config.provider.asynchronous !== undefined) {
       early = verifyCertificateVerifyEarly(this.config, m, this.io.peekHandshake(), asked, state.hs.transcript);
@@ -364,7 +365,6 @@ export class ClientHandshake {
         this.signedAhead = this.config.asyncChainVerification?.signAhead?.(this.config, request, state.hs.transcript, m, this.io) ?? null;
       }
     }
-    const server = checkPeerCertificateAsync(this.config, m.body, asked);
     if (isPromise(server)) return server.then((s) => this.serverCertificateChecked(state, request, asked, m, s, early));
     this.serverCertificateChecked(state, request, asked, m, server, early);
   }

@@ -611,13 +611,13 @@ export class ServerHandshake {
   /** §4.4.2, §4.4.2.4: the client's Certificate answers our CertificateRequest (peer-certificate.ts). */
   private processClientCertificate(state: ExpectCertificate, m: HandshakeMessage): Transition {
     // On a provider that answers later (issue 13), the CertificateVerify behind the Certificate, if
-    // here already, is verified while the chain is checked (one wait for both): started first, so
-    // the runtime works on it during the path search.
+    // here already, is verified while the chain's signatures are (one wait for both). The chain
+    // goes first: its path search is short, and its verifications are the longer wait.
+    const client = checkPeerCertificateAsync(this.config, m.body, state.asked);
     const early =
       this.config.provider.asynchronous !== undefined
         ? verifyCertificateVerifyEarly(this.config, m, this.io.peekHandshake(), state.asked, this.transcript)
         : null;
-    const client = checkPeerCertificateAsync(this.config, m.body, state.asked);
     if (isPromise(client)) return client.then((c) => this.clientCertificateChecked(state, m, c, early));
     return this.clientCertificateChecked(state, m, client, early);
   }
