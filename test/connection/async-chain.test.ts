@@ -108,14 +108,15 @@ interface ChainCase {
   readonly message?: RegExp;
   /**
    * Certificate signatures the WebCrypto twin sends to crypto.subtle. The CertificateVerify, in the
-   * same record, is sent before them, as the chain's check starts (peer-certificate.ts,
-   * verifyCertificateVerifyEarly), and its verdict is used only if the chain holds.
+   * same record, is sent after them, once the chain's path search has asked for them
+   * (peer-certificate.ts, verifyCertificateVerifyEarly), and its verdict is used only if the chain
+   * holds. A search that fails at once (no signature asked) leaves it unsent.
    */
   readonly chainSignatures: number;
 }
 
-/** The chain's signatures and the CertificateVerify's: each once, never twice, whatever the chain's verdict. */
-const withCertificateVerify = (c: ChainCase): number => c.chainSignatures + 1;
+/** The chain's signatures and the CertificateVerify's: each once, never twice, and none for a chain refused before its signatures. */
+const withCertificateVerify = (c: ChainCase): number => (c.chainSignatures === 0 ? 0 : c.chainSignatures + 1);
 
 const SERVER_CASES: readonly ChainCase[] = [
   { name: "a good chain", chain: SERVER + INTERMEDIATE, anchors: ROOT, alert: undefined, chainSignatures: 2 },
