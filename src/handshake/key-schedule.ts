@@ -6,21 +6,16 @@ import type { CipherSuite } from "./codec/constants.js";
 const TLS13_PREFIX = /* @__PURE__ */ asciiBytes("tls13 ");
 
 /**
- * Values of the key schedule that are the same for every connection of a hash, kept per provider
- * and hash: Transcript-Hash of no messages, and without a PSK the Early Secret (HKDF-Extract(0, 0),
+ * Values of the key schedule that are the same for every connection of a hash, by provider and
+ * name: Transcript-Hash of no messages, and without a PSK the Early Secret (HKDF-Extract(0, 0),
  * §7.1) and its "derived" secret. None of them is secret: each is a function of the hash alone.
  */
-interface HashConstants {
-  emptyHash: Uint8Array | null;
-  earlySecretWithoutPsk: Uint8Array | null;
-  derivedWithoutPsk: Uint8Array | null;
-}
-const hashConstants = new WeakMap<CryptoProvider, Partial<Record<HashName, HashConstants>>>();
+const constants = new WeakMap<CryptoProvider, Record<string, Uint8Array>>();
 
-function constantsOf(provider: CryptoProvider, hash: HashName): HashConstants {
-  let byHash = hashConstants.get(provider);
-  if (byHash === undefined) hashConstants.set(provider, (byHash = {}));
-  return (byHash[hash] ??= { emptyHash: null, earlySecretWithoutPsk: null, derivedWithoutPsk: null });
+function constant(provider: CryptoProvider, name: string, make: () => Uint8Array): Uint8Array {
+  let values = constants.get(provider);
+  if (values === undefined) constants.set(provider, (values = {}));
+  return values[name] || (values[name] = make());
 }
 
 /**
@@ -84,8 +79,7 @@ export class SuiteKdf {
 
   /** Transcript-Hash of no messages: the context of every "derived" and binder secret. */
   emptyHash(): Uint8Array {
-    const constants = constantsOf(this.provider, this.hash);
-    return (constants.emptyHash ??= this.provider.hash(this.hash, EMPTY));
+    return constant(this.provider, this.hash + " empty", () => this.provider.hash(this.hash, EMPTY));
   }
 
   /** §7.3 traffic key and IV. */
@@ -122,21 +116,15 @@ export class SuiteKdf {
 /** Early Secret = HKDF-Extract(0, PSK or 0): binders, 0-RTT keys, the early exporter. */
 export class EarlySecret {
   readonly secret: Uint8Array;
-  /** Without a PSK the Early Secret is a constant of the hash, and so is its "derived" secret. */
-  private readonly constants: HashConstants | null;
 
   constructor(
     readonly kdf: SuiteKdf,
-    psk?: Uint8Array,
+    /** Without one, the Early Secret is a constant of the hash, and so is its "derived" secret. */
+    private readonly psk?: Uint8Array,
   ) {
     const zeros = new Uint8Array(kdf.hashLength);
-    if (psk === undefined) {
-      this.constants = constantsOf(kdf.provider, kdf.hash);
-      this.secret = this.constants.earlySecretWithoutPsk ??= kdf.provider.hkdfExtract(kdf.hash, zeros, zeros);
-    } else {
-      this.constants = null;
-      this.secret = kdf.provider.hkdfExtract(kdf.hash, zeros, psk);
-    }
+    const extract = (): Uint8Array => kdf.provider.hkdfExtract(kdf.hash, zeros, psk ?? zeros);
+    this.secret = psk ? extract() : constant(kdf.provider, kdf.hash + " early", extract);
   }
 
   /** binder_key = Derive-Secret(Early Secret, "ext binder" | "res binder", ""). */
@@ -156,8 +144,9 @@ export class EarlySecret {
 
   /** Handshake Secret = HKDF-Extract(Derive-Secret(Early Secret, "derived", ""), (EC)DHE). */
   handshakeSecret(sharedSecret: Uint8Array): HandshakeSecret {
-    const derive = (): Uint8Array => this.kdf.deriveSecret(this.secret, "derived", this.kdf.emptyHash());
-    const derived = this.constants === null ? derive() : (this.constants.derivedWithoutPsk ??= derive());
+    const { kdf } = this;
+    const derive = (): Uint8Array => kdf.deriveSecret(this.secret, "derived", kdf.emptyHash());
+    const derived = this.psk ? derive() : constant(kdf.provider, kdf.hash + " derived", derive);
     return new HandshakeSecret(this.kdf, this.kdf.provider.hkdfExtract(this.kdf.hash, derived, sharedSecret));
   }
 }
