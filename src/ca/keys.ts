@@ -3,7 +3,8 @@
  * SubjectPublicKeyInfo (RFC 5280 §4.1.2.7) and PKCS#8 PrivateKeyInfo (RFC 5208 / RFC 5958).
  */
 import { ed25519 } from "@noble/curves/ed25519.js";
-import { p256, p384 } from "@noble/curves/nist.js";
+import { p384 } from "@noble/curves/nist.js";
+import { p256 } from "../crypto/p256.js";
 import type { CryptoProvider, PrivateKey, SignatureAlgorithm } from "../crypto/provider.js";
 import { publicKeyOf } from "../x509/index.js";
 import { OID } from "../x509/oids.js";

@@ -5,7 +5,8 @@
  * `illegal_parameter` (RFC 8446 §4.2.8.2), never an exception from deep inside a curve library.
  */
 import { x25519 as nobleX25519 } from "@noble/curves/ed25519.js";
-import { p256, p384 } from "@noble/curves/nist.js";
+import { p384 } from "@noble/curves/nist.js";
+import { p256 } from "./p256.js";
 import { randomBytes as nobleRandomBytes } from "@noble/hashes/utils.js";
 import { fail } from "../bytes/index.js";
 import { HYBRID_PRIVATE_KEY_LENGTH, MLKEM768_SEED_LENGTH, X25519MLKEM768, hybridKeyShare } from "./hybrid-key-share.js";

@@ -6,7 +6,8 @@
  * fit the algorithm is `false`.
  */
 import { ed25519 as nobleEd25519 } from "@noble/curves/ed25519.js";
-import { p256, p384 } from "@noble/curves/nist.js";
+import { p384 } from "@noble/curves/nist.js";
+import { p256 } from "./p256.js";
 import { AlertDescription, TLSError, fail } from "../bytes/index.js";
 import type { HashName, PrivateKey, PublicKey, SignatureAlgorithm } from "./provider.js";
 import { rsaPkcs1Sign, rsaPkcs1Verify, rsaPssSign, rsaPssVerify } from "./rsa.js";

@@ -1,7 +1,10 @@
 import { generateKeyPairSync, randomBytes, sign as nodeSign, verify as nodeVerify, type KeyObject } from "node:crypto";
+import { p256 as nobleP256 } from "@noble/curves/nist.js";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { AlertDescription, TLSError, asciiBytes, fromHex, toHex } from "../../src/bytes/index.js";
 import type { HashName, PrivateKey, PublicKey } from "../../src/crypto/provider.js";
+import { p256 as ownP256 } from "../../src/crypto/p256.js";
 import { pureProvider as p } from "../../src/crypto/pure.js";
 
 const NODE_HASH: Record<HashName, string> = { "SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512" };
@@ -174,5 +177,37 @@ describe("Ed25519", () => {
     expect(p.verify({ kind: "ecdsa", hash: "SHA-256" }, key, msg, sig)).toBe(false);
     expect(p.verify({ kind: "ed25519" }, { kind: "ec", curve: "P-256", point: new Uint8Array(65) }, msg, sig)).toBe(false);
     expect(() => p.sign({ kind: "ed25519" }, { kind: "ec", curve: "P-256", d: new Uint8Array(32).fill(1) }, msg)).toThrow(TLSError);
+  });
+});
+
+describe("P-256 on sha256.ts (src/crypto/p256.ts) against noble's own p256", () => {
+  it("gives RFC 6979 §A.2.5's deterministic signature for \"sample\" with SHA-256 (s as the RFC has it, not low-S)", () => {
+    const d = fromHex("c9afa9d845ba75166b5c215767b1d6934e50c3db36e89b127b8a622b120f6721");
+    const signature = ownP256.sign(asciiBytes("sample"), d, { prehash: true, format: "compact", extraEntropy: false, lowS: false });
+    expect(toHex(signature)).toBe(
+      "efd48b2aacb6a8fd1140dd9cd45e81d69d2c877b56aaf991c34d0ea84eaf3716" + "f7cb1c942d657c41d436c7a1b6e29f65f3e900dbb9aff4064dc4ab2f843acda8",
+    );
+    expect(toHex(ownP256.getPublicKey(d, false))).toBe(
+      "04" + "60fed4ba255a9d31c961eb74c6356d68c049b8923b61fa6ce669622e60f29fb6" + "7903fe1008b8bc99a41ae9e95628bc64f2f1b20c2d7e9f5177a3c294d4462299",
+    );
+  });
+
+  it("same public keys, byte-identical deterministic and hedged signatures, and the same verdicts as noble's p256", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ maxLength: 200 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), (seed, message, entropy) => {
+        const d = nobleP256.utils.randomSecretKey(new Uint8Array([...seed, ...seed.subarray(0, 16)]));
+        expect(toHex(ownP256.getPublicKey(d, false))).toBe(toHex(nobleP256.getPublicKey(d, false)));
+        for (const extraEntropy of [false, entropy] as const) {
+          const own = ownP256.sign(message, d, { format: "der", extraEntropy });
+          expect(toHex(own)).toBe(toHex(nobleP256.sign(message, d, { format: "der", extraEntropy })));
+          expect(nobleP256.verify(own, message, nobleP256.getPublicKey(d), { format: "der" })).toBe(true);
+        }
+        const forged = ownP256.sign(message, d, { format: "der" });
+        forged[forged.length - 1] ^= 1;
+        const point = nobleP256.getPublicKey(d, false);
+        expect(ownP256.verify(forged, message, point, { format: "der", lowS: false })).toBe(nobleP256.verify(forged, message, point, { format: "der", lowS: false }));
+      }),
+      { numRuns: 40 },
+    );
   });
 });

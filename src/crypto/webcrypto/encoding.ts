@@ -3,7 +3,8 @@
  * base64url JWK members (RFC 7518 §6), and PKCS#8 for the RFC 8410 curves, whose JWK form would
  * need the public key computed first.
  */
-import { p256, p384 } from "@noble/curves/nist.js";
+import { p384 } from "@noble/curves/nist.js";
+import { p256 } from "../p256.js";
 import { encodeBase64 } from "../../bytes/index.js";
 import type { PrivateKey } from "../provider.js";
 
