@@ -158,8 +158,9 @@ export interface EarlyCertificateVerify {
  * `checkPeerCertificateVerifyAsync` would verify after `certificate` (the peer's Certificate,
  * not yet in `transcript`): a scheme we offered that fits the leaf's key, within what is left of
  * the budget. Null otherwise, or for anything it cannot read: the message's own turn judges it.
- * Called before the chain's own check, so the runtime verifies this signature while the path is
- * searched; the leaf it parses is the one the check then finds in the configuration's cache.
+ * Called once the chain's check has searched the path and started the chain's verifications (the
+ * search is short, those verifications the longest wait), so the runtime verifies all of them
+ * together; the leaf it parses is the one the search put in the configuration's cache.
  */
 export function verifyCertificateVerifyEarly(
   config: ResolvedConfig,
@@ -171,10 +172,11 @@ export function verifyCertificateVerifyEarly(
   if (next === null || next.type !== HandshakeType.certificate_verify) return null;
   try {
     const chain = readCertificate(certificate.body, asked.offeredExtensions).certificates;
-    // Design principle 7: only work the budget allows now, the leaf's parse and this verification
-    // (the chain's check charges the parse again, as for any cached certificate). If the chain
-    // then spends the rest, this verdict is dropped in its turn: at most one verification beyond
-    // the budget per Certificate, and only on a provider that answers later.
+    // Design principle 7: only work the budget allows now, beyond what the chain's search has
+    // charged: the leaf's parse (charged again, as for any cached certificate) and this
+    // verification. If a later round of the chain's check spends the rest, this verdict is
+    // dropped in its turn: at most one verification beyond the budget per Certificate, and only
+    // on a provider that answers later.
     const { budget } = asked;
     if (chain.length === 0 || budget.used + chain[0].length * PARSE_COST_PER_BYTE > budget.limit) return null;
     const key = config.peerCertificates.parse(chain[0]).publicKey;
