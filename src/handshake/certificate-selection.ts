@@ -22,15 +22,13 @@ export function selectClientCertificate(choices: readonly Credentials[], request
   // another string type or case than the issuer field of our chain. A name that does not parse
   // is kept as its exact bytes.
   const nameKey = (der: Uint8Array): string => distinguishedNameKeyOf(der) ?? "#" + toHex(der);
-  let accepted: Set<string> | null = null;
-  const acceptedIssuer = (issuerNames: readonly Uint8Array[], listed: readonly Uint8Array[]): boolean => {
-    // Identical bytes are the same name (the server usually lists the very bytes of our chain's
-    // issuer field): the comparison form is needed only when none is identical.
-    if (issuerNames.some((n) => listed.some((a) => bytesEqual(a, n)))) return true;
-    accepted ??= new Set(listed.map(nameKey));
-    const keys = accepted;
-    return issuerNames.some((n) => keys.has(nameKey(n)));
-  };
+  // Identical bytes are the same name (the server usually lists the very bytes of our chain's
+  // issuer field): the comparison forms are computed, once, only when none is identical.
+  let accepted: Set<string> | undefined;
+  const hangsFromAuthority = (issuerNames: readonly Uint8Array[]): boolean =>
+    authorities === null ||
+    issuerNames.some((n) => authorities.some((a) => bytesEqual(a, n))) ||
+    issuerNames.some((n) => (accepted ??= new Set(authorities.map(nameKey))).has(nameKey(n)));
   let keyMisfits = 0;
   for (const credentials of choices) {
     const scheme = credentials.signer.schemes.map((name) => signatureSchemeByName(name)).find((s) => !s.certificateOnly && offered.includes(s.code));
@@ -38,7 +36,7 @@ export function selectClientCertificate(choices: readonly Credentials[], request
       keyMisfits++;
       continue;
     }
-    if (authorities !== null && !acceptedIssuer(credentials.issuerNames, authorities)) continue;
+    if (!hangsFromAuthority(credentials.issuerNames)) continue;
     return { credentials, scheme };
   }
   const none = `none of the ${choices.length} configured client certificate(s)`;
